@@ -1,0 +1,44 @@
+# A thin driver: installs what is missing (apt), configures and builds with CMake, runs ctest.
+# The build itself is CMake's.
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+APT_PACKAGES := g++ cmake make pkg-config libz3-dev z3 nlohmann-json3-dev libcli11-dev doctest-dev \
+                libzstd-dev zlib1g-dev zstd
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEMO_CAPTURE := tests/fixtures/linux-6.1-ptdump-4level-pti
+
+.PHONY: all deps configure build test demo test-sanitize bench clean
+
+all: build
+
+# Install only what is missing; a machine that has everything never touches apt.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "ptverify: installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+configure: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-sanitize:
+	$(MAKE) test BUILD=build-sanitize CMAKE_ARGS="-DPTV_ENABLE_ASAN=ON -DPTV_ENABLE_UBSAN=ON -DCMAKE_BUILD_TYPE=Debug"
+
+demo: build
+	@bash tools/demo.sh $(BUILD)/cli/ptverify
+
+bench: build
+	@bash bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-sanitize

@@ -1,0 +1,28 @@
+// ptverify: the command line. Each subcommand lives in its own file pair (cli/<name>.{h,cpp})
+// with setup_<name>(CLI::App&) binding an options struct and run_<name>() returning the exit code.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "verifier/report/exit_codes.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ptverify: a formally checked x86_64 page-table verifier"};
+  app.set_version_flag("--version", "ptverify 0.1.0");
+  app.require_subcommand(1);
+  ptv::cli::Commands commands = ptv::cli::setup_all(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e, std::cout, std::cerr);
+    return static_cast<int>(ptv::ExitCode::kBadInput);
+  }
+  return ptv::cli::run_selected(app, commands);
+}

@@ -1,0 +1,15 @@
+# Sanitizers as an INTERFACE target, linked PRIVATE by every project target.
+add_library(ptv_sanitizers INTERFACE)
+set(_ptv_san "")
+if(PTV_ENABLE_ASAN)
+  list(APPEND _ptv_san address)
+endif()
+if(PTV_ENABLE_UBSAN)
+  list(APPEND _ptv_san undefined)
+endif()
+if(_ptv_san)
+  list(JOIN _ptv_san "," _ptv_san_list)
+  target_compile_options(ptv_sanitizers INTERFACE -fsanitize=${_ptv_san_list} -fno-omit-frame-pointer
+    -fno-sanitize-recover=undefined)
+  target_link_options(ptv_sanitizers INTERFACE -fsanitize=${_ptv_san_list})
+endif()
