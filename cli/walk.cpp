@@ -1,0 +1,66 @@
+// ptverify walk DUMP ADDRESS: one address's walk, level by level.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/dump_options.h"
+#include "models/walk.h"
+#include "verifier/report/exit_codes.h"
+#include "verifier/report/text.h"
+
+namespace ptv::cli {
+
+namespace {
+
+struct WalkOptions {
+  std::string dump;
+  DumpOptions paging;
+  std::string address;
+  std::string output = "text";
+};
+
+int run_walk(const WalkOptions& o) {
+  std::uint64_t va = 0;
+  {
+    std::string a = o.address;
+    std::erase(a, '_');
+    std::erase(a, '\'');
+    std::size_t used = 0;
+    try {
+      va = std::stoull(a, &used, 16);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != a.size()) {
+      std::cerr << "ptverify: walk: ADDRESS '" << o.address << "' is not a hexadecimal address\n";
+      return static_cast<int>(ExitCode::kBadInput);
+    }
+  }
+  auto dump = open_raw_dump(o.dump, o.paging);
+  if (!dump.ok()) {
+    std::cerr << "ptverify: " << dump.error().message << '\n';
+    return static_cast<int>(ExitCode::kBadInput);
+  }
+  const WalkResult w = walk(dump->state, dump->memory->reader(), VirtAddr(va), dump->root);
+  if (o.output == "json") write_walk_json(w, dump->state, std::cout);
+  else write_walk_text(w, dump->state, std::cout);
+  return static_cast<int>(ExitCode::kOk);
+}
+
+}  // namespace
+
+Command setup_walk(CLI::App& app) {
+  auto opts = std::make_shared<WalkOptions>();
+  CLI::App* sub = app.add_subcommand("walk", "Walk one virtual address through a raw dump's page tables");
+  sub->add_option("DUMP", opts->dump, "ELF core (QEMU dump-guest-memory, or a ptverify slice) or raw image")
+      ->required();
+  sub->add_option("ADDRESS", opts->address, "virtual address, hexadecimal (0x optional, _ or ' separators)")
+      ->required();
+  add_dump_options(*sub, opts->paging);
+  sub->add_option("--output,-O", opts->output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  return Command{sub, [opts] { return run_walk(*opts); }};
+}
+
+}  // namespace ptv::cli

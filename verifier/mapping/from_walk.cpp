@@ -1,0 +1,60 @@
+#include "verifier/mapping/from_walk.h"
+
+#include <sstream>
+
+namespace ptv {
+
+MappingSet to_mapping_set(const AddressSpace& space, const PagingState& state, std::string format, std::string source) {
+  MappingSet m;
+  m.mode = space.mode;
+  m.format = std::move(format);
+  m.source = std::move(source);
+  for (const AddressRun& r : space.runs) {
+    Provenance p;
+    p.entry = r.entry_address;
+    p.table = r.entry_address.align_down(kTableBytes);
+    p.index = static_cast<unsigned>((r.entry_address.value() & (kTableBytes - 1)) / 8);
+    switch (r.kind) {
+      case AddressRun::Kind::kMapped: {
+        Run run;
+        run.range = r.range;
+        run.phys = r.phys;
+        run.page_size = r.attributes.page_size();
+        run.writable = tri(r.attributes.writable);
+        run.user = tri(r.attributes.user);
+        run.executable = tri(r.attributes.executable);
+        run.global = tri(r.attributes.global);
+        run.pkey = r.attributes.pkey;
+        run.pwt = r.attributes.pwt;
+        run.pcd = r.attributes.pcd;
+        run.pat = r.attributes.pat;
+        run.leaf_raw = r.entry.raw();
+        run.provenance = p;
+        m.runs.push_back(std::move(run));
+        break;
+      }
+      case AddressRun::Kind::kReserved:
+        m.faults.push_back(FaultRange{r.range, r.entry_address, r.entry.level(), r.entry.raw(), r.reserved_bits});
+        break;
+      case AddressRun::Kind::kUnreadable: {
+        std::ostringstream os;
+        os << "the " << level_name(child_level(r.entry.level())) << " table " << r.missing_table
+           << " referenced by the " << level_name(r.entry.level()) << " entry at " << r.entry_address
+           << " is outside the dumped memory";
+        m.unknown.push_back(UnknownRange{r.range, os.str(), p});
+        break;
+      }
+    }
+  }
+  for (const ReachedTable& t : space.tables) m.tables.push_back(TableFrame{t.pa, t.level});
+  for (const AncestorReference& a : space.ancestor_refs)
+    m.self_refs.push_back(SelfReference{a.entry_address, a.level, a.index, a.target, a.range, a.recursive_slot});
+  std::ostringstream note;
+  note << "raw walk from " << PhysAddr(state.root_table()) << " (" << to_string(space.mode)
+       << ", MAXPHYADDR " << state.maxphyaddr << ", NXE " << (state.efer_nxe ? 1 : 0) << ", WP "
+       << (state.cr0_wp ? 1 : 0) << "): effective rights are exact";
+  m.notes.push_back(note.str());
+  return m;
+}
+
+}  // namespace ptv

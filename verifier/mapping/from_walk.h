@@ -1,0 +1,15 @@
+// The raw walker's AddressSpace as a MappingSet: runs with known rights, unreadable tables as
+// unknown ranges, reserved-bit entries as fault ranges, plus the table frames and self
+// references that later checks need.
+#pragma once
+
+#include <string>
+
+#include "models/walk.h"
+#include "verifier/mapping/mapping_set.h"
+
+namespace ptv {
+
+MappingSet to_mapping_set(const AddressSpace& space, const PagingState& state, std::string format, std::string source);
+
+}  // namespace ptv
