@@ -40,7 +40,7 @@ Expected<LoadedDump> load_raw(const std::string& path, const LoadOptions& opts, 
   if (!dump.ok()) return dump.error();
   auto space = enumerate_address_space(dump->state, dump->memory->reader(), dump->root);
   if (!space.ok()) return Error{path + ": " + space.error().message};
-  LoadedDump out{to_mapping_set(*space, dump->state, format == DumpFormat::kRaw ? "raw" : "elf-core", path),
+  LoadedDump out{to_mapping_set(*space, dump->state, format == DumpFormat::kRaw ? "raw" : "elf-core", path, dump->root),
                  std::move(dump.value())};
   if (out.raw->root) out.mappings.notes.push_back("walked the PTI user copy of the top-level table (--user-pgd)");
   return out;

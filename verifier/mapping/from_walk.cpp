@@ -4,7 +4,8 @@
 
 namespace ptv {
 
-MappingSet to_mapping_set(const AddressSpace& space, const PagingState& state, std::string format, std::string source) {
+MappingSet to_mapping_set(const AddressSpace& space, const PagingState& state, std::string format, std::string source,
+                          std::optional<PhysAddr> root) {
   MappingSet m;
   m.mode = space.mode;
   m.format = std::move(format);
@@ -50,7 +51,7 @@ MappingSet to_mapping_set(const AddressSpace& space, const PagingState& state, s
   for (const AncestorReference& a : space.ancestor_refs)
     m.self_refs.push_back(SelfReference{a.entry_address, a.level, a.index, a.target, a.range, a.recursive_slot});
   std::ostringstream note;
-  note << "raw walk from " << PhysAddr(state.root_table()) << " (" << to_string(space.mode)
+  note << "raw walk from " << root.value_or(state.root_table()) << " (" << to_string(space.mode)
        << ", MAXPHYADDR " << state.maxphyaddr << ", NXE " << (state.efer_nxe ? 1 : 0) << ", WP "
        << (state.cr0_wp ? 1 : 0) << "): effective rights are exact";
   m.notes.push_back(note.str());

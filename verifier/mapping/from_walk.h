@@ -10,6 +10,8 @@
 
 namespace ptv {
 
-MappingSet to_mapping_set(const AddressSpace& space, const PagingState& state, std::string format, std::string source);
+/// `root` is the table the walk started from (the PTI user copy with --user-pgd), for the notes.
+MappingSet to_mapping_set(const AddressSpace& space, const PagingState& state, std::string format, std::string source,
+                          std::optional<PhysAddr> root = std::nullopt);
 
 }  // namespace ptv
