@@ -41,7 +41,7 @@ Expected<LoadedDump> load_raw(const std::string& path, const LoadOptions& opts, 
   auto space = enumerate_address_space(dump->state, dump->memory->reader(), dump->root);
   if (!space.ok()) return Error{path + ": " + space.error().message};
   LoadedDump out{to_mapping_set(*space, dump->state, format == DumpFormat::kRaw ? "raw" : "elf-core", path, dump->root),
-                 std::move(dump.value())};
+                 std::move(dump.value()), std::make_shared<const AddressSpace>(std::move(space.value()))};
   if (out.raw->root) out.mappings.notes.push_back("walked the PTI user copy of the top-level table (--user-pgd)");
   return out;
 }
@@ -86,7 +86,7 @@ Expected<LoadedDump> load_dump(const std::string& path, const LoadOptions& opts)
   auto m = read_text_dump(content, path, opts.format, topts, &chosen);
   if (!m.ok()) return m.error();
   if (opts.format == "auto" && !opts.quiet) std::cerr << "ptverify: " << path << ": format " << chosen << '\n';
-  return LoadedDump{std::move(m.value()), std::nullopt};
+  return LoadedDump{std::move(m.value()), std::nullopt, nullptr};
 }
 
 }  // namespace ptv::cli

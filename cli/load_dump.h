@@ -3,11 +3,13 @@
 // `--format auto` (the default) decides from the content and says on stderr what it chose.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "cli/dump_options.h"
 #include "models/expected.h"
+#include "models/walk.h"
 #include "verifier/mapping/mapping_set.h"
 
 namespace CLI {
@@ -30,6 +32,7 @@ void add_load_options(CLI::App& app, LoadOptions& opts);
 struct LoadedDump {
   MappingSet mappings;
   std::optional<RawDump> raw;  ///< set for raw memory: the walker can replay against it
+  std::shared_ptr<const AddressSpace> space;  ///< raw memory: the walk the mapping set came from
 };
 
 Expected<LoadedDump> load_dump(const std::string& path, const LoadOptions& opts);

@@ -119,6 +119,7 @@ class Enumerator {
         run.kind = AddressRun::Kind::kMapped;
         run.attributes = effective_attributes(above, e, state_);
         run.phys = e.address(state_);
+        out_.leaves.push_back(LeafUse{entry_addr, e, run.attributes, run.phys, VirtAddr(abs_base + base)});
         append(*sum, run, 0);
         continue;
       }
@@ -225,6 +226,7 @@ Expected<AddressSpace> enumerate_address_space(const PagingState& state, const T
       emit(a, b, false);
     }
   }
+  for (LeafUse& l : out.leaves) l.first_va = canonicalize(l.first_va.value(), mode);
   // Ancestor references were recorded with offsets too.
   for (AncestorReference& ref : out.ancestor_refs)
     ref.range = VirtRange{canonicalize(ref.range.first.value(), mode), canonicalize(ref.range.last.value(), mode)};

@@ -90,8 +90,20 @@ struct AncestorReference {
   bool recursive_slot;  ///< a top-level entry pointing to the root itself
 };
 
+/// A leaf entry as used under one inherited-rights context: the unit of physical checks
+/// (aliases, page-table exposure). Each (entry, context) appears once, however many addresses
+/// translate through it, so the list grows with the tables, not with the pages mapped.
+struct LeafUse {
+  PhysAddr entry_address;
+  Entry entry{0, Level::kPt};
+  Attributes attributes;
+  PhysAddr frame;       ///< first byte of the page it maps (size: attributes.page_size())
+  VirtAddr first_va;    ///< one address translated through it (the first path found)
+};
+
 struct AddressSpace {
   PagingMode mode;
+  std::vector<LeafUse> leaves;               ///< distinct (leaf entry, rights context) pairs
   std::vector<AddressRun> runs;              ///< sorted, disjoint, canonical addresses
   std::vector<ReachedTable> tables;          ///< every (table, level) reached, each once
   std::vector<AncestorReference> ancestor_refs;

@@ -50,6 +50,19 @@ std::uint64_t hash_node(const AddressTrie::Node& n) {
 
 }  // namespace
 
+AttrClass class_at(const MappingSet& m, VirtAddr va) {
+  AttrClass c;
+  if (!is_canonical(va, m.mode)) return c;
+  if (const Run* r = m.find(va)) return class_of(*r);
+  auto in = [va](const auto& v) {
+    auto it = std::upper_bound(v.begin(), v.end(), va, [](VirtAddr a, const auto& x) { return a < x.range.first; });
+    return it != v.begin() && std::prev(it)->range.contains(va);
+  };
+  if (in(m.unknown)) c.kind = AttrClass::Kind::kUnknown;
+  else if (in(m.faults)) c.kind = AttrClass::Kind::kFault;
+  return c;
+}
+
 std::uint32_t AddressTrie::class_id(const AttrClass& c) {
   for (std::uint32_t i = 0; i < classes_.size(); ++i)
     if (classes_[i] == c) return i;

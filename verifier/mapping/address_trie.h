@@ -36,6 +36,10 @@ struct AttrClass {
 };
 std::string to_string(const AttrClass& c);
 
+/// The class of va read directly from the mapping set (binary search): the independent
+/// definition the trie and its SMT term are checked against when replaying.
+AttrClass class_at(const MappingSet& m, VirtAddr va);
+
 class AddressTrie {
  public:
   /// A maximal range of slots [first, last] of one node.

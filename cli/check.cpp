@@ -1,0 +1,123 @@
+// ptverify check DUMP --spec SPEC: does the dump obey the spec, for every virtual address?
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/load_dump.h"
+#include "verifier/checks/baseline.h"
+#include "verifier/checks/check.h"
+#include "verifier/report/check_json.h"
+#include "verifier/report/check_junit.h"
+#include "verifier/report/check_sarif.h"
+#include "verifier/report/check_text.h"
+#include "verifier/report/exit_codes.h"
+#include "verifier/spec/parse.h"
+
+namespace ptv::cli {
+
+namespace {
+
+struct CheckCliOptions {
+  std::string dump;
+  std::string spec;
+  LoadOptions load;
+  std::string output = "text";
+  std::string output_file;
+  std::string baseline;
+  std::vector<std::string> params;
+  check::CheckOptions check;
+  std::string emit_smt2;
+  bool list_rules = false;
+};
+
+int bad(const std::string& msg) {
+  std::cerr << "ptverify: " << msg << '\n';
+  return static_cast<int>(ExitCode::kBadInput);
+}
+
+int run_check_command(CheckCliOptions& o) {
+  if (o.list_rules) {
+    for (const check::RuleInfo& r : check::kRules)
+      std::cout << r.name << (r.raw_only ? " (raw dumps)" : "") << ": " << r.description << '\n';
+    return static_cast<int>(ExitCode::kOk);
+  }
+  if (o.dump.empty() || o.spec.empty()) return bad("check: DUMP and --spec SPEC are required");
+  for (const std::string& p : o.params) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos) return bad("check: --param " + p + ": expected NAME=VALUE");
+    try {
+      std::size_t used = 0;
+      const std::string v = p.substr(eq + 1);
+      o.check.fixed_parameters[p.substr(0, eq)] = std::stoull(v, &used, 0);
+      if (used != v.size()) throw std::invalid_argument(v);
+    } catch (const std::exception&) {
+      return bad("check: --param " + p + ": VALUE must be a number (0x for hex)");
+    }
+  }
+  if (!o.emit_smt2.empty()) o.check.emit_smt2_dir = o.emit_smt2;
+  auto spec = spec::load_spec(o.spec);
+  if (!spec.ok()) return bad(spec.error().message);
+  auto loaded = load_dump(o.dump, o.load);
+  if (!loaded.ok()) return bad(loaded.error().message);
+
+  std::optional<check::RawContext> raw;
+  if (loaded->raw) {
+    raw = check::RawContext{loaded->raw->state, loaded->raw->memory->reader(), loaded->raw->root, loaded->space.get()};
+  }
+  const check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, o.check);
+  if (outcome.bad_input) return bad(*outcome.bad_input);
+  if (outcome.internal_error) {
+    std::cerr << "ptverify: internal error: " << *outcome.internal_error << '\n';
+    return static_cast<int>(ExitCode::kInternal);
+  }
+  check::CheckResult result = *outcome.result;
+  if (!o.baseline.empty()) {
+    auto fp = load_baseline(o.baseline);
+    if (!fp.ok()) return bad(fp.error().message);
+    apply_baseline(result, *fp);
+  }
+  std::ofstream file;
+  std::ostream* os = &std::cout;
+  if (!o.output_file.empty()) {
+    file.open(o.output_file);
+    if (!file) return bad(o.output_file + ": cannot open for writing");
+    os = &file;
+  }
+  if (o.output == "json") write_check_json(result, *os);
+  else if (o.output == "sarif") write_check_sarif(result, *os);
+  else if (o.output == "junit") write_check_junit(result, *os);
+  else write_check_text(result, *os, os == &std::cout && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
+  // The one-line summary a CI log reader sees first, on stderr when stdout carries a report.
+  if (o.output != "text" || os != &std::cout) std::cerr << result.summary_line() << '\n';
+  return static_cast<int>(result.exit_code());
+}
+
+}  // namespace
+
+Command setup_check(CLI::App& app) {
+  auto o = std::make_shared<CheckCliOptions>();
+  CLI::App* sub = app.add_subcommand("check", "Prove a dump obeys a layout spec for every address, or list counterexamples");
+  sub->add_option("DUMP", o->dump, "ELF core, raw image, or text dump (ptdump, info tlb, info mem, maps, json)");
+  sub->add_option("--spec,-s", o->spec, "Layout spec (JSON), e.g. specs/linux-x86_64-4level.json");
+  add_load_options(*sub, o->load);
+  sub->add_option("--output,-O", o->output, "text, json, sarif or junit")
+      ->check(CLI::IsMember({"text", "json", "sarif", "junit"}));
+  sub->add_option("--output-file,-o", o->output_file, "Write the report here instead of stdout");
+  sub->add_option("--timeout", o->check.timeout_ms, "Per solver query, in milliseconds; reaching it is 'unknown' (exit 3)")
+      ->capture_default_str();
+  sub->add_option("--rlimit", o->check.rlimit, "Per solver query, Z3 resource units (deterministic); 0 = none");
+  sub->add_option("--max-violations", o->check.max_violations, "List at most this many violations")->capture_default_str();
+  sub->add_option("--param", o->params, "Fix a spec parameter: NAME=VALUE (repeatable)");
+  sub->add_option("--baseline", o->baseline, "A previous JSON report: its violations are accepted, only new ones fail")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--emit-smt2", o->emit_smt2, "Write every solver query as SMT-LIB 2 into this directory");
+  sub->add_flag("--list-rules", o->list_rules, "List the rules check decides, and exit");
+  return Command{sub, [o] { return run_check_command(*o); }};
+}
+
+}  // namespace ptv::cli

@@ -1,0 +1,386 @@
+#include "verifier/checks/check.h"
+
+#include <algorithm>
+#include <chrono>
+#include <sstream>
+#include <stdexcept>
+
+#include "verifier/checks/domains.h"
+#include "verifier/checks/physical.h"
+#include "verifier/checks/predicates.h"
+#include "verifier/checks/replay.h"
+#include "verifier/mapping/address_trie.h"
+#include "verifier/report/text.h"
+#include "verifier/smt/solver.h"
+#include "verifier/spec/concrete.h"
+#include "verifier/spec/symbolic.h"
+
+namespace ptv::check {
+
+std::vector<Instance> instances(const spec::Spec& spec) {
+  std::vector<Instance> out;
+  for (const RuleInfo& r : kRules) {
+    switch (r.id) {
+      case RuleId::kRegionRights:
+      case RuleId::kRegionRequiredRights:
+      case RuleId::kRequiredMapped:
+      case RuleId::kGuardUnmapped:
+      case RuleId::kPageSize:
+        for (std::size_t i = 0; i < spec.regions.size(); ++i) out.push_back({r.id, i});
+        break;
+      default:
+        out.push_back({r.id, Instance::kNoRegion});
+    }
+  }
+  return out;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using ConcreteTerms = RegionTerms<std::uint64_t, bool>;
+using SymTerms = RegionTerms<smt::Expr, smt::Expr>;
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::vector<ConcreteTerms> concrete_terms(const spec::Spec& spec, const spec::Layout& layout) {
+  std::vector<ConcreteTerms> out;
+  for (const spec::PlacedRegion& p : layout.regions)
+    out.push_back({true, p.range.first.value(), p.range.last.value(), p.count, p.size, p.stride,
+                   spec.regions[p.index].is_array()});
+  return out;
+}
+
+std::vector<SymTerms> numeral_terms(smt::Context& ctx, const std::vector<ConcreteTerms>& c) {
+  std::vector<SymTerms> out;
+  for (const ConcreteTerms& t : c)
+    out.push_back({ctx.bool_val(t.ok), ctx.bv_val(t.start, 64), ctx.bv_val(t.last, 64), ctx.bv_val(t.count, 64),
+                   ctx.bv_val(t.size, 64), ctx.bv_val(t.stride, 64), t.is_array});
+  return out;
+}
+
+std::vector<SymTerms> symbolic_terms(const spec::Spec& spec, const spec::SymbolicSpec& sym) {
+  std::vector<SymTerms> out;
+  for (std::size_t i = 0; i < sym.regions.size(); ++i) {
+    const auto& b = sym.regions[i];
+    out.push_back({b.ok, b.start.term, b.last.term, b.count.term, b.size.term, b.stride.term,
+                   spec.regions[i].is_array()});
+  }
+  return out;
+}
+
+smt::SolverOptions solver_options(const CheckOptions& o) {
+  smt::SolverOptions so;
+  so.limits.timeout_ms = o.timeout_ms;
+  so.limits.rlimit = o.rlimit;
+  so.emit_smt2_dir = o.emit_smt2_dir;
+  return so;
+}
+
+std::string unknown_detail(const smt::CheckResult& r, const CheckOptions& o) {
+  if (const auto* u = r.unknown()) {
+    std::ostringstream os;
+    os << "solver gave up (" << smt::to_string(u->reason);
+    if (u->reason == smt::UnknownReason::kTimeout) os << ", --timeout " << o.timeout_ms << " ms";
+    os << "): " << u->detail;
+    return os.str();
+  }
+  if (const auto* e = r.error()) return "solver error: " + e->reason;
+  if (const auto* i = r.invalid()) return "invalid query: " + i->reason;
+  return "unexpected solver result";
+}
+
+std::string instance_name(const spec::Spec& spec, const Instance& inst) {
+  std::string n(rule_info(inst.rule).name);
+  if (inst.region != Instance::kNoRegion) n += "." + spec.regions[inst.region].name;
+  return n;
+}
+
+/// The first address, at or after which the instance's region terms can change value.
+std::vector<std::uint64_t> boundaries(const spec::Spec& spec, const Instance& inst, const std::vector<ConcreteTerms>& terms,
+                                      std::uint64_t a) {
+  std::vector<std::uint64_t> b;
+  auto region = [&](std::size_t i) {
+    const ConcreteTerms& t = terms[i];
+    b.push_back(t.start);
+    if (t.last != ~std::uint64_t{0}) b.push_back(t.last + 1);
+    if (t.is_array && t.stride != 0 && a >= t.start && a <= t.last) {
+      const std::uint64_t k = (a - t.start) / t.stride;
+      const std::uint64_t e = t.start + k * t.stride;
+      b.push_back(e);
+      b.push_back(e + t.size);
+      b.push_back(e + t.stride);
+    }
+  };
+  switch (inst.rule) {
+    case RuleId::kNullGuard: b.push_back(spec.rules.null_guard); break;
+    case RuleId::kUserKernelSplit:
+      for (std::size_t i = 0; i < spec.regions.size(); ++i)
+        if (spec.regions[i].kind == spec::RegionKind::kVsyscall) region(i);
+      break;
+    case RuleId::kOutsideRegions:
+      for (std::size_t i = 0; i < terms.size(); ++i) region(i);
+      break;
+    default:
+      if (inst.region != Instance::kNoRegion) region(inst.region);
+  }
+  return b;
+}
+
+VirtRange maximal_range(const AddressTrie& trie, const spec::Spec& spec, const Instance& inst,
+                        const std::vector<ConcreteTerms>& terms, VirtAddr a) {
+  VirtRange r = trie.class_range(a);
+  for (std::uint64_t x : boundaries(spec, inst, terms, a.value())) {
+    if (x <= a.value() && x > r.first.value()) r.first = VirtAddr(x);
+    if (x > a.value() && x - 1 < r.last.value()) r.last = VirtAddr(x - 1);
+  }
+  return r;
+}
+
+struct InternalError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Checker {
+ public:
+  Checker(const MappingSet& m, const spec::Spec& s, const RawContext* raw, const CheckOptions& o, const AddressTrie& t)
+      : m_(m), spec_(s), raw_(raw), opts_(o), trie_(t) {}
+
+  /// Parameter inference (see check.h). Returns the values to check with.
+  std::optional<spec::ParameterValues> infer(CheckResult& out, std::string& bad_input) {
+    if (spec_.parameters.empty()) return spec::ParameterValues{};
+    smt::Context pctx;
+    const spec::SymbolicSpec sym = spec::encode_spec(pctx, spec_);
+    smt::Solver p(pctx, solver_options(opts_));
+    for (const auto& as : sym.assumptions) p.add(as.holds, as.name);
+    for (const auto& [name, value] : opts_.fixed_parameters) {
+      const auto i = spec_.find_parameter(name);
+      if (!i) {
+        bad_input = spec_.file + ": --param " + name + ": the spec has no such parameter";
+        return std::nullopt;
+      }
+      p.add(sym.parameters[*i] == pctx.bv_val(value, 64), "param." + name);
+    }
+    const std::vector<SymTerms> sym_terms = symbolic_terms(spec_, sym);
+    const std::vector<Instance> insts = instances(spec_);
+    std::optional<spec::ParameterValues> candidate;
+    for (std::size_t round = 0; round < opts_.max_inference_rounds; ++round) {
+      const smt::CheckResult r = p.check("infer-parameters-" + std::to_string(round));
+      ++out.queries;
+      if (r.is_unsat()) {
+        if (!candidate) {
+          bad_input = spec_.file + ": no parameter values satisfy the spec's constraints" +
+                      (opts_.fixed_parameters.empty() ? std::string() : " together with --param");
+          return std::nullopt;
+        }
+        out.parameters_admissible = false;
+        out.notes.push_back("no admissible parameter values let this dump satisfy the spec (" + std::to_string(round) +
+                            " candidates refuted); violations are shown for the last candidate");
+        return candidate;
+      }
+      if (!r.is_sat()) {
+        out.notes.push_back("parameter inference: " + unknown_detail(r, opts_));
+        inference_unknown_ = true;
+        return candidate ? candidate : std::nullopt;
+      }
+      spec::ParameterValues values;
+      for (const smt::Expr& t : sym.parameters) values.push_back(r.model()->eval(t).value_or(0));
+      candidate = values;
+      const auto layout = spec::evaluate_layout(spec_, values);
+      if (!layout.ok()) {
+        // The constraints admit values for which a region is ill-defined: exclude them.
+        smt::Expr same = pctx.bool_val(true);
+        for (std::size_t i = 0; i < values.size(); ++i) same = same && (sym.parameters[i] == pctx.bv_val(values[i], 64));
+        p.add(!same);
+        continue;
+      }
+      // Does some address break some rule under this candidate?
+      smt::Context ctx;
+      smt::TrieEncoding enc(ctx, trie_);
+      const smt::Expr a = ctx.bv_const("va", 64);
+      const smt::Expr cls = enc.class_of(a);
+      SearchDomain d{{&ctx}, &enc};
+      const auto terms = numeral_terms(ctx, concrete_terms(spec_, *layout));
+      smt::Expr any = ctx.bool_val(false);
+      for (const Instance& inst : insts) any = any || violates(d, spec_, inst, a, cls, terms, Strength::kMust);
+      smt::Solver s(ctx, solver_options(opts_));
+      s.add(enc.canonical(a));
+      s.add(any);
+      const smt::CheckResult v = s.check("infer-search-" + std::to_string(round));
+      ++out.queries;
+      if (v.is_unsat()) return values;
+      if (!v.is_sat()) {
+        out.notes.push_back("parameter inference: " + unknown_detail(v, opts_));
+        inference_unknown_ = true;
+        return values;
+      }
+      const VirtAddr w(v.model()->eval(a).value_or(0));
+      const AttrClass wc = class_at(m_, w);
+      InferenceDomain id{{&pctx}};
+      smt::Expr broken = pctx.bool_val(false);
+      for (const Instance& inst : insts)
+        broken = broken || violates(id, spec_, inst, pctx.bv_val(w.value(), 64), wc, sym_terms, Strength::kMust);
+      p.add(!broken);
+    }
+    out.notes.push_back("parameter inference stopped after " + std::to_string(opts_.max_inference_rounds) +
+                        " rounds; the last candidate is used");
+    inference_unknown_ = true;
+    return candidate;
+  }
+
+  void search(CheckResult& out, const spec::Layout& layout) {
+    const std::vector<ConcreteTerms> cterms = concrete_terms(spec_, layout);
+    smt::Context ctx;
+    smt::TrieEncoding enc(ctx, trie_);
+    const smt::Expr a = ctx.bv_const("va", 64);
+    const smt::Expr cls = enc.class_of(a);
+    out.formula_nodes = enc.ite_count();
+    SearchDomain d{{&ctx}, &enc};
+    const auto terms = numeral_terms(ctx, cterms);
+    ConcreteDomain cd;
+    bool complete = true;
+
+    for (const Instance& inst : instances(spec_)) {
+      RuleResult& rr = rule(out, inst.rule);
+      const auto t0 = Clock::now();
+      const smt::Expr pred = violates(d, spec_, inst, a, cls, terms, Strength::kMay);
+      if (pred.as_bool() == std::optional<bool>(false)) continue;  // no address can break it
+      smt::Solver s(ctx, solver_options(opts_));
+      s.add(enc.canonical(a));
+      s.add(pred);
+      const std::string name = instance_name(spec_, inst);
+      for (std::size_t round = 0;; ++round) {
+        const smt::CheckResult r = s.check(name + "-" + std::to_string(round));
+        ++out.queries;
+        if (r.is_unsat()) break;
+        if (!r.is_sat()) {
+          mark_unknown(rr, unknown_detail(r, opts_) + " while searching " + name);
+          complete = false;
+          break;
+        }
+        if (out.violations.size() >= opts_.max_violations) {
+          complete = false;  // another violation exists beyond the cap
+          break;
+        }
+        const VirtAddr w(r.model()->eval(a).value_or(0));
+        const AttrClass set_class = class_at(m_, w);
+        const AttrClass trie_class = trie_.classes()[trie_.lookup(w)];
+        if (!(set_class == trie_class))
+          throw InternalError("the trie gives " + hex16(w.value()) + " the class '" + to_string(trie_class) +
+                              "' but the mapping set says '" + to_string(set_class) + "'");
+        if (!violates(cd, spec_, inst, w.value(), set_class, cterms, Strength::kMay))
+          throw InternalError("the solver's counterexample " + hex16(w.value()) + " for " + name +
+                              " does not replay on the mapping set (class '" + to_string(set_class) + "')");
+        const VirtRange range = maximal_range(trie_, spec_, inst, cterms, w);
+        const bool definite = violates(cd, spec_, inst, w.value(), set_class, cterms, Strength::kMust);
+        if (definite) {
+          out.violations.push_back(make_violation(inst, w, range, set_class));
+          rr.status = Status::kViolated;
+          ++rr.violations;
+        } else {
+          std::ostringstream os;
+          os << "cannot tell at " << hex16(range.first.value()) << '-' << hex_end(range) << " ("
+             << to_string(set_class) << ")";
+          mark_unknown(rr, os.str());
+        }
+        s.add(!(a.uge(range.first.value()) && a.ule(range.last.value())));
+      }
+      rr.seconds += since(t0);
+    }
+    out.complete = complete;
+  }
+
+  bool inference_unknown() const { return inference_unknown_; }
+
+  static RuleResult& rule(CheckResult& out, RuleId id) { return out.rules[static_cast<std::size_t>(id)]; }
+  static void mark_unknown(RuleResult& rr, const std::string& why) {
+    if (rr.status != Status::kViolated) rr.status = Status::kUnknown;
+    if (rr.detail.empty()) rr.detail = why;
+    else if (rr.detail.size() < 400) rr.detail += "; " + why;
+  }
+
+ private:
+  Violation make_violation(const Instance& inst, VirtAddr w, const VirtRange& range, const AttrClass& c) {
+    Violation v;
+    v.rule = inst.rule;
+    if (inst.region != Instance::kNoRegion) v.region = spec_.regions[inst.region].name;
+    v.address = w;
+    v.range = range;
+    v.rights = to_string(c);
+    v.message = describe_violation(spec_, inst, c);
+    if (raw_) v.walk = replay_walk(*raw_, m_, inst.rule, w);  // throws InternalError-like on mismatch
+    return v;
+  }
+
+  const MappingSet& m_;
+  const spec::Spec& spec_;
+  const RawContext* raw_;
+  const CheckOptions& opts_;
+  const AddressTrie& trie_;
+  bool inference_unknown_ = false;
+};
+
+}  // namespace
+
+CheckOutcome run_check(const MappingSet& m, const spec::Spec& spec, const RawContext* raw, const CheckOptions& opts) {
+  const auto t0 = Clock::now();
+  CheckOutcome outcome;
+  if (spec.rules.paging_mode != m.mode) {
+    outcome.bad_input = spec.file + " is a spec for " + std::string(to_string(spec.rules.paging_mode)) + " paging, but " +
+                        m.source + " is a " + std::string(to_string(m.mode)) + " dump";
+    return outcome;
+  }
+  const auto trie = AddressTrie::build(m);
+  if (!trie.ok()) {
+    outcome.bad_input = trie.error().message;
+    return outcome;
+  }
+  CheckResult out;
+  out.dump = m.source;
+  out.dump_format = m.format;
+  out.spec = spec.file;
+  out.mode = std::string(to_string(m.mode));
+  for (const RuleInfo& r : kRules) out.rules.push_back(RuleResult{r.id, Status::kHolds, {}, 0, 0});
+  for (const std::string& n : m.notes) out.notes.push_back(n);
+
+  try {
+    Checker checker(m, spec, raw, opts, *trie);
+    std::string bad;
+    const auto values = checker.infer(out, bad);
+    if (!bad.empty()) {
+      outcome.bad_input = bad;
+      return outcome;
+    }
+    if (!values) {
+      for (RuleResult& r : out.rules) Checker::mark_unknown(r, "parameter inference did not finish");
+    } else {
+      for (std::size_t i = 0; i < values->size(); ++i) out.parameters.push_back({spec.parameters[i].name, (*values)[i]});
+      const auto layout = spec::evaluate_layout(spec, *values);
+      if (!layout.ok()) {
+        outcome.internal_error = "parameter values chosen by the solver do not place every region: " + layout.error().message;
+        return outcome;
+      }
+      checker.search(out, *layout);
+      check_physical(out, m, spec, *layout, raw, opts.max_violations);
+      if (checker.inference_unknown())
+        for (RuleResult& r : out.rules)
+          if (r.status == Status::kHolds) Checker::mark_unknown(r, "holds for the candidate parameters only");
+    }
+  } catch (const InternalError& e) {
+    outcome.internal_error = e.what();
+    return outcome;
+  } catch (const ReplayMismatch& e) {
+    outcome.internal_error = e.what();
+    return outcome;
+  }
+  std::sort(out.violations.begin(), out.violations.end(),
+            [](const Violation& a, const Violation& b) { return a.range.first < b.range.first; });
+  for (Violation& v : out.violations) v.fingerprint = fingerprint(v);
+  for (RuleResult& r : out.rules)
+    if (r.status == Status::kHolds && r.detail.empty()) r.detail = "proved for every address";
+  out.seconds = since(t0);
+  outcome.result = std::move(out);
+  return outcome;
+}
+
+}  // namespace ptv::check

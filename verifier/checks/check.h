@@ -1,0 +1,60 @@
+// `ptverify check`: hold a mapping set against a layout spec, for every virtual address at once.
+//
+// How it decides (docs/check.md, "How check decides"):
+//  1. The mapping set becomes an AddressTrie; its SMT term gives the attribute class of a
+//     symbolic 64-bit canonical address (smt/trie_encoding.h).
+//  2. Parameters the dump does not fix (KASLR bases, sizes) are inferred by counterexample-
+//     guided search: a candidate from the spec's constraints, a search for an address that breaks
+//     some rule under it, and that address's concrete class added as a constraint on the
+//     parameters; until no address breaks any rule (the candidate is reported) or no candidate
+//     is left (no admissible parameter values exist: reported, with the last candidate's
+//     violations shown).
+//  3. With the parameters fixed, each (rule, region) instance asks "does some address break it?"
+//     A model is replayed on the concrete mapping set (and, for raw dumps, on the walker: any
+//     disagreement is an internal error), widened to the maximal range breaking the instance the
+//     same way, excluded, and asked again until unsat (the list is complete) or the cap is hit.
+//  4. Rules about frames and tables (aliases, page-table exposure, recursive slots, reserved
+//     bits) are decided exactly over the distinct leaf entries of a raw walk.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "models/walk.h"
+#include "verifier/checks/result.h"
+#include "verifier/mapping/mapping_set.h"
+#include "verifier/spec/spec.h"
+
+namespace ptv::check {
+
+/// Raw memory behind a mapping set: what the replay walks and the physical rules read.
+struct RawContext {
+  PagingState state;
+  TableReader reader;
+  std::optional<PhysAddr> root;
+  const AddressSpace* space = nullptr;
+};
+
+struct CheckOptions {
+  unsigned timeout_ms = 10'000;        ///< per solver query; reaching it makes the rule unknown
+  std::uint64_t rlimit = 0;            ///< per query, deterministic; 0 = none
+  std::size_t max_violations = 100;    ///< listed violations, all rules together
+  std::size_t max_inference_rounds = 200;
+  std::map<std::string, std::uint64_t> fixed_parameters;  ///< --param NAME=VALUE
+  std::optional<std::filesystem::path> emit_smt2_dir;
+};
+
+/// Exactly one of the three is set.
+struct CheckOutcome {
+  std::optional<CheckResult> result;
+  std::optional<std::string> bad_input;       ///< exit 2: spec and dump do not fit together
+  std::optional<std::string> internal_error;  ///< exit 4: e.g. a counterexample did not replay
+};
+
+CheckOutcome run_check(const MappingSet& mappings, const spec::Spec& spec, const RawContext* raw,
+                       const CheckOptions& options);
+
+}  // namespace ptv::check

@@ -1,0 +1,294 @@
+#include "verifier/checks/physical.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "verifier/checks/replay.h"
+#include "verifier/report/text.h"
+
+namespace ptv::check {
+
+namespace {
+
+RuleResult& rule(CheckResult& out, RuleId id) { return out.rules[static_cast<std::size_t>(id)]; }
+
+void add(CheckResult& out, Violation v, std::size_t max) {
+  RuleResult& rr = rule(out, v.rule);
+  rr.status = Status::kViolated;
+  ++rr.violations;
+  if (out.violations.size() >= max) {
+    out.complete = false;
+    return;
+  }
+  out.violations.push_back(std::move(v));
+}
+
+void check_canonical(CheckResult& out, const MappingSet& m, std::size_t max) {
+  for (const Run& r : m.runs) {
+    if (is_canonical(r.range.first, m.mode) && is_canonical(r.range.last, m.mode) &&
+        (r.range.last <= lower_half_last(m.mode) || r.range.first >= upper_half_first(m.mode)))
+      continue;
+    Violation v;
+    v.rule = RuleId::kCanonical;
+    v.address = r.range.first;
+    v.range = r.range;
+    v.message = "the dump claims a translation for non-canonical addresses (line " +
+                std::to_string(r.provenance.line) + ")";
+    add(out, std::move(v), max);
+  }
+  RuleResult& rr = rule(out, RuleId::kCanonical);
+  if (rr.status == Status::kHolds)
+    rr.detail = m.tables.empty() ? "every run of the dump is canonical"
+                                 : "translations from a walk are canonical by construction";
+}
+
+void check_recursive(CheckResult& out, const spec::Spec& spec, const RawContext& raw, const MappingSet& m,
+                     std::size_t max) {
+  const auto& refs = raw.space->ancestor_refs;
+  const spec::RecursiveSlotRule& want = spec.rules.recursive_slot;
+  RuleResult& rr = rule(out, RuleId::kRecursiveSlot);
+  std::size_t slots = 0;
+  bool found_wanted = false;
+  for (const AncestorReference& a : refs) {
+    if (!a.recursive_slot) continue;
+    ++slots;
+    const bool ok = want.kind == spec::RecursiveSlotRule::Kind::kAny ||
+                    (want.kind == spec::RecursiveSlotRule::Kind::kIndex && a.index == want.index);
+    if (want.kind == spec::RecursiveSlotRule::Kind::kIndex && a.index == want.index) found_wanted = true;
+    if (ok) continue;
+    Violation v;
+    v.rule = RuleId::kRecursiveSlot;
+    v.address = a.range.first;
+    v.range = a.range;
+    v.phys = a.entry_address.value();
+    std::ostringstream os;
+    os << "top-level entry " << a.index << " at " << a.entry_address << " points back to the root table "
+       << a.target << " (a recursive slot the spec does not allow here)";
+    v.message = os.str();
+    v.walk = replay_walk(raw, m, RuleId::kRecursiveSlot, a.range.first);
+    add(out, std::move(v), max);
+  }
+  if (want.kind == spec::RecursiveSlotRule::Kind::kIndex && !found_wanted) {
+    Violation v;
+    v.rule = RuleId::kRecursiveSlot;
+    const std::uint64_t span = entry_span(top_level(spec.rules.paging_mode));
+    v.address = canonicalize(span * want.index, spec.rules.paging_mode);
+    v.range = VirtRange::from_size(v.address, span);
+    v.message = "the spec puts a recursive slot at top-level index " + std::to_string(want.index) +
+                ", but that entry does not point back to the root table";
+    add(out, std::move(v), max);
+  }
+  if (rr.status == Status::kHolds)
+    rr.detail = std::to_string(slots) + " recursive slot(s) found, as the spec allows";
+}
+
+struct FrameUse {
+  std::uint64_t first, last;  // physical, inclusive
+  const LeafUse* leaf;
+};
+
+void check_aliases(CheckResult& out, const spec::Spec& spec, const RawContext& raw, const MappingSet& m,
+                   std::size_t max) {
+  RuleResult& rr = rule(out, RuleId::kConflictingAliases);
+  if (spec.rules.conflicting_aliases == spec::Policy::kAllowed) {
+    rr.detail = "allowed by the spec";
+    return;
+  }
+  std::vector<FrameUse> w, x;
+  for (const LeafUse& l : raw.space->leaves) {
+    const FrameUse f{l.frame.value(), l.frame.value() + (l.attributes.page_size() - 1), &l};
+    if (l.attributes.writable) w.push_back(f);
+    if (l.attributes.executable) x.push_back(f);
+  }
+  auto by_first = [](const FrameUse& a, const FrameUse& b) { return a.first < b.first; };
+  std::sort(w.begin(), w.end(), by_first);
+  std::sort(x.begin(), x.end(), by_first);
+  // Largest writable extent seen so far, to find overlaps with a sorted sweep.
+  std::size_t reported = 0;
+  std::size_t j = 0;
+  std::vector<const FrameUse*> active;
+  for (const FrameUse& xe : x) {
+    while (j < w.size() && w[j].first <= xe.last) active.push_back(&w[j++]);
+    std::erase_if(active, [&](const FrameUse* a) { return a->last < xe.first; });
+    for (const FrameUse* we : active) {
+      if (we->leaf->entry_address == xe.leaf->entry_address) continue;  // one translation: the wx rule
+      if (we->last < xe.first || we->first > xe.last) continue;
+      const std::uint64_t overlap = std::max(we->first, xe.first);
+      Violation v;
+      v.rule = RuleId::kConflictingAliases;
+      v.address = xe.leaf->first_va;
+      v.range = VirtRange::from_size(xe.leaf->first_va, xe.leaf->attributes.page_size());
+      v.phys = overlap;
+      std::ostringstream os;
+      os << "frame " << PhysAddr(overlap) << " is executable at " << xe.leaf->first_va << " and writable at "
+         << we->leaf->first_va << " (leaf entries " << xe.leaf->entry_address << " and " << we->leaf->entry_address
+         << ")";
+      v.message = os.str();
+      v.rights = "executable alias of a writable frame";
+      v.walk = replay_walk(raw, m, RuleId::kConflictingAliases, xe.leaf->first_va);
+      add(out, std::move(v), max);
+      if (++reported >= max) return;
+      break;  // one report per executable leaf
+    }
+  }
+  if (rr.status == Status::kHolds)
+    rr.detail = "no frame is both writable and executable across " + std::to_string(raw.space->leaves.size()) +
+                " distinct leaf entries";
+}
+
+/// Every address range translated through one of the `flagged` leaf entries: a walk that
+/// descends only into tables whose subtree holds a flagged entry. Bounded by `cap` results.
+class FlaggedPaths {
+ public:
+  FlaggedPaths(const RawContext& raw, const std::set<std::uint64_t>& flagged, std::size_t cap)
+      : raw_(raw), flagged_(flagged), cap_(cap) {}
+
+  struct Hit {
+    VirtRange range;
+    PhysAddr entry;
+  };
+  bool run(std::vector<Hit>& out) {
+    const PagingMode mode = raw_.state.mode();
+    const PhysAddr root = raw_.root.value_or(raw_.state.root_table());
+    return visit(root, top_level(mode), 0, out);
+  }
+
+ private:
+  bool holds_flagged(PhysAddr t, Level l) {
+    const auto key = std::make_pair(t.value(), static_cast<unsigned>(l));
+    if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+    memo_[key] = false;  // levels strictly decrease, so this guards nothing but keeps it finite
+    const auto view = raw_.reader(t);
+    bool any = false;
+    if (view) {
+      for (unsigned i = 0; i < kEntriesPerTable && !any; ++i) {
+        const Entry e((*view)[i], l);
+        if (!e.p() || e.reserved_bits_set(raw_.state)) continue;
+        if (e.leaf()) any = flagged_.count(t.value() + 8ull * i) != 0;
+        else any = holds_flagged(e.address(raw_.state), child_level(l));
+      }
+    }
+    memo_[key] = any;
+    return any;
+  }
+  bool visit(PhysAddr t, Level l, std::uint64_t base, std::vector<Hit>& out) {
+    const auto view = raw_.reader(t);
+    if (!view) return true;
+    for (unsigned i = 0; i < kEntriesPerTable; ++i) {
+      const Entry e((*view)[i], l);
+      if (!e.p() || e.reserved_bits_set(raw_.state)) continue;
+      const std::uint64_t b = base + entry_span(l) * i;
+      if (e.leaf()) {
+        if (!flagged_.count(t.value() + 8ull * i)) continue;
+        if (out.size() >= cap_) return false;
+        const PagingMode mode = raw_.state.mode();
+        out.push_back({VirtRange{canonicalize(b, mode), canonicalize(b + e.span() - 1, mode)},
+                       PhysAddr(t.value() + 8ull * i)});
+      } else if (holds_flagged(e.address(raw_.state), child_level(l))) {
+        if (!visit(e.address(raw_.state), child_level(l), b, out)) return false;
+      }
+    }
+    return true;
+  }
+
+  const RawContext& raw_;
+  const std::set<std::uint64_t>& flagged_;
+  std::size_t cap_;
+  std::map<std::pair<std::uint64_t, unsigned>, bool> memo_;
+};
+
+void check_table_exposure(CheckResult& out, const spec::Spec& spec, const spec::Layout& layout, const RawContext& raw,
+                          const MappingSet& m, std::size_t max) {
+  RuleResult& rr = rule(out, RuleId::kPageTableExposure);
+  std::vector<std::uint64_t> tables;
+  for (const ReachedTable& t : raw.space->tables) tables.push_back(t.pa.value());
+  std::sort(tables.begin(), tables.end());
+  tables.erase(std::unique(tables.begin(), tables.end()), tables.end());
+  auto covers_table = [&](const LeafUse& l) {
+    auto it = std::lower_bound(tables.begin(), tables.end(), l.frame.value());
+    return it != tables.end() && *it <= l.frame.value() + (l.attributes.page_size() - 1);
+  };
+  std::set<std::uint64_t> flagged;
+  for (const LeafUse& l : raw.space->leaves)
+    if ((l.attributes.user || l.attributes.writable) && covers_table(l)) flagged.insert(l.entry_address.value());
+  if (flagged.empty()) {
+    rr.detail = "no user-accessible or writable translation maps any of the " + std::to_string(tables.size()) +
+                " table frames";
+    return;
+  }
+  std::vector<FlaggedPaths::Hit> hits;
+  FlaggedPaths paths(raw, flagged, 100'000);
+  if (!paths.run(hits)) {
+    rr.status = Status::kUnknown;
+    rr.detail = "more than 100000 translations reach page-table frames; not all were examined";
+  }
+  auto allowed_writable = [&](const VirtRange& r) {
+    for (const spec::PlacedRegion& p : layout.regions) {
+      const auto kind = spec.regions[p.index].kind;
+      if ((kind == spec::RegionKind::kDirectMap || kind == spec::RegionKind::kRecursive) && p.range.contains(r))
+        return true;
+    }
+    return false;
+  };
+  std::size_t checked = 0;
+  for (const FlaggedPaths::Hit& h : hits) {
+    const WalkResult w = walk(raw.state, raw.reader, h.range.first, raw.root);
+    if (!w.translation) continue;
+    ++checked;
+    const Attributes& a = w.translation->attributes;
+    const bool bad_user = a.user;
+    const bool bad_write = a.writable && !allowed_writable(h.range);
+    if (!bad_user && !bad_write) continue;
+    // A hit that continues the previous violation with the same finding widens it.
+    if (!out.violations.empty()) {
+      Violation& last = out.violations.back();
+      const auto next = last.range.end();
+      if (last.rule == RuleId::kPageTableExposure && next && *next == h.range.first &&
+          last.message.find(bad_user ? "user-accessible" : "writable through") != std::string::npos) {
+        last.range.last = h.range.last;
+        continue;
+      }
+    }
+    Violation v;
+    v.rule = RuleId::kPageTableExposure;
+    v.address = h.range.first;
+    v.range = h.range;
+    v.phys = w.translation->frame.value();
+    std::ostringstream os;
+    os << "page-table frames are " << (bad_user ? "user-accessible through " : "writable through ") << h.range.first
+       << (bad_user ? "" : ", outside the direct map and recursive regions");
+    v.message = os.str();
+    std::ostringstream r;
+    r << a;
+    v.rights = r.str();
+    v.walk = replay_walk(raw, m, RuleId::kPageTableExposure, h.range.first);
+    add(out, std::move(v), max);
+  }
+  if (rr.status == Status::kHolds)
+    rr.detail = std::to_string(checked) + " translations reach page-table frames, all supervisor-only and inside "
+                "the regions allowed to map tables";
+}
+
+}  // namespace
+
+void check_physical(CheckResult& out, const MappingSet& m, const spec::Spec& spec, const spec::Layout& layout,
+                    const RawContext* raw, std::size_t max) {
+  check_canonical(out, m, max);
+  if (!raw || !raw->space) {
+    for (RuleId id : {RuleId::kReservedBits, RuleId::kRecursiveSlot, RuleId::kConflictingAliases,
+                      RuleId::kPageTableExposure}) {
+      RuleResult& rr = rule(out, id);
+      if (rr.status == Status::kViolated) continue;
+      rr.status = Status::kNotApplicable;
+      rr.detail = "needs raw memory: a " + m.format + " dump does not show entries, frames or tables";
+    }
+    return;
+  }
+  check_recursive(out, spec, *raw, m, max);
+  check_aliases(out, spec, *raw, m, max);
+  check_table_exposure(out, spec, layout, *raw, m, max);
+}
+
+}  // namespace ptv::check

@@ -1,0 +1,85 @@
+// The result of `ptverify check`: a value that every report format writes.
+//
+// Each rule has its own status, and statuses form a lattice (CBMC's property status): a rule is
+// kHolds only when the solver proved "some address breaks it" unsat over the whole address space;
+// kViolated when at least one replayed counterexample breaks it; kUnknown when the solver hit a
+// limit or the dump cannot settle it (rights a text format does not show, elided ranges, rules
+// that need raw memory). The run's verdict and exit code come from one function, here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/address.h"
+#include "verifier/checks/rules.h"
+#include "verifier/report/exit_codes.h"
+
+namespace ptv::check {
+
+enum class Status : unsigned char { kHolds, kViolated, kUnknown, kNotApplicable };
+const char* to_string(Status s);  // "holds", "violated", "unknown", "not-applicable"
+
+/// One level of the walk of a counterexample address (raw dumps).
+struct WalkLevel {
+  std::string level;           ///< "PML4", "PDPT", ...
+  std::uint64_t table = 0;     ///< physical address of the table
+  unsigned index = 0;
+  std::uint64_t entry_address = 0;
+  std::uint64_t raw = 0;
+  std::string decoded;         ///< e.g. "P RW US A table=P0x..."
+  bool deciding = false;       ///< this entry's bits decide the violation
+  std::string deciding_bits;   ///< e.g. "U/S=1", "XD=0", "reserved bits 51:40"
+};
+
+struct Violation {
+  RuleId rule;
+  std::string region;          ///< the region involved ("" when none)
+  VirtAddr address;            ///< one concrete address from the solver model, replayed
+  VirtRange range;             ///< the maximal range around it breaking the rule the same way
+  std::string rights;          ///< effective rights there, e.g. "urwx 4K"
+  std::string message;         ///< one sentence in domain terms
+  std::vector<WalkLevel> walk; ///< raw dumps: the walk of `address`
+  std::optional<std::uint64_t> phys;  ///< physical address involved (aliases, table frames)
+  std::string fingerprint;     ///< stable across runs: rule + region + range, for --baseline
+  bool baselined = false;      ///< accepted by --baseline
+};
+
+struct RuleResult {
+  RuleId rule;
+  Status status = Status::kHolds;
+  std::string detail;          ///< why unknown / not applicable, or what was proved
+  std::size_t violations = 0;  ///< number of violations reported for this rule
+  double seconds = 0;
+};
+
+struct Parameter {
+  std::string name;
+  std::uint64_t value = 0;
+};
+
+struct CheckResult {
+  std::string dump;                  ///< file checked
+  std::string dump_format;
+  std::string spec;                  ///< spec file
+  std::string mode;                  ///< "4-level" / "5-level"
+  std::vector<RuleResult> rules;
+  std::vector<Violation> violations; ///< sorted by address
+  bool complete = false;             ///< proved: no violation outside the listed ranges
+  bool parameters_admissible = true; ///< some admissible parameter values satisfy the spec
+  std::vector<Parameter> parameters; ///< the values found (inferred) or the last candidate
+  std::vector<std::string> notes;
+  double seconds = 0;
+  std::size_t queries = 0;
+  std::size_t formula_nodes = 0;     ///< ite nodes of the translation encoding
+
+  /// holds / violated / unknown, from the rule statuses: any non-baselined violation -> violated;
+  /// else any unknown -> unknown; else holds. Internal errors never reach a CheckResult.
+  [[nodiscard]] Status verdict() const;
+  [[nodiscard]] ExitCode exit_code() const;
+  /// "ptverify check: VIOLATED — 12 rules proved, 3 violations (2 new), 1 unknown, 0.21 s"
+  [[nodiscard]] std::string summary_line() const;
+};
+
+}  // namespace ptv::check

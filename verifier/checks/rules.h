@@ -1,0 +1,68 @@
+// The invariants `ptverify check` decides, as a constexpr registry: it drives --list-rules,
+// the JSON / SARIF / JUnit rule ids, and docs/check.md.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string_view>
+
+namespace ptv::check {
+
+enum class RuleId : unsigned char {
+  kCanonical,
+  kNullGuard,
+  kUserKernelSplit,
+  kSupervisorInUserHalf,
+  kWx,
+  kRegionRights,
+  kRegionRequiredRights,
+  kRequiredMapped,
+  kGuardUnmapped,
+  kOutsideRegions,
+  kPageSize,
+  kReservedBits,
+  kRecursiveSlot,
+  kConflictingAliases,
+  kPageTableExposure,
+};
+
+struct RuleInfo {
+  RuleId id;
+  std::string_view name;         ///< stable id used in JSON, SARIF and baselines
+  std::string_view description;  ///< one sentence
+  bool raw_only;                 ///< needs raw memory (tables, frames); unknown for text dumps
+};
+
+inline constexpr std::array<RuleInfo, 15> kRules{{
+    {RuleId::kCanonical, "canonical", "No translation exists for a non-canonical address.", false},
+    {RuleId::kNullGuard, "null-guard", "Addresses below the spec's null-guard size are not mapped.", false},
+    {RuleId::kUserKernelSplit, "user-kernel-split",
+     "No user-accessible translation in the kernel half (except where the spec allows it, e.g. vsyscall).", false},
+    {RuleId::kSupervisorInUserHalf, "supervisor-in-user-half",
+     "No supervisor-only translation in the user half, unless the spec allows it.", false},
+    {RuleId::kWx, "wx", "No translation is both writable and executable.", false},
+    {RuleId::kRegionRights, "region-rights", "Every translation in a region has only the rights the region allows.",
+     false},
+    {RuleId::kRegionRequiredRights, "region-required-rights",
+     "Every translation in a region has the rights the region requires.", false},
+    {RuleId::kRequiredMapped, "required-mapped", "Every address of a region that must be mapped is mapped.", false},
+    {RuleId::kGuardUnmapped, "guard-unmapped", "Every address of a guard (a region or array gap that must be unmapped) is unmapped.",
+     false},
+    {RuleId::kOutsideRegions, "outside-regions", "No translation lies outside every region, when the spec forbids it.",
+     false},
+    {RuleId::kPageSize, "page-size", "Every translation in a region uses a page size the region allows.", false},
+    {RuleId::kReservedBits, "reserved-bits", "No present entry sets a reserved bit (the walk would fault).", true},
+    {RuleId::kRecursiveSlot, "recursive-slot", "Recursive top-level slots are where the spec puts them, and only there.",
+     true},
+    {RuleId::kConflictingAliases, "conflicting-aliases",
+     "No physical frame is writable through one translation and executable through another.", true},
+    {RuleId::kPageTableExposure, "page-table-exposure",
+     "No page-table frame is reachable through a user-accessible translation, or through a writable one outside "
+     "the regions allowed to map tables (direct map, recursive slot).",
+     true},
+}};
+
+constexpr const RuleInfo& rule_info(RuleId id) { return kRules[static_cast<std::size_t>(id)]; }
+std::optional<RuleId> rule_from_name(std::string_view name);
+
+}  // namespace ptv::check
