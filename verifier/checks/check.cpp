@@ -147,54 +147,79 @@ class Checker {
       : m_(m), spec_(s), raw_(raw), opts_(o), trie_(t) {}
 
   /// Parameter inference (see check.h). Returns the values to check with.
+  ///
+  /// Each witness (an interval of constant class that broke a rule under some candidate) becomes
+  /// a tracked constraint "no address of it breaks a rule". When the constraints are unsat, the
+  /// unsat core proves that no admissible parameter values exist; the newest witness in the core
+  /// is then relaxed (accepted as a violation, and left out of later searches) and the search
+  /// goes on, so the values reported break as few witnessed intervals as this finds.
   std::optional<spec::ParameterValues> infer(CheckResult& out, std::string& bad_input) {
     if (spec_.parameters.empty()) return spec::ParameterValues{};
-    smt::Context pctx;
-    const spec::SymbolicSpec sym = spec::encode_spec(pctx, spec_);
-    smt::Solver p(pctx, solver_options(opts_));
-    for (const auto& as : sym.assumptions) p.add(as.holds, as.name);
     for (const auto& [name, value] : opts_.fixed_parameters) {
-      const auto i = spec_.find_parameter(name);
-      if (!i) {
+      if (!spec_.find_parameter(name)) {
         bad_input = spec_.file + ": --param " + name + ": the spec has no such parameter";
         return std::nullopt;
       }
-      p.add(sym.parameters[*i] == pctx.bv_val(value, 64), "param." + name);
     }
+    smt::Context pctx;
+    const spec::SymbolicSpec sym = spec::encode_spec(pctx, spec_);
     const std::vector<SymTerms> sym_terms = symbolic_terms(spec_, sym);
     const std::vector<Instance> insts = instances(spec_);
+    struct Witness {
+      VirtRange range;
+      smt::Expr constraint;
+      bool relaxed = false;
+    };
+    std::vector<Witness> witnesses;
+    std::vector<smt::Expr> excluded;  // candidates whose layout is ill-defined
     std::optional<spec::ParameterValues> candidate;
+    std::size_t relaxed = 0;
+
     for (std::size_t round = 0; round < opts_.max_inference_rounds; ++round) {
+      smt::Solver p(pctx, solver_options(opts_));
+      for (const auto& as : sym.assumptions) p.add(as.holds, as.name);
+      for (const auto& [name, value] : opts_.fixed_parameters)
+        p.add(sym.parameters[*spec_.find_parameter(name)] == pctx.bv_val(value, 64), "param." + name);
+      // Only parameter values that place every region are candidates.
+      for (std::size_t i = 0; i < sym_terms.size(); ++i) p.add(sym_terms[i].ok, "placed." + spec_.regions[i].name);
+      for (const smt::Expr& e : excluded) p.add(e);
+      for (std::size_t k = 0; k < witnesses.size(); ++k)
+        if (!witnesses[k].relaxed) p.add(witnesses[k].constraint, "witness." + std::to_string(k));
       const smt::CheckResult r = p.check("infer-parameters-" + std::to_string(round));
       ++out.queries;
       if (r.is_unsat()) {
-        if (!candidate) {
-          bad_input = spec_.file + ": no parameter values satisfy the spec's constraints" +
-                      (opts_.fixed_parameters.empty() ? std::string() : " together with --param");
-          return std::nullopt;
+        std::optional<std::size_t> newest;
+        for (const std::string& name : r.unsat()->core)
+          if (name.rfind("witness.", 0) == 0) newest = std::max(newest.value_or(0), std::stoul(name.substr(8)));
+        if (!newest) {
+          if (!candidate) {
+            bad_input = spec_.file + ": no parameter values satisfy the spec's constraints" +
+                        (opts_.fixed_parameters.empty() ? std::string() : " together with --param");
+            return std::nullopt;
+          }
+          break;
         }
+        witnesses[*newest].relaxed = true;
+        ++relaxed;
         out.parameters_admissible = false;
-        out.notes.push_back("no admissible parameter values let this dump satisfy the spec (" + std::to_string(round) +
-                            " candidates refuted); violations are shown for the last candidate");
-        return candidate;
+        continue;
       }
       if (!r.is_sat()) {
         out.notes.push_back("parameter inference: " + unknown_detail(r, opts_));
         inference_unknown_ = true;
-        return candidate ? candidate : std::nullopt;
+        return candidate;
       }
       spec::ParameterValues values;
       for (const smt::Expr& t : sym.parameters) values.push_back(r.model()->eval(t).value_or(0));
-      candidate = values;
       const auto layout = spec::evaluate_layout(spec_, values);
       if (!layout.ok()) {
-        // The constraints admit values for which a region is ill-defined: exclude them.
         smt::Expr same = pctx.bool_val(true);
         for (std::size_t i = 0; i < values.size(); ++i) same = same && (sym.parameters[i] == pctx.bv_val(values[i], 64));
-        p.add(!same);
+        excluded.push_back(!same);
         continue;
       }
-      // Does some address break some rule under this candidate?
+      candidate = values;
+      // Does some address (outside the relaxed witnesses) break some rule under this candidate?
       smt::Context ctx;
       smt::TrieEncoding enc(ctx, trie_);
       const smt::Expr a = ctx.bv_const("va", 64);
@@ -206,21 +231,31 @@ class Checker {
       smt::Solver s(ctx, solver_options(opts_));
       s.add(enc.canonical(a));
       s.add(any);
+      for (const Witness& w : witnesses)
+        if (w.relaxed) s.add(!(a.uge(w.range.first.value()) && a.ule(w.range.last.value())));
       const smt::CheckResult v = s.check("infer-search-" + std::to_string(round));
       ++out.queries;
-      if (v.is_unsat()) return values;
+      if (v.is_unsat()) {
+        if (relaxed)
+          out.notes.push_back("no admissible parameter values let this dump satisfy the spec (an unsat core of " +
+                              std::to_string(relaxed) + " violating interval(s) proves it); the values shown break the fewest intervals found");
+        return values;
+      }
       if (!v.is_sat()) {
         out.notes.push_back("parameter inference: " + unknown_detail(v, opts_));
         inference_unknown_ = true;
         return values;
       }
+      // The witness generalises to its whole interval of constant class: no parameter value may
+      // make any address of it break a rule (a bounded quantifier over one address variable).
       const VirtAddr w(v.model()->eval(a).value_or(0));
       const AttrClass wc = class_at(m_, w);
+      const VirtRange same = trie_.class_range(w);
       InferenceDomain id{{&pctx}};
+      const smt::Expr x = pctx.bv_const("witness" + std::to_string(round), 64);
       smt::Expr broken = pctx.bool_val(false);
-      for (const Instance& inst : insts)
-        broken = broken || violates(id, spec_, inst, pctx.bv_val(w.value(), 64), wc, sym_terms, Strength::kMust);
-      p.add(!broken);
+      for (const Instance& inst : insts) broken = broken || violates(id, spec_, inst, x, wc, sym_terms, Strength::kMust);
+      witnesses.push_back({same, forall(x, (x.uge(same.first.value()) && x.ule(same.last.value())).implies(!broken))});
     }
     out.notes.push_back("parameter inference stopped after " + std::to_string(opts_.max_inference_rounds) +
                         " rounds; the last candidate is used");

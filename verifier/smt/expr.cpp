@@ -312,6 +312,17 @@ Expr concat(const Expr& hi, const Expr& lo) {
   return A::wrap(*c, Z3_mk_concat(c->raw(), A::ast(hi), A::ast(lo)), w, std::nullopt);
 }
 
+Expr forall(const Expr& var, const Expr& body) {
+  if (!var.valid() || !body.is_bool() || var.context() != body.context()) {
+    if (body.context()) body.context()->record_error("forall: needs a constant and a Boolean body of one context");
+    return {};
+  }
+  Context* c = body.context();
+  if (is_const(body)) return body;
+  Z3_app bound = Z3_to_app(c->raw(), A::ast(var));
+  return A::wrap(*c, Z3_mk_forall_const(c->raw(), 0, 1, &bound, 0, nullptr, A::ast(body)), 0, std::nullopt);
+}
+
 Expr ite(const Expr& cond, const Expr& t, const Expr& e) {
   Context* c = shared_context(t, e, "ite");
   if (!c) return {};

@@ -87,6 +87,8 @@ class Expr {
   friend Expr concat(const Expr& hi, const Expr& lo);
   /// if c then t else e; t and e of the same sort, c Boolean.
   friend Expr ite(const Expr& c, const Expr& t, const Expr& e);
+  /// "for every value of `var` (a constant made by Context::bv_const), body holds".
+  friend Expr forall(const Expr& var, const Expr& body);
 
   // Conveniences: a numeral of the other operand's width (invalid when it does not fit).
   friend Expr operator+(const Expr& a, std::uint64_t b);
