@@ -122,7 +122,9 @@ std::vector<std::uint64_t> boundaries(const spec::Spec& spec, const Instance& in
       for (std::size_t i = 0; i < terms.size(); ++i) region(i);
       break;
     default:
-      if (inst.region != Instance::kNoRegion) region(inst.region);
+      if (inst.region != Instance::kNoRegion)
+        for (std::size_t c = 0; c < terms.size(); ++c)
+          if (spec.is_ancestor_or_self(inst.region, c)) region(c);
   }
   return b;
 }

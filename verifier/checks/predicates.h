@@ -102,6 +102,27 @@ B in_array_guard(D& d, const RegionTerms<V, B>& r, const V& a) {
   return in_extent(d, r, a) && !in_element(d, r, a);
 }
 
+/// a is governed by region i: in one of its elements and in no region nested inside it. A
+/// nested region's own rules replace its ancestors' there (the innermost region decides).
+template <class D, class V, class B>
+B governs(D& d, const spec::Spec& spec, const std::vector<RegionTerms<V, B>>& regions, std::size_t i, const V& a) {
+  B out = in_element(d, regions[i], a);
+  for (std::size_t c = 0; c < regions.size(); ++c)
+    if (c != i && spec.is_ancestor_or_self(i, c)) out = out && !in_extent(d, regions[c], a);
+  return out;
+}
+/// a is in a guard of region i: an array's gap, or the region itself when it must be unmapped;
+/// in both cases outside every region nested inside it.
+template <class D, class V, class B>
+B in_guard(D& d, const spec::Spec& spec, const std::vector<RegionTerms<V, B>>& regions, std::size_t i, const V& a) {
+  const spec::Region& r = spec.regions[i];
+  B guard = in_array_guard(d, regions[i], a);
+  if (r.must == spec::Must::kUnmapped || r.kind == spec::RegionKind::kGuard) guard = guard || in_element(d, regions[i], a);
+  for (std::size_t c = 0; c < regions.size(); ++c)
+    if (c != i && spec.is_ancestor_or_self(i, c)) guard = guard && !in_extent(d, regions[c], a);
+  return guard;
+}
+
 // --- The rules ---------------------------------------------------------------------------
 
 /// Does address `a`, whose translation has class `cls`, break `inst`? Requires: a canonical.
@@ -148,27 +169,22 @@ typename D::Bool violates(D& d, const spec::Spec& spec, const Instance& inst, co
       B extra = d.truth(false);
       for (std::uint8_t right : kAllRights)
         if (!r.allowed.has(right)) extra = extra || has_right(right);
-      return in_element(d, regions[inst.region], a) && extra;
+      return governs(d, spec, regions, inst.region, a) && extra;
     }
     case RuleId::kRegionRequiredRights: {
       const spec::Region& r = spec.regions[inst.region];
       B missing = d.truth(false);
       for (std::uint8_t right : kAllRights)
         if (r.required.has(right)) missing = missing || lacks_right(right);
-      return in_element(d, regions[inst.region], a) && missing;
+      return governs(d, spec, regions, inst.region, a) && missing;
     }
     case RuleId::kRequiredMapped: {
       const spec::Region& r = spec.regions[inst.region];
       if (r.must != spec::Must::kMapped) return d.truth(false);
-      return in_element(d, regions[inst.region], a) && unmapped();
+      return governs(d, spec, regions, inst.region, a) && unmapped();
     }
-    case RuleId::kGuardUnmapped: {
-      const spec::Region& r = spec.regions[inst.region];
-      B guard = in_array_guard(d, regions[inst.region], a);
-      if (r.must == spec::Must::kUnmapped || r.kind == spec::RegionKind::kGuard)
-        guard = guard || in_element(d, regions[inst.region], a);
-      return guard && mapped();
-    }
+    case RuleId::kGuardUnmapped:
+      return in_guard(d, spec, regions, inst.region, a) && mapped();
     case RuleId::kOutsideRegions: {
       if (rules.outside_regions == spec::Policy::kAllowed) return d.truth(false);
       B inside = d.truth(false);
@@ -177,7 +193,7 @@ typename D::Bool violates(D& d, const spec::Spec& spec, const Instance& inst, co
     }
     case RuleId::kPageSize: {
       const spec::PageSizes allowed = spec.regions[inst.region].page_sizes;
-      return in_element(d, regions[inst.region], a) && d.has(cls, [allowed, s](const AttrClass& c) {
+      return governs(d, spec, regions, inst.region, a) && d.has(cls, [allowed, s](const AttrClass& c) {
                if (!class_mapped(c, s)) return false;
                if (c.kind == AttrClass::Kind::kUnknown || c.page_size == 0) return s == Strength::kMay;
                return !page_size_allowed(c.page_size, allowed);

@@ -1,0 +1,70 @@
+// ptverify prove SPEC [--output text|json] [--timeout MS] [--rlimit N] [--emit-smt2 DIR]
+//                     [--list-obligations] [--no-minimize]
+#include "cli/prove.h"
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <system_error>
+
+#include "verifier/checks/prove.h"
+#include "verifier/report/exit_codes.h"
+#include "verifier/spec/parse.h"
+
+namespace ptv::cli {
+
+int run_prove(const ProveCommandOptions& o) {
+  const bool json = o.output == "json";
+  if (o.list_obligations) {
+    checks::write_obligation_list(std::cout, json);
+    return static_cast<int>(ExitCode::kOk);
+  }
+  if (o.spec.empty()) {
+    std::cerr << "ptverify: prove: a SPEC file is required (or --list-obligations)\n";
+    return static_cast<int>(ExitCode::kBadInput);
+  }
+  checks::ProveOptions options;
+  options.limits = smt::QueryLimits{o.timeout_ms, o.rlimit};
+  options.minimize = !o.no_minimize;
+  if (!o.emit_smt2_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.emit_smt2_dir, ec);
+    if (ec || !std::filesystem::is_directory(o.emit_smt2_dir)) {
+      std::cerr << "ptverify: prove: --emit-smt2 " << o.emit_smt2_dir << ": cannot create the directory"
+                << (ec ? ": " + ec.message() : std::string()) << '\n';
+      return static_cast<int>(ExitCode::kBadInput);
+    }
+    options.emit_smt2_dir = o.emit_smt2_dir;
+  }
+  Expected<spec::Spec> s = spec::load_spec(o.spec);
+  if (!s) {
+    std::cerr << "ptverify: " << s.error().message << '\n';
+    return static_cast<int>(ExitCode::kBadInput);
+  }
+  Expected<checks::ProveReport> report = checks::prove(*s, options);
+  if (!report) {
+    std::cerr << "ptverify: " << report.error().message << '\n';
+    return static_cast<int>(ExitCode::kBadInput);
+  }
+  if (json) checks::write_json(std::cout, *report);
+  else checks::write_text(std::cout, *report);
+  for (const std::string& e : report->internal_errors) std::cerr << "ptverify: internal error: " << e << '\n';
+  return static_cast<int>(checks::exit_code(*report));
+}
+
+Command setup_prove(CLI::App& app) {
+  auto opts = std::make_shared<ProveCommandOptions>();
+  CLI::App* sub = app.add_subcommand("prove", "Prove a layout spec's obligations for all admissible parameter values");
+  sub->add_option("SPEC", opts->spec, "layout spec (JSON with comments), e.g. specs/linux-x86_64-4level.json");
+  sub->add_option("--output,-O", opts->output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  sub->add_option("--timeout", opts->timeout_ms, "per-query solver timeout in milliseconds (0: none)")->capture_default_str();
+  sub->add_option("--rlimit", opts->rlimit, "per-query Z3 resource limit, deterministic (0: none)")->capture_default_str();
+  sub->add_option("--emit-smt2", opts->emit_smt2_dir, "write every solver query to DIR/<query-name>.smt2");
+  sub->add_flag("--list-obligations", opts->list_obligations, "list the obligations prove checks, then exit");
+  sub->add_flag("--no-minimize", opts->no_minimize, "report counterexamples as found, without minimising them");
+  return Command{sub, [opts] { return run_prove(*opts); }};
+}
+
+}  // namespace ptv::cli

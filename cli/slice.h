@@ -1,0 +1,28 @@
+// `ptverify slice DUMP [paging options] -o OUT.elf`: a small ELF core holding only the
+// page-table frames reachable from the root (both PTI roots with --user-pgd) and the paging
+// registers in a PTVERIFY note, so that `ptverify mappings OUT.elf` needs no flags and a
+// page-table bug ships as a reproducer of kilobytes. [verifier/ingest/slice.h]
+#pragma once
+
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/dump_options.h"
+
+namespace CLI {
+class App;
+}
+
+namespace ptv::cli {
+
+struct SliceOptions {
+  std::string dump;    ///< the full dump (ELF core or raw image, maybe compressed)
+  std::string output;  ///< -o: the slice to write
+  DumpOptions paging;
+};
+
+Command setup_slice(CLI::App& app);
+/// Returns an ExitCode: kOk, or kBadInput with `ptverify: <file>: <what>` on stderr.
+int run_slice(const SliceOptions& opts);
+
+}  // namespace ptv::cli

@@ -1,0 +1,85 @@
+// The scanning helpers under every text reader. Strategy: pin each rule on its edge cases
+// (CRLF and a missing final newline, columns after skipped blanks, hex and decimal overflow,
+// quoting of unprintable bytes, ptdump's size units, splitting at the canonical hole), since
+// the readers' FILE:LINE:COL diagnostics are only as right as these.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "verifier/ingest/text_scan.h"
+
+namespace ptv {
+namespace {
+
+std::vector<std::string> lines_of(std::string_view s) {
+  std::vector<std::string> out;
+  text::LineSplitter lines(s);
+  while (auto l = lines.next()) out.push_back(std::to_string(l->number) + ":" + std::string(l->text));
+  return out;
+}
+
+TEST_CASE("text scan - lines are numbered from 1, CR before LF is dropped, no final empty line") {
+  CHECK(lines_of("a\r\nb\n\nc") == std::vector<std::string>{"1:a", "2:b", "3:", "4:c"});
+  CHECK(lines_of("a\n") == std::vector<std::string>{"1:a"});
+  CHECK(lines_of("").empty());
+  CHECK(lines_of("\n") == std::vector<std::string>{"1:"});
+}
+
+TEST_CASE("text scan - a cursor reports 1-based columns and parses bounded numbers") {
+  text::Cursor c("  0x1f-zz 18446744073709551616 ffffffffffffffff0");
+  CHECK(c.skip_blanks() == 2);
+  CHECK(c.col() == 3);
+  CHECK(c.eat("0x"));
+  CHECK(c.hex() == std::optional<std::uint64_t>(0x1f));
+  CHECK(c.eat("-"));
+  CHECK_FALSE(c.hex().has_value());  // "zz": nothing consumed
+  CHECK(c.found() == "zz");
+  CHECK(c.word().text == "zz");
+  CHECK(c.found() == " 18446744073709551616 ffffffffffffffff0");
+  c.skip_blanks();
+  CHECK_FALSE(c.dec().has_value());  // 2^64 overflows
+  CHECK(c.col() == 11);              // nothing consumed
+  c.word();
+  c.skip_blanks();
+  CHECK_FALSE(c.hex().has_value());  // 17 digits
+  CHECK_FALSE(c.hex(17).has_value());  // 17 digits allowed, but the value needs 68 bits
+  const text::Token t = c.word();
+  CHECK(t.col == 32);
+  CHECK(c.at_end());
+  CHECK(c.found().empty());
+}
+
+TEST_CASE("text scan - diagnostics quote what was found, escaped and cut") {
+  CHECK(text::expected_at("f", 3, 7, "X", "ab").message == "f:3:7: expected X, found 'ab'");
+  CHECK(text::expected_at("f", 3, 7, "X", "").message == "f:3:7: expected X, found end of line");
+  CHECK(text::quote_found(std::string("a\x01'\\\xff", 5)) == "a\\x01\\x27\\x5c\\xff");
+  CHECK(text::quote_found(std::string(50, 'z')) == std::string(40, 'z') + "...");
+}
+
+TEST_CASE("text scan - sizes print in the largest unit that divides them, as ptdump does") {
+  CHECK(text::ptdump_size(4096) == "4K");
+  CHECK(text::ptdump_size(2040 * 1024) == "2040K");
+  CHECK(text::ptdump_size(2u << 20) == "2M");
+  CHECK(text::ptdump_size(1000) == "1000B");
+  CHECK(text::ptdump_size(0xffff'8800'0000'0000) == "16777096T");
+  CHECK(text::ptdump_size(0) == "16E");  // 2^64
+}
+
+TEST_CASE("text scan - canonical parts split a range at the non-canonical hole") {
+  const VirtRange across{VirtAddr(0x7fff'ffff'f000), VirtAddr(0xffff'8000'0000'0fff)};
+  const auto parts = text::canonical_parts(across, PagingMode::k4Level);
+  REQUIRE(parts.size() == 2);
+  CHECK(parts[0] == VirtRange{VirtAddr(0x7fff'ffff'f000), VirtAddr(0x7fff'ffff'ffff)});
+  CHECK(parts[1] == VirtRange{VirtAddr(0xffff'8000'0000'0000), VirtAddr(0xffff'8000'0000'0fff)});
+  CHECK(text::canonical_parts(across, PagingMode::k5Level).size() == 2);
+  const VirtRange above47{VirtAddr(0x7fff'ffff'f000), VirtAddr(0x8000'0000'0fff)};
+  CHECK(text::canonical_parts(above47, PagingMode::k4Level).size() == 1);
+  CHECK_FALSE(text::is_canonical_range(above47, PagingMode::k4Level));
+  CHECK(text::is_canonical_range(above47, PagingMode::k5Level));
+  CHECK(text::canonical_parts(VirtRange{VirtAddr(0x8000'0000'0000), VirtAddr(0x8000'0000'0fff)}, PagingMode::k4Level).empty());
+  CHECK(text::range_to(VirtAddr(0xffff'ffff'ffe0'0000), 0).last == VirtAddr(~std::uint64_t{0}));
+}
+
+}  // namespace
+}  // namespace ptv

@@ -1,0 +1,167 @@
+// The JSON check report. Strategy: round trips first (read(write(r)) equals r field for field for
+// a holding, a violated and an unknown result, and for one that uses every corner: baselined,
+// incomplete, inadmissible parameters, no walk, awkward doubles; writing again gives the same
+// bytes); then the written form is pinned against the documented schema (key names and order,
+// hex strings, the exclusive end reaching 2^64, null phys, derived verdict); last, each kind of
+// bad report is an error naming the file, the JSON Pointer (or line:col) and what was expected.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "verifier/report/check_json.h"
+#include "verifier/report/check_result_samples.h"
+
+namespace ptv {
+namespace {
+
+using namespace checktest;
+using Json = nlohmann::ordered_json;
+
+std::string written(const CheckResult& r) {
+  std::ostringstream os;
+  write_check_json(r, os);
+  return os.str();
+}
+
+CheckResult must_read(const std::string& json, const std::string& source = "r.json") {
+  auto r = read_check_json(json, source);
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+  return std::move(r).value();
+}
+
+void check_round_trip(const CheckResult& r) {
+  const std::string json = written(r);
+  const CheckResult back = must_read(json);
+  check_same(r, back);
+  CHECK(written(back) == json);
+}
+
+std::vector<std::string> keys(const Json& j) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : j.items()) out.push_back(k);
+  return out;
+}
+
+TEST_CASE("check json - holding, violated and unknown results read back field for field") {
+  check_round_trip(holds());
+  check_round_trip(violated());
+  check_round_trip(unknown());
+  check_round_trip(CheckResult{});
+}
+
+TEST_CASE("check json - every corner of the value reads back field for field") {
+  CheckResult r = violated();
+  r.violations[0].baselined = true;
+  r.violations[1].walk.clear();
+  r.violations[1].fingerprint = "";
+  r.complete = false;
+  r.parameters_admissible = false;
+  r.seconds = 0.1 + 0.2;  // not representable in few digits
+  r.rules[0].seconds = 1e-9;
+  r.queries = ~std::size_t{0};
+  r.notes = {"tab\there", "quote \" backslash \\ newline\n", "\u00e9\u2014"};
+  r.dump = "dir with space/core \"1\".elf";
+  check_round_trip(r);
+}
+
+TEST_CASE("check json - the written form follows the documented schema") {
+  const Json j = Json::parse(written(violated()));
+  CHECK(keys(j) == std::vector<std::string>{"format_version", "verdict", "complete", "summary", "dump", "dump_format",
+                                            "spec", "mode", "parameters", "parameters_admissible", "rules",
+                                            "violations", "notes", "seconds", "queries", "formula_nodes"});
+  CHECK(j["format_version"] == 1);
+  CHECK(j["verdict"] == "violated");
+  CHECK(j["summary"] == violated().summary_line());
+  CHECK(j["parameters"] == Json::parse(R"({"kaslr_slide": "0x0000000012000000"})"));
+  REQUIRE(j["rules"].size() == check::kRules.size());
+  CHECK(keys(j["rules"][0]) == std::vector<std::string>{"rule", "status", "violations", "detail", "seconds"});
+  CHECK(j["rules"][static_cast<int>(RuleId::kWx)]["status"] == "violated");
+  CHECK(j["rules"][static_cast<int>(RuleId::kPageTableExposure)]["status"] == "unknown");
+
+  const Json& wx = j["violations"][0];
+  CHECK(keys(wx) == std::vector<std::string>{"rule", "region", "address", "start", "end", "rights", "message", "phys",
+                                             "fingerprint", "baselined", "walk"});
+  CHECK(wx["rule"] == "wx");
+  CHECK(wx["address"] == "0xffff888000201000");
+  CHECK(wx["start"] == "0xffff888000200000");
+  CHECK(wx["end"] == "0xffff888000400000");  // exclusive
+  CHECK(wx["phys"] == "0x0000000000200000");
+  CHECK(wx["fingerprint"] == "wx:direct-map:0xffff888000200000-0xffff888000400000");
+  REQUIRE(wx["walk"].size() == 3);
+  CHECK(keys(wx["walk"][0]) == std::vector<std::string>{"level", "table", "index", "entry_address", "raw", "decoded",
+                                                        "deciding", "deciding_bits"});
+  CHECK(wx["walk"][2] == Json::parse(R"({"level": "PD", "table": "0x0000000002602000", "index": 1,
+      "entry_address": "0x0000000002602008", "raw": "0x00000000002000e3", "decoded": "P RW A D PS frame=P0x200000",
+      "deciding": true, "deciding_bits": "XD=0"})"));
+
+  const Json& uk = j["violations"][1];
+  CHECK(uk["end"] == "0x10000000000000000");  // 2^64: the range reaches the top
+  CHECK(uk["phys"].is_null());
+
+  CHECK(Json::parse(written(holds()))["verdict"] == "holds");
+  CHECK(Json::parse(written(unknown()))["verdict"] == "unknown");
+  CheckResult accepted = violated();
+  for (Violation& v : accepted.violations) v.baselined = true;
+  CHECK(Json::parse(written(accepted))["verdict"] == "unknown");  // page-table-exposure stays unknown
+}
+
+TEST_CASE("check json - bytes that are not UTF-8 are written as U+FFFD") {
+  CheckResult r = holds();
+  r.dump = std::string("bad\xff(name");
+  CHECK(must_read(written(r)).dump == "bad\xef\xbf\xbd(name");
+}
+
+TEST_CASE("check json - bad reports are errors naming the JSON Pointer and what was expected") {
+  const std::string good = written(violated());
+  // Replaces the first occurrence of `from` in the good report.
+  auto edit = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    const std::size_t at = s.find(from);
+    REQUIRE_MESSAGE(at != std::string::npos, from);
+    return s.replace(at, from.size(), to);
+  };
+  struct Row {
+    std::string text;
+    std::string error;
+  };
+  const Row rows[] = {
+      {edit("\"format_version\": 1", "\"format_version\": 2"),
+       "r.json:/format_version: expected 1 (the only version this reader knows), found 2"},
+      {edit("\"rule\": \"wx\",\n      \"region\"", "\"rule\": \"w^x\",\n      \"region\""),
+       "r.json:/violations/0/rule: expected a rule name such as \"wx\" (docs/check.md, \"Rules\"), found \"w^x\""},
+      {edit("\"end\": \"0xffff888000400000\"", "\"end\": \"0xffff888000200000\""),
+       "r.json:/violations/0/end: expected an end above the start 0xffff888000200000, found \"0xffff888000200000\""},
+      {edit("\"end\": \"0x10000000000000000\"", "\"end\": \"0x20000000000000000\""),
+       "r.json:/violations/1/end: expected a hex string of at most 2^64, found \"0x20000000000000000\""},
+      {edit("\"address\": \"0xffff888000201000\"", "\"address\": \"0x1000\""),
+       "r.json:/violations/0/address: expected an address inside [start, end) = [0xffff888000200000, "
+       "0xffff888000400000), found \"0x1000\""},
+      {edit("\"baselined\": false", "\"baselined\": false, \"baseline\": true"),
+       "r.json:/violations/0/baseline: expected only the keys rule, region, address, start, end, rights, message, "
+       "phys, fingerprint, baselined, walk, found true"},
+      {edit("\"deciding_bits\": \"XD=0\"", "\"deciding_bits\": 0"),
+       "r.json:/violations/0/walk/2/deciding_bits: expected a string, found 0"},
+      {edit("\"index\": 273", "\"index\": 512"), "r.json:/violations/0/walk/0/index: expected an integer at most 511, found 512"},
+      {edit("\"status\": \"violated\"", "\"status\": \"failed\""),
+       "r.json:/rules/2/status: expected \"holds\", \"violated\", \"unknown\" or \"not-applicable\", found \"failed\""},
+      {edit("\"kaslr_slide\": \"0x0000000012000000\"", "\"kaslr_slide\": 5"),
+       "r.json:/parameters/kaslr_slide: expected a hex string such as \"0x1000\", found 5"},
+      {edit("\"verdict\": \"violated\"", "\"verdict\": \"holds\""),
+       "r.json:/verdict: expected \"violated\" (what the rules and violations give), found \"holds\""},
+      {edit("\"queries\": 17,\n", ""), "r.json:/queries: expected a value (the key is required), found nothing"},
+      {edit("\"seconds\": 0.25", "\"seconds\": -1"), "r.json:/seconds: expected a non-negative number of seconds, found -1"},
+      {"[]", "r.json:/: expected an object, found []"},
+      {"{\n  \"format_version\": 1,\n  x}", "r.json:3:3: expected valid JSON"},
+  };
+  for (const Row& row : rows) {
+    const auto r = read_check_json(row.text, "r.json");
+    REQUIRE_MESSAGE(!r.ok(), row.error);
+    CHECK_MESSAGE(r.error().message.starts_with(row.error), "expected: " << row.error << "\nfound:    " << r.error().message);
+  }
+}
+
+}  // namespace
+}  // namespace ptv

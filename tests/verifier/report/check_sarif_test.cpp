@@ -1,0 +1,123 @@
+// The SARIF check report. Strategy: no schema download (no network), so the structure SARIF
+// 2.1.0 and code-scanning UIs need is validated field by field on the written JSON: the log
+// header, the driver with one rule per kRules entry, one result per violation pointing back at
+// its rule, with level and baselineState following --baseline, the dump as artifact, the range and
+// region as logical location; unknown rules as notifications; the artifact URI encoding.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "verifier/report/check_result_samples.h"
+#include "verifier/report/check_sarif.h"
+
+namespace ptv {
+namespace {
+
+using namespace checktest;
+using Json = nlohmann::ordered_json;  // (std::map-based json trips a false g++ 12 -Warray-bounds)
+
+Json sarif(const CheckResult& r) {
+  std::ostringstream os;
+  write_check_sarif(r, os);
+  return Json::parse(os.str());
+}
+
+TEST_CASE("check sarif - the log header and the driver with one rule per registry entry") {
+  const Json log = sarif(holds());
+  CHECK(log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json");
+  CHECK(log["version"] == "2.1.0");
+  REQUIRE(log["runs"].is_array());
+  REQUIRE(log["runs"].size() == 1);
+  const Json& driver = log["runs"][0]["tool"]["driver"];
+  CHECK(driver["name"] == "ptverify");
+  // SARIF §3.19.17: informationUri is an absolute URI.
+  CHECK(driver["informationUri"].get<std::string>().starts_with("https://"));
+  REQUIRE(driver["rules"].size() == check::kRules.size());
+  for (std::size_t i = 0; i < check::kRules.size(); ++i) {
+    CAPTURE(i);
+    CHECK(driver["rules"][i]["id"] == check::kRules[i].name);
+    CHECK(driver["rules"][i]["shortDescription"]["text"] == check::kRules[i].description);
+    CHECK(driver["rules"][i]["defaultConfiguration"]["level"] == "error");
+  }
+  CHECK(log["runs"][0]["results"] == Json::array());
+  CHECK(log["runs"][0]["properties"]["verdict"] == "holds");
+  CHECK(log["runs"][0]["invocations"][0]["executionSuccessful"] == true);
+  CHECK(log["runs"][0]["invocations"][0]["exitCode"] == 0);
+}
+
+TEST_CASE("check sarif - one result per violation, pointing at its rule, the dump and the range") {
+  const CheckResult r = violated();
+  const Json log = sarif(r);
+  const Json& run = log["runs"][0];
+  REQUIRE(run["results"].size() == r.violations.size());
+  for (std::size_t i = 0; i < r.violations.size(); ++i) {
+    CAPTURE(i);
+    const Json& res = run["results"][i];
+    const Violation& v = r.violations[i];
+    CHECK(res["ruleId"] == check::rule_info(v.rule).name);
+    CHECK(run["tool"]["driver"]["rules"][res["ruleIndex"].get<std::size_t>()]["id"] == res["ruleId"]);
+    CHECK(res["level"] == "error");
+    CHECK(res["baselineState"] == "new");
+    CHECK(res["message"]["text"].get<std::string>().starts_with(v.message));
+    REQUIRE(res["locations"].size() == 1);
+    CHECK(res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "captures/core.slice.elf");
+    REQUIRE(res["locations"][0]["logicalLocations"].size() == 1);
+    CHECK(res["partialFingerprints"]["ptverify/v1"] == v.fingerprint);
+  }
+  const Json& wx = run["results"][0];
+  CHECK(wx["message"]["text"] ==
+        "writable and executable. Addresses [0xffff888000200000, 0xffff888000400000) (2M) in region \"direct-map\", "
+        "rights -rwx 2M, e.g. 0xffff888000201000; decided by the PD entry at 0x0000000002602008 = 0x00000000002000e3 "
+        "(XD=0).");
+  CHECK(wx["locations"][0]["logicalLocations"][0]["name"] == "0xffff888000200000-0xffff888000400000");
+  CHECK(wx["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] ==
+        "direct-map:[0xffff888000200000, 0xffff888000400000)");
+  CHECK(wx["properties"] == Json::parse(R"({"address": "0xffff888000201000", "start": "0xffff888000200000",
+      "end": "0xffff888000400000", "rights": "-rwx 2M", "region": "direct-map", "phys": "0x0000000000200000"})"));
+  CHECK(run["results"][1]["properties"]["end"] == "0x10000000000000000");
+  CHECK(run["results"][1]["properties"]["phys"].is_null());
+  CHECK(run["artifacts"][0]["location"]["uri"] == "captures/core.slice.elf");
+  CHECK(run["properties"]["verdict"] == "violated");
+  CHECK(run["invocations"][0]["exitCode"] == 1);
+}
+
+TEST_CASE("check sarif - a baselined violation is a note with baselineState unchanged") {
+  CheckResult r = violated();
+  r.violations[1].baselined = true;
+  const Json results = sarif(r)["runs"][0]["results"];
+  CHECK(results[0]["level"] == "error");
+  CHECK(results[0]["baselineState"] == "new");
+  CHECK(results[1]["level"] == "note");
+  CHECK(results[1]["baselineState"] == "unchanged");
+}
+
+TEST_CASE("check sarif - unknown rules are warnings of the invocation, never silent") {
+  const Json inv = sarif(violated())["runs"][0]["invocations"][0];
+  REQUIRE(inv["toolExecutionNotifications"].size() == 1);
+  const Json& n = inv["toolExecutionNotifications"][0];
+  CHECK(n["level"] == "warning");
+  CHECK(n["associatedRule"]["id"] == "page-table-exposure");
+  CHECK(n["associatedRule"]["index"] == static_cast<int>(RuleId::kPageTableExposure));
+  CHECK(n["message"]["text"] ==
+        "Rule page-table-exposure is unknown (neither proved nor violated): solver timeout after 30 s");
+  const Json unknown_run = sarif(unknown())["runs"][0];
+  CHECK(unknown_run["invocations"][0]["exitCode"] == 3);
+  CHECK(unknown_run["properties"]["verdict"] == "unknown");
+  CHECK(!sarif(holds())["runs"][0]["invocations"][0].contains("toolExecutionNotifications"));
+}
+
+TEST_CASE("check sarif - the dump path becomes a URI reference") {
+  CHECK(sarif_artifact_uri("captures/core.elf") == "captures/core.elf");
+  CHECK(sarif_artifact_uri("/tmp/a b/core#1.elf") == "file:///tmp/a%20b/core%231.elf");
+  CHECK(sarif_artifact_uri("x%y\xc3\xa9") == "x%25y%C3%A9");
+  CheckResult r = holds();
+  r.dump = "ptdump kernel.txt";
+  r.violations = violated().violations;
+  CHECK(sarif(r)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] ==
+        "ptdump%20kernel.txt");
+}
+
+}  // namespace
+}  // namespace ptv

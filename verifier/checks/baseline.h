@@ -1,0 +1,32 @@
+// `ptverify check --baseline FILE`: accept the violations a previous report listed, and fail only
+// on new ones.
+//
+// A violation is identified by its fingerprint, rule + region + range, which does not depend on
+// the solver's choice of witness address or on timing, so the same violation gets the same
+// fingerprint in every run on the same dump and spec. A baselined violation stays in every report
+// (marked "baselined"), but no longer makes the verdict "violated" (CheckResult::verdict()).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "models/expected.h"
+#include "verifier/checks/result.h"
+
+namespace ptv {
+
+/// "RULE:REGION:START-END": the rule name, the region ("" when none), the range's first address
+/// and its exclusive end as hex16 / hex_end, e.g. "wx:direct-map:0xffff888000000000-0xffff888040000000".
+[[nodiscard]] std::string make_fingerprint(const check::Violation& v);
+
+/// The fingerprints of every violation in the check JSON report at `path` (gzip/zstd read
+/// transparently), baselined or not, in report order. A violation whose "fingerprint" is empty
+/// gets make_fingerprint(). Errors name the file (and the JSON Pointer for a bad report).
+Expected<std::vector<std::string>> load_baseline(const std::string& path);
+
+/// Marks baselined every violation of `r` whose fingerprint (make_fingerprint() when it is
+/// empty) is in `fingerprints`; leaves the others as they are. Rule statuses do not change: a
+/// baselined violation still breaks its rule, it is only accepted.
+void apply_baseline(check::CheckResult& r, const std::vector<std::string>& fingerprints);
+
+}  // namespace ptv

@@ -1,0 +1,372 @@
+// The goals of each obligation: a generic violation predicate (instantiated on the symbolic and
+// the concrete domain) and a description of a concrete violation in domain terms.
+#include "verifier/checks/prove_goals.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+namespace ptv::checks::detail {
+
+using spec::Bounds;
+using spec::ConcreteDomain;
+using spec::Half;
+using spec::Must;
+using spec::Region;
+using spec::Rights;
+
+std::string hex16(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string range_text(std::uint64_t first, std::uint64_t last) { return "[" + hex16(first) + ", " + hex16(last) + "]"; }
+
+namespace {
+
+std::string bytes_text(std::uint64_t n) {
+  static constexpr std::pair<unsigned, const char*> kUnits[] = {{50, "PiB"}, {40, "TiB"}, {30, "GiB"}, {20, "MiB"}, {10, "KiB"}};
+  for (const auto& [shift, unit] : kUnits)
+    if (n >= (std::uint64_t{1} << shift) && n % (std::uint64_t{1} << shift) == 0) return std::to_string(n >> shift) + " " + unit;
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(n));
+  return std::string(buf) + " bytes";
+}
+
+// --- Violation predicates, generic over the evaluation domain ------------------------------
+
+template <class D>
+auto nonzero(D& d, const typename D::Value& v) { return d.negate(d.eq(v, d.number(0))); }
+
+template <class D>
+auto overlap(D& d, const typename D::Value& a_start, const typename D::Value& a_last, const typename D::Value& b_start,
+             const typename D::Value& b_last) {
+  return d.all(d.ule(a_start, b_last), d.ule(b_start, a_last));
+}
+
+template <class D>
+auto both_ok(D& d, const Bounds<D>& a, const Bounds<D>& b) { return d.all(a.ok, b.ok); }
+
+class Builder {
+ public:
+  Builder(const spec::Spec& spec, spec::SymbolicSpec& symbolic) : spec_(spec), sym_(symbolic) {}
+
+  template <class Pred, class Describe>
+  void add(ObligationId id, std::string subject, std::vector<std::size_t> regions, Pred pred, Describe describe) {
+    Goal g;
+    g.obligation = id;
+    g.query = std::string(info(id).id) + "." + std::string(info(id).name);
+    for (std::size_t r : regions) g.query += "." + spec_.regions[r].name;
+    if (query_suffix_) g.query += "." + *query_suffix_;
+    g.subject = std::move(subject);
+    g.regions = std::move(regions);
+    g.violation = pred(sym_.domain, sym_.regions);
+    g.replay = [pred, describe](const Replay& r) -> std::optional<Finding> {
+      ConcreteDomain d{r.values};
+      if (!pred(d, r.bounds)) return std::nullopt;
+      return describe(r);
+    };
+    goals_.push_back(std::move(g));
+  }
+  void suffix(std::optional<std::string> s) { query_suffix_ = std::move(s); }
+  std::vector<Goal> take() { return std::move(goals_); }
+
+ private:
+  const spec::Spec& spec_;
+  spec::SymbolicSpec& sym_;
+  std::vector<Goal> goals_;
+  std::optional<std::string> query_suffix_;
+};
+
+std::string placed(const spec::Spec& s, const Replay& r, std::size_t i) {
+  return s.regions[i].name + " " + range_text(r.bounds[i].start, r.bounds[i].last);
+}
+
+}  // namespace
+
+std::vector<Goal> build_goals(const spec::Spec& spec, spec::SymbolicSpec& sym, std::vector<std::string>& notes) {
+  Builder b(spec, sym);
+  notes.assign(kObligations.size(), "");
+  const auto note = [&](ObligationId id, std::string text) { notes[static_cast<std::size_t>(id)] = std::move(text); };
+  const PagingMode mode = spec.rules.paging_mode;
+  const std::uint64_t lhl = lower_half_last(mode).value(), uhf = upper_half_first(mode).value();
+  const std::string mode_text = std::string(to_string(mode)) + " paging";
+  const std::size_t n = spec.regions.size();
+
+  // P02 region-bounds
+  for (std::size_t i = 0; i < n; ++i)
+    b.add(ObligationId::kRegionBounds, spec.regions[i].name, {i},
+          [i](auto& d, const auto& bs) { return d.negate(bs[i].ok); },
+          [i](const Replay& r) {
+            return Finding{std::nullopt, spec::explain_bounds(r.spec, r.values, i).value_or(r.spec.regions[i].path + ": ill-defined")};
+          });
+
+  // P03 canonical
+  if (!spec.rules.canonical) note(ObligationId::kCanonical, "rules.canonical is false");
+  for (std::size_t i = 0; i < n && spec.rules.canonical; ++i)
+    b.add(ObligationId::kCanonical, spec.regions[i].name, {i},
+          [i, lhl, uhf](auto& d, const auto& bs) {
+            const auto& x = bs[i];
+            return d.all(x.ok, d.negate(d.any(d.ule(x.last, d.number(lhl)), d.ule(d.number(uhf), x.start))));
+          },
+          [i, lhl, uhf, mode_text](const Replay& r) {
+            const auto& x = r.bounds[i];
+            const std::uint64_t a = x.start <= lhl ? lhl + 1 : x.start;
+            return Finding{VirtAddr(a), placed(r.spec, r, i) + " contains the non-canonical address " + hex16(a) + " (with " +
+                                            mode_text + ", canonical addresses are " + range_text(0, lhl) + " and " +
+                                            range_text(uhf, ~std::uint64_t{0}) + ")"};
+          });
+
+  // P04 in-half
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool user = spec.regions[i].half == Half::kUser;
+    b.add(ObligationId::kInHalf, spec.regions[i].name, {i},
+          [i, user, lhl, uhf](auto& d, const auto& bs) {
+            const auto& x = bs[i];
+            return d.all(x.ok, user ? d.ult(d.number(lhl), x.last) : d.ult(x.start, d.number(uhf)));
+          },
+          [i, user, lhl, uhf, mode_text](const Replay& r) {
+            const auto& x = r.bounds[i];
+            if (user) {
+              const std::uint64_t a = std::max(x.start, lhl + 1);
+              return Finding{VirtAddr(a), placed(r.spec, r, i) + " is declared in the user half, but reaches " + hex16(a) +
+                                              ", above the user half's last address " + hex16(lhl) + " (" + mode_text + ")"};
+            }
+            return Finding{VirtAddr(x.start), placed(r.spec, r, i) + " is declared in the kernel half, but starts at " +
+                                                  hex16(x.start) + ", below the kernel half's first address " + hex16(uhf) +
+                                                  " (" + mode_text + ")"};
+          });
+  }
+
+  // P05 aligned
+  for (std::size_t i = 0; i < n; ++i) {
+    const Region& reg = spec.regions[i];
+    const std::uint64_t a = reg.required_alignment();
+    std::string why = "the 4 KiB page size";
+    if (reg.align > 4096 && reg.align == a) why = "its align " + bytes_text(a);
+    else if (a > 4096) why = "its smallest allowed page size " + bytes_text(a) + " (it must be mapped)";
+    const bool array = reg.is_array();
+    b.add(ObligationId::kAligned, reg.name, {i},
+          [i, a, array](auto& d, const auto& bs) {
+            const auto& x = bs[i];
+            const auto mask = d.number(a - 1), page = d.number(4095);
+            auto bad = nonzero(d, d.bit_and(x.start, mask));
+            if (array) {
+              bad = d.any(bad, d.all(d.ule(d.number(2), x.count), nonzero(d, d.bit_and(x.stride, mask))));
+              bad = d.any(bad, d.any(nonzero(d, d.bit_and(x.size, page)), nonzero(d, d.bit_and(x.guard, page))));
+            } else {
+              bad = d.any(bad, nonzero(d, d.bit_and(d.add(x.last, d.number(1)), mask)));
+            }
+            return d.all(x.ok, bad);
+          },
+          [i, a, array, why](const Replay& r) {
+            const auto& x = r.bounds[i];
+            const std::string head = placed(r.spec, r, i) + ": ";
+            if (x.start % a != 0)
+              return Finding{VirtAddr(x.start), head + "its start " + hex16(x.start) + " is not a multiple of " + bytes_text(a) + ", " + why};
+            if (!array)
+              return Finding{VirtAddr(x.last + 1), head + "its end " + hex16(x.last + 1) + " is not a multiple of " + bytes_text(a) + ", " + why};
+            if (x.count >= 2 && x.stride % a != 0)
+              return Finding{VirtAddr(x.start + x.stride), head + "element 1 starts at " + hex16(x.start + x.stride) +
+                                                              ", not a multiple of " + bytes_text(a) + " (stride " + bytes_text(x.stride) + ")"};
+            if (x.size % 4096 != 0)
+              return Finding{VirtAddr(x.start + x.size), head + "element 0 ends at " + hex16(x.start + x.size) +
+                                                            ", inside a page (element size " + bytes_text(x.size) + ")"};
+            return Finding{VirtAddr(x.start + x.size + x.guard), head + "the guard after element 0 ends at " +
+                                                                     hex16(x.start + x.size + x.guard) + ", inside a page (guard " +
+                                                                     bytes_text(x.guard) + ")"};
+          });
+  }
+
+  // P06 disjoint: siblings only (regions with the same parent, or top-level regions); regions
+  // under different parents are disjoint when their ancestors are (P06) and nesting holds (P07).
+  std::map<std::optional<std::size_t>, std::vector<std::size_t>> siblings;
+  for (std::size_t i = 0; i < n; ++i) siblings[spec.regions[i].parent].push_back(i);
+  for (const auto& [parent, group] : siblings)
+    for (std::size_t x = 0; x < group.size(); ++x)
+      for (std::size_t y = x + 1; y < group.size(); ++y) {
+        const std::size_t i = group[x], j = group[y];
+        b.add(ObligationId::kDisjoint, spec.regions[i].name + " / " + spec.regions[j].name, {i, j},
+              [i, j](auto& d, const auto& bs) {
+                return d.all(both_ok(d, bs[i], bs[j]), overlap(d, bs[i].start, bs[i].last, bs[j].start, bs[j].last));
+              },
+              [i, j](const Replay& r) {
+                const std::uint64_t a = std::max(r.bounds[i].start, r.bounds[j].start);
+                return Finding{VirtAddr(a), hex16(a) + " lies in both " + placed(r.spec, r, i) + " and " + placed(r.spec, r, j)};
+              });
+      }
+  if (n < 2) note(ObligationId::kDisjoint, "fewer than two regions");
+
+  // P07 nesting
+  bool any_nested = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!spec.regions[i].parent) continue;
+    any_nested = true;
+    const std::size_t p = *spec.regions[i].parent;
+    b.add(ObligationId::kNesting, spec.regions[i].name + " in " + spec.regions[p].name, {i, p},
+          [i, p](auto& d, const auto& bs) {
+            return d.all(both_ok(d, bs[i], bs[p]), d.any(d.ult(bs[i].start, bs[p].start), d.ult(bs[p].last, bs[i].last)));
+          },
+          [i, p](const Replay& r) {
+            const auto& c = r.bounds[i];
+            const auto& q = r.bounds[p];
+            if (c.start < q.start)
+              return Finding{VirtAddr(c.start), placed(r.spec, r, i) + " starts at " + hex16(c.start) + ", below its parent " + placed(r.spec, r, p)};
+            return Finding{VirtAddr(q.last + 1), placed(r.spec, r, i) + " reaches " + hex16(q.last + 1) + ", past the end of its parent " +
+                                                     placed(r.spec, r, p)};
+          });
+  }
+  if (!any_nested) note(ObligationId::kNesting, "no region is nested_in another");
+
+  // P08 array-guards
+  bool any_array = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!spec.regions[i].is_array()) continue;
+    any_array = true;
+    b.add(ObligationId::kArrayGuards, spec.regions[i].name, {i},
+          [i](auto& d, const auto& bs) {
+            const auto& x = bs[i];
+            const auto missing = d.any(d.eq(x.guard, d.number(0)), d.ult(x.stride, d.add(x.size, x.guard)));
+            return d.all(x.ok, d.all(d.ule(d.number(2), x.count), missing));
+          },
+          [i](const Replay& r) {
+            const auto& x = r.bounds[i];
+            const std::string head = placed(r.spec, r, i) + " (" + std::to_string(x.count) + " elements of " + bytes_text(x.size) + ")";
+            if (x.guard == 0)
+              return Finding{VirtAddr(x.start + x.size), head + ": the guard is 0 bytes, so nothing separates element 0 from element 1; " +
+                                                            hex16(x.start + x.size) + " follows element 0 unguarded"};
+            return Finding{VirtAddr(x.start + x.stride), head + ": element 1 starts at " + hex16(x.start + x.stride) +
+                                                            ", inside element 0 or its guard (stride " + bytes_text(x.stride) +
+                                                            " < size + guard " + bytes_text(x.size + x.guard) + ")"};
+          });
+  }
+  if (!any_array) note(ObligationId::kArrayGuards, "the spec has no arrays");
+
+  // P09 recursive-slot
+  const Level top = top_level(mode);
+  const std::uint64_t span = entry_span(top);
+  const unsigned shift = index_shift(top);
+  const auto slot_of = [shift](std::uint64_t a) { return static_cast<unsigned>((a >> shift) & 511); };
+  const std::string top_name(level_name(top));
+  bool any_recursive = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (spec.regions[i].kind != spec::RegionKind::kRecursive) continue;
+    any_recursive = true;
+    const auto& rule = spec.rules.recursive_slot;
+    if (rule.kind == spec::RecursiveSlotRule::Kind::kNone) {
+      b.add(ObligationId::kRecursiveSlot, spec.regions[i].name + ": rules.recursive_slot", {i},
+            [i](auto&, const auto& bs) { return bs[i].ok; },
+            [i](const Replay& r) {
+              return Finding{VirtAddr(r.bounds[i].start), placed(r.spec, r, i) + " is a recursive region, but rules.recursive_slot is \"none\""};
+            });
+      continue;
+    }
+    const std::optional<std::uint64_t> slot_addr =
+        rule.kind == spec::RecursiveSlotRule::Kind::kIndex
+            ? std::optional<std::uint64_t>(canonicalize(static_cast<std::uint64_t>(rule.index) << shift, mode).value())
+            : std::nullopt;
+    b.add(ObligationId::kRecursiveSlot, spec.regions[i].name + ": one " + top_name + " slot", {i},
+          [i, span, slot_addr](auto& d, const auto& bs) {
+            const auto& x = bs[i];
+            auto bad = d.any(nonzero(d, d.bit_and(x.start, d.number(span - 1))), d.negate(d.eq(d.sub(x.last, x.start), d.number(span - 1))));
+            if (slot_addr) bad = d.any(bad, d.negate(d.eq(x.start, d.number(*slot_addr))));
+            return d.all(x.ok, bad);
+          },
+          [i, span, slot_addr, slot_of, top_name, rule](const Replay& r) {
+            const auto& x = r.bounds[i];
+            const std::uint64_t slot_start = x.start & ~(span - 1);
+            std::string msg = placed(r.spec, r, i) + " is not exactly one " + top_name + " slot: ";
+            if (x.start % span != 0 || x.last - x.start != span - 1) {
+              msg += "it starts " + bytes_text(x.start - slot_start) + " into slot " + std::to_string(slot_of(x.start)) + " " +
+                     range_text(slot_start, slot_start + span - 1) + " and spans " + bytes_text(x.last - x.start + 1) + ", but a slot spans " +
+                     bytes_text(span) + " from a multiple of " + bytes_text(span);
+            } else {
+              msg += "it is slot " + std::to_string(slot_of(x.start)) + ", but rules.recursive_slot.index is " + std::to_string(rule.index) +
+                     " " + range_text(*slot_addr, *slot_addr + span - 1);
+            }
+            return Finding{VirtAddr(x.start), msg};
+          });
+    for (std::size_t j = 0; j < n; ++j) {
+      if (j == i || spec.is_ancestor_or_self(j, i)) continue;
+      b.add(ObligationId::kRecursiveSlot, spec.regions[i].name + ": slot shared with " + spec.regions[j].name, {i, j},
+            [i, j, span](auto& d, const auto& bs) {
+              const auto& x = bs[i];
+              const auto slot_start = d.sub(x.start, d.bit_and(x.start, d.number(span - 1)));
+              const auto slot_last = d.add(slot_start, d.number(span - 1));
+              return d.all(both_ok(d, bs[i], bs[j]), overlap(d, slot_start, slot_last, bs[j].start, bs[j].last));
+            },
+            [i, j, span, slot_of, top_name](const Replay& r) {
+              const std::uint64_t slot_start = r.bounds[i].start & ~(span - 1);
+              const std::uint64_t a = std::max(slot_start, r.bounds[j].start);
+              return Finding{VirtAddr(a), hex16(a) + " of " + placed(r.spec, r, j) + " lies in " + top_name + " slot " +
+                                              std::to_string(slot_of(slot_start)) + " " + range_text(slot_start, slot_start + span - 1) +
+                                              ", which the recursive region " + placed(r.spec, r, i) + " must have to itself"};
+            });
+    }
+  }
+  if (!any_recursive) note(ObligationId::kRecursiveSlot, "the spec has no recursive region");
+
+  // P10 rights-vs-rules
+  const spec::Rules& rules = spec.rules;
+  bool any_rights_goal = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Region& reg = spec.regions[i];
+    const auto always = [i](auto&, const auto& bs) { return bs[i].ok; };
+    if (reg.half == Half::kKernel && reg.allowed.has(Rights::kUser) && rules.user_in_kernel_half != spec::UserInKernelHalf::kAllowed) {
+      any_rights_goal = true;
+      if (rules.user_in_kernel_half == spec::UserInKernelHalf::kVsyscallOnly && reg.kind == spec::RegionKind::kVsyscall) {
+        b.suffix("vsyscall-page");
+        b.add(ObligationId::kRightsVsRules, reg.name + ": one vsyscall page", {i},
+              [i](auto& d, const auto& bs) { return d.all(bs[i].ok, d.negate(d.eq(d.sub(bs[i].last, bs[i].start), d.number(4095)))); },
+              [i](const Replay& r) {
+                return Finding{VirtAddr(r.bounds[i].start), placed(r.spec, r, i) + " allows user access in the kernel half over " +
+                                                                bytes_text(r.bounds[i].last - r.bounds[i].start + 1) +
+                                                                ", but rules.user_kernel_split.user_in_kernel_half is \"vsyscall-only\": one 4 KiB page"};
+              });
+      } else {
+        const bool vsyscall_only = rules.user_in_kernel_half == spec::UserInKernelHalf::kVsyscallOnly;
+        b.suffix("user-in-kernel-half");
+        b.add(ObligationId::kRightsVsRules, reg.name + ": user access in the kernel half", {i}, always,
+              [i, vsyscall_only](const Replay& r) {
+                return Finding{VirtAddr(r.bounds[i].start),
+                               placed(r.spec, r, i) + " is in the kernel half and allows \"user\", but rules.user_kernel_split.user_in_kernel_half is " +
+                                   (vsyscall_only ? "\"vsyscall-only\" and this is not a vsyscall region" : "\"forbidden\"")};
+              });
+      }
+    }
+    if (reg.half == Half::kUser && !reg.allowed.has(Rights::kUser) && reg.must != Must::kUnmapped &&
+        rules.supervisor_in_user_half == spec::Policy::kForbidden) {
+      any_rights_goal = true;
+      b.suffix("supervisor-in-user-half");
+      b.add(ObligationId::kRightsVsRules, reg.name + ": supervisor-only in the user half", {i}, always, [i](const Replay& r) {
+        return Finding{VirtAddr(r.bounds[i].start), placed(r.spec, r, i) +
+                                                        " is in the user half and may be mapped, but does not allow \"user\": its translations would be "
+                                                        "supervisor-only, which rules.user_kernel_split.supervisor_in_user_half forbids"};
+      });
+    }
+    if (reg.required.has(Rights::kWritable | Rights::kExecutable) && rules.wx == spec::Policy::kForbidden) {
+      any_rights_goal = true;
+      b.suffix("wx");
+      b.add(ObligationId::kRightsVsRules, reg.name + ": requires W and X", {i}, always, [i](const Replay& r) {
+        return Finding{VirtAddr(r.bounds[i].start), placed(r.spec, r, i) + " requires every translation to be writable and executable, which rules.wx forbids"};
+      });
+    }
+    if (reg.must != Must::kUnmapped && rules.null_guard != 0) {
+      any_rights_goal = true;
+      const std::uint64_t ng = rules.null_guard;
+      b.suffix("null-guard");
+      b.add(ObligationId::kRightsVsRules, reg.name + ": null guard", {i},
+            [i, ng](auto& d, const auto& bs) { return d.all(bs[i].ok, d.ult(bs[i].start, d.number(ng))); },
+            [i, ng](const Replay& r) {
+              return Finding{VirtAddr(r.bounds[i].start), placed(r.spec, r, i) + " may be mapped, but starts at " + hex16(r.bounds[i].start) +
+                                                              ", inside the null guard " + range_text(0, ng - 1) + " (rules.null_guard)"};
+            });
+    }
+    b.suffix(std::nullopt);
+  }
+  if (!any_rights_goal) note(ObligationId::kRightsVsRules, "no region declaration touches a global rule");
+  return b.take();
+}
+
+}  // namespace ptv::checks::detail

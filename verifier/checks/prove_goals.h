@@ -1,0 +1,54 @@
+// Internal to verifier/checks/prove*.cpp: the goals of each obligation.
+//
+// A goal's violation is written once, as a generic predicate over an evaluation domain, and
+// instantiated twice: on SymbolicDomain it is the query sent to Z3, on ConcreteDomain it replays
+// a counterexample (STYLE 17, 27). The describe step then tells the concrete violation in
+// addresses and region names.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/address.h"
+#include "verifier/checks/prove.h"
+#include "verifier/smt/expr.h"
+#include "verifier/spec/concrete.h"
+#include "verifier/spec/symbolic.h"
+
+namespace ptv::checks::detail {
+
+/// What a replayed violation looks like.
+struct Finding {
+  std::optional<VirtAddr> address;
+  std::string message;
+};
+
+/// The concrete side of a goal: parameter values and every region's bounds under them.
+struct Replay {
+  const spec::Spec& spec;
+  const spec::ParameterValues& values;
+  std::vector<spec::Bounds<spec::ConcreteDomain>> bounds;
+};
+
+struct Goal {
+  ObligationId obligation;
+  std::string subject;               ///< region names, e.g. "kernel-heap / kernel-code"
+  std::string query;                 ///< the query name, e.g. "P06.disjoint.kernel-heap.kernel-code"
+  std::vector<std::size_t> regions;  ///< the regions involved, in the order the message names them
+  smt::Expr violation;               ///< some parameter values break the goal
+  /// Empty when the values do not break the goal concretely (a replay failure).
+  std::function<std::optional<Finding>(const Replay&)> replay;
+};
+
+/// Every goal of every obligation but P01, in registry order; `notes` gets, per obligation,
+/// why it has no goals when it has none.
+std::vector<Goal> build_goals(const spec::Spec& spec, spec::SymbolicSpec& symbolic, std::vector<std::string>& notes);
+
+/// "0x0000800000000000"
+std::string hex16(std::uint64_t v);
+/// "[0x..., 0x...]"
+std::string range_text(std::uint64_t first, std::uint64_t last);
+
+}  // namespace ptv::checks::detail

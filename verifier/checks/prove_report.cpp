@@ -1,0 +1,165 @@
+// Writers over a ProveReport: text for people (summary line first), JSON for programs, and the
+// obligation registry listing.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iomanip>
+
+#include "verifier/checks/prove.h"
+#include "verifier/checks/prove_goals.h"
+
+namespace ptv::checks {
+
+using detail::hex16;
+
+namespace {
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return out;
+}
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f s", s);
+  return buf;
+}
+
+std::string compact_hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string exclusive_end(const VirtRange& r) {
+  if (auto e = r.end()) return hex16(e->value());
+  return "0x10000000000000000";
+}
+
+std::string unique_text(const Counterexample& cx) {
+  if (!cx.unique) return "not established";
+  if (!*cx.unique) return "no: other values of these parameters break it too";
+  return cx.parameters.empty() ? "yes: the refutation does not depend on parameter values" : "yes: no other values of these parameters break it";
+}
+
+std::size_t goals_with(const ObligationResult& o, Status s) {
+  std::size_t n = 0;
+  for (const GoalResult& g : o.goals) n += g.status == s ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+void write_text(std::ostream& out, const ProveReport& rep) {
+  out << "prove " << rep.spec_file << ": " << upper(to_string(rep.verdict)) << " (" << rep.count(Status::kRefuted) << " refuted, "
+      << rep.count(Status::kUnknown) << " unknown, " << rep.count(Status::kProved) << " proved, " << rep.count(Status::kNotApplicable)
+      << " not applicable, of " << rep.obligations.size() << " obligations) in " << seconds_text(rep.seconds) << ", " << rep.queries
+      << " queries\n";
+  out << "spec \"" << rep.spec_name << "\": " << to_string(rep.paging_mode) << " paging, " << rep.parameter_count
+      << " parameters, " << rep.region_count << " regions and arrays\n\n";
+  for (const ObligationResult& o : rep.obligations) {
+    out << o.info.id << ' ' << std::left << std::setw(24) << o.info.name << ' ' << std::setw(15)
+        << (o.status == Status::kProved || o.status == Status::kNotApplicable ? std::string(to_string(o.status)) : upper(to_string(o.status)));
+    if (o.status == Status::kRefuted || o.status == Status::kUnknown) {
+      out << goals_with(o, o.status) << " of " << o.goals.size() << " goals";
+    } else if (!o.note.empty()) {
+      out << o.note;
+    } else {
+      out << o.goals.size() << (o.goals.size() == 1 ? " goal" : " goals");
+    }
+    out << '\n';
+    for (const GoalResult& g : o.goals) {
+      if (g.status == Status::kUnknown) {
+        out << "  - " << g.subject << ": unknown: " << g.unknown_reason;
+        if (!g.query.empty()) out << " [query " << g.query << "]";
+        out << '\n';
+      }
+      if (g.status != Status::kRefuted || !g.counterexample) continue;
+      const Counterexample& cx = *g.counterexample;
+      out << "  - " << g.subject << "\n";
+      out << "      " << cx.message << "\n";
+      if (cx.address) out << "      address:    " << hex16(cx.address->value()) << "\n";
+      for (std::size_t i = 0; i < cx.regions.size(); ++i)
+        out << (i == 0 ? "      regions:    " : "                  ") << cx.regions[i].name << ' '
+            << (cx.regions[i].range ? detail::range_text(cx.regions[i].range->first.value(), cx.regions[i].range->last.value())
+                                    : std::string("(bounds not well-defined)"))
+            << " (" << cx.regions[i].path << ")\n";
+      out << "      parameters: ";
+      if (cx.parameters.empty()) out << "none involved";
+      for (std::size_t i = 0; i < cx.parameters.size(); ++i)
+        out << (i ? ", " : "") << cx.parameters[i].name << '=' << compact_hex(cx.parameters[i].value);
+      out << "\n      unique:     " << unique_text(cx) << "\n";
+    }
+  }
+  for (const std::string& e : rep.internal_errors) out << "internal error: " << e << '\n';
+  out << "\nverdict: " << to_string(rep.verdict) << " (exit " << static_cast<int>(exit_code(rep)) << ")\n";
+}
+
+void write_json(std::ostream& out, const ProveReport& rep) {
+  using Json = nlohmann::ordered_json;
+  Json j;
+  j["tool"] = "ptverify prove";
+  j["spec"] = {{"file", rep.spec_file},
+               {"name", rep.spec_name},
+               {"paging_mode", rep.paging_mode == PagingMode::k4Level ? 4 : 5},
+               {"parameters", rep.parameter_count},
+               {"regions", rep.region_count}};
+  j["verdict"] = to_string(rep.verdict);
+  j["exit_code"] = static_cast<int>(exit_code(rep));
+  j["summary"] = {{"proved", rep.count(Status::kProved)},
+                  {"refuted", rep.count(Status::kRefuted)},
+                  {"unknown", rep.count(Status::kUnknown)},
+                  {"not_applicable", rep.count(Status::kNotApplicable)}};
+  j["queries"] = rep.queries;
+  j["seconds"] = rep.seconds;
+  Json example = Json::object();
+  for (const NamedValue& v : rep.example) example[v.name] = compact_hex(v.value);
+  j["example"] = example;
+  Json obligations = Json::array();
+  for (const ObligationResult& o : rep.obligations) {
+    Json jo{{"id", o.info.id}, {"name", o.info.name}, {"description", o.info.description}, {"status", to_string(o.status)},
+            {"note", o.note}, {"seconds", o.seconds}};
+    Json goals = Json::array();
+    for (const GoalResult& g : o.goals) {
+      Json jg{{"subject", g.subject}, {"status", to_string(g.status)}, {"query", g.query}, {"seconds", g.seconds}};
+      if (g.status == Status::kUnknown) jg["unknown_reason"] = g.unknown_reason;
+      if (g.counterexample) {
+        const Counterexample& cx = *g.counterexample;
+        Json regions = Json::array();
+        for (const PlacedRegionWitness& r : cx.regions) {
+          Json jr{{"name", r.name}, {"path", r.path}};
+          jr["start"] = r.range ? Json(hex16(r.range->first.value())) : Json();
+          jr["last"] = r.range ? Json(hex16(r.range->last.value())) : Json();
+          jr["end"] = r.range ? Json(exclusive_end(*r.range)) : Json();
+          regions.push_back(std::move(jr));
+        }
+        Json params = Json::object();
+        for (const NamedValue& v : cx.parameters) params[v.name] = compact_hex(v.value);
+        jg["counterexample"] = {{"message", cx.message},
+                                {"address", cx.address ? Json(hex16(cx.address->value())) : Json()},
+                                {"regions", regions},
+                                {"parameters", params},
+                                {"unique", cx.unique ? Json(*cx.unique) : Json()}};
+      }
+      goals.push_back(std::move(jg));
+    }
+    jo["goals"] = std::move(goals);
+    obligations.push_back(std::move(jo));
+  }
+  j["obligations"] = std::move(obligations);
+  j["internal_errors"] = rep.internal_errors;
+  out << j.dump(2) << '\n';
+}
+
+void write_obligation_list(std::ostream& out, bool json) {
+  if (json) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::array();
+    for (const ObligationInfo& o : kObligations) j.push_back({{"id", o.id}, {"name", o.name}, {"description", o.description}});
+    out << j.dump(2) << '\n';
+    return;
+  }
+  for (const ObligationInfo& o : kObligations) out << o.id << "  " << std::left << std::setw(24) << o.name << o.description << '\n';
+}
+
+}  // namespace ptv::checks

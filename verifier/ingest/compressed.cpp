@@ -1,0 +1,193 @@
+#include "verifier/ingest/compressed.h"
+
+#define ZLIB_CONST  // z_stream::next_in becomes a pointer to const
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace ptv {
+
+namespace {
+
+constexpr unsigned char kGzipMagic[] = {0x1f, 0x8b};
+constexpr unsigned char kZstdMagic[] = {0x28, 0xb5, 0x2f, 0xfd};  // 0xFD2FB528 little-endian
+constexpr std::size_t kOutChunk = std::size_t{1} << 20;
+
+/// Receives decompressed bytes in order; returns an error message to stop.
+using Sink = std::function<std::optional<std::string>(std::span<const unsigned char>)>;
+
+std::optional<Error> inflate_zstd(const std::string& name, ByteView in, const Sink& sink) {
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> dctx(ZSTD_createDCtx(), &ZSTD_freeDCtx);
+  if (!dctx) return Error{name + ": zstd: cannot allocate a decompression context"};
+  std::vector<unsigned char> out(std::max(ZSTD_DStreamOutSize(), kOutChunk));
+  ZSTD_inBuffer src{in.span().data(), in.span().size(), 0};
+  std::size_t pending = 0;  // 0 after a completed frame, else a hint of bytes still needed
+  for (;;) {
+    ZSTD_outBuffer dst{out.data(), out.size(), 0};
+    pending = ZSTD_decompressStream(dctx.get(), &dst, &src);
+    if (ZSTD_isError(pending)) return error_at(name, src.pos, std::string("zstd: ") + ZSTD_getErrorName(pending));
+    if (auto stop = sink({out.data(), dst.pos})) return Error{*stop};
+    // Done when all input is consumed and the decoder had no more output to give.
+    if (src.pos == src.size && dst.pos < dst.size) break;
+  }
+  if (pending != 0) return error_at(name, src.pos, "zstd: stream is truncated (the last frame is incomplete)");
+  return std::nullopt;
+}
+
+std::optional<Error> inflate_gzip(const std::string& name, ByteView in, const Sink& sink) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 16) != Z_OK) return Error{name + ": gzip: cannot initialise zlib"};  // 16: gzip only
+  std::unique_ptr<z_stream, decltype(&inflateEnd)> guard(&zs, &inflateEnd);
+  std::vector<unsigned char> out(kOutChunk);
+  const std::span<const unsigned char> src = in.span();
+  std::uint64_t fed = 0;      // bytes of src handed to zlib so far
+  bool member_done = false;   // the last inflate() finished a gzip member
+  for (;;) {
+    if (zs.avail_in == 0 && fed < src.size()) {
+      // avail_in is 32 bits: feed the mapping in pieces of at most 1 GiB.
+      const std::uint64_t piece = std::min<std::uint64_t>(src.size() - fed, std::uint64_t{1} << 30);
+      zs.next_in = src.data() + fed;
+      zs.avail_in = static_cast<uInt>(piece);
+      fed += piece;
+    }
+    const std::uint64_t offset = fed - zs.avail_in;
+    if (member_done) {
+      if (offset == src.size()) return std::nullopt;
+      inflateReset(&zs);  // concatenated members, as gzip -d accepts them
+      member_done = false;
+    }
+    zs.next_out = out.data();
+    zs.avail_out = static_cast<uInt>(out.size());
+    const int r = inflate(&zs, Z_NO_FLUSH);
+    const std::size_t produced = out.size() - zs.avail_out;
+    if (auto stop = sink({out.data(), produced})) return Error{*stop};
+    const std::uint64_t now = fed - zs.avail_in;
+    if (r == Z_STREAM_END) {
+      member_done = true;
+    } else if (r == Z_BUF_ERROR || (r == Z_OK && produced == 0 && now == offset)) {
+      if (now == src.size()) return error_at(name, now, "gzip: stream is truncated");
+      return error_at(name, now, "gzip: the decoder made no progress");
+    } else if (r != Z_OK) {
+      return error_at(name, now, std::string("gzip: ") + (zs.msg ? zs.msg : "corrupt data"));
+    }
+  }
+}
+
+std::optional<Error> decompress(const std::string& name, Compression c, ByteView in, const Sink& sink) {
+  switch (c) {
+    case Compression::kZstd: return inflate_zstd(name, in, sink);
+    case Compression::kGzip: return inflate_gzip(name, in, sink);
+    case Compression::kNone: break;
+  }
+  if (std::optional<std::string> stop = sink(in.span())) return Error{std::move(*stop)};
+  return std::nullopt;
+}
+
+std::string limit_text(std::uint64_t bytes) {
+  if (bytes % (std::uint64_t{1} << 40) == 0) return std::to_string(bytes >> 40) + " TiB";
+  if (bytes % (std::uint64_t{1} << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+/// Writes all of `bytes` to fd, retrying short writes. Returns errno on failure.
+int write_all(int fd, std::span<const unsigned char> bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
+  }
+  return 0;
+}
+
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+  ~FdCloser() { ::close(fd_); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+const char* to_string(Compression c) {
+  switch (c) {
+    case Compression::kNone: return "none";
+    case Compression::kGzip: return "gzip";
+    case Compression::kZstd: return "zstd";
+  }
+  return "?";
+}
+
+Compression sniff_compression(ByteView head) {
+  auto starts_with = [&](std::span<const unsigned char> magic) {
+    const std::optional<ByteView> h = head.sub(0, magic.size());
+    return h && std::equal(magic.begin(), magic.end(), h->span().begin());
+  };
+  if (starts_with(kZstdMagic)) return Compression::kZstd;
+  if (starts_with(kGzipMagic)) return Compression::kGzip;
+  return Compression::kNone;
+}
+
+Expected<std::string> read_whole_file(const std::string& path) { return read_whole_file(path, kMaxTextBytes); }
+
+Expected<std::string> read_whole_file(const std::string& path, std::uint64_t max_bytes) {
+  Expected<MappedFile> file = MappedFile::open(path);
+  if (!file) return file.error();
+  std::string text;
+  const Sink append = [&](std::span<const unsigned char> bytes) -> std::optional<std::string> {
+    if (bytes.size() > max_bytes - text.size())
+      return path + ": decompresses to more than " + limit_text(max_bytes) + " (the limit for text inputs)";
+    text.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    return std::nullopt;
+  };
+  const Compression c = sniff_compression(file->bytes());
+  if (c == Compression::kNone && file->size() > max_bytes)
+    return Error{path + ": larger than " + limit_text(max_bytes) + " (the limit for text inputs)"};
+  if (std::optional<Error> e = decompress(path, c, file->bytes(), append)) return *e;
+  return text;
+}
+
+Expected<MappedFile> open_mapped_maybe_compressed(const std::string& path, std::uint64_t max_bytes) {
+  Expected<MappedFile> file = MappedFile::open(path);
+  if (!file) return file;
+  const Compression c = sniff_compression(file->bytes());
+  if (c == Compression::kNone) return file;
+
+  const char* env = std::getenv("TMPDIR");
+  const std::string dir = (env != nullptr && *env != '\0') ? env : "/tmp";
+  std::string tmpl = dir + "/ptverify-XXXXXX";
+  const int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd < 0) return Error{path + ": cannot create a temporary file in " + dir + " to decompress into: " + std::strerror(errno)};
+  const FdCloser closer(fd);
+  ::unlink(tmpl.c_str());  // the open descriptor and, later, the mapping keep the data alive
+
+  std::uint64_t written = 0;
+  const Sink to_file = [&](std::span<const unsigned char> bytes) -> std::optional<std::string> {
+    if (bytes.size() > max_bytes - written)
+      return path + ": decompresses to more than " + limit_text(max_bytes) + " (the limit for memory dumps)";
+    if (const int err = write_all(fd, bytes); err != 0)
+      return path + ": cannot write the decompressed copy to " + dir + ": " + std::strerror(err);
+    written += bytes.size();
+    return std::nullopt;
+  };
+  if (std::optional<Error> e = decompress(path, c, file->bytes(), to_file)) return *e;
+  return MappedFile::from_fd(fd, path + " (decompressed)");
+}
+
+}  // namespace ptv

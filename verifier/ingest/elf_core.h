@@ -1,0 +1,89 @@
+// An ELF64 core of a whole guest, as QEMU `dump-guest-memory` writes it, or as
+// `ptverify slice` writes it (verifier/ingest/slice.h).
+//
+// What is read [ELF gABI "Program Header", "Note Section"; reference.md §2.3]:
+//   - the ELF header: 64-bit, little-endian, ET_CORE, EM_X86_64. e_ehsize is ignored (QEMU 7.x
+//     writes 8 there); the program header table is found by e_phoff/e_phnum only, and when
+//     e_phnum is PN_XNUM (0xffff) the real count is sh_info of section header 0.
+//   - PT_LOAD segments: p_filesz bytes at p_offset hold guest-physical memory from p_paddr
+//     (p_vaddr is ignored; QEMU sets it to p_paddr without paging=true).
+//   - PT_NOTE segments: QEMU's per-vCPU "QEMU" note (QEMUCPUState) and our own "PTVERIFY"
+//     note give the paging registers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/expected.h"
+#include "verifier/ingest/mapped_file.h"
+#include "verifier/ingest/phys_memory.h"
+
+namespace ptv {
+
+/// The "PTVERIFY" note (written by slice.cpp, read here). Little-endian; namesz = 9
+/// ("PTVERIFY\0", padded to 12), n_type = 1, descsz = 48:
+///
+///   desc+0x00  u32 version      = 1
+///   desc+0x04  u32 size         = 48 (bytes of the descriptor)
+///   desc+0x08  u64 cr0
+///   desc+0x10  u64 cr3          (raw, PCID/PWT/PCD bits included)
+///   desc+0x18  u64 cr4
+///   desc+0x20  u64 efer
+///   desc+0x28  u32 maxphyaddr   (32..52)
+///   desc+0x2c  u32 flags        bit 0: the slice was taken with --user-pgd (information
+///                               only: a plain walk still starts at CR3, the kernel copy)
+namespace ptverify_note {
+inline constexpr char kName[] = "PTVERIFY";
+inline constexpr std::uint32_t kType = 1;
+inline constexpr std::uint32_t kVersion = 1;
+inline constexpr std::uint32_t kDescBytes = 48;
+inline constexpr std::uint32_t kFlagUserPgd = 1u << 0;
+}  // namespace ptverify_note
+
+/// The paging registers a core's notes give.
+struct CoreRegisters {
+  enum class Source : std::uint8_t { kQemuNote, kPtverifyNote };
+  Source source = Source::kQemuNote;
+  std::uint64_t cr0 = 0;
+  std::uint64_t cr3 = 0;
+  std::uint64_t cr4 = 0;
+  std::optional<std::uint64_t> efer;   ///< PTVERIFY only: QEMUCPUState has no EFER
+  std::optional<unsigned> maxphyaddr;  ///< PTVERIFY only
+  std::uint32_t flags = 0;             ///< PTVERIFY only (ptverify_note::kFlag*)
+  std::uint64_t desc_offset = 0;       ///< file offset of the note's descriptor
+};
+const char* to_string(CoreRegisters::Source s);  // "QEMU note", "PTVERIFY note"
+
+/// True when the bytes start with \x7f E L F.
+[[nodiscard]] bool has_elf_magic(ByteView bytes);
+
+class ElfCore final : public MappedPhysMemory {
+ public:
+  /// Opens `path`, decompressing a gzip/zstd file into $TMPDIR first (compressed.h).
+  static Expected<std::unique_ptr<ElfCore>> open(const std::string& path);
+  /// Parses an already mapped file. Errors name file+0xoffset and what is wrong: not an ELF,
+  /// not ELF64/LE/x86_64/ET_CORE, truncated headers, a segment whose bytes run past the end of
+  /// the file, overlapping PT_LOAD physical ranges, absurd counts, malformed notes.
+  static Expected<std::unique_ptr<ElfCore>> from_file(MappedFile file);
+
+  /// The registers to use by default: the PTVERIFY note when there is one, else the first
+  /// QEMU note (vCPU 0). Empty when the core has neither.
+  [[nodiscard]] const std::optional<CoreRegisters>& registers() const { return registers_; }
+  /// Every QEMU note, one per vCPU, in file order.
+  [[nodiscard]] const std::vector<CoreRegisters>& qemu_cpus() const { return qemu_cpus_; }
+  /// Notes that were present but not understood (e.g. an unknown QEMUCPUState version), each
+  /// naming its offset; the memory is still usable.
+  [[nodiscard]] const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  ElfCore(MappedFile file, std::vector<Segment> segments) : MappedPhysMemory(std::move(file), std::move(segments)) {}
+
+  std::optional<CoreRegisters> registers_;
+  std::vector<CoreRegisters> qemu_cpus_;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace ptv

@@ -1,0 +1,118 @@
+#include "verifier/ingest/mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+namespace ptv {
+
+namespace {
+
+// Assembles `width` bytes little-endian. The caller has checked the bounds.
+template <class T>
+T load_le(std::span<const unsigned char> bytes, std::uint64_t offset) {
+  T v = 0;
+  for (unsigned i = 0; i < sizeof(T); ++i) v |= static_cast<T>(static_cast<T>(bytes[offset + i]) << (8 * i));
+  return v;
+}
+
+std::string os_error(const std::string& name, const char* what, int err) {
+  return name + ": " + what + ": " + std::strerror(err);
+}
+
+}  // namespace
+
+bool ByteView::contains(std::uint64_t offset, std::uint64_t length) const {
+  const std::optional<std::uint64_t> end = checked_add(offset, length);
+  return end && *end <= bytes_.size();
+}
+
+std::optional<std::uint8_t> ByteView::u8(std::uint64_t offset) const {
+  if (!contains(offset, 1)) return std::nullopt;
+  return bytes_[offset];
+}
+std::optional<std::uint16_t> ByteView::u16(std::uint64_t offset) const {
+  if (!contains(offset, 2)) return std::nullopt;
+  return load_le<std::uint16_t>(bytes_, offset);
+}
+std::optional<std::uint32_t> ByteView::u32(std::uint64_t offset) const {
+  if (!contains(offset, 4)) return std::nullopt;
+  return load_le<std::uint32_t>(bytes_, offset);
+}
+std::optional<std::uint64_t> ByteView::u64(std::uint64_t offset) const {
+  if (!contains(offset, 8)) return std::nullopt;
+  return load_le<std::uint64_t>(bytes_, offset);
+}
+
+std::optional<ByteView> ByteView::sub(std::uint64_t offset, std::uint64_t length) const {
+  if (!contains(offset, length)) return std::nullopt;
+  return ByteView(bytes_.subspan(offset, length));
+}
+
+Expected<MappedFile> MappedFile::open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error{os_error(path, "cannot open", errno)};
+  Expected<MappedFile> mapped = from_fd(fd, path);
+  ::close(fd);  // the mapping keeps the file alive
+  return mapped;
+}
+
+Expected<MappedFile> MappedFile::from_fd(int fd, std::string name) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Error{os_error(name, "cannot stat", errno)};
+  if (!S_ISREG(st.st_mode)) return Error{name + ": not a regular file"};
+  if (st.st_size < 0 || static_cast<std::uint64_t>(st.st_size) > std::numeric_limits<std::size_t>::max())
+    return Error{name + ": file size does not fit in memory addresses"};
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (size == 0) return MappedFile(std::move(name), nullptr, 0);  // mmap rejects length 0
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED) return Error{os_error(name, "cannot map", errno)};
+  return MappedFile(std::move(name), static_cast<const unsigned char*>(p), size);
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : name_(std::move(other.name_)), data_(other.data_), size_(other.size_) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    release();
+    name_ = std::move(other.name_);
+    data_ = other.data_;
+    size_ = other.size_;
+    other.data_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+MappedFile::~MappedFile() { release(); }
+
+void MappedFile::release() {
+  if (data_ != nullptr) ::munmap(const_cast<unsigned char*>(data_), size_);
+  data_ = nullptr;
+  size_ = 0;
+}
+
+std::string hex(std::uint64_t v) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  do {
+    out.insert(out.begin(), kDigits[v & 0xf]);
+    v >>= 4;
+  } while (v != 0);
+  return "0x" + out;
+}
+
+Error error_at(const std::string& name, std::uint64_t offset, const std::string& what) {
+  return Error{name + "+" + hex(offset) + ": " + what};
+}
+
+}  // namespace ptv

@@ -1,0 +1,193 @@
+#include "verifier/ingest/proc_maps.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "verifier/ingest/text_scan.h"
+
+namespace ptv {
+
+namespace {
+
+using text::Cursor;
+using text::fail_expected;
+
+struct Vma {
+  std::uint64_t line = 0;
+  std::size_t col = 1;
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;  // exclusive
+  std::size_t end_col = 1;
+  Tri read = Tri::kUnknown;
+  Tri write = Tri::kUnknown;
+  Tri exec = Tri::kUnknown;
+  std::string_view path;
+};
+
+/// "%08lx-%08lx %c%c%c%c %08llx %02x:%02x %lu" then blanks and the path (possibly empty).
+Vma parse_line(const text::Line& ln, const std::string& source, const TextReadOptions& options) {
+  Cursor c(ln.text);
+  Vma v;
+  v.line = ln.number;
+  v.col = c.col();
+  const auto start = c.hex();
+  if (!start) fail_expected(source, ln.number, c.col(), "the hex start address of a VMA", c.found());
+  if (!c.eat("-")) fail_expected(source, ln.number, c.col(), "'-' and the end address", c.found());
+  v.end_col = c.col();
+  const auto end = c.hex();
+  if (!end) fail_expected(source, ln.number, c.col(), "the hex end address of a VMA", c.found());
+  if (*end <= *start)
+    fail_expected(source, ln.number, v.end_col, "an end address above the start",
+                  ln.text.substr(v.end_col - 1, c.pos() - (v.end_col - 1)));
+  if (c.skip_blanks() == 0) fail_expected(source, ln.number, c.col(), "a blank, then the permissions", c.found());
+  const text::Token perms = c.word();
+  if (perms.text.size() != 4) fail_expected(source, ln.number, perms.col, "four permission characters such as 'r-xp'", perms.text);
+  auto perm = [&](std::size_t i, char yes, Tri& out) {
+    const char ch = perms.text[i];
+    if (ch == yes) {
+      out = Tri::kYes;
+    } else if (ch == '-') {
+      out = Tri::kNo;
+    } else if (options.lenient) {
+      text::warn_at(options.warnings, source, ln.number, perms.col + i,
+                    "unknown permission '" + text::quote_found(std::string_view(&perms.text[i], 1)) +
+                        "' skipped (--lenient); that right is unknown");
+    } else {
+      fail_expected(source, ln.number, perms.col + i, std::string("'") + yes + "' or '-'", std::string_view(&perms.text[i], 1));
+    }
+  };
+  perm(0, 'r', v.read);
+  perm(1, 'w', v.write);
+  perm(2, 'x', v.exec);
+  if (perms.text[3] != 'p' && perms.text[3] != 's')
+    fail_expected(source, ln.number, perms.col + 3, "'p' (private) or 's' (shared)", std::string_view(&perms.text[3], 1));
+  // Each field is one word: on failure the diagnostic points at the word's start.
+  auto field = [&](std::string_view what, auto parse) {
+    if (c.skip_blanks() == 0) fail_expected(source, ln.number, c.col(), "a blank, then " + std::string(what), c.found());
+    const text::Token t = c.peek_word();
+    Cursor w(t.text);
+    if (!parse(w) || !w.at_end()) fail_expected(source, ln.number, t.col, what, t.text);
+    c.word();
+  };
+  field("the hex file offset", [](Cursor& w) { return w.hex().has_value(); });
+  field("the device as 'major:minor' in hex", [](Cursor& w) { return w.hex() && w.eat(":") && w.hex(); });
+  field("the decimal inode number", [](Cursor& w) { return w.dec().has_value(); });
+  const std::size_t blanks = c.skip_blanks();
+  if (!c.at_end() && blanks == 0) fail_expected(source, ln.number, c.col(), "a blank, then the path", c.found());
+  std::string_view path = c.rest();
+  while (!path.empty() && (path.back() == ' ' || path.back() == '\t')) path.remove_suffix(1);
+  v.start = *start;
+  v.end = *end;
+  v.path = path;
+  return v;
+}
+
+bool looks_like_maps_line(std::string_view s) {
+  Cursor c(s);
+  if (!c.hex() || !c.eat("-") || !c.hex() || c.skip_blanks() == 0) return false;
+  const text::Token p = c.word();
+  if (p.text.size() != 4 || (p.text[0] != 'r' && p.text[0] != '-') || (p.text[1] != 'w' && p.text[1] != '-') ||
+      (p.text[2] != 'x' && p.text[2] != '-') || (p.text[3] != 'p' && p.text[3] != 's'))
+    return false;
+  return c.skip_blanks() > 0 && c.hex() && c.skip_blanks() > 0 && c.hex() && c.eat(":") && c.hex() &&
+         c.skip_blanks() > 0 && c.dec();
+}
+
+}  // namespace
+
+int sniff_proc_maps(std::string_view content) {
+  text::LineSplitter lines(content.substr(0, 64 * 1024));
+  std::uint64_t match = 0;
+  std::uint64_t other = 0;
+  while (auto ln = lines.next()) {
+    if (match + other >= 64) break;
+    if (ln->text.find_first_not_of(" \t") == std::string_view::npos) continue;
+    (looks_like_maps_line(ln->text) ? match : other) += 1;
+  }
+  if (match == 0) return 0;
+  return static_cast<int>(std::min<std::uint64_t>(99, match * 100 / (match + other)));
+}
+
+Expected<MappingSet> read_proc_maps(std::string_view content, const std::string& source, const TextReadOptions& options) {
+  try {
+    std::vector<Vma> vmas;
+    text::LineSplitter lines(content);
+    while (auto ln = lines.next()) {
+      if (ln->text.find_first_not_of(" \t") == std::string_view::npos) continue;
+      vmas.push_back(parse_line(*ln, source, options));
+    }
+
+    MappingSet set;
+    set.format = "proc-maps";
+    set.source = source;
+    const Vma* needs5 = nullptr;
+    for (const Vma& v : vmas)
+      if (v.start > lower_half_last(PagingMode::k4Level).value() && v.start < upper_half_first(PagingMode::k4Level).value()) {
+        needs5 = &v;
+        break;
+      }
+    if (options.mode) {
+      if (*options.mode == PagingMode::k4Level && needs5)
+        fail_expected(source, needs5->line, needs5->col, "a 4-level address (the given paging mode)", text::hex(needs5->start));
+      set.mode = *options.mode;
+      set.notes.push_back(std::string("paging mode: ") + std::string(to_string(set.mode)) + " (given)");
+    } else if (needs5) {
+      set.mode = PagingMode::k5Level;
+      set.notes.push_back("paging mode: 5-level (detected: line " + std::to_string(needs5->line) + " is above 47 bits)");
+    } else {
+      set.mode = PagingMode::k4Level;
+      set.notes.push_back("paging mode: 4-level (assumed: no VMA needs 57 bits; give the mode to override)");
+    }
+
+    const VirtAddr user_last = lower_half_last(set.mode);
+    std::uint64_t prev_end = 0;
+    std::uint64_t prev_line = 0;
+    std::uint64_t kernel_half_vmas = 0;
+    for (const Vma& v : vmas) {
+      if (v.start < prev_end)
+        fail_expected(source, v.line, v.col, "a VMA starting at or above " + text::hex(prev_end) + " (the end of line " +
+                                                 std::to_string(prev_line) + ")",
+                      text::hex(v.start));
+      const VirtRange range = text::range_to(VirtAddr(v.start), v.end);
+      if (!text::is_canonical_range(range, set.mode))
+        fail_expected(source, v.line, v.col, std::string("a VMA inside the canonical ") + std::string(to_string(set.mode)) + " space",
+                      text::hex(v.start));
+      set.markers.push_back(Marker{range.first, v.path.empty() ? std::string("[anonymous]") : std::string(v.path), v.line});
+      prev_end = v.end;
+      prev_line = v.line;
+      if (range.first > user_last) {
+        ++kernel_half_vmas;  // [vsyscall]: a pseudo-VMA; whether a page exists is the kernel half's business
+        continue;
+      }
+      if (v.read == Tri::kNo && v.write == Tri::kNo && v.exec == Tri::kNo) continue;  // PROT_NONE: not present
+      Run r;
+      r.range = range;
+      r.user = Tri::kYes;
+      r.writable = v.write;
+      r.executable = v.exec;
+      r.provenance.line = v.line;
+      set.runs.push_back(r);
+    }
+    coalesce(set.runs);
+
+    UnknownRange k;
+    k.range = VirtRange{upper_half_first(set.mode), VirtAddr(~std::uint64_t{0})};
+    k.reason = "not described by /proc/PID/maps (it lists the user half only)";
+    set.unknown.push_back(std::move(k));
+
+    set.notes.push_back(
+        "/proc/PID/maps gives each VMA's intent, not page-table state: runs are user-accessible with writable and "
+        "executable from the VMA's w and x; a page may not be populated yet; PROT_NONE VMAs and gaps are not mapped");
+    if (kernel_half_vmas)
+      set.notes.push_back(std::to_string(kernel_half_vmas) +
+                          " VMA(s) in the kernel half (e.g. [vsyscall]) kept as markers only: the kernel half is unknown here");
+    if (auto broken = set.validate()) return Error{source + ": internal: maps reader broke the mapping-set invariant: " + *broken};
+    return set;
+  } catch (const text::ParseFailure& f) {
+    return f.error;
+  }
+}
+
+}  // namespace ptv

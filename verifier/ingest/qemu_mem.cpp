@@ -1,0 +1,230 @@
+#include "verifier/ingest/qemu_mem.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "verifier/ingest/text_scan.h"
+
+namespace ptv {
+
+namespace {
+
+using text::Cursor;
+using text::fail_expected;
+
+// QEMU walks a linear space of 2^48 (or 2^57) "raw" addresses and canonicalises only when it
+// prints: the start, the exclusive end and even the size go through addr_canonical(). So the
+// range that reaches the top prints its end as 0001000000000000 (2^48; 0200000000000000 under
+// 5-level), and a run may cross from the lower half into the upper half.
+struct MemLine {
+  std::uint64_t line = 0;
+  std::size_t col = 1;
+  std::uint64_t start = 0;   // as printed
+  std::uint64_t end = 0;     // as printed
+  std::size_t end_col = 1;
+  std::uint64_t size = 0;    // as printed
+  std::size_t size_col = 1;
+  Tri user = Tri::kUnknown;
+  Tri writable = Tri::kUnknown;
+};
+
+std::vector<MemLine> parse_lines(std::string_view content, const std::string& source, const TextReadOptions& options) {
+  std::vector<MemLine> out;
+  text::LineSplitter lines(content);
+  while (auto ln = lines.next()) {
+    Cursor c(ln->text);
+    c.skip_blanks();
+    if (c.at_end()) continue;
+    if (c.rest().substr(0, 11) == "PG disabled")
+      fail_expected(source, ln->number, c.col(), "ranges of `info mem` (paging is disabled: no translation)",
+                    c.rest());
+    MemLine m;
+    m.line = ln->number;
+    m.col = c.col();
+    const auto start = c.hex();
+    if (!start) fail_expected(source, ln->number, c.col(), "16 hex digits of the start address", c.found());
+    if (!c.eat("-")) fail_expected(source, ln->number, c.col(), "'-' and the end address", c.found());
+    m.end_col = c.col();
+    const auto end = c.hex();
+    if (!end) fail_expected(source, ln->number, c.col(), "16 hex digits of the end address", c.found());
+    if (c.skip_blanks() == 0) fail_expected(source, ln->number, c.col(), "blanks, then the size", c.found());
+    m.size_col = c.col();
+    const auto size = c.hex();
+    if (!size) fail_expected(source, ln->number, c.col(), "16 hex digits of the size", c.found());
+    if (c.skip_blanks() == 0) fail_expected(source, ln->number, c.col(), "blanks, then the rights 'urw'", c.found());
+    const text::Token rights = c.word();
+    if (rights.text.size() != 3) fail_expected(source, ln->number, rights.col, "three rights characters such as 'urw' or '-r-'", rights.text);
+    auto flag = [&](std::size_t i, char yes, Tri& out_tri) {
+      const char ch = rights.text[i];
+      if (ch == yes) {
+        out_tri = Tri::kYes;
+      } else if (ch == '-') {
+        out_tri = Tri::kNo;
+      } else if (options.lenient) {
+        text::warn_at(options.warnings, source, ln->number, rights.col + i,
+                      "unknown right '" + text::quote_found(std::string_view(&rights.text[i], 1)) +
+                          "' skipped (--lenient); that right is unknown");
+        out_tri = Tri::kUnknown;
+      } else {
+        fail_expected(source, ln->number, rights.col + i, std::string("'") + yes + "' or '-'",
+                      std::string_view(&rights.text[i], 1));
+      }
+    };
+    flag(0, 'u', m.user);
+    if (rights.text[1] != 'r')  // QEMU always prints 'r'
+      fail_expected(source, ln->number, rights.col + 1, "'r'", std::string_view(&rights.text[1], 1));
+    flag(2, 'w', m.writable);
+    c.skip_blanks();
+    if (!c.at_end()) fail_expected(source, ln->number, c.col(), "the end of the line", c.rest());
+    m.start = *start;
+    m.end = *end;
+    m.size = *size;
+    out.push_back(m);
+  }
+  return out;
+}
+
+PagingMode decide_mode(const std::vector<MemLine>& lines, const std::string& source, const TextReadOptions& options,
+                       std::vector<std::string>& notes) {
+  const std::uint64_t top4 = std::uint64_t{1} << va_bits(PagingMode::k4Level);
+  const MemLine* needs5 = nullptr;
+  for (const MemLine& m : lines) {
+    if (!is_canonical(VirtAddr(m.start), PagingMode::k4Level) ||
+        (m.end != top4 && !is_canonical(VirtAddr(m.end), PagingMode::k4Level))) {
+      needs5 = &m;
+      break;
+    }
+  }
+  if (options.mode) {
+    if (*options.mode == PagingMode::k4Level && needs5)
+      fail_expected(source, needs5->line, needs5->col, "4-level addresses (the given paging mode)",
+                    text::hex(needs5->start) + "-" + text::hex(needs5->end));
+    notes.push_back(std::string("paging mode: ") + std::string(to_string(*options.mode)) + " (given)");
+    return *options.mode;
+  }
+  if (needs5) {
+    notes.push_back("paging mode: 5-level (detected: line " + std::to_string(needs5->line) +
+                    " needs 57-bit addresses)");
+    return PagingMode::k5Level;
+  }
+  notes.push_back("paging mode: 4-level (assumed: no address needs 57 bits; give the mode to override)");
+  return PagingMode::k4Level;
+}
+
+MappingSet build(const std::vector<MemLine>& lines, const std::string& source, const TextReadOptions& options) {
+  MappingSet set;
+  set.format = "qemu-mem";
+  set.source = source;
+  std::vector<std::string> mode_notes;
+  set.mode = decide_mode(lines, source, options, mode_notes);
+  const unsigned w = va_bits(set.mode);
+  const std::uint64_t top = std::uint64_t{1} << w;
+  const std::uint64_t mask = top - 1;
+  const std::uint64_t half = top >> 1;
+
+  std::optional<std::uint64_t> prev_end;  // raw, exclusive
+  std::uint64_t prev_line = 0;
+  for (const MemLine& m : lines) {
+    if (!is_canonical(VirtAddr(m.start), set.mode))
+      fail_expected(source, m.line, m.col, std::string("a canonical ") + std::string(to_string(set.mode)) + " start address",
+                    text::hex(m.start));
+    if (m.end != top && !is_canonical(VirtAddr(m.end), set.mode))
+      fail_expected(source, m.line, m.end_col,
+                    std::string("a canonical ") + std::string(to_string(set.mode)) + " end address",
+                    text::hex(m.end));
+    const std::uint64_t a = m.start & mask;
+    const std::uint64_t b = m.end == top ? top : (m.end & mask);
+    if (b <= a)
+      fail_expected(source, m.line, m.end_col, "an end address above the start " + text::hex(m.start),
+                    text::hex(m.end));
+    if (prev_end && a < *prev_end)
+      fail_expected(source, m.line, m.col,
+                    "a range starting at or above the end of line " + std::to_string(prev_line),
+                    text::hex(m.start));
+    const std::uint64_t size = b - a;
+    if (m.size != size && m.size != canonicalize(size, set.mode).value())
+      fail_expected(source, m.line, m.size_col, "the size " + text::hex(size) + " (end - start)", text::hex(m.size));
+
+    Run r;
+    r.user = m.user;
+    r.writable = m.writable;
+    r.provenance.line = m.line;
+    // Back from the raw linear space to canonical addresses, splitting at the hole.
+    if (a < half) {
+      r.range = VirtRange{VirtAddr(a), VirtAddr(std::min(b, half) - 1)};
+      set.runs.push_back(r);
+    }
+    if (b > half) {
+      r.range = VirtRange{VirtAddr(std::max(a, half) | ~mask), VirtAddr((b - 1) | ~mask)};
+      set.runs.push_back(r);
+    }
+    prev_end = b;
+    prev_line = m.line;
+  }
+
+  set.notes.push_back(
+      "info mem prints user and writable combined across all levels (known); it never shows execute permission "
+      "(unknown), page sizes or physical addresses");
+  for (std::string& n : mode_notes) set.notes.push_back(std::move(n));
+  if (set.mode == PagingMode::k5Level)
+    set.notes.push_back(
+        "5-level: QEMU 7.2's mem_info_la57 tests the PDPTE/PDE present bit inverted, so its 5-level info mem is "
+        "empty or wrong; prefer info tlb or a raw dump");
+  return set;
+}
+
+bool looks_like_mem_line(std::string_view s) {
+  Cursor c(s);
+  if (!c.hex() || !c.eat("-") || !c.hex() || c.skip_blanks() == 0 || !c.hex() || c.skip_blanks() == 0) return false;
+  const text::Token t = c.word();
+  c.skip_blanks();
+  return t.text.size() == 3 && (t.text[0] == 'u' || t.text[0] == '-') && t.text[1] == 'r' &&
+         (t.text[2] == 'w' || t.text[2] == '-') && c.at_end();
+}
+
+}  // namespace
+
+int sniff_qemu_mem(std::string_view content) {
+  text::LineSplitter lines(content.substr(0, 64 * 1024));
+  std::uint64_t match = 0;
+  std::uint64_t other = 0;
+  while (auto ln = lines.next()) {
+    if (match + other >= 64) break;
+    if (ln->text.find_first_not_of(" \t") == std::string_view::npos) continue;
+    (looks_like_mem_line(ln->text) ? match : other) += 1;
+  }
+  if (match == 0) return 0;  // empty input is not detected: read_text_dump asks for --format
+  return static_cast<int>(std::min<std::uint64_t>(99, match * 100 / (match + other)));
+}
+
+Expected<MappingSet> read_qemu_mem(std::string_view content, const std::string& source, const TextReadOptions& options) {
+  try {
+    const std::vector<MemLine> lines = parse_lines(content, source, options);
+    if (lines.empty()) {
+      MappingSet set;
+      set.format = "qemu-mem";
+      set.source = source;
+      set.mode = options.mode.value_or(PagingMode::k5Level);
+      UnknownRange u;
+      u.range = VirtRange{VirtAddr(0), VirtAddr(~std::uint64_t{0})};
+      u.reason =
+          "info mem printed nothing: no information (QEMU 7.2 prints nothing under 5-level paging), never "
+          "'nothing mapped'";
+      set.unknown.push_back(std::move(u));
+      set.notes.push_back(options.mode ? std::string("paging mode: ") + std::string(to_string(*options.mode)) + " (given)"
+                                       : "paging mode: 5-level (assumed: QEMU prints an empty info mem only under "
+                                         "5-level paging)");
+      set.notes.push_back("an empty info mem tells nothing: every address is unknown");
+      return set;
+    }
+    MappingSet set = build(lines, source, options);
+    if (auto broken = set.validate()) return Error{source + ": internal: info mem reader broke the mapping-set invariant: " + *broken};
+    return set;
+  } catch (const text::ParseFailure& f) {
+    return f.error;
+  }
+}
+
+}  // namespace ptv

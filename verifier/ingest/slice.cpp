@@ -1,0 +1,165 @@
+#include "verifier/ingest/slice.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "verifier/ingest/elf_core.h"
+
+namespace ptv {
+
+namespace {
+
+constexpr std::uint64_t kPage = 4096;
+constexpr std::uint64_t kEhdrBytes = 64, kShdrBytes = 64, kPhdrBytes = 56;
+constexpr std::uint64_t kPnXnum = 0xffff;
+constexpr std::uint32_t kPtLoad = 1, kPtNote = 4, kPfR = 4;
+// "PTVERIFY\0" is 9 bytes, padded to 12; the descriptor is 48 bytes (a multiple of 4).
+constexpr std::uint64_t kNoteNameBytes = sizeof(ptverify_note::kName);
+constexpr std::uint64_t kNoteBytes = 12 + ((kNoteNameBytes + 3) & ~std::uint64_t{3}) + ptverify_note::kDescBytes;
+
+/// A little-endian byte builder for the headers.
+class Builder {
+ public:
+  void u8(std::uint8_t v) { bytes_.push_back(v); }
+  void u16(std::uint16_t v) { le(v, 2); }
+  void u32(std::uint32_t v) { le(v, 4); }
+  void u64(std::uint64_t v) { le(v, 8); }
+  void zeros(std::uint64_t n) { bytes_.insert(bytes_.end(), n, 0); }
+  [[nodiscard]] std::uint64_t size() const { return bytes_.size(); }
+  [[nodiscard]] const std::vector<unsigned char>& bytes() const { return bytes_; }
+
+ private:
+  void le(std::uint64_t v, unsigned n) {
+    for (unsigned i = 0; i < n; ++i) bytes_.push_back(static_cast<unsigned char>(v >> (8 * i)));
+  }
+  std::vector<unsigned char> bytes_;
+};
+
+struct Run {
+  PhysAddr start;
+  std::uint64_t pages = 0;
+};
+
+void put_phdr(Builder& b, std::uint32_t type, std::uint64_t offset, std::uint64_t paddr, std::uint64_t size,
+              std::uint64_t align) {
+  b.u32(type);
+  b.u32(kPfR);
+  b.u64(offset);
+  b.u64(paddr);  // p_vaddr: as QEMU does without paging, the physical address
+  b.u64(paddr);  // p_paddr
+  b.u64(size);   // p_filesz
+  b.u64(size);   // p_memsz
+  b.u64(align);
+}
+
+}  // namespace
+
+Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, std::vector<PhysAddr> pages,
+                                   const SliceRegisters& regs) {
+  std::sort(pages.begin(), pages.end());
+  pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
+  if (pages.empty()) return Error{memory.name() + ": nothing to slice: no pages were chosen"};
+  std::vector<Run> runs;
+  for (PhysAddr pa : pages) {
+    if (!pa.is_aligned(kPage)) return Error{memory.name() + ": cannot slice page " + hex(pa.value()) + ": not 4 KiB aligned"};
+    if (!memory.read(pa, kPage))
+      return Error{memory.name() + ": cannot slice page " + hex(pa.value()) + ": not in the dumped memory (" +
+                   describe_ranges(memory.ranges()) + ")"};
+    if (!runs.empty() && runs.back().start.checked_add(runs.back().pages * kPage) == pa) {
+      ++runs.back().pages;
+    } else {
+      runs.push_back(Run{pa, 1});
+    }
+  }
+
+  const std::uint64_t phnum = runs.size() + 1;
+  const bool xnum = phnum >= kPnXnum;
+  const std::uint64_t phoff = kEhdrBytes + (xnum ? kShdrBytes : 0);
+  const std::uint64_t note_offset = phoff + phnum * kPhdrBytes;
+  const std::uint64_t data_offset = (note_offset + kNoteBytes + kPage - 1) & ~(kPage - 1);
+
+  Builder b;
+  // ELF header [gABI "ELF Header"].
+  for (std::uint8_t c : {0x7f, 0x45, 0x4c, 0x46}) b.u8(c);  // \x7f E L F
+  b.u8(2);  // EI_CLASS: ELFCLASS64
+  b.u8(1);  // EI_DATA: ELFDATA2LSB
+  b.u8(1);  // EI_VERSION
+  b.zeros(9);
+  b.u16(4);   // e_type: ET_CORE
+  b.u16(62);  // e_machine: EM_X86_64
+  b.u32(1);   // e_version
+  b.u64(0);   // e_entry
+  b.u64(phoff);
+  b.u64(xnum ? kEhdrBytes : 0);  // e_shoff
+  b.u32(0);                      // e_flags
+  b.u16(static_cast<std::uint16_t>(kEhdrBytes));
+  b.u16(static_cast<std::uint16_t>(kPhdrBytes));
+  b.u16(static_cast<std::uint16_t>(xnum ? kPnXnum : phnum));
+  b.u16(static_cast<std::uint16_t>(kShdrBytes));  // e_shentsize
+  b.u16(xnum ? 1 : 0);                            // e_shnum
+  b.u16(0);                                       // e_shstrndx: SHN_UNDEF
+  if (xnum) {
+    // Section header 0 (SHT_NULL) carrying the real program header count in sh_info.
+    b.zeros(0x2c);
+    b.u32(static_cast<std::uint32_t>(phnum));
+    b.zeros(kShdrBytes - 0x30);
+  }
+  put_phdr(b, kPtNote, note_offset, 0, kNoteBytes, 4);
+  std::uint64_t offset = data_offset;
+  for (const Run& r : runs) {
+    put_phdr(b, kPtLoad, offset, r.start.value(), r.pages * kPage, kPage);
+    offset += r.pages * kPage;
+  }
+  // The PTVERIFY note [elf_core.h, ptverify_note].
+  b.u32(static_cast<std::uint32_t>(kNoteNameBytes));
+  b.u32(ptverify_note::kDescBytes);
+  b.u32(ptverify_note::kType);
+  for (char c : ptverify_note::kName) b.u8(static_cast<std::uint8_t>(c));
+  b.zeros(((kNoteNameBytes + 3) & ~std::uint64_t{3}) - kNoteNameBytes);
+  b.u32(ptverify_note::kVersion);
+  b.u32(ptverify_note::kDescBytes);
+  b.u64(regs.cr0);
+  b.u64(regs.cr3);
+  b.u64(regs.cr4);
+  b.u64(regs.efer);
+  b.u32(regs.maxphyaddr);
+  b.u32(regs.flags);
+  b.zeros(data_offset - b.size());
+
+  out.write(reinterpret_cast<const char*>(b.bytes().data()), static_cast<std::streamsize>(b.size()));
+  for (PhysAddr pa : pages) {
+    const std::span<const unsigned char> page = *memory.read(pa, kPage);
+    out.write(reinterpret_cast<const char*>(page.data()), static_cast<std::streamsize>(page.size()));
+  }
+  out.flush();
+  if (!out) return Error{"cannot write the slice of " + memory.name()};
+  return SliceSummary{pages.size(), runs.size(), offset};
+}
+
+Expected<SliceSummary> write_slice_file(const std::string& path, const PhysMemory& memory,
+                                        std::vector<PhysAddr> pages, const SliceRegisters& regs) {
+  const std::string partial = path + ".partial";
+  Expected<SliceSummary> summary = Error{""};
+  {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    if (!out) return Error{path + ": cannot create " + partial + ": " + std::strerror(errno)};
+    summary = write_slice(out, memory, std::move(pages), regs);
+    out.close();
+    if (summary && !out) summary = Error{path + ": cannot write " + partial + ": " + std::strerror(errno)};
+  }
+  if (!summary) {
+    std::remove(partial.c_str());
+    return summary;
+  }
+  if (std::rename(partial.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    std::remove(partial.c_str());
+    return Error{path + ": cannot rename " + partial + " into place: " + std::strerror(err)};
+  }
+  return summary;
+}
+
+}  // namespace ptv

@@ -1,0 +1,203 @@
+#include "verifier/report/check_junit.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "verifier/report/text.h"
+
+namespace ptv {
+
+namespace {
+
+using check::CheckResult;
+using check::RuleResult;
+using check::Status;
+using check::Violation;
+
+constexpr std::string_view kReplacement = "\xef\xbf\xbd";  // U+FFFD
+
+/// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one. [RFC 3629 §4]
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  auto byte = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xbf) { return byte(k) >= lo && byte(k) <= hi; };
+  const unsigned b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  if (b0 >= 0xc2 && b0 <= 0xdf) return cont(1) ? 2 : 0;
+  if (b0 >= 0xe0 && b0 <= 0xef) {
+    const bool second = b0 == 0xe0 ? cont(1, 0xa0) : b0 == 0xed ? cont(1, 0x80, 0x9f) : cont(1);
+    return second && cont(2) ? 3 : 0;
+  }
+  if (b0 >= 0xf0 && b0 <= 0xf4) {
+    const bool second = b0 == 0xf0 ? cont(1, 0x90) : b0 == 0xf4 ? cont(1, 0x80, 0x8f) : cont(1);
+    return second && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", s);
+  return buf;
+}
+
+std::string attr(std::string_view name, std::string_view value) {
+  return ' ' + std::string(name) + "=\"" + xml_escape(value, true) + '"';
+}
+
+/// One violation as a line or two of a <failure> or <system-out> body.
+std::string violation_text(const Violation& v) {
+  std::string s = std::string(v.baselined ? "[baselined] " : "[new] ") + '[' + hex16(v.range.first.value()) + ", " +
+                  hex_end(v.range) + ") " + format_size(v.range.size_or_zero());
+  if (!v.region.empty()) s += " region \"" + v.region + '"';
+  if (!v.rights.empty()) s += " rights " + v.rights;
+  s += " at " + hex16(v.address.value()) + ": " + v.message + '\n';
+  for (const check::WalkLevel& w : v.walk)
+    if (w.deciding)
+      s += "    decided by the " + w.level + " entry at " + hex16(w.entry_address) + " = " + hex16(w.raw) +
+           (w.deciding_bits.empty() ? std::string() : " (" + w.deciding_bits + ')') + '\n';
+  return s;
+}
+
+struct Counts {
+  std::size_t tests = 0, failures = 0, skipped = 0;
+};
+
+/// What one rule's <testcase> holds: nothing (a pass), a failure, or a skip, plus its output.
+struct CaseBody {
+  enum class Kind { kPass, kFailure, kSkipped } kind = Kind::kPass;
+  std::string message;
+  std::string text;
+  std::string system_out;
+};
+
+CaseBody case_body(const RuleResult& rr, const std::vector<Violation>& all) {
+  CaseBody b;
+  std::vector<const Violation*> mine;
+  std::size_t fresh = 0;
+  for (const Violation& v : all) {
+    if (v.rule != rr.rule) continue;
+    mine.push_back(&v);
+    if (!v.baselined) ++fresh;
+  }
+  const std::string detail = rr.detail.empty() ? std::string() : ": " + rr.detail;
+  switch (rr.status) {
+    case Status::kHolds: break;
+    case Status::kUnknown:
+      b.kind = CaseBody::Kind::kSkipped;
+      b.message = "unknown" + detail;
+      break;
+    case Status::kNotApplicable:
+      b.kind = CaseBody::Kind::kSkipped;
+      b.message = "not applicable" + detail;
+      break;
+    case Status::kViolated: {
+      std::string body;
+      for (const Violation* v : mine) body += violation_text(*v);
+      // Mirrors CheckResult::verdict(): only violations the baseline did not accept fail. A
+      // violated rule with no listed violation (the list was cut) fails too.
+      if (fresh > 0 || mine.empty()) {
+        const std::size_t n = mine.empty() ? rr.violations : fresh;
+        b.kind = CaseBody::Kind::kFailure;
+        b.message = std::to_string(n) + " new violation" + (n == 1 ? "" : "s");
+        if (mine.size() > fresh) b.message += " (" + std::to_string(mine.size() - fresh) + " baselined)";
+        b.text = body.empty() ? rr.detail + '\n' : body;
+      } else {
+        b.system_out = std::to_string(mine.size()) + " violation" + (mine.size() == 1 ? "" : "s") +
+                       " accepted by the baseline:\n" + body;
+      }
+      break;
+    }
+  }
+  return b;
+}
+
+}  // namespace
+
+std::string xml_escape(std::string_view s, bool attribute) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      case '\r': out += "&#13;"; break;
+      case '\n': out += attribute ? "&#10;" : "\n"; break;
+      case '\t': out += attribute ? "&#9;" : "\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {  // XML 1.0 §2.2 Char excludes C0 controls (DEL is allowed but invisible)
+          out += kReplacement;
+        } else if (const std::size_t n = utf8_length(s, i)) {
+          out.append(s.substr(i, n));
+          i += n;
+          continue;
+        } else {
+          out += kReplacement;
+        }
+    }
+    ++i;
+  }
+  return out;
+}
+
+void write_check_junit(const CheckResult& r, std::ostream& os) {
+  std::string stem = std::filesystem::path(r.spec).stem().string();
+  if (stem.empty()) stem = "spec";
+  const std::string classname = "ptverify." + stem;
+
+  Counts counts;
+  std::string cases;
+  for (const RuleResult& rr : r.rules) {
+    const CaseBody b = case_body(rr, r.violations);
+    ++counts.tests;
+    cases += "    <testcase" + attr("classname", classname) + attr("name", check::rule_info(rr.rule).name) +
+             attr("time", seconds_text(rr.seconds));
+    if (b.kind == CaseBody::Kind::kPass && b.system_out.empty()) {
+      cases += "/>\n";
+      continue;
+    }
+    cases += ">\n";
+    if (b.kind == CaseBody::Kind::kFailure) {
+      ++counts.failures;
+      cases += "      <failure" + attr("message", b.message) + attr("type", "violated") + ">" + xml_escape(b.text, false) +
+               "</failure>\n";
+    } else if (b.kind == CaseBody::Kind::kSkipped) {
+      ++counts.skipped;
+      cases += "      <skipped" + attr("message", b.message) + "/>\n";
+    }
+    if (!b.system_out.empty()) cases += "      <system-out>" + xml_escape(b.system_out, false) + "</system-out>\n";
+    cases += "    </testcase>\n";
+  }
+
+  const std::string totals = attr("tests", std::to_string(counts.tests)) +
+                             attr("failures", std::to_string(counts.failures)) + attr("errors", "0") +
+                             attr("skipped", std::to_string(counts.skipped)) + attr("time", seconds_text(r.seconds));
+  os << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  os << "<testsuites" << attr("name", "ptverify check") << totals << ">\n";
+  os << "  <testsuite" << attr("name", "ptverify check " + r.dump) << totals << ">\n";
+  os << "    <properties>\n";
+  auto property = [&](std::string_view name, std::string_view value) {
+    os << "      <property" << attr("name", name) << attr("value", value) << "/>\n";
+  };
+  property("verdict", check::to_string(r.verdict()));
+  property("complete", r.complete ? "true" : "false");
+  property("dump", r.dump);
+  property("dump_format", r.dump_format);
+  property("spec", r.spec);
+  property("mode", r.mode);
+  for (const check::Parameter& p : r.parameters) property("parameter." + p.name, hex16(p.value));
+  property("parameters_admissible", r.parameters_admissible ? "true" : "false");
+  os << "    </properties>\n";
+  os << cases;
+  std::string out = r.summary_line() + '\n';
+  for (const std::string& n : r.notes) out += "note: " + n + '\n';
+  os << "    <system-out>" << xml_escape(out, false) << "</system-out>\n";
+  os << "  </testsuite>\n</testsuites>\n";
+}
+
+}  // namespace ptv

@@ -1,0 +1,142 @@
+#include "verifier/report/check_sarif.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "verifier/report/text.h"
+
+namespace ptv {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+using check::CheckResult;
+using check::RuleResult;
+using check::Status;
+using check::Violation;
+
+std::string range_text(const VirtRange& r) { return '[' + hex16(r.first.value()) + ", " + hex_end(r) + ')'; }
+
+/// The violation told in one paragraph: what a code-scanning UI shows as the alert.
+std::string message_text(const Violation& v) {
+  std::string s = v.message;
+  if (!s.empty() && s.back() != '.') s += '.';
+  s += (s.empty() ? "" : " ") + std::string("Addresses ") + range_text(v.range) + " (" + format_size(v.range.size_or_zero()) +
+       ")";
+  if (!v.region.empty()) s += " in region \"" + v.region + '"';
+  if (!v.rights.empty()) s += ", rights " + v.rights;
+  s += ", e.g. " + hex16(v.address.value());
+  for (const check::WalkLevel& w : v.walk) {
+    if (!w.deciding) continue;
+    s += "; decided by the " + w.level + " entry at " + hex16(w.entry_address) + " = " + hex16(w.raw);
+    if (!w.deciding_bits.empty()) s += " (" + w.deciding_bits + ')';
+  }
+  return s + '.';
+}
+
+Json result_json(const Violation& v, const std::string& uri) {
+  const check::RuleInfo& info = check::rule_info(v.rule);
+  Json j;
+  j["ruleId"] = info.name;
+  j["ruleIndex"] = static_cast<unsigned>(info.id);
+  // SARIF 2.1.0 §3.27.10 level, §3.27.24 baselineState.
+  j["level"] = v.baselined ? "note" : "error";
+  j["baselineState"] = v.baselined ? "unchanged" : "new";
+  j["message"]["text"] = message_text(v);
+  Json location;
+  location["physicalLocation"]["artifactLocation"]["uri"] = uri;
+  Json logical;
+  logical["name"] = hex16(v.range.first.value()) + '-' + hex_end(v.range);
+  logical["fullyQualifiedName"] = (v.region.empty() ? std::string() : v.region + ':') + range_text(v.range);
+  location["logicalLocations"] = Json::array({logical});
+  j["locations"] = Json::array({location});
+  if (!v.fingerprint.empty()) j["partialFingerprints"]["ptverify/v1"] = v.fingerprint;
+  Json& p = j["properties"];
+  p["address"] = hex16(v.address.value());
+  p["start"] = hex16(v.range.first.value());
+  p["end"] = hex_end(v.range);
+  p["rights"] = v.rights;
+  p["region"] = v.region;
+  p["phys"] = v.phys ? Json(hex16(*v.phys)) : Json(nullptr);
+  return j;
+}
+
+}  // namespace
+
+std::string sarif_artifact_uri(std::string_view path) {
+  // RFC 3986 §2.3 unreserved characters, plus '/' as the path separator.
+  auto keep = [](unsigned char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~' || c == '/';
+  };
+  std::string out = !path.empty() && path.front() == '/' ? "file://" : "";
+  for (const char ch : path) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (keep(c)) {
+      out += ch;
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+void write_check_sarif(const CheckResult& r, std::ostream& os) {
+  Json log;
+  log["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
+  log["version"] = "2.1.0";
+  Json run;
+  Json& driver = run["tool"]["driver"];
+  driver["name"] = "ptverify";
+  driver["informationUri"] = kSarifInformationUri;
+  Json& rules = driver["rules"] = Json::array();
+  for (const check::RuleInfo& info : check::kRules) {
+    Json d;
+    d["id"] = info.name;
+    d["shortDescription"]["text"] = info.description;
+    d["defaultConfiguration"]["level"] = "error";
+    d["properties"]["raw_only"] = info.raw_only;
+    rules.push_back(std::move(d));
+  }
+
+  const std::string uri = sarif_artifact_uri(r.dump);
+  Json invocation;
+  invocation["executionSuccessful"] = true;
+  invocation["exitCode"] = static_cast<int>(r.exit_code());
+  Json notifications = Json::array();
+  for (const RuleResult& rr : r.rules) {
+    if (rr.status != Status::kUnknown) continue;
+    const check::RuleInfo& info = check::rule_info(rr.rule);
+    Json n;
+    n["level"] = "warning";
+    n["message"]["text"] = "Rule " + std::string(info.name) + " is unknown (neither proved nor violated)" +
+                           (rr.detail.empty() ? std::string(".") : ": " + rr.detail);
+    n["associatedRule"]["id"] = info.name;
+    n["associatedRule"]["index"] = static_cast<unsigned>(info.id);
+    notifications.push_back(std::move(n));
+  }
+  if (!notifications.empty()) invocation["toolExecutionNotifications"] = std::move(notifications);
+  run["invocations"] = Json::array({invocation});
+
+  run["artifacts"] = Json::array({Json{{"location", Json{{"uri", uri}}}}});
+  Json& results = run["results"] = Json::array();
+  for (const Violation& v : r.violations) results.push_back(result_json(v, uri));
+
+  Json& p = run["properties"];
+  p["verdict"] = check::to_string(r.verdict());
+  p["complete"] = r.complete;
+  p["summary"] = r.summary_line();
+  p["spec"] = r.spec;
+  p["mode"] = r.mode;
+  Json& params = p["parameters"] = Json::object();
+  for (const check::Parameter& param : r.parameters) params[param.name] = hex16(param.value);
+  p["parameters_admissible"] = r.parameters_admissible;
+
+  log["runs"] = Json::array({run});
+  os << log.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+}
+
+}  // namespace ptv

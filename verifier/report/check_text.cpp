@@ -1,0 +1,151 @@
+#include "verifier/report/check_text.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "verifier/report/text.h"
+
+namespace ptv {
+
+namespace {
+
+using check::CheckResult;
+using check::RuleResult;
+using check::Status;
+using check::Violation;
+using check::WalkLevel;
+
+// ANSI SGR sequences [ECMA-48 §8.3.117].
+constexpr std::string_view kReset = "\033[0m";
+constexpr std::string_view kBold = "\033[1m";
+constexpr std::string_view kRed = "\033[31m";
+constexpr std::string_view kGreen = "\033[32m";
+constexpr std::string_view kYellow = "\033[33m";
+constexpr std::string_view kDim = "\033[2m";
+
+class Painter {
+ public:
+  explicit Painter(bool colour) : colour_(colour) {}
+  [[nodiscard]] std::string operator()(std::string_view s, std::string_view sgr) const {
+    if (!colour_ || s.empty()) return std::string(s);
+    return std::string(sgr) + std::string(s) + std::string(kReset);
+  }
+
+ private:
+  bool colour_;
+};
+
+std::string_view status_colour(Status s) {
+  switch (s) {
+    case Status::kHolds: return kGreen;
+    case Status::kViolated: return kRed;
+    case Status::kUnknown: return kYellow;
+    case Status::kNotApplicable: return kDim;
+  }
+  return kReset;
+}
+
+/// s padded with spaces to `width` (never cut).
+std::string pad(std::string s, std::size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
+std::string quoted(const std::string& s) { return '"' + s + '"'; }
+
+void write_rules(const CheckResult& r, const Painter& paint, std::ostream& os) {
+  std::size_t name_width = 4;
+  for (const RuleResult& rr : r.rules) name_width = std::max(name_width, check::rule_info(rr.rule).name.size());
+  constexpr std::size_t kStatusWidth = 15;  // "not-applicable" + 1
+  constexpr std::size_t kCountWidth = 10;
+  os << pad("rule", name_width + 2) << pad("status", kStatusWidth) << pad("violations", kCountWidth + 2) << "detail\n";
+  for (const RuleResult& rr : r.rules) {
+    std::size_t baselined = 0;
+    for (const Violation& v : r.violations)
+      if (v.rule == rr.rule && v.baselined) ++baselined;
+    std::string count = std::to_string(rr.violations);
+    if (baselined) count += " (" + std::to_string(baselined) + " baselined)";
+    os << pad(std::string(check::rule_info(rr.rule).name), name_width + 2)
+       << paint(check::to_string(rr.status), status_colour(rr.status))
+       << std::string(kStatusWidth - std::string_view(check::to_string(rr.status)).size(), ' ')
+       << pad(count, kCountWidth + 2) << rr.detail << '\n';
+  }
+}
+
+void write_walk(const std::vector<WalkLevel>& walk, const Painter& paint, std::ostream& os) {
+  std::size_t level_width = 0;
+  for (const WalkLevel& w : walk) level_width = std::max(level_width, w.level.size());
+  os << "  walk:\n";
+  for (const WalkLevel& w : walk) {
+    char index[16];
+    std::snprintf(index, sizeof index, "[%3u]", w.index);
+    std::string line = pad(w.level, level_width) + "  table " + hex16(w.table) + ' ' + index + " entry " +
+                       hex16(w.entry_address) + " = " + hex16(w.raw) + "  " + w.decoded;
+    if (w.deciding) {
+      os << "  " << paint(">", kRed) << ' ' << line;
+      if (!w.deciding_bits.empty()) os << "  <- " << paint(w.deciding_bits, std::string(kBold) + std::string(kRed));
+      os << '\n';
+    } else {
+      os << "    " << line << '\n';
+    }
+  }
+}
+
+void write_violation(const Violation& v, std::size_t n, std::size_t total, const Painter& paint, std::ostream& os) {
+  const std::string title = "violation " + std::to_string(n) + " of " + std::to_string(total) + ": " +
+                            std::string(check::rule_info(v.rule).name) +
+                            (v.region.empty() ? std::string() : " in region " + quoted(v.region));
+  os << '\n' << paint(title, v.baselined ? kYellow : kRed) << (v.baselined ? " (baselined)" : " (new)") << '\n';
+  os << "  address  " << hex16(v.address.value()) << '\n';
+  os << "  range    [" << hex16(v.range.first.value()) << ", " << hex_end(v.range) << ")  "
+     << format_size(v.range.size_or_zero()) << '\n';
+  os << "  rights   " << (v.rights.empty() ? "-" : v.rights) << '\n';
+  if (v.phys) os << "  phys     " << hex16(*v.phys) << '\n';
+  os << "  message  " << v.message << '\n';
+  if (!v.walk.empty()) write_walk(v.walk, paint, os);
+  if (!v.fingerprint.empty()) os << "  fingerprint " << paint(v.fingerprint, kDim) << '\n';
+}
+
+}  // namespace
+
+void write_check_text(const CheckResult& r, std::ostream& os, bool colour) {
+  const Painter paint(colour);
+  const Status verdict = r.verdict();
+  os << paint(r.summary_line(), std::string(kBold) + std::string(status_colour(verdict))) << '\n';
+  os << "dump:  " << r.dump;
+  if (!r.dump_format.empty() || !r.mode.empty()) {
+    os << " (" << r.dump_format << (r.dump_format.empty() || r.mode.empty() ? "" : ", ") << r.mode << ')';
+  }
+  os << '\n' << "spec:  " << r.spec << '\n';
+  if (!r.parameters.empty()) {
+    os << (r.parameters_admissible ? "parameters:" : "last candidate parameters:");
+    for (std::size_t i = 0; i < r.parameters.size(); ++i)
+      os << (i ? ", " : " ") << r.parameters[i].name << " = " << hex16(r.parameters[i].value);
+    os << '\n';
+  }
+  if (!r.parameters_admissible)
+    os << paint("no admissible parameter values: the dump fits no instance of the spec", kRed) << '\n';
+
+  os << '\n';
+  write_rules(r, paint, os);
+
+  for (std::size_t i = 0; i < r.violations.size(); ++i)
+    write_violation(r.violations[i], i + 1, r.violations.size(), paint, os);
+
+  if (!r.notes.empty()) {
+    os << "\nnotes:\n";
+    for (const std::string& n : r.notes) os << "  - " << n << '\n';
+  }
+  os << '\n';
+  if (!r.complete)
+    os << paint("the list may be incomplete: violations outside the listed ranges were not excluded", kYellow) << '\n';
+  os << r.queries << " queries, " << r.formula_nodes << " formula nodes, ";
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.2f s", r.seconds);
+  os << secs << '\n';
+}
+
+}  // namespace ptv
