@@ -73,6 +73,7 @@ Expected<LoadedDump> load_dump(const std::string& path, const LoadOptions& opts)
   }
   TextReadOptions topts;
   topts.lenient = opts.lenient;
+  if (opts.paging.la57) topts.mode = PagingMode::k5Level;
   topts.warnings = &std::cerr;
   std::string mem_text;
   if (!opts.with_mem.empty()) {

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "verifier/checks/baseline.h"
 #include "verifier/checks/domains.h"
 #include "verifier/checks/physical.h"
 #include "verifier/checks/predicates.h"
@@ -412,7 +413,7 @@ CheckOutcome run_check(const MappingSet& m, const spec::Spec& spec, const RawCon
   }
   std::sort(out.violations.begin(), out.violations.end(),
             [](const Violation& a, const Violation& b) { return a.range.first < b.range.first; });
-  for (Violation& v : out.violations) v.fingerprint = fingerprint(v);
+  for (Violation& v : out.violations) v.fingerprint = make_fingerprint(v);
   for (RuleResult& r : out.rules)
     if (r.status == Status::kHolds && r.detail.empty()) r.detail = "proved for every address";
   out.seconds = since(t0);

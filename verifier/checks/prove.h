@@ -103,6 +103,7 @@ enum class Status : std::uint8_t { kNotApplicable, kProved, kUnknown, kRefuted }
 struct NamedValue {
   std::string name;
   std::uint64_t value = 0;
+  bool operator==(const NamedValue&) const = default;
 };
 
 /// A region as the counterexample placed it.

@@ -100,9 +100,5 @@ std::string describe_violation(const spec::Spec& spec, const Instance& inst, con
   }
 }
 
-std::string fingerprint(const Violation& v) {
-  return std::string(rule_info(v.rule).name) + ":" + v.region + ":" + hex16(v.range.first.value()) + "-" +
-         hex_end(v.range);
-}
 
 }  // namespace ptv::check

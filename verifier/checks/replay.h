@@ -24,7 +24,4 @@ std::vector<WalkLevel> replay_walk(const RawContext& raw, const MappingSet& m, R
 /// One sentence: what is wrong at an address of this class.
 std::string describe_violation(const spec::Spec& spec, const Instance& inst, const AttrClass& c);
 
-/// Stable across runs: rule:region:start-end (hex), for --baseline.
-std::string fingerprint(const Violation& v);
-
 }  // namespace ptv::check

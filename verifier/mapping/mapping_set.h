@@ -52,6 +52,7 @@ struct Run {
 
   /// Same attributes (everything but range, phys, leaf_raw and provenance).
   [[nodiscard]] bool same_attributes(const Run& o) const;
+  bool operator==(const Run&) const = default;
 };
 
 /// Addresses whose translation this source cannot tell (elided lines, a half the format does
@@ -60,6 +61,7 @@ struct UnknownRange {
   VirtRange range;
   std::string reason;
   Provenance provenance;
+  bool operator==(const UnknownRange&) const = default;
 };
 
 /// Addresses whose walk faults on a reserved bit: no translation exists, and the entry is a
@@ -70,6 +72,7 @@ struct FaultRange {
   Level level;                ///< level of the table holding it
   std::uint64_t raw = 0;      ///< its raw value
   std::uint64_t reserved = 0; ///< the reserved bits it sets
+  bool operator==(const FaultRange&) const = default;
 };
 
 /// A section marker of a ptdump file (`---[ Kernel Space ]---`): a hint, never a boundary.
@@ -77,6 +80,7 @@ struct Marker {
   VirtAddr address;
   std::string name;
   std::uint64_t line = 0;
+  bool operator==(const Marker&) const = default;
 };
 
 /// A paging structure reached from the root, with every level it is used at.
@@ -95,6 +99,7 @@ struct SelfReference {
   PhysAddr target;   ///< the ancestor table it points to
   VirtRange range;   ///< the addresses translated through it (first occurrence)
   bool recursive_slot = false;  ///< top-level entry pointing to the root table
+  bool operator==(const SelfReference&) const = default;
 };
 
 struct MappingSet {

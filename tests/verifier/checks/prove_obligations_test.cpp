@@ -74,8 +74,6 @@ std::vector<NamedValue> params(std::initializer_list<std::pair<const char*, std:
   return out;
 }
 
-bool operator==(const NamedValue& a, const NamedValue& b) { return a.name == b.name && a.value == b.value; }
-
 VirtRange range(std::uint64_t first, std::uint64_t last) { return VirtRange{VirtAddr(first), VirtAddr(last)}; }
 
 const char* kUserRegion = R"({"name": "u", "kind": "data", "half": "user", "start": "0x10000", "size": "0x10000", "must": "may-be-mapped", "rights": {"allowed": ["user", "writable"]}})";
@@ -120,14 +118,14 @@ TEST_CASE("prove P02: a region whose size can go below 0 is refuted, with the co
   SpecParts p;
   p.parameters = R"("n": {"min": 4, "max": 16})";
   p.regions = std::string(kUserRegion) +
-              R"(, {"name": "r", "kind": "data", "half": "user", "start": "0x100000", "size": "n - 8", "must": "unmapped"})";
+              R"(, {"name": "r", "kind": "data", "half": "user", "start": "0x100000", "size": "(n - 8) * 4096", "must": "unmapped"})";
   const ProveReport r = run(p);
   only_refuted(r, {ObligationId::kRegionBounds});
   const GoalResult& g = refuted(r, ObligationId::kRegionBounds);
   CHECK(g.subject == "r");
   CHECK(g.query == "P02.region-bounds.r");
   const Counterexample& cx = *g.counterexample;
-  CHECK(cx.message == "regions[1].size: the '-' at column 3 goes below 0 (0x4 - 0x8)");
+  CHECK(cx.message == "regions[1].size: the '-' at column 4 goes below 0 (0x4 - 0x8)");
   CHECK_FALSE(cx.address.has_value());
   REQUIRE(cx.regions.size() == 1);
   CHECK_FALSE(cx.regions[0].range.has_value());

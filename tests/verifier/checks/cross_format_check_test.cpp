@@ -1,0 +1,91 @@
+// Strategy: one capture, every format, one spec. The raw walk of the committed slice is the
+// reference; each text format of the same capture is checked against the bundled Linux spec
+// with the parameters the raw check inferred. A text format may know less (a rule it cannot
+// settle is unknown, a rule about frames is not applicable) but may never contradict the raw
+// verdict of a rule; info tlb completed by info mem of the same moment must match it exactly.
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "../realdata/capture.h"
+#include "models/walk.h"
+#include "verifier/checks/check.h"
+#include "verifier/ingest/text_format.h"
+#include "verifier/mapping/from_walk.h"
+#include "verifier/spec/parse.h"
+
+using namespace ptv;
+using namespace ptv::check;
+
+namespace {
+
+const std::string kDir = std::string(PTV_FIXTURES_DIR) + "/linux-6.1-ptdump-4level-pti";
+
+spec::Spec linux_spec() {
+  auto s = spec::load_spec(std::string(PTV_FIXTURES_DIR) + "/../../specs/linux-x86_64-4level.json");
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message));
+  return std::move(s.value());
+}
+
+CheckResult check_text(const spec::Spec& spec, const std::string& file, const std::map<std::string, std::uint64_t>& params,
+                       const std::string& with_mem = "") {
+  const std::string text = test::read_capture_text(kDir, file);
+  std::string mem;
+  TextReadOptions o;
+  if (!with_mem.empty()) {
+    mem = test::read_capture_text(kDir, with_mem);
+    o.with_mem = mem;
+    o.with_mem_source = with_mem;
+  }
+  std::string chosen;
+  const auto m = read_text_dump(text, file, "auto", o, &chosen);
+  REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().message));
+  CheckOptions opts;
+  opts.fixed_parameters = params;
+  const CheckOutcome out = run_check(*m, spec, nullptr, opts);
+  REQUIRE_MESSAGE(out.result, out.internal_error.value_or(out.bad_input.value_or("")));
+  return *out.result;
+}
+
+}  // namespace
+
+TEST_CASE("cross-format check: no format of the PTI capture contradicts the raw walk") {
+  const spec::Spec spec = linux_spec();
+  const test::Capture cap = test::open_fixture("linux-6.1-ptdump-4level-pti");
+  const auto space = enumerate_address_space(cap.state, cap.core->reader());
+  REQUIRE(space.ok());
+  const MappingSet m = to_mapping_set(*space, cap.state, "elf-core", "slice");
+  const RawContext raw{cap.state, cap.core->reader(), std::nullopt, &*space};
+  const CheckOutcome ro = run_check(m, spec, &raw, CheckOptions{});
+  REQUIRE(ro.result);
+  const CheckResult& ref = *ro.result;
+  CHECK(ref.parameters_admissible);
+  std::map<std::string, std::uint64_t> params;
+  for (const auto& p : ref.parameters) params[p.name] = p.value;
+
+  struct Case {
+    const char* file;
+    const char* with_mem;
+    bool exact;  // same moment as the core and complete rights: must match rule for rule
+  };
+  for (const Case& c : {Case{"info-tlb.txt", "info-mem.txt", true}, Case{"info-tlb.txt", "", false},
+                        Case{"info-mem.txt", "", false}, Case{"ptdump-kernel.txt", "", false},
+                        Case{"ptdump-current_kernel.txt", "", false}}) {
+    CAPTURE(std::string(c.file) + (c.with_mem[0] ? std::string(" + ") + c.with_mem : ""));
+    const CheckResult r = check_text(spec, c.file, params, c.with_mem);
+    for (const RuleInfo& info : kRules) {
+      CAPTURE(std::string(info.name));
+      const Status want = ref.rules[static_cast<std::size_t>(info.id)].status;
+      const Status got = r.rules[static_cast<std::size_t>(info.id)].status;
+      if (info.raw_only) {
+        CHECK(got == Status::kNotApplicable);
+        continue;
+      }
+      if (c.exact) {
+        CHECK(got == want);
+      } else {
+        CHECK((got == want || got == Status::kUnknown));
+      }
+    }
+  }
+}
