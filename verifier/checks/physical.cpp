@@ -226,9 +226,7 @@ void check_table_exposure(CheckResult& out, const spec::Spec& spec, const spec::
   }
   auto allowed_writable = [&](const VirtRange& r) {
     for (const spec::PlacedRegion& p : layout.regions) {
-      const auto kind = spec.regions[p.index].kind;
-      if ((kind == spec::RegionKind::kDirectMap || kind == spec::RegionKind::kRecursive) && p.range.contains(r))
-        return true;
+      if (spec.regions[p.index].maps_page_tables && p.range.contains(r)) return true;
     }
     return false;
   };
@@ -258,7 +256,7 @@ void check_table_exposure(CheckResult& out, const spec::Spec& spec, const spec::
     v.phys = w.translation->frame.value();
     std::ostringstream os;
     os << "page-table frames are " << (bad_user ? "user-accessible through " : "writable through ") << h.range.first
-       << (bad_user ? "" : ", outside the direct map and recursive regions");
+       << (bad_user ? "" : ", outside every region allowed to map page tables (maps_page_tables)");
     v.message = os.str();
     std::ostringstream r;
     r << a;
@@ -268,7 +266,7 @@ void check_table_exposure(CheckResult& out, const spec::Spec& spec, const spec::
   }
   if (rr.status == Status::kHolds)
     rr.detail = std::to_string(checked) + " translations reach page-table frames, all supervisor-only and inside "
-                "the regions allowed to map tables";
+                "regions allowed to map tables";
 }
 
 }  // namespace

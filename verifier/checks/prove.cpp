@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <set>
 
 #include "verifier/checks/prove_goals.h"
@@ -53,16 +54,25 @@ spec::ParameterValues values_from(const smt::Model& m, const spec::SymbolicSpec&
   return v;
 }
 
+std::string hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
 std::string describe_assumption(const spec::Spec& spec, const std::string& name) {
   for (const spec::Parameter& p : spec.parameters) {
     if (p.path != name) continue;
-    std::string d = name + " (" + hex16(p.min) + " <= " + p.name + " <= " + hex16(p.max);
-    if (p.align > 1) d += ", a multiple of " + hex16(p.align);
+    std::vector<std::string> parts;
+    if (p.min != 0 || p.max != ~std::uint64_t{0}) parts.push_back(hex(p.min) + " <= " + p.name + " <= " + hex(p.max));
+    if (p.align > 1) parts.push_back("a multiple of " + hex(p.align));
     if (!p.values.empty()) {
-      d += ", one of {";
-      for (std::size_t i = 0; i < p.values.size(); ++i) d += (i ? ", " : "") + hex16(p.values[i]);
-      d += "}";
+      std::string v = "one of {";
+      for (std::size_t i = 0; i < p.values.size(); ++i) v += (i ? ", " : "") + hex(p.values[i]);
+      parts.push_back(v + "}");
     }
+    std::string d = name + " (";
+    for (std::size_t i = 0; i < parts.size(); ++i) d += (i ? ", " : "") + parts[i];
     return d + ")";
   }
   for (const spec::Constraint& c : spec.constraints)
@@ -77,7 +87,9 @@ Error empty_parameter_space(const spec::Spec& spec, const std::vector<std::strin
   smt::Context ctx;
   spec::SymbolicSpec plain = spec::encode_spec(ctx, spec, /*use_ranges=*/false);
   auto unsat_without = [&](const std::set<std::string>& keep) {
-    smt::Solver s(ctx, smt::SolverOptions{smt::QueryLimits{5'000, 0}, std::nullopt, /*unsat_cores=*/true});
+    smt::SolverOptions options;
+    options.limits.timeout_ms = 5'000;
+    smt::Solver s(ctx, options);
     for (const auto& a : plain.assumptions)
       if (keep.count(a.name)) s.add(a.holds, a.name);
     return s.check("P01.parameters-satisfiable.core");
@@ -103,11 +115,21 @@ Error empty_parameter_space(const spec::Spec& spec, const std::vector<std::strin
   return Error{msg};
 }
 
+// Goals need no unsat cores, and are pure bit-vector queries: see smt::SolverOptions.
+smt::SolverOptions solver_options(const ProveOptions& o) {
+  smt::SolverOptions so;
+  so.limits = o.limits;
+  so.emit_smt2_dir = o.emit_smt2_dir;
+  so.unsat_cores = false;
+  so.logic = "QF_BV";
+  return so;
+}
+
 class Engine {
  public:
   Engine(const spec::Spec& spec, const ProveOptions& options)
       : spec_(spec), options_(options), sym_(spec::encode_spec(ctx_, spec)),
-        solver_(ctx_, smt::SolverOptions{options.limits, options.emit_smt2_dir, false}) {
+        solver_(ctx_, solver_options(options)) {
     // The parameters each assumption mentions: a domain its own parameter, a constraint those
     // of its expression (assumptions are in spec order: domains, then constraints).
     for (std::size_t i = 0; i < spec.parameters.size(); ++i) assumption_parameters_.push_back({i});
@@ -169,7 +191,7 @@ class Engine {
  private:
   // Unknown, Error or Invalid, as a reason; Error and Invalid are also internal errors.
   static std::string failure_reason(const smt::CheckResult& c, ProveReport& rep) {
-    if (const auto* u = c.unknown()) return std::string(smt::to_string(u->reason)) + ": " + u->detail;
+    if (const auto* u = c.unknown()) return u->detail;  // names the limit: "timeout of 10000 ms reached (...)"
     std::string why = c.error() ? "solver error: " + c.error()->reason
                                 : "invalid encoding: " + (c.invalid() ? c.invalid()->reason : std::string("?"));
     rep.internal_errors.push_back(c.query() + ": " + why);
@@ -183,6 +205,10 @@ class Engine {
   // each exported .smt2 file) down to what the goal depends on.
   std::optional<smt::Solver::Scope> assume(const std::vector<std::size_t>& parameters) {
     std::set<std::size_t> cone(parameters.begin(), parameters.end());
+    // Without P01's example (its query was unknown), the other parameters would have no
+    // admissible values to take in a counterexample: keep every assumption.
+    if (example_.empty())
+      for (std::size_t i = 0; i < spec_.parameters.size(); ++i) cone.insert(i);
     std::vector<bool> taken(sym_.assumptions.size(), false);
     for (bool grew = true; grew;) {
       grew = false;
@@ -256,7 +282,7 @@ class Engine {
   // below the value found. Then asks whether other values of those parameters break the goal
   // too (STYLE 26).
   std::optional<bool> minimise(const Goal& g, const std::vector<std::size_t>& used, spec::ParameterValues& values) {
-    constexpr int kMaxSteps = 8;
+    constexpr int kMaxSteps = 16;
     std::vector<smt::Solver::Scope> fixed;
     for (std::size_t p : used) {
       const std::string& name = spec_.parameters[p].name;

@@ -174,7 +174,7 @@ struct Solver::Impl {
   CheckResult::Outcome run(double& seconds) {
     using Clock = std::chrono::steady_clock;
     Z3_context c = z();
-    Z3_solver s = Z3_mk_solver(c);
+    Z3_solver s = options.logic.empty() ? Z3_mk_solver(c) : Z3_mk_solver_for_logic(c, Z3_mk_string_symbol(c, options.logic.c_str()));
     if (!s || Z3_get_error_code(c) != Z3_OK) return CheckResult::Error{"Z3 could not create a solver"};
     Z3_solver_inc_ref(c, s);
     apply_limits(s);

@@ -93,11 +93,18 @@ void read_common(const Reader& r, const Json& j, const std::string& p, Region& r
     if (reg.align == 0 || (reg.align & (reg.align - 1)) != 0) r.fail(child(p, "align"), std::to_string(reg.align) + " is not a power of two");
   }
   if (j.contains("description")) reg.description = r.string_at(j["description"], child(p, "description"));
+  reg.maps_page_tables = reg.kind == RegionKind::kDirectMap || reg.kind == RegionKind::kRecursive;
+  if (j.contains("maps_page_tables")) {
+    if (!j["maps_page_tables"].is_boolean()) r.fail(child(p, "maps_page_tables"), "expected true or false");
+    reg.maps_page_tables = j["maps_page_tables"].get<bool>();
+    if (reg.maps_page_tables && reg.must == Must::kUnmapped)
+      r.fail(child(p, "maps_page_tables"), "an unmapped region maps no page-table frame");
+  }
 }
 
 Region read_region(const Reader& r, const Json& j, const std::string& p) {
   r.expect_object(j, p, {"name", "kind", "half", "start", "end", "last", "size", "must", "rights", "page_sizes", "align",
-                         "nested_in", "description"});
+                         "nested_in", "maps_page_tables", "description"});
   Region reg;
   reg.path = p;
   read_common(r, j, p, reg);
@@ -116,7 +123,7 @@ Region read_region(const Reader& r, const Json& j, const std::string& p) {
 
 Region read_array(const Reader& r, const Json& j, const std::string& p) {
   r.expect_object(j, p, {"name", "kind", "half", "start", "count", "size", "guard", "stride", "must", "rights", "page_sizes",
-                         "align", "nested_in", "description"});
+                         "align", "nested_in", "maps_page_tables", "description"});
   Region reg;
   reg.path = p;
   reg.array.emplace();

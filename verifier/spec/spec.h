@@ -109,6 +109,10 @@ struct Region {
   PageSizes page_sizes;
   std::uint64_t align = 4096;      ///< declared alignment of start and end (a power of two)
   std::optional<std::size_t> parent;  ///< index of the region it is nested_in
+  /// Supervisor translations here may reach page-table frames writably (`check`'s
+  /// page-table-exposure rule). JSON "maps_page_tables"; by default true for direct-map and
+  /// recursive regions, false elsewhere.
+  bool maps_page_tables = false;
   std::string description;
 
   [[nodiscard]] bool is_array() const { return array.has_value(); }

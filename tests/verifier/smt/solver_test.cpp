@@ -36,7 +36,7 @@ std::string read_file(const std::filesystem::path& p) {
 
 TEST_CASE("smt solver: unsat names the tracked assertions of its core, and has no model") {
   Context ctx;
-  Solver s(ctx, SolverOptions{{}, std::nullopt, /*unsat_cores=*/true});
+  Solver s(ctx);  // unsat cores are on by default
   const Expr a = ctx.bv_const("a", 64);
   s.add(a.ugt(10), "constraints[0]");
   s.add(a.ult(5), "constraints[1]");
@@ -48,6 +48,19 @@ TEST_CASE("smt solver: unsat names the tracked assertions of its core, and has n
   const auto& core = r.unsat()->core;
   CHECK(std::find(core.begin(), core.end(), "constraints[0]") != core.end());
   CHECK(std::find(core.begin(), core.end(), "constraints[1]") != core.end());
+}
+
+TEST_CASE("smt solver: without unsat cores, tracked assertions still constrain and the core is empty") {
+  Context ctx;
+  SolverOptions no_cores;
+  no_cores.unsat_cores = false;
+  Solver s(ctx, no_cores);
+  const Expr a = ctx.bv_const("a", 64);
+  s.add(a.ugt(10), "constraints[0]");
+  s.add(a.ult(5), "constraints[1]");
+  CheckResult r = s.check("contradiction");
+  REQUIRE(r.is_unsat());
+  CHECK(r.unsat()->core.empty());
 }
 
 TEST_CASE("smt solver: sat hands out a model that evaluates terms to uint64") {
@@ -66,7 +79,9 @@ TEST_CASE("smt solver: sat hands out a model that evaluates terms to uint64") {
 
 TEST_CASE("smt solver: a reached timeout is Unknown with the timeout named") {
   Context ctx;
-  Solver s(ctx, SolverOptions{QueryLimits{50, 0}, std::nullopt, false});
+  SolverOptions o;
+  o.limits.timeout_ms = 50;
+  Solver s(ctx, o);
   add_factoring(ctx, s);
   CheckResult r = s.check("factor");
   REQUIRE(r.unknown() != nullptr);
@@ -124,7 +139,9 @@ TEST_CASE("smt solver: each query is exported as a complete SMT-LIB file z3 re-c
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   Context ctx;
-  Solver s(ctx, SolverOptions{{}, dir, false});
+  SolverOptions o;
+  o.emit_smt2_dir = dir;
+  Solver s(ctx, o);
   const Expr a = ctx.bv_const("param.a", 64);
   s.add(a.ugt(10), "parameters.a.min");
   CheckResult sat = s.check("P01/sat query");

@@ -45,6 +45,12 @@ const char* kSpec = R"JSON({
   ]
 })JSON";
 
+smt::SolverOptions no_cores() {
+  smt::SolverOptions o;
+  o.unsat_cores = false;
+  return o;
+}
+
 std::vector<ParameterValues> samples() {
   std::vector<ParameterValues> out;
   const std::uint64_t as[] = {0, 1, 0xfff, 0x1000, 0x3000, 63, 64, 0x7fff'ffff, 0xffff'ffff'ffff'ffff, 0x8000'0000'0000'0000};
@@ -71,7 +77,7 @@ TEST_CASE("spec evaluate: symbolic bounds equal concrete bounds for every sample
   for (const ParameterValues& values : samples()) {
     CAPTURE(format_parameters(*spec, values));
     REQUIRE(violated_assumptions(*spec, values).empty());
-    smt::Solver s(ctx);
+    smt::Solver s(ctx, no_cores());
     for (std::size_t i = 0; i < values.size(); ++i) s.add(sym.parameters[i] == values[i]);
     for (const auto& a : sym.assumptions) s.add(a.holds, a.name);
     smt::CheckResult r = s.check("fixed");
@@ -101,7 +107,7 @@ TEST_CASE("spec evaluate: the plain encoding agrees with the range-reasoning one
   // No assignment of the domain tells the two apart, for any region's well-definedness or bounds.
   for (std::size_t i = 0; i < spec->regions.size(); ++i) {
     CAPTURE(spec->regions[i].name);
-    smt::Solver s(ctx);
+    smt::Solver s(ctx, no_cores());
     for (const auto& a : plain.assumptions) s.add(a.holds, a.name);
     const auto& f = fast.regions[i];
     const auto& p = plain.regions[i];

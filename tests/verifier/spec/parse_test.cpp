@@ -60,6 +60,20 @@ TEST_CASE("spec parse: a well-formed spec reads back field by field") {
   CHECK_FALSE(r.allowed.has(Rights::kWritable));
   CHECK(r.required == Rights{Rights::kExecutable});
   CHECK(s->find_region("heap") == 1u);
+  CHECK_FALSE(r.maps_page_tables);  // only direct-map and recursive regions by default
+}
+
+TEST_CASE("spec parse: maps_page_tables defaults by kind and can be declared") {
+  const std::string dm = R"({"name": "dm", "kind": "direct-map", "half": "kernel", "start": "0xffff888000000000", "size": "1 * TiB", "must": "may-be-mapped", "rights": {"allowed": ["writable"]}})";
+  ptv::Expected<Spec> a = parse_spec(spec_text(dm), "specs/t.json");
+  REQUIRE(a.ok());
+  CHECK(a->regions[0].maps_page_tables);
+  const std::string img = R"({"name": "img", "kind": "code", "half": "kernel", "start": "kernel_base", "size": "64 * MiB", "must": "may-be-mapped", "rights": {"allowed": ["writable"]}, "maps_page_tables": true})";
+  ptv::Expected<Spec> b = parse_spec(spec_text(img), "specs/t.json");
+  REQUIRE(b.ok());
+  CHECK(b->regions[0].maps_page_tables);
+  const std::string guard = R"({"name": "g", "kind": "guard", "half": "kernel", "start": "kernel_base", "size": "4096", "must": "unmapped", "maps_page_tables": true})";
+  CHECK(error_of(spec_text(guard)) == "specs/t.json: regions[0].maps_page_tables: an unmapped region maps no page-table frame");
 }
 
 TEST_CASE("spec parse: errors name the file, the JSON path and what is wrong") {

@@ -1,0 +1,73 @@
+// Benchmark: `prove` on each bundled spec (target: under a second each). Usage:
+//   prove_specs [SPEC...]    (default: specs/*.json from the current directory, or the
+//                             repository's specs/ when run from a build directory)
+// Prints, per spec, the best of 3 runs: wall time, solver queries, the share of solver time,
+// and the verdict. Exits 1 when a spec takes a second or more.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "verifier/checks/prove.h"
+#include "verifier/spec/parse.h"
+
+using namespace ptv;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::vector<std::filesystem::path> default_specs() {
+  for (const char* dir : {"specs", "../specs", "../../specs"}) {
+    if (!std::filesystem::is_directory(dir)) continue;
+    std::vector<std::filesystem::path> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+      if (e.path().extension() == ".json") out.push_back(e.path());
+    std::sort(out.begin(), out.end());
+    if (!out.empty()) return out;
+  }
+  return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::filesystem::path> specs(argv + 1, argv + argc);
+  if (specs.empty()) specs = default_specs();
+  if (specs.empty()) {
+    std::fprintf(stderr, "prove_specs: no specs found; pass spec files, or run from the repository or a build directory\n");
+    return 2;
+  }
+  bool slow = false;
+  std::printf("%-40s %10s %8s %10s  %s\n", "spec", "best ms", "queries", "solver ms", "verdict");
+  for (const auto& path : specs) {
+    Expected<spec::Spec> s = spec::load_spec(path);
+    if (!s) {
+      std::fprintf(stderr, "%s\n", s.error().message.c_str());
+      return 2;
+    }
+    double best = 1e9, solver = 0;
+    std::size_t queries = 0;
+    std::string verdict;
+    for (int run = 0; run < 3; ++run) {
+      const auto t0 = Clock::now();
+      Expected<checks::ProveReport> r = checks::prove(*s);
+      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      if (!r) {
+        std::fprintf(stderr, "%s\n", r.error().message.c_str());
+        return 2;
+      }
+      if (ms < best) {
+        best = ms;
+        queries = r->queries;
+        solver = 0;
+        for (const auto& o : r->obligations) solver += o.seconds * 1000.0;
+        verdict = std::string(checks::to_string(r->verdict));
+      }
+    }
+    slow = slow || best >= 1000.0;
+    std::printf("%-40s %10.1f %8zu %10.1f  %s\n", path.filename().string().c_str(), best, queries, solver, verdict.c_str());
+  }
+  return slow ? 1 : 0;
+}
