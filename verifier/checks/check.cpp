@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 
@@ -372,6 +373,14 @@ CheckOutcome run_check(const MappingSet& m, const spec::Spec& spec, const RawCon
   if (!trie.ok()) {
     outcome.bad_input = trie.error().message;
     return outcome;
+  }
+  if (opts.emit_smt2_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(*opts.emit_smt2_dir, ec);
+    if (ec) {
+      outcome.bad_input = opts.emit_smt2_dir->string() + ": cannot create the --emit-smt2 directory: " + ec.message();
+      return outcome;
+    }
   }
   CheckResult out;
   out.dump = m.source;

@@ -1,0 +1,125 @@
+// Strategy: the guarantees that make a verdict trustworthy, each pinned by forcing the failure it
+// guards against. (1) A counterexample that does not replay on the walker is an internal error,
+// never a reported violation or a pass: tamper with a mapping set so that it disagrees with its
+// own tables. (2) Every query check asks can be exported as SMT-LIB 2 and re-checked by the z3
+// binary with the same answer. (3) A resource limit is unknown, never holds.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "../../models/table_builder.h"
+#include "models/walk.h"
+#include "verifier/checks/check.h"
+#include "verifier/mapping/from_walk.h"
+#include "verifier/spec/parse.h"
+
+using namespace ptv;
+using namespace ptv::check;
+
+namespace {
+
+const char* kWxSpec = R"({"name": "wx", "rules": {"paging_mode": 4, "null_guard": 0, "wx": "forbidden",
+  "user_kernel_split": {"user_in_kernel_half": "allowed", "supervisor_in_user_half": "allowed"},
+  "outside_regions": "allowed", "recursive_slot": "any", "conflicting_aliases": "allowed"}, "regions": []})";
+
+struct Tables {
+  test::TableBuilder tb;
+  PhysAddr root = tb.alloc();
+  PagingState state;
+  Tables() {
+    state.cr3 = root.value();
+    tb.map(root, PagingMode::k4Level, VirtAddr(0xffff'8880'0000'0000), PhysAddr(0x90'0000), Level::kPt,
+           bits::kRW | bits::kXd);
+    tb.map(root, PagingMode::k4Level, VirtAddr(0xffff'8880'0000'1000), PhysAddr(0x90'1000), Level::kPt, 0);
+  }
+};
+
+std::string run_cmd(const std::string& cmd) {
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[256];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    pclose(p);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("soundness: a counterexample that does not replay on the walker is an internal error") {
+  Tables t;
+  const auto space = enumerate_address_space(t.state, t.tb.reader());
+  REQUIRE(space.ok());
+  MappingSet m = to_mapping_set(*space, t.state, "elf-core", "hand-built");
+  const auto spec = spec::parse_spec(kWxSpec, "wx.json");
+  REQUIRE(spec.ok());
+  const RawContext raw{t.state, t.tb.reader(), std::nullopt, &*space};
+  // Honest set: W^X holds.
+  CheckOutcome ok = run_check(m, *spec, &raw, CheckOptions{});
+  REQUIRE(ok.result);
+  CHECK(ok.result->verdict() == Status::kHolds);
+  // Tampered set: claims the writable page is also executable, which the tables deny.
+  REQUIRE(m.runs.front().writable == Tri::kYes);
+  m.runs.front().executable = Tri::kYes;
+  const CheckOutcome bad = run_check(m, *spec, &raw, CheckOptions{});
+  REQUIRE(bad.internal_error);
+  CHECK_FALSE(bad.result);
+  CHECK(bad.internal_error->find("0xffff888000000000") != std::string::npos);
+}
+
+TEST_CASE("soundness: a resource limit makes the rules unknown, never holds") {
+  Tables t;
+  const auto space = enumerate_address_space(t.state, t.tb.reader());
+  const MappingSet m = to_mapping_set(*space, t.state, "elf-core", "hand-built");
+  // A null guard needs a real query (mapped classes exist); W^X alone would fold to false here
+  // and be proved without the solver, limit or not.
+  std::string text = kWxSpec;
+  text.replace(text.find("\"null_guard\": 0"), 15, "\"null_guard\": 4096");
+  const auto spec = spec::parse_spec(text, "guard.json");
+  REQUIRE_MESSAGE(spec.ok(), (spec.ok() ? "" : spec.error().message));
+  const RawContext raw{t.state, t.tb.reader(), std::nullopt, &*space};
+  CheckOptions o;
+  o.rlimit = 1;
+  const CheckOutcome r = run_check(m, *spec, &raw, o);
+  REQUIRE(r.result);
+  CHECK(r.result->verdict() == Status::kUnknown);
+  CHECK(r.result->exit_code() == ExitCode::kUnknown);
+}
+
+TEST_CASE("soundness: every exported check query is re-checked by the z3 binary with the same answer") {
+  if (std::system("z3 --version > /dev/null 2>&1") != 0) {
+    MESSAGE("SKIPPED: the z3 binary is not installed (apt-get install z3)");
+    return;
+  }
+  Tables t;
+  // Make the second page writable and executable: the wx query is then sat.
+  const WalkResult w = walk(t.state, t.tb.reader(), VirtAddr(0xffff'8880'0000'1000));
+  t.tb.set(w.path.back().table, w.path.back().index, w.path.back().entry.raw() | bits::kRW);
+  const auto space = enumerate_address_space(t.state, t.tb.reader());
+  const MappingSet m = to_mapping_set(*space, t.state, "elf-core", "hand-built");
+  const auto spec = spec::parse_spec(kWxSpec, "wx.json");
+  const RawContext raw{t.state, t.tb.reader(), std::nullopt, &*space};
+  const auto dir = std::filesystem::temp_directory_path() / ("ptv-smt2-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  CheckOptions o;
+  o.emit_smt2_dir = dir;
+  const CheckOutcome r = run_check(m, *spec, &raw, o);
+  REQUIRE(r.result);
+  REQUIRE(r.result->violations.size() == 1);
+  std::size_t files = 0, sat = 0, unsat = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    ++files;
+    const std::string answer = run_cmd("z3 " + f.path().string() + " 2>&1");
+    if (answer.rfind("sat", 0) == 0) ++sat;
+    if (answer.rfind("unsat", 0) == 0) ++unsat;
+  }
+  CHECK(files >= 2);
+  CHECK(sat + unsat == files);
+  // The wx search found one violation (sat), then proved there is no other (unsat).
+  CHECK(sat >= 1);
+  CHECK(unsat >= 1);
+  std::filesystem::remove_all(dir);
+}
