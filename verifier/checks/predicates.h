@@ -43,6 +43,7 @@ struct RegionTerms {
 // --- Predicates on the attribute class ---------------------------------------------------
 
 inline bool tri_holds(Tri t, Strength s) { return s == Strength::kMust ? t == Tri::kYes : t != Tri::kNo; }
+inline Tri negate(Tri t) { return t == Tri::kYes ? Tri::kNo : t == Tri::kNo ? Tri::kYes : Tri::kUnknown; }
 
 /// A translation exists (kMay: or the source cannot tell).
 inline bool class_mapped(const AttrClass& c, Strength s) {
@@ -53,25 +54,27 @@ inline bool class_unmapped(const AttrClass& c, Strength s) {
   return c.kind == AttrClass::Kind::kUnmapped || c.kind == AttrClass::Kind::kFault ||
          (s == Strength::kMay && c.kind == AttrClass::Kind::kUnknown);
 }
-/// Mapped with the given right (spec::Rights bit).
-inline bool class_has_right(const AttrClass& c, std::uint8_t right, Strength s) {
-  if (c.kind == AttrClass::Kind::kUnknown) return s == Strength::kMay;
-  if (c.kind != AttrClass::Kind::kMapped) return false;
-  const Tri t = right == spec::Rights::kUser       ? c.user
-                : right == spec::Rights::kWritable ? c.writable
-                : right == spec::Rights::kExecutable ? c.executable
-                                                     : c.global;
-  return tri_holds(t, s);
+/// The class's value for one right (spec::Rights bit).
+inline Tri right_of(const AttrClass& c, std::uint8_t right) {
+  switch (right) {
+    case spec::Rights::kUser: return c.user;
+    case spec::Rights::kWritable: return c.writable;
+    case spec::Rights::kExecutable: return c.executable;
+    default: return c.global;
+  }
 }
-/// Mapped without the given right.
-inline bool class_lacks_right(const AttrClass& c, std::uint8_t right, Strength s) {
+/// Mapped with (`with` = true) or without the given right. A class the source cannot tell
+/// about may be either (kMay), and is neither for certain (kMust).
+inline bool class_right_is(const AttrClass& c, std::uint8_t right, bool with, Strength s) {
   if (c.kind == AttrClass::Kind::kUnknown) return s == Strength::kMay;
   if (c.kind != AttrClass::Kind::kMapped) return false;
-  const Tri t = right == spec::Rights::kUser       ? c.user
-                : right == spec::Rights::kWritable ? c.writable
-                : right == spec::Rights::kExecutable ? c.executable
-                                                     : c.global;
-  return s == Strength::kMust ? t == Tri::kNo : t != Tri::kYes;
+  return tri_holds(with ? right_of(c, right) : negate(right_of(c, right)), s);
+}
+inline bool class_has_right(const AttrClass& c, std::uint8_t right, Strength s) {
+  return class_right_is(c, right, true, s);
+}
+inline bool class_lacks_right(const AttrClass& c, std::uint8_t right, Strength s) {
+  return class_right_is(c, right, false, s);
 }
 inline bool page_size_allowed(std::uint64_t ps, spec::PageSizes allowed) {
   return (ps == 4096 && allowed.has(spec::PageSizes::k4K)) || (ps == (2u << 20) && allowed.has(spec::PageSizes::k2M)) ||
