@@ -240,7 +240,8 @@ TEST_CASE("prove P08: an array whose guard can be empty is refuted between eleme
   SpecParts q = p;
   q.parameters = "";
   q.arrays = R"({"name": "st", "kind": "stack", "half": "kernel", "start": "0xffffc90000000000", "count": 4, "size": "16 * KiB", "guard": "4 * KiB", "stride": "16 * KiB", "must": "mapped", "rights": {"allowed": ["writable"]}, "nested_in": "k"})";
-  const Counterexample& cy = *refuted(run(q), ObligationId::kArrayGuards).counterexample;
+  const ProveReport report1 = run(q);
+  const Counterexample& cy = *refuted(report1, ObligationId::kArrayGuards).counterexample;
   CHECK(cy.address == VirtAddr(0xffff'c900'0000'4000));
   CHECK(cy.unique == true);
   CHECK(cy.message.find("element 1 starts at 0xffffc90000004000, inside element 0 or its guard (stride 16 KiB < size + guard 20 KiB)") !=
@@ -256,14 +257,16 @@ TEST_CASE("prove P09: a recursive region must be one whole top-level slot, the n
 
   SpecParts wrong_index = ok;
   wrong_index.rules = R"("paging_mode": 4, "null_guard": "64 * KiB", "recursive_slot": {"index": 511})";
-  const Counterexample& a = *refuted(run(wrong_index), ObligationId::kRecursiveSlot).counterexample;
+  const ProveReport report2 = run(wrong_index);
+  const Counterexample& a = *refuted(report2, ObligationId::kRecursiveSlot).counterexample;
   CHECK(a.address == VirtAddr(0xffff'ff00'0000'0000));
   CHECK(a.message.find("it is slot 510, but rules.recursive_slot.index is 511 [0xffffff8000000000, 0xffffffffffffffff]") != std::string::npos);
 
   SpecParts partial;
   partial.regions = std::string(kUserRegion) +
                     R"(, {"name": "rec", "kind": "recursive", "half": "kernel", "start": "0xffffffffc0000000", "size": "1 * GiB", "must": "may-be-mapped", "rights": {"allowed": ["writable"]}})";
-  const Counterexample& b = *refuted(run(partial), ObligationId::kRecursiveSlot).counterexample;
+  const ProveReport report3 = run(partial);
+  const Counterexample& b = *refuted(report3, ObligationId::kRecursiveSlot).counterexample;
   CHECK(b.address == VirtAddr(0xffff'ffff'c000'0000));
   CHECK(b.message.find("it starts 511 GiB into slot 511 [0xffffff8000000000, 0xffffffffffffffff] and spans 1 GiB") != std::string::npos);
 
