@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "cli/progress.h"
 #include "models/walk.h"
 #include "verifier/ingest/compressed.h"
 #include "verifier/ingest/elf_core.h"
@@ -36,8 +37,11 @@ namespace {
 Expected<LoadedDump> load_raw(const std::string& path, const LoadOptions& opts, DumpFormat format) {
   DumpOptions paging = opts.paging;
   paging.format = format;
+  Progress progress(opts.quiet);
+  progress.update("ptverify: opening " + path + " (decompressing if needed)");
   auto dump = open_raw_dump(path, paging);
   if (!dump.ok()) return dump.error();
+  progress.update("ptverify: walking the page tables of " + path);
   auto space = enumerate_address_space(dump->state, dump->memory->reader(), dump->root);
   if (!space.ok()) return Error{path + ": " + space.error().message};
   LoadedDump out{to_mapping_set(*space, dump->state, format == DumpFormat::kRaw ? "raw" : "elf-core", path, dump->root),

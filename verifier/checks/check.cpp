@@ -189,6 +189,9 @@ class Checker {
       for (const smt::Expr& e : excluded) p.add(e);
       for (std::size_t k = 0; k < witnesses.size(); ++k)
         if (!witnesses[k].relaxed) p.add(witnesses[k].constraint, "witness." + std::to_string(k));
+      if (opts_.progress)
+        opts_.progress("check: inferring " + std::to_string(spec_.parameters.size()) + " parameters, round " +
+                       std::to_string(round + 1));
       const smt::CheckResult r = p.check("infer-parameters-" + std::to_string(round));
       ++out.queries;
       if (r.is_unsat()) {
@@ -282,6 +285,7 @@ class Checker {
     for (const Instance& inst : instances(spec_)) {
       RuleResult& rr = rule(out, inst.rule);
       const auto t0 = Clock::now();
+      if (opts_.progress) opts_.progress("check: " + instance_name(spec_, inst) + ", " + std::to_string(out.violations.size()) + " violations so far");
       const smt::Expr pred = violates(d, spec_, inst, a, cls, terms, Strength::kMay);
       if (pred.as_bool() == std::optional<bool>(false)) continue;  // no address can break it
       smt::Solver s(ctx, solver_options(opts_));

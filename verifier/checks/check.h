@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -45,6 +46,8 @@ struct CheckOptions {
   std::size_t max_inference_rounds = 200;
   std::map<std::string, std::uint64_t> fixed_parameters;  ///< --param NAME=VALUE
   std::optional<std::filesystem::path> emit_smt2_dir;
+  /// Called with a short description of the current step (for a progress line); may be empty.
+  std::function<void(const std::string&)> progress;
 };
 
 /// Exactly one of the three is set.
