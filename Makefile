@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 APT_PACKAGES := g++ cmake make pkg-config libz3-dev z3 nlohmann-json3-dev libcli11-dev doctest-dev \
-                libzstd-dev zlib1g-dev zstd
+                libzstd-dev zlib1g-dev zstd chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_CAPTURE := tests/fixtures/linux-6.1-ptdump-4level-pti
 

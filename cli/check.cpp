@@ -16,6 +16,7 @@
 #include "verifier/report/check_sarif.h"
 #include "verifier/report/check_text.h"
 #include "verifier/report/exit_codes.h"
+#include "verifier/report/html_map.h"
 #include "verifier/spec/parse.h"
 
 namespace ptv::cli {
@@ -33,6 +34,7 @@ struct CheckCliOptions {
   check::CheckOptions check;
   std::string emit_smt2;
   bool list_rules = false;
+  std::string html;
 };
 
 int bad(const std::string& msg) {
@@ -94,6 +96,9 @@ int run_check_command(CheckCliOptions& o) {
   else write_check_text(result, *os, os == &std::cout && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
   // The one-line summary a CI log reader sees first, on stderr when stdout carries a report.
   if (o.output != "text" || os != &std::cout) std::cerr << result.summary_line() << '\n';
+  if (!o.html.empty()) {
+    if (auto err = write_check_html_file(o.html, loaded->mappings, *spec, result)) return bad(*err);
+  }
   return static_cast<int>(result.exit_code());
 }
 
@@ -116,6 +121,7 @@ Command setup_check(CLI::App& app) {
   sub->add_option("--baseline", o->baseline, "A previous JSON report: its violations are accepted, only new ones fail")
       ->check(CLI::ExistingFile);
   sub->add_option("--emit-smt2", o->emit_smt2, "Write every solver query as SMT-LIB 2 into this directory");
+  sub->add_option("--html", o->html, "Also write the map with every violation and its walk as one self-contained HTML page");
   sub->add_flag("--list-rules", o->list_rules, "List the rules check decides, and exit");
   return Command{sub, [o] { return run_check_command(*o); }};
 }

@@ -13,16 +13,22 @@ namespace ptv::cli {
 Command setup_mappings(CLI::App& app);
 Command setup_walk(CLI::App& app);
 Command setup_check(CLI::App& app);
+Command setup_map(CLI::App& app);
 Command setup_slice(CLI::App& app);
 Command setup_prove(CLI::App& app);
+Command setup_explain(CLI::App& app);
+Command setup_diff(CLI::App& app);
 
 Commands setup_all(CLI::App& app) {
   return {
       setup_mappings(app),
       setup_walk(app),
       setup_check(app),
+      setup_map(app),
       setup_slice(app),
       setup_prove(app),
+      setup_explain(app),
+      setup_diff(app),
   };
 }
 

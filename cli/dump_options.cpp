@@ -24,17 +24,7 @@ constexpr std::uint64_t kPtiUserPgdOffset = 0x1000;  // Linux PTI: the user copy
 /// A register value on the command line: hex digits with an optional 0x, as QEMU prints them.
 std::optional<std::uint64_t> parse_hex_arg(std::string_view s) {
   if (s.starts_with("0x") || s.starts_with("0X")) s.remove_prefix(2);
-  if (s.empty() || s.size() > 16) return std::nullopt;
-  std::uint64_t v = 0;
-  for (char c : s) {
-    unsigned d;
-    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
-    else return std::nullopt;
-    v = (v << 4) | d;
-  }
-  return v;
+  return parse_register_hex(s);
 }
 
 void add_register_option(CLI::App& app, const std::string& name, std::optional<std::uint64_t>& slot,

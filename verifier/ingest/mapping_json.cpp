@@ -5,13 +5,13 @@
 
 #include "verifier/ingest/mapping_json.h"
 
-#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "verifier/ingest/json_read.h"
 #include "verifier/ingest/text_scan.h"
 
 namespace ptv {
@@ -22,24 +22,6 @@ using Json = nlohmann::json;
 
 // ---------------------------------------------------------------------------------------------
 // Writer. Hand-formatted so that each mapping is one line (diffable, greppable).
-
-/// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one. [RFC 3629 §4]
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  auto byte = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
-  auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xbf) { return byte(k) >= lo && byte(k) <= hi; };
-  const unsigned b0 = byte(0);
-  if (b0 < 0x80) return 1;
-  if (b0 >= 0xc2 && b0 <= 0xdf) return cont(1) ? 2 : 0;
-  if (b0 >= 0xe0 && b0 <= 0xef) {
-    const bool second = b0 == 0xe0 ? cont(1, 0xa0) : b0 == 0xed ? cont(1, 0x80, 0x9f) : cont(1);
-    return second && cont(2) ? 3 : 0;
-  }
-  if (b0 >= 0xf0 && b0 <= 0xf4) {
-    const bool second = b0 == 0xf0 ? cont(1, 0x90) : b0 == 0xf4 ? cont(1, 0x80, 0x8f) : cont(1);
-    return second && cont(2) && cont(3) ? 4 : 0;
-  }
-  return 0;
-}
 
 /// A JSON string literal; bytes that are not UTF-8 become U+FFFD.
 std::string str(std::string_view s) {
@@ -55,7 +37,7 @@ std::string str(std::string_view s) {
       std::snprintf(buf, sizeof buf, "\\u%04x", c);
       out += buf;
       ++i;
-    } else if (const std::size_t n = utf8_length(s, i)) {
+    } else if (const std::size_t n = text::utf8_length(s, i)) {
       out.append(s.substr(i, n));
       i += n;
     } else {
@@ -99,75 +81,12 @@ void write_array(std::ostream& out, const char* key, const std::vector<T>& v, F 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reader: every value is checked where it is, and errors name its JSON Pointer.
+// Reader: the shared JSON checks (json_read.h), plus the mapping-set values.
 
-class Reader {
+class Reader : public JsonReader<Json> {
  public:
-  explicit Reader(const std::string& source) : source_(source) {}
+  using JsonReader::JsonReader;
 
-  [[noreturn]] void fail(const std::string& ptr, std::string_view expected, const Json* found) const {
-    fail_shown(ptr, expected, found ? found->dump(-1, ' ', false, Json::error_handler_t::replace) : "nothing");
-  }
-  /// "SOURCE:/json/pointer: expected WHAT, found SHOWN" (SHOWN is JSON text, cut at 60 bytes).
-  [[noreturn]] void fail_shown(const std::string& ptr, std::string_view expected, std::string shown) const {
-    if (shown.size() > 60) shown = shown.substr(0, 57) + "...";
-    throw text::ParseFailure{Error{source_ + ':' + (ptr.empty() ? "/" : ptr) + ": expected " + std::string(expected) +
-                                   ", found " + shown}};
-  }
-
-  const Json& object(const Json& j, const std::string& ptr, std::initializer_list<std::string_view> keys) const {
-    if (!j.is_object()) fail(ptr, "an object", &j);
-    for (const auto& [k, v] : j.items()) {
-      if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
-        std::string list;
-        for (std::string_view key : keys) list += (list.empty() ? "" : ", ") + std::string(key);
-        fail(ptr + '/' + k, "only the keys " + list, &v);
-      }
-    }
-    return j;
-  }
-  static const Json* member(const Json& obj, const char* key) {
-    auto it = obj.find(key);
-    return it == obj.end() ? nullptr : &*it;
-  }
-  const Json& required(const Json& obj, const std::string& ptr, const char* key) const {
-    const Json* v = member(obj, key);
-    if (!v) fail(ptr + '/' + key, "a value (the key is required)", nullptr);
-    return *v;
-  }
-
-  /// A "0x..." hex string; up to 2^64 when allow_top (then 2^64 comes back as empty).
-  std::optional<std::uint64_t> hex(const Json& j, const std::string& ptr, bool allow_top = false) const {
-    constexpr std::string_view kWhat = "a hex string such as \"0x1000\"";
-    if (!j.is_string()) fail(ptr, kWhat, &j);
-    const std::string& s = j.get_ref<const std::string&>();
-    if (s.size() < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) fail(ptr, kWhat, &j);
-    std::string_view digits(s);
-    digits.remove_prefix(2);
-    while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
-    if (allow_top && digits == "10000000000000000") return std::nullopt;
-    text::Cursor c(digits);
-    const auto v = c.hex(16);
-    if (!v || !c.at_end()) fail(ptr, allow_top ? "a hex string of at most 2^64" : "a hex string below 2^64", &j);
-    return v;
-  }
-  std::uint64_t hex64(const Json& j, const std::string& ptr) const { return *hex(j, ptr); }
-
-  std::uint64_t unsigned_num(const Json& j, const std::string& ptr, std::uint64_t max) const {
-    if (!j.is_number_unsigned() && !(j.is_number_integer() && j.get<std::int64_t>() >= 0))
-      fail(ptr, "a non-negative integer", &j);
-    const auto v = j.get<std::uint64_t>();
-    if (v > max) fail(ptr, "an integer at most " + std::to_string(max), &j);
-    return v;
-  }
-  std::string string(const Json& j, const std::string& ptr) const {
-    if (!j.is_string()) fail(ptr, "a string", &j);
-    return j.get<std::string>();
-  }
-  bool boolean(const Json& j, const std::string& ptr) const {
-    if (!j.is_boolean()) fail(ptr, "true or false", &j);
-    return j.get<bool>();
-  }
   std::optional<bool> opt_bool(const Json& obj, const std::string& ptr, const char* key) const {
     const Json* v = member(obj, key);
     if (!v || v->is_null()) return std::nullopt;
@@ -181,13 +100,6 @@ class Reader {
     for (Level l : {Level::kPt, Level::kPd, Level::kPdpt, Level::kPml4, Level::kPml5})
       if (j.is_string() && j.get_ref<const std::string&>() == level_name(l)) return l;
     fail(ptr, "a level name: \"PT\", \"PD\", \"PDPT\", \"PML4\" or \"PML5\"", &j);
-  }
-  VirtRange range(const Json& obj, const std::string& ptr, const char* start_key = "start", const char* end_key = "end") const {
-    const std::uint64_t start = hex64(required(obj, ptr, start_key), ptr + '/' + start_key);
-    const Json& end_j = required(obj, ptr, end_key);
-    const auto end = hex(end_j, ptr + '/' + end_key, true);
-    if (end && *end <= start) fail(ptr + '/' + end_key, "an end above the start " + text::hex(start), &end_j);
-    return text::range_to(VirtAddr(start), end.value_or(0));
   }
   Provenance provenance(const Json& obj, const std::string& ptr) const {
     Provenance p;
@@ -212,19 +124,7 @@ class Reader {
       }
     }
   }
-
- private:
-  const std::string& source_;
 };
-
-template <class F>
-void each(const Reader& rd, const Json& root, const char* key, F f) {
-  const Json* arr = Reader::member(root, key);
-  if (!arr) return;
-  const std::string ptr = std::string("/") + key;
-  if (!arr->is_array()) rd.fail(ptr, "an array", arr);
-  for (std::size_t i = 0; i < arr->size(); ++i) f((*arr)[i], ptr + '/' + std::to_string(i));
-}
 
 MappingSet read_root(const Json& root, const std::string& source, const TextReadOptions& options) {
   const Reader rd(source);
@@ -251,7 +151,7 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
   set.format = fmt ? rd.string(*fmt, "/format") : "json";
   if (!Reader::member(root, "mappings")) rd.fail("/mappings", "an array of mappings (the key is required)", nullptr);
 
-  each(rd, root, "mappings", [&](const Json& j, const std::string& p) {
+  rd.each(root, "", "mappings", [&](const Json& j, const std::string& p) {
     rd.object(j, p, {"start", "end", "phys", "page_size", "writable", "user", "executable", "global", "pkey", "pwt",
                      "pcd", "pat", "leaf_raw", "provenance"});
     Run r;
@@ -276,7 +176,7 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
     r.provenance = rd.provenance(j, p);
     set.runs.push_back(std::move(r));
   });
-  each(rd, root, "unknown", [&](const Json& j, const std::string& p) {
+  rd.each(root, "", "unknown", [&](const Json& j, const std::string& p) {
     rd.object(j, p, {"start", "end", "reason", "provenance"});
     UnknownRange u;
     u.range = rd.range(j, p);
@@ -284,7 +184,7 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
     u.provenance = rd.provenance(j, p);
     set.unknown.push_back(std::move(u));
   });
-  each(rd, root, "faults", [&](const Json& j, const std::string& p) {
+  rd.each(root, "", "faults", [&](const Json& j, const std::string& p) {
     rd.object(j, p, {"start", "end", "entry", "level", "raw", "reserved"});
     FaultRange f{rd.range(j, p), PhysAddr(rd.hex64(rd.required(j, p, "entry"), p + "/entry")),
                  rd.level(rd.required(j, p, "level"), p + "/level"), 0, 0};
@@ -292,7 +192,7 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
     f.reserved = rd.hex64(rd.required(j, p, "reserved"), p + "/reserved");
     set.faults.push_back(f);
   });
-  each(rd, root, "markers", [&](const Json& j, const std::string& p) {
+  rd.each(root, "", "markers", [&](const Json& j, const std::string& p) {
     rd.object(j, p, {"address", "name", "line"});
     Marker m;
     m.address = VirtAddr(rd.hex64(rd.required(j, p, "address"), p + "/address"));
@@ -300,12 +200,12 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
     if (const Json* v = Reader::member(j, "line")) m.line = rd.unsigned_num(*v, p + "/line", ~std::uint64_t{0});
     set.markers.push_back(std::move(m));
   });
-  each(rd, root, "tables", [&](const Json& j, const std::string& p) {
+  rd.each(root, "", "tables", [&](const Json& j, const std::string& p) {
     rd.object(j, p, {"pa", "level"});
     set.tables.push_back(TableFrame{PhysAddr(rd.hex64(rd.required(j, p, "pa"), p + "/pa")),
                                     rd.level(rd.required(j, p, "level"), p + "/level")});
   });
-  each(rd, root, "self_refs", [&](const Json& j, const std::string& p) {
+  rd.each(root, "", "self_refs", [&](const Json& j, const std::string& p) {
     rd.object(j, p, {"entry", "level", "index", "target", "start", "end", "recursive_slot"});
     SelfReference s{PhysAddr(rd.hex64(rd.required(j, p, "entry"), p + "/entry")),
                     rd.level(rd.required(j, p, "level"), p + "/level"),
@@ -314,7 +214,7 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
     if (const Json* v = Reader::member(j, "recursive_slot")) s.recursive_slot = rd.boolean(*v, p + "/recursive_slot");
     set.self_refs.push_back(s);
   });
-  each(rd, root, "notes", [&](const Json& j, const std::string& p) { set.notes.push_back(rd.string(j, p)); });
+  rd.each(root, "", "notes", [&](const Json& j, const std::string& p) { set.notes.push_back(rd.string(j, p)); });
 
   rd.check_order(set.runs, "/mappings");
   rd.check_order(set.unknown, "/unknown");
@@ -322,16 +222,6 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
   if (auto broken = set.validate())
     throw text::ParseFailure{Error{source + ": expected a consistent mapping set, found: " + *broken}};
   return set;
-}
-
-/// 1-based line and column of byte offset `pos` in content.
-std::pair<std::uint64_t, std::size_t> line_col(std::string_view content, std::size_t pos) {
-  pos = std::min(pos, content.size());
-  const std::string_view before = content.substr(0, pos);
-  const std::uint64_t line = 1 + static_cast<std::uint64_t>(std::count(before.begin(), before.end(), '\n'));
-  const std::size_t nl = before.rfind('\n');
-  const std::size_t col = pos - (nl == std::string_view::npos ? 0 : nl + 1) + 1;
-  return {line, col};
 }
 
 }  // namespace
@@ -386,25 +276,7 @@ int sniff_mapping_json(std::string_view content) {
 }
 
 Expected<MappingSet> read_mapping_json(std::string_view content, const std::string& source, const TextReadOptions& options) {
-  Json root;
-  try {
-    root = Json::parse(content.begin(), content.end());
-  } catch (const Json::parse_error& e) {
-    // e.byte is 1-based: the byte at which parsing failed.
-    const std::size_t pos = e.byte > 0 ? e.byte - 1 : 0;
-    const auto [line, col] = line_col(content, pos);
-    std::string why = e.what();
-    if (const std::size_t colon = why.find(": ", why.find("column")); colon != std::string::npos) why = why.substr(colon + 2);
-    return text::expected_at(source, line, col, "valid JSON (" + why + ")",
-                             pos < content.size() ? content.substr(pos, 1) : std::string_view());
-  }
-  try {
-    return read_root(root, source, options);
-  } catch (const text::ParseFailure& f) {
-    return f.error;
-  } catch (const Json::exception& e) {  // JSON_DIAGNOSTICS: the message carries the path
-    return Error{source + ": " + e.what()};
-  }
+  return read_json<Json>(content, source, [&](const Json& root) { return read_root(root, source, options); });
 }
 
 }  // namespace ptv

@@ -1,6 +1,5 @@
 #include "verifier/ingest/proc_maps.h"
 
-#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -97,18 +96,7 @@ bool looks_like_maps_line(std::string_view s) {
 
 }  // namespace
 
-int sniff_proc_maps(std::string_view content) {
-  text::LineSplitter lines(content.substr(0, 64 * 1024));
-  std::uint64_t match = 0;
-  std::uint64_t other = 0;
-  while (auto ln = lines.next()) {
-    if (match + other >= 64) break;
-    if (ln->text.find_first_not_of(" \t") == std::string_view::npos) continue;
-    (looks_like_maps_line(ln->text) ? match : other) += 1;
-  }
-  if (match == 0) return 0;
-  return static_cast<int>(std::min<std::uint64_t>(99, match * 100 / (match + other)));
-}
+int sniff_proc_maps(std::string_view content) { return text::sniff_line_share(content, looks_like_maps_line); }
 
 Expected<MappingSet> read_proc_maps(std::string_view content, const std::string& source, const TextReadOptions& options) {
   try {
@@ -122,24 +110,15 @@ Expected<MappingSet> read_proc_maps(std::string_view content, const std::string&
     MappingSet set;
     set.format = "proc-maps";
     set.source = source;
-    const Vma* needs5 = nullptr;
+    std::optional<text::Needs5Level> needs5;
     for (const Vma& v : vmas)
       if (v.start > lower_half_last(PagingMode::k4Level).value() && v.start < upper_half_first(PagingMode::k4Level).value()) {
-        needs5 = &v;
+        needs5 = text::Needs5Level{v.line, v.col, text::hex(v.start)};
         break;
       }
-    if (options.mode) {
-      if (*options.mode == PagingMode::k4Level && needs5)
-        fail_expected(source, needs5->line, needs5->col, "a 4-level address (the given paging mode)", text::hex(needs5->start));
-      set.mode = *options.mode;
-      set.notes.push_back(std::string("paging mode: ") + std::string(to_string(set.mode)) + " (given)");
-    } else if (needs5) {
-      set.mode = PagingMode::k5Level;
-      set.notes.push_back("paging mode: 5-level (detected: line " + std::to_string(needs5->line) + " is above 47 bits)");
-    } else {
-      set.mode = PagingMode::k4Level;
-      set.notes.push_back("paging mode: 4-level (assumed: no VMA needs 57 bits; give the mode to override)");
-    }
+    set.mode = text::decide_mode(
+        options.mode, needs5, source,
+        {.expected_4level = "a 4-level address", .why_5level = "is above 47 bits", .noun = "VMA"}, set.notes);
 
     const VirtAddr user_last = lower_half_last(set.mode);
     std::uint64_t prev_end = 0;

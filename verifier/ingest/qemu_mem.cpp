@@ -86,31 +86,15 @@ std::vector<MemLine> parse_lines(std::string_view content, const std::string& so
   return out;
 }
 
-PagingMode decide_mode(const std::vector<MemLine>& lines, const std::string& source, const TextReadOptions& options,
-                       std::vector<std::string>& notes) {
+/// The first line whose start or end is not a 4-level address, if any.
+std::optional<text::Needs5Level> first_5level_line(const std::vector<MemLine>& lines) {
   const std::uint64_t top4 = std::uint64_t{1} << va_bits(PagingMode::k4Level);
-  const MemLine* needs5 = nullptr;
   for (const MemLine& m : lines) {
     if (!is_canonical(VirtAddr(m.start), PagingMode::k4Level) ||
-        (m.end != top4 && !is_canonical(VirtAddr(m.end), PagingMode::k4Level))) {
-      needs5 = &m;
-      break;
-    }
+        (m.end != top4 && !is_canonical(VirtAddr(m.end), PagingMode::k4Level)))
+      return text::Needs5Level{m.line, m.col, text::hex(m.start) + "-" + text::hex(m.end)};
   }
-  if (options.mode) {
-    if (*options.mode == PagingMode::k4Level && needs5)
-      fail_expected(source, needs5->line, needs5->col, "4-level addresses (the given paging mode)",
-                    text::hex(needs5->start) + "-" + text::hex(needs5->end));
-    notes.push_back(std::string("paging mode: ") + std::string(to_string(*options.mode)) + " (given)");
-    return *options.mode;
-  }
-  if (needs5) {
-    notes.push_back("paging mode: 5-level (detected: line " + std::to_string(needs5->line) +
-                    " needs 57-bit addresses)");
-    return PagingMode::k5Level;
-  }
-  notes.push_back("paging mode: 4-level (assumed: no address needs 57 bits; give the mode to override)");
-  return PagingMode::k4Level;
+  return std::nullopt;
 }
 
 MappingSet build(const std::vector<MemLine>& lines, const std::string& source, const TextReadOptions& options) {
@@ -118,7 +102,9 @@ MappingSet build(const std::vector<MemLine>& lines, const std::string& source, c
   set.format = "qemu-mem";
   set.source = source;
   std::vector<std::string> mode_notes;
-  set.mode = decide_mode(lines, source, options, mode_notes);
+  set.mode = text::decide_mode(
+      options.mode, first_5level_line(lines), source,
+      {.expected_4level = "4-level addresses", .why_5level = "needs 57-bit addresses", .noun = "address"}, mode_notes);
   const unsigned w = va_bits(set.mode);
   const std::uint64_t top = std::uint64_t{1} << w;
   const std::uint64_t mask = top - 1;
@@ -186,18 +172,7 @@ bool looks_like_mem_line(std::string_view s) {
 
 }  // namespace
 
-int sniff_qemu_mem(std::string_view content) {
-  text::LineSplitter lines(content.substr(0, 64 * 1024));
-  std::uint64_t match = 0;
-  std::uint64_t other = 0;
-  while (auto ln = lines.next()) {
-    if (match + other >= 64) break;
-    if (ln->text.find_first_not_of(" \t") == std::string_view::npos) continue;
-    (looks_like_mem_line(ln->text) ? match : other) += 1;
-  }
-  if (match == 0) return 0;  // empty input is not detected: read_text_dump asks for --format
-  return static_cast<int>(std::min<std::uint64_t>(99, match * 100 / (match + other)));
-}
+int sniff_qemu_mem(std::string_view content) { return text::sniff_line_share(content, looks_like_mem_line); }
 
 Expected<MappingSet> read_qemu_mem(std::string_view content, const std::string& source, const TextReadOptions& options) {
   try {

@@ -79,27 +79,11 @@ std::vector<TlbLine> parse_lines(std::string_view content, const std::string& so
   return out;
 }
 
-PagingMode decide_mode(const std::vector<TlbLine>& lines, const std::string& source, const TextReadOptions& options,
-                       std::vector<std::string>& notes) {
-  const TlbLine* needs5 = nullptr;
+/// The first line whose address is not a 4-level canonical one, if any.
+std::optional<text::Needs5Level> first_5level_line(const std::vector<TlbLine>& lines) {
   for (const TlbLine& t : lines)
-    if (!is_canonical(VirtAddr(t.va), PagingMode::k4Level)) {
-      needs5 = &t;
-      break;
-    }
-  if (options.mode) {
-    if (*options.mode == PagingMode::k4Level && needs5)
-      fail_expected(source, needs5->line, needs5->col, "a 4-level canonical address (the given paging mode)",
-                    text::hex(needs5->va));
-    notes.push_back(std::string("paging mode: ") + std::string(to_string(*options.mode)) + " (given)");
-    return *options.mode;
-  }
-  if (needs5) {
-    notes.push_back("paging mode: 5-level (detected: line " + std::to_string(needs5->line) + " needs 57-bit addresses)");
-    return PagingMode::k5Level;
-  }
-  notes.push_back("paging mode: 4-level (assumed: no address needs 57 bits; give the mode to override)");
-  return PagingMode::k4Level;
+    if (!is_canonical(VirtAddr(t.va), PagingMode::k4Level)) return text::Needs5Level{t.line, t.col, text::hex(t.va)};
+  return std::nullopt;
 }
 
 Tri certain_if_clear(const std::optional<bool>& bit) { return bit == false ? Tri::kNo : Tri::kUnknown; }
@@ -272,18 +256,7 @@ bool looks_like_tlb_line(std::string_view s) {
 
 }  // namespace
 
-int sniff_qemu_tlb(std::string_view content) {
-  text::LineSplitter lines(content.substr(0, 64 * 1024));
-  std::uint64_t match = 0;
-  std::uint64_t other = 0;
-  while (auto ln = lines.next()) {
-    if (match + other >= 64) break;
-    if (ln->text.find_first_not_of(" \t") == std::string_view::npos) continue;
-    (looks_like_tlb_line(ln->text) ? match : other) += 1;
-  }
-  if (match == 0) return 0;
-  return static_cast<int>(std::min<std::uint64_t>(99, match * 100 / (match + other)));
-}
+int sniff_qemu_tlb(std::string_view content) { return text::sniff_line_share(content, looks_like_tlb_line); }
 
 Expected<MappingSet> read_qemu_tlb(std::string_view content, const std::string& source, const TextReadOptions& options) {
   try {
@@ -292,7 +265,10 @@ Expected<MappingSet> read_qemu_tlb(std::string_view content, const std::string& 
     set.format = "qemu-tlb";
     set.source = source;
     std::vector<std::string> mode_notes;
-    set.mode = decide_mode(lines, source, options, mode_notes);
+    set.mode = text::decide_mode(
+        options.mode, first_5level_line(lines), source,
+        {.expected_4level = "a 4-level canonical address", .why_5level = "needs 57-bit addresses", .noun = "address"},
+        mode_notes);
     if (lines.empty()) {
       UnknownRange u;
       u.range = VirtRange{VirtAddr(0), VirtAddr(~std::uint64_t{0})};

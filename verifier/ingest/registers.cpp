@@ -42,21 +42,6 @@ Error error_at_line(const std::string& name, const TextLine& line, std::size_t c
   return Error{name + ":" + std::to_string(line.number) + ":" + std::to_string(col0 + 1) + ": " + what};
 }
 
-/// 1..16 hex digits, no prefix (QEMU prints them so).
-std::optional<std::uint64_t> parse_hex(std::string_view s) {
-  if (s.empty() || s.size() > 16) return std::nullopt;
-  std::uint64_t v = 0;
-  for (char c : s) {
-    unsigned d;
-    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
-    else return std::nullopt;
-    v = (v << 4) | d;
-  }
-  return v;
-}
-
 struct Wanted {
   std::string_view key;  // token prefix, e.g. "CR3="
   std::optional<std::uint64_t> ControlRegisters::*field;
@@ -69,6 +54,20 @@ constexpr std::array<Wanted, 4> kWanted{{
 }};
 
 }  // namespace
+
+std::optional<std::uint64_t> parse_register_hex(std::string_view digits) {
+  if (digits.empty() || digits.size() > 16) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : digits) {
+    unsigned d;
+    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
+    else return std::nullopt;
+    v = (v << 4) | d;
+  }
+  return v;
+}
 
 Expected<ControlRegisters> parse_info_registers(std::string_view text, const std::string& name) {
   ControlRegisters regs;
@@ -90,7 +89,7 @@ Expected<ControlRegisters> parse_info_registers(std::string_view text, const std
       for (std::size_t w = 0; w < kWanted.size(); ++w) {
         if (!token.starts_with(kWanted[w].key)) continue;
         const std::string_view digits = token.substr(kWanted[w].key.size());
-        const std::optional<std::uint64_t> value = parse_hex(digits);
+        const std::optional<std::uint64_t> value = parse_register_hex(digits);
         if (!value) {
           error = error_at_line(name, line, start + kWanted[w].key.size(),
                                 "expected 1 to 16 hex digits after " + std::string(kWanted[w].key) + ", found '" +

@@ -26,6 +26,10 @@ struct ControlRegisters {
   std::optional<std::uint64_t> efer;
 };
 
+/// A register value as QEMU prints it: 1 to 16 hex digits (either case), no "0x" prefix; empty
+/// when `digits` is anything else.
+[[nodiscard]] std::optional<std::uint64_t> parse_register_hex(std::string_view digits);
+
 /// Reads the first vCPU's block (up to a second "CPU#" header). Every NAME=VALUE token for
 /// CR0, CR3, CR4 and EFER is taken; a value that is not 1..16 hex digits, or a register given
 /// twice, is an error at its FILE:LINE:COL. A text with no CR3 is an error (it is not an

@@ -132,6 +132,55 @@ void warn_at(std::ostream* out, const std::string& source, std::uint64_t line, s
   os << source << ':' << line << ':' << col << ": warning: " << message << '\n';
 }
 
+PagingMode decide_mode(const std::optional<PagingMode>& given, const std::optional<Needs5Level>& needs5,
+                       const std::string& source, const ModeWording& wording, std::vector<std::string>& notes) {
+  if (given) {
+    if (*given == PagingMode::k4Level && needs5)
+      fail_expected(source, needs5->line, needs5->col,
+                    std::string(wording.expected_4level) + " (the given paging mode)", needs5->found);
+    notes.push_back(std::string("paging mode: ") + std::string(to_string(*given)) + " (given)");
+    return *given;
+  }
+  if (needs5) {
+    notes.push_back("paging mode: 5-level (detected: line " + std::to_string(needs5->line) + ' ' +
+                    std::string(wording.why_5level) + ')');
+    return PagingMode::k5Level;
+  }
+  notes.push_back("paging mode: 4-level (assumed: no " + std::string(wording.noun) +
+                  " needs 57 bits; give the mode to override)");
+  return PagingMode::k4Level;
+}
+
+int sniff_line_share(std::string_view content, bool (*looks_like)(std::string_view line)) {
+  LineSplitter lines(content.substr(0, 64 * 1024));
+  std::uint64_t match = 0;
+  std::uint64_t other = 0;
+  while (auto ln = lines.next()) {
+    if (match + other >= 64) break;
+    if (ln->text.find_first_not_of(" \t") == std::string_view::npos) continue;
+    (looks_like(ln->text) ? match : other) += 1;
+  }
+  if (match == 0) return 0;
+  return static_cast<int>(std::min<std::uint64_t>(99, match * 100 / (match + other)));
+}
+
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  auto byte = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xbf) { return byte(k) >= lo && byte(k) <= hi; };
+  const unsigned b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  if (b0 >= 0xc2 && b0 <= 0xdf) return cont(1) ? 2 : 0;
+  if (b0 >= 0xe0 && b0 <= 0xef) {
+    const bool second = b0 == 0xe0 ? cont(1, 0xa0) : b0 == 0xed ? cont(1, 0x80, 0x9f) : cont(1);
+    return second && cont(2) ? 3 : 0;
+  }
+  if (b0 >= 0xf0 && b0 <= 0xf4) {
+    const bool second = b0 == 0xf0 ? cont(1, 0x90) : b0 == 0xf4 ? cont(1, 0x80, 0x8f) : cont(1);
+    return second && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
 std::string hex(std::uint64_t v) { return detail::hex16(v); }
 
 std::string ptdump_size(std::uint64_t bytes) {

@@ -1,5 +1,7 @@
 // Small, bounds-checked building blocks shared by the text readers: line splitting, a cursor
-// over one line that knows its column, number parsing, and the one shape of a diagnostic,
+// over one line that knows its column, number parsing, UTF-8 lengths, the sniff share of a
+// line-per-record format, the paging-mode decision from addresses, and the one shape of a
+// diagnostic,
 //
 //   FILE:LINE:COL: expected WHAT, found 'TOKEN'
 //
@@ -95,6 +97,41 @@ Error expected_at(const std::string& source, std::uint64_t line, std::size_t col
 /// "SOURCE:LINE:COL: warning: MESSAGE" to `out` (std::cerr when null).
 void warn_at(std::ostream* out, const std::string& source, std::uint64_t line, std::size_t col,
              std::string_view message);
+
+/// The first line of a dump whose addresses need 5-level paging: where it is, and what a
+/// diagnostic shows as found there.
+struct Needs5Level {
+  std::uint64_t line = 0;
+  std::size_t col = 1;
+  std::string found;
+};
+
+/// How decide_mode words its error and notes for one format.
+struct ModeWording {
+  std::string_view expected_4level;  ///< what a given 4-level mode expects: "a 4-level address"
+  std::string_view why_5level;       ///< why the line detects 5-level: "needs 57-bit addresses"
+  std::string_view noun;             ///< what could need 57 bits: "address", "VMA"
+};
+
+/// The paging mode of a dump that tells it only by its addresses; appends the note saying
+/// which and why to `notes`:
+///   given (M):   "paging mode: M (given)"; if M is 4-level and needs5 is set, throws
+///                ParseFailure at needs5: "expected EXPECTED_4LEVEL (the given paging mode)";
+///   else 5-level when needs5 is set: "paging mode: 5-level (detected: line N WHY_5LEVEL)";
+///   else 4-level: "paging mode: 4-level (assumed: no NOUN needs 57 bits; give the mode to
+///                override)".
+PagingMode decide_mode(const std::optional<PagingMode>& given, const std::optional<Needs5Level>& needs5,
+                       const std::string& source, const ModeWording& wording, std::vector<std::string>& notes);
+
+/// The sniff confidence of a line-per-record format: the share, in percent and at most 99, of
+/// the first 64 non-blank lines (within the first 64 KiB) for which looks_like(line) holds. 0
+/// when none does, so empty content is never detected (read_text_dump then asks for --format).
+[[nodiscard]] int sniff_line_share(std::string_view content, bool (*looks_like)(std::string_view line));
+
+/// The length (1..4) of the valid UTF-8 sequence that starts at s[i], or 0 when none does:
+/// a bad lead byte, a missing or wrong continuation, an overlong form, a surrogate, or a code
+/// point above U+10FFFF. [RFC 3629 §4] Requires: i < s.size().
+[[nodiscard]] std::size_t utf8_length(std::string_view s, std::size_t i);
 
 /// "0x" followed by 16 lowercase hex digits.
 std::string hex(std::uint64_t v);

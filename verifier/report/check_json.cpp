@@ -1,13 +1,12 @@
 #include "verifier/report/check_json.h"
 
-#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <utility>
 
-#include "verifier/ingest/text_scan.h"
+#include "verifier/ingest/json_read.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -57,69 +56,16 @@ Json violation_json(const Violation& v) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reader: every value is checked where it is, and errors name its JSON Pointer.
+// Reader: the shared JSON checks (verifier/ingest/json_read.h), plus the report's values. Every
+// object must have all of its keys (exact_object).
 
-class Reader {
+class Reader : public JsonReader<Json> {
  public:
-  explicit Reader(const std::string& source) : source_(source) {}
+  using JsonReader::JsonReader;
 
-  /// "SOURCE:/json/pointer: expected WHAT, found SHOWN" (SHOWN is JSON text, cut at 60 bytes).
-  [[noreturn]] void fail(const std::string& ptr, std::string_view expected, const Json* found) const {
-    std::string shown = found ? found->dump(-1, ' ', false, Json::error_handler_t::replace) : "nothing";
-    if (shown.size() > 60) shown = shown.substr(0, 57) + "...";
-    throw text::ParseFailure{
-        Error{source_ + ':' + (ptr.empty() ? "/" : ptr) + ": expected " + std::string(expected) + ", found " + shown}};
-  }
-
-  /// Requires j to be an object whose keys are all in `keys`, and each of them present.
-  void object(const Json& j, const std::string& ptr, std::initializer_list<std::string_view> keys) const {
-    if (!j.is_object()) fail(ptr, "an object", &j);
-    for (const auto& [k, v] : j.items()) {
-      if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
-        std::string list;
-        for (std::string_view key : keys) list += (list.empty() ? "" : ", ") + std::string(key);
-        fail(ptr + '/' + k, "only the keys " + list, &v);
-      }
-    }
-    for (std::string_view key : keys)
-      if (!j.contains(key)) fail(ptr + '/' + std::string(key), "a value (the key is required)", nullptr);
-  }
-
-  /// A "0x..." hex string below 2^64; with allow_top also exactly 2^64, which comes back empty.
-  std::optional<std::uint64_t> hex(const Json& j, const std::string& ptr, bool allow_top = false) const {
-    constexpr std::string_view kWhat = "a hex string such as \"0x1000\"";
-    if (!j.is_string()) fail(ptr, kWhat, &j);
-    const std::string& s = j.get_ref<const std::string&>();
-    if (s.size() < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) fail(ptr, kWhat, &j);
-    std::string_view digits(s);
-    digits.remove_prefix(2);
-    while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
-    if (allow_top && digits == "10000000000000000") return std::nullopt;
-    text::Cursor c(digits);
-    const auto v = c.hex(16);
-    if (!v || !c.at_end()) fail(ptr, allow_top ? "a hex string of at most 2^64" : "a hex string below 2^64", &j);
-    return v;
-  }
-  std::uint64_t hex64(const Json& j, const std::string& ptr) const { return *hex(j, ptr); }
-
-  std::uint64_t unsigned_num(const Json& j, const std::string& ptr, std::uint64_t max) const {
-    if (!j.is_number_unsigned() && !(j.is_number_integer() && j.get<std::int64_t>() >= 0))
-      fail(ptr, "a non-negative integer", &j);
-    const auto v = j.get<std::uint64_t>();
-    if (v > max) fail(ptr, "an integer at most " + std::to_string(max), &j);
-    return v;
-  }
   double seconds(const Json& j, const std::string& ptr) const {
     if (!j.is_number() || j.get<double>() < 0) fail(ptr, "a non-negative number of seconds", &j);
     return j.get<double>();
-  }
-  std::string string(const Json& j, const std::string& ptr) const {
-    if (!j.is_string()) fail(ptr, "a string", &j);
-    return j.get<std::string>();
-  }
-  bool boolean(const Json& j, const std::string& ptr) const {
-    if (!j.is_boolean()) fail(ptr, "true or false", &j);
-    return j.get<bool>();
   }
   check::RuleId rule(const Json& j, const std::string& ptr) const {
     if (j.is_string())
@@ -131,20 +77,10 @@ class Reader {
       if (j.is_string() && j.get_ref<const std::string&>() == check::to_string(s)) return s;
     fail(ptr, "\"holds\", \"violated\", \"unknown\" or \"not-applicable\"", &j);
   }
-  template <class F>
-  void each(const Json& obj, const std::string& ptr, const char* key, F f) const {
-    const Json& arr = obj.at(key);
-    const std::string p = ptr + '/' + key;
-    if (!arr.is_array()) fail(p, "an array", &arr);
-    for (std::size_t i = 0; i < arr.size(); ++i) f(arr[i], p + '/' + std::to_string(i));
-  }
-
- private:
-  const std::string& source_;
 };
 
 WalkLevel read_walk(const Reader& rd, const Json& j, const std::string& p) {
-  rd.object(j, p, {"level", "table", "index", "entry_address", "raw", "decoded", "deciding", "deciding_bits"});
+  rd.exact_object(j, p, {"level", "table", "index", "entry_address", "raw", "decoded", "deciding", "deciding_bits"});
   WalkLevel w;
   w.level = rd.string(j.at("level"), p + "/level");
   w.table = rd.hex64(j.at("table"), p + "/table");
@@ -158,18 +94,17 @@ WalkLevel read_walk(const Reader& rd, const Json& j, const std::string& p) {
 }
 
 Violation read_violation(const Reader& rd, const Json& j, const std::string& p) {
-  rd.object(j, p, {"rule", "region", "address", "start", "end", "rights", "message", "phys", "fingerprint", "baselined",
-                   "walk"});
+  rd.exact_object(
+      j, p,
+      {"rule", "region", "address", "start", "end", "rights", "message", "phys", "fingerprint", "baselined", "walk"});
   Violation v;
   v.rule = rd.rule(j.at("rule"), p + "/rule");
   v.region = rd.string(j.at("region"), p + "/region");
   v.address = VirtAddr(rd.hex64(j.at("address"), p + "/address"));
-  const std::uint64_t start = rd.hex64(j.at("start"), p + "/start");
-  const auto end = rd.hex(j.at("end"), p + "/end", true);
-  if (end && *end <= start) rd.fail(p + "/end", "an end above the start " + hex16(start), &j.at("end"));
-  v.range = text::range_to(VirtAddr(start), end.value_or(0));
+  v.range = rd.range(j, p);
   if (!v.range.contains(v.address))
-    rd.fail(p + "/address", "an address inside [start, end) = [" + hex16(start) + ", " + hex_end(v.range) + ")",
+    rd.fail(p + "/address",
+            "an address inside [start, end) = [" + hex16(v.range.first.value()) + ", " + hex_end(v.range) + ")",
             &j.at("address"));
   v.rights = rd.string(j.at("rights"), p + "/rights");
   v.message = rd.string(j.at("message"), p + "/message");
@@ -182,9 +117,10 @@ Violation read_violation(const Reader& rd, const Json& j, const std::string& p) 
 
 CheckResult read_root(const Json& root, const std::string& source) {
   const Reader rd(source);
-  rd.object(root, "", {"format_version", "verdict", "complete", "summary", "dump", "dump_format", "spec", "mode",
-                       "parameters", "parameters_admissible", "rules", "violations", "notes", "seconds", "queries",
-                       "formula_nodes"});
+  rd.exact_object(
+      root, "",
+      {"format_version", "verdict", "complete", "summary", "dump", "dump_format", "spec", "mode", "parameters",
+       "parameters_admissible", "rules", "violations", "notes", "seconds", "queries", "formula_nodes"});
   const Json& version = root.at("format_version");
   if (!version.is_number_integer() || version.get<std::int64_t>() != kCheckJsonVersion)
     rd.fail("/format_version", "1 (the only version this reader knows)", &version);
@@ -202,7 +138,7 @@ CheckResult read_root(const Json& root, const std::string& source) {
     r.parameters.push_back(check::Parameter{name, rd.hex64(value, "/parameters/" + name)});
   r.parameters_admissible = rd.boolean(root.at("parameters_admissible"), "/parameters_admissible");
   rd.each(root, "", "rules", [&](const Json& j, const std::string& p) {
-    rd.object(j, p, {"rule", "status", "violations", "detail", "seconds"});
+    rd.exact_object(j, p, {"rule", "status", "violations", "detail", "seconds"});
     RuleResult rr;
     rr.rule = rd.rule(j.at("rule"), p + "/rule");
     rr.status = rd.status(j.at("status"), p + "/status");
@@ -226,15 +162,6 @@ CheckResult read_root(const Json& root, const std::string& source) {
     rd.fail("/verdict", std::string("\"") + check::to_string(computed) + "\" (what the rules and violations give)",
             &verdict);
   return r;
-}
-
-/// 1-based line and column of byte offset `pos` in content.
-std::pair<std::uint64_t, std::size_t> line_col(std::string_view content, std::size_t pos) {
-  pos = std::min(pos, content.size());
-  const std::string_view before = content.substr(0, pos);
-  const auto line = static_cast<std::uint64_t>(std::count(before.begin(), before.end(), '\n')) + 1;
-  const std::size_t nl = before.rfind('\n');
-  return {line, nl == std::string_view::npos ? pos + 1 : pos - nl};
 }
 
 }  // namespace
@@ -272,26 +199,7 @@ void write_check_json(const CheckResult& r, std::ostream& os) {
 }
 
 Expected<CheckResult> read_check_json(std::string_view content, const std::string& source) {
-  Json root;
-  try {
-    root = Json::parse(content.begin(), content.end());
-  } catch (const Json::parse_error& e) {
-    // e.byte is 1-based: the byte at which parsing failed.
-    const std::size_t pos = e.byte > 0 ? e.byte - 1 : 0;
-    const auto [line, col] = line_col(content, pos);
-    std::string why = e.what();
-    if (const std::size_t colon = why.find(": ", why.find("column")); colon != std::string::npos)
-      why = why.substr(colon + 2);
-    return text::expected_at(source, line, col, "valid JSON (" + why + ")",
-                             pos < content.size() ? content.substr(pos, 1) : std::string_view());
-  }
-  try {
-    return read_root(root, source);
-  } catch (const text::ParseFailure& f) {
-    return f.error;
-  } catch (const Json::exception& e) {  // JSON_DIAGNOSTICS: the message carries the path
-    return Error{source + ": " + e.what()};
-  }
+  return read_json<Json>(content, source, [&](const Json& root) { return read_root(root, source); });
 }
 
 }  // namespace ptv

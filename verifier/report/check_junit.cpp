@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "verifier/ingest/text_scan.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -17,24 +18,6 @@ using check::Status;
 using check::Violation;
 
 constexpr std::string_view kReplacement = "\xef\xbf\xbd";  // U+FFFD
-
-/// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one. [RFC 3629 §4]
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  auto byte = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
-  auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xbf) { return byte(k) >= lo && byte(k) <= hi; };
-  const unsigned b0 = byte(0);
-  if (b0 < 0x80) return 1;
-  if (b0 >= 0xc2 && b0 <= 0xdf) return cont(1) ? 2 : 0;
-  if (b0 >= 0xe0 && b0 <= 0xef) {
-    const bool second = b0 == 0xe0 ? cont(1, 0xa0) : b0 == 0xed ? cont(1, 0x80, 0x9f) : cont(1);
-    return second && cont(2) ? 3 : 0;
-  }
-  if (b0 >= 0xf0 && b0 <= 0xf4) {
-    const bool second = b0 == 0xf0 ? cont(1, 0x90) : b0 == 0xf4 ? cont(1, 0x80, 0x8f) : cont(1);
-    return second && cont(2) && cont(3) ? 4 : 0;
-  }
-  return 0;
-}
 
 std::string seconds_text(double s) {
   char buf[32];
@@ -132,7 +115,7 @@ std::string xml_escape(std::string_view s, bool attribute) {
       default:
         if (c < 0x20 || c == 0x7f) {  // XML 1.0 §2.2 Char excludes C0 controls (DEL is allowed but invisible)
           out += kReplacement;
-        } else if (const std::size_t n = utf8_length(s, i)) {
+        } else if (const std::size_t n = text::utf8_length(s, i)) {
           out.append(s.substr(i, n));
           i += n;
           continue;

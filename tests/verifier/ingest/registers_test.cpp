@@ -1,7 +1,8 @@
-// The `info registers` and cpuinfo readers. Strategy: a verbatim excerpt of a real capture
-// (linux-6.1-ptdump-4level-pti/registers.txt) must give its CR0/CR3/CR4/EFER and the paging
-// state they mean; then each kind of bad text (garbage, a garbled value, a register twice, a
-// missing register) must be an error naming FILE:LINE:COL or FILE and what is wrong.
+// The `info registers` and cpuinfo readers. Strategy: the syntax of one register value first
+// (what --cr3 and friends accept too, after an optional 0x); then a verbatim excerpt of a real
+// capture (linux-6.1-ptdump-4level-pti/registers.txt) must give its CR0/CR3/CR4/EFER and the
+// paging state they mean; then each kind of bad text (garbage, a garbled value, a register
+// twice, a missing register) must be an error naming FILE:LINE:COL or FILE and what is wrong.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -27,6 +28,15 @@ constexpr const char* kRealRegisters =
     "DR6=00000000ffff0ff0 DR7=0000000000000400\n"
     "EFER=0000000000000d01\n"
     "FCW=037f FSW=0000 [ST=0] FTW=00 MXCSR=00001f80\n";
+
+TEST_CASE("a register value is 1 to 16 hex digits with no prefix") {
+  CHECK(parse_register_hex("1f6000") == std::optional<std::uint64_t>(0x1f'6000));
+  CHECK(parse_register_hex("FFFFFFFFFFFFFFFF") == std::optional<std::uint64_t>(~std::uint64_t{0}));
+  CHECK_FALSE(parse_register_hex("").has_value());
+  CHECK_FALSE(parse_register_hex("0x1f6000").has_value());
+  CHECK_FALSE(parse_register_hex("00000000000000001").has_value());  // 17 digits
+  CHECK_FALSE(parse_register_hex("1f6g").has_value());
+}
 
 TEST_CASE("a real info registers text gives CR0 CR3 CR4 and EFER") {
   Expected<ControlRegisters> r = parse_info_registers(kRealRegisters, "registers.txt");

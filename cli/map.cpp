@@ -1,0 +1,113 @@
+// ptverify map DUMP [--spec SPEC]: the address space drawn as boxes, in the terminal and as HTML.
+#include <CLI/CLI.hpp>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "cli/commands.h"
+#include "cli/load_dump.h"
+#include "cli/progress.h"
+#include "verifier/checks/check.h"
+#include "verifier/report/address_map.h"
+#include "verifier/report/exit_codes.h"
+#include "verifier/report/html_map.h"
+#include "verifier/report/terminal_map.h"
+#include "verifier/spec/parse.h"
+
+namespace ptv::cli {
+
+namespace {
+
+struct MapOptions {
+  std::string dump;
+  std::string spec;
+  LoadOptions load;
+  bool ascii = false;
+  unsigned width = 0;  ///< 0: from the terminal
+  std::string html;
+};
+
+int bad(const std::string& msg) {
+  std::cerr << "ptverify: " << msg << '\n';
+  return static_cast<int>(ExitCode::kBadInput);
+}
+
+/// The terminal's width: TIOCGWINSZ on stdout, else $COLUMNS, else 100.
+unsigned terminal_width() {
+  winsize ws{};
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* c = std::getenv("COLUMNS")) {
+    char* end = nullptr;
+    const unsigned long v = std::strtoul(c, &end, 10);
+    if (end && *end == '\0' && v > 0 && v < 10'000) return static_cast<unsigned>(v);
+  }
+  return 100;
+}
+
+int run_map(MapOptions o) {
+  if (o.dump.empty()) return bad("map: DUMP is required");
+  // --quiet (a load option) also silences the progress line.
+  Progress progress(o.load.quiet);
+  std::optional<spec::Spec> spec;
+  if (!o.spec.empty()) {
+    auto s = spec::load_spec(o.spec);
+    if (!s.ok()) return bad(s.error().message);
+    spec = std::move(*s);
+  }
+  auto loaded = load_dump(o.dump, o.load);
+  if (!loaded.ok()) return bad(loaded.error().message);
+
+  std::optional<check::CheckResult> result;
+  std::optional<spec::Layout> layout;
+  std::vector<std::string> notes;
+  if (spec) {
+    progress.update("ptverify map: checking against " + o.spec + " to place its regions ...");
+    std::optional<check::RawContext> raw;
+    if (loaded->raw)
+      raw = check::RawContext{loaded->raw->state, loaded->raw->memory->reader(), loaded->raw->root, loaded->space.get()};
+    check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, check::CheckOptions{});
+    if (outcome.bad_input) return bad(*outcome.bad_input);
+    if (outcome.internal_error) {
+      std::cerr << "ptverify: internal error: " << *outcome.internal_error << '\n';
+      return static_cast<int>(ExitCode::kInternal);
+    }
+    result = std::move(*outcome.result);
+    auto l = layout_for(*spec, *result);
+    if (l.ok()) layout = std::move(*l);
+    else notes.push_back("the spec's regions cannot be placed: " + l.error().message);
+  }
+  progress.clear();
+
+  AddressMap map = build_address_map(loaded->mappings, layout ? &*layout : nullptr, result ? &*result : nullptr);
+  map.notes.insert(map.notes.end(), notes.begin(), notes.end());
+  TerminalMapOptions t;
+  t.width = o.width ? o.width : terminal_width();
+  t.ascii = o.ascii;
+  t.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+  write_terminal_map(map, t, std::cout);
+  if (!o.html.empty()) {
+    if (auto err = write_html_map_file(o.html, map)) return bad(*err);
+  }
+  return static_cast<int>(ExitCode::kOk);
+}
+
+}  // namespace
+
+Command setup_map(CLI::App& app) {
+  auto o = std::make_shared<MapOptions>();
+  CLI::App* sub = app.add_subcommand("map", "Draw the address space: regions, mapped runs, violations (terminal and HTML)");
+  sub->add_option("DUMP", o->dump, "ELF core, raw image, or text dump (ptdump, info tlb, info mem, maps, json)");
+  add_load_options(*sub, o->load);
+  sub->add_option("--spec,-s", o->spec, "Name the boxes by this spec's regions, placed as `check` places them, and mark violations");
+  sub->add_flag("--ascii", o->ascii, "Plain ASCII (+-|) instead of Unicode box drawing");
+  sub->add_option("--width", o->width, "Columns of the drawing (default: the terminal's, else $COLUMNS, else 100)")
+      ->check(CLI::Range(60u, 1000u));
+  sub->add_option("--html", o->html, "Also write a self-contained HTML page of the map to this file");
+  return Command{sub, [o] { return run_map(*o); }};
+}
+
+}  // namespace ptv::cli
