@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "verifier/report/ansi.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -18,25 +19,13 @@ using check::Status;
 using check::Violation;
 using check::WalkLevel;
 
-// ANSI SGR sequences [ECMA-48 §8.3.117].
-constexpr std::string_view kReset = "\033[0m";
-constexpr std::string_view kBold = "\033[1m";
-constexpr std::string_view kRed = "\033[31m";
-constexpr std::string_view kGreen = "\033[32m";
-constexpr std::string_view kYellow = "\033[33m";
-constexpr std::string_view kDim = "\033[2m";
-
-class Painter {
- public:
-  explicit Painter(bool colour) : colour_(colour) {}
-  [[nodiscard]] std::string operator()(std::string_view s, std::string_view sgr) const {
-    if (!colour_ || s.empty()) return std::string(s);
-    return std::string(sgr) + std::string(s) + std::string(kReset);
-  }
-
- private:
-  bool colour_;
-};
+using ansi::kReset;
+using ansi::kBold;
+using ansi::kRed;
+using ansi::kGreen;
+using ansi::kYellow;
+using ansi::kDim;
+using ansi::Painter;
 
 std::string_view status_colour(Status s) {
   switch (s) {
