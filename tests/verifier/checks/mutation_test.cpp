@@ -10,6 +10,7 @@
 #include <map>
 
 #include "../realdata/capture.h"
+#include "../realdata/overlay.h"
 #include "models/walk.h"
 #include "verifier/checks/check.h"
 #include "verifier/mapping/from_walk.h"
@@ -22,37 +23,7 @@ namespace {
 
 const char* const kCapture = "linux-6.1-ptdump-4level-pti";
 
-/// Copy-on-write pages over a core's reader.
-class Overlay {
- public:
-  explicit Overlay(TableReader base) : base_(std::move(base)) {}
-  void set(PhysAddr entry, std::uint64_t raw) {
-    const std::uint64_t page = entry.value() & ~0xfffull;
-    auto it = pages_.find(page);
-    if (it == pages_.end()) {
-      const auto view = base_(PhysAddr(page));
-      REQUIRE(view);
-      std::array<unsigned char, 4096> copy;
-      std::memcpy(copy.data(), view->bytes(), 4096);
-      it = pages_.emplace(page, copy).first;
-    }
-    std::memcpy(it->second.data() + (entry.value() & 0xfff), &raw, 8);
-  }
-  std::uint64_t get(PhysAddr entry) const {
-    const auto view = reader()(PhysAddr(entry.value() & ~0xfffull));
-    return (*view)[static_cast<unsigned>((entry.value() & 0xfff) / 8)];
-  }
-  TableReader reader() const {
-    return [this](PhysAddr pa) -> std::optional<TableView> {
-      if (auto it = pages_.find(pa.value()); it != pages_.end()) return TableView(it->second.data());
-      return base_(pa);
-    };
-  }
-
- private:
-  TableReader base_;
-  std::map<std::uint64_t, std::array<unsigned char, 4096>> pages_;
-};
+using test::Overlay;
 
 spec::Spec load(const char* name) {
   auto s = spec::load_spec(std::string(PTV_FIXTURES_DIR) + "/specs/" + name);

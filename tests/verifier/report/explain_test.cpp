@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "../realdata/capture.h"
+#include "../realdata/overlay.h"
 #include "models/entry.h"
 #include "models/walk.h"
 #include "verifier/checks/check.h"
@@ -28,32 +29,7 @@ using namespace ptv::check;
 
 namespace {
 
-/// Copy-on-write pages over a core's reader; pages the core does not hold start as zeros (a
-/// new table for a page split).
-class Overlay {
- public:
-  explicit Overlay(TableReader base) : base_(std::move(base)) {}
-  void set(PhysAddr entry, std::uint64_t raw) {
-    const std::uint64_t page = entry.value() & ~0xfffull;
-    auto it = pages_.find(page);
-    if (it == pages_.end()) {
-      std::array<unsigned char, 4096> copy{};
-      if (const auto view = base_(PhysAddr(page))) std::memcpy(copy.data(), view->bytes(), 4096);
-      it = pages_.emplace(page, copy).first;
-    }
-    std::memcpy(it->second.data() + (entry.value() & 0xfff), &raw, 8);
-  }
-  TableReader reader() const {
-    return [this](PhysAddr pa) -> std::optional<TableView> {
-      if (auto it = pages_.find(pa.value()); it != pages_.end()) return TableView(it->second.data());
-      return base_(pa);
-    };
-  }
-
- private:
-  TableReader base_;
-  std::map<std::uint64_t, std::array<unsigned char, 4096>> pages_;
-};
+using test::Overlay;
 
 spec::Spec load_spec_file(const std::string& path) {
   auto s = spec::load_spec(path);
