@@ -95,19 +95,22 @@ void add_dump_options(CLI::App& app, DumpOptions& opts) {
 Expected<RawDump> open_raw_dump(const std::string& path, const DumpOptions& opts) {
   Expected<MappedFile> file = open_mapped_maybe_compressed(path);
   if (!file) return file.error();
+  return open_raw_dump(std::move(file).value(), opts);
+}
 
+Expected<RawDump> open_raw_dump(MappedFile file, const DumpOptions& opts) {
   RawDump dump;
   std::optional<CoreRegisters> from_note;
   const bool elf = opts.format == DumpFormat::kElfCore ||
-                   (opts.format == DumpFormat::kAuto && has_elf_magic(file->bytes()));
+                   (opts.format == DumpFormat::kAuto && has_elf_magic(file.bytes()));
   if (elf) {
-    Expected<std::unique_ptr<ElfCore>> core = ElfCore::from_file(std::move(file).value());
+    Expected<std::unique_ptr<ElfCore>> core = ElfCore::from_file(std::move(file));
     if (!core) return core.error();
     for (const std::string& w : (*core)->warnings()) note(w);
     from_note = (*core)->registers();
     dump.memory = std::move(core).value();
   } else {
-    Expected<std::unique_ptr<RawImage>> raw = RawImage::from_file(std::move(file).value());
+    Expected<std::unique_ptr<RawImage>> raw = RawImage::from_file(std::move(file));
     if (!raw) return raw.error();
     dump.memory = std::move(raw).value();
   }

@@ -74,5 +74,8 @@ struct RawDump {
 /// input, no CR3 from any source, paging off (CR0.PG or CR4.PAE clear, or EFER.LMA clear),
 /// a root table outside the dumped memory.
 Expected<RawDump> open_raw_dump(const std::string& path, const DumpOptions& opts);
+/// The same, for a file the caller has already mapped (and decompressed), so that sniffing a
+/// compressed core and then opening it does not decompress it twice.
+Expected<RawDump> open_raw_dump(MappedFile file, const DumpOptions& opts);
 
 }  // namespace ptv::cli

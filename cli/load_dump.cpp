@@ -34,12 +34,14 @@ void add_load_options(CLI::App& app, LoadOptions& opts) {
 
 namespace {
 
-Expected<LoadedDump> load_raw(const std::string& path, const LoadOptions& opts, DumpFormat format) {
+/// `mapped`: the file when the caller has already mapped it (auto-detection), else it is opened.
+Expected<LoadedDump> load_raw(const std::string& path, const LoadOptions& opts, DumpFormat format,
+                              std::optional<MappedFile> mapped = std::nullopt) {
   DumpOptions paging = opts.paging;
   paging.format = format;
   Progress progress(opts.quiet);
   progress.update("ptverify: opening " + path + " (decompressing if needed)");
-  auto dump = open_raw_dump(path, paging);
+  auto dump = mapped ? open_raw_dump(std::move(*mapped), paging) : open_raw_dump(path, paging);
   if (!dump.ok()) return dump.error();
   progress.update("ptverify: walking the page tables of " + path);
   auto space = enumerate_address_space(dump->state, dump->memory->reader(), dump->root);
@@ -65,14 +67,14 @@ Expected<LoadedDump> load_dump(const std::string& path, const LoadOptions& opts)
   if (opts.format == "auto") {
     if (has_elf_magic(bytes)) {
       if (!opts.quiet) std::cerr << "ptverify: " << path << ": format elf-core (ELF magic)\n";
-      return load_raw(path, opts, DumpFormat::kElfCore);
+      return load_raw(path, opts, DumpFormat::kElfCore, std::move(file).value());
     }
     int best = 0;
     const std::string_view head = content.substr(0, 1 << 20);
     for (const TextFormat& f : text_formats()) best = std::max(best, f.sniff(head));
     if (best < kMinSniffConfidence && (opts.paging.cr3 || !opts.paging.registers_file.empty())) {
       if (!opts.quiet) std::cerr << "ptverify: " << path << ": format raw (not ELF, not a known text format)\n";
-      return load_raw(path, opts, DumpFormat::kRaw);
+      return load_raw(path, opts, DumpFormat::kRaw, std::move(file).value());
     }
   }
   TextReadOptions topts;
