@@ -8,10 +8,9 @@
 #include <map>
 
 #include "../realdata/capture.h"
-#include "models/walk.h"
+#include "../realdata/check_harness.h"
 #include "verifier/checks/check.h"
 #include "verifier/ingest/text_format.h"
-#include "verifier/mapping/from_walk.h"
 #include "verifier/spec/parse.h"
 
 using namespace ptv;
@@ -52,16 +51,9 @@ CheckResult check_text(const spec::Spec& spec, const std::string& file, const st
 TEST_CASE("cross-format check: no format of the PTI capture contradicts the raw walk") {
   const spec::Spec spec = linux_spec();
   const test::Capture cap = test::open_fixture("linux-6.1-ptdump-4level-pti");
-  const auto space = enumerate_address_space(cap.state, cap.core->reader());
-  REQUIRE(space.ok());
-  const MappingSet m = to_mapping_set(*space, cap.state, "elf-core", "slice");
-  const RawContext raw{cap.state, cap.core->reader(), std::nullopt, &*space};
-  const CheckOutcome ro = run_check(m, spec, &raw, CheckOptions{});
-  REQUIRE(ro.result);
-  const CheckResult& ref = *ro.result;
+  const CheckResult ref = test::check_raw(cap, cap.core->reader(), spec);
   CHECK(ref.parameters_admissible);
-  std::map<std::string, std::uint64_t> params;
-  for (const auto& p : ref.parameters) params[p.name] = p.value;
+  const std::map<std::string, std::uint64_t> params = test::fixed_parameters(ref.parameters);
 
   struct Case {
     const char* file;

@@ -5,9 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "../realdata/capture.h"
-#include "models/walk.h"
-#include "verifier/checks/check.h"
-#include "verifier/mapping/from_walk.h"
+#include "../realdata/check_harness.h"
 #include "verifier/spec/parse.h"
 
 using namespace ptv;
@@ -22,20 +20,15 @@ void expect_holds(const test::Capture& cap, const char* name) {
   for (PhysAddr root : {cap.state.root_table(), PhysAddr(cap.state.root_table().value() + 0x1000)}) {
     CAPTURE(std::string(name));
     CAPTURE(root);
-    const auto space = enumerate_address_space(cap.state, cap.core->reader(), root);
-    REQUIRE(space.ok());
-    const MappingSet m = to_mapping_set(*space, cap.state, "elf-core", name, root);
-    const RawContext raw{cap.state, cap.core->reader(), root, &*space};
-    const CheckOutcome o = run_check(m, *spec, &raw, CheckOptions{});
-    REQUIRE_MESSAGE(o.result, o.internal_error.value_or(o.bad_input.value_or("")));
-    CHECK(o.result->verdict() == Status::kHolds);
-    CHECK(o.result->parameters_admissible);
-    CHECK(o.result->complete);
-    for (const RuleResult& r : o.result->rules) {
-      CAPTURE(std::string(rule_info(r.rule).name));
-      CHECK(r.status == Status::kHolds);
+    const CheckResult r = test::check_raw(cap, cap.core->reader(), *spec, {}, root);
+    CHECK(r.verdict() == Status::kHolds);
+    CHECK(r.parameters_admissible);
+    CHECK(r.complete);
+    for (const RuleResult& rule : r.rules) {
+      CAPTURE(std::string(rule_info(rule.rule).name));
+      CHECK(rule.status == Status::kHolds);
     }
-    for (const Violation& v : o.result->violations) FAIL_CHECK(rule_info(v.rule).name << ": " << v.message);
+    for (const Violation& v : r.violations) FAIL_CHECK(rule_info(v.rule).name << ": " << v.message);
   }
 }
 

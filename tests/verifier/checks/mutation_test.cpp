@@ -10,6 +10,7 @@
 #include <map>
 
 #include "../realdata/capture.h"
+#include "../realdata/check_harness.h"
 #include "../realdata/overlay.h"
 #include "models/walk.h"
 #include "verifier/checks/check.h"
@@ -33,16 +34,7 @@ spec::Spec load(const char* name) {
 
 CheckResult run(const test::Capture& cap, const TableReader& reader, const spec::Spec& spec,
                const std::map<std::string, std::uint64_t>& fixed = {}) {
-  const auto space = enumerate_address_space(cap.state, reader);
-  REQUIRE(space.ok());
-  const MappingSet m = to_mapping_set(*space, cap.state, "elf-core", kCapture);
-  const RawContext raw{cap.state, reader, std::nullopt, &*space};
-  CheckOptions opts;
-  opts.fixed_parameters = fixed;
-  const CheckOutcome o = run_check(m, spec, &raw, opts);
-  REQUIRE_MESSAGE(!o.internal_error, o.internal_error.value_or(""));
-  REQUIRE_MESSAGE(!o.bad_input, o.bad_input.value_or(""));
-  return *o.result;
+  return test::check_raw(cap, reader, spec, fixed);
 }
 
 struct Fixture {
@@ -58,9 +50,7 @@ struct Fixture {
   /// (a mutation could otherwise be explained away by moving a KASLR base: check's semantics is
   /// "for some admissible parameter values").
   std::vector<Violation> fresh(const spec::Spec& s, const CheckResult& base) {
-    std::map<std::string, std::uint64_t> fixed;
-    for (const auto& p : base.parameters) fixed[p.name] = p.value;
-    const CheckResult after = run(cap, overlay.reader(), s, fixed);
+    const CheckResult after = run(cap, overlay.reader(), s, test::fixed_parameters(base.parameters));
     std::vector<Violation> out;
     for (const Violation& v : after.violations) {
       bool seen = false;

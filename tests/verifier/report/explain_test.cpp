@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "../realdata/capture.h"
+#include "../realdata/check_harness.h"
 #include "../realdata/overlay.h"
 #include "models/entry.h"
 #include "models/walk.h"
@@ -45,16 +46,7 @@ MappingSet mappings(const test::Capture& cap, const TableReader& reader) {
 
 CheckResult run(const test::Capture& cap, const TableReader& reader, const spec::Spec& spec,
                 const std::vector<Parameter>& fixed = {}) {
-  const auto space = enumerate_address_space(cap.state, reader);
-  REQUIRE(space.ok());
-  const MappingSet m = to_mapping_set(*space, cap.state, "elf-core", cap.dir.string());
-  const RawContext raw{cap.state, reader, std::nullopt, &*space};
-  CheckOptions opts;
-  for (const Parameter& p : fixed) opts.fixed_parameters[p.name] = p.value;
-  const CheckOutcome o = run_check(m, spec, &raw, opts);
-  REQUIRE_MESSAGE(!o.internal_error, o.internal_error.value_or(""));
-  REQUIRE_MESSAGE(!o.bad_input, o.bad_input.value_or(""));
-  return *o.result;
+  return test::check_raw(cap, reader, spec, test::fixed_parameters(fixed));
 }
 
 /// What explain sees: the report written as JSON and read back.
