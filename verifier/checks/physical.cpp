@@ -231,6 +231,9 @@ void check_table_exposure(CheckResult& out, const spec::Spec& spec, const spec::
     return false;
   };
   std::size_t checked = 0;
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::size_t last = kNone;         // index of the violation the previous hit reported
+  bool last_user = false;           // whether that one was a user-accessible mapping
   for (const FlaggedPaths::Hit& h : hits) {
     const WalkResult w = walk(raw.state, raw.reader, h.range.first, raw.root);
     if (!w.translation) continue;
@@ -240,12 +243,11 @@ void check_table_exposure(CheckResult& out, const spec::Spec& spec, const spec::
     const bool bad_write = a.writable && !allowed_writable(h.range);
     if (!bad_user && !bad_write) continue;
     // A hit that continues the previous violation with the same finding widens it.
-    if (!out.violations.empty()) {
-      Violation& last = out.violations.back();
-      const auto next = last.range.end();
-      if (last.rule == RuleId::kPageTableExposure && next && *next == h.range.first &&
-          last.message.find(bad_user ? "user-accessible" : "writable through") != std::string::npos) {
-        last.range.last = h.range.last;
+    if (last != kNone && last_user == bad_user) {
+      Violation& prev = out.violations[last];
+      const auto next = prev.range.end();
+      if (next && *next == h.range.first) {
+        prev.range.last = h.range.last;
         continue;
       }
     }
@@ -262,7 +264,10 @@ void check_table_exposure(CheckResult& out, const spec::Spec& spec, const spec::
     r << a;
     v.rights = r.str();
     v.walk = replay_walk(raw, m, RuleId::kPageTableExposure, h.range.first);
+    const std::size_t before = out.violations.size();
     add(out, std::move(v), max);
+    last = out.violations.size() > before ? before : kNone;
+    last_user = bad_user;
   }
   if (rr.status == Status::kHolds)
     rr.detail = std::to_string(checked) + " translations reach page-table frames, all supervisor-only and inside "
