@@ -116,6 +116,8 @@ Command setup_check(CLI::App& app) {
   sub->add_option("--timeout", o->check.timeout_ms, "Per solver query, in milliseconds; reaching it is 'unknown' (exit 3)")
       ->capture_default_str();
   sub->add_option("--rlimit", o->check.rlimit, "Per solver query, Z3 resource units (deterministic); 0 = none");
+  sub->add_option("--memory-limit", o->check.memory_limit_mb,
+                  "Ceiling on the solver's memory in MiB; reaching it is 'unknown' (exit 3); 0 = none");
   sub->add_option("--max-violations", o->check.max_violations, "List at most this many violations")->capture_default_str();
   sub->add_option("--param", o->params, "Fix a spec parameter: NAME=VALUE (repeatable)");
   sub->add_option("--baseline", o->baseline, "A previous JSON report: its violations are accepted, only new ones fail")

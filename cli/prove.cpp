@@ -1,4 +1,4 @@
-// ptverify prove SPEC [--output text|json] [--timeout MS] [--rlimit N] [--emit-smt2 DIR]
+// ptverify prove SPEC [--output text|json] [--timeout MS] [--rlimit N] [--memory-limit MIB] [--emit-smt2 DIR]
 //                     [--list-obligations] [--no-minimize]
 #include "cli/prove.h"
 
@@ -26,7 +26,7 @@ int run_prove(const ProveCommandOptions& o) {
     return static_cast<int>(ExitCode::kBadInput);
   }
   checks::ProveOptions options;
-  options.limits = smt::QueryLimits{o.timeout_ms, o.rlimit};
+  options.limits = smt::QueryLimits{o.timeout_ms, o.rlimit, o.memory_limit_mb};
   options.minimize = !o.no_minimize;
   if (!o.emit_smt2_dir.empty()) {
     std::error_code ec;
@@ -61,6 +61,8 @@ Command setup_prove(CLI::App& app) {
   sub->add_option("--output,-O", opts->output, "text or json")->check(CLI::IsMember({"text", "json"}));
   sub->add_option("--timeout", opts->timeout_ms, "per-query solver timeout in milliseconds (0: none)")->capture_default_str();
   sub->add_option("--rlimit", opts->rlimit, "per-query Z3 resource limit, deterministic (0: none)")->capture_default_str();
+  sub->add_option("--memory-limit", opts->memory_limit_mb, "ceiling on the solver's memory in MiB; reaching it is unknown (0: none)")
+      ->capture_default_str();
   sub->add_option("--emit-smt2", opts->emit_smt2_dir, "write every solver query to DIR/<query-name>.smt2");
   sub->add_flag("--list-obligations", opts->list_obligations, "list the obligations prove checks, then exit");
   sub->add_flag("--no-minimize", opts->no_minimize, "report counterexamples as found, without minimising them");

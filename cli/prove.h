@@ -13,6 +13,7 @@ struct ProveCommandOptions {
   std::string output = "text";      ///< "text" or "json"
   unsigned timeout_ms = 10'000;     ///< per query; 0: none
   std::uint64_t rlimit = 0;         ///< per query, Z3 resource units; 0: none
+  std::uint64_t memory_limit_mb = 0;  ///< the solver's heap while solving, MiB; 0: none
   std::string emit_smt2_dir;        ///< empty: no export
   bool list_obligations = false;
   bool no_minimize = false;

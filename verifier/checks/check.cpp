@@ -75,6 +75,7 @@ smt::SolverOptions solver_options(const CheckOptions& o) {
   smt::SolverOptions so;
   so.limits.timeout_ms = o.timeout_ms;
   so.limits.rlimit = o.rlimit;
+  so.limits.memory_mb = o.memory_limit_mb;
   so.emit_smt2_dir = o.emit_smt2_dir;
   return so;
 }
@@ -84,6 +85,7 @@ std::string unknown_detail(const smt::CheckResult& r, const CheckOptions& o) {
     std::ostringstream os;
     os << "solver gave up (" << smt::to_string(u->reason);
     if (u->reason == smt::UnknownReason::kTimeout) os << ", --timeout " << o.timeout_ms << " ms";
+    if (u->reason == smt::UnknownReason::kMemoryLimit) os << ", --memory-limit " << o.memory_limit_mb << " MiB";
     os << "): " << u->detail;
     return os.str();
   }

@@ -140,7 +140,7 @@ struct ObligationResult {
 };
 
 struct ProveOptions {
-  smt::QueryLimits limits{10'000, 0};  ///< per query
+  smt::QueryLimits limits{10'000, 0, 0};  ///< per query
   /// Write every query to DIR/<query-name>.smt2 (DIR must exist).
   std::optional<std::filesystem::path> emit_smt2_dir;
   /// Search smaller parameter values for counterexamples, and whether they are unique.

@@ -23,6 +23,7 @@ std::string_view to_string(UnknownReason r) {
   switch (r) {
     case UnknownReason::kTimeout: return "timeout";
     case UnknownReason::kResourceLimit: return "resource limit";
+    case UnknownReason::kMemoryLimit: return "memory limit";
     case UnknownReason::kOther: return "other";
   }
   return "other";
@@ -143,6 +144,8 @@ struct Solver::Impl {
     const bool said_resource = z3_reason.find("resource") != std::string::npos || z3_reason.find("rlimit") != std::string::npos;
     const bool canceled = z3_reason.find("canceled") != std::string::npos;
     const std::string suffix = " (Z3: " + z3_reason + ")";
+    if (z3_reason.find("memory") != std::string::npos || z3_reason.find("memout") != std::string::npos)
+      return memory_unknown(suffix);
     if (said_timeout || (canceled && timed_out))
       return {UnknownReason::kTimeout, "timeout of " + std::to_string(l.timeout_ms) + " ms reached" + suffix};
     if (said_resource || (canceled && l.rlimit != 0))
@@ -150,6 +153,20 @@ struct Solver::Impl {
     if (canceled && l.timeout_ms != 0)
       return {UnknownReason::kTimeout, "timeout of " + std::to_string(l.timeout_ms) + " ms reached" + suffix};
     return {UnknownReason::kOther, "the solver gave up" + suffix};
+  }
+
+  CheckResult::Unknown memory_unknown(const std::string& suffix) const {
+    const std::uint64_t mb = options.limits.memory_mb;
+    return {UnknownReason::kMemoryLimit, (mb != 0 ? "memory limit of " + std::to_string(mb) + " MiB reached" : std::string("out of memory")) + suffix};
+  }
+
+  // Z3's memory limits are process-wide parameters, read when a solver is made: set before
+  // Z3_mk_solver and lifted after the check (0 = none).
+  static void set_memory_ceiling(std::uint64_t mb) {
+    constexpr std::uint64_t kU32Max = 4294967295u;
+    const std::uint64_t bytes = mb > (kU32Max >> 20) ? kU32Max : mb << 20;
+    Z3_global_param_set("sat.max_memory", std::to_string(mb == 0 || mb > kU32Max ? kU32Max : mb).c_str());
+    Z3_global_param_set("memory_high_watermark", std::to_string(bytes).c_str());
   }
 
   std::optional<std::filesystem::path> emit(std::string_view query, std::string_view status, std::string& error) {
@@ -174,6 +191,13 @@ struct Solver::Impl {
   CheckResult::Outcome run(double& seconds) {
     using Clock = std::chrono::steady_clock;
     Z3_context c = z();
+    struct MemoryCeiling {
+      std::uint64_t mb;
+      explicit MemoryCeiling(std::uint64_t m) : mb(m) { if (mb != 0) set_memory_ceiling(mb); }
+      ~MemoryCeiling() { if (mb != 0) set_memory_ceiling(0); }
+      MemoryCeiling(const MemoryCeiling&) = delete;
+      MemoryCeiling& operator=(const MemoryCeiling&) = delete;
+    } ceiling(options.limits.memory_mb);
     Z3_solver s = options.logic.empty() ? Z3_mk_solver(c) : Z3_mk_solver_for_logic(c, Z3_mk_string_symbol(c, options.logic.c_str()));
     if (!s || Z3_get_error_code(c) != Z3_OK) return CheckResult::Error{"Z3 could not create a solver"};
     Z3_solver_inc_ref(c, s);
@@ -194,7 +218,9 @@ struct Solver::Impl {
     const auto t0 = Clock::now();
     const Z3_lbool answer = Z3_get_error_code(c) == Z3_OK ? Z3_solver_check(c, s) : Z3_L_UNDEF;
     seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (const Z3_error_code code = Z3_get_error_code(c); code != Z3_OK) {
+    if (const Z3_error_code code = Z3_get_error_code(c); code == Z3_MEMOUT_FAIL) {
+      outcome = memory_unknown(std::string(" (Z3: ") + Z3_get_error_msg(c, code) + ")");
+    } else if (code != Z3_OK) {
       outcome = CheckResult::Error{std::string("Z3: ") + Z3_get_error_msg(c, code)};
     } else if (answer == Z3_L_TRUE) {
       Z3_model m = Z3_solver_get_model(c, s);

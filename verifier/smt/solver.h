@@ -37,10 +37,17 @@ namespace ptv::smt {
 
 class Context;
 
-/// Limits for one query; 0 means no limit. Reaching either gives Unknown, never a verdict.
+/// Limits for one query; 0 means no limit. Reaching any gives Unknown, never a verdict.
 struct QueryLimits {
   unsigned timeout_ms = 0;   ///< wall-clock milliseconds (Z3 solver parameter `timeout`)
   std::uint64_t rlimit = 0;  ///< Z3 resource units, deterministic across machines (`rlimit`)
+  /// Ceiling on Z3's memory while the query is solved, in MiB. Z3 counts every allocation it
+  /// makes in this process, so terms already built count too. Enforced through Z3's graceful
+  /// limits (`sat.max_memory` for the bit-blasting SAT solver, `memory_high_watermark` for the
+  /// SMT core, the latter saturating at 4 GiB), set for the check only: reaching one makes
+  /// the solver stop with "max. memory exceeded". Not `memory_max_size`: that one throws out
+  /// of Z3's allocator and leaves Z3 4.8 crashing on the next query.
+  std::uint64_t memory_mb = 0;
 };
 
 struct SolverOptions {
@@ -58,8 +65,9 @@ struct SolverOptions {
   std::string logic;
 };
 
-enum class UnknownReason { kTimeout, kResourceLimit, kOther };
-[[nodiscard]] std::string_view to_string(UnknownReason r);  // "timeout", "resource limit", "other"
+enum class UnknownReason { kTimeout, kResourceLimit, kMemoryLimit, kOther };
+/// "timeout", "resource limit", "memory limit", "other"
+[[nodiscard]] std::string_view to_string(UnknownReason r);
 
 /// A satisfying assignment. Only a Sat CheckResult hands one out.
 class Model {

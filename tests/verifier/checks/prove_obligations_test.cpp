@@ -332,7 +332,7 @@ TEST_CASE("prove: a solver limit makes goals unknown with the limit named, never
   p.constraints = R"("n * n < 40")";
   p.regions = std::string(kUserRegion) + R"(, {"name": "r", "kind": "data", "half": "user", "start": "0x100000", "size": "n * 0x1000", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})";
   ProveOptions o;
-  o.limits = smt::QueryLimits{0, 1};  // rlimit 1: every query stops at once, deterministically
+  o.limits = smt::QueryLimits{0, 1, 0};  // rlimit 1: every query stops at once, deterministically
   Expected<ProveReport> r = prove(make_spec(p), o);
   REQUIRE(r.ok());
   const ObligationResult& p01 = obligation(*r, ObligationId::kParametersSatisfiable);

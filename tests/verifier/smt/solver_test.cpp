@@ -93,12 +93,30 @@ TEST_CASE("smt solver: a reached timeout is Unknown with the timeout named") {
 TEST_CASE("smt solver: a reached resource limit is Unknown with the rlimit named") {
   Context ctx;
   Solver s(ctx);
-  s.set_limits(QueryLimits{0, 2000});
+  s.set_limits(QueryLimits{0, 2000, 0});
   add_factoring(ctx, s);
   CheckResult r = s.check("factor");
   REQUIRE(r.unknown() != nullptr);
   CHECK(r.unknown()->reason == UnknownReason::kResourceLimit);
   CHECK(r.unknown()->detail.find("2000") != std::string::npos);
+}
+
+TEST_CASE("smt solver: a reached memory limit is Unknown with the limit named, and lifted after the query") {
+  Context ctx;
+  Solver s(ctx);
+  // 1 MiB is far below what bit-blasting the 128-bit product needs.
+  s.set_limits(QueryLimits{0, 0, 1});
+  add_factoring(ctx, s);
+  CheckResult r = s.check("factor");
+  REQUIRE(r.unknown() != nullptr);
+  CHECK(r.model() == nullptr);
+  CHECK(r.unknown()->reason == UnknownReason::kMemoryLimit);
+  CHECK(r.unknown()->detail.find("memory limit of 1 MiB") != std::string::npos);
+  // The ceiling applies while solving only: new terms and a query without it still work.
+  Solver after(ctx);
+  const Expr a = ctx.bv_const("after", 64);
+  after.add(a.ugt(7));
+  CHECK(after.check("after the limit").is_sat());
 }
 
 TEST_CASE("smt solver: an invalid assertion makes the query Invalid until its scope is popped") {
