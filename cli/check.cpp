@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/load_dump.h"
+#include "cli/param_flags.h"
 #include "verifier/checks/baseline.h"
 #include "verifier/checks/check.h"
 #include "verifier/report/check_json.h"
@@ -49,18 +50,7 @@ int run_check_command(CheckCliOptions& o) {
     return static_cast<int>(ExitCode::kOk);
   }
   if (o.dump.empty() || o.spec.empty()) return bad("check: DUMP and --spec SPEC are required");
-  for (const std::string& p : o.params) {
-    const auto eq = p.find('=');
-    if (eq == std::string::npos) return bad("check: --param " + p + ": expected NAME=VALUE");
-    try {
-      std::size_t used = 0;
-      const std::string v = p.substr(eq + 1);
-      o.check.fixed_parameters[p.substr(0, eq)] = std::stoull(v, &used, 0);
-      if (used != v.size()) throw std::invalid_argument(v);
-    } catch (const std::exception&) {
-      return bad("check: --param " + p + ": VALUE must be a number (0x for hex)");
-    }
-  }
+  if (auto err = parse_param_flags("check", o.params, o.check.fixed_parameters)) return bad(*err);
   if (!o.emit_smt2.empty()) o.check.emit_smt2_dir = o.emit_smt2;
   auto spec = spec::load_spec(o.spec);
   if (!spec.ok()) return bad(spec.error().message);

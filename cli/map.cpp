@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/load_dump.h"
+#include "cli/param_flags.h"
 #include "cli/progress.h"
 #include "verifier/checks/check.h"
 #include "verifier/report/address_map.h"
@@ -29,6 +30,7 @@ struct MapOptions {
   bool ascii = false;
   unsigned width = 0;  ///< 0: from the terminal
   std::string html;
+  std::vector<std::string> params;
 };
 
 int bad(const std::string& msg) {
@@ -50,6 +52,8 @@ unsigned terminal_width() {
 
 int run_map(MapOptions o) {
   if (o.dump.empty()) return bad("map: DUMP is required");
+  check::CheckOptions check_options;
+  if (auto err = parse_param_flags("map", o.params, check_options.fixed_parameters)) return bad(*err);
   // --quiet (a load option) also silences the progress line.
   Progress progress(o.load.quiet);
   std::optional<spec::Spec> spec;
@@ -69,7 +73,7 @@ int run_map(MapOptions o) {
     std::optional<check::RawContext> raw;
     if (loaded->raw)
       raw = check::RawContext{loaded->raw->state, loaded->raw->memory->reader(), loaded->raw->root, loaded->space.get()};
-    check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, check::CheckOptions{});
+    check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, check_options);
     if (outcome.bad_input) return bad(*outcome.bad_input);
     if (outcome.internal_error) {
       std::cerr << "ptverify: internal error: " << *outcome.internal_error << '\n';
@@ -103,6 +107,7 @@ Command setup_map(CLI::App& app) {
   sub->add_option("DUMP", o->dump, "ELF core, raw image, or text dump (ptdump, info tlb, info mem, maps, json)");
   add_load_options(*sub, o->load);
   sub->add_option("--spec,-s", o->spec, "Name the boxes by this spec's regions, placed as `check` places them, and mark violations");
+  sub->add_option("--param", o->params, "With --spec: fix a spec parameter, as for check: NAME=VALUE (repeatable)");
   sub->add_flag("--ascii", o->ascii, "Plain ASCII (+-|) instead of Unicode box drawing");
   sub->add_option("--width", o->width, "Columns of the drawing (default: the terminal's, else $COLUMNS, else 100)")
       ->check(CLI::Range(60u, 1000u));
