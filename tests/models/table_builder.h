@@ -70,3 +70,52 @@ class TableBuilder {
 };
 
 }  // namespace ptv::test
+
+// Helpers for hostile tables (tests/models/adversarial_test.cpp and the ingest tests that
+// write the same shapes into cores and raw images).
+#include <cstring>
+#include <initializer_list>
+#include <vector>
+
+namespace ptv::test {
+
+/// Points all 512 entries of `table` at `target` with `flags` (P is added).
+inline void point_all(TableBuilder& tb, PhysAddr table, PhysAddr target, std::uint64_t flags) {
+  for (unsigned i = 0; i < kEntriesPerTable; ++i) tb.set(table, i, target.value() | flags | bits::kP);
+}
+
+/// The canonical address whose index at each level, from the top level of `mode` down, is
+/// `indices` (levels not given have index 0; the page offset is 0). E.g. {1, 2} under 4-level
+/// paging is PML4 index 1, PDPT index 2: 0x0000'0080'8000'0000.
+inline VirtAddr va_of_indices(PagingMode mode, std::initializer_list<unsigned> indices) {
+  std::uint64_t bits = 0;
+  Level l = top_level(mode);
+  for (unsigned i : indices) {
+    bits |= std::uint64_t{i} << index_shift(l);
+    if (l == Level::kPt) break;
+    l = child_level(l);
+  }
+  return canonicalize(bits, mode);
+}
+
+/// CR3 = root, CR4.LA57 as the mode says, everything else at PagingState's defaults
+/// (NXE, WP, 1 GiB pages, MAXPHYADDR 52).
+inline PagingState state_for_root(PhysAddr root, PagingMode mode) {
+  PagingState s;
+  s.cr3 = root.value();
+  s.cr4_la57 = mode == PagingMode::k5Level;
+  return s;
+}
+
+/// A flat physical image [0, size), as a raw dump or one PT_LOAD from 0 would hold it: each
+/// 4 KiB page the builder holds below `size` at its address, zeros elsewhere. For builders
+/// allocating from a low address (TableBuilder(0x1000)), so that the image stays small.
+inline std::vector<unsigned char> flat_image(const TableBuilder& tb, std::uint64_t size) {
+  std::vector<unsigned char> out(size, 0);
+  const TableReader read = tb.reader();
+  for (std::uint64_t pa = 0; pa + kTableBytes <= size; pa += kTableBytes)
+    if (const std::optional<TableView> t = read(PhysAddr(pa))) std::memcpy(out.data() + pa, t->bytes(), kTableBytes);
+  return out;
+}
+
+}  // namespace ptv::test

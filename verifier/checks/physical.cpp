@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "verifier/checks/replay.h"
 #include "verifier/report/text.h"
@@ -152,12 +154,20 @@ class FlaggedPaths {
   bool run(std::vector<Hit>& out) {
     const PagingMode mode = raw_.state.mode();
     const PhysAddr root = raw_.root.value_or(raw_.state.root_table());
-    return visit(root, top_level(mode), 0, out);
+    return visit(root, top_level(mode), AccumulatedRights{}, 0, out);
   }
 
  private:
-  bool holds_flagged(PhysAddr t, Level l) {
-    const auto key = std::make_pair(t.value(), static_cast<unsigned>(l));
+  // A flagged leaf (one mapping a table frame) counts only under a rights context in which it
+  // is user-accessible or writable: the same entry reached through a supervisor read-only path
+  // exposes nothing, and must not spend the hit budget.
+  bool harmful(PhysAddr t, unsigned i, const Entry& e, const AccumulatedRights& above) const {
+    if (!flagged_.count(t.value() + 8ull * i)) return false;
+    const Attributes a = effective_attributes(above, e, raw_.state);
+    return a.user || a.writable;
+  }
+  bool holds_flagged(PhysAddr t, Level l, const AccumulatedRights& above) {
+    const auto key = std::make_tuple(t.value(), static_cast<unsigned>(l), above.key());
     if (auto it = memo_.find(key); it != memo_.end()) return it->second;
     memo_[key] = false;  // levels strictly decrease, so this guards nothing but keeps it finite
     const auto view = raw_.reader(t);
@@ -166,14 +176,14 @@ class FlaggedPaths {
       for (unsigned i = 0; i < kEntriesPerTable && !any; ++i) {
         const Entry e((*view)[i], l);
         if (!e.p() || e.reserved_bits_set(raw_.state)) continue;
-        if (e.leaf()) any = flagged_.count(t.value() + 8ull * i) != 0;
-        else any = holds_flagged(e.address(raw_.state), child_level(l));
+        if (e.leaf()) any = harmful(t, i, e, above);
+        else any = holds_flagged(e.address(raw_.state), child_level(l), above.then(e));
       }
     }
     memo_[key] = any;
     return any;
   }
-  bool visit(PhysAddr t, Level l, std::uint64_t base, std::vector<Hit>& out) {
+  bool visit(PhysAddr t, Level l, const AccumulatedRights& above, std::uint64_t base, std::vector<Hit>& out) {
     const auto view = raw_.reader(t);
     if (!view) return true;
     for (unsigned i = 0; i < kEntriesPerTable; ++i) {
@@ -181,13 +191,13 @@ class FlaggedPaths {
       if (!e.p() || e.reserved_bits_set(raw_.state)) continue;
       const std::uint64_t b = base + entry_span(l) * i;
       if (e.leaf()) {
-        if (!flagged_.count(t.value() + 8ull * i)) continue;
+        if (!harmful(t, i, e, above)) continue;
         if (out.size() >= cap_) return false;
         const PagingMode mode = raw_.state.mode();
         out.push_back({VirtRange{canonicalize(b, mode), canonicalize(b + e.span() - 1, mode)},
                        PhysAddr(t.value() + 8ull * i)});
-      } else if (holds_flagged(e.address(raw_.state), child_level(l))) {
-        if (!visit(e.address(raw_.state), child_level(l), b, out)) return false;
+      } else if (holds_flagged(e.address(raw_.state), child_level(l), above.then(e))) {
+        if (!visit(e.address(raw_.state), child_level(l), above.then(e), b, out)) return false;
       }
     }
     return true;
@@ -196,7 +206,7 @@ class FlaggedPaths {
   const RawContext& raw_;
   const std::set<std::uint64_t>& flagged_;
   std::size_t cap_;
-  std::map<std::pair<std::uint64_t, unsigned>, bool> memo_;
+  std::map<std::tuple<std::uint64_t, unsigned, unsigned>, bool> memo_;
 };
 
 void check_table_exposure(CheckResult& out, const spec::Spec& spec, const spec::Layout& layout, const RawContext& raw,
@@ -231,9 +241,13 @@ void check_table_exposure(CheckResult& out, const spec::Spec& spec, const spec::
     return false;
   };
   std::size_t checked = 0;
+  // The previous offending hit: where it ended, its finding, and the listed violation it went
+  // to (none once the list is full). A hit continuing it with the same finding widens it, and
+  // is neither counted again nor replayed, whether or not it made the list.
   constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-  std::size_t last = kNone;         // index of the violation the previous hit reported
-  bool last_user = false;           // whether that one was a user-accessible mapping
+  std::optional<std::uint64_t> prev_next;  // first address after the previous offending hit
+  bool prev_user = false;
+  std::size_t prev_listed = kNone;
   for (const FlaggedPaths::Hit& h : hits) {
     const WalkResult w = walk(raw.state, raw.reader, h.range.first, raw.root);
     if (!w.translation) continue;
@@ -242,14 +256,11 @@ void check_table_exposure(CheckResult& out, const spec::Spec& spec, const spec::
     const bool bad_user = a.user;
     const bool bad_write = a.writable && !allowed_writable(h.range);
     if (!bad_user && !bad_write) continue;
-    // A hit that continues the previous violation with the same finding widens it.
-    if (last != kNone && last_user == bad_user) {
-      Violation& prev = out.violations[last];
-      const auto next = prev.range.end();
-      if (next && *next == h.range.first) {
-        prev.range.last = h.range.last;
-        continue;
-      }
+    const auto hit_next = h.range.end();
+    if (prev_next && prev_user == bad_user && *prev_next == h.range.first.value()) {
+      if (prev_listed != kNone) out.violations[prev_listed].range.last = h.range.last;
+      prev_next = hit_next ? std::optional<std::uint64_t>(hit_next->value()) : std::nullopt;
+      continue;
     }
     Violation v;
     v.rule = RuleId::kPageTableExposure;
@@ -266,8 +277,9 @@ void check_table_exposure(CheckResult& out, const spec::Spec& spec, const spec::
     v.walk = replay_walk(raw, m, RuleId::kPageTableExposure, h.range.first);
     const std::size_t before = out.violations.size();
     add(out, std::move(v), max);
-    last = out.violations.size() > before ? before : kNone;
-    last_user = bad_user;
+    prev_listed = out.violations.size() > before ? before : kNone;
+    prev_user = bad_user;
+    prev_next = hit_next ? std::optional<std::uint64_t>(hit_next->value()) : std::nullopt;
   }
   if (rr.status == Status::kHolds)
     rr.detail = std::to_string(checked) + " translations reach page-table frames, all supervisor-only and inside "
