@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <utility>
 
 #include "models/paging_state.h"
 #include "verifier/ingest/compressed.h"
@@ -162,8 +163,10 @@ void CoreParser::parse() {
   }
   if (loads_.empty()) fail_at(phoff, "no PT_LOAD segment holds any bytes: the core holds no memory");
 
-  std::sort(loads_.begin(), loads_.end(),
-            [](const IndexedLoad& a, const IndexedLoad& b) { return a.segment.range.start < b.segment.range.start; });
+  // By start, then by header index: two segments at one address are named in file order.
+  std::sort(loads_.begin(), loads_.end(), [](const IndexedLoad& a, const IndexedLoad& b) {
+    return std::make_pair(a.segment.range.start, a.index) < std::make_pair(b.segment.range.start, b.index);
+  });
   for (std::size_t k = 1; k < loads_.size(); ++k) {
     const PhysRange& a = loads_[k - 1].segment.range;
     const PhysRange& b = loads_[k].segment.range;
