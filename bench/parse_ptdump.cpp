@@ -1,8 +1,12 @@
-// Benchmark: loading a 100,000-line Linux ptdump. The text is synthesised in memory in the
-// kernel's own layout (markers, present 4K/2M runs with varied flags, blank holes, one
-// "... entries skipped ..." elision) so that no file I/O is timed. Usage: parse_ptdump [LINES]
-// Prints the best of 5 loads (read_ptdump, then the same through auto-detection) as
-// milliseconds and lines per second; the target is well under a second.
+// Benchmark: loading a Linux ptdump of 10k, 100k and 1M lines. The text is synthesised in
+// memory in the kernel's own layout (markers, present 4K/2M runs with varied flags, blank
+// holes, one "... entries skipped ..." elision) so that no file I/O is timed.
+// Usage: parse_ptdump [LINES] [--csv FILE]
+// Prints, per size, the best and the median of 5 loads (read_ptdump, then the same through
+// auto-detection) as milliseconds and lines per second; the target is well under a second for
+// 100k lines.
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -10,16 +14,17 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <vector>
 
+#include "bench/bench_util.h"
 #include "verifier/ingest/ptdump.h"
 #include "verifier/ingest/text_format.h"
 
 using namespace ptv;
-using Clock = std::chrono::steady_clock;
+using ptv::bench::Clock;
+using ptv::bench::ms_since;
 
 namespace {
-
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 /// "%9lu%c " as dump_pagetables.c prints a size: the largest unit that divides it.
 std::string size_field(std::uint64_t bytes) {
@@ -86,40 +91,57 @@ std::string synthesise(std::uint64_t lines) {
   return out;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const std::uint64_t lines = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 100'000;
+/// One size: Markdown row and CSV row. False when parsing fails.
+bool measure(std::uint64_t lines, ptv::bench::CsvWriter& csv) {
   auto t0 = Clock::now();
   const std::string text = synthesise(lines);
+  const double t_synth = ms_since(t0);
   const auto line_count = static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n'));
-  std::cout << "synthesise: " << line_count << " lines, " << text.size() / 1024 << " KiB in " << ms_since(t0)
-            << " ms\n";
-
-  double best_direct = 1e30;
-  double best_auto = 1e30;
+  std::vector<double> direct, automatic;
   std::size_t runs = 0;
   for (int round = 0; round < 5; ++round) {
     t0 = Clock::now();
     auto m = read_ptdump(text, "synthetic", {});
-    best_direct = std::min(best_direct, ms_since(t0));
+    direct.push_back(ms_since(t0));
     if (!m) {
       std::cerr << "parse_ptdump: " << m.error().message << '\n';
-      return 2;
+      return false;
     }
     runs = m->runs.size();
     t0 = Clock::now();
     std::string chosen;
     auto a = read_text_dump(text, "synthetic", "auto", {}, &chosen);
-    best_auto = std::min(best_auto, ms_since(t0));
+    automatic.push_back(ms_since(t0));
     if (!a || chosen != "ptdump") {
       std::cerr << "parse_ptdump: auto-detection failed\n";
-      return 2;
+      return false;
     }
   }
-  const double per_second = static_cast<double>(line_count) / (best_direct / 1000.0);
-  std::cout << "read_ptdump: " << best_direct << " ms (best of 5), " << static_cast<std::uint64_t>(per_second)
-            << " lines/s, " << runs << " runs\n";
-  std::cout << "read_text_dump auto: " << best_auto << " ms (best of 5)\n";
+  const double best = *std::min_element(direct.begin(), direct.end());
+  const double med = ptv::bench::median(direct);
+  const double per_second = static_cast<double>(line_count) / (med / 1000.0);
+  std::cout << "| " << line_count << " | " << text.size() / 1024 << " KiB | " << runs << " | " << ptv::bench::fixed(best)
+            << " | " << ptv::bench::fixed(med) << " | " << ptv::bench::fixed(per_second / 1e6) << " M | "
+            << ptv::bench::fixed(ptv::bench::median(automatic)) << " | " << ptv::bench::fixed(t_synth) << " |\n";
+  csv.row({std::to_string(line_count), std::to_string(text.size()), std::to_string(runs), ptv::bench::fixed(best, 3),
+           ptv::bench::fixed(med, 3), ptv::bench::fixed(per_second, 0), ptv::bench::fixed(ptv::bench::median(automatic), 3)});
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Loading a synthesised Linux ptdump"};
+  std::vector<std::uint64_t> sizes{10'000, 100'000, 1'000'000};
+  std::string csv_path;
+  app.add_option("lines", sizes, "Line counts to measure (default: 10000 100000 1000000)");
+  app.add_option("--csv", csv_path, "Write one CSV row per size to this file");
+  CLI11_PARSE(app, argc, argv);
+  ptv::bench::CsvWriter csv(csv_path,
+                            {"lines", "bytes", "runs", "best_ms", "median_ms", "lines_per_s", "auto_median_ms"});
+  std::cout << "| lines | text | runs | best ms | median ms | lines/s (median) | auto-detect median ms | synthesise ms |\n"
+               "|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (std::uint64_t lines : sizes)
+    if (!measure(lines, csv)) return 2;
   return 0;
 }

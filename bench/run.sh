@@ -1,30 +1,97 @@
 #!/usr/bin/env bash
-# `make bench`: every benchmark in one run on this machine; paste the output into
-# docs/performance.md when it changes. Timings are wall-clock milliseconds.
+# `make bench` (or `bash bench/run.sh BUILD_DIR`): every benchmark in one run on this machine.
+# Writes bench/results/*.csv, regenerates docs/img/scaling-*.svg with bench/plot.py, and prints
+# the Markdown tables that docs/performance.md quotes. Times are wall-clock, medians of repeats
+# (the machine may be shared: the load average is printed before and after). About 3-4 minutes.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 build=${1:-build}
 bin=$build/cli/ptverify
-echo "# ptverify benchmarks, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m)"
+results=bench/results
+mkdir -p "$results" docs/img
+start=$(date +%s)
+
+echo "# ptverify benchmarks, $(date -u +%Y-%m-%d)"
+echo
+echo "## Machine"
+echo
+echo "- $(nproc) cores: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"
+echo "- memory: $(free -g | awk '/^Mem:/ {print $2}') GiB; transparent huge pages: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo n/a)"
+echo "- $(uname -sr), $(g++ --version | head -1), Z3 $(z3 --version 2>/dev/null | awk '{print $3}')"
+echo "- build: $build ($(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt"))"
+echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+echo
+echo "## Raw walk against the read floor, and peak memory (synthetic tables)"
+echo
+"$build/bench/walk_scaling" --csv-dir "$results"
+
 echo
 echo "## check: formula size and time as runs and pages grow"
-"$build/bench/check_scaling"
+"$build/bench/check_scaling" --csv "$results/check.csv"
+
 echo
-echo "## Real captures: walk, trie, one query"
+echo "## Real captures: walk, trie, one query (committed slices)"
 for cap in tests/fixtures/linux-*/; do
   echo "### $(basename "$cap")"
   "$build/bench/trie_query" "$cap/core.slice.elf.zst"
 done
+
 echo
-echo "## Real captures: check end to end against the Linux spec (committed slices)"
+echo "## Real captures: check end to end (ptverify check, median of 3 runs)"
+echo
+echo "capture,dump,spec,exit_code,wall_s,max_rss_kib" > "$results/real.csv"
+echo "| capture | dump | exit | wall (median of 3) | peak RSS |"
+echo "|---|---|---:|---:|---:|"
+timing=$(mktemp)
+trap 'rm -f "$timing"' EXIT
+time_check() {  # NAME DUMP SPEC [ptverify options...]
+  local name=$1 dump=$2 spec=$3
+  shift 3
+  local walls="" rss=0 rc=0
+  for _ in 1 2 3; do
+    rc=0
+    /usr/bin/time -o "$timing" -f "%e %M" "$bin" check -q "$dump" --spec "$spec" -O json -o /dev/null "$@" \
+      2>/dev/null || rc=$?
+    walls="$walls $(cut -d' ' -f1 "$timing" | tail -1)"
+    rss=$(tail -1 "$timing" | cut -d' ' -f2)
+  done
+  local wall
+  wall=$(tr ' ' '\n' <<<"$walls" | grep . | sort -n | sed -n 2p)
+  echo "| $name | $(basename "$dump") | $rc | $wall s | $((rss / 1024)) MiB |"
+  echo "$name,$(basename "$dump"),$(basename "$spec"),$rc,$wall,$rss" >> "$results/real.csv"
+}
 for cap in linux-6.1-4level-kaslr linux-6.1-debsrc-ptdump-4level linux-6.1-ptdump-4level-pti; do
-  /usr/bin/time -f "$cap: %e s wall, %M KiB max RSS" "$bin" check -q "tests/fixtures/$cap/core.slice.elf.zst" \
-    --spec specs/linux-x86_64-4level.json -O json -o /dev/null || true
+  time_check "$cap" "tests/fixtures/$cap/core.slice.elf.zst" specs/linux-x86_64-4level.json
 done
-/usr/bin/time -f "linux-6.1-5level: %e s wall, %M KiB max RSS" "$bin" check -q tests/fixtures/linux-6.1-5level/core.slice.elf.zst \
-  --spec specs/linux-x86_64-5level.json -O json -o /dev/null || true
+time_check linux-6.1-5level tests/fixtures/linux-6.1-5level/core.slice.elf.zst specs/linux-x86_64-5level.json
+# The full cores (the whole guest memory, zstd-compressed) when the shared captures are present.
+realdumps=../shared/realdumps
+if [ -d "$realdumps" ]; then
+  for cap in "$realdumps"/linux-*/; do
+    name=$(basename "$cap")
+    spec=specs/linux-x86_64-4level.json
+    [[ $name == *5level* ]] && spec=specs/linux-x86_64-5level.json
+    if [ -f "$cap/core.elf.zst" ]; then
+      time_check "$name" "$cap/core.elf.zst" "$spec" --registers "$cap/registers.txt"
+    fi
+  done
+fi
+
 echo
 echo "## ptdump parsing"
-"$build/bench/parse_ptdump"
+echo
+"$build/bench/parse_ptdump" --csv "$results/parse.csv"
+
 echo
 echo "## prove: bundled specs"
-"$build/bench/prove_specs"
+echo
+"$build/bench/prove_specs" --csv "$results/prove.csv" specs/*.json || echo "(prove_specs: a spec took a second or more)"
+
+echo
+echo "## Plots"
+echo
+python3 bench/plot.py "$results" docs/img
+
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); total $(( $(date +%s) - start )) s"

@@ -1,5 +1,6 @@
 #include "verifier/mapping/from_walk.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace ptv {
@@ -10,6 +11,9 @@ MappingSet to_mapping_set(const AddressSpace& space, const PagingState& state, s
   m.mode = space.mode;
   m.format = std::move(format);
   m.source = std::move(source);
+  const auto mapped = std::count_if(space.runs.begin(), space.runs.end(),
+                                    [](const AddressRun& r) { return r.kind == AddressRun::Kind::kMapped; });
+  m.runs.reserve(static_cast<std::size_t>(mapped));
   for (const AddressRun& r : space.runs) {
     Provenance p;
     p.entry = r.entry_address;
@@ -47,6 +51,7 @@ MappingSet to_mapping_set(const AddressSpace& space, const PagingState& state, s
       }
     }
   }
+  m.tables.reserve(space.tables.size());
   for (const ReachedTable& t : space.tables) m.tables.push_back(TableFrame{t.pa, t.level});
   for (const AncestorReference& a : space.ancestor_refs)
     m.self_refs.push_back(SelfReference{a.entry_address, a.level, a.index, a.target, a.range, a.recursive_slot});
