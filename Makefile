@@ -5,22 +5,31 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 APT_PACKAGES := g++ cmake make pkg-config libz3-dev z3 nlohmann-json3-dev libcli11-dev doctest-dev \
                 libzstd-dev zlib1g-dev zstd chromium
+# `make fuzz` only: clang and its libFuzzer/sanitizer runtimes (`make test` never installs them).
+FUZZ_APT_PACKAGES := clang libclang-rt-14-dev
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_CAPTURE := tests/fixtures/linux-6.1-ptdump-4level-pti
 
-.PHONY: all deps configure build test demo test-sanitize bench clean
+.PHONY: all deps configure build test demo test-sanitize bench fuzz-deps fuzz clean
 
 all: build
 
 # Install only what is missing; a machine that has everything never touches apt.
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+# $(call install_missing,PACKAGES)
+define install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "ptverify: installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(APT_PACKAGES))
 
 configure: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
@@ -34,6 +43,15 @@ test: build
 test-sanitize:
 	$(MAKE) test BUILD=build-sanitize CMAKE_ARGS="-DPTV_ENABLE_ASAN=ON -DPTV_ENABLE_UBSAN=ON -DCMAKE_BUILD_TYPE=Debug"
 
+fuzz-deps: deps
+	$(call install_missing,$(FUZZ_APT_PACKAGES))
+
+# libFuzzer harnesses under ASan + UBSan, FUZZ_SECONDS each (tests/fuzz/run.sh, docs/robustness.md).
+fuzz: fuzz-deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPTV_BUILD_FUZZERS=ON
+	cmake --build $(FUZZ_BUILD) --target ptv_fuzzers -j $(JOBS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BUILD)
+
 demo: build
 	@bash tools/demo.sh $(BUILD)/cli/ptverify
 
@@ -41,4 +59,4 @@ bench: build
 	@bash bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) build-sanitize
+	rm -rf $(BUILD) build-sanitize $(FUZZ_BUILD)

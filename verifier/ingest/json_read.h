@@ -81,7 +81,8 @@ Error json_syntax_error(std::string_view content, const std::string& source, std
 
 /// Parses content as Json and returns read_root(root). Errors: a syntax error as
 /// json_syntax_error says; a text::ParseFailure thrown by read_root as its error; any other
-/// nlohmann exception as "SOURCE: MESSAGE" (with JSON_DIAGNOSTICS the message carries the path).
+/// nlohmann exception, of the parser (a number too large for a double) or of read_root, as
+/// "SOURCE: MESSAGE" (with JSON_DIAGNOSTICS the message carries the path).
 /// Requires: the including file includes <nlohmann/json.hpp>.
 template <class Json, class F>
 auto read_json(std::string_view content, const std::string& source, F read_root)
@@ -91,6 +92,9 @@ auto read_json(std::string_view content, const std::string& source, F read_root)
     root = Json::parse(content.begin(), content.end());
   } catch (const typename Json::parse_error& e) {
     return json_syntax_error(content, source, e.byte, e.what());
+  } catch (const typename Json::exception& e) {
+    // Not a syntax error, e.g. out_of_range.406 for a number past a double ("1e400").
+    return Error{source + ": " + e.what()};
   }
   try {
     return read_root(root);

@@ -135,6 +135,21 @@ class Parser {
   bool at(std::string_view p) const { return peek().kind == Tok::kPunct && peek().text == p; }
   const Token& take() { return toks_[pos_++]; }
 
+  /// Counts one level of recursive descent ('(', a call, '!') for as long as it lives.
+  class Nesting {
+   public:
+    Nesting(Parser& p, unsigned column) : p_(p) {
+      if (++p_.nesting_ > kMaxExpressionDepth)
+        fail(column, "parentheses, calls and '!' nest deeper than " + std::to_string(kMaxExpressionDepth) + " levels");
+    }
+    ~Nesting() { --p_.nesting_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    Parser& p_;
+  };
+
   static void want(const NodePtr& n, Type t, std::string_view op, const char* side) {
     if (n->type != t)
       fail(n->column, "'" + std::string(op) + "' needs " + describe(t) + " " + side + " operand, got " + describe(n->type));
@@ -146,6 +161,10 @@ class Parser {
     n->type = type;
     n->column = column;
     n->args = std::move(args);
+    for (const NodePtr& a : n->args) n->depth = std::max(n->depth, a->depth + 1);
+    if (n->depth > kMaxExpressionDepth)
+      fail(column, "the expression nests deeper than " + std::to_string(kMaxExpressionDepth) +
+                       " operations (definitions included); split it into definitions");
     if ((op == Op::kAlignUp || op == Op::kAlignDown) && n->args[1]->op == Op::kNumber) {
       const std::uint64_t a = n->args[1]->number;
       if (a == 0 || (a & (a - 1)) != 0)
@@ -221,6 +240,7 @@ class Parser {
   NodePtr parse_unary() {
     if (at("!")) {
       const Token& t = take();
+      const Nesting level(*this, t.column);
       NodePtr operand = parse_unary();
       want(operand, Type::kBoolean, "!", "as its");
       return make(Op::kNot, Type::kBoolean, t.column, {operand});
@@ -240,6 +260,7 @@ class Parser {
     }
     if (t.kind == Tok::kPunct && t.text == "(") {
       take();
+      const Nesting level(*this, t.column);
       NodePtr inner = parse_or();
       if (!at(")")) fail(peek().column, peek().kind == Tok::kEnd ? "missing ')' for the '(' at column " + std::to_string(t.column)
                                                                  : "expected ')', found '" + std::string(peek().text) + "'");
@@ -280,7 +301,13 @@ class Parser {
         n->column = t.column;
         return n;
       }
-      case NameBinding::Kind::kDefinition: return b->definition;
+      case NameBinding::Kind::kDefinition: {
+        // The definition's nodes carry columns of its own text; a message about the name as
+        // an operand must point here, where it is used.
+        auto n = std::make_shared<Node>(*b->definition);
+        n->column = t.column;
+        return n;
+      }
     }
     fail(t.column, "unresolvable name");
   }
@@ -292,6 +319,7 @@ class Parser {
     if (it == std::end(kFunctions))
       fail(name.column, "unknown function '" + std::string(name.text) + "' (functions: align_up, align_down, min, max)");
     take();  // '('
+    const Nesting level(*this, name.column);
     std::vector<NodePtr> args;
     if (!at(")")) {
       for (;;) {
@@ -312,6 +340,7 @@ class Parser {
 
   std::vector<Token> toks_;
   std::size_t pos_ = 0;
+  unsigned nesting_ = 0;
   const NameResolver& resolve_;
   const NameSuggester& suggest_;
 };

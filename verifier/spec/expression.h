@@ -44,12 +44,19 @@ enum class Type : std::uint8_t { kInteger, kBoolean };
 struct Node;
 using NodePtr = std::shared_ptr<const Node>;
 
+/// The deepest expression accepted: nodes on the longest path of the tree (definitions
+/// included), and nesting of parentheses, calls and '!'. The parser, the evaluators (evaluate.h)
+/// and the tree's destruction recurse once per level, so a deeper input is an error at its
+/// column rather than a stack overflow. Real specs nest a handful of levels.
+inline constexpr unsigned kMaxExpressionDepth = 128;
+
 struct Node {
   Op op = Op::kNumber;
   Type type = Type::kInteger;
   std::uint64_t number = 0;     ///< kNumber: the value
   std::size_t parameter = 0;    ///< kParameter: index into Spec::parameters
   unsigned column = 0;          ///< 1-based column of the operator or operand in its source text
+  unsigned depth = 1;           ///< nodes on the longest path from here to a leaf (a leaf: 1)
   std::vector<NodePtr> args;
 };
 

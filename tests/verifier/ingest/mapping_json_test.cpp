@@ -166,6 +166,16 @@ TEST_CASE("json - bad documents are errors naming the JSON Pointer and what was 
         "j.json:/mode: expected \"5-level\" (the given paging mode), found \"4-level\"");
 }
 
+// Regression (fuzz_mapping_json, tests/fuzz/regressions/fuzz_mapping_json/number-overflow): a
+// number past a double is not a parse_error but nlohmann's out_of_range.406, which used to
+// escape the reader and terminate the process.
+TEST_CASE("json - a number too large for a double is an error naming the file, not a crash") {
+  CHECK(must_fail(&read_mapping_json, "5e400", "j.json") ==
+        "j.json: [json.exception.out_of_range.406] number overflow parsing '5e400'");
+  CHECK(must_fail(&read_mapping_json, R"({"format_version": 1, "mode": "4-level", "mappings": [], "x": 1e999})", "j.json")
+            .starts_with("j.json: [json.exception.out_of_range.406]"));
+}
+
 TEST_CASE("json - sniffing") {
   CHECK(sniff_mapping_json(written(every_field())) >= 90);
   CHECK(sniff_mapping_json("  {\"mappings\": []}") >= 50);

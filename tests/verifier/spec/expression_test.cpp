@@ -136,3 +136,37 @@ TEST_CASE("spec expression: a constraint must be Boolean and a bound an integer"
   const ExpressionError h = error("!a", Type::kBoolean);
   CHECK(h.message.find("'!' needs a Boolean") != std::string::npos);
 }
+
+// Regression (fuzz_expression, tests/fuzz/regressions/fuzz_expression/definition-operand-column):
+// a definition's nodes carry the columns of its own text, and a type error about the name as
+// an operand used to report that column (0 here, anything in a real spec) instead of the use.
+TEST_CASE("spec expression: an error about a definition as an operand points at the name") {
+  const ExpressionError e = error("a < 1 && page", Type::kBoolean);
+  CHECK(e.column == 10);
+  CHECK(e.message.find("'&&' needs a Boolean") != std::string::npos);
+  const ExpressionError f = error("page", Type::kBoolean);
+  CHECK(f.column == 1);
+}
+
+// Regression (fuzz_expression, tests/fuzz/regressions/fuzz_expression/deep-*): the parser, the
+// evaluators and the tree's destruction recurse once per level, and a few thousand nested
+// parentheses overflowed the stack. Past kMaxExpressionDepth levels it is an error at a column.
+TEST_CASE("spec expression: nesting deeper than kMaxExpressionDepth is an error, not a stack overflow") {
+  const unsigned deep = 10 * kMaxExpressionDepth;
+  const ExpressionError parens = error(std::string(deep, '(') + "a" + std::string(deep, ')'));
+  CHECK(parens.column == kMaxExpressionDepth + 1);
+  CHECK(parens.message.find("nest deeper than") != std::string::npos);
+  const ExpressionError nots = error(std::string(deep, '!') + "(a < 1)", Type::kBoolean);
+  CHECK(nots.column == kMaxExpressionDepth + 1);
+  std::string chain = "a";
+  for (unsigned i = 0; i < deep; ++i) chain += "+a";
+  const ExpressionError sum = error(chain);
+  CHECK(sum.message.find("nests deeper than") != std::string::npos);
+  CHECK(sum.column == 2 * kMaxExpressionDepth);  // the '+' that makes the tree too deep
+  // Within the limit, and a long constant folds to one number whatever its length.
+  CHECK(std::holds_alternative<NodePtr>(parse(std::string(kMaxExpressionDepth - 1, '(') + "a" +
+                                              std::string(kMaxExpressionDepth - 1, ')'))));
+  std::string ones = "1";
+  for (unsigned i = 0; i < deep; ++i) ones += "+1";
+  CHECK(value(ones) == deep + 1);
+}

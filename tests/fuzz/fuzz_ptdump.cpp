@@ -1,0 +1,12 @@
+// libFuzzer harness: the input as a ptdump text dump, read strictly and leniently.
+// Invariants: fuzz_text.h and fuzz_check.h.
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzz_check.h"
+#include "fuzz_text.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  ptv::fuzz::fuzz_text_format(ptv::fuzz::as_text(data, size), "ptdump");
+  return 0;
+}
