@@ -4,7 +4,9 @@
 //
 //   floor        read every u64 of every table page the walk reaches (through the same
 //                TableReader), and nothing else
-//   walk         models/ enumerate_address_space
+//   walk         models/ enumerate_address_space, with the leaf uses the physical rules need
+//   runs         the same walk without leaf uses (EnumerateLimits::leaf_uses = false): what
+//                mappings, walk, diff and map load
 //   walk+set     enumerate_address_space, then verifier/mapping to_mapping_set (what `check`
 //                and every other subcommand load)
 //
@@ -46,7 +48,7 @@ struct ImageInfo {
 struct Timing {
   std::uint64_t entries = 0, leaves = 0, runs = 0;
   std::string error;  ///< the walk's error (the run cap), empty when it succeeded
-  double floor[2] = {}, emit[2] = {}, walk[2] = {}, set[2] = {};
+  double floor[2] = {}, emit[2] = {}, walk[2] = {}, set[2] = {}, runs_only[2] = {};
 };
 
 std::uint64_t read_floor(const TableReader& read, const std::vector<ReachedTable>& tables) {
@@ -114,7 +116,9 @@ Timing time_scenario(const std::string& path, const ImageInfo& info, int reps) {
   // until it exits); with `fresh`, mapping the file is (a ptverify run maps it once).
   // A body returns what it built, to be freed after the clock stops.
   using Body = std::function<std::shared_ptr<const void>(const RawImage&)>;
-  const Body bodies[4] = {
+  EnumerateLimits no_leaves;
+  no_leaves.leaf_uses = false;
+  const Body bodies[5] = {
       [&](const RawImage& img) {
         g_sink = read_floor(img.reader(), reached);
         return std::shared_ptr<const void>();
@@ -134,12 +138,16 @@ Timing time_scenario(const std::string& path, const ImageInfo& info, int reps) {
         if (*space) both->second = to_mapping_set(**space, s, "raw", path);
         return std::shared_ptr<const void>(both);
       },
+      [&](const RawImage& img) {
+        return std::shared_ptr<const void>(
+            std::make_shared<Expected<AddressSpace>>(enumerate_address_space(s, img.reader(), std::nullopt, no_leaves)));
+      },
   };
-  std::vector<double> samples[2][4];
+  std::vector<double> samples[2][5];
   const auto warm = open_image(path);
   bodies[0](*warm);  // fault the warm mapping in
   for (int i = 0; i < reps; ++i) {
-    for (int b = 0; b < 4; ++b) {
+    for (int b = 0; b < 5; ++b) {
       std::shared_ptr<const void> result;
       Clock::time_point t0 = Clock::now();
       {
@@ -158,6 +166,7 @@ Timing time_scenario(const std::string& path, const ImageInfo& info, int reps) {
     t.emit[w] = median(samples[w][1]);
     t.walk[w] = median(samples[w][2]);
     t.set[w] = median(samples[w][3]);
+    t.runs_only[w] = median(samples[w][4]);
   }
   return t;
 }
@@ -201,7 +210,7 @@ int main(int argc, char** argv) {
   }
   scenarios.push_back({"adversarial", [=] { return shared_chain(k4, true); }});
 
-  const char* ms_cols[] = {"floor", "emit", "walk", "set"};
+  const char* ms_cols[] = {"floor", "emit", "walk", "set", "runs"};
   std::vector<std::string> walk_header{"series", "scenario", "tables", "entries", "leaves", "pages", "runs"};
   for (const char* w : {"cold", "warm"})
     for (const char* c : ms_cols) walk_header.push_back(std::string(c) + "_" + w + "_ms");
@@ -214,12 +223,13 @@ int main(int argc, char** argv) {
   std::cout << "Baseline child (does nothing): " << mib(baseline.max_rss_kib) << " MiB peak RSS.\n\n"
             << "Fresh mapping per repetition (what one ptverify run pays); median ms and entries/s:\n\n"
             << "| scenario | tables | entries read | leaves | runs | read floor | emit floor | walk | walk+set | "
-               "walk / read | walk / emit | peak RSS read floor | peak RSS walk+set |\n"
-               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+               "walk / read | walk / emit | runs only | runs only / read | peak RSS read floor | peak RSS walk+set |\n"
+               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   std::ostringstream warm_table;
   warm_table << "\nWarm mapping (the tables already mapped and cached); median ms:\n\n"
-             << "| scenario | read floor | emit floor | walk | walk+set | walk / read | walk / emit |\n"
-                "|---|---:|---:|---:|---:|---:|---:|\n";
+             << "| scenario | read floor | emit floor | walk | walk+set | walk / read | walk / emit | runs only | "
+                "runs only / read |\n"
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const Scenario& sc : scenarios) {
     if (!only.empty() && sc.series != only) continue;
     const std::string path = tmp + "/ptv-bench-" + std::to_string(getpid()) + ".img";
@@ -248,7 +258,8 @@ int main(int argc, char** argv) {
       const Timing t = time_scenario(path, info, reps);
       std::ostringstream os;
       os << t.entries << ' ' << t.leaves << ' ' << t.runs;
-      for (int w = 0; w < 2; ++w) os << ' ' << t.floor[w] << ' ' << t.emit[w] << ' ' << t.walk[w] << ' ' << t.set[w];
+      for (int w = 0; w < 2; ++w)
+        os << ' ' << t.floor[w] << ' ' << t.emit[w] << ' ' << t.walk[w] << ' ' << t.set[w] << ' ' << t.runs_only[w];
       os << ' ' << t.error;
       return os.str();
     });
@@ -278,7 +289,7 @@ int main(int argc, char** argv) {
     {
       std::istringstream is(timed.output);
       is >> t.entries >> t.leaves >> t.runs;
-      for (int w = 0; w < 2; ++w) is >> t.floor[w] >> t.emit[w] >> t.walk[w] >> t.set[w];
+      for (int w = 0; w < 2; ++w) is >> t.floor[w] >> t.emit[w] >> t.walk[w] >> t.set[w] >> t.runs_only[w];
       std::getline(is >> std::ws, t.error);
     }
     if (t.error.empty() && t.runs != info.expected_runs)
@@ -290,15 +301,18 @@ int main(int argc, char** argv) {
               << " | " << fixed(t.floor[0]) << " (" << rate(t.entries, t.floor[0]) << "/s) | " << fixed(t.emit[0])
               << " | " << fixed(t.walk[0]) << " (" << rate(t.entries, t.walk[0]) << "/s) | " << fixed(t.set[0])
               << " | " << ratio(t.walk[0], t.floor[0]) << " | " << ratio(t.walk[0], t.emit[0]) << " | "
-              << mib(floor_mem.max_rss_kib) << " MiB | " << mib(walk_mem.max_rss_kib) << " MiB |\n";
+              << fixed(t.runs_only[0]) << " (" << rate(t.entries, t.runs_only[0]) << "/s) | "
+              << ratio(t.runs_only[0], t.floor[0]) << " | " << mib(floor_mem.max_rss_kib) << " MiB | "
+              << mib(walk_mem.max_rss_kib) << " MiB |\n";
     if (!t.error.empty()) std::cout << "|   (" << t.error << ") |\n";
     warm_table << "| " << info.name << " | " << fixed(t.floor[1]) << " | " << fixed(t.emit[1]) << " | "
                << fixed(t.walk[1]) << " | " << fixed(t.set[1]) << " | " << ratio(t.walk[1], t.floor[1]) << " | "
-               << ratio(t.walk[1], t.emit[1]) << " |\n";
+               << ratio(t.walk[1], t.emit[1]) << " | " << fixed(t.runs_only[1]) << " | "
+               << ratio(t.runs_only[1], t.floor[1]) << " |\n";
     std::vector<std::string> row{sc.series, info.name, std::to_string(info.tables), std::to_string(t.entries),
                                  std::to_string(t.leaves), std::to_string(info.pages), runs};
     for (int w = 0; w < 2; ++w)
-      for (double v : {t.floor[w], t.emit[w], t.walk[w], t.set[w]}) row.push_back(fixed(v, 3));
+      for (double v : {t.floor[w], t.emit[w], t.walk[w], t.set[w], t.runs_only[w]}) row.push_back(fixed(v, 3));
     walk_csv.row(row);
     mem_csv.row({sc.series, info.name, std::to_string(info.tables), std::to_string(t.entries),
                  std::to_string(t.leaves), std::to_string(info.pages), runs, std::to_string(baseline.max_rss_kib),

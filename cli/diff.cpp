@@ -28,9 +28,11 @@ int bad(const std::string& msg) {
 }
 
 int run_diff(const DiffOptions& o) {
-  auto a = load_dump(o.a, o.load);
+  LoadOptions load = o.load;
+  load.leaf_uses = false;  // diff compares runs
+  auto a = load_dump(o.a, load);
   if (!a.ok()) return bad(a.error().message);
-  auto b = load_dump(o.b, o.load);
+  auto b = load_dump(o.b, load);
   if (!b.ok()) return bad(b.error().message);
   const auto d = diff_mappings(a->mappings, b->mappings);
   if (!d.ok()) return bad(d.error().message);

@@ -62,7 +62,9 @@ int run_map(MapOptions o) {
     if (!s.ok()) return bad(s.error().message);
     spec = std::move(*s);
   }
-  auto loaded = load_dump(o.dump, o.load);
+  LoadOptions load = o.load;
+  load.leaf_uses = spec.has_value();  // only the check that places a spec's regions needs them
+  auto loaded = load_dump(o.dump, load);
   if (!loaded.ok()) return bad(loaded.error().message);
 
   std::optional<check::CheckResult> result;

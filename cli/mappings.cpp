@@ -21,7 +21,9 @@ struct MappingsOptions {
 };
 
 int run_mappings(const MappingsOptions& o) {
-  auto loaded = load_dump(o.dump, o.load);
+  LoadOptions load = o.load;
+  load.leaf_uses = false;  // the runs are all it prints
+  auto loaded = load_dump(o.dump, load);
   if (!loaded.ok()) {
     std::cerr << "ptverify: " << loaded.error().message << '\n';
     return static_cast<int>(ExitCode::kBadInput);

@@ -197,7 +197,7 @@ class Enumerator {
     auto close_stretch = [&](unsigned end) {
       if (!stretch_open) return;
       stretch.last = end;
-      stretches_.push_back(stretch);
+      if (limits_.leaf_uses) stretches_.push_back(stretch);
       stretch_open = false;
     };
     // The run of entry i - 1 and its decoder key when that entry was a mapped leaf (the run
@@ -382,12 +382,13 @@ Expected<AddressSpace> enumerate_address_space(const PagingState& state, const T
   try {
     en.count_references(top_level(mode), *view);
     sum = en.summarise(top, top_level(mode), AccumulatedRights{}, 0, *view);
-    en.emit_leaves();
+    if (limits.leaf_uses) en.emit_leaves();
   } catch (const TooManyRuns& e) {
     return Error{e.what()};
   }
   AddressSpace out = std::move(en.out());
   out.mode = mode;
+  out.leaves_collected = limits.leaf_uses;
   // Offsets from the top table are va_bits wide; the upper half (index >= 256) becomes the
   // canonical upper range. A run straddling the middle is split there.
   const std::uint64_t half = std::uint64_t{1} << (va_bits(mode) - 1);

@@ -104,6 +104,7 @@ struct LeafUse {
 struct AddressSpace {
   PagingMode mode;
   std::vector<LeafUse> leaves;               ///< distinct (leaf entry, rights context) pairs
+  bool leaves_collected = true;              ///< false: `leaves` was not filled (see EnumerateLimits)
   std::vector<AddressRun> runs;              ///< sorted, disjoint, canonical addresses
   std::vector<ReachedTable> tables;          ///< every (table, level) reached, each once
   std::vector<AncestorReference> ancestor_refs;
@@ -116,6 +117,10 @@ struct EnumerateLimits {
   /// distinct runs from one page. No honest dump comes close: the largest real capture has
   /// 65,661 runs, and a dump of 1 million runs holds about 2 million at the peak.
   std::size_t max_runs = 4'000'000;
+  /// Fill AddressSpace::leaves. The physical rules (aliases, page-table exposure) need them;
+  /// a walk for the runs alone skips that second pass, which costs more than the walk itself
+  /// on tables full of 4 KiB leaves (a 56-byte record per leaf; docs/performance.md).
+  bool leaf_uses = true;
 };
 
 /// Every translation from the root, as coalesced runs. Each (table, level, inherited rights)

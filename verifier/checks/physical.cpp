@@ -301,6 +301,17 @@ void check_physical(CheckResult& out, const MappingSet& m, const spec::Spec& spe
     }
     return;
   }
+  if (!raw->space->leaves_collected) {
+    // A walk without leaf uses cannot decide the frame rules; say so, never "holds".
+    for (RuleId id : {RuleId::kConflictingAliases, RuleId::kPageTableExposure}) {
+      RuleResult& rr = rule(out, id);
+      if (rr.status == Status::kViolated) continue;
+      rr.status = Status::kUnknown;
+      rr.detail = "the walk did not collect leaf uses (EnumerateLimits::leaf_uses)";
+    }
+    check_recursive(out, spec, *raw, m, max);
+    return;
+  }
   check_recursive(out, spec, *raw, m, max);
   check_aliases(out, spec, *raw, m, max);
   check_table_exposure(out, spec, layout, *raw, m, max);
