@@ -13,6 +13,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace ptv {
 
@@ -175,17 +177,16 @@ class Enumerator {
       const Entry e(view[i], level);
       if (!e.p() || e.leaf() || e.reserved_bits_set(state_)) continue;
       const PhysAddr child = e.address(state_);
-      const auto key = std::make_pair(child.value(), static_cast<unsigned>(child_level(level)));
-      if (++references_[key] > 1) continue;  // its own entries are counted once
+      if (++references_[table_key(child, child_level(level))] > 1) continue;  // its own entries are counted once
       if (const std::optional<TableView> child_view = read_(child)) count_references(child_level(level), *child_view);
     }
   }
 
   std::shared_ptr<const Summary> summarise(PhysAddr table, Level level, AccumulatedRights above,
                                            std::uint64_t abs_base, const TableView& view) {
-    const auto key = std::make_tuple(table.value(), static_cast<unsigned>(level), above.key());
+    const std::uint64_t key = table_key(table, level) | (std::uint64_t{above.key()} << 3);
     if (auto it = memo_.find(key); it != memo_.end()) return it->second;
-    if (seen_tables_.insert({table.value(), static_cast<unsigned>(level)}).second)
+    if (seen_tables_.insert(table_key(table, level)).second)
       out_.tables.push_back(ReachedTable{table, level});
     on_path_.push_back(table);
 
@@ -347,7 +348,7 @@ class Enumerator {
   }
 
   bool shared(PhysAddr table, Level level) const {
-    const auto it = references_.find(std::make_pair(table.value(), static_cast<unsigned>(level)));
+    const auto it = references_.find(table_key(table, level));
     return it != references_.end() && it->second > 1;
   }
 
@@ -355,9 +356,12 @@ class Enumerator {
   const TableReader& read_;
   PhysAddr root_;
   const EnumerateLimits& limits_;
-  std::map<std::tuple<std::uint64_t, unsigned, unsigned>, std::shared_ptr<const Summary>> memo_;
-  std::set<std::pair<std::uint64_t, unsigned>> seen_tables_;
-  std::map<std::pair<std::uint64_t, unsigned>, unsigned> references_;  // (table, level) -> entries
+  // Keys pack (table, level) into one word: a table is 4 KiB-aligned, so bits 2:0 hold the
+  // level and, for the memo, bits 5:3 the rights context (AccumulatedRights::key()).
+  static std::uint64_t table_key(PhysAddr table, Level level) { return table.value() | static_cast<unsigned>(level); }
+  std::unordered_map<std::uint64_t, std::shared_ptr<const Summary>> memo_;
+  std::unordered_set<std::uint64_t> seen_tables_;
+  std::unordered_map<std::uint64_t, unsigned> references_;  // (table, level) -> entries pointing to it
   std::size_t held_ = 0;  // runs held by live summaries, against limits_.max_runs
   std::vector<PhysAddr> on_path_;
   std::vector<LeafStretch> stretches_;
@@ -371,6 +375,11 @@ Expected<AddressSpace> enumerate_address_space(const PagingState& state, const T
                                                std::optional<PhysAddr> root, const EnumerateLimits& limits) {
   const PagingMode mode = state.mode();
   const PhysAddr top = root.value_or(state.root_table());
+  if (top.value() % kTableBytes != 0) {  // a table is a 4 KiB page; CR3 cannot say otherwise
+    std::ostringstream os;
+    os << "the top-level table " << top << " is not 4 KiB-aligned";
+    return Error{os.str()};
+  }
   const std::optional<TableView> view = read_table(top);
   if (!view) {
     std::ostringstream os;
