@@ -3,7 +3,6 @@
 // child to read its own peak RSS (so that scenarios cannot mask each other's peaks).
 #pragma once
 
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -119,17 +118,6 @@ inline ChildResult run_in_child(const std::function<std::string()>& body) {
     r.max_rss_kib = ru.ru_maxrss;  // Linux: kilobytes
   }
   return r;
-}
-
-/// What models/walk.cpp does for its leaf list, for the floors that stand in for it: back the
-/// 2 MiB-aligned part of a large buffer with transparent huge pages (THP "madvise" mode).
-inline void advise_huge_pages(const void* data, std::size_t bytes) {
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  if (bytes < 2 * kHuge) return;
-  const auto begin = reinterpret_cast<std::uintptr_t>(data);
-  const std::uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
-  const std::uintptr_t last = (begin + bytes) & ~(kHuge - 1);
-  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
 }
 
 /// Where the benchmarks write their scratch images: $TMPDIR, else /tmp.

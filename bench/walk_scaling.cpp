@@ -23,6 +23,7 @@
 
 #include "bench/bench_util.h"
 #include "bench/synthetic_tables.h"
+#include "models/memory_hint.h"
 #include "models/walk.h"
 #include "verifier/ingest/raw_image.h"
 #include "verifier/mapping/from_walk.h"

@@ -47,12 +47,7 @@ constexpr std::uint64_t ph(unsigned i) { return kPhoff + 56ull * i; }
 MappedFile in_memory(const std::vector<unsigned char>& bytes) {
   const int fd = ::memfd_create(kName, MFD_CLOEXEC);
   REQUIRE(fd >= 0);
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    REQUIRE(n > 0);
-    done += static_cast<std::size_t>(n);
-  }
+  rawtest::write_all(fd, bytes);
   Expected<MappedFile> m = MappedFile::from_fd(fd, kName);
   ::close(fd);
   REQUIRE(m.ok());

@@ -15,6 +15,16 @@
 
 namespace ptv::rawtest {
 
+/// Writes all of `bytes` to `fd` (a test failure if the write fails).
+inline void write_all(int fd, const std::vector<unsigned char>& bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    REQUIRE(n > 0);
+    done += static_cast<std::size_t>(n);
+  }
+}
+
 /// A file under $TMPDIR (default /tmp), removed at scope exit.
 class TempFile {
  public:
@@ -23,12 +33,7 @@ class TempFile {
     path_ = std::string((env != nullptr && *env != '\0') ? env : "/tmp") + "/ptv-ingest-test-XXXXXX";
     const int fd = ::mkstemp(path_.data());
     REQUIRE(fd >= 0);
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-      const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-      REQUIRE(n > 0);
-      done += static_cast<std::size_t>(n);
-    }
+    write_all(fd, bytes);
     ::close(fd);
   }
   explicit TempFile(const std::string& text) : TempFile(std::vector<unsigned char>(text.begin(), text.end())) {}
