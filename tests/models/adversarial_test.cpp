@@ -214,8 +214,13 @@ TEST_CASE("adversarial: the default run cap bounds memory for a one-page hostile
   getrusage(RUSAGE_SELF, &after);
   REQUIRE_FALSE(as.ok());
   CHECK(as.error().message.find("distinct runs (hostile or corrupt tables?)") != std::string::npos);
+  CHECK(as.error().message.find("more than 4000000 distinct runs") != std::string::npos);
   MESSAGE("peak RSS " << before.ru_maxrss / 1024 << " MiB before, " << after.ru_maxrss / 1024 << " MiB after");
+  // 4 M runs of about 100 bytes; AddressSanitizer's redzones and quarantine add to that (540 MiB
+  // measured), so the bound is asserted on the uninstrumented build only.
+#if !defined(__SANITIZE_ADDRESS__)
   CHECK(after.ru_maxrss - before.ru_maxrss < 512 * 1024);  // KiB
+#endif
 }
 
 TEST_CASE("adversarial: a root whose 512 entries all fault is 512 reserved runs from 512 entry reads") {
