@@ -2,13 +2,10 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <sstream>
 #include <stdexcept>
-#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
