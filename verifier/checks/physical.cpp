@@ -1,6 +1,7 @@
 #include "verifier/checks/physical.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <set>
@@ -286,33 +287,36 @@ void check_table_exposure(CheckResult& out, const spec::Spec& spec, const spec::
                 "regions allowed to map tables";
 }
 
+// Rules `check_physical` cannot decide: each becomes `status` with `why`, unless already violated.
+void mark_undecided(CheckResult& out, std::initializer_list<RuleId> ids, Status status, const std::string& why) {
+  for (RuleId id : ids) {
+    RuleResult& rr = rule(out, id);
+    if (rr.status == Status::kViolated) continue;
+    rr.status = status;
+    rr.detail = why;
+  }
+}
+
 }  // namespace
 
 void check_physical(CheckResult& out, const MappingSet& m, const spec::Spec& spec, const spec::Layout& layout,
                     const RawContext* raw, std::size_t max) {
   check_canonical(out, m, max);
   if (!raw || !raw->space) {
-    for (RuleId id : {RuleId::kReservedBits, RuleId::kRecursiveSlot, RuleId::kConflictingAliases,
-                      RuleId::kPageTableExposure}) {
-      RuleResult& rr = rule(out, id);
-      if (rr.status == Status::kViolated) continue;
-      rr.status = Status::kNotApplicable;
-      rr.detail = "needs raw memory: a " + m.format + " dump does not show entries, frames or tables";
-    }
-    return;
-  }
-  if (!raw->space->leaves_collected) {
-    // A walk without leaf uses cannot decide the frame rules; say so, never "holds".
-    for (RuleId id : {RuleId::kConflictingAliases, RuleId::kPageTableExposure}) {
-      RuleResult& rr = rule(out, id);
-      if (rr.status == Status::kViolated) continue;
-      rr.status = Status::kUnknown;
-      rr.detail = "the walk did not collect leaf uses (EnumerateLimits::leaf_uses)";
-    }
-    check_recursive(out, spec, *raw, m, max);
+    mark_undecided(out,
+                   {RuleId::kReservedBits, RuleId::kRecursiveSlot, RuleId::kConflictingAliases,
+                    RuleId::kPageTableExposure},
+                   Status::kNotApplicable,
+                   "needs raw memory: a " + m.format + " dump does not show entries, frames or tables");
     return;
   }
   check_recursive(out, spec, *raw, m, max);
+  if (!raw->space->leaves_collected) {
+    // A walk without leaf uses cannot decide the frame rules; say so, never "holds".
+    mark_undecided(out, {RuleId::kConflictingAliases, RuleId::kPageTableExposure}, Status::kUnknown,
+                   "the walk did not collect leaf uses (EnumerateLimits::leaf_uses)");
+    return;
+  }
   check_aliases(out, spec, *raw, m, max);
   check_table_exposure(out, spec, layout, *raw, m, max);
 }
