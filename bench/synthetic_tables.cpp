@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <numeric>
 
 namespace ptv::bench {
 
@@ -90,9 +91,15 @@ PagingState synthetic_state(PhysAddr root, PagingMode mode) {
   return s;
 }
 
-SyntheticTables leaves_4k(std::uint64_t leaves, std::uint64_t runs, PagingMode mode) {
-  SyntheticTables t{"4k-" + count_name(leaves) + "-leaves-" + count_name(runs) + "-runs-" + mode_suffix(mode),
+SyntheticTables leaves_4k(std::uint64_t leaves, std::uint64_t runs, PagingMode mode, Frames frames) {
+  const bool scattered = frames == Frames::kScattered;
+  SyntheticTables t{"4k-" + count_name(leaves) + "-leaves-" + count_name(runs) + "-runs-" +
+                        (scattered ? "scattered-" : "") + mode_suffix(mode),
                     TableImage(leaves / kEntriesPerTable + 64), {}, leaves, runs};
+  // Scattered: leaf i maps frame (i * step) mod leaves, a permutation (step coprime to the
+  // count) in which neighbours are `step` frames apart.
+  std::uint64_t step = 7919;
+  while (std::gcd(step, leaves) != 1) step += 2;
   TableBuilder b(t.image, mode);
   const VirtAddr base = direct_map_base(mode);
   // Run k holds leaves [k * leaves / runs, (k + 1) * leaves / runs): lengths differ by at most one.
@@ -104,7 +111,8 @@ SyntheticTables leaves_4k(std::uint64_t leaves, std::uint64_t runs, PagingMode m
       next_boundary = (run + 1) * leaves / runs;
     }
     const std::uint64_t rights = run % 2 == 0 ? bits::kRW : 0;
-    b.map(VirtAddr(base.value() + i * kTableBytes), PhysAddr(kFrameBase + i * kTableBytes), Level::kPt,
+    const std::uint64_t frame = scattered ? (i * step) % leaves : i;
+    b.map(VirtAddr(base.value() + i * kTableBytes), PhysAddr(kFrameBase + frame * kTableBytes), Level::kPt,
           rights | bits::kA | bits::kD | bits::kG | bits::kXd);
   }
   t.state = synthetic_state(b.root(), mode);

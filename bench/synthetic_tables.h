@@ -80,11 +80,16 @@ struct SyntheticTables {
 /// The register state the generators use: MAXPHYADDR 46, NXE, WP and PGE on.
 PagingState synthetic_state(PhysAddr root, PagingMode mode);
 
+/// Where the 4 KiB leaves' frames lie: one after another (a direct map), or scattered so that
+/// no two neighbouring leaves map neighbouring frames (vmalloc, or a user process).
+enum class Frames { kContiguous, kScattered };
+
 /// `leaves` 4 KiB pages from the start of the kernel's direct map (0xffff'8880'0000'0000 or
 /// 0xff11'0000'0000'0000), contiguous, in `runs` runs of about equal length whose rights
 /// alternate between read-write and read-only (all NX, global, supervisor). Each leaf maps its
-/// own frame. Requires: 1 <= runs <= leaves.
-SyntheticTables leaves_4k(std::uint64_t leaves, std::uint64_t runs, PagingMode mode);
+/// own frame, the frames laid out as `frames` says. Requires: 1 <= runs <= leaves.
+SyntheticTables leaves_4k(std::uint64_t leaves, std::uint64_t runs, PagingMode mode,
+                          Frames frames = Frames::kContiguous);
 
 /// A direct map of `bytes` of physical memory from PA 0 with leaves of `leaf_level` (kPd: 2
 /// MiB, kPdpt: 1 GiB), read-write, NX, global: one run. Requires: bytes a multiple of the page

@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     walks.push_back(ms(t0));
   }
   std::cout << "walk + mapping set: " << bench::median(walks) << " ms (median of 11; first " << walks.front()
-            << " ms), " << m.runs.size() << " runs, " << space->tables.size() << " tables, " << space->leaves.size()
+            << " ms), " << m.runs.size() << " runs, " << space->tables.size() << " tables, " << space->leaf_uses
             << " leaf uses\n";
   t0 = Clock::now();
   const auto trie = AddressTrie::build(m);

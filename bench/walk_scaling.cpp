@@ -4,11 +4,14 @@
 //
 //   floor        read every u64 of every table page the walk reaches (through the same
 //                TableReader), and nothing else
-//   walk         models/ enumerate_address_space, with the leaf uses the physical rules need
-//   runs         the same walk without leaf uses (EnumerateLimits::leaf_uses = false): what
-//                mappings, walk, diff and map load
+//   out floor    the read floor, then write the walk's runs (one AddressRun each) into a list
+//                reserved to their number: no walk that returns those runs can do less
+//   walk         models/ enumerate_address_space: the runs, the reached tables and the leaf
+//                stretches
 //   walk+set     enumerate_address_space, then verifier/mapping to_mapping_set (what `check`
 //                and every other subcommand load)
+//   leaf runs    the walk, then for_each_leaf_run over every leaf: what `check`'s physical
+//                rules read back on top of the walk
 //
 // "cold" maps the file afresh for each repetition (the pages are in the page cache; the walk
 // pays the minor faults, as one ptverify run does); "warm" reuses one mapping. Times are the
@@ -49,7 +52,7 @@ struct ImageInfo {
 struct Timing {
   std::uint64_t entries = 0, leaves = 0, runs = 0;
   std::string error;  ///< the walk's error (the run cap), empty when it succeeded
-  double floor[2] = {}, emit[2] = {}, walk[2] = {}, set[2] = {}, runs_only[2] = {};
+  double floor[2] = {}, out[2] = {}, walk[2] = {}, set[2] = {}, leaf_runs[2] = {};
 };
 
 std::uint64_t read_floor(const TableReader& read, const std::vector<ReachedTable>& tables) {
@@ -62,25 +65,19 @@ std::uint64_t read_floor(const TableReader& read, const std::vector<ReachedTable
   return sum;
 }
 
-/// The floor of the walk's output: read every table as read_floor does, and append one
-/// LeafUse (56 bytes, undecoded) per present leaf entry to a list reserved to the known count
-/// and backed by huge pages, as the walk's own list is. Only the bytes are written: no rights
-/// are combined, no runs formed.
-std::uint64_t read_emit_floor(const TableReader& read, const std::vector<ReachedTable>& tables, std::size_t leaves,
-                              std::vector<LeafUse>& out) {
-  out.reserve(leaves);
-  advise_huge_pages(out.data(), out.capacity() * sizeof(LeafUse));
-  for (const ReachedTable& t : tables) {
-    const std::optional<TableView> v = read(t.pa);
-    if (!v) continue;
-    for (unsigned i = 0; i < kEntriesPerTable; ++i) {
-      const std::uint64_t raw = (*v)[i];
-      if (!(raw & bits::kP) || !(t.level == Level::kPt || (raw & bits::kPsOrPat7))) continue;
-      out.push_back(LeafUse{PhysAddr(t.pa.value() + 8ull * i), Entry(raw, t.level), Attributes{},
-                            PhysAddr(raw & bits::kAddress), VirtAddr(0)});
-    }
+/// The floor of the walk's output: read every table as read_floor does, then write `runs`
+/// AddressRun records (only their ranges set) into a list reserved to that count and backed by
+/// huge pages, as the walk's is.
+std::uint64_t read_write_floor(const TableReader& read, const std::vector<ReachedTable>& tables, std::size_t runs,
+                               std::vector<AddressRun>& out) {
+  std::uint64_t sum = read_floor(read, tables);
+  out.reserve(runs);
+  advise_huge_pages(out.data(), out.capacity() * sizeof(AddressRun));  // as the walk's own list
+  for (std::size_t i = 0; i < runs; ++i) {
+    out.emplace_back();
+    out.back().range = VirtRange{VirtAddr(i), VirtAddr(i)};
   }
-  return out.size();
+  return sum + out.size();
 }
 
 volatile std::uint64_t g_sink;  // keeps the floors' results (and so their reads) alive
@@ -108,7 +105,7 @@ Timing time_scenario(const std::string& path, const ImageInfo& info, int reps) {
       t.error = space.error().message;
     } else {
       t.entries = space->entries_read;
-      t.leaves = space->leaves.size();
+      t.leaves = space->leaf_uses;
       t.runs = space->runs.size();
       reached = space->tables;
     }
@@ -117,16 +114,14 @@ Timing time_scenario(const std::string& path, const ImageInfo& info, int reps) {
   // until it exits); with `fresh`, mapping the file is (a ptverify run maps it once).
   // A body returns what it built, to be freed after the clock stops.
   using Body = std::function<std::shared_ptr<const void>(const RawImage&)>;
-  EnumerateLimits no_leaves;
-  no_leaves.leaf_uses = false;
   const Body bodies[5] = {
       [&](const RawImage& img) {
         g_sink = read_floor(img.reader(), reached);
         return std::shared_ptr<const void>();
       },
       [&](const RawImage& img) {
-        auto out = std::make_shared<std::vector<LeafUse>>();
-        g_sink = read_emit_floor(img.reader(), reached, t.leaves, *out);
+        auto out = std::make_shared<std::vector<AddressRun>>();
+        g_sink = read_write_floor(img.reader(), reached, t.runs, *out);
         return std::shared_ptr<const void>(out);
       },
       [&](const RawImage& img) {
@@ -140,8 +135,11 @@ Timing time_scenario(const std::string& path, const ImageInfo& info, int reps) {
         return std::shared_ptr<const void>(both);
       },
       [&](const RawImage& img) {
-        return std::shared_ptr<const void>(
-            std::make_shared<Expected<AddressSpace>>(enumerate_address_space(s, img.reader(), std::nullopt, no_leaves)));
+        auto space = std::make_shared<Expected<AddressSpace>>(enumerate_address_space(s, img.reader()));
+        std::uint64_t entries = 0;
+        if (*space) for_each_leaf_run(**space, s, img.reader(), [&](const LeafRun& r) { entries += r.count; });
+        g_sink = entries;
+        return std::shared_ptr<const void>(space);
       },
   };
   std::vector<double> samples[2][5];
@@ -164,10 +162,10 @@ Timing time_scenario(const std::string& path, const ImageInfo& info, int reps) {
   }
   for (int w = 0; w < 2; ++w) {
     t.floor[w] = median(samples[w][0]);
-    t.emit[w] = median(samples[w][1]);
+    t.out[w] = median(samples[w][1]);
     t.walk[w] = median(samples[w][2]);
     t.set[w] = median(samples[w][3]);
-    t.runs_only[w] = median(samples[w][4]);
+    t.leaf_runs[w] = median(samples[w][4]);
   }
   return t;
 }
@@ -189,7 +187,7 @@ int main(int argc, char** argv) {
   app.add_flag("--quick", quick, "Stop the table series at 10k tables");
   app.add_option("--csv-dir", csv_dir, "Write walk.csv and memory.csv here");
   app.add_option("--tmp", tmp, "Directory for the scratch images");
-  app.add_option("--only", only, "Run one series: tables, runs, modes, direct-map, adversarial");
+  app.add_option("--only", only, "Run one series: tables, runs, frames, modes, direct-map, adversarial");
   CLI11_PARSE(app, argc, argv);
 
   std::vector<Scenario> scenarios;
@@ -200,6 +198,7 @@ int main(int argc, char** argv) {
   }
   for (std::uint64_t runs : {1ull, 1'000ull, 10'000ull, 100'000ull, 1'000'000ull})
     scenarios.push_back({"runs", [=] { return leaves_4k(4'000'000, runs, k4); }});
+  scenarios.push_back({"frames", [=] { return leaves_4k(4'000'000, 1'000, k4, Frames::kScattered); }});
   scenarios.push_back({"modes", [=] { return leaves_4k(4'000'000, 1'000, k5); }});
   for (PagingMode m : {k4, k5}) {
     scenarios.push_back({"direct-map", [=] { return direct_map(std::uint64_t{1} << 40, Level::kPd, m); }});
@@ -211,7 +210,7 @@ int main(int argc, char** argv) {
   }
   scenarios.push_back({"adversarial", [=] { return shared_chain(k4, true); }});
 
-  const char* ms_cols[] = {"floor", "emit", "walk", "set", "runs"};
+  const char* ms_cols[] = {"floor", "out", "walk", "set", "leafruns"};
   std::vector<std::string> walk_header{"series", "scenario", "tables", "entries", "leaves", "pages", "runs"};
   for (const char* w : {"cold", "warm"})
     for (const char* c : ms_cols) walk_header.push_back(std::string(c) + "_" + w + "_ms");
@@ -223,14 +222,13 @@ int main(int argc, char** argv) {
   const ChildResult baseline = run_in_child([] { return std::string("ok"); });
   std::cout << "Baseline child (does nothing): " << mib(baseline.max_rss_kib) << " MiB peak RSS.\n\n"
             << "Fresh mapping per repetition (what one ptverify run pays); median ms and entries/s:\n\n"
-            << "| scenario | tables | entries read | leaves | runs | read floor | emit floor | walk | walk+set | "
-               "walk / read | walk / emit | runs only | runs only / read | peak RSS read floor | peak RSS walk+set |\n"
-               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+            << "| scenario | tables | entries read | leaves | runs | read floor | out floor | walk | walk / read | "
+               "walk / out | walk+set | walk + leaf runs | peak RSS read floor | peak RSS walk+set |\n"
+               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   std::ostringstream warm_table;
   warm_table << "\nWarm mapping (the tables already mapped and cached); median ms:\n\n"
-             << "| scenario | read floor | emit floor | walk | walk+set | walk / read | walk / emit | runs only | "
-                "runs only / read |\n"
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+             << "| scenario | read floor | out floor | walk | walk / read | walk / out | walk+set | walk + leaf runs |\n"
+                "|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const Scenario& sc : scenarios) {
     if (!only.empty() && sc.series != only) continue;
     const std::string path = tmp + "/ptv-bench-" + std::to_string(getpid()) + ".img";
@@ -260,7 +258,7 @@ int main(int argc, char** argv) {
       std::ostringstream os;
       os << t.entries << ' ' << t.leaves << ' ' << t.runs;
       for (int w = 0; w < 2; ++w)
-        os << ' ' << t.floor[w] << ' ' << t.emit[w] << ' ' << t.walk[w] << ' ' << t.set[w] << ' ' << t.runs_only[w];
+        os << ' ' << t.floor[w] << ' ' << t.out[w] << ' ' << t.walk[w] << ' ' << t.set[w] << ' ' << t.leaf_runs[w];
       os << ' ' << t.error;
       return os.str();
     });
@@ -290,7 +288,7 @@ int main(int argc, char** argv) {
     {
       std::istringstream is(timed.output);
       is >> t.entries >> t.leaves >> t.runs;
-      for (int w = 0; w < 2; ++w) is >> t.floor[w] >> t.emit[w] >> t.walk[w] >> t.set[w] >> t.runs_only[w];
+      for (int w = 0; w < 2; ++w) is >> t.floor[w] >> t.out[w] >> t.walk[w] >> t.set[w] >> t.leaf_runs[w];
       std::getline(is >> std::ws, t.error);
     }
     if (t.error.empty() && t.runs != info.expected_runs)
@@ -299,21 +297,19 @@ int main(int argc, char** argv) {
     const std::string runs = t.error.empty() ? std::to_string(t.runs) : "refused";
     auto ratio = [](double a, double b) { return b > 0 ? fixed(a / b, 1) + "x" : std::string("-"); };
     std::cout << "| " << info.name << " | " << info.tables << " | " << t.entries << " | " << t.leaves << " | " << runs
-              << " | " << fixed(t.floor[0]) << " (" << rate(t.entries, t.floor[0]) << "/s) | " << fixed(t.emit[0])
-              << " | " << fixed(t.walk[0]) << " (" << rate(t.entries, t.walk[0]) << "/s) | " << fixed(t.set[0])
-              << " | " << ratio(t.walk[0], t.floor[0]) << " | " << ratio(t.walk[0], t.emit[0]) << " | "
-              << fixed(t.runs_only[0]) << " (" << rate(t.entries, t.runs_only[0]) << "/s) | "
-              << ratio(t.runs_only[0], t.floor[0]) << " | " << mib(floor_mem.max_rss_kib) << " MiB | "
+              << " | " << fixed(t.floor[0]) << " (" << rate(t.entries, t.floor[0]) << "/s) | " << fixed(t.out[0])
+              << " | " << fixed(t.walk[0]) << " (" << rate(t.entries, t.walk[0]) << "/s) | "
+              << ratio(t.walk[0], t.floor[0]) << " | " << ratio(t.walk[0], t.out[0]) << " | " << fixed(t.set[0])
+              << " | " << fixed(t.leaf_runs[0]) << " | " << mib(floor_mem.max_rss_kib) << " MiB | "
               << mib(walk_mem.max_rss_kib) << " MiB |\n";
     if (!t.error.empty()) std::cout << "|   (" << t.error << ") |\n";
-    warm_table << "| " << info.name << " | " << fixed(t.floor[1]) << " | " << fixed(t.emit[1]) << " | "
-               << fixed(t.walk[1]) << " | " << fixed(t.set[1]) << " | " << ratio(t.walk[1], t.floor[1]) << " | "
-               << ratio(t.walk[1], t.emit[1]) << " | " << fixed(t.runs_only[1]) << " | "
-               << ratio(t.runs_only[1], t.floor[1]) << " |\n";
+    warm_table << "| " << info.name << " | " << fixed(t.floor[1]) << " | " << fixed(t.out[1]) << " | "
+               << fixed(t.walk[1]) << " | " << ratio(t.walk[1], t.floor[1]) << " | " << ratio(t.walk[1], t.out[1])
+               << " | " << fixed(t.set[1]) << " | " << fixed(t.leaf_runs[1]) << " |\n";
     std::vector<std::string> row{sc.series, info.name, std::to_string(info.tables), std::to_string(t.entries),
                                  std::to_string(t.leaves), std::to_string(info.pages), runs};
     for (int w = 0; w < 2; ++w)
-      for (double v : {t.floor[w], t.emit[w], t.walk[w], t.set[w], t.runs_only[w]}) row.push_back(fixed(v, 3));
+      for (double v : {t.floor[w], t.out[w], t.walk[w], t.set[w], t.leaf_runs[w]}) row.push_back(fixed(v, 3));
     walk_csv.row(row);
     mem_csv.row({sc.series, info.name, std::to_string(info.tables), std::to_string(t.entries),
                  std::to_string(t.leaves), std::to_string(info.pages), runs, std::to_string(baseline.max_rss_kib),

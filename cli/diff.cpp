@@ -28,8 +28,7 @@ int bad(const std::string& msg) {
 }
 
 int run_diff(const DiffOptions& o) {
-  LoadOptions load = o.load;
-  load.leaf_uses = false;  // diff compares runs
+  const LoadOptions& load = o.load;
   auto a = load_dump(o.a, load);
   if (!a.ok()) return bad(a.error().message);
   auto b = load_dump(o.b, load);

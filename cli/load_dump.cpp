@@ -44,9 +44,7 @@ Expected<LoadedDump> load_raw(const std::string& path, const LoadOptions& opts, 
   auto dump = mapped ? open_raw_dump(std::move(*mapped), paging) : open_raw_dump(path, paging);
   if (!dump.ok()) return dump.error();
   progress.update("ptverify: walking the page tables of " + path);
-  EnumerateLimits limits;
-  limits.leaf_uses = opts.leaf_uses;
-  auto space = enumerate_address_space(dump->state, dump->memory->reader(), dump->root, limits);
+  auto space = enumerate_address_space(dump->state, dump->memory->reader(), dump->root);
   if (!space.ok()) return Error{path + ": " + space.error().message};
   LoadedDump out{to_mapping_set(*space, dump->state, format == DumpFormat::kRaw ? "raw" : "elf-core", path, dump->root),
                  std::move(dump.value()), std::make_shared<const AddressSpace>(std::move(space.value()))};

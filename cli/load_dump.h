@@ -24,9 +24,6 @@ struct LoadOptions {
   bool lenient = false;         ///< text: report and skip unknown flag tokens
   std::string with_mem;         ///< info tlb: an `info mem` file of the same moment
   bool quiet = false;           ///< do not say on stderr which format was chosen
-  /// Raw dumps: collect the walk's leaf uses (AddressSpace::leaves). Only check needs them;
-  /// commands that never check turn this off to skip the walk's second pass.
-  bool leaf_uses = true;
 };
 
 /// Binds the paging options and --format, --lenient, --with-mem onto a subcommand.

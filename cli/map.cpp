@@ -62,9 +62,7 @@ int run_map(MapOptions o) {
     if (!s.ok()) return bad(s.error().message);
     spec = std::move(*s);
   }
-  LoadOptions load = o.load;
-  load.leaf_uses = spec.has_value();  // only the check that places a spec's regions needs them
-  auto loaded = load_dump(o.dump, load);
+  auto loaded = load_dump(o.dump, o.load);
   if (!loaded.ok()) return bad(loaded.error().message);
 
   std::optional<check::CheckResult> result;

@@ -21,9 +21,7 @@ struct MappingsOptions {
 };
 
 int run_mappings(const MappingsOptions& o) {
-  LoadOptions load = o.load;
-  load.leaf_uses = false;  // the runs are all it prints
-  auto loaded = load_dump(o.dump, load);
+  auto loaded = load_dump(o.dump, o.load);
   if (!loaded.ok()) {
     std::cerr << "ptverify: " << loaded.error().message << '\n';
     return static_cast<int>(ExitCode::kBadInput);

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "models/entry_decoder.h"
 #include "models/memory_hint.h"
 
 namespace ptv {
@@ -82,80 +82,18 @@ struct TooManyRuns : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-using Summary = std::vector<AddressRun>;  // ranges relative to the table's own base (offset 0)
+using Summary = std::vector<AddressRun>;
 
-// Decodes the present entries of one table under one rights context. Whether an entry faults
-// (reserved bits), whether it is a leaf, and a leaf's effective attributes depend on the raw
-// value only through the bits outside its address field [SDM 3A Tables 4-15 to 4-20: the
-// address field holds no flag and no reserved bit], so the decoder remembers the last
-// combination of those bits: the neighbouring entries of a table almost always share it, and
-// a table of 512 alike leaves costs one decode.
-class EntryDecoder {
- public:
-  struct Decoded {
-    std::uint64_t reserved = 0;  ///< Entry::reserved_bits_set
-    bool leaf = false;           ///< Entry::leaf
-    Attributes attributes;       ///< effective_attributes; set when leaf && reserved == 0
-  };
-
-  EntryDecoder(const PagingState& s, Level level, AccumulatedRights above) : state_(s), level_(level), above_(above) {
-    // Entry::address selects bits of the raw value; which ones depends only on bit 7 (PS).
-    address_mask_[0] = Entry(~bits::kPsOrPat7, level).address(s).value();
-    address_mask_[1] = Entry(~std::uint64_t{0}, level).address(s).value();
-  }
-
-  /// The raw value without its address bits: equal keys decode alike.
-  [[nodiscard]] std::uint64_t key(std::uint64_t raw) const { return raw & ~address_mask(raw); }
-  /// Entry(raw, level).address(state).value().
-  [[nodiscard]] std::uint64_t address(std::uint64_t raw) const { return raw & address_mask(raw); }
-
-  /// The first index at or after `from` whose entry does not decode like `key` (a key of a
-  /// present entry: P is outside the address bits, so a match is present too); 512 if none.
-  /// A tight loop over the raw bytes: a table of alike leaves is one pass at memory speed.
-  [[nodiscard]] unsigned alike_until(const TableView& view, unsigned from, std::uint64_t key) const {
-    const std::uint64_t not_mask0 = ~address_mask_[0], not_mask1 = ~address_mask_[1];
-    unsigned j = from;
-    for (; j < kEntriesPerTable; ++j) {
-      const std::uint64_t raw = view[j];
-      if ((raw & ((raw >> 7) & 1 ? not_mask1 : not_mask0)) != key) break;
-    }
-    return j;
-  }
-
-  /// Requires: raw has P set.
-  const Decoded& decode(std::uint64_t raw) {
-    const std::uint64_t k = key(raw);
-    if (cached_ && k == key_) return decoded_;
-    const Entry e(raw, level_);
-    decoded_.reserved = e.reserved_bits_set(state_);
-    decoded_.leaf = e.leaf();
-    if (decoded_.leaf && decoded_.reserved == 0) decoded_.attributes = effective_attributes(above_, e, state_);
-    key_ = k;
-    cached_ = true;
-    return decoded_;
-  }
-
- private:
-  [[nodiscard]] std::uint64_t address_mask(std::uint64_t raw) const { return address_mask_[(raw >> 7) & 1]; }
-
-  const PagingState& state_;
-  Level level_;
-  AccumulatedRights above_;
-  std::uint64_t address_mask_[2];
-  bool cached_ = false;
-  std::uint64_t key_ = 0;
-  Decoded decoded_;
-};
-
-// Decodes each (table, level, inherited rights) once and composes the results. A summary's
-// ranges are offsets from the first address the table maps, so one summary serves every
-// place the table is linked from; the parent shifts it by the entry's base.
+// Decodes each (table, level, inherited rights) once and composes the results, writing each
+// run once: a table linked from one entry (nearly all of them) appends its runs straight to
+// its parent's output, shifted to where it sits; a table more than one entry points to is
+// decoded into a summary of its own (offsets from its first address), kept, and copied in at
+// every place it is linked from. Copying every level's runs into its parent, as the walk once
+// did, cost about 100 bytes per run per level: at a million runs, most of the walk.
 //
-// The leaf uses are produced in a second pass (emit_leaves): the first records, in walk order,
-// each stretch of a table's entries that holds leaves, and counts them; the second re-reads
-// those stretches into a list reserved to the exact size. Growing the list while walking
-// copied it at every doubling and held two copies at the peak (56 bytes per leaf: 2.9 GB for
-// the 51 M leaves of 100k full page tables).
+// Where the leaves are is recorded as stretches of table entries (LeafStretch), not leaf by
+// leaf: one record per stretch keeps the walk at the cost of reading the tables, and
+// for_each_leaf_run reads the leaves back when the physical rules ask.
 class Enumerator {
  public:
   Enumerator(const PagingState& s, const TableReader& r, PhysAddr root, const EnumerateLimits& l)
@@ -166,23 +104,52 @@ class Enumerator {
   void count_references(Level level, const TableView& view) {
     if (level == Level::kPt) return;
     for (unsigned i = 0; i < kEntriesPerTable; ++i) {
+      // Above the PT level an entry references a table only if P = 1 and PS = 0: PS = 1 is a
+      // large leaf (PD, PDPT) or a reserved bit (PDPT without 1 GiB pages, PML4E, PML5E).
+      if ((view[i] & (bits::kP | bits::kPsOrPat7)) != bits::kP) continue;
       const Entry e(view[i], level);
-      if (!e.p() || e.leaf() || e.reserved_bits_set(state_)) continue;
+      if (e.reserved_bits_set(state_)) continue;
       const PhysAddr child = e.address(state_);
       if (++references_[table_key(child, child_level(level))] > 1) continue;  // its own entries are counted once
       if (const std::optional<TableView> child_view = read_(child)) count_references(child_level(level), *child_view);
     }
   }
 
-  std::shared_ptr<const Summary> summarise(PhysAddr table, Level level, AccumulatedRights above,
-                                           std::uint64_t abs_base, const TableView& view) {
+  /// Appends the runs of `table`, read at `level` under `above`, to `out`, at `shift` (where
+  /// the table's first address falls in `out`'s frame). `abs_base` is that address as an
+  /// offset from the top table.
+  void summarise(PhysAddr table, Level level, AccumulatedRights above, std::uint64_t abs_base, const TableView& view,
+                 Summary& out, std::uint64_t shift) {
+    if (!shared(table, level)) {
+      decode_table(table, level, above, abs_base, view, out, shift);
+      return;
+    }
     const std::uint64_t key = table_key(table, level) | (std::uint64_t{above.key()} << 3);
-    if (auto it = memo_.find(key); it != memo_.end()) return it->second;
-    if (seen_tables_.insert(table_key(table, level)).second)
-      out_.tables.push_back(ReachedTable{table, level});
+    auto it = memo_.find(key);
+    if (it == memo_.end()) {
+      Summary own;
+      decode_table(table, level, above, abs_base, view, own, 0);
+      it = memo_.emplace(key, std::move(own)).first;  // unordered_map: references stay valid
+    }
+    const Summary& sum = it->second;
+    // Every run held at once counts against one budget, checked before the copy: a hostile
+    // table composing billions of runs is refused before it takes the memory.
+    if (held_ + sum.size() > limits_.max_runs) throw too_many_runs();
+    // Room for the summary at once (Linux's ESPfix area composes 65,536 runs from shared
+    // tables), still growing geometrically, within the budget.
+    if (const std::size_t need = out.size() + sum.size(); need > out.capacity())
+      grow(out, std::max(need, std::min(2 * out.capacity(), limits_.max_runs)));
+    for (const AddressRun& c : sum) append(out, c, shift);
+  }
+
+  AddressSpace& out() { return out_; }
+
+ private:
+  void decode_table(PhysAddr table, Level level, AccumulatedRights above, std::uint64_t abs_base,
+                    const TableView& view, Summary& out, std::uint64_t shift) {
+    if (seen_tables_.insert(table_key(table, level)).second) out_.tables.push_back(ReachedTable{table, level});
     on_path_.push_back(table);
 
-    auto sum = std::make_shared<Summary>();
     const std::uint64_t span = entry_span(level);
     EntryDecoder decoder(state_, level, above);
     LeafStretch stretch{table, level, above, abs_base, 0, 0};
@@ -190,14 +157,14 @@ class Enumerator {
     auto close_stretch = [&](unsigned end) {
       if (!stretch_open) return;
       stretch.last = end;
-      if (limits_.leaf_uses) stretches_.push_back(stretch);
+      out_.leaf_stretches.push_back(stretch);
       stretch_open = false;
     };
     // The run of entry i - 1 and its decoder key when that entry was a mapped leaf (the run
-    // is then sum->back()), for the common case of a leaf continuing its neighbour's run.
+    // is then out.back()), for the common case of a leaf continuing its neighbour's run.
     AddressRun* leaf_run = nullptr;
     std::uint64_t leaf_key = 0;
-    std::size_t leaves = 0;
+    std::uint64_t leaves = 0;
     out_.entries_read += kEntriesPerTable;
     for (unsigned i = 0; i < kEntriesPerTable; ++i) {
       const std::uint64_t raw = view[i];
@@ -211,7 +178,7 @@ class Enumerator {
         // Adjacent to the last run, and decoded alike: append() would extend it, and so on
         // for every alike entry that follows.
         const unsigned end = decoder.alike_until(view, i + 1, k);
-        leaf_run->range.last = VirtAddr(span * end - 1);
+        leaf_run->range.last = VirtAddr(shift + (span * end - 1));
         leaves += end - i;
         i = end - 1;
         continue;
@@ -227,7 +194,7 @@ class Enumerator {
       if (d.reserved) {
         run.kind = AddressRun::Kind::kReserved;
         run.reserved_bits = d.reserved;
-        append(*sum, run, 0);
+        append(out, run, shift);
         continue;
       }
       if (d.leaf) {
@@ -239,8 +206,8 @@ class Enumerator {
           stretch_open = true;
         }
         ++leaves;
-        append(*sum, run, 0);
-        leaf_run = &sum->back();
+        append(out, run, shift);
+        leaf_run = &out.back();
         leaf_key = k;
         continue;
       }
@@ -255,64 +222,16 @@ class Enumerator {
       if (!child_view) {
         run.kind = AddressRun::Kind::kUnreadable;
         run.missing_table = child;
-        append(*sum, run, 0);
+        append(out, run, shift);
         continue;
       }
       close_stretch(i);  // the child's leaves come next in walk order
-      const auto child_sum = summarise(child, child_level(level), above.then(e), abs_base + base, *child_view);
-      // Every run held at once counts against one budget, checked before the copy: a hostile
-      // table composing billions of runs is refused before it takes the memory.
-      if (held_ + child_sum->size() > limits_.max_runs) throw too_many_runs();
-      // Room for the child's runs at once (a shared table's summary can be large: Linux's
-      // ESPfix area composes 65,536 runs), still growing geometrically, within the budget.
-      if (const std::size_t need = sum->size() + child_sum->size(); need > sum->capacity())
-        sum->reserve(std::max(need, std::min(2 * sum->capacity(), limits_.max_runs)));
-      for (const AddressRun& c : *child_sum) append(*sum, c, base);
-      if (!shared(child, child_level(level))) held_ -= child_sum->size();  // dropped below
+      summarise(child, child_level(level), above.then(e), abs_base + base, *child_view, out, shift + base);
     }
     close_stretch(kEntriesPerTable);
-    leaf_count_ += leaves;
+    out_.leaf_uses += leaves;
     on_path_.pop_back();
-    // Only a table more than one entry points to can be met again under the same rights;
-    // any other summary lives just until its parent has copied it.
-    if (shared(table, level)) memo_.emplace(key, sum);
-    return sum;
   }
-
-  /// The second pass: every leaf of every recorded stretch, in walk order, with first_va made
-  /// canonical. Each (leaf entry, rights context) appears once, as the walk met it.
-  void emit_leaves() {
-    const PagingMode mode = state_.mode();
-    out_.leaves.reserve(leaf_count_);
-    advise_huge_pages(out_.leaves.data(), out_.leaves.capacity() * sizeof(LeafUse));
-    for (const LeafStretch& st : stretches_) {
-      const std::optional<TableView> view = read_(st.table);
-      if (!view) continue;  // read once already: a reader answers the same every time
-      EntryDecoder decoder(state_, st.level, st.above);
-      const std::uint64_t span = entry_span(st.level);
-      for (unsigned i = st.first; i < st.last; ++i) {
-        const std::uint64_t raw = (*view)[i];
-        if (!(raw & bits::kP)) continue;
-        const EntryDecoder::Decoded& d = decoder.decode(raw);
-        if (d.reserved || !d.leaf) continue;
-        out_.leaves.push_back(LeafUse{PhysAddr(st.table.value() + 8ull * i), Entry(raw, st.level), d.attributes,
-                                      PhysAddr(decoder.address(raw)), canonicalize(st.abs_base + span * i, mode)});
-      }
-    }
-  }
-
-  AddressSpace& out() { return out_; }
-
- private:
-  /// Entries [first, last) of a table read under one context: the leaves among them are
-  /// leaf uses, in order.
-  struct LeafStretch {
-    PhysAddr table;
-    Level level;
-    AccumulatedRights above;
-    std::uint64_t abs_base;
-    unsigned first, last;
-  };
 
   // Append `r` shifted by `shift`, merging with the previous run when it continues it with
   // the same outcome: equal attributes for mappings, the same entry for faults.
@@ -332,9 +251,21 @@ class Enumerator {
       }
     }
     if (held_ >= limits_.max_runs) throw too_many_runs();
+    if (s.size() == s.capacity()) grow(s, 2 * s.size());
     s.push_back(r);
     s.back().range = range;
     ++held_;
+  }
+
+  // Moves `s` to a buffer of `capacity` runs whose pages are asked for as huge pages before
+  // anything touches them: a million runs are 88 MB, and faulting that in 4 KiB pages cost
+  // more than the walk itself (docs/performance.md).
+  static void grow(Summary& s, std::size_t capacity) {
+    Summary bigger;
+    bigger.reserve(std::max<std::size_t>(capacity, 64));
+    advise_huge_pages(bigger.data(), bigger.capacity() * sizeof(AddressRun));
+    bigger.insert(bigger.end(), s.begin(), s.end());
+    s.swap(bigger);
   }
 
   TooManyRuns too_many_runs() const {
@@ -354,13 +285,11 @@ class Enumerator {
   // Keys pack (table, level) into one word: a table is 4 KiB-aligned, so bits 2:0 hold the
   // level and, for the memo, bits 5:3 the rights context (AccumulatedRights::key()).
   static std::uint64_t table_key(PhysAddr table, Level level) { return table.value() | static_cast<unsigned>(level); }
-  std::unordered_map<std::uint64_t, std::shared_ptr<const Summary>> memo_;
+  std::unordered_map<std::uint64_t, Summary> memo_;  // shared tables only
   std::unordered_set<std::uint64_t> seen_tables_;
   std::unordered_map<std::uint64_t, unsigned> references_;  // (table, level) -> entries pointing to it
-  std::size_t held_ = 0;  // runs held by live summaries, against limits_.max_runs
+  std::size_t held_ = 0;  // runs in the output and the kept summaries, against limits_.max_runs
   std::vector<PhysAddr> on_path_;
-  std::vector<LeafStretch> stretches_;
-  std::size_t leaf_count_ = 0;
   AddressSpace out_;
 };
 
@@ -382,44 +311,77 @@ Expected<AddressSpace> enumerate_address_space(const PagingState& state, const T
     return Error{os.str()};
   }
   Enumerator en(state, read_table, top, limits);
-  std::shared_ptr<const Summary> sum;
+  Summary runs;
   try {
     en.count_references(top_level(mode), *view);
-    sum = en.summarise(top, top_level(mode), AccumulatedRights{}, 0, *view);
-    if (limits.leaf_uses) en.emit_leaves();
+    en.summarise(top, top_level(mode), AccumulatedRights{}, 0, *view, runs, 0);
   } catch (const TooManyRuns& e) {
     return Error{e.what()};
   }
   AddressSpace out = std::move(en.out());
   out.mode = mode;
-  out.leaves_collected = limits.leaf_uses;
   // Offsets from the top table are va_bits wide; the upper half (index >= 256) becomes the
   // canonical upper range. A run straddling the middle is split there.
   const std::uint64_t half = std::uint64_t{1} << (va_bits(mode) - 1);
-  out.runs.reserve(sum->size() + 1);
-  for (const AddressRun& r : *sum) {
+  std::optional<std::size_t> straddling;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    AddressRun& r = runs[i];
     const std::uint64_t a = r.range.first.value(), b = r.range.last.value();
-    auto emit = [&](std::uint64_t lo, std::uint64_t hi, bool continuation) {
-      AddressRun c = r;
-      c.range = VirtRange{canonicalize(lo, mode), canonicalize(hi, mode)};
-      if (continuation && c.kind == AddressRun::Kind::kMapped) {
-        // The upper part starts at another page: take its frame from a walk.
-        const WalkResult w = walk(state, read_table, c.range.first, top);
-        if (w.translation) c.phys = w.translation->frame;
-      }
-      out.runs.push_back(c);
-    };
     if (a < half && b >= half) {
-      emit(a, half - 1, false);
-      emit(half, b, true);
-    } else {
-      emit(a, b, false);
+      straddling = i;
+      continue;
     }
+    r.range = VirtRange{canonicalize(a, mode), canonicalize(b, mode)};
   }
+  if (straddling) {
+    AddressRun& lower = runs[*straddling];
+    AddressRun upper = lower;
+    upper.range = VirtRange{canonicalize(half, mode), canonicalize(lower.range.last.value(), mode)};
+    lower.range = VirtRange{canonicalize(lower.range.first.value(), mode), canonicalize(half - 1, mode)};
+    if (upper.kind == AddressRun::Kind::kMapped) {
+      // The upper part starts at another page: take its frame from a walk.
+      const WalkResult w = walk(state, read_table, upper.range.first, top);
+      if (w.translation) upper.phys = w.translation->frame;
+    }
+    runs.insert(runs.begin() + static_cast<std::ptrdiff_t>(*straddling) + 1, upper);
+  }
+  out.runs = std::move(runs);
   // Ancestor references were recorded with offsets too.
   for (AncestorReference& ref : out.ancestor_refs)
     ref.range = VirtRange{canonicalize(ref.range.first.value(), mode), canonicalize(ref.range.last.value(), mode)};
   return out;
+}
+
+void for_each_leaf_run(const AddressSpace& space, const PagingState& state, const TableReader& read_table,
+                       const std::function<void(const LeafRun&)>& fn) {
+  const PagingMode mode = space.mode;
+  for (const LeafStretch& st : space.leaf_stretches) {
+    const std::optional<TableView> view = read_table(st.table);
+    if (!view) continue;  // read once already: a reader answers the same every time
+    EntryDecoder decoder(state, st.level, st.above);
+    const std::uint64_t span = entry_span(st.level);
+    LeafRun run;
+    std::uint64_t run_key = 0, next_raw = 0;  // the next entry continues `run` iff it is next_raw
+    for (unsigned i = st.first; i < st.last; ++i) {
+      const std::uint64_t raw = (*view)[i];
+      // The frame field grows by one page; a carry out of it would change the key.
+      if (run.count && raw == next_raw && decoder.key(raw) == run_key) {
+        ++run.count;
+        next_raw += span;
+        continue;
+      }
+      if (run.count) fn(run);
+      run.count = 0;
+      if (!(raw & bits::kP)) continue;
+      const EntryDecoder::Decoded& d = decoder.decode(raw);
+      if (d.reserved || !d.leaf) continue;
+      run = LeafRun{st.table, i, 1, Entry(raw, st.level), d.attributes, PhysAddr(decoder.address(raw)),
+                    canonicalize(st.base + span * i, mode)};
+      run_key = decoder.key(raw);
+      next_raw = raw + span;
+    }
+    if (run.count) fn(run);
+  }
 }
 
 }  // namespace ptv

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <vector>
@@ -90,37 +91,58 @@ struct AncestorReference {
   bool recursive_slot;  ///< a top-level entry pointing to the root itself
 };
 
-/// A leaf entry as used under one inherited-rights context: the unit of physical checks
-/// (aliases, page-table exposure). Each (entry, context) appears once, however many addresses
-/// translate through it, so the list grows with the tables, not with the pages mapped.
-struct LeafUse {
-  PhysAddr entry_address;
-  Entry entry{0, Level::kPt};
-  Attributes attributes;
-  PhysAddr frame;       ///< first byte of the page it maps (size: attributes.page_size())
-  VirtAddr first_va;    ///< one address translated through it (the first path found)
+/// Entries [first, last) of one table, read under one inherited-rights context, among which
+/// the walk met leaf entries. Each (table, context) is read once, so the stretches grow with
+/// the tables (a few per table at most), not with the pages mapped; for_each_leaf_run reads
+/// the leaves back out of them.
+struct LeafStretch {
+  PhysAddr table;
+  Level level;
+  AccumulatedRights above;  ///< rights accumulated by the entries above the table
+  std::uint64_t base;       ///< what entry 0 translates, as an offset from the top table's first
+                            ///< address (the first path the walk found to the table)
+  unsigned first, last;
+};
+
+/// Consecutive leaf entries of one table that decode alike (the same flag bits, so the same
+/// effective attributes under the table's rights context) and map contiguous frames: entry k
+/// (0 <= k < count) sits at entry_address(k), holds entry.raw() + k * page size, and translates
+/// va(k) to frame + k * page size. The unit of the physical rules (aliases, page-table
+/// exposure): a direct map of 4 KiB pages is one run per page table, whatever it maps.
+struct LeafRun {
+  PhysAddr table;
+  unsigned first_index = 0;  ///< index of the first entry in its table
+  unsigned count = 0;        ///< entries, >= 1
+  Entry entry{0, Level::kPt};  ///< the first entry
+  Attributes attributes;       ///< effective attributes of every entry of the run
+  PhysAddr frame;              ///< the frame the first entry maps
+  VirtAddr first_va;           ///< canonical; what the first entry translates (first path found)
+
+  [[nodiscard]] std::uint64_t page_size() const { return attributes.page_size(); }
+  [[nodiscard]] PhysAddr entry_address(unsigned k) const { return PhysAddr(table.value() + 8ull * (first_index + k)); }
+  [[nodiscard]] Entry entry_at(unsigned k) const { return Entry(entry.raw() + k * page_size(), entry.level()); }
+  [[nodiscard]] VirtAddr va(unsigned k) const { return VirtAddr(first_va.value() + k * page_size()); }
+  [[nodiscard]] PhysAddr frame_at(unsigned k) const { return PhysAddr(frame.value() + k * page_size()); }
+  /// The last physical byte the run maps.
+  [[nodiscard]] std::uint64_t frame_last() const { return frame.value() + (count * page_size() - 1); }
 };
 
 struct AddressSpace {
   PagingMode mode;
-  std::vector<LeafUse> leaves;               ///< distinct (leaf entry, rights context) pairs
-  bool leaves_collected = true;              ///< false: `leaves` was not filled (see EnumerateLimits)
   std::vector<AddressRun> runs;              ///< sorted, disjoint, canonical addresses
   std::vector<ReachedTable> tables;          ///< every (table, level) reached, each once
   std::vector<AncestorReference> ancestor_refs;
+  std::vector<LeafStretch> leaf_stretches;   ///< where the leaf entries are, in walk order
+  std::uint64_t leaf_uses = 0;               ///< distinct (leaf entry, rights context) pairs
   std::uint64_t entries_read = 0;            ///< table entries decoded (each table once per context)
 };
 
 struct EnumerateLimits {
   /// Stop with an error when the runs held at once (the result and the summaries of shared
-  /// tables, about 100 bytes each) would pass this: hostile tables can describe billions of
+  /// tables, about 90 bytes each) would pass this: hostile tables can describe billions of
   /// distinct runs from one page. No honest dump comes close: the largest real capture has
-  /// 65,661 runs, and a dump of 1 million runs holds about 2 million at the peak.
+  /// 65,661 runs, and a dump of 1 million runs holds little more than that million.
   std::size_t max_runs = 4'000'000;
-  /// Fill AddressSpace::leaves. The physical rules (aliases, page-table exposure) need them;
-  /// a walk for the runs alone skips that second pass, which costs more than the walk itself
-  /// on tables full of 4 KiB leaves (a 56-byte record per leaf; docs/performance.md).
-  bool leaf_uses = true;
 };
 
 /// Every translation from the root, as coalesced runs. Each (table, level, inherited rights)
@@ -130,5 +152,11 @@ struct EnumerateLimits {
 Expected<AddressSpace> enumerate_address_space(const PagingState& state, const TableReader& read_table,
                                                std::optional<PhysAddr> root = std::nullopt,
                                                const EnumerateLimits& limits = {});
+
+/// Calls `fn` with every leaf run of `space`, in walk order: each (leaf entry, rights context)
+/// pair of the walk in exactly one run. Reads the stretches' tables again through
+/// `read_table`, which must be the reader `space` was enumerated with.
+void for_each_leaf_run(const AddressSpace& space, const PagingState& state, const TableReader& read_table,
+                       const std::function<void(const LeafRun&)>& fn);
 
 }  // namespace ptv

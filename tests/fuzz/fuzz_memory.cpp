@@ -115,6 +115,23 @@ void fuzz_walk(const PhysMemory& memory, const PagingState& state) {
       if (is_canonical(*after, state.mode())) expect_walk(state, reader, *after, next);
     }
   }
+  // The leaf runs hold exactly the leaf uses; the first entry of each of the first runs, and
+  // the last, walk to that entry and frame.
+  std::uint64_t leaf_entries = 0, leaf_runs = 0;
+  for_each_leaf_run(*space, state, reader, [&](const LeafRun& r) {
+    require(r.count >= 1 && r.first_index + r.count <= kEntriesPerTable, "a leaf run lies inside its table");
+    leaf_entries += r.count;
+    if (leaf_runs++ >= kMaxProbedRuns) return;
+    for (unsigned k : {0u, r.count - 1}) {
+      const WalkResult w = walk(state, reader, r.va(k));
+      const std::string where = detail::hex16(r.va(k).value());
+      require(w.translation && w.translation->frame == r.frame_at(k) && w.translation->attributes == r.attributes,
+              "a leaf run's entry walks to its frame with its attributes", where);
+      require(w.path.back().entry_address == r.entry_address(k) && w.path.back().entry.raw() == r.entry_at(k).raw(),
+              "a leaf run's entry is the one the walk ends at", where);
+    }
+  });
+  require(leaf_entries == space->leaf_uses, "the leaf runs hold every leaf use");
   const MappingSet m = to_mapping_set(*space, state, "elf-core", memory.name());
   check_mapping_set(m, memory.name(), kMaxProbedRuns);
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "models/walk.h"
+#include "leaf_run_oracle.h"
 #include "table_builder.h"
 
 using namespace ptv;
@@ -145,8 +146,12 @@ TEST_CASE("adversarial: tables in a cycle of length 1 to 5 (self, own parent, ..
       std::size_t slots = 0;
       for (const AncestorReference& r : as->ancestor_refs) slots += r.recursive_slot ? 1 : 0;
       CHECK(slots == (k == 1 ? 512u : 0u));  // only a top-level entry pointing to the root itself
-      // 512 leaf entries of the PT-level table, one rights context.
-      CHECK(as->leaves.size() == 512);
+      // 512 leaf entries of the PT-level table, one rights context, all mapping one frame: 512
+      // leaf runs, each entry of which walks to itself.
+      CHECK(as->leaf_uses == 512);
+      const test::LeafRunAudit audit = test::audit_leaf_runs(*as, s, tb.reader());
+      CHECK_MESSAGE(audit.mismatches == 0, audit.first_mismatch);
+      CHECK(audit.runs == 512);
       const WalkResult w = walk(s, tb.reader(), VirtAddr(0xffff'ffff'ffff'f123));
       REQUIRE(w.outcome == WalkOutcome::kMapped);
       CHECK(w.translation->pa == PhysAddr(frame.value() + 0x123));
@@ -181,8 +186,11 @@ TEST_CASE("adversarial: a self-referencing table under 8 rights contexts is read
       CHECK(r.attributes.user == bool(i & 2));
       CHECK(r.attributes.executable == !(i & 4));
     }
-    // 8 contexts x 512 leaf entries of S at the PT level.
-    CHECK(as->leaves.size() == 8u * 512u);
+    // 8 contexts x 512 leaf entries of S at the PT level, every one mapping S: as many runs.
+    CHECK(as->leaf_uses == 8u * 512u);
+    const test::LeafRunAudit audit = test::audit_leaf_runs(*as, s, tb.reader());
+    CHECK_MESSAGE(audit.mismatches == 0, audit.first_mismatch);
+    CHECK(audit.runs == 8u * 512u);
   }
 }
 

@@ -87,11 +87,15 @@ void check_recursive(CheckResult& out, const spec::Spec& spec, const RawContext&
     rr.detail = std::to_string(slots) + " recursive slot(s) found, as the spec allows";
 }
 
-struct FrameUse {
-  std::uint64_t first, last;  // physical, inclusive
-  const LeafUse* leaf;
+/// The lowest-framed writable alias found so far for one executable leaf run.
+struct AliasFound {
+  LeafRun w;                              ///< the writable run
+  std::uint64_t first = 0, last = 0;      ///< the frames both map, physical, inclusive
 };
 
+// [SDM 3A §4.6] Rights are per translation: a frame mapped executable at one address and
+// writable at another can be written and then run, whatever each translation says alone. The
+// one leaf run that is writable and executable itself is the wx rule's.
 void check_aliases(CheckResult& out, const spec::Spec& spec, const RawContext& raw, const MappingSet& m,
                    std::size_t max) {
   RuleResult& rr = rule(out, RuleId::kConflictingAliases);
@@ -99,46 +103,71 @@ void check_aliases(CheckResult& out, const spec::Spec& spec, const RawContext& r
     rr.detail = "allowed by the spec";
     return;
   }
-  std::vector<FrameUse> w, x;
-  for (const LeafUse& l : raw.space->leaves) {
-    const FrameUse f{l.frame.value(), l.frame.value() + (l.attributes.page_size() - 1), &l};
-    if (l.attributes.writable) w.push_back(f);
-    if (l.attributes.executable) x.push_back(f);
-  }
-  auto by_first = [](const FrameUse& a, const FrameUse& b) { return a.first < b.first; };
-  std::sort(w.begin(), w.end(), by_first);
-  std::sort(x.begin(), x.end(), by_first);
-  // Largest writable extent seen so far, to find overlaps with a sorted sweep.
-  std::size_t reported = 0;
-  std::size_t j = 0;
-  std::vector<const FrameUse*> active;
-  for (const FrameUse& xe : x) {
-    while (j < w.size() && w[j].first <= xe.last) active.push_back(&w[j++]);
-    std::erase_if(active, [&](const FrameUse* a) { return a->last < xe.first; });
-    for (const FrameUse* we : active) {
-      if (we->leaf->entry_address == xe.leaf->entry_address) continue;  // one translation: the wx rule
-      if (we->last < xe.first || we->first > xe.last) continue;
-      const std::uint64_t overlap = std::max(we->first, xe.first);
-      Violation v;
-      v.rule = RuleId::kConflictingAliases;
-      v.address = xe.leaf->first_va;
-      v.range = VirtRange::from_size(xe.leaf->first_va, xe.leaf->attributes.page_size());
-      v.phys = overlap;
-      std::ostringstream os;
-      os << "frame " << PhysAddr(overlap) << " is executable at " << xe.leaf->first_va << " and writable at "
-         << we->leaf->first_va << " (leaf entries " << xe.leaf->entry_address << " and " << we->leaf->entry_address
-         << ")";
-      v.message = os.str();
-      v.rights = "executable alias of a writable frame";
-      v.walk = replay_walk(raw, m, RuleId::kConflictingAliases, xe.leaf->first_va);
-      add(out, std::move(v), max);
-      if (++reported >= max) return;
-      break;  // one report per executable leaf
+  // Executable runs are few in any kernel that keeps W^X; they are held, sorted by frame, and
+  // the writable runs stream past them. `seq` numbers runs in walk order: each (leaf entry,
+  // rights context) is in exactly one run, so equal numbers mean the same translation.
+  struct Exec {
+    LeafRun run;
+    std::size_t seq;
+  };
+  std::vector<Exec> x;
+  std::size_t seq = 0;
+  for_each_leaf_run(*raw.space, raw.state, raw.reader, [&](const LeafRun& r) {
+    if (r.attributes.executable) x.push_back({r, seq});
+    ++seq;
+  });
+  std::stable_sort(x.begin(), x.end(), [](const Exec& a, const Exec& b) { return a.run.frame < b.run.frame; });
+  std::vector<std::uint64_t> max_last(x.size());  // max frame_last() of x[0..i]
+  for (std::size_t i = 0; i < x.size(); ++i)
+    max_last[i] = std::max(i ? max_last[i - 1] : 0, x[i].run.frame_last());
+
+  std::vector<std::optional<AliasFound>> found(x.size());
+  seq = 0;
+  for_each_leaf_run(*raw.space, raw.state, raw.reader, [&](const LeafRun& w) {
+    const std::size_t w_seq = seq++;
+    if (!w.attributes.writable) return;
+    const std::uint64_t a = w.frame.value(), b = w.frame_last();
+    // The executable runs starting at or below b; those ending at or above a overlap.
+    std::size_t j = static_cast<std::size_t>(
+        std::upper_bound(x.begin(), x.end(), b, [](std::uint64_t v, const Exec& e) { return v < e.run.frame.value(); }) -
+        x.begin());
+    while (j-- > 0 && max_last[j] >= a) {
+      const Exec& e = x[j];
+      if (e.seq == w_seq || e.run.frame_last() < a) continue;
+      const std::uint64_t first = std::max(a, e.run.frame.value()), last = std::min(b, e.run.frame_last());
+      std::optional<AliasFound>& f = found[j];
+      if (!f || first < f->first) f = AliasFound{w, first, last};
     }
+  });
+
+  // Report in walk order of the executable runs.
+  std::vector<std::size_t> hits;
+  for (std::size_t j = 0; j < x.size(); ++j)
+    if (found[j]) hits.push_back(j);
+  std::sort(hits.begin(), hits.end(), [&](std::size_t p, std::size_t q) { return x[p].seq < x[q].seq; });
+  for (std::size_t j : hits) {
+    const LeafRun& xr = x[j].run;
+    const AliasFound& f = *found[j];
+    const auto kx0 = static_cast<unsigned>((f.first - xr.frame.value()) / xr.page_size());
+    const auto kx1 = static_cast<unsigned>((f.last - xr.frame.value()) / xr.page_size());
+    const auto kw = static_cast<unsigned>((f.first - f.w.frame.value()) / f.w.page_size());
+    Violation v;
+    v.rule = RuleId::kConflictingAliases;
+    v.address = xr.va(kx0);
+    v.range = VirtRange{xr.va(kx0), VirtAddr(xr.va(kx1).value() + (xr.page_size() - 1))};
+    v.phys = f.first;
+    std::ostringstream os;
+    os << "frame " << PhysAddr(f.first) << " is executable at " << xr.va(kx0) << " and writable at " << f.w.va(kw)
+       << " (leaf entries " << xr.entry_address(kx0) << " and " << f.w.entry_address(kw) << ")";
+    if (kx1 > kx0) os << "; so are the next " << (kx1 - kx0) << " pages of each";
+    v.message = os.str();
+    v.rights = "executable alias of a writable frame";
+    if (out.violations.size() < max) v.walk = replay_walk(raw, m, RuleId::kConflictingAliases, v.address);
+    add(out, std::move(v), max);
   }
   if (rr.status == Status::kHolds)
-    rr.detail = "no frame is both writable and executable across " + std::to_string(raw.space->leaves.size()) +
-                " distinct leaf entries";
+    rr.detail = "no frame is both writable and executable across " + std::to_string(raw.space->leaf_uses) +
+                " leaf entries (" + std::to_string(seq) + " runs of contiguous frames)";
 }
 
 /// Every address range translated through one of the `flagged` leaf entries: a walk that
@@ -217,13 +246,14 @@ void check_table_exposure(CheckResult& out, const spec::Spec& spec, const spec::
   for (const ReachedTable& t : raw.space->tables) tables.push_back(t.pa.value());
   std::sort(tables.begin(), tables.end());
   tables.erase(std::unique(tables.begin(), tables.end()), tables.end());
-  auto covers_table = [&](const LeafUse& l) {
-    auto it = std::lower_bound(tables.begin(), tables.end(), l.frame.value());
-    return it != tables.end() && *it <= l.frame.value() + (l.attributes.page_size() - 1);
-  };
+  // The leaf entries that map a table frame in a context that can harm it.
   std::set<std::uint64_t> flagged;
-  for (const LeafUse& l : raw.space->leaves)
-    if ((l.attributes.user || l.attributes.writable) && covers_table(l)) flagged.insert(l.entry_address.value());
+  for_each_leaf_run(*raw.space, raw.state, raw.reader, [&](const LeafRun& l) {
+    if (!l.attributes.user && !l.attributes.writable) return;
+    for (auto it = std::lower_bound(tables.begin(), tables.end(), l.frame.value());
+         it != tables.end() && *it <= l.frame_last(); ++it)
+      flagged.insert(l.entry_address(static_cast<unsigned>((*it - l.frame.value()) / l.page_size())).value());
+  });
   if (flagged.empty()) {
     rr.detail = "no user-accessible or writable translation maps any of the " + std::to_string(tables.size()) +
                 " table frames";
@@ -311,12 +341,6 @@ void check_physical(CheckResult& out, const MappingSet& m, const spec::Spec& spe
     return;
   }
   check_recursive(out, spec, *raw, m, max);
-  if (!raw->space->leaves_collected) {
-    // A walk without leaf uses cannot decide the frame rules; say so, never "holds".
-    mark_undecided(out, {RuleId::kConflictingAliases, RuleId::kPageTableExposure}, Status::kUnknown,
-                   "the walk did not collect leaf uses (EnumerateLimits::leaf_uses)");
-    return;
-  }
   check_aliases(out, spec, *raw, m, max);
   check_table_exposure(out, spec, layout, *raw, m, max);
 }

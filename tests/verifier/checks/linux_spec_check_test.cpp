@@ -43,36 +43,3 @@ TEST_CASE("linux specs: every full real core holds, kernel and PTI user tables")
     if (auto cap = test::open_capture(name)) expect_holds(*cap, name);
 }
 
-TEST_CASE("linux specs: a walk without leaf uses gives the same runs, and the frame rules are unknown, never holds") {
-  const test::Capture cap = test::open_fixture("linux-6.1-ptdump-4level-pti");
-  const auto spec = spec::load_spec(std::string(PTV_FIXTURES_DIR) + "/../../specs/linux-x86_64-4level.json");
-  REQUIRE(spec.ok());
-  EnumerateLimits runs_only;
-  runs_only.leaf_uses = false;
-  const auto with = enumerate_address_space(cap.state, cap.core->reader());
-  const auto without = enumerate_address_space(cap.state, cap.core->reader(), std::nullopt, runs_only);
-  REQUIRE(with.ok());
-  REQUIRE(without.ok());
-  CHECK(with->leaves_collected);
-  CHECK_FALSE(without->leaves_collected);
-  CHECK_FALSE(with->leaves.empty());
-  CHECK(without->leaves.empty());
-  CHECK(without->entries_read == with->entries_read);
-  REQUIRE(without->runs.size() == with->runs.size());
-  for (std::size_t i = 0; i < with->runs.size(); ++i) {
-    CHECK(without->runs[i].range == with->runs[i].range);
-    CHECK(without->runs[i].kind == with->runs[i].kind);
-    CHECK(without->runs[i].attributes == with->runs[i].attributes);
-    CHECK(without->runs[i].phys == with->runs[i].phys);
-  }
-  const MappingSet m = to_mapping_set(*without, cap.state, "elf-core", cap.dir.string());
-  const RawContext raw{cap.state, cap.core->reader(), std::nullopt, &*without};
-  const CheckOutcome o = run_check(m, *spec, &raw, CheckOptions{});
-  REQUIRE(o.result);
-  CHECK(o.result->verdict() == Status::kUnknown);
-  for (RuleId id : {RuleId::kConflictingAliases, RuleId::kPageTableExposure}) {
-    CAPTURE(std::string(rule_info(id).name));
-    CHECK(o.result->rules[static_cast<std::size_t>(id)].status == Status::kUnknown);
-  }
-  CHECK(o.result->rules[static_cast<std::size_t>(RuleId::kWx)].status == Status::kHolds);
-}

@@ -636,7 +636,7 @@ TEST_CASE("elf adversarial: a self-referencing table under 8 rights contexts, th
   const auto p = run_pipeline(eight_context_core(), spec_text(PagingMode::k4Level, "\"any\"", "forbidden"));
   MESSAGE("8-context table through check: " << p->seconds << " s");
   CHECK(p->space.runs.size() == 512);
-  CHECK(p->space.leaves.size() == 8u * 512u);
+  CHECK(p->space.leaf_uses == 8u * 512u);
   using check::RuleId;
   using check::Status;
   // W^X: root entries i with R/W = 1 and XD = 0 (i mod 8 = 1 or 3), each a whole 512 GiB; the

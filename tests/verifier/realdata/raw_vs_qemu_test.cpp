@@ -8,9 +8,11 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 #include "capture.h"
+#include "models/leaf_run_oracle.h"
 #include "models/walk.h"
 #include "verifier/mapping/from_walk.h"
 
@@ -78,6 +80,20 @@ void check_against_info_tlb(const test::Capture* cap, const char* name) {
   std::uint64_t leaves = 0;
   for (const Run& r : m.runs) leaves += r.range.size_or_zero() / *r.page_size;
   CHECK(leaves == tlb.size());
+
+  // The leaf runs the physical rules read: every entry walks to itself, and together they map
+  // exactly the (frame, leaf bits) pairs QEMU lists (as sets: ESPfix maps frames many times).
+  const test::LeafRunAudit audit = test::audit_leaf_runs(*space, cap->state, reader);
+  CHECK_MESSAGE(audit.mismatches == 0, audit.first_mismatch);
+  CHECK(audit.runs < audit.leaves);  // real direct maps run over contiguous frames
+  std::set<std::pair<std::uint64_t, std::string>> from_runs, from_tlb;
+  for_each_leaf_run(*space, cap->state, reader, [&](const LeafRun& r) {
+    for (unsigned k = 0; k < r.count; ++k) from_runs.insert({r.frame_at(k).value(), leaf_flags(r.entry_at(k))});
+  });
+  for (const TlbLine& t : tlb) from_tlb.insert({t.pa, t.flags});
+  CHECK(from_runs.size() == from_tlb.size());
+  CHECK(from_runs == from_tlb);
+  MESSAGE(std::string(name) << ": " << audit.leaves << " leaf entries in " << audit.runs << " leaf runs");
 }
 
 void check_against_info_mem(const test::Capture* cap, const char* name) {
