@@ -1,0 +1,136 @@
+// Strategy: the frame rules (conflicting-aliases, page-table-exposure) read the walk's leaf
+// runs (models/walk.h for_each_leaf_run, itself pinned by tests/models/leaf_runs_test.cpp).
+// Here hand-built tables go through run_check as `ptverify check` runs it, and each case pins
+// the exact violation: which addresses, which frame, which entries, and what is not one.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "models/table_builder.h"
+#include "models/walk.h"
+#include "verifier/checks/check.h"
+#include "verifier/mapping/from_walk.h"
+#include "verifier/spec/parse.h"
+
+using namespace ptv;
+using check::RuleId;
+using check::Status;
+using test::TableBuilder;
+
+namespace {
+
+const char* const kSpec = R"({"name": "frames", "rules": {"paging_mode": 4, "null_guard": 0, "wx": "forbidden",
+  "user_kernel_split": {"user_in_kernel_half": "allowed", "supervisor_in_user_half": "allowed"},
+  "outside_regions": "allowed", "recursive_slot": "any", "conflicting_aliases": "forbidden"}, "regions": []})";
+
+check::CheckResult check_tables(const TableBuilder& tb, PhysAddr root) {
+  const PagingState s = test::state_for_root(root, PagingMode::k4Level);
+  const TableReader reader = tb.reader();
+  const auto space = enumerate_address_space(s, reader);
+  REQUIRE(space.ok());
+  const MappingSet m = to_mapping_set(*space, s, "elf-core", "tables");
+  const auto spec = spec::parse_spec(kSpec, "frames.json");
+  REQUIRE_MESSAGE(spec.ok(), (spec.ok() ? "" : spec.error().message));
+  const check::RawContext raw{s, reader, std::nullopt, &*space};
+  const check::CheckOutcome o = check::run_check(m, *spec, &raw, check::CheckOptions{});
+  REQUIRE_MESSAGE(!o.internal_error, o.internal_error.value_or(""));
+  REQUIRE(o.result);
+  return *o.result;
+}
+
+std::vector<check::Violation> of_rule(const check::CheckResult& r, RuleId id) {
+  std::vector<check::Violation> out;
+  for (const check::Violation& v : r.violations)
+    if (v.rule == id) out.push_back(v);
+  return out;
+}
+
+Status status(const check::CheckResult& r, RuleId id) { return r.rules[static_cast<std::size_t>(id)].status; }
+
+constexpr std::uint64_t kText = 0xffff'ffff'8100'0000;    // executable, read-only
+constexpr std::uint64_t kDirect = 0xffff'8880'0000'0000;  // writable, NX
+constexpr std::uint64_t kFrames = 0x40'0000;
+
+}  // namespace
+
+TEST_CASE("conflicting-aliases: the part of an executable run whose frames a writable run maps, one violation") {
+  TableBuilder tb;
+  const PhysAddr root = tb.alloc();
+  // Text: 8 pages over frames kFrames..+8; the direct map writes 4 of them (pages 2..5).
+  for (unsigned i = 0; i < 8; ++i)
+    tb.map(root, PagingMode::k4Level, VirtAddr(kText + 0x1000ull * i), PhysAddr(kFrames + 0x1000ull * i), Level::kPt,
+           bits::kG);
+  for (unsigned i = 2; i < 6; ++i)
+    tb.map(root, PagingMode::k4Level, VirtAddr(kDirect + 0x1000ull * i), PhysAddr(kFrames + 0x1000ull * i),
+           Level::kPt, bits::kRW | bits::kXd);
+  const check::CheckResult r = check_tables(tb, root);
+  CHECK(status(r, RuleId::kWx) == Status::kHolds);
+  const auto vs = of_rule(r, RuleId::kConflictingAliases);
+  REQUIRE(vs.size() == 1);
+  CHECK(vs[0].address == VirtAddr(kText + 0x2000));
+  CHECK(vs[0].range == VirtRange{VirtAddr(kText + 0x2000), VirtAddr(kText + 0x5fff)});
+  CHECK(vs[0].phys == kFrames + 0x2000);
+  CHECK(vs[0].message.find("writable at V0xffff888000002000") != std::string::npos);
+  CHECK(vs[0].message.find("so are the next 3 pages") != std::string::npos);
+  REQUIRE_FALSE(vs[0].walk.empty());
+}
+
+TEST_CASE("conflicting-aliases: one page table reached writable by one path and executable by another") {
+  // The same leaf entries under two rights contexts are two translations of one frame: one
+  // writes it, the other runs it. Neither translation is W+X on its own, so only this rule sees it.
+  TableBuilder tb;
+  const PhysAddr root = tb.alloc(), pdpt = tb.alloc(), pd = tb.alloc(), pt = tb.alloc();
+  tb.set(root, 511, pdpt.value() | bits::kP | bits::kRW);
+  tb.set(pdpt, 0, pd.value() | bits::kP | bits::kRW | bits::kXd);  // writable, never executable
+  tb.set(pdpt, 1, pd.value() | bits::kP);                          // read-only, executable
+  tb.set(pd, 0, pt.value() | bits::kP | bits::kRW);
+  for (unsigned i = 0; i < 4; ++i) tb.set(pt, i, (kFrames + 0x1000ull * i) | bits::kP | bits::kRW);
+  const check::CheckResult r = check_tables(tb, root);
+  CHECK(status(r, RuleId::kWx) == Status::kHolds);
+  const auto vs = of_rule(r, RuleId::kConflictingAliases);
+  REQUIRE(vs.size() == 1);
+  const std::uint64_t exec_va = 0xffff'ff80'4000'0000;  // PML4 511, PDPT 1
+  CHECK(vs[0].range == VirtRange::from_size(VirtAddr(exec_va), 4 * 0x1000));
+  CHECK(vs[0].message.find("writable at V0xffffff8000000000") != std::string::npos);
+}
+
+TEST_CASE("conflicting-aliases: a writable and executable leaf alone is the wx rule's, not an alias") {
+  TableBuilder tb;
+  const PhysAddr root = tb.alloc();
+  for (unsigned i = 0; i < 3; ++i)
+    tb.map(root, PagingMode::k4Level, VirtAddr(kText + 0x1000ull * i), PhysAddr(kFrames + 0x1000ull * i), Level::kPt,
+           bits::kRW);
+  const check::CheckResult r = check_tables(tb, root);
+  CHECK(status(r, RuleId::kWx) == Status::kViolated);
+  CHECK(status(r, RuleId::kConflictingAliases) == Status::kHolds);
+}
+
+TEST_CASE("conflicting-aliases: 2 MiB text over frames a 4 KiB writable page shares") {
+  TableBuilder tb;
+  const PhysAddr root = tb.alloc();
+  tb.map(root, PagingMode::k4Level, VirtAddr(kText), PhysAddr(0x20'0000), Level::kPd, bits::kG);
+  tb.map(root, PagingMode::k4Level, VirtAddr(kDirect + 0x1000), PhysAddr(0x2f'f000), Level::kPt,
+         bits::kRW | bits::kXd);
+  const check::CheckResult r = check_tables(tb, root);
+  const auto vs = of_rule(r, RuleId::kConflictingAliases);
+  REQUIRE(vs.size() == 1);
+  CHECK(vs[0].range == VirtRange::from_size(VirtAddr(kText), 0x20'0000));
+  CHECK(vs[0].phys == 0x2f'f000);
+}
+
+TEST_CASE("page-table-exposure: a writable run over frames holding a page table names the one entry that maps it") {
+  TableBuilder tb(0x1000);
+  const PhysAddr root = tb.alloc();
+  // 16 writable pages over frames 0..0xf000, where the tables live; only the frames that hold
+  // tables are exposure, through the entries that map them.
+  for (unsigned i = 0; i < 16; ++i)
+    tb.map(root, PagingMode::k4Level, VirtAddr(0x10'0000 + 0x1000ull * i), PhysAddr(0x1000ull * i), Level::kPt,
+           bits::kRW | bits::kXd);
+  const check::CheckResult r = check_tables(tb, root);
+  const auto vs = of_rule(r, RuleId::kPageTableExposure);
+  REQUIRE_FALSE(vs.empty());
+  // The tables are frames 1..4 (root, PDPT, PD, PT): pages 1..4 of the run, one widened violation.
+  REQUIRE(vs.size() == 1);
+  CHECK(vs[0].range == VirtRange{VirtAddr(0x10'1000), VirtAddr(0x10'4fff)});
+}
