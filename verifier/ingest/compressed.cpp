@@ -99,16 +99,37 @@ std::string limit_text(std::uint64_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-/// Writes all of `bytes` to fd, retrying short writes. Returns errno on failure.
-int write_all(int fd, std::span<const unsigned char> bytes) {
+/// Writes all of `bytes` to fd at `offset`, retrying short writes. Returns errno on failure.
+int pwrite_all(int fd, std::span<const unsigned char> bytes, std::uint64_t offset) {
   while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    const ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno;
     }
     bytes = bytes.subspan(static_cast<std::size_t>(n));
+    offset += static_cast<std::uint64_t>(n);
   }
+  return 0;
+}
+
+bool all_zero(std::span<const unsigned char> bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](unsigned char b) { return b == 0; });
+}
+
+/// Writes `bytes` to fd at `offset`, leaving holes for its 4 KiB blocks of zeros (a guest's
+/// memory is about half zeros: less to write, and less page cache). Returns errno on failure.
+int pwrite_sparse(int fd, std::span<const unsigned char> bytes, std::uint64_t offset) {
+  constexpr std::size_t kBlock = 4096;
+  std::size_t data_from = 0;  // start of the pending non-zero stretch
+  for (std::size_t at = 0; at < bytes.size(); at += kBlock) {
+    const auto block = bytes.subspan(at, std::min(kBlock, bytes.size() - at));
+    if (block.size() < kBlock || !all_zero(block)) continue;
+    if (at > data_from)
+      if (const int err = pwrite_all(fd, bytes.subspan(data_from, at - data_from), offset + data_from)) return err;
+    data_from = at + kBlock;
+  }
+  if (data_from < bytes.size()) return pwrite_all(fd, bytes.subspan(data_from), offset + data_from);
   return 0;
 }
 
@@ -181,12 +202,15 @@ Expected<MappedFile> open_mapped_maybe_compressed(const std::string& path, std::
   const Sink to_file = [&](std::span<const unsigned char> bytes) -> std::optional<std::string> {
     if (bytes.size() > max_bytes - written)
       return path + ": decompresses to more than " + limit_text(max_bytes) + " (the limit for memory dumps)";
-    if (const int err = write_all(fd, bytes); err != 0)
+    if (const int err = pwrite_sparse(fd, bytes, written); err != 0)
       return path + ": cannot write the decompressed copy to " + dir + ": " + std::strerror(err);
     written += bytes.size();
     return std::nullopt;
   };
   if (std::optional<Error> e = decompress(path, c, file->bytes(), to_file)) return *e;
+  // Trailing zeros were never written: the size says where the data ends.
+  if (::ftruncate(fd, static_cast<off_t>(written)) != 0)
+    return Error{path + ": cannot size the decompressed copy in " + dir + ": " + std::strerror(errno)};
   return MappedFile::from_fd(fd, path + " (decompressed)");
 }
 
