@@ -8,6 +8,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -82,6 +83,25 @@ TEST_CASE("zstd and gzip round trip through the mapped temporary copy") {
     REQUIRE(m.ok());
     CHECK(m->name() == f.path() + " (decompressed)");
   }
+}
+
+TEST_CASE("blocks of zeros anywhere, including at the end, come back as zeros of the right size") {
+  // The temporary copy leaves holes for 4 KiB blocks of zeros; the size and every byte must
+  // be as decompressed: zeros at the start, between data, straddling output chunks, and last.
+  Blob data(0x40'0000 + 4096 * 3 + 100, 0);
+  const Blob p = pattern(10'000);
+  std::copy(p.begin(), p.end(), data.begin() + 0x5000);
+  std::copy(p.begin(), p.begin() + 300, data.begin() + 0x10'0000 - 100);  // across the 1 MiB chunk edge
+  data[0x30'0000 + 4095] = 1;
+  for (const Blob& packed : {zstd_frame(data), gzip_member(data)}) {
+    const rawtest::TempFile f(packed);
+    const Blob got = mapped_content(f.path());
+    CHECK(got.size() == data.size());
+    CHECK(got == data);
+  }
+  const Blob zeros(3 * 4096, 0);
+  const rawtest::TempFile z(zstd_frame(zeros));
+  CHECK(mapped_content(z.path()) == zeros);
 }
 
 TEST_CASE("several zstd frames and several gzip members are concatenated") {
