@@ -23,12 +23,20 @@ struct Constant {
   bool operator<(const Constant& o) const { return name < o.name; }
 };
 
-void collect_constants(Z3_context z, Z3_ast root, std::unordered_set<unsigned>& seen, std::set<Constant>& out) {
+/// Adds the uninterpreted constants under `root` to `out`, looking inside quantifier bodies too;
+/// returns whether it met a quantifier.
+bool collect_constants(Z3_context z, Z3_ast root, std::unordered_set<unsigned>& seen, std::set<Constant>& out) {
+  bool quantified = false;
   std::vector<Z3_ast> stack{root};
   while (!stack.empty()) {
     Z3_ast a = stack.back();
     stack.pop_back();
     if (!seen.insert(Z3_get_ast_id(z, a)).second) continue;
+    if (Z3_get_ast_kind(z, a) == Z3_QUANTIFIER_AST) {
+      quantified = true;
+      stack.push_back(Z3_get_quantifier_body(z, a));
+      continue;
+    }
     if (Z3_get_ast_kind(z, a) != Z3_APP_AST) continue;
     Z3_app app = Z3_to_app(z, a);
     const unsigned n = Z3_get_app_num_args(z, app);
@@ -40,6 +48,7 @@ void collect_constants(Z3_context z, Z3_ast root, std::unordered_set<unsigned>& 
       out.insert(Constant{std::move(name), std::move(sort)});
     }
   }
+  return quantified;
 }
 
 }  // namespace
@@ -49,7 +58,9 @@ std::string render_smt2_benchmark(Context& ctx, std::string_view query, const st
   Z3_context z = ctx.raw();
   std::unordered_set<unsigned> seen;
   std::set<Constant> constants;
-  for (const NamedAssertion& a : assertions) collect_constants(z, ExprAccess::ast(a.term), seen, constants);
+  bool quantified = false;
+  for (const NamedAssertion& a : assertions)
+    quantified = collect_constants(z, ExprAccess::ast(a.term), seen, constants) || quantified;
 
   std::ostringstream out;
   out << "; ptverify query: " << query << "\n";
@@ -57,7 +68,8 @@ std::string render_smt2_benchmark(Context& ctx, std::string_view query, const st
   Z3_get_version(&major, &minor, &build, &revision);
   out << "; Z3 " << major << '.' << minor << '.' << build << " answered: " << status << "\n";
   out << "(set-info :smt-lib-version 2.6)\n";
-  out << "(set-logic QF_BV)\n";
+  // Parameter inference asserts quantified witness constraints: logic BV, not QF_BV.
+  out << "(set-logic " << (quantified ? "BV" : "QF_BV") << ")\n";
   out << "(set-info :status " << status << ")\n";
   for (const Constant& c : constants) out << "(declare-fun " << c.name << " () " << c.sort << ")\n";
   for (const NamedAssertion& a : assertions) {

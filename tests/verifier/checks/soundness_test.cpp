@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "../../models/table_builder.h"
+#include "../realdata/capture.h"
 #include "models/walk.h"
 #include "verifier/checks/check.h"
 #include "verifier/mapping/from_walk.h"
@@ -121,5 +122,46 @@ TEST_CASE("soundness: every exported check query is re-checked by the z3 binary 
   // The wx search found one violation (sat), then proved there is no other (unsat).
   CHECK(sat >= 1);
   CHECK(unsat >= 1);
+  std::filesystem::remove_all(dir);
+}
+
+// Parameter inference asserts quantified witness constraints: their export must declare the
+// quantified logic (BV), declare the constants used only inside a quantifier, and get the same
+// answer from the z3 binary as from the library.
+TEST_CASE("soundness: the exported parameter-inference queries of a real slice are re-checked by the z3 binary") {
+  if (std::system("z3 --version > /dev/null 2>&1") != 0) {
+    MESSAGE("SKIPPED: the z3 binary is not installed (apt-get install z3)");
+    return;
+  }
+  const test::Capture cap = test::open_fixture("linux-6.1-ptdump-4level-pti");
+  const auto spec = spec::load_spec(std::string(PTV_FIXTURES_DIR) + "/../../specs/linux-x86_64-4level.json");
+  REQUIRE(spec.ok());
+  const auto space = enumerate_address_space(cap.state, cap.core->reader());
+  REQUIRE(space.ok());
+  const MappingSet m = to_mapping_set(*space, cap.state, "elf-core", cap.dir.string());
+  const RawContext raw{cap.state, cap.core->reader(), std::nullopt, &*space};
+  const auto dir = std::filesystem::temp_directory_path() / ("ptv-smt2-infer-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  CheckOptions o;
+  o.emit_smt2_dir = dir;
+  const CheckOutcome r = run_check(m, *spec, &raw, o);
+  REQUIRE(r.result);
+  CHECK(r.result->verdict() == Status::kHolds);
+  std::size_t inference = 0, quantified = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    const std::string text = run_cmd("cat " + f.path().string());
+    const bool has_forall = text.find("(forall") != std::string::npos;
+    CAPTURE(f.path().filename().string());
+    CHECK(text.find(has_forall ? "(set-logic BV)" : "(set-logic QF_BV)") != std::string::npos);
+    if (f.path().filename().string().rfind("infer-parameters-", 0) == 0) ++inference;
+    if (has_forall) ++quantified;
+    const auto at = text.find(" answered: ");
+    REQUIRE(at != std::string::npos);
+    const std::string recorded = text.substr(at + 11, text.find('\n', at) - (at + 11));
+    const std::string answer = run_cmd("z3 " + f.path().string() + " 2>&1");
+    CHECK(answer == recorded + "\n");
+  }
+  CHECK(inference >= 2);
+  CHECK(quantified >= 1);  // round 0 has no witness yet; later rounds do
   std::filesystem::remove_all(dir);
 }
