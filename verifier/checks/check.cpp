@@ -11,6 +11,7 @@
 #include "verifier/checks/physical.h"
 #include "verifier/checks/predicates.h"
 #include "verifier/checks/replay.h"
+#include "verifier/checks/witness.h"
 #include "verifier/mapping/address_trie.h"
 #include "verifier/report/text.h"
 #include "verifier/smt/solver.h"
@@ -41,7 +42,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using ConcreteTerms = RegionTerms<std::uint64_t, bool>;
-using SymTerms = RegionTerms<smt::Expr, smt::Expr>;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -270,11 +270,7 @@ class Checker {
       const VirtAddr w(v.model()->eval(a).value_or(0));
       const AttrClass wc = class_at(m_, w);
       const VirtRange same = trie_.class_range(w);
-      InferenceDomain id{{&pctx}};
-      const smt::Expr x = pctx.bv_const("witness" + std::to_string(round), 64);
-      smt::Expr broken = pctx.bool_val(false);
-      for (const Instance& inst : insts) broken = broken || violates(id, spec_, inst, x, wc, sym_terms, Strength::kMust);
-      witnesses.push_back({same, forall(x, (x.uge(same.first.value()) && x.ule(same.last.value())).implies(!broken))});
+      witnesses.push_back({same, witness_constraint(pctx, spec_, insts, same, wc, sym_terms, "witness" + std::to_string(round))});
     }
     out.notes.push_back("parameter inference stopped after " + std::to_string(opts_.max_inference_rounds) +
                         " rounds; the last candidate is used");
