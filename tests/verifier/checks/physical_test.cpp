@@ -52,18 +52,22 @@ constexpr std::uint64_t kText = 0xffff'ffff'8100'0000;    // executable, read-on
 constexpr std::uint64_t kDirect = 0xffff'8880'0000'0000;  // writable, NX
 constexpr std::uint64_t kFrames = 0x40'0000;
 
+/// Maps pages [first, last) of 4 KiB at va + 4 KiB * i to frame + 4 KiB * i.
+void map_pages(TableBuilder& tb, PhysAddr root, std::uint64_t va, std::uint64_t frame, unsigned first, unsigned last,
+               std::uint64_t leaf_bits) {
+  for (unsigned i = first; i < last; ++i)
+    tb.map(root, PagingMode::k4Level, VirtAddr(va + 0x1000ull * i), PhysAddr(frame + 0x1000ull * i), Level::kPt,
+           leaf_bits);
+}
+
 }  // namespace
 
 TEST_CASE("conflicting-aliases: the part of an executable run whose frames a writable run maps, one violation") {
   TableBuilder tb;
   const PhysAddr root = tb.alloc();
   // Text: 8 pages over frames kFrames..+8; the direct map writes 4 of them (pages 2..5).
-  for (unsigned i = 0; i < 8; ++i)
-    tb.map(root, PagingMode::k4Level, VirtAddr(kText + 0x1000ull * i), PhysAddr(kFrames + 0x1000ull * i), Level::kPt,
-           bits::kG);
-  for (unsigned i = 2; i < 6; ++i)
-    tb.map(root, PagingMode::k4Level, VirtAddr(kDirect + 0x1000ull * i), PhysAddr(kFrames + 0x1000ull * i),
-           Level::kPt, bits::kRW | bits::kXd);
+  map_pages(tb, root, kText, kFrames, 0, 8, bits::kG);
+  map_pages(tb, root, kDirect, kFrames, 2, 6, bits::kRW | bits::kXd);
   const check::CheckResult r = check_tables(tb, root);
   CHECK(status(r, RuleId::kWx) == Status::kHolds);
   const auto vs = of_rule(r, RuleId::kConflictingAliases);
@@ -98,9 +102,7 @@ TEST_CASE("conflicting-aliases: one page table reached writable by one path and 
 TEST_CASE("conflicting-aliases: a writable and executable leaf alone is the wx rule's, not an alias") {
   TableBuilder tb;
   const PhysAddr root = tb.alloc();
-  for (unsigned i = 0; i < 3; ++i)
-    tb.map(root, PagingMode::k4Level, VirtAddr(kText + 0x1000ull * i), PhysAddr(kFrames + 0x1000ull * i), Level::kPt,
-           bits::kRW);
+  map_pages(tb, root, kText, kFrames, 0, 3, bits::kRW);
   const check::CheckResult r = check_tables(tb, root);
   CHECK(status(r, RuleId::kWx) == Status::kViolated);
   CHECK(status(r, RuleId::kConflictingAliases) == Status::kHolds);
@@ -124,9 +126,7 @@ TEST_CASE("page-table-exposure: a writable run over frames holding a page table 
   const PhysAddr root = tb.alloc();
   // 16 writable pages over frames 0..0xf000, where the tables live; only the frames that hold
   // tables are exposure, through the entries that map them.
-  for (unsigned i = 0; i < 16; ++i)
-    tb.map(root, PagingMode::k4Level, VirtAddr(0x10'0000 + 0x1000ull * i), PhysAddr(0x1000ull * i), Level::kPt,
-           bits::kRW | bits::kXd);
+  map_pages(tb, root, 0x10'0000, 0, 0, 16, bits::kRW | bits::kXd);
   const check::CheckResult r = check_tables(tb, root);
   const auto vs = of_rule(r, RuleId::kPageTableExposure);
   REQUIRE_FALSE(vs.empty());
