@@ -71,8 +71,7 @@ std::uint64_t read_floor(const TableReader& read, const std::vector<ReachedTable
 std::uint64_t read_write_floor(const TableReader& read, const std::vector<ReachedTable>& tables, std::size_t runs,
                                std::vector<AddressRun>& out) {
   std::uint64_t sum = read_floor(read, tables);
-  out.reserve(runs);
-  advise_huge_pages(out.data(), out.capacity() * sizeof(AddressRun));  // as the walk's own list
+  reserve_huge(out, runs);  // as the walk's own list
   for (std::size_t i = 0; i < runs; ++i) {
     out.emplace_back();
     out.back().range = VirtRange{VirtAddr(i), VirtAddr(i)};

@@ -28,10 +28,9 @@ int bad(const std::string& msg) {
 }
 
 int run_diff(const DiffOptions& o) {
-  const LoadOptions& load = o.load;
-  auto a = load_dump(o.a, load);
+  auto a = load_dump(o.a, o.load);
   if (!a.ok()) return bad(a.error().message);
-  auto b = load_dump(o.b, load);
+  auto b = load_dump(o.b, o.load);
   if (!b.ok()) return bad(b.error().message);
   const auto d = diff_mappings(a->mappings, b->mappings);
   if (!d.ok()) return bad(d.error().message);

@@ -1,7 +1,8 @@
 // A memory hint, not semantics: ask Linux to back the 2 MiB-aligned part of a large, freshly
 // reserved buffer with transparent huge pages (honoured in THP "madvise" mode). Filling the
-// leaf list of a large dump (56 bytes per leaf, hundreds of MiB) otherwise takes one page
-// fault per 4 KiB (bench/walk_scaling, 5 M leaves: 160 ms without the hint, 105 ms with it).
+// run lists of a walk with a million runs (88 MB of AddressRun, 150 MB of Run) otherwise takes
+// one page fault, and the kernel zeroing a page, per 4 KiB (bench/walk_scaling, 1 M runs: the
+// walk went from 199 ms to 73 ms with the hint).
 // Failure is harmless and ignored; elsewhere than Linux it does nothing.
 #pragma once
 
@@ -11,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace ptv {
 
@@ -23,6 +25,15 @@ inline void advise_huge_pages([[maybe_unused]] const void* data, [[maybe_unused]
   const std::uintptr_t last = (begin + bytes) & ~(kHuge - 1);
   if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
 #endif
+}
+
+/// Reserves room for `n` elements in an empty `v` and asks for huge pages for it before any
+/// element touches the memory (advice given after the first touch comes too late for those
+/// pages). Requires: v is empty.
+template <class T>
+void reserve_huge(std::vector<T>& v, std::size_t n) {
+  v.reserve(n);
+  advise_huge_pages(v.data(), v.capacity() * sizeof(T));
 }
 
 }  // namespace ptv

@@ -262,8 +262,7 @@ class Enumerator {
   // more than the walk itself (docs/performance.md).
   static void grow(Summary& s, std::size_t capacity) {
     Summary bigger;
-    bigger.reserve(std::max<std::size_t>(capacity, 64));
-    advise_huge_pages(bigger.data(), bigger.capacity() * sizeof(AddressRun));
+    reserve_huge(bigger, std::max<std::size_t>(capacity, 64));
     bigger.insert(bigger.end(), s.begin(), s.end());
     s.swap(bigger);
   }

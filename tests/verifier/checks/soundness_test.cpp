@@ -48,6 +48,29 @@ std::string run_cmd(const std::string& cmd) {
   return out;
 }
 
+/// True, after a visible SKIPPED message, when the z3 binary is not installed.
+bool z3_binary_missing() {
+  if (std::system("z3 --version > /dev/null 2>&1") == 0) return false;
+  MESSAGE("SKIPPED: the z3 binary is not installed (apt-get install z3)");
+  return true;
+}
+
+/// run_check with every query exported as SMT-LIB 2 into `dir`, emptied first.
+CheckOutcome run_check_exporting(const MappingSet& m, const spec::Spec& spec, const RawContext& raw,
+                                 const std::filesystem::path& dir) {
+  std::filesystem::remove_all(dir);
+  CheckOptions o;
+  o.emit_smt2_dir = dir;
+  return run_check(m, spec, &raw, o);
+}
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
 }  // namespace
 
 TEST_CASE("soundness: a counterexample that does not replay on the walker is an internal error") {
@@ -91,10 +114,7 @@ TEST_CASE("soundness: a resource limit makes the rules unknown, never holds") {
 }
 
 TEST_CASE("soundness: every exported check query is re-checked by the z3 binary with the same answer") {
-  if (std::system("z3 --version > /dev/null 2>&1") != 0) {
-    MESSAGE("SKIPPED: the z3 binary is not installed (apt-get install z3)");
-    return;
-  }
+  if (z3_binary_missing()) return;
   Tables t;
   // Make the second page writable and executable: the wx query is then sat.
   const WalkResult w = walk(t.state, t.tb.reader(), VirtAddr(0xffff'8880'0000'1000));
@@ -104,10 +124,7 @@ TEST_CASE("soundness: every exported check query is re-checked by the z3 binary 
   const auto spec = spec::parse_spec(kWxSpec, "wx.json");
   const RawContext raw{t.state, t.tb.reader(), std::nullopt, &*space};
   const auto dir = std::filesystem::temp_directory_path() / ("ptv-smt2-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  CheckOptions o;
-  o.emit_smt2_dir = dir;
-  const CheckOutcome r = run_check(m, *spec, &raw, o);
+  const CheckOutcome r = run_check_exporting(m, *spec, raw, dir);
   REQUIRE(r.result);
   REQUIRE(r.result->violations.size() == 1);
   std::size_t files = 0, sat = 0, unsat = 0;
@@ -129,10 +146,7 @@ TEST_CASE("soundness: every exported check query is re-checked by the z3 binary 
 // quantified logic (BV), declare the constants used only inside a quantifier, and get the same
 // answer from the z3 binary as from the library.
 TEST_CASE("soundness: the exported parameter-inference queries of a real slice are re-checked by the z3 binary") {
-  if (std::system("z3 --version > /dev/null 2>&1") != 0) {
-    MESSAGE("SKIPPED: the z3 binary is not installed (apt-get install z3)");
-    return;
-  }
+  if (z3_binary_missing()) return;
   const test::Capture cap = test::open_fixture("linux-6.1-ptdump-4level-pti");
   const auto spec = spec::load_spec(std::string(PTV_FIXTURES_DIR) + "/../../specs/linux-x86_64-4level.json");
   REQUIRE(spec.ok());
@@ -141,15 +155,12 @@ TEST_CASE("soundness: the exported parameter-inference queries of a real slice a
   const MappingSet m = to_mapping_set(*space, cap.state, "elf-core", cap.dir.string());
   const RawContext raw{cap.state, cap.core->reader(), std::nullopt, &*space};
   const auto dir = std::filesystem::temp_directory_path() / ("ptv-smt2-infer-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  CheckOptions o;
-  o.emit_smt2_dir = dir;
-  const CheckOutcome r = run_check(m, *spec, &raw, o);
+  const CheckOutcome r = run_check_exporting(m, *spec, raw, dir);
   REQUIRE(r.result);
   CHECK(r.result->verdict() == Status::kHolds);
   std::size_t inference = 0, quantified = 0;
   for (const auto& f : std::filesystem::directory_iterator(dir)) {
-    const std::string text = run_cmd("cat " + f.path().string());
+    const std::string text = read_text(f.path());
     const bool has_forall = text.find("(forall") != std::string::npos;
     CAPTURE(f.path().filename().string());
     CHECK(text.find(has_forall ? "(set-logic BV)" : "(set-logic QF_BV)") != std::string::npos);
