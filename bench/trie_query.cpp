@@ -11,6 +11,7 @@
 #include "models/walk.h"
 #include "verifier/ingest/compressed.h"
 #include "verifier/ingest/elf_core.h"
+#include "verifier/ingest/load_dump.h"
 #include "verifier/mapping/address_trie.h"
 #include "verifier/mapping/from_walk.h"
 #include "verifier/smt/context.h"
@@ -30,22 +31,20 @@ int main(int argc, char** argv) {
   app.add_flag("--user-pgd", user_pgd, "Walk the PTI user copy of the top-level table");
   CLI11_PARSE(app, argc, argv);
   auto t0 = Clock::now();
-  auto file = open_mapped_maybe_compressed(core_path);
-  if (!file.ok()) return std::cerr << file.error().message << '\n', 2;
-  auto core = ElfCore::from_file(std::move(file.value()));
-  if (!core.ok() || !(*core)->registers()) return std::cerr << "not a core with registers\n", 2;
-  const auto& regs = *(*core)->registers();
-  const PagingState s = PagingState::from_registers(regs.cr0, regs.cr3, regs.cr4, regs.efer.value_or(kEferNxe),
-                                                    regs.maxphyaddr.value_or(52));
-  std::optional<PhysAddr> root;
-  if (user_pgd) root = PhysAddr(s.root_table().value() + 0x1000);
+  MachineOptions mo;
+  if (user_pgd) mo.pti = PtiCopy::kUser;
+  auto dump = open_raw_dump(core_path, mo);
+  if (!dump.ok()) return std::cerr << dump.error().message << '\n', 2;
+  const PagingState s = dump->machine.state;
+  const std::optional<PhysAddr> root = dump->machine.root;
+  const PhysMemory& core = *dump->memory;
   std::cout << "open: " << ms(t0) << " ms\n";
   Expected<AddressSpace> space = Error{"not walked"};
   MappingSet m;
   std::vector<double> walks;
   for (int i = 0; i < 11; ++i) {
     t0 = Clock::now();
-    space = enumerate_address_space(s, (*core)->reader(), root);
+    space = enumerate_address_space(s, core.reader(), root);
     if (!space.ok()) return std::cerr << space.error().message << '\n', 2;
     m = to_mapping_set(*space, s, "elf-core", core_path);
     walks.push_back(ms(t0));

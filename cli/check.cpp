@@ -27,7 +27,7 @@ namespace {
 struct CheckCliOptions {
   std::string dump;
   std::string spec;
-  LoadOptions load;
+  CliLoadOptions load;
   std::string output = "text";
   std::string output_file;
   std::string baseline;
@@ -54,13 +54,11 @@ int run_check_command(CheckCliOptions& o) {
   if (!o.emit_smt2.empty()) o.check.emit_smt2_dir = o.emit_smt2;
   auto spec = spec::load_spec(o.spec);
   if (!spec.ok()) return bad(spec.error().message);
-  auto loaded = load_dump(o.dump, o.load);
+  o.load.load.mark_table_frames = true;
+  auto loaded = load_dump_cli(o.dump, o.load);
   if (!loaded.ok()) return bad(loaded.error().message);
 
-  std::optional<check::RawContext> raw;
-  if (loaded->raw) {
-    raw = check::RawContext{loaded->raw->state, loaded->raw->memory->reader(), loaded->raw->root, loaded->space.get()};
-  }
+  const std::optional<check::RawContext> raw = check::raw_context(*loaded);
   const check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, o.check);
   if (outcome.bad_input) return bad(*outcome.bad_input);
   if (outcome.internal_error) {

@@ -18,7 +18,7 @@ namespace {
 
 struct DiffOptions {
   std::string a, b;
-  LoadOptions load;  ///< applies to both dumps
+  CliLoadOptions load;  ///< applies to both dumps
   std::string output = "text";
 };
 
@@ -28,9 +28,9 @@ int bad(const std::string& msg) {
 }
 
 int run_diff(const DiffOptions& o) {
-  auto a = load_dump(o.a, o.load);
+  auto a = load_dump_cli(o.a, o.load);
   if (!a.ok()) return bad(a.error().message);
-  auto b = load_dump(o.b, o.load);
+  auto b = load_dump_cli(o.b, o.load);
   if (!b.ok()) return bad(b.error().message);
   const auto d = diff_mappings(a->mappings, b->mappings);
   if (!d.ok()) return bad(d.error().message);

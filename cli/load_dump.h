@@ -1,16 +1,11 @@
-// Loading any dump into a MappingSet: raw memory (ELF core, raw image) is walked from CR3;
-// text dumps (ptdump, QEMU info tlb / info mem, /proc/PID/maps, ptverify JSON) are parsed.
-// `--format auto` (the default) decides from the content and says on stderr what it chose.
+// Binding the dump-loading options onto a subcommand; the loading itself is
+// verifier/ingest/load_dump.h.
 #pragma once
 
-#include <memory>
-#include <optional>
 #include <string>
 
-#include "cli/dump_options.h"
 #include "models/expected.h"
-#include "models/walk.h"
-#include "verifier/mapping/mapping_set.h"
+#include "verifier/ingest/load_dump.h"
 
 namespace CLI {
 class App;
@@ -18,23 +13,19 @@ class App;
 
 namespace ptv::cli {
 
-struct LoadOptions {
-  DumpOptions paging;           ///< raw dumps: where CR3 and the paging state come from
-  std::string format = "auto";  ///< auto, elf-core, raw, or a text format name
-  bool lenient = false;         ///< text: report and skip unknown flag tokens
-  std::string with_mem;         ///< info tlb: an `info mem` file of the same moment
-  bool quiet = false;           ///< do not say on stderr which format was chosen
+struct CliLoadOptions {
+  LoadOptions load;
+  bool quiet = false;  ///< do not say on stderr which format was chosen, nor show progress
 };
 
-/// Binds the paging options and --format, --lenient, --with-mem onto a subcommand.
-void add_load_options(CLI::App& app, LoadOptions& opts);
+/// Binds the machine options and --format, --lenient, --with-mem, --assume-no-reserved, --quiet.
+void add_load_options(CLI::App& app, CliLoadOptions& opts);
 
-struct LoadedDump {
-  MappingSet mappings;
-  std::optional<RawDump> raw;  ///< set for raw memory: the walker can replay against it
-  std::shared_ptr<const AddressSpace> space;  ///< raw memory: the walk the mapping set came from
-};
+/// load_dump with a progress line on a terminal, and the chosen format and the machine's notes
+/// on stderr (unless quiet).
+Expected<LoadedDump> load_dump_cli(const std::string& path, const CliLoadOptions& opts);
 
-Expected<LoadedDump> load_dump(const std::string& path, const LoadOptions& opts);
+/// The machine's notes on stderr as "ptverify: note: ...".
+void print_notes(const std::vector<std::string>& notes, bool quiet);
 
 }  // namespace ptv::cli

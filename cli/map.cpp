@@ -26,7 +26,7 @@ namespace {
 struct MapOptions {
   std::string dump;
   std::string spec;
-  LoadOptions load;
+  CliLoadOptions load;
   bool ascii = false;
   unsigned width = 0;  ///< 0: from the terminal
   std::string html;
@@ -62,7 +62,8 @@ int run_map(MapOptions o) {
     if (!s.ok()) return bad(s.error().message);
     spec = std::move(*s);
   }
-  auto loaded = load_dump(o.dump, o.load);
+  o.load.load.mark_table_frames = spec.has_value();
+  auto loaded = load_dump_cli(o.dump, o.load);
   if (!loaded.ok()) return bad(loaded.error().message);
 
   std::optional<check::CheckResult> result;
@@ -70,9 +71,7 @@ int run_map(MapOptions o) {
   std::vector<std::string> notes;
   if (spec) {
     progress.update("ptverify map: checking against " + o.spec + " to place its regions ...");
-    std::optional<check::RawContext> raw;
-    if (loaded->raw)
-      raw = check::RawContext{loaded->raw->state, loaded->raw->memory->reader(), loaded->raw->root, loaded->space.get()};
+    const std::optional<check::RawContext> raw = check::raw_context(*loaded);
     check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, check_options);
     if (outcome.bad_input) return bad(*outcome.bad_input);
     if (outcome.internal_error) {

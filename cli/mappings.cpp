@@ -16,12 +16,12 @@ namespace {
 
 struct MappingsOptions {
   std::string dump;
-  LoadOptions load;
+  CliLoadOptions load;
   std::string output = "text";
 };
 
 int run_mappings(const MappingsOptions& o) {
-  auto loaded = load_dump(o.dump, o.load);
+  auto loaded = load_dump_cli(o.dump, o.load);
   if (!loaded.ok()) {
     std::cerr << "ptverify: " << loaded.error().message << '\n';
     return static_cast<int>(ExitCode::kBadInput);

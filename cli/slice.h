@@ -1,5 +1,5 @@
 // `ptverify slice DUMP [paging options] -o OUT.elf`: a small ELF core holding only the
-// page-table frames reachable from the root (both PTI roots with --user-pgd) and the paging
+// page-table frames reachable from the root (and from the other PTI copy, when there is one) and the paging
 // registers in a PTVERIFY note, so that `ptverify mappings OUT.elf` needs no flags and a
 // page-table bug ships as a reproducer of kilobytes. [verifier/ingest/slice.h]
 #pragma once
@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/dump_options.h"
+#include "verifier/ingest/machine.h"
 
 namespace CLI {
 class App;
@@ -18,7 +19,8 @@ namespace ptv::cli {
 struct SliceOptions {
   std::string dump;    ///< the full dump (ELF core or raw image, maybe compressed)
   std::string output;  ///< -o: the slice to write
-  DumpOptions paging;
+  MachineOptions machine;
+  std::optional<bool> elf;  ///< --format: empty = auto
 };
 
 Command setup_slice(CLI::App& app);

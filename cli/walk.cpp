@@ -6,6 +6,8 @@
 
 #include "cli/commands.h"
 #include "cli/dump_options.h"
+#include "cli/load_dump.h"
+#include "verifier/ingest/load_dump.h"
 #include "models/walk.h"
 #include "verifier/report/exit_codes.h"
 #include "verifier/report/text.h"
@@ -16,7 +18,8 @@ namespace {
 
 struct WalkOptions {
   std::string dump;
-  DumpOptions paging;
+  MachineOptions machine;
+  std::optional<bool> elf;  ///< --format: empty = auto
   std::string address;
   std::string output = "text";
 };
@@ -38,14 +41,21 @@ int run_walk(const WalkOptions& o) {
       return static_cast<int>(ExitCode::kBadInput);
     }
   }
-  auto dump = open_raw_dump(o.dump, o.paging);
+  auto dump = open_raw_dump(o.dump, o.machine, o.elf);
   if (!dump.ok()) {
     std::cerr << "ptverify: " << dump.error().message << '\n';
     return static_cast<int>(ExitCode::kBadInput);
   }
-  const WalkResult w = walk(dump->state, dump->memory->reader(), VirtAddr(va), dump->root);
-  if (o.output == "json") write_walk_json(w, dump->state, std::cout);
-  else write_walk_text(w, dump->state, std::cout);
+  const Machine& m = dump->machine;
+  print_notes(m.notes, false);
+  for (const Fact& f : m.facts)
+    if (f.source == FactSource::kAssumed && f.id != FactId::kPke && f.id != FactId::kSmap)
+      std::cerr << "ptverify: note: " << fact_name(f.id) << " is not in the dump; the walk below takes "
+                << "the value that faults least, and the rights it shows may depend on it (" << fact_flag_hint(f.id)
+                << ")\n";
+  const WalkResult w = walk(m.state, dump->memory->reader(), VirtAddr(va), m.root);
+  if (o.output == "json") write_walk_json(w, m.state, std::cout);
+  else write_walk_text(w, m.state, std::cout);
   return static_cast<int>(ExitCode::kOk);
 }
 
@@ -58,7 +68,8 @@ Command setup_walk(CLI::App& app) {
       ->required();
   sub->add_option("ADDRESS", opts->address, "virtual address, hexadecimal (0x optional, _ or ' separators)")
       ->required();
-  add_dump_options(*sub, opts->paging);
+  add_machine_options(*sub, opts->machine);
+  add_raw_format_option(*sub, opts->elf);
   sub->add_option("--output,-O", opts->output, "text or json")->check(CLI::IsMember({"text", "json"}));
   return Command{sub, [opts] { return run_walk(*opts); }};
 }

@@ -338,9 +338,14 @@ Expected<AddressSpace> enumerate_address_space(const PagingState& state, const T
     upper.range = VirtRange{canonicalize(half, mode), canonicalize(lower.range.last.value(), mode)};
     lower.range = VirtRange{canonicalize(lower.range.first.value(), mode), canonicalize(half - 1, mode)};
     if (upper.kind == AddressRun::Kind::kMapped) {
-      // The upper part starts at another page: take its frame from a walk.
+      // The upper part starts at another page, reached through another top-level entry: take its
+      // frame and its first leaf from a walk.
       const WalkResult w = walk(state, read_table, upper.range.first, top);
       if (w.translation) upper.phys = w.translation->frame;
+      if (!w.path.empty()) {
+        upper.entry = w.path.back().entry;
+        upper.entry_address = w.path.back().entry_address;
+      }
     }
     runs.insert(runs.begin() + static_cast<std::ptrdiff_t>(*straddling) + 1, upper);
   }

@@ -26,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto& regs = c.registers()) {
     const unsigned m = regs->maxphyaddr.value_or(kMaxPhysAddrArchitectural);
     fuzz::require(m >= 32 && m <= 52, "a note's MAXPHYADDR is within 32..52", std::to_string(m));
-    state = PagingState::from_registers(regs->cr0, regs->cr3, regs->cr4, regs->efer.value_or(kEferNxe | kEferLma | kEferLme), m);
+    state = PagingState::from_registers(regs->cr0.value_or(kCr0Pg | kCr0Wp | 1), regs->cr3, regs->cr4.value_or(kCr4Pae),
+                                        regs->efer.value_or(kEferNxe | kEferLma | kEferLme), m);
   } else {
     const std::uint64_t root = c.ranges().empty() ? 0 : c.ranges().front().start.value();
     state = PagingState::from_registers(kCr0Pg | kCr0Wp | 1, root, kCr4Pae | kCr4Pge, kEferNxe | kEferLma | kEferLme);

@@ -13,12 +13,25 @@
 #include "verifier/checks/replay.h"
 #include "verifier/checks/witness.h"
 #include "verifier/mapping/address_trie.h"
+#include "verifier/mapping/table_frames.h"
 #include "verifier/report/text.h"
 #include "verifier/smt/solver.h"
 #include "verifier/spec/concrete.h"
 #include "verifier/spec/symbolic.h"
 
 namespace ptv::check {
+
+std::optional<std::size_t> vsyscall_page(const spec::Spec& spec) {
+  for (std::size_t i = 0; i < spec.regions.size(); ++i)
+    if (spec.regions[i].kind == spec::RegionKind::kVsyscall && spec.regions[i].allowed.has(spec::Rights::kUser)) return i;
+  return std::nullopt;
+}
+
+std::optional<RawContext> raw_context(const LoadedDump& d) {
+  if (!d.raw || !d.space) return std::nullopt;
+  const Machine& m = d.raw->machine;
+  return RawContext{m.state, d.raw->memory->reader(), m.root, d.space.get(), d.assumptions_matter};
+}
 
 std::vector<Instance> instances(const spec::Spec& spec) {
   std::vector<Instance> out;
@@ -48,7 +61,7 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 std::vector<ConcreteTerms> concrete_terms(const spec::Spec& spec, const spec::Layout& layout) {
   std::vector<ConcreteTerms> out;
   for (const spec::PlacedRegion& p : layout.regions)
-    out.push_back({true, p.range.first.value(), p.range.last.value(), p.count, p.size, p.stride,
+    out.push_back({true, p.range.first.value(), p.range.last.value(), p.count, p.size, p.stride, p.guard,
                    spec.regions[p.index].is_array()});
   return out;
 }
@@ -57,17 +70,7 @@ std::vector<SymTerms> numeral_terms(smt::Context& ctx, const std::vector<Concret
   std::vector<SymTerms> out;
   for (const ConcreteTerms& t : c)
     out.push_back({ctx.bool_val(t.ok), ctx.bv_val(t.start, 64), ctx.bv_val(t.last, 64), ctx.bv_val(t.count, 64),
-                   ctx.bv_val(t.size, 64), ctx.bv_val(t.stride, 64), t.is_array});
-  return out;
-}
-
-std::vector<SymTerms> symbolic_terms(const spec::Spec& spec, const spec::SymbolicSpec& sym) {
-  std::vector<SymTerms> out;
-  for (std::size_t i = 0; i < sym.regions.size(); ++i) {
-    const auto& b = sym.regions[i];
-    out.push_back({b.ok, b.start.term, b.last.term, b.count.term, b.size.term, b.stride.term,
-                   spec.regions[i].is_array()});
-  }
+                   ctx.bv_val(t.size, 64), ctx.bv_val(t.stride, 64), ctx.bv_val(t.guard, 64), t.is_array});
   return out;
 }
 
@@ -123,14 +126,22 @@ std::vector<std::uint64_t> boundaries(const spec::Spec& spec, const Instance& in
       const std::uint64_t e = t.start + k * t.stride;
       b.push_back(e);
       b.push_back(e + t.size);
+      b.push_back(e + t.size + t.guard);
       b.push_back(e + t.stride);
     }
   };
   switch (inst.rule) {
     case RuleId::kNullGuard: b.push_back(spec.rules.null_guard); break;
     case RuleId::kUserKernelSplit:
+      if (const auto v = vsyscall_page(spec))
+        for (std::size_t c = 0; c < terms.size(); ++c)
+          if (spec.is_ancestor_or_self(*v, c)) region(c);
+      break;
+    case RuleId::kPageTableExposure:
       for (std::size_t i = 0; i < spec.regions.size(); ++i)
-        if (spec.regions[i].kind == spec::RegionKind::kVsyscall) region(i);
+        if (spec.regions[i].maps_page_tables)
+          for (std::size_t c = 0; c < terms.size(); ++c)
+            if (spec.is_ancestor_or_self(i, c)) region(c);
       break;
     case RuleId::kOutsideRegions:
       for (std::size_t i = 0; i < terms.size(); ++i) region(i);
@@ -143,9 +154,17 @@ std::vector<std::uint64_t> boundaries(const spec::Spec& spec, const Instance& in
   return b;
 }
 
+/// What of a class decides a rule the same way: everything, but whether the frame holds a page
+/// table matters only to page-table-exposure.
+AttrClass rule_view(RuleId rule, AttrClass c) {
+  if (rule != RuleId::kPageTableExposure) c.page_table_frame = Tri::kNo;
+  return c;
+}
+
 VirtRange maximal_range(const AddressTrie& trie, const spec::Spec& spec, const Instance& inst,
                         const std::vector<ConcreteTerms>& terms, VirtAddr a) {
-  VirtRange r = trie.class_range(a);
+  const AttrClass here = rule_view(inst.rule, trie.classes()[trie.lookup(a)]);
+  VirtRange r = trie.class_range(a, [&](const AttrClass& c) { return rule_view(inst.rule, c) == here; });
   for (std::uint64_t x : boundaries(spec, inst, terms, a.value())) {
     if (x <= a.value() && x > r.first.value()) r.first = VirtAddr(x);
     if (x > a.value() && x - 1 < r.last.value()) r.last = VirtAddr(x - 1);
@@ -165,10 +184,12 @@ class Checker {
   /// Parameter inference (see check.h). Returns the values to check with.
   ///
   /// Each witness (an interval of constant class that broke a rule under some candidate) becomes
-  /// a tracked constraint "no address of it breaks a rule". When the constraints are unsat, the
-  /// unsat core proves that no admissible parameter values exist; the newest witness in the core
-  /// is then relaxed (accepted as a violation, and left out of later searches) and the search
-  /// goes on, so the values reported break as few witnessed intervals as this finds.
+  /// a constraint "no address of it breaks a rule". While they are satisfiable together, any
+  /// model is the next candidate. When they are not, no admissible parameter values let the dump
+  /// satisfy the spec (the unsat core proves it), and the candidate becomes values that satisfy
+  /// as many witnesses as possible (a maximum found by asking for at least K of them, K falling
+  /// from the last maximum plus one): the violations reported are then those that no choice of
+  /// parameters avoids, plus as few others as the witnesses allow.
   std::optional<spec::ParameterValues> infer(CheckResult& out, std::string& bad_input) {
     if (spec_.parameters.empty()) return spec::ParameterValues{};
     for (const auto& [name, value] : opts_.fixed_parameters) {
@@ -180,56 +201,95 @@ class Checker {
     smt::Context pctx;
     const spec::SymbolicSpec sym = spec::encode_spec(pctx, spec_);
     const std::vector<SymTerms> sym_terms = symbolic_terms(spec_, sym);
-    const std::vector<Instance> insts = instances(spec_);
+    const std::vector<Instance> insts = decidable_instances();
     struct Witness {
       VirtRange range;
       smt::Expr constraint;
-      bool relaxed = false;
+      smt::Expr kept;  ///< Boolean: the candidate satisfies this witness (max-satisfy mode)
+      bool violated = false;  ///< by the current candidate: its interval is an accepted violation
     };
     std::vector<Witness> witnesses;
     std::vector<smt::Expr> excluded;  // candidates whose layout is ill-defined
     std::optional<spec::ParameterValues> candidate;
-    std::size_t relaxed = 0;
+    bool max_mode = false;  // the witnesses are not satisfiable together
+    std::size_t best = 0;   // max-satisfy mode: witnesses the last candidate satisfies
 
-    for (std::size_t round = 0; round < opts_.max_inference_rounds; ++round) {
-      smt::Solver p(pctx, solver_options(opts_, Query::kInference));
+    auto base = [&](smt::Solver& p) {
       for (const auto& as : sym.assumptions) p.add(as.holds, as.name);
       for (const auto& [name, value] : opts_.fixed_parameters)
         p.add(sym.parameters[*spec_.find_parameter(name)] == pctx.bv_val(value, 64), "param." + name);
       // Only parameter values that place every region are candidates.
       for (std::size_t i = 0; i < sym_terms.size(); ++i) p.add(sym_terms[i].ok, "placed." + spec_.regions[i].name);
       for (const smt::Expr& e : excluded) p.add(e);
-      for (std::size_t k = 0; k < witnesses.size(); ++k)
-        if (!witnesses[k].relaxed) p.add(witnesses[k].constraint, "witness." + std::to_string(k));
+    };
+    auto unknown = [&](const smt::CheckResult& r) {
+      out.notes.push_back("parameter inference: " + unknown_detail(r, opts_));
+      inference_unknown_ = true;
+    };
+
+    for (std::size_t round = 0; round < opts_.max_inference_rounds; ++round) {
       if (opts_.progress)
         opts_.progress("check: inferring " + std::to_string(spec_.parameters.size()) + " parameters, round " +
                        std::to_string(round + 1));
-      const smt::CheckResult r = p.check("infer-parameters-" + std::to_string(round));
-      ++out.queries;
-      if (r.is_unsat()) {
-        std::optional<std::size_t> newest;
-        for (const std::string& name : r.unsat()->core)
-          if (name.rfind("witness.", 0) == 0) newest = std::max(newest.value_or(0), std::stoul(name.substr(8)));
-        if (!newest) {
-          if (!candidate) {
-            bad_input = spec_.file + ": no parameter values satisfy the spec's constraints" +
-                        (opts_.fixed_parameters.empty() ? std::string() : " together with --param");
-            return std::nullopt;
+      std::optional<smt::CheckResult> found;
+      bool entered = false;
+      if (!max_mode) {
+        smt::Solver p(pctx, solver_options(opts_, Query::kInference));
+        base(p);
+        for (std::size_t k = 0; k < witnesses.size(); ++k) p.add(witnesses[k].constraint, "witness." + std::to_string(k));
+        smt::CheckResult r = p.check("infer-parameters-" + std::to_string(round));
+        ++out.queries;
+        if (r.is_unsat()) {
+          bool witness_in_core = false;
+          for (const std::string& name : r.unsat()->core) witness_in_core = witness_in_core || name.rfind("witness.", 0) == 0;
+          if (!witness_in_core) {
+            if (!candidate) {
+              bad_input = spec_.file + ": no parameter values satisfy the spec's constraints" +
+                          (opts_.fixed_parameters.empty() ? std::string() : " together with --param");
+              return std::nullopt;
+            }
+            break;
           }
-          break;
+          max_mode = entered = true;
+          best = witnesses.size() - 1;  // all of them are unsat together
+          out.parameters_admissible = false;
+        } else if (!r.is_sat()) {
+          unknown(r);
+          return candidate;
+        } else {
+          found = std::move(r);
         }
-        witnesses[*newest].relaxed = true;
-        ++relaxed;
-        out.parameters_admissible = false;
-        continue;
       }
-      if (!r.is_sat()) {
-        out.notes.push_back("parameter inference: " + unknown_detail(r, opts_));
-        inference_unknown_ = true;
-        return candidate;
+      if (max_mode) {
+        // At least K witnesses satisfied, K from best + 1 down: the maximum rarely moves by more
+        // than one per round.
+        smt::Expr count = pctx.bv_val(0, 32);
+        for (const Witness& w : witnesses) count = count + ite(w.kept, pctx.bv_val(1, 32), pctx.bv_val(0, 32));
+        const std::size_t from = entered ? best : std::min(best + 1, witnesses.size());
+        for (std::size_t k = from;; --k) {
+          smt::Solver p(pctx, solver_options(opts_, Query::kInference));
+          base(p);
+          for (const Witness& w : witnesses) p.add(w.kept.implies(w.constraint));
+          p.add(count.uge(pctx.bv_val(k, 32)));
+          smt::CheckResult r = p.check("infer-parameters-" + std::to_string(round) + "-at-least-" + std::to_string(k));
+          ++out.queries;
+          if (r.is_sat()) {
+            best = k;
+            found = std::move(r);
+            break;
+          }
+          if (!r.is_unsat()) {
+            unknown(r);
+            return candidate;
+          }
+          if (k == 0) break;  // unreachable: the assumptions alone are satisfiable
+        }
+        if (!found) break;
       }
+      const smt::Model& model = *found->model();
       spec::ParameterValues values;
-      for (const smt::Expr& t : sym.parameters) values.push_back(r.model()->eval(t).value_or(0));
+      for (const smt::Expr& t : sym.parameters) values.push_back(model.eval(t).value_or(0));
+      for (Witness& w : witnesses) w.violated = max_mode && !model.eval_bool(w.kept).value_or(false);
       const auto layout = spec::evaluate_layout(spec_, values);
       if (!layout.ok()) {
         smt::Expr same = pctx.bool_val(true);
@@ -238,7 +298,7 @@ class Checker {
         continue;
       }
       candidate = values;
-      // Does some address (outside the relaxed witnesses) break some rule under this candidate?
+      // Does some address (outside the witnesses this candidate violates) break some rule?
       smt::Context ctx;
       smt::TrieEncoding enc(ctx, trie_);
       const smt::Expr a = ctx.bv_const("va", 64);
@@ -251,18 +311,21 @@ class Checker {
       s.add(enc.canonical(a));
       s.add(any);
       for (const Witness& w : witnesses)
-        if (w.relaxed) s.add(!(a.uge(w.range.first.value()) && a.ule(w.range.last.value())));
+        if (w.violated) s.add(!(a.uge(w.range.first.value()) && a.ule(w.range.last.value())));
       const smt::CheckResult v = s.check("infer-search-" + std::to_string(round));
       ++out.queries;
       if (v.is_unsat()) {
-        if (relaxed)
-          out.notes.push_back("no admissible parameter values let this dump satisfy the spec (an unsat core of " +
-                              std::to_string(relaxed) + " violating interval(s) proves it); the values shown break the fewest intervals found");
+        if (max_mode) {
+          std::size_t violated = 0;
+          for (const Witness& w : witnesses) violated += w.violated ? 1 : 0;
+          out.notes.push_back("no admissible parameter values let this dump satisfy the spec (an unsat core over " +
+                              std::to_string(witnesses.size()) + " violating interval(s) proves it); the values shown "
+                              "satisfy all but " + std::to_string(violated) + " of them, the most any values do");
+        }
         return values;
       }
       if (!v.is_sat()) {
-        out.notes.push_back("parameter inference: " + unknown_detail(v, opts_));
-        inference_unknown_ = true;
+        unknown(v);
         return values;
       }
       // The witness generalises to its whole interval of constant class: no parameter value may
@@ -270,7 +333,9 @@ class Checker {
       const VirtAddr w(v.model()->eval(a).value_or(0));
       const AttrClass wc = class_at(m_, w);
       const VirtRange same = trie_.class_range(w);
-      witnesses.push_back({same, witness_constraint(pctx, spec_, insts, same, wc, sym_terms, "witness" + std::to_string(round))});
+      const std::string name = "witness" + std::to_string(witnesses.size());
+      witnesses.push_back({same, witness_constraint(pctx, spec_, insts, same, wc, sym_terms, name),
+                           pctx.bool_const("keep." + name), false});
     }
     out.notes.push_back("parameter inference stopped after " + std::to_string(opts_.max_inference_rounds) +
                         " rounds; the last candidate is used");
@@ -289,7 +354,7 @@ class Checker {
     const auto terms = numeral_terms(ctx, cterms);
     ConcreteDomain cd;
     bool complete = true;
-    const std::vector<Instance> insts = instances(spec_);
+    const std::vector<Instance> insts = decidable_instances();
 
     // One query first: no address breaks any instance. On a dump that holds (the common case
     // in CI) this is the whole search; otherwise each instance is searched on its own below.
@@ -327,10 +392,6 @@ class Checker {
           complete = false;
           break;
         }
-        if (out.violations.size() >= opts_.max_violations) {
-          complete = false;  // another violation exists beyond the cap
-          break;
-        }
         const VirtAddr w(r.model()->eval(a).value_or(0));
         const AttrClass set_class = class_at(m_, w);
         const AttrClass trie_class = trie_.classes()[trie_.lookup(w)];
@@ -342,8 +403,12 @@ class Checker {
                               " does not replay on the mapping set (class '" + to_string(set_class) + "')");
         const VirtRange range = maximal_range(trie_, spec_, inst, cterms, w);
         const bool definite = violates(cd, spec_, inst, w.value(), set_class, cterms, Strength::kMust);
+        // With the list full, the rule is still told apart (violated, or unknown where the dump
+        // cannot tell) from the first model beyond the cap, and its search stops: a capped
+        // search is never a proof.
+        const bool full = out.violations.size() >= opts_.max_violations;
         if (definite) {
-          out.violations.push_back(make_violation(inst, w, range, set_class));
+          if (!full) out.violations.push_back(make_violation(inst, w, range, set_class));
           rr.status = Status::kViolated;
           ++rr.violations;
         } else {
@@ -351,6 +416,13 @@ class Checker {
           os << "cannot tell at " << hex16(range.first.value()) << '-' << hex_end(range) << " ("
              << to_string(set_class) << ")";
           mark_unknown(rr, os.str());
+        }
+        if (full) {
+          complete = false;
+          if (rr.status == Status::kViolated)
+            rr.detail = "the violation list is full (--max-violations " + std::to_string(opts_.max_violations) +
+                        "): at least " + std::to_string(rr.violations) + " violation(s), not all listed";
+          break;
         }
         s.add(!(a.uge(range.first.value()) && a.ule(range.last.value())));
       }
@@ -360,6 +432,15 @@ class Checker {
   }
 
   bool inference_unknown() const { return inference_unknown_; }
+
+  /// The instances the address search decides: all, less those of rules that need raw memory
+  /// when there is none (check_physical marks them not applicable).
+  std::vector<Instance> decidable_instances() const {
+    std::vector<Instance> out;
+    for (const Instance& i : instances(spec_))
+      if (raw_ || !rule_info(i.rule).raw_only) out.push_back(i);
+    return out;
+  }
 
   static RuleResult& rule(CheckResult& out, RuleId id) { return out.rules[static_cast<std::size_t>(id)]; }
   static void mark_unknown(RuleResult& rr, const std::string& why) {
@@ -391,9 +472,19 @@ class Checker {
 
 }  // namespace
 
-CheckOutcome run_check(const MappingSet& m, const spec::Spec& spec, const RawContext* raw, const CheckOptions& opts) {
+CheckOutcome run_check(const MappingSet& given, const spec::Spec& spec, const RawContext* raw, const CheckOptions& opts) {
   const auto t0 = Clock::now();
   CheckOutcome outcome;
+  // page-table-exposure reads which pages map a table frame: a raw walk's set not yet marked
+  // (load_dump marks it when asked) is marked here, on a copy.
+  std::optional<MappingSet> marked;
+  if (raw && raw->space && std::any_of(given.runs.begin(), given.runs.end(), [](const Run& r) {
+        return r.page_table_frame == Tri::kUnknown;
+      })) {
+    marked = given;
+    mark_table_frames(*marked, *raw->space, raw->state, raw->reader, raw->root.value_or(raw->state.root_table()));
+  }
+  const MappingSet& m = marked ? *marked : given;
   if (spec.rules.paging_mode != m.mode) {
     outcome.bad_input = spec.file + " is a spec for " + std::string(to_string(spec.rules.paging_mode)) + " paging, but " +
                         m.source + " is a " + std::string(to_string(m.mode)) + " dump";
@@ -417,8 +508,12 @@ CheckOutcome run_check(const MappingSet& m, const spec::Spec& spec, const RawCon
   out.dump_format = m.format;
   out.spec = spec.file;
   out.mode = std::string(to_string(m.mode));
-  for (const RuleInfo& r : kRules) out.rules.push_back(RuleResult{r.id, Status::kHolds, {}, 0, 0});
+  for (const RuleInfo& r : kRules) out.rules.push_back(RuleResult{r.id, Status::kHolds, {}, 0, 0, {}});
   for (const std::string& n : m.notes) out.notes.push_back(n);
+  out.facts = m.facts;
+  for (RuleResult& r : out.rules)
+    for (FactId id : rule_facts(r.rule))
+      if (find_fact(m.facts, id)) r.uses.push_back(id);
 
   try {
     Checker checker(m, spec, raw, opts, *trie);
@@ -453,6 +548,15 @@ CheckOutcome run_check(const MappingSet& m, const spec::Spec& spec, const RawCon
   std::sort(out.violations.begin(), out.violations.end(),
             [](const Violation& a, const Violation& b) { return a.range.first < b.range.first; });
   for (Violation& v : out.violations) v.fingerprint = make_fingerprint(v);
+  // Facts whose other values the mapping set does not carry as unknowns: the paging mode the
+  // walk needed one of. A rule that would hold on it is unknown unless the user states it.
+  for (const Fact& f : m.facts) {
+    if (f.source != FactSource::kAssumed || !f.matters || f.id != FactId::kPagingMode) continue;
+    for (RuleResult& r : out.rules)
+      if (r.status == Status::kHolds && std::find(r.uses.begin(), r.uses.end(), f.id) != r.uses.end())
+        Checker::mark_unknown(r, "holds only if " + std::string(fact_name(f.id)) + " is " + f.value + " (assumed: " +
+                                     f.origin + ")");
+  }
   for (RuleResult& r : out.rules)
     if (r.status == Status::kHolds && r.detail.empty()) r.detail = "proved for every address";
   out.seconds = since(t0);

@@ -26,6 +26,7 @@
 
 #include "models/walk.h"
 #include "verifier/checks/result.h"
+#include "verifier/ingest/load_dump.h"
 #include "verifier/mapping/mapping_set.h"
 #include "verifier/spec/spec.h"
 
@@ -37,7 +38,13 @@ struct RawContext {
   TableReader reader;
   std::optional<PhysAddr> root;
   const AddressSpace* space = nullptr;
+  /// Some processor fact the dump does not give changes its translations (load_dump walked
+  /// both values): the rules decided over this walk alone are then undecided.
+  bool assumptions_matter = false;
 };
+
+/// The raw context of a loaded raw dump; empty for text dumps. Requires: `d` outlives it.
+std::optional<RawContext> raw_context(const LoadedDump& d);
 
 struct CheckOptions {
   unsigned timeout_ms = 10'000;        ///< per solver query; reaching it makes the rule unknown

@@ -24,6 +24,7 @@ struct ConcreteDomain {
   Bool ule(Value a, Value b) const { return a <= b; }
   Bool ult(Value a, Value b) const { return a < b; }
   Value sub(Value a, Value b) const { return a - b; }
+  Value add(Value a, Value b) const { return a + b; }
   Value udiv(Value a, Value b) const { return b == 0 ? ~Value{0} : a / b; }
   Value urem(Value a, Value b) const { return b == 0 ? a : a % b; }
 };
@@ -38,6 +39,7 @@ struct TermOps {
   Bool ule(const Value& a, const Value& b) const { return a.ule(b); }
   Bool ult(const Value& a, const Value& b) const { return a.ult(b); }
   Value sub(const Value& a, const Value& b) const { return a - b; }
+  Value add(const Value& a, const Value& b) const { return a + b; }
   Value udiv(const Value& a, const Value& b) const { return a.udiv(b); }
   Value urem(const Value& a, const Value& b) const { return a.urem(b); }
 };

@@ -7,10 +7,12 @@
 //
 // A Domain provides: types Value, Bool, Class; Value number(uint64_t); Bool truth(bool);
 // Bool has(const Class&, Pred) for a predicate on AttrClass; Bool ule(Value, Value);
-// Bool ult(Value, Value); Value sub/udiv/urem(Value, Value); and the operators &&, ||, ! on Bool.
+// Bool ult(Value, Value); Value add/sub/udiv/urem(Value, Value); and the operators &&, ||, ! on
+// Bool.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "models/paging_mode.h"
@@ -31,28 +33,40 @@ struct Instance {
   static constexpr std::size_t kNoRegion = static_cast<std::size_t>(-1);
 };
 
-/// A region's bounds in some domain (see spec::Bounds): arrays have count/size/stride.
+/// A region's bounds in some domain (see spec::Bounds): arrays have count/size/guard/stride.
 template <class V, class B>
 struct RegionTerms {
   B ok;
   V start, last;
-  V count, size, stride;
+  V count, size, stride, guard;
   bool is_array = false;
 };
 
 // --- Predicates on the attribute class ---------------------------------------------------
 
 inline bool tri_holds(Tri t, Strength s) { return s == Strength::kMust ? t == Tri::kYes : t != Tri::kNo; }
-inline Tri negate(Tri t) { return t == Tri::kYes ? Tri::kNo : t == Tri::kNo ? Tri::kYes : Tri::kUnknown; }
+inline Tri negate(Tri t) { return tri_not(t); }
 
-/// A translation exists (kMay: or the source cannot tell).
+/// A translation exists (kMay: or the source cannot tell: an unknown range, or a listed
+/// translation whose walk may fault on a reserved bit the format cannot show).
 inline bool class_mapped(const AttrClass& c, Strength s) {
-  return c.kind == AttrClass::Kind::kMapped || (s == Strength::kMay && c.kind == AttrClass::Kind::kUnknown);
+  if (c.kind == AttrClass::Kind::kUnknown) return s == Strength::kMay;
+  return c.kind == AttrClass::Kind::kMapped && (s == Strength::kMay || c.valid == Tri::kYes);
 }
 /// No translation exists (kMay: or the source cannot tell). A faulting walk translates nothing.
 inline bool class_unmapped(const AttrClass& c, Strength s) {
-  return c.kind == AttrClass::Kind::kUnmapped || c.kind == AttrClass::Kind::kFault ||
-         (s == Strength::kMay && c.kind == AttrClass::Kind::kUnknown);
+  if (c.kind == AttrClass::Kind::kUnmapped || c.kind == AttrClass::Kind::kFault) return true;
+  if (s == Strength::kMust) return false;
+  return c.kind == AttrClass::Kind::kUnknown || c.valid != Tri::kYes;
+}
+/// A property of the translation, given as a Tri of its fields: it exists and has the property
+/// (kMust: certainly; kMay: the source cannot rule it out).
+template <class F>
+bool class_is(const AttrClass& c, Strength s, F property) {
+  if (c.kind == AttrClass::Kind::kUnknown) return s == Strength::kMay;
+  if (c.kind != AttrClass::Kind::kMapped) return false;
+  if (s == Strength::kMust && c.valid != Tri::kYes) return false;
+  return tri_holds(property(c), s);
 }
 /// The class's value for one right (spec::Rights bit).
 inline Tri right_of(const AttrClass& c, std::uint8_t right) {
@@ -63,18 +77,16 @@ inline Tri right_of(const AttrClass& c, std::uint8_t right) {
     default: return c.global;
   }
 }
-/// Mapped with (`with` = true) or without the given right. A class the source cannot tell
-/// about may be either (kMay), and is neither for certain (kMust).
-inline bool class_right_is(const AttrClass& c, std::uint8_t right, bool with, Strength s) {
-  if (c.kind == AttrClass::Kind::kUnknown) return s == Strength::kMay;
-  if (c.kind != AttrClass::Kind::kMapped) return false;
-  return tri_holds(with ? right_of(c, right) : negate(right_of(c, right)), s);
-}
 inline bool class_has_right(const AttrClass& c, std::uint8_t right, Strength s) {
-  return class_right_is(c, right, true, s);
+  return class_is(c, s, [right](const AttrClass& k) { return right_of(k, right); });
 }
 inline bool class_lacks_right(const AttrClass& c, std::uint8_t right, Strength s) {
-  return class_right_is(c, right, false, s);
+  return class_is(c, s, [right](const AttrClass& k) { return tri_not(right_of(k, right)); });
+}
+/// [docs/spec-language.md §6] One privilege can both write and execute the page: writable and
+/// supervisor-executable, or user-writable and user-executable.
+inline Tri wx_of(const AttrClass& c) {
+  return tri_or(tri_and(c.writable, c.supervisor_executable), tri_and(c.user_writable, tri_and(c.user, c.executable)));
 }
 inline bool page_size_allowed(std::uint64_t ps, spec::PageSizes allowed) {
   return (ps == 4096 && allowed.has(spec::PageSizes::k4K)) || (ps == (2u << 20) && allowed.has(spec::PageSizes::k2M)) ||
@@ -84,47 +96,61 @@ inline bool page_size_allowed(std::uint64_t ps, spec::PageSizes allowed) {
 inline constexpr std::uint8_t kAllRights[] = {spec::Rights::kUser, spec::Rights::kWritable, spec::Rights::kExecutable,
                                               spec::Rights::kGlobal};
 
-// --- Region membership ---------------------------------------------------------------------
+// --- Region membership (docs/spec-language.md §5.4) -----------------------------------------
 
 /// a in the region's extent [start, last].
 template <class D, class V, class B>
 B in_extent(D& d, const RegionTerms<V, B>& r, const V& a) {
   return r.ok && d.ule(r.start, a) && d.ule(a, r.last);
 }
-/// a in an element of the region (plain regions: the extent; arrays: not in a guard).
+/// a in the region's cover: the extent of a plain region; an array's elements and guards (not
+/// the gaps a stride larger than size + guard leaves).
+template <class D, class V, class B>
+B in_cover(D& d, const RegionTerms<V, B>& r, const V& a) {
+  if (!r.is_array) return in_extent(d, r, a);
+  return in_extent(d, r, a) && d.ult(d.urem(d.sub(a, r.start), r.stride), d.add(r.size, r.guard));
+}
+/// a in an element of the region (plain regions: the extent; arrays: not in a guard or gap).
 template <class D, class V, class B>
 B in_element(D& d, const RegionTerms<V, B>& r, const V& a) {
   if (!r.is_array) return in_extent(d, r, a);
   const V off = d.sub(a, r.start);
   return in_extent(d, r, a) && d.ult(d.udiv(off, r.stride), r.count) && d.ult(d.urem(off, r.stride), r.size);
 }
-/// a in a guard of an array (between or after elements, inside the extent).
-template <class D, class V, class B>
-B in_array_guard(D& d, const RegionTerms<V, B>& r, const V& a) {
-  if (!r.is_array) return d.truth(false);
-  return in_extent(d, r, a) && !in_element(d, r, a);
-}
-
-/// a is governed by region i: in one of its elements and in no region nested inside it. A
-/// nested region's own rules replace its ancestors' there (the innermost region decides).
+/// Region i governs a: its cover holds a, and no region nested (transitively) inside it covers
+/// a. The innermost region decides.
 template <class D, class V, class B>
 B governs(D& d, const spec::Spec& spec, const std::vector<RegionTerms<V, B>>& regions, std::size_t i, const V& a) {
-  B out = in_element(d, regions[i], a);
+  B out = in_cover(d, regions[i], a);
   for (std::size_t c = 0; c < regions.size(); ++c)
-    if (c != i && spec.is_ancestor_or_self(i, c)) out = out && !in_extent(d, regions[c], a);
+    if (c != i && spec.is_ancestor_or_self(i, c)) out = out && !in_cover(d, regions[c], a);
   return out;
 }
-/// a is in a guard of region i: an array's gap, or the region itself when it must be unmapped;
-/// in both cases outside every region nested inside it.
+/// A region whose every address is a guard: `must: unmapped`, or kind `guard`.
+inline bool is_guard_region(const spec::Region& r) {
+  return r.must == spec::Must::kUnmapped || r.kind == spec::RegionKind::kGuard;
+}
+/// a is a guard address governed by region i: i governs it and is a guard region, or a lies in
+/// a guard of the array i.
 template <class D, class V, class B>
 B in_guard(D& d, const spec::Spec& spec, const std::vector<RegionTerms<V, B>>& regions, std::size_t i, const V& a) {
-  const spec::Region& r = spec.regions[i];
-  B guard = in_array_guard(d, regions[i], a);
-  if (r.must == spec::Must::kUnmapped || r.kind == spec::RegionKind::kGuard) guard = guard || in_element(d, regions[i], a);
-  for (std::size_t c = 0; c < regions.size(); ++c)
-    if (c != i && spec.is_ancestor_or_self(i, c)) guard = guard && !in_extent(d, regions[c], a);
-  return guard;
+  if (is_guard_region(spec.regions[i])) return governs(d, spec, regions, i, a);
+  if (!regions[i].is_array) return d.truth(false);
+  return governs(d, spec, regions, i, a) && !in_element(d, regions[i], a);
 }
+/// a is an element address governed by region i: i governs it, i is no guard region, and a is
+/// in one of its elements. The region's rights, page sizes and `must: mapped` apply here only.
+template <class D, class V, class B>
+B in_governed_element(D& d, const spec::Spec& spec, const std::vector<RegionTerms<V, B>>& regions, std::size_t i,
+                      const V& a) {
+  if (is_guard_region(spec.regions[i])) return d.truth(false);
+  if (!regions[i].is_array) return governs(d, spec, regions, i, a);
+  return governs(d, spec, regions, i, a) && in_element(d, regions[i], a);
+}
+
+/// The vsyscall page of a spec: the first region in file order of kind `vsyscall` that allows
+/// `user` (it excuses user translations only when exactly 4 KiB). Empty when there is none.
+std::optional<std::size_t> vsyscall_page(const spec::Spec& spec);
 
 // --- The rules ---------------------------------------------------------------------------
 
@@ -155,8 +181,12 @@ typename D::Bool violates(D& d, const spec::Spec& spec, const Instance& inst, co
       if (rules.user_in_kernel_half == spec::UserInKernelHalf::kAllowed) return d.truth(false);
       B excused = d.truth(false);
       if (rules.user_in_kernel_half == spec::UserInKernelHalf::kVsyscallOnly)
-        for (std::size_t i = 0; i < spec.regions.size(); ++i)
-          if (spec.regions[i].kind == spec::RegionKind::kVsyscall) excused = excused || in_element(d, regions[i], a);
+        if (const std::optional<std::size_t> v = vsyscall_page(spec)) {
+          const auto& r = regions[*v];
+          const auto extent_minus_one = d.sub(r.last, r.start);
+          excused = governs(d, spec, regions, *v, a) && d.ule(extent_minus_one, d.number(4095)) &&
+                    d.ule(d.number(4095), extent_minus_one);
+        }
       return kernel_half() && has_right(spec::Rights::kUser) && !excused;
     }
     case RuleId::kSupervisorInUserHalf:
@@ -164,50 +194,67 @@ typename D::Bool violates(D& d, const spec::Spec& spec, const Instance& inst, co
       return user_half() && lacks_right(spec::Rights::kUser);
     case RuleId::kWx:
       if (rules.wx == spec::Policy::kAllowed) return d.truth(false);
-      return d.has(cls, [s](const AttrClass& c) {
-        return class_has_right(c, spec::Rights::kWritable, s) && class_has_right(c, spec::Rights::kExecutable, s);
-      });
+      return d.has(cls, [s](const AttrClass& c) { return class_is(c, s, wx_of); });
     case RuleId::kRegionRights: {
       const spec::Region& r = spec.regions[inst.region];
       B extra = d.truth(false);
       for (std::uint8_t right : kAllRights)
         if (!r.allowed.has(right)) extra = extra || has_right(right);
-      return governs(d, spec, regions, inst.region, a) && extra;
+      return in_governed_element(d, spec, regions, inst.region, a) && extra;
     }
     case RuleId::kRegionRequiredRights: {
       const spec::Region& r = spec.regions[inst.region];
       B missing = d.truth(false);
       for (std::uint8_t right : kAllRights)
         if (r.required.has(right)) missing = missing || lacks_right(right);
-      return governs(d, spec, regions, inst.region, a) && missing;
+      return in_governed_element(d, spec, regions, inst.region, a) && missing;
     }
     case RuleId::kRequiredMapped: {
       const spec::Region& r = spec.regions[inst.region];
       if (r.must != spec::Must::kMapped) return d.truth(false);
-      return governs(d, spec, regions, inst.region, a) && unmapped();
+      return in_governed_element(d, spec, regions, inst.region, a) && unmapped();
     }
     case RuleId::kGuardUnmapped:
       return in_guard(d, spec, regions, inst.region, a) && mapped();
     case RuleId::kOutsideRegions: {
       if (rules.outside_regions == spec::Policy::kAllowed) return d.truth(false);
       B inside = d.truth(false);
-      for (const auto& r : regions) inside = inside || in_extent(d, r, a);
+      for (const auto& r : regions) inside = inside || in_cover(d, r, a);
       return mapped() && !inside;
     }
     case RuleId::kPageSize: {
       const spec::PageSizes allowed = spec.regions[inst.region].page_sizes;
-      return governs(d, spec, regions, inst.region, a) && d.has(cls, [allowed, s](const AttrClass& c) {
+      return in_governed_element(d, spec, regions, inst.region, a) && d.has(cls, [allowed, s](const AttrClass& c) {
                if (!class_mapped(c, s)) return false;
                if (c.kind == AttrClass::Kind::kUnknown || c.page_size == 0) return s == Strength::kMay;
                return !page_size_allowed(c.page_size, allowed);
              });
     }
     case RuleId::kReservedBits:
-      return d.has(cls, [](const AttrClass& c) { return c.kind == AttrClass::Kind::kFault; });
+      // A fault; or (kMay) an address the source cannot tell about, or a listed translation
+      // whose walk the format cannot show.
+      return d.has(cls, [s](const AttrClass& c) {
+        if (c.kind == AttrClass::Kind::kFault) return true;
+        if (s == Strength::kMust) return false;
+        return c.kind == AttrClass::Kind::kUnknown || (c.kind == AttrClass::Kind::kMapped && c.valid != Tri::kYes);
+      });
+    case RuleId::kPageTableExposure: {
+      // [docs/spec-language.md §5.4] A page-table frame: never user-accessible; writable only
+      // where the governing region maps page tables.
+      B allowed = d.truth(false);
+      for (std::size_t i = 0; i < spec.regions.size(); ++i)
+        if (spec.regions[i].maps_page_tables) allowed = allowed || governs(d, spec, regions, i, a);
+      const B user = d.has(cls, [s](const AttrClass& c) {
+        return class_is(c, s, [](const AttrClass& k) { return tri_and(k.page_table_frame, k.user); });
+      });
+      const B write = d.has(cls, [s](const AttrClass& c) {
+        return class_is(c, s, [](const AttrClass& k) { return tri_and(k.page_table_frame, k.writable); });
+      });
+      return user || (write && !allowed);
+    }
     case RuleId::kCanonical:
     case RuleId::kRecursiveSlot:
     case RuleId::kConflictingAliases:
-    case RuleId::kPageTableExposure:
       return d.truth(false);  // decided outside the address encoding (checks/physical.h)
   }
   return d.truth(false);

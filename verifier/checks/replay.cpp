@@ -36,8 +36,15 @@ void mark_deciding(std::vector<WalkLevel>& levels, const WalkResult& w, RuleId r
     case RuleId::kUserKernelSplit:
       leaf("U/S=1");
       return;
-    case RuleId::kWx:
-      leaf(std::string("R/W=1, XD=") + (e.xd_bit() ? "1" : "0"));
+    case RuleId::kWx: {
+      // What grants the write: R/W=1 at every level, or (CR0.WP = 0) the supervisor whatever R/W
+      // says; what grants the fetch: XD=0 at every level (or EFER.NXE = 0).
+      const bool rw_all = w.path.back().rights.r_w;
+      leaf(std::string(rw_all ? "R/W=1" : "R/W=0 but CR0.WP=0") + ", XD=0");
+      return;
+    }
+    case RuleId::kPageTableExposure:
+      leaf(w.path.back().rights.u_s ? "U/S=1" : w.path.back().rights.r_w ? "R/W=1" : "R/W=0 but CR0.WP=0");
       return;
     case RuleId::kSupervisorInUserHalf:
       for (std::size_t i = 0; i < w.path.size(); ++i)
@@ -58,12 +65,17 @@ std::vector<WalkLevel> replay_walk(const RawContext& raw, const MappingSet& m, R
   const WalkResult w = walk(raw.state, raw.reader, va, raw.root);
   const Run* run = m.find(va);
   std::ostringstream why;
+  // A field the mapping set leaves unknown (a processor fact the dump does not give) agrees
+  // with anything; a known one must be the walker's.
+  auto agrees = [](Tri t, bool b) { return t == Tri::kUnknown || t == tri(b); };
   if (w.outcome == WalkOutcome::kMapped) {
     const Attributes& a = w.translation->attributes;
     if (!run) {
-      why << "the walker maps " << va << " but the mapping set has no run there";
-    } else if (run->writable != tri(a.writable) || run->user != tri(a.user) || run->executable != tri(a.executable) ||
-               run->page_size != a.page_size()) {
+      if (!raw.assumptions_matter) why << "the walker maps " << va << " but the mapping set has no run there";
+    } else if (!agrees(run->writable, a.writable) || !agrees(run->user, a.user) || !agrees(run->executable, a.executable) ||
+               !agrees(run->user_writable, a.user_writable) ||
+               !agrees(run->supervisor_executable, a.supervisor_executable) ||
+               (run->page_size && run->page_size != a.page_size())) {
       why << "the walker gives " << va << " the rights " << a << " but its run says otherwise";
     }
   } else if (run) {
@@ -95,7 +107,13 @@ std::string describe_violation(const spec::Spec& spec, const Instance& inst, con
     case RuleId::kGuardUnmapped: return "mapped (" + what + ") inside a guard of " + region;
     case RuleId::kOutsideRegions: return "mapped (" + what + ") outside every region of the spec";
     case RuleId::kPageSize: return "page size not allowed in region " + region + ": " + what;
-    case RuleId::kReservedBits: return "the walk faults on a reserved bit";
+    case RuleId::kReservedBits:
+      return c.kind == AttrClass::Kind::kFault ? "the walk faults on a reserved bit"
+                                               : "the dump cannot show whether the walk faults on a reserved bit";
+    case RuleId::kPageTableExposure:
+      return c.user == Tri::kYes ? "a page-table frame is user-accessible here (" + what + ")"
+                                 : "a page-table frame is writable here (" + what +
+                                       "), outside every region allowed to map page tables (maps_page_tables)";
     default: return what;
   }
 }

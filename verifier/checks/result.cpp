@@ -1,6 +1,7 @@
 #include "verifier/checks/result.h"
 
 #include <cstdio>
+#include <initializer_list>
 
 namespace ptv::check {
 
@@ -8,6 +9,25 @@ std::optional<RuleId> rule_from_name(std::string_view name) {
   for (const RuleInfo& r : kRules)
     if (r.name == name) return r.id;
   return std::nullopt;
+}
+
+std::vector<FactId> rule_facts(RuleId id) {
+  // Whether a translation exists, and which: every rule but canonical reads it.
+  std::vector<FactId> f{FactId::kPagingMode, FactId::kTopTable, FactId::kVcpu,    FactId::kNxe,
+                        FactId::kMaxPhyAddr, FactId::kPage1G,   FactId::kReservedBits};
+  auto add = [&f](std::initializer_list<FactId> more) { f.insert(f.end(), more); };
+  switch (id) {
+    case RuleId::kCanonical: return {FactId::kPagingMode};
+    case RuleId::kUserKernelSplit:
+    case RuleId::kSupervisorInUserHalf: add({FactId::kUpperLevels}); break;
+    case RuleId::kWx:
+    case RuleId::kConflictingAliases: add({FactId::kWp, FactId::kSmep, FactId::kUpperLevels}); break;
+    case RuleId::kRegionRights:
+    case RuleId::kRegionRequiredRights: add({FactId::kWp, FactId::kPge, FactId::kUpperLevels}); break;
+    case RuleId::kPageTableExposure: add({FactId::kWp, FactId::kUpperLevels}); break;
+    default: break;
+  }
+  return f;
 }
 
 const char* to_string(Status s) {

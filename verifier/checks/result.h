@@ -52,6 +52,9 @@ struct RuleResult {
   std::string detail;          ///< why unknown / not applicable, or what was proved
   std::size_t violations = 0;  ///< number of violations reported for this rule
   double seconds = 0;
+  /// The facts (CheckResult::facts) this rule's verdict rests on: rule_facts() that the dump's
+  /// mapping set records.
+  std::vector<FactId> uses;
 };
 
 struct Parameter {
@@ -70,6 +73,10 @@ struct CheckResult {
   bool parameters_admissible = true; ///< some admissible parameter values satisfy the spec
   std::vector<Parameter> parameters; ///< the values found (inferred) or the last candidate
   std::vector<std::string> notes;
+  /// What the verdicts rest on besides the entries: each processor fact and reading choice, read
+  /// from the dump, stated by a flag, assumed (unknown: what depends on it is undecided) or a
+  /// blind spot of the format. The assumptions are those not read from the dump.
+  std::vector<Fact> facts;
   double seconds = 0;
   std::size_t queries = 0;
   std::size_t formula_nodes = 0;     ///< ite nodes of the translation encoding

@@ -5,6 +5,9 @@
 #include <array>
 #include <optional>
 #include <string_view>
+#include <vector>
+
+#include "verifier/mapping/facts.h"
 
 namespace ptv::check {
 
@@ -40,7 +43,10 @@ inline constexpr std::array<RuleInfo, 15> kRules{{
      "No user-accessible translation in the kernel half (except where the spec allows it, e.g. vsyscall).", false},
     {RuleId::kSupervisorInUserHalf, "supervisor-in-user-half",
      "No supervisor-only translation in the user half, unless the spec allows it.", false},
-    {RuleId::kWx, "wx", "No translation is both writable and executable.", false},
+    {RuleId::kWx, "wx",
+     "No translation lets one privilege both write and execute: writable and supervisor-executable, or "
+     "user-writable and user-executable.",
+     false},
     {RuleId::kRegionRights, "region-rights", "Every translation in a region has only the rights the region allows.",
      false},
     {RuleId::kRegionRequiredRights, "region-required-rights",
@@ -51,18 +57,25 @@ inline constexpr std::array<RuleInfo, 15> kRules{{
     {RuleId::kOutsideRegions, "outside-regions", "No translation lies outside every region, when the spec forbids it.",
      false},
     {RuleId::kPageSize, "page-size", "Every translation in a region uses a page size the region allows.", false},
-    {RuleId::kReservedBits, "reserved-bits", "No present entry sets a reserved bit (the walk would fault).", true},
+    {RuleId::kReservedBits, "reserved-bits", "No present entry sets a reserved bit (the walk would fault).", false},
     {RuleId::kRecursiveSlot, "recursive-slot", "Recursive top-level slots are where the spec puts them, and only there.",
      true},
     {RuleId::kConflictingAliases, "conflicting-aliases",
-     "No physical frame is writable through one translation and executable through another.", true},
+     "No physical frame is supervisor-executable through one translation and writable through another, or "
+     "user-executable through one and user-writable through another.",
+     true},
     {RuleId::kPageTableExposure, "page-table-exposure",
-     "No page-table frame is reachable through a user-accessible translation, or through a writable one outside "
-     "the regions allowed to map tables (direct map, recursive slot).",
+     "No page-table frame is reachable through a user-accessible translation, or through a writable one at an "
+     "address whose governing region does not map page tables (maps_page_tables).",
      true},
 }};
 
 constexpr const RuleInfo& rule_info(RuleId id) { return kRules[static_cast<std::size_t>(id)]; }
+
+/// The facts a rule's verdict can depend on (verifier/mapping/facts.h): what decides whether a
+/// translation exists (the paging mode, the table walked, NXE, MAXPHYADDR, 1 GiB pages, the
+/// reserved bits a text format cannot show) and the facts behind the rights the rule reads.
+std::vector<FactId> rule_facts(RuleId id);
 std::optional<RuleId> rule_from_name(std::string_view name);
 
 }  // namespace ptv::check

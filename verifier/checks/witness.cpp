@@ -7,6 +7,16 @@
 
 namespace ptv::check {
 
+std::vector<SymTerms> symbolic_terms(const spec::Spec& spec, const spec::SymbolicSpec& sym) {
+  std::vector<SymTerms> out;
+  for (std::size_t i = 0; i < sym.regions.size(); ++i) {
+    const auto& b = sym.regions[i];
+    out.push_back({b.ok, b.start.term, b.last.term, b.count.term, b.size.term, b.stride.term, b.guard.term,
+                   spec.regions[i].is_array()});
+  }
+  return out;
+}
+
 bool breaks_in_one_extent(const spec::Spec& spec, const Instance& inst) {
   switch (inst.rule) {
     case RuleId::kRegionRights:

@@ -14,10 +14,14 @@
 #include "verifier/smt/context.h"
 #include "verifier/smt/expr.h"
 #include "verifier/spec/spec.h"
+#include "verifier/spec/symbolic.h"
 
 namespace ptv::check {
 
 using SymTerms = RegionTerms<smt::Expr, smt::Expr>;
+
+/// The regions of a symbolic spec as the rule predicates take them.
+std::vector<SymTerms> symbolic_terms(const spec::Spec& spec, const spec::SymbolicSpec& sym);
 
 /// The instance breaks only where one plain region (not an array) with no region nested inside
 /// it governs: in its extent, for a class the rule rejects.

@@ -43,6 +43,7 @@ constexpr std::uint64_t kMaxProgramHeaders = std::uint64_t{1} << 20;
 constexpr std::uint32_t kQemuCpuStateVersion = 1;
 constexpr std::uint64_t kQemuCpuStateBytes = 0x1b8;
 constexpr std::uint64_t kQemuCr0 = 0x188, kQemuCr3 = 0x1a0, kQemuCr4 = 0x1a8;
+constexpr std::uint64_t kQemuCsSelector = 0x098;
 
 /// A parse failure inside this reader; converted to an Error at from_file's boundary.
 struct ParseError {
@@ -252,6 +253,9 @@ void CoreParser::take_qemu_note(ByteView desc, std::uint64_t desc_at) {
     r.cr0 = *desc.u64(kQemuCr0);
     r.cr3 = *desc.u64(kQemuCr3);
     r.cr4 = *desc.u64(kQemuCr4);
+    // [SDM 3A §5.5] The CPL is the RPL of the CS selector (bits 1:0).
+    r.cpl = *desc.u32(kQemuCsSelector) & 3u;
+    r.vcpu = static_cast<unsigned>(qemu_cpus.size());
     r.desc_offset = desc_at;
     qemu_cpus.push_back(r);
   }
@@ -260,23 +264,39 @@ void CoreParser::take_qemu_note(ByteView desc, std::uint64_t desc_at) {
 void CoreParser::take_ptverify_note(ByteView desc, std::uint64_t desc_at) {
   namespace note = ptverify_note;
   if (ptverify) fail_at(desc_at, "a second PTVERIFY note (the first is at +" + hex(ptverify->desc_offset) + ")");
-  if (desc.size() < note::kDescBytes)
-    fail_at(desc_at, "PTVERIFY note is " + std::to_string(desc.size()) + " bytes, 48 expected");
-  if (const std::uint32_t v = *desc.u32(0); v != note::kVersion)
-    fail_at(desc_at, "PTVERIFY note version " + std::to_string(v) + " is not supported (expected 1)");
-  if (const std::uint32_t sz = *desc.u32(4); sz < note::kDescBytes || sz > desc.size())
-    fail_at(desc_at + 4, "PTVERIFY note size field " + std::to_string(sz) + " does not match its 48-byte layout");
+  if (desc.size() < 8) fail_at(desc_at, "PTVERIFY note is " + std::to_string(desc.size()) + " bytes, too short for its header");
+  const std::uint32_t v = *desc.u32(0);
+  if (v != 1 && v != note::kVersion)
+    fail_at(desc_at, "PTVERIFY note version " + std::to_string(v) + " is not supported (expected 1 or 2)");
+  const std::uint32_t want = v == 1 ? note::kDescBytesV1 : note::kDescBytes;
+  if (desc.size() < want)
+    fail_at(desc_at, "PTVERIFY note version " + std::to_string(v) + " is " + std::to_string(desc.size()) + " bytes, " +
+                         std::to_string(want) + " expected");
+  if (const std::uint32_t sz = *desc.u32(4); sz < want || sz > desc.size())
+    fail_at(desc_at + 4, "PTVERIFY note size field " + std::to_string(sz) + " does not match its " +
+                             std::to_string(want) + "-byte layout");
+  const std::uint32_t known = v == 1 ? (note::kKnownCr0 | note::kKnownCr4 | note::kKnownEfer | note::kKnownMaxPhyAddr)
+                                     : *desc.u32(0x30);
   const std::uint32_t m = *desc.u32(0x28);
-  if (m < 32 || m > kMaxPhysAddrArchitectural)
+  if ((known & note::kKnownMaxPhyAddr) && (m < 32 || m > kMaxPhysAddrArchitectural))
     fail_at(desc_at + 0x28, "PTVERIFY note maxphyaddr " + std::to_string(m) + " is outside 32..52");
   CoreRegisters r;
   r.source = CoreRegisters::Source::kPtverifyNote;
-  r.cr0 = *desc.u64(0x08);
+  if (known & note::kKnownCr0) r.cr0 = *desc.u64(0x08);
   r.cr3 = *desc.u64(0x10);
-  r.cr4 = *desc.u64(0x18);
-  r.efer = *desc.u64(0x20);
-  r.maxphyaddr = m;
+  if (known & note::kKnownCr4) r.cr4 = *desc.u64(0x18);
+  if (known & note::kKnownEfer) r.efer = *desc.u64(0x20);
+  if (known & note::kKnownMaxPhyAddr) r.maxphyaddr = m;
   r.flags = *desc.u32(0x2c);
+  if (v >= 2) {
+    if (known & note::kKnownPdpe1gb) r.pdpe1gb = (*desc.u32(0x34) & note::kCpuPdpe1gb) != 0;
+    const std::uint32_t cpl = *desc.u32(0x38);
+    if (cpl != note::kUnknownCpl) {
+      if (cpl > 3) fail_at(desc_at + 0x38, "PTVERIFY note cpl " + std::to_string(cpl) + " is not 0..3 (or 0xff)");
+      r.cpl = cpl;
+    }
+    if (const std::uint32_t vcpu = *desc.u32(0x3c); vcpu != note::kUnknownVcpu) r.vcpu = vcpu;
+  }
   r.desc_offset = desc_at;
   ptverify = r;
 }

@@ -24,34 +24,48 @@
 namespace ptv {
 
 /// The "PTVERIFY" note (written by slice.cpp, read here). Little-endian; namesz = 9
-/// ("PTVERIFY\0", padded to 12), n_type = 1, descsz = 48:
+/// ("PTVERIFY\0", padded to 12), n_type = 1. Version 2 (descsz = 64):
 ///
-///   desc+0x00  u32 version      = 1
-///   desc+0x04  u32 size         = 48 (bytes of the descriptor)
+///   desc+0x00  u32 version      = 2 (1: the first 48 bytes only, every field known)
+///   desc+0x04  u32 size         = 64 (bytes of the descriptor)
 ///   desc+0x08  u64 cr0
 ///   desc+0x10  u64 cr3          (raw, PCID/PWT/PCD bits included)
 ///   desc+0x18  u64 cr4
 ///   desc+0x20  u64 efer
-///   desc+0x28  u32 maxphyaddr   (32..52)
-///   desc+0x2c  u32 flags        bit 0: the slice was taken with --user-pgd (information
-///                               only: a plain walk still starts at CR3, the kernel copy)
+///   desc+0x28  u32 maxphyaddr   (32..52; 0 when not known)
+///   desc+0x2c  u32 flags        bit 0: the slice was taken walking the PTI user copy
+///                               (information only: a plain walk chooses as for any core)
+///   desc+0x30  u32 known        which values were read or stated rather than assumed when the
+///                               slice was taken: bit 0 cr0, 1 cr4, 2 efer, 3 maxphyaddr,
+///                               4 pdpe1gb
+///   desc+0x34  u32 cpu          bit 0: the CPU has 1 GiB pages (CPUID pdpe1gb)
+///   desc+0x38  u32 cpl          the vCPU's privilege level 0..3, 0xff when not known
+///   desc+0x3c  u32 vcpu         which vCPU's registers these are, 0xffffffff when not known
 namespace ptverify_note {
 inline constexpr char kName[] = "PTVERIFY";
 inline constexpr std::uint32_t kType = 1;
-inline constexpr std::uint32_t kVersion = 1;
-inline constexpr std::uint32_t kDescBytes = 48;
+inline constexpr std::uint32_t kVersion = 2;
+inline constexpr std::uint32_t kDescBytes = 64;
+inline constexpr std::uint32_t kDescBytesV1 = 48;
 inline constexpr std::uint32_t kFlagUserPgd = 1u << 0;
+inline constexpr std::uint32_t kKnownCr0 = 1u << 0, kKnownCr4 = 1u << 1, kKnownEfer = 1u << 2,
+                               kKnownMaxPhyAddr = 1u << 3, kKnownPdpe1gb = 1u << 4;
+inline constexpr std::uint32_t kCpuPdpe1gb = 1u << 0;
+inline constexpr std::uint32_t kUnknownCpl = 0xff, kUnknownVcpu = 0xffffffffu;
 }  // namespace ptverify_note
 
-/// The paging registers a core's notes give.
+/// The paging registers a core's notes give. An empty field is not in the note.
 struct CoreRegisters {
   enum class Source : std::uint8_t { kQemuNote, kPtverifyNote };
   Source source = Source::kQemuNote;
-  std::uint64_t cr0 = 0;
+  std::optional<std::uint64_t> cr0;
   std::uint64_t cr3 = 0;
-  std::uint64_t cr4 = 0;
+  std::optional<std::uint64_t> cr4;
   std::optional<std::uint64_t> efer;   ///< PTVERIFY only: QEMUCPUState has no EFER
   std::optional<unsigned> maxphyaddr;  ///< PTVERIFY only
+  std::optional<bool> pdpe1gb;         ///< PTVERIFY version 2 only
+  std::optional<unsigned> cpl;         ///< QEMU: CS selector bits 1:0; PTVERIFY version 2
+  std::optional<unsigned> vcpu;        ///< QEMU: the note's place among the QEMU notes
   std::uint32_t flags = 0;             ///< PTVERIFY only (ptverify_note::kFlag*)
   std::uint64_t desc_offset = 0;       ///< file offset of the note's descriptor
 };

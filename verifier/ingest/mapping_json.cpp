@@ -128,7 +128,7 @@ class Reader : public JsonReader<Json> {
 
 MappingSet read_root(const Json& root, const std::string& source, const TextReadOptions& options) {
   const Reader rd(source);
-  rd.object(root, "", {"format_version", "mode", "source", "format", "mappings", "unknown", "faults", "markers",
+  rd.object(root, "", {"format_version", "mode", "source", "format", "mappings", "unknown", "faults", "markers", "facts",
                        "tables", "self_refs", "notes"});
   const Json& version = rd.required(root, "", "format_version");
   if (!version.is_number_integer() || version.get<std::int64_t>() != kMappingJsonVersion)
@@ -152,8 +152,9 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
   if (!Reader::member(root, "mappings")) rd.fail("/mappings", "an array of mappings (the key is required)", nullptr);
 
   rd.each(root, "", "mappings", [&](const Json& j, const std::string& p) {
-    rd.object(j, p, {"start", "end", "phys", "page_size", "writable", "user", "executable", "global", "pkey", "pwt",
-                     "pcd", "pat", "leaf_raw", "provenance"});
+    rd.object(j, p, {"start", "end", "phys", "page_size", "writable", "user", "executable", "user_writable",
+                     "supervisor_executable", "global", "valid", "page_table_frame", "pkey", "pwt", "pcd", "pat",
+                     "leaf_raw", "provenance"});
     Run r;
     r.range = rd.range(j, p);
     if (const Json* v = Reader::member(j, "phys"); v && !v->is_null()) r.phys = PhysAddr(rd.hex64(*v, p + "/phys"));
@@ -166,7 +167,11 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
     r.writable = rd.tri_value(j, p, "writable");
     r.user = rd.tri_value(j, p, "user");
     r.executable = rd.tri_value(j, p, "executable");
+    r.user_writable = rd.tri_value(j, p, "user_writable");
+    r.supervisor_executable = rd.tri_value(j, p, "supervisor_executable");
     r.global = rd.tri_value(j, p, "global");
+    r.valid = rd.tri_value(j, p, "valid");
+    r.page_table_frame = rd.tri_value(j, p, "page_table_frame");
     if (const Json* v = Reader::member(j, "pkey"); v && !v->is_null())
       r.pkey = static_cast<unsigned>(rd.unsigned_num(*v, p + "/pkey", 15));
     r.pwt = rd.opt_bool(j, p, "pwt");
@@ -215,6 +220,19 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
     set.self_refs.push_back(s);
   });
   rd.each(root, "", "notes", [&](const Json& j, const std::string& p) { set.notes.push_back(rd.string(j, p)); });
+  rd.each(root, "", "facts", [&](const Json& j, const std::string& p) {
+    rd.object(j, p, {"id", "source", "value", "origin", "matters"});
+    const std::string id = rd.string(rd.required(j, p, "id"), p + "/id");
+    const std::string source_name = rd.string(rd.required(j, p, "source"), p + "/source");
+    const auto fid = fact_from_key(id);
+    if (!fid) rd.fail(p + "/id", "a fact id such as \"cr0.wp\" or \"maxphyaddr\"", &rd.required(j, p, "id"));
+    const auto fsrc = fact_source_from(source_name);
+    if (!fsrc) rd.fail(p + "/source", "\"dump\", \"flag\", \"assumed\" or \"blind\"", &rd.required(j, p, "source"));
+    Fact f{*fid, *fsrc, rd.string(rd.required(j, p, "value"), p + "/value"), {}, true};
+    if (const Json* v = Reader::member(j, "origin")) f.origin = rd.string(*v, p + "/origin");
+    if (const Json* v = Reader::member(j, "matters")) f.matters = rd.boolean(*v, p + "/matters");
+    set_fact(set.facts, f);
+  });
 
   rd.check_order(set.runs, "/mappings");
   rd.check_order(set.unknown, "/unknown");
@@ -237,7 +255,10 @@ void write_mapping_set_json(const MappingSet& set, std::ostream& out) {
            ", \"phys\": " + hex_or_null(r.phys ? std::optional<std::uint64_t>(r.phys->value()) : std::nullopt) +
            ", \"page_size\": " + num_or_null(r.page_size) + ", \"writable\": " + tri_json(r.writable) +
            ", \"user\": " + tri_json(r.user) + ", \"executable\": " + tri_json(r.executable) +
-           ", \"global\": " + tri_json(r.global) + ", \"pkey\": " + num_or_null(r.pkey) +
+           ", \"user_writable\": " + tri_json(r.user_writable) +
+           ", \"supervisor_executable\": " + tri_json(r.supervisor_executable) +
+           ", \"global\": " + tri_json(r.global) + ", \"valid\": " + tri_json(r.valid) +
+           ", \"page_table_frame\": " + tri_json(r.page_table_frame) + ", \"pkey\": " + num_or_null(r.pkey) +
            ", \"pwt\": " + bool_or_null(r.pwt) + ", \"pcd\": " + bool_or_null(r.pcd) + ", \"pat\": " + bool_or_null(r.pat) +
            ", \"leaf_raw\": " + hex_or_null(r.leaf_raw) + ", \"provenance\": " + provenance_json(r.provenance) + "}";
   });
@@ -262,7 +283,12 @@ void write_mapping_set_json(const MappingSet& set, std::ostream& out) {
            ", \"index\": " + std::to_string(s.index) + ", \"target\": \"" + text::hex(s.target.value()) + "\", " +
            range_json(s.range) + ", \"recursive_slot\": " + (s.recursive_slot ? "true" : "false") + "}";
   });
-  write_array(out, "notes", set.notes, [](const std::string& n) { return str(n); }, true);
+  write_array(out, "notes", set.notes, [](const std::string& n) { return str(n); });
+  write_array(out, "facts", set.facts, [](const Fact& f) {
+    return "{\"id\": " + str(std::string(fact_key(f.id))) + ", \"source\": " + str(std::string(to_string(f.source))) +
+           ", \"value\": " + str(f.value) + ", \"origin\": " + str(f.origin) +
+           ", \"matters\": " + (f.matters ? "true" : "false") + "}";
+  }, true);
   out << "}\n";
 }
 

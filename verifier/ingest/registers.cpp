@@ -69,15 +69,38 @@ std::optional<std::uint64_t> parse_register_hex(std::string_view digits) {
   return v;
 }
 
-Expected<ControlRegisters> parse_info_registers(std::string_view text, const std::string& name) {
-  ControlRegisters regs;
-  std::array<std::size_t, kWanted.size()> seen_at{};  // line of each register, 0 = not yet
+Expected<std::vector<ControlRegisters>> parse_info_registers_all(std::string_view text, const std::string& name) {
+  std::vector<ControlRegisters> cpus;
+  std::vector<std::array<std::size_t, kWanted.size() + 1>> seen;  // line of each register (and CPL), 0 = not yet
   std::optional<Error> error;
-  bool in_cpu = false;
+  auto open_block = [&](std::size_t line) {
+    cpus.push_back(ControlRegisters{});
+    cpus.back().line = line;
+    seen.push_back({});
+  };
   for_each_line(text, [&](const TextLine& line) {
     if (line.text.starts_with("CPU#")) {
-      if (in_cpu) return false;  // the next vCPU's block: the first one is the answer
-      in_cpu = true;
+      const std::string_view digits = line.text.substr(4, line.text.find_first_of(" \t:", 4) - 4);
+      unsigned n = 0;
+      bool ok = !digits.empty() && digits.size() <= 4;
+      for (char c : digits) {
+        if (c < '0' || c > '9') ok = false;
+        else n = n * 10 + static_cast<unsigned>(c - '0');
+      }
+      if (!ok) {
+        error = error_at_line(name, line, 4, "expected a vCPU number after 'CPU#', found '" + shown(digits) + "'");
+        return false;
+      }
+      for (const ControlRegisters& c : cpus)
+        if (c.cpu == n) {
+          error = error_at_line(name, line, 0, "a second block for CPU#" + std::to_string(n) + " (the first is on line " +
+                                                   std::to_string(c.line) + ")");
+          return false;
+        }
+      // Registers before the first header belong to an unnamed block of their own.
+      if (cpus.empty() || cpus.back().cpu || cpus.back().cr3 || cpus.back().cr0) open_block(line.number);
+      cpus.back().cpu = n;
+      cpus.back().line = line.number;
       return true;
     }
     std::size_t i = 0;
@@ -86,6 +109,22 @@ Expected<ControlRegisters> parse_info_registers(std::string_view text, const std
       const std::size_t start = i;
       while (i < line.text.size() && !is_space(line.text[i])) ++i;
       const std::string_view token = line.text.substr(start, i - start);
+      if (token.starts_with("CPL=")) {
+        const std::string_view v = token.substr(4);
+        if (v.size() != 1 || v[0] < '0' || v[0] > '3') {
+          error = error_at_line(name, line, start + 4, "expected a privilege level 0..3 after CPL=, found '" + shown(v) + "'");
+          return false;
+        }
+        if (cpus.empty()) open_block(line.number);
+        if (seen.back()[kWanted.size()] != 0) {
+          error = error_at_line(name, line, start, "CPL given twice for one vCPU (first on line " +
+                                                       std::to_string(seen.back()[kWanted.size()]) + ")");
+          return false;
+        }
+        seen.back()[kWanted.size()] = line.number;
+        cpus.back().cpl = static_cast<unsigned>(v[0] - '0');
+        continue;
+      }
       for (std::size_t w = 0; w < kWanted.size(); ++w) {
         if (!token.starts_with(kWanted[w].key)) continue;
         const std::string_view digits = token.substr(kWanted[w].key.size());
@@ -96,23 +135,41 @@ Expected<ControlRegisters> parse_info_registers(std::string_view text, const std
                                     shown(digits) + "'");
           return false;
         }
-        if (seen_at[w] != 0) {
+        if (cpus.empty()) open_block(line.number);
+        if (seen.back()[w] != 0) {
           error = error_at_line(name, line, start,
                                 std::string(kWanted[w].key.substr(0, kWanted[w].key.size() - 1)) +
-                                    " given twice for one vCPU (first on line " + std::to_string(seen_at[w]) + ")");
+                                    " given twice for one vCPU (first on line " + std::to_string(seen.back()[w]) + ")");
           return false;
         }
-        seen_at[w] = line.number;
-        regs.*kWanted[w].field = *value;
+        seen.back()[w] = line.number;
+        cpus.back().*kWanted[w].field = *value;
       }
     }
     return true;
   });
   if (error) return *error;
-  if (!regs.cr3)
+  if (cpus.empty())
     return Error{name + ": no CR3= value found: not a QEMU `info registers` dump (expected a line like "
                         "'CR0=80050033 CR2=... CR3=00000000001f6000 CR4=007506b0')"};
-  return regs;
+  for (const ControlRegisters& c : cpus)
+    if (!c.cr3)
+      return Error{name + ":" + std::to_string(c.line) + ": " +
+                   (c.cpu ? "CPU#" + std::to_string(*c.cpu) + " has" : std::string("the registers have")) +
+                   " no CR3= value: not a complete QEMU `info registers` block"};
+  return cpus;
+}
+
+Expected<ControlRegisters> parse_info_registers(std::string_view text, const std::string& name) {
+  Expected<std::vector<ControlRegisters>> all = parse_info_registers_all(text, name);
+  if (!all) return all.error();
+  return all->front();
+}
+
+Expected<std::vector<ControlRegisters>> read_info_registers_all(const std::string& path) {
+  Expected<std::string> text = read_whole_file(path);
+  if (!text) return text.error();
+  return parse_info_registers_all(*text, path);
 }
 
 Expected<ControlRegisters> read_info_registers(const std::string& path) {
@@ -174,6 +231,43 @@ Expected<unsigned> read_cpuinfo_maxphyaddr(const std::string& path) {
   Expected<std::string> text = read_whole_file(path);
   if (!text) return text.error();
   return parse_cpuinfo_maxphyaddr(*text, path);
+}
+
+Expected<CpuInfo> parse_cpuinfo(std::string_view text, const std::string& name) {
+  Expected<unsigned> m = parse_cpuinfo_maxphyaddr(text, name);
+  if (!m) return m.error();
+  CpuInfo info;
+  info.maxphyaddr = *m;
+  for_each_line(text, [&](const TextLine& line) {
+    if (line.text.starts_with("address sizes") && info.maxphyaddr_line == 0) info.maxphyaddr_line = line.number;
+    if (line.text.starts_with("flags") && !info.pdpe1gb) {
+      const std::size_t colon = line.text.find(':');
+      if (colon != std::string_view::npos && line.text.substr(5, colon - 5).find_first_not_of(" \t") == std::string_view::npos) {
+        info.flags_line = line.number;
+        info.pdpe1gb = false;
+        std::string_view rest = line.text.substr(colon + 1);
+        while (!rest.empty()) {
+          const std::size_t b = rest.find_first_not_of(" \t");
+          if (b == std::string_view::npos) break;
+          rest.remove_prefix(b);
+          const std::size_t e = std::min(rest.find_first_of(" \t"), rest.size());
+          const std::string_view flag = rest.substr(0, e);
+          if (flag == "pdpe1gb") info.pdpe1gb = true;
+          if (flag == "smep") info.smep = true;
+          if (flag == "smap") info.smap = true;
+          rest.remove_prefix(e);
+        }
+      }
+    }
+    return info.maxphyaddr_line == 0 || !info.pdpe1gb;
+  });
+  return info;
+}
+
+Expected<CpuInfo> read_cpuinfo(const std::string& path) {
+  Expected<std::string> text = read_whole_file(path);
+  if (!text) return text.error();
+  return parse_cpuinfo(*text, path);
 }
 
 }  // namespace ptv

@@ -119,14 +119,20 @@ Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, 
   b.u32(ptverify_note::kType);
   for (char c : ptverify_note::kName) b.u8(static_cast<std::uint8_t>(c));
   b.zeros(((kNoteNameBytes + 3) & ~std::uint64_t{3}) - kNoteNameBytes);
-  b.u32(ptverify_note::kVersion);
-  b.u32(ptverify_note::kDescBytes);
-  b.u64(regs.cr0);
+  namespace note = ptverify_note;
+  b.u32(note::kVersion);
+  b.u32(note::kDescBytes);
+  b.u64(regs.cr0.value_or(0));
   b.u64(regs.cr3);
-  b.u64(regs.cr4);
-  b.u64(regs.efer);
-  b.u32(regs.maxphyaddr);
+  b.u64(regs.cr4.value_or(0));
+  b.u64(regs.efer.value_or(0));
+  b.u32(regs.maxphyaddr.value_or(0));
   b.u32(regs.flags);
+  b.u32((regs.cr0 ? note::kKnownCr0 : 0) | (regs.cr4 ? note::kKnownCr4 : 0) | (regs.efer ? note::kKnownEfer : 0) |
+        (regs.maxphyaddr ? note::kKnownMaxPhyAddr : 0) | (regs.pdpe1gb ? note::kKnownPdpe1gb : 0));
+  b.u32(regs.pdpe1gb.value_or(false) ? note::kCpuPdpe1gb : 0);
+  b.u32(regs.cpl.value_or(note::kUnknownCpl));
+  b.u32(regs.vcpu.value_or(note::kUnknownVcpu));
   b.zeros(data_offset - b.size());
 
   out.write(reinterpret_cast<const char*>(b.bytes().data()), static_cast<std::streamsize>(b.size()));

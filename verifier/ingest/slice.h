@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -29,14 +30,17 @@
 
 namespace ptv {
 
-/// What goes into the PTVERIFY note.
+/// What goes into the PTVERIFY note; an empty field is written as not known.
 struct SliceRegisters {
-  std::uint64_t cr0 = 0;
+  std::optional<std::uint64_t> cr0;
   std::uint64_t cr3 = 0;
-  std::uint64_t cr4 = 0;
-  std::uint64_t efer = 0;
-  unsigned maxphyaddr = 52;  ///< Requires: 32..52
-  std::uint32_t flags = 0;   ///< ptverify_note::kFlag*
+  std::optional<std::uint64_t> cr4;
+  std::optional<std::uint64_t> efer;
+  std::optional<unsigned> maxphyaddr;  ///< Requires: 32..52
+  std::optional<bool> pdpe1gb;
+  std::optional<unsigned> cpl;         ///< Requires: 0..3
+  std::optional<unsigned> vcpu;
+  std::uint32_t flags = 0;             ///< ptverify_note::kFlag*
 };
 
 struct SliceSummary {

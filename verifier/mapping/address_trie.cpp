@@ -13,9 +13,9 @@ std::string to_string(const AttrClass& c) {
     case AttrClass::Kind::kFault: return "faults (reserved bit)";
     case AttrClass::Kind::kMapped: break;
   }
-  auto t = [](Tri v, char yes) { return v == Tri::kYes ? yes : v == Tri::kNo ? '-' : '?'; };
-  os << "mapped " << t(c.user, 'u') << 'r' << t(c.writable, 'w') << t(c.executable, 'x');
+  os << "mapped " << rights_text(c.user, c.writable, c.executable, c.user_writable, c.supervisor_executable);
   if (c.global == Tri::kYes) os << " G";
+  if (c.page_table_frame == Tri::kYes) os << " (a page-table frame)";
   if (c.page_size) os << " page " << c.page_size;
   return os.str();
 }
@@ -33,7 +33,11 @@ AttrClass class_of(const Run& r) {
   c.writable = r.writable;
   c.user = r.user;
   c.executable = r.executable;
+  c.user_writable = r.user_writable;
+  c.supervisor_executable = r.supervisor_executable;
   c.global = r.global;
+  c.valid = r.valid;
+  c.page_table_frame = r.page_table_frame;
   c.page_size = r.page_size.value_or(0);
   return c;
 }
@@ -199,11 +203,18 @@ std::uint32_t AddressTrie::lookup(VirtAddr va) const {
 }
 
 VirtRange AddressTrie::class_range(VirtAddr va) const {
+  return class_range(va, [](const AttrClass&) { return false; });
+}
+
+VirtRange AddressTrie::class_range(VirtAddr va, const std::function<bool(const AttrClass&)>& same) const {
   const std::uint64_t mask = (std::uint64_t{1} << va_bits(mode_)) - 1;
   const std::uint64_t off = va.value() & mask;
   const auto it = std::upper_bound(iv_first_.begin(), iv_first_.end(), off);
   const std::size_t k = static_cast<std::size_t>(it - iv_first_.begin()) - 1;
-  std::uint64_t f = iv_first_[k], l = iv_last_[k];
+  std::size_t lo = k, hi = k;
+  while (lo > 0 && same(classes_[iv_class_[lo - 1]])) --lo;
+  while (hi + 1 < iv_first_.size() && same(classes_[iv_class_[hi + 1]])) ++hi;
+  std::uint64_t f = iv_first_[lo], l = iv_last_[hi];
   // Stay inside va's canonical half.
   const std::uint64_t half = std::uint64_t{1} << (va_bits(mode_) - 1);
   if (off < half) l = std::min(l, half - 1);

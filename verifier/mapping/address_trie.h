@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -29,7 +30,11 @@ struct AttrClass {
     kFault,     ///< the walk faults on a reserved bit
   };
   Kind kind = Kind::kUnmapped;
+  // kMapped: the run's rights (Run in mapping_set.h says what each means).
   Tri writable = Tri::kNo, user = Tri::kNo, executable = Tri::kNo, global = Tri::kNo;
+  Tri user_writable = Tri::kNo, supervisor_executable = Tri::kNo;
+  Tri valid = Tri::kNo;             ///< the translation exists (no reserved bit on the walk)
+  Tri page_table_frame = Tri::kNo;  ///< the frame holds a paging structure of the walk
   std::uint64_t page_size = 0;  ///< 0 when not mapped or unknown
 
   bool operator==(const AttrClass&) const = default;
@@ -71,6 +76,9 @@ class AddressTrie {
   [[nodiscard]] std::uint32_t lookup(VirtAddr va) const;
   /// The maximal range around va whose addresses all have va's class (canonical half only).
   [[nodiscard]] VirtRange class_range(VirtAddr va) const;
+  /// The same, extended over neighbouring classes `same` accepts (it is asked about each class
+  /// next to the range, outward, until it refuses one).
+  [[nodiscard]] VirtRange class_range(VirtAddr va, const std::function<bool(const AttrClass&)>& same) const;
 
  private:
   struct Interval;

@@ -30,8 +30,11 @@ MappingSet to_mapping_set(const AddressSpace& space, const PagingState& state, s
         run.writable = tri(r.attributes.writable);
         run.user = tri(r.attributes.user);
         run.executable = tri(r.attributes.executable);
+        run.user_writable = tri(r.attributes.user_writable);
+        run.supervisor_executable = tri(r.attributes.supervisor_executable);
         run.global = tri(r.attributes.global);
-        run.pkey = r.attributes.pkey;
+        run.valid = Tri::kYes;  // the walk completed: no reserved bit on the way
+        if (pkey_applies(r.attributes.user, state.cr4_pke, state.cr4_pks)) run.pkey = r.attributes.pkey;
         run.pwt = r.attributes.pwt;
         run.pcd = r.attributes.pcd;
         run.pat = r.attributes.pat;
@@ -59,8 +62,7 @@ MappingSet to_mapping_set(const AddressSpace& space, const PagingState& state, s
     m.self_refs.push_back(SelfReference{a.entry_address, a.level, a.index, a.target, a.range, a.recursive_slot});
   std::ostringstream note;
   note << "raw walk from " << root.value_or(state.root_table()) << " (" << to_string(space.mode)
-       << ", MAXPHYADDR " << state.maxphyaddr << ", NXE " << (state.efer_nxe ? 1 : 0) << ", WP "
-       << (state.cr0_wp ? 1 : 0) << "): effective rights are exact";
+       << "): effective rights combined over every level";
   m.notes.push_back(note.str());
   return m;
 }

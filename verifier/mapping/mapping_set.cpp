@@ -5,18 +5,30 @@
 
 namespace ptv {
 
-const char* to_string(Tri t) {
-  switch (t) {
-    case Tri::kNo: return "no";
-    case Tri::kYes: return "yes";
-    case Tri::kUnknown: return "unknown";
-  }
-  return "?";
-}
-
 bool Run::same_attributes(const Run& o) const {
   return page_size == o.page_size && writable == o.writable && user == o.user && executable == o.executable &&
-         global == o.global && pkey == o.pkey && pwt == o.pwt && pcd == o.pcd && pat == o.pat;
+         user_writable == o.user_writable && supervisor_executable == o.supervisor_executable &&
+         global == o.global && valid == o.valid && page_table_frame == o.page_table_frame && pkey == o.pkey &&
+         pwt == o.pwt && pcd == o.pcd && pat == o.pat;
+}
+
+std::string rights_text(Tri user, Tri writable, Tri executable, Tri user_writable, Tri supervisor_executable) {
+  auto c = [](Tri v, char yes) { return v == Tri::kYes ? yes : v == Tri::kNo ? '-' : '?'; };
+  std::string s;
+  s += c(user, 'u');
+  s += 'r';
+  if (user == Tri::kNo) {
+    s += c(writable, 'w');
+    s += c(executable, 'x');
+    return s;
+  }
+  // A user page (or one that may be): what user mode may do, then what only the supervisor may.
+  s += c(user_writable, 'w');
+  s += c(executable, 'x');
+  if (user_writable != Tri::kYes && writable != Tri::kNo) s += writable == Tri::kYes ? " sw" : " sw?";
+  if (executable != Tri::kNo && supervisor_executable != Tri::kNo && user == Tri::kYes)
+    s += supervisor_executable == Tri::kYes ? " sx" : " sx?";
+  return s;
 }
 
 const Run* MappingSet::find(VirtAddr va) const {

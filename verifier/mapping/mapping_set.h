@@ -17,13 +17,11 @@
 #include "models/address.h"
 #include "models/expected.h"
 #include "models/paging_mode.h"
+#include "models/tri.h"
+#include "verifier/mapping/facts.h"
 
 namespace ptv {
 
-/// A right that a source may not be able to tell: text dumps often print only the leaf's bits.
-enum class Tri : std::uint8_t { kNo, kYes, kUnknown };
-[[nodiscard]] constexpr Tri tri(bool b) { return b ? Tri::kYes : Tri::kNo; }
-const char* to_string(Tri t);  // "no", "yes", "unknown"
 
 /// Where a run came from: the reader, the text line, or the table and entry of a raw walk.
 struct Provenance {
@@ -41,10 +39,21 @@ struct Run {
   VirtRange range;
   std::optional<PhysAddr> phys;            ///< physical address of range.first, if known
   std::optional<std::uint64_t> page_size;  ///< 4 KiB, 2 MiB or 1 GiB, if known
-  Tri writable = Tri::kUnknown;            ///< effective: R/W at every level (see models/rights.h)
-  Tri user = Tri::kUnknown;                ///< effective: U/S at every level
-  Tri executable = Tri::kUnknown;          ///< effective: no XD at any level (with EFER.NXE)
+  // Effective rights (models/rights.h; docs/spec-language.md §5): `writable` and `executable`
+  // are "by some privilege", the two finer ones say which.
+  Tri writable = Tri::kUnknown;            ///< R/W at every level, or CR0.WP = 0
+  Tri user = Tri::kUnknown;                ///< U/S at every level
+  Tri executable = Tri::kUnknown;          ///< no XD at any level (or EFER.NXE = 0)
+  Tri user_writable = Tri::kUnknown;       ///< user and R/W at every level
+  Tri supervisor_executable = Tri::kUnknown;  ///< executable, unless user with CR4.SMEP
   Tri global = Tri::kUnknown;
+  /// The walk to these pages sets no reserved bit, so the translation exists: yes for a raw walk,
+  /// unknown for a text format (it cannot show reserved bits) unless the user confirmed it.
+  Tri valid = Tri::kUnknown;
+  /// The 4 KiB frame each page maps holds a paging structure of this walk, and the translation
+  /// can write it or reach it from user mode (raw walks, set by mark_table_frames; unknown
+  /// elsewhere).
+  Tri page_table_frame = Tri::kUnknown;
   std::optional<unsigned> pkey;
   std::optional<bool> pwt, pcd, pat;
   std::optional<std::uint64_t> leaf_raw;   ///< the (first) leaf entry's raw value, if known
@@ -113,12 +122,23 @@ struct MappingSet {
   std::vector<TableFrame> tables;          ///< raw walks only: every table frame reached
   std::vector<SelfReference> self_refs;    ///< raw walks only
   std::vector<std::string> notes;          ///< what this source can and cannot tell
+  std::vector<Fact> facts;                 ///< what the set rests on besides the entries (facts.h)
 
   /// The run containing va, if any (binary search).
   [[nodiscard]] const Run* find(VirtAddr va) const;
   /// Empty when the invariant holds; otherwise what breaks it.
   [[nodiscard]] std::optional<std::string> validate() const;
 };
+
+/// The rights of a translation in four characters and qualifiers, as every report prints them:
+/// "urwx" with u = user, and w and x what the page's own privilege may do (user-writable and
+/// executable for a user page; writable and executable for a supervisor page); '-' no, '?'
+/// unknown. A user page the supervisor may also write (CR0.WP = 0) adds " sw", one it may also
+/// execute (no CR4.SMEP) " sx" (each with '?' when unknown).
+std::string rights_text(Tri user, Tri writable, Tri executable, Tri user_writable, Tri supervisor_executable);
+[[nodiscard]] inline std::string rights_text(const Run& r) {
+  return rights_text(r.user, r.writable, r.executable, r.user_writable, r.supervisor_executable);
+}
 
 /// Merge adjacent runs with the same attributes (keeps the first's phys and provenance).
 void coalesce(std::vector<Run>& runs);

@@ -14,7 +14,6 @@ namespace {
 
 constexpr std::uint64_t kTop = ~std::uint64_t{0};
 
-char tri_char(Tri t, char yes) { return t == Tri::kYes ? yes : t == Tri::kNo ? '-' : '?'; }
 
 /// What names an elementary interval; equal labels on neighbouring intervals merge into a box.
 struct Label {
@@ -151,15 +150,6 @@ void summarise(const MappingSet& m, const check::CheckResult* check, MapBox& b) 
 unsigned rights_class(const Run& r) {
   if (r.user == Tri::kUnknown || r.writable == Tri::kUnknown || r.executable == Tri::kUnknown) return kUnknownRights;
   return (r.user == Tri::kYes ? 1u : 0u) | (r.writable == Tri::kYes ? 2u : 0u) | (r.executable == Tri::kYes ? 4u : 0u);
-}
-
-std::string rights_text(const Run& r) {
-  std::string s;
-  s += tri_char(r.user, 'u');
-  s += 'r';
-  s += tri_char(r.writable, 'w');
-  s += tri_char(r.executable, 'x');
-  return s;
 }
 
 std::size_t AddressMap::box_at(VirtAddr va) const {

@@ -27,16 +27,8 @@ std::string format_size(std::uint64_t bytes) {
 
 namespace {
 
-char tri_char(Tri t, char yes) { return t == Tri::kYes ? yes : t == Tri::kNo ? '-' : '?'; }
 
-std::string rights(const Run& r) {
-  std::string s;
-  s += tri_char(r.user, 'u');
-  s += 'r';
-  s += tri_char(r.writable, 'w');
-  s += tri_char(r.executable, 'x');
-  return s;
-}
+std::string rights(const Run& r) { return rights_text(r); }
 
 std::string page_size_name(std::optional<std::uint64_t> ps) {
   if (!ps) return "?";

@@ -76,7 +76,7 @@ TEST_CASE("conflicting-aliases: the part of an executable run whose frames a wri
   CHECK(vs[0].range == VirtRange{VirtAddr(kText + 0x2000), VirtAddr(kText + 0x5fff)});
   CHECK(vs[0].phys == kFrames + 0x2000);
   CHECK(vs[0].message.find("writable at V0xffff888000002000") != std::string::npos);
-  CHECK(vs[0].message.find("so are the next 3 pages") != std::string::npos);
+  CHECK(vs[0].message.find("so are the next 3 4 KiB frames") != std::string::npos);
   REQUIRE_FALSE(vs[0].walk.empty());
 }
 
@@ -117,8 +117,11 @@ TEST_CASE("conflicting-aliases: 2 MiB text over frames a 4 KiB writable page sha
   const check::CheckResult r = check_tables(tb, root);
   const auto vs = of_rule(r, RuleId::kConflictingAliases);
   REQUIRE(vs.size() == 1);
-  CHECK(vs[0].range == VirtRange::from_size(VirtAddr(kText), 0x20'0000));
+  // The aliased frame, and the address of the 2 MiB page that executes it: not the page's start.
+  CHECK(vs[0].range == VirtRange::from_size(VirtAddr(kText + 0xf'f000), 0x1000));
+  CHECK(vs[0].address == VirtAddr(kText + 0xf'f000));
   CHECK(vs[0].phys == 0x2f'f000);
+  CHECK(vs[0].message.find("frame P0x00000000002ff000 is executable at V0xffffffff810ff000") != std::string::npos);
 }
 
 TEST_CASE("page-table-exposure: a writable run over frames holding a page table names the one entry that maps it") {

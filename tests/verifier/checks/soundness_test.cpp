@@ -88,6 +88,7 @@ TEST_CASE("soundness: a counterexample that does not replay on the walker is an 
   // Tampered set: claims the writable page is also executable, which the tables deny.
   REQUIRE(m.runs.front().writable == Tri::kYes);
   m.runs.front().executable = Tri::kYes;
+  m.runs.front().supervisor_executable = Tri::kYes;
   const CheckOutcome bad = run_check(m, *spec, &raw, CheckOptions{});
   REQUIRE(bad.internal_error);
   CHECK_FALSE(bad.result);

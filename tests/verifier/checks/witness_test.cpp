@@ -56,12 +56,7 @@ TEST_CASE("witness: the quantifier-free form of a witness is the quantified one,
     REQUIRE(spec.ok());
     smt::Context ctx;
     const spec::SymbolicSpec sym = spec::encode_spec(ctx, *spec);
-    std::vector<SymTerms> terms;
-    for (std::size_t i = 0; i < sym.regions.size(); ++i) {
-      const auto& b = sym.regions[i];
-      terms.push_back({b.ok, b.start.term, b.last.term, b.count.term, b.size.term, b.stride.term,
-                       spec->regions[i].is_array()});
-    }
+    const std::vector<SymTerms> terms = symbolic_terms(*spec, sym);
     InferenceDomain id{{&ctx}};
     const smt::Expr x = ctx.bv_const("x", 64);
     smt::SolverOptions qf;

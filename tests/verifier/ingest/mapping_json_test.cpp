@@ -137,7 +137,8 @@ TEST_CASE("json - bad documents are errors naming the JSON Pointer and what was 
        "j.json:/mappings/0/start: expected a hex string below 2^64, found \"0x10000000000000000\""},
       {doc(R"({"start": "0x1000", "end": "0x2000", "writeable": true})"),
        "j.json:/mappings/0/writeable: expected only the keys start, end, phys, page_size, writable, user, executable, "
-       "global, pkey, pwt, pcd, pat, leaf_raw, provenance, found true"},
+       "user_writable, supervisor_executable, global, valid, page_table_frame, pkey, pwt, pcd, pat, leaf_raw, "
+       "provenance, found true"},
       {doc(R"({"start": "0x1000", "end": "0x2000", "user": "yes"})"), "j.json:/mappings/0/user: expected true or false, found \"yes\""},
       {doc(R"({"start": "0x1000", "end": "0x2000", "page_size": 8192})"), "j.json:/mappings/0/page_size: expected 4096, 2097152, 1073741824 or null, found 8192"},
       {doc(R"({"start": "0x1000", "end": "0x2000", "pkey": 16})"), "j.json:/mappings/0/pkey: expected an integer at most 15, found 16"},

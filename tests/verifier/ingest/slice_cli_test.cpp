@@ -65,7 +65,8 @@ TEST_CASE("slice of a raw image records the registers from --registers") {
   CHECK(n.cr3 == 0x1000);
   CHECK(n.cr4 == 0x75'06b0);
   CHECK(n.efer == std::optional<std::uint64_t>(0xd01));
-  CHECK(n.maxphyaddr == std::optional<unsigned>(52));
+  CHECK(n.maxphyaddr == std::nullopt);  // not given: recorded as not known, never as 52
+  CHECK(n.pdpe1gb == std::nullopt);
   CHECK(n.flags == 0);
 }
 
@@ -100,7 +101,7 @@ TEST_CASE("a slice needs no flags and --user-pgd slices both PTI roots") {
   CHECK(n.flags == 0);
 }
 
-TEST_CASE("a core whose QEMU note has no EFER gets NXE on and says so") {
+TEST_CASE("a core whose QEMU note has no EFER leaves NXE unknown and says so") {
   rawtest::Bytes b;
   rawtest::elf_header(b, 0x40, 2);
   const std::uint64_t end = rawtest::note(b, 0x100, "QEMU", 0, rawtest::qemu_cpu_state(0x8005'0033, 0x1000, 0x6b0));
@@ -112,10 +113,10 @@ TEST_CASE("a core whose QEMU note has no EFER gets NXE on and says so") {
   const rawtest::TempFile out(std::vector<unsigned char>{});
   const Run r = ptverify("slice " + core.path() + " -o " + out.path());
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  CHECK(r.err.find("has no EFER: assuming EFER.NXE = 1") != std::string::npos);
+  CHECK(r.err.find("EFER.NXE is not in the dump") != std::string::npos);
   const CoreRegisters n = slice_registers(out.path());
   CHECK(n.cr4 == 0x6b0);
-  CHECK((*n.efer & kEferNxe) != 0);
+  CHECK_FALSE(n.efer.has_value());
 }
 
 TEST_CASE("bad slice inputs exit 2 naming the file") {
@@ -134,7 +135,7 @@ TEST_CASE("bad slice inputs exit 2 naming the file") {
        "ptverify: " + garbage.path() + ": no CR3= value found"},
       {garbage.path() + " --format elf-core --cr3 0x1000 -o " + out.path(),
        "ptverify: " + garbage.path() + "+0x0: not an ELF file"},
-      {raw.path() + " --cr3 0x6000 --user-pgd -o " + out.path(), "ptverify: " + raw.path() + ": --user-pgd"},
+      {raw.path() + " --cr3 0x6000 --user-pgd -o " + out.path(), "ptverify: " + raw.path() + ": --pti user"},
       {raw.path() + " --cr3 0x1000 --cr0 0x11 -o " + out.path(), "has PG clear: paging is off"},
       {raw.path() + " --cr3 nothex -o " + out.path(), "--cr3: expected a hex value"},
   };

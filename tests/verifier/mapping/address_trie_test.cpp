@@ -24,7 +24,11 @@ AttrClass expected_class(const MappingSet& m, VirtAddr va) {
     c.writable = r->writable;
     c.user = r->user;
     c.executable = r->executable;
+    c.user_writable = r->user_writable;
+    c.supervisor_executable = r->supervisor_executable;
     c.global = r->global;
+    c.valid = r->valid;
+    c.page_table_frame = r->page_table_frame;
     c.page_size = r->page_size.value_or(0);
     return c;
   }

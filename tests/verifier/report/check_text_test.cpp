@@ -101,7 +101,7 @@ TEST_CASE("check text - a rule row shows status, violations and detail in column
   CHECK(exposure.substr(detail_col) == "solver timeout after 30 s");
   CHECK(row("canonical").substr(status_col, 5) == "holds");
   CHECK(row("reserved-bits").substr(status_col, 5) == "holds");
-  CHECK(line_with(text(unknown(), false), "reserved-bits").find("not-applicable") != std::string::npos);
+  CHECK(line_with(text(unknown(), false), "conflicting-aliases").find("not-applicable") != std::string::npos);
 }
 
 TEST_CASE("check text - a violation is told by rule, region, address, range with size, rights and message") {

@@ -93,7 +93,7 @@ TEST_CASE("explain: the committed mutated slice's wx violation is fixed by setti
 
   const std::string text = explain_text(r, 0);
   CHECK(text.find("PT entry at 0x0000000004403008: 0x0000000000001063 -> 0x8000000000001063") != std::string::npos);
-  CHECK(text.find("wx: No translation is both writable and executable.") != std::string::npos);
+  CHECK(text.find("wx: No translation lets one privilege both write and execute") != std::string::npos);
   CHECK(text.find("At 0xffff8c4700001000: writable and executable") != std::string::npos);
   CHECK(text.find("Every address of [0xffff8c4700001000, 0xffff8c4700002000) (4K)") != std::string::npos);
   CHECK(text.find("^ this entry decides it: R/W=1, XD=0") != std::string::npos);
@@ -366,7 +366,7 @@ TEST_CASE("explain: fixes without a concrete entry value are told in words") {
     r.mode = "4-level";
     r.violations.push_back(made(RuleId::kWx, {}, "", "writable and executable (mapped -rwx page 4096)",
                                 "mapped -rwx page 4096"));
-    r.rules.push_back(RuleResult{RuleId::kWx, Status::kViolated, "", 1, 0});
+    r.rules.push_back(RuleResult{RuleId::kWx, Status::kViolated, "", 1, 0, {}});
     const Fix f = propose_fix(r.violations[0]);
     CHECK(f.changes.empty());
     CHECK(f.summary.find("set XD (bit 63) in the leaf entry") != std::string::npos);
@@ -418,7 +418,7 @@ TEST_CASE("explain: the deciding entry is check's marking, refined where check o
 TEST_CASE("explain: a report without violations says its verdict") {
   CheckResult r;
   r.dump = "core.elf";
-  for (const RuleInfo& info : kRules) r.rules.push_back(RuleResult{info.id, Status::kHolds, "", 0, 0});
+  for (const RuleInfo& info : kRules) r.rules.push_back(RuleResult{info.id, Status::kHolds, "", 0, 0, {}});
   std::ostringstream os;
   write_explain_nothing(r, os);
   CHECK(os.str().find("ptverify check: HOLDS") == 0);

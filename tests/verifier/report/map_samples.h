@@ -68,6 +68,9 @@ inline Run run(std::uint64_t first, std::uint64_t size, bool user, bool writable
   r.user = tri(user);
   r.writable = tri(writable);
   r.executable = tri(executable);
+  r.user_writable = tri(user && writable);
+  r.supervisor_executable = tri(executable && !user);  // CR4.SMEP on
+  r.valid = Tri::kYes;
   r.global = Tri::kNo;
   r.page_size = page;
   return r;
@@ -94,7 +97,7 @@ inline check::CheckResult sample_check() {
   r.spec = "specs/map-test.json";
   r.mode = "4-level";
   for (const check::RuleInfo& info : check::kRules)
-    r.rules.push_back(check::RuleResult{info.id, check::Status::kHolds, "proved for every address", 0, 0.001});
+    r.rules.push_back(check::RuleResult{info.id, check::Status::kHolds, "proved for every address", 0, 0.001, {}});
   r.rules[static_cast<std::size_t>(check::RuleId::kWx)].status = check::Status::kViolated;
   r.rules[static_cast<std::size_t>(check::RuleId::kWx)].violations = 1;
   r.complete = true;

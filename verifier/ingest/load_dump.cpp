@@ -1,0 +1,238 @@
+#include "verifier/ingest/load_dump.h"
+
+#include <algorithm>
+#include <iostream>
+
+#include "models/rights.h"
+#include "verifier/ingest/compressed.h"
+#include "verifier/ingest/elf_core.h"
+#include "verifier/ingest/raw_image.h"
+#include "verifier/ingest/text_format.h"
+#include "verifier/mapping/from_walk.h"
+#include "verifier/mapping/merge.h"
+#include "verifier/mapping/table_frames.h"
+
+namespace ptv {
+
+namespace {
+
+Tri fact_bit(const std::vector<Fact>& facts, FactId id) {
+  const Fact* f = find_fact(facts, id);
+  if (!f || !fact_known(*f)) return Tri::kUnknown;
+  return tri(f->value == "1");
+}
+
+/// What a text format cannot see, beyond its own notes.
+void text_facts(MappingSet& m, const LoadOptions& opts, const std::string& format) {
+  set_fact(m.facts, opts.assume_no_reserved
+                        ? Fact{FactId::kReservedBits, FactSource::kFlag, "no entry sets a reserved bit",
+                               "--assume-no-reserved"}
+                        : Fact{FactId::kReservedBits, FactSource::kBlind,
+                               "unknown: a " + format + " dump cannot show reserved bits, so any listed "
+                               "translation may fault",
+                               "pass --assume-no-reserved to confirm none is set"});
+  std::string upper;
+  if (format == "qemu-tlb" && opts.with_mem.empty())
+    upper = "info tlb shows the leaf's U/W only: user and writable are unknown where the leaf sets them";
+  else if (format == "qemu-tlb" || format == "qemu-mem")
+    upper = "info mem shows no execute right; info tlb only the leaf's XD";
+  else if (format == "ptdump")
+    upper = "ptdump shows the leaf's flags: rights an upper level withholds are unknown where the leaf grants them";
+  else if (format == "proc-maps")
+    upper = "/proc/PID/maps gives each VMA's protection, not the page tables' state";
+  if (!upper.empty()) set_fact(m.facts, Fact{FactId::kUpperLevels, FactSource::kBlind, upper, format});
+}
+
+/// A text format's runs hold the entry bits it shows (R/W and U/S at every level as far as it
+/// can tell, XD): the effective rights follow from them and the CPU facts, one definition for
+/// every format (models/rights.h).
+void derive_text_rights(MappingSet& m, bool assume_no_reserved) {
+  const RightsContext cpu{fact_bit(m.facts, FactId::kWp), fact_bit(m.facts, FactId::kSmep)};
+  for (Run& r : m.runs) {
+    const TriRights t = effective_rights(r.writable, r.user, r.executable, cpu);
+    r.writable = t.writable;
+    r.user_writable = t.user_writable;
+    r.supervisor_executable = t.supervisor_executable;
+    r.valid = assume_no_reserved ? Tri::kYes : Tri::kUnknown;
+  }
+  coalesce(m.runs);
+}
+
+struct Walked {
+  MappingSet set;
+  AddressSpace space;
+};
+
+Expected<Walked> walk_to_set(const PagingState& state, const PhysMemory& memory, PhysAddr root,
+                             const std::string& format, const std::string& source, bool mark) {
+  auto space = enumerate_address_space(state, memory.reader(), root);
+  if (!space) return Error{source + ": " + space.error().message};
+  Walked w{to_mapping_set(*space, state, format, source, root), std::move(space).value()};
+  if (mark) mark_table_frames(w.set, w.space, state, memory.reader(), root);
+  return w;
+}
+
+/// The walk-relevant facts that are assumed, with the field of the strict state that differs.
+struct AssumedWalkFact {
+  FactId id;
+  void (*flip)(PagingState& to, const PagingState& from);
+};
+constexpr AssumedWalkFact kWalkFacts[] = {
+    {FactId::kWp, [](PagingState& t, const PagingState& f) { t.cr0_wp = f.cr0_wp; }},
+    {FactId::kSmep, [](PagingState& t, const PagingState& f) { t.cr4_smep = f.cr4_smep; }},
+    {FactId::kPge, [](PagingState& t, const PagingState& f) { t.cr4_pge = f.cr4_pge; }},
+    {FactId::kNxe, [](PagingState& t, const PagingState& f) { t.efer_nxe = f.efer_nxe; }},
+    {FactId::kMaxPhyAddr, [](PagingState& t, const PagingState& f) { t.maxphyaddr = f.maxphyaddr; }},
+    {FactId::kPage1G, [](PagingState& t, const PagingState& f) { t.page_1gb = f.page_1gb; }},
+};
+
+}  // namespace
+
+Expected<RawDump> open_raw_dump(MappedFile file, const MachineOptions& opts, std::optional<bool> elf) {
+  RawDump dump;
+  std::optional<CoreRegisters> note;
+  std::vector<CoreRegisters> qemu_cpus;
+  if (elf.value_or(has_elf_magic(file.bytes()))) {
+    Expected<std::unique_ptr<ElfCore>> core = ElfCore::from_file(std::move(file));
+    if (!core) return core.error();
+    note = (*core)->registers();
+    qemu_cpus = (*core)->qemu_cpus();
+    std::vector<std::string> warnings = (*core)->warnings();
+    dump.memory = std::move(core).value();
+    Expected<Machine> m = settle_raw_machine(opts, *dump.memory, note, qemu_cpus);
+    if (!m) return m.error();
+    dump.machine = std::move(m).value();
+    for (std::string& w : warnings) dump.machine.notes.insert(dump.machine.notes.begin(), std::move(w));
+    return dump;
+  }
+  Expected<std::unique_ptr<RawImage>> raw = RawImage::from_file(std::move(file));
+  if (!raw) return raw.error();
+  dump.memory = std::move(raw).value();
+  Expected<Machine> m = settle_raw_machine(opts, *dump.memory, std::nullopt, {});
+  if (!m) return m.error();
+  dump.machine = std::move(m).value();
+  return dump;
+}
+
+Expected<RawDump> open_raw_dump(const std::string& path, const MachineOptions& opts, std::optional<bool> elf) {
+  Expected<MappedFile> file = open_mapped_maybe_compressed(path);
+  if (!file) return file.error();
+  return open_raw_dump(std::move(file).value(), opts, elf);
+}
+
+Expected<LoadedDump> map_raw_dump(RawDump dump, const std::string& format, const std::string& source, bool mark,
+                                  const std::function<void(const std::string&)>& progress) {
+  const Machine& machine = dump.machine;
+  if (progress) progress("ptverify: walking the page tables of " + source);
+  Expected<Walked> a = walk_to_set(machine.state, *dump.memory, machine.root, format, source, mark);
+  if (!a) return a.error();
+  LoadedDump out;
+  out.mappings = std::move(a->set);
+  out.mappings.facts = machine.facts;
+  for (const std::string& n : machine.notes) out.mappings.notes.push_back(n);
+
+  if (machine.strict) {
+    std::vector<FactId> assumed;
+    for (const AssumedWalkFact& f : kWalkFacts)
+      if (!fact_known(*find_fact(machine.facts, f.id))) assumed.push_back(f.id);
+    std::string names;
+    for (FactId id : assumed) names += (names.empty() ? "" : ", ") + std::string(fact_name(id));
+    Expected<Walked> b = walk_to_set(*machine.strict, *dump.memory, machine.root, format, source, mark);
+    if (!b) return b.error();
+    MergeSummary s;
+    MappingSet merged = merge_alternatives(out.mappings, b->set,
+                                           "depends on processor facts the dump does not give (" + names + ")", &s);
+    // Which assumed facts change this dump: with one, the two walks tell; with several, each is
+    // walked alone at its other value.
+    std::vector<FactId> matter;
+    for (const AssumedWalkFact& f : kWalkFacts) {
+      if (std::find(assumed.begin(), assumed.end(), f.id) == assumed.end()) continue;
+      bool differs = !s.same();
+      if (differs && assumed.size() > 1) {
+        PagingState one = machine.state;
+        f.flip(one, *machine.strict);
+        Expected<Walked> w = walk_to_set(one, *dump.memory, machine.root, format, source, mark);
+        if (!w) return w.error();
+        MergeSummary alone;
+        (void)merge_alternatives(out.mappings, w->set, "", &alone);
+        differs = !alone.same();
+      }
+      for (Fact& fact : merged.facts)
+        if (fact.id == f.id) fact.matters = differs;
+      if (differs) matter.push_back(f.id);
+    }
+    if (!s.same()) {
+      out.assumptions_matter = true;
+      std::string what;
+      for (FactId id : matter)
+        what += (what.empty() ? "" : ", ") + std::string(fact_name(id)) + " (" + std::string(fact_flag_hint(id)) + ")";
+      merged.notes.push_back("walked under both values of " + names + " (not in the dump): " +
+                             std::to_string(s.differing_ranges + s.differing_rights) +
+                             " range(s) differ and are unknown; " +
+                             (matter.empty() ? std::string("no single fact changes them alone") : "what changes them: " + what));
+    }
+    out.mappings = std::move(merged);
+  }
+  out.space = std::make_shared<const AddressSpace>(std::move(a->space));
+  out.raw = std::move(dump);
+  return out;
+}
+
+Expected<LoadedDump> load_dump(const std::string& path, const LoadOptions& opts) {
+  auto raw = [&](MappedFile file, bool elf, std::string why) -> Expected<LoadedDump> {
+    if (opts.progress) opts.progress("ptverify: opening " + path);
+    Expected<RawDump> dump = open_raw_dump(std::move(file), opts.machine, elf);
+    if (!dump) return dump.error();
+    Expected<LoadedDump> out = map_raw_dump(std::move(dump).value(), elf ? "elf-core" : "raw", path,
+                                            opts.mark_table_frames, opts.progress);
+    if (out) out->format_chosen = std::move(why);
+    return out;
+  };
+  if (opts.progress) opts.progress("ptverify: opening " + path + " (decompressing if needed)");
+  auto file = open_mapped_maybe_compressed(path);
+  if (!file) return file.error();
+  if (opts.format == "elf-core") return raw(std::move(file).value(), true, "");
+  if (opts.format == "raw") return raw(std::move(file).value(), false, "");
+
+  // An ELF is a core; text that a text reader recognises is that format; anything else is a raw
+  // image, which needs CR3.
+  const ByteView bytes = file->bytes();
+  const std::string_view content(reinterpret_cast<const char*>(bytes.span().data()), bytes.span().size());
+  if (opts.format == "auto") {
+    if (has_elf_magic(bytes)) return raw(std::move(file).value(), true, "format elf-core (ELF magic)");
+    int best = 0;
+    const std::string_view head = content.substr(0, 1 << 20);
+    for (const TextFormat& f : text_formats()) best = std::max(best, f.sniff(head));
+    if (best < kMinSniffConfidence && (opts.machine.cr3 || !opts.machine.registers_file.empty()))
+      return raw(std::move(file).value(), false, "format raw (not ELF, not a known text format)");
+  }
+  Expected<Machine> machine = settle_text_machine(opts.machine);
+  if (!machine) return machine.error();
+  TextReadOptions topts;
+  topts.lenient = opts.lenient;
+  if (opts.machine.la57) topts.mode = *opts.machine.la57 ? PagingMode::k5Level : PagingMode::k4Level;
+  topts.warnings = opts.warnings;
+  std::string mem_text;
+  if (!opts.with_mem.empty()) {
+    auto m = read_whole_file(opts.with_mem);
+    if (!m) return m.error();
+    mem_text = std::move(m).value();
+    topts.with_mem = mem_text;
+    topts.with_mem_source = opts.with_mem;
+  }
+  std::string chosen;
+  auto m = read_text_dump(content, path, opts.format, topts, &chosen);
+  if (!m) return m.error();
+  LoadedDump out;
+  out.mappings = std::move(m).value();
+  if (opts.format == "auto") out.format_chosen = "format " + chosen;
+  if (chosen != "json") {
+    for (const Fact& f : machine->facts) set_fact(out.mappings.facts, f);
+    text_facts(out.mappings, opts, out.mappings.format);
+    derive_text_rights(out.mappings, opts.assume_no_reserved);
+  }
+  for (const std::string& n : machine->notes) out.mappings.notes.push_back(n);
+  return out;
+}
+
+}  // namespace ptv
