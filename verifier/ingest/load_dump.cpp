@@ -39,21 +39,22 @@ void text_facts(MappingSet& m, const LoadOptions& opts, const std::string& forma
   else if (format == "ptdump")
     upper = "ptdump shows the leaf's flags: rights an upper level withholds are unknown where the leaf grants them";
   else if (format == "proc-maps")
-    upper = "/proc/PID/maps gives each VMA's protection, not the page tables' state";
+    upper = "/proc/PID/maps gives each VMA's protection, not the page tables' state: a listed page may not be "
+            "populated yet (demand paging)";
   if (!upper.empty()) set_fact(m.facts, Fact{FactId::kUpperLevels, FactSource::kBlind, upper, format});
 }
 
 /// A text format's runs hold the entry bits it shows (R/W and U/S at every level as far as it
 /// can tell, XD): the effective rights follow from them and the CPU facts, one definition for
 /// every format (models/rights.h).
-void derive_text_rights(MappingSet& m, bool assume_no_reserved) {
+void derive_text_rights(MappingSet& m, bool assume_no_reserved, bool demand_paged) {
   const RightsContext cpu{fact_bit(m.facts, FactId::kWp), fact_bit(m.facts, FactId::kSmep)};
   for (Run& r : m.runs) {
     const TriRights t = effective_rights(r.writable, r.user, r.executable, cpu);
     r.writable = t.writable;
     r.user_writable = t.user_writable;
     r.supervisor_executable = t.supervisor_executable;
-    r.valid = assume_no_reserved ? Tri::kYes : Tri::kUnknown;
+    r.valid = assume_no_reserved && !demand_paged ? Tri::kYes : Tri::kUnknown;
   }
   coalesce(m.runs);
 }
@@ -229,7 +230,9 @@ Expected<LoadedDump> load_dump(const std::string& path, const LoadOptions& opts)
   if (chosen != "json") {
     for (const Fact& f : machine->facts) set_fact(out.mappings.facts, f);
     text_facts(out.mappings, opts, out.mappings.format);
-    derive_text_rights(out.mappings, opts.assume_no_reserved);
+    // /proc/PID/maps lists VMAs, whose pages Linux maps on first touch: a listed page may have
+    // no translation yet, whatever the user confirms about reserved bits.
+    derive_text_rights(out.mappings, opts.assume_no_reserved, chosen == "proc-maps");
   }
   for (const std::string& n : machine->notes) out.mappings.notes.push_back(n);
   return out;

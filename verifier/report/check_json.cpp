@@ -115,15 +115,37 @@ Violation read_violation(const Reader& rd, const Json& j, const std::string& p) 
   return v;
 }
 
+Fact read_fact(const Reader& rd, const Json& j, const std::string& p) {
+  rd.exact_object(j, p, {"id", "source", "value", "origin", "matters"});
+  const Json& id = j.at("id");
+  const auto fid = id.is_string() ? fact_from_key(id.get_ref<const std::string&>()) : std::nullopt;
+  if (!fid) rd.fail(p + "/id", "a fact id such as \"cr0.wp\" (docs/check.md, \"Assumptions\")", &id);
+  const Json& src = j.at("source");
+  const auto fsrc = src.is_string() ? fact_source_from(src.get_ref<const std::string&>()) : std::nullopt;
+  if (!fsrc) rd.fail(p + "/source", "\"dump\", \"flag\", \"assumed\" or \"blind\"", &src);
+  return Fact{*fid, *fsrc, rd.string(j.at("value"), p + "/value"), rd.string(j.at("origin"), p + "/origin"),
+              rd.boolean(j.at("matters"), p + "/matters")};
+}
+
 CheckResult read_root(const Json& root, const std::string& source) {
   const Reader rd(source);
-  rd.exact_object(
-      root, "",
-      {"format_version", "verdict", "complete", "summary", "dump", "dump_format", "spec", "mode", "parameters",
-       "parameters_admissible", "rules", "violations", "notes", "seconds", "queries", "formula_nodes"});
-  const Json& version = root.at("format_version");
-  if (!version.is_number_integer() || version.get<std::int64_t>() != kCheckJsonVersion)
-    rd.fail("/format_version", "1 (the only version this reader knows)", &version);
+  const Json* version_json = root.is_object() && root.contains("format_version") ? &root.at("format_version") : nullptr;
+  const std::int64_t version =
+      version_json && version_json->is_number_integer() ? version_json->get<std::int64_t>() : 0;
+  // Version 1 (before facts) is still read: its verdicts stand as they were written.
+  if (version == 1)
+    rd.exact_object(
+        root, "",
+        {"format_version", "verdict", "complete", "summary", "dump", "dump_format", "spec", "mode", "parameters",
+         "parameters_admissible", "rules", "violations", "notes", "seconds", "queries", "formula_nodes"});
+  else
+    rd.exact_object(root, "",
+                    {"format_version", "verdict", "complete", "summary", "dump", "dump_format", "spec", "mode",
+                     "parameters", "parameters_admissible", "facts", "assumptions", "rules", "violations", "notes",
+                     "seconds", "queries", "formula_nodes"});
+  if (version != 1 && version != kCheckJsonVersion)
+    rd.fail("/format_version", "1 or " + std::to_string(kCheckJsonVersion) + " (the versions this reader knows)",
+            &root.at("format_version"));
 
   CheckResult r;
   r.complete = rd.boolean(root.at("complete"), "/complete");
@@ -137,14 +159,30 @@ CheckResult read_root(const Json& root, const std::string& source) {
   for (const auto& [name, value] : params.items())
     r.parameters.push_back(check::Parameter{name, rd.hex64(value, "/parameters/" + name)});
   r.parameters_admissible = rd.boolean(root.at("parameters_admissible"), "/parameters_admissible");
+  if (version != 1) {
+    rd.each(root, "", "facts", [&](const Json& j, const std::string& p) { r.facts.push_back(read_fact(rd, j, p)); });
+    // The assumptions are derived from the facts: the reader checks they agree.
+    Json want = Json::array();
+    for (const Fact& f : r.facts)
+      if (f.source != FactSource::kDump) want.push_back(std::string(fact_key(f.id)));
+    if (root.at("assumptions") != want)
+      rd.fail("/assumptions", "the ids of the facts not read from the dump: " + want.dump(), &root.at("assumptions"));
+  }
   rd.each(root, "", "rules", [&](const Json& j, const std::string& p) {
-    rd.exact_object(j, p, {"rule", "status", "violations", "detail", "seconds"});
+    if (version == 1) rd.exact_object(j, p, {"rule", "status", "violations", "detail", "seconds"});
+    else rd.exact_object(j, p, {"rule", "status", "violations", "detail", "seconds", "uses"});
     RuleResult rr;
     rr.rule = rd.rule(j.at("rule"), p + "/rule");
     rr.status = rd.status(j.at("status"), p + "/status");
     rr.violations = rd.unsigned_num(j.at("violations"), p + "/violations", ~std::uint64_t{0});
     rr.detail = rd.string(j.at("detail"), p + "/detail");
     rr.seconds = rd.seconds(j.at("seconds"), p + "/seconds");
+    if (version != 1)
+      rd.each(j, p, "uses", [&](const Json& u, const std::string& up) {
+        const auto id = u.is_string() ? fact_from_key(u.get_ref<const std::string&>()) : std::nullopt;
+        if (!id || !find_fact(r.facts, *id)) rd.fail(up, "the id of one of the report's facts", &u);
+        rr.uses.push_back(*id);
+      });
     r.rules.push_back(std::move(rr));
   });
   rd.each(root, "", "violations",
@@ -179,6 +217,21 @@ void write_check_json(const CheckResult& r, std::ostream& os) {
   Json& params = j["parameters"] = Json::object();
   for (const check::Parameter& p : r.parameters) params[p.name] = hex16(p.value);
   j["parameters_admissible"] = r.parameters_admissible;
+  // Built apart and then inserted: ordered_json holds its members in a vector, so a reference
+  // to one member does not survive inserting another.
+  Json facts = Json::array(), assumptions = Json::array();
+  for (const Fact& f : r.facts) {
+    Json e;
+    e["id"] = std::string(fact_key(f.id));
+    e["source"] = std::string(to_string(f.source));
+    e["value"] = f.value;
+    e["origin"] = f.origin;
+    e["matters"] = f.matters;
+    facts.push_back(std::move(e));
+    if (f.source != FactSource::kDump) assumptions.push_back(std::string(fact_key(f.id)));
+  }
+  j["facts"] = std::move(facts);
+  j["assumptions"] = std::move(assumptions);
   Json& rules = j["rules"] = Json::array();
   for (const RuleResult& rr : r.rules) {
     Json e;
@@ -187,6 +240,8 @@ void write_check_json(const CheckResult& r, std::ostream& os) {
     e["violations"] = rr.violations;
     e["detail"] = rr.detail;
     e["seconds"] = rr.seconds;
+    Json& uses = e["uses"] = Json::array();
+    for (FactId id : rr.uses) uses.push_back(std::string(fact_key(id)));
     rules.push_back(std::move(e));
   }
   Json& violations = j["violations"] = Json::array();

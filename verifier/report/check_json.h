@@ -31,7 +31,7 @@
 namespace ptv {
 
 /// The only format_version this code writes and reads.
-inline constexpr int kCheckJsonVersion = 1;
+inline constexpr int kCheckJsonVersion = 2;
 
 /// Writes `r` as one JSON object, indented by two, ending with '\n'. Requires: parameter names
 /// are distinct (they become object keys). Bytes that are not UTF-8 are written as U+FFFD.

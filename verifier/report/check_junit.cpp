@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "verifier/ingest/text_scan.h"
+#include "verifier/mapping/facts.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -174,6 +175,8 @@ void write_check_junit(const CheckResult& r, std::ostream& os) {
   property("spec", r.spec);
   property("mode", r.mode);
   for (const check::Parameter& p : r.parameters) property("parameter." + p.name, hex16(p.value));
+  for (const Fact& f : r.facts)
+    property("fact." + std::string(fact_key(f.id)), std::string(to_string(f.source)) + ": " + f.value);
   property("parameters_admissible", r.parameters_admissible ? "true" : "false");
   os << "    </properties>\n";
   os << cases;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "verifier/mapping/facts.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -118,6 +119,17 @@ void write_check_sarif(const CheckResult& r, std::ostream& os) {
     n["associatedRule"]["index"] = static_cast<unsigned>(info.id);
     notifications.push_back(std::move(n));
   }
+  // Every assumption is visible too: a fact not read from the dump that verdicts rest on.
+  for (const Fact& f : r.facts) {
+    if (fact_known(f)) continue;
+    Json n;
+    n["level"] = f.matters ? "warning" : "note";
+    n["message"]["text"] = std::string(f.source == FactSource::kBlind ? "Blind spot: " : "Assumed: ") +
+                           std::string(fact_name(f.id)) + " is " + f.value + " (" + f.origin + ")" +
+                           (f.matters ? "." : "; it changes nothing in this dump.");
+    n["properties"]["fact"] = std::string(fact_key(f.id));
+    notifications.push_back(std::move(n));
+  }
   if (!notifications.empty()) invocation["toolExecutionNotifications"] = std::move(notifications);
   run["invocations"] = Json::array({invocation});
 
@@ -134,6 +146,26 @@ void write_check_sarif(const CheckResult& r, std::ostream& os) {
   Json& params = p["parameters"] = Json::object();
   for (const check::Parameter& param : r.parameters) params[param.name] = hex16(param.value);
   p["parameters_admissible"] = r.parameters_admissible;
+  // Built apart and then inserted: ordered_json holds its members in a vector, so a reference
+  // to one member does not survive inserting another.
+  Json facts = Json::array(), assumptions = Json::array();
+  for (const Fact& f : r.facts) {
+    facts.push_back(Json{{"id", std::string(fact_key(f.id))},
+                         {"source", std::string(to_string(f.source))},
+                         {"value", f.value},
+                         {"origin", f.origin},
+                         {"matters", f.matters}});
+    if (f.source != FactSource::kDump) assumptions.push_back(std::string(fact_key(f.id)));
+  }
+  p["facts"] = std::move(facts);
+  p["assumptions"] = std::move(assumptions);
+  Json uses = Json::object();
+  for (const RuleResult& rr : r.rules) {
+    Json u = Json::array();
+    for (FactId id : rr.uses) u.push_back(std::string(fact_key(id)));
+    uses[std::string(check::rule_info(rr.rule).name)] = std::move(u);
+  }
+  p["rule_facts"] = std::move(uses);
 
   log["runs"] = Json::array({run});
   os << log.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';

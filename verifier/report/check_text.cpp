@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "verifier/mapping/facts.h"
 #include "verifier/report/ansi.h"
 #include "verifier/report/text.h"
 
@@ -98,6 +99,34 @@ void write_violation(const Violation& v, std::size_t n, std::size_t total, const
   if (!v.fingerprint.empty()) os << "  fingerprint " << paint(v.fingerprint, kDim) << '\n';
 }
 
+/// The facts the verdicts rest on: what was walked, what was read (grouped by where), and every
+/// assumption with how to state it.
+void write_facts(const CheckResult& r, const Painter& paint, std::ostream& os) {
+  if (r.facts.empty()) return;
+  if (const Fact* top = find_fact(r.facts, FactId::kTopTable))
+    os << "walked: " << top->value << " (" << top->origin << ")\n";
+  std::vector<std::pair<std::string, std::string>> read;  // origin -> "name value, ..."
+  for (const Fact& f : r.facts) {
+    if (f.id == FactId::kTopTable || !fact_known(f)) continue;
+    const std::string item = std::string(fact_name(f.id)) + " " + f.value;
+    auto it = std::find_if(read.begin(), read.end(), [&](const auto& g) { return g.first == f.origin; });
+    if (it == read.end()) read.emplace_back(f.origin, item);
+    else it->second += ", " + item;
+  }
+  for (const auto& [origin, items] : read) os << "read:   " << items << " (" << origin << ")\n";
+  for (const Fact& f : r.facts) {
+    if (fact_known(f)) continue;
+    std::string rules;
+    for (const RuleResult& rr : r.rules)
+      if (std::find(rr.uses.begin(), rr.uses.end(), f.id) != rr.uses.end())
+        rules += (rules.empty() ? "" : ", ") + std::string(check::rule_info(rr.rule).name);
+    const std::string hint(fact_flag_hint(f.id));
+    os << paint(f.source == FactSource::kBlind ? "blind:  " : "assumed: ", kYellow) << fact_name(f.id) << ": " << f.value
+       << (f.matters ? "" : " (changes nothing in this dump)") << (hint.empty() ? "" : "; state it with " + hint)
+       << (rules.empty() || !f.matters ? "" : "; rules resting on it: " + rules) << '\n';
+  }
+}
+
 }  // namespace
 
 void write_check_text(const CheckResult& r, std::ostream& os, bool colour) {
@@ -117,6 +146,7 @@ void write_check_text(const CheckResult& r, std::ostream& os, bool colour) {
   }
   if (!r.parameters_admissible)
     os << paint("no admissible parameter values: the dump fits no instance of the spec", kRed) << '\n';
+  write_facts(r, paint, os);
 
   os << '\n';
   write_rules(r, paint, os);

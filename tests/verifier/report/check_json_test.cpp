@@ -70,14 +70,19 @@ TEST_CASE("check json - every corner of the value reads back field for field") {
 TEST_CASE("check json - the written form follows the documented schema") {
   const Json j = Json::parse(written(violated()));
   CHECK(keys(j) == std::vector<std::string>{"format_version", "verdict", "complete", "summary", "dump", "dump_format",
-                                            "spec", "mode", "parameters", "parameters_admissible", "rules",
-                                            "violations", "notes", "seconds", "queries", "formula_nodes"});
-  CHECK(j["format_version"] == 1);
+                                            "spec", "mode", "parameters", "parameters_admissible", "facts",
+                                            "assumptions", "rules", "violations", "notes", "seconds", "queries",
+                                            "formula_nodes"});
+  CHECK(j["format_version"] == 2);
+  CHECK(j["facts"][0] == Json::parse(R"({"id": "cr0.wp", "source": "dump", "value": "1", "origin": "registers.txt:22",
+      "matters": true})"));
+  CHECK(j["assumptions"] == Json::parse(R"(["cr4.smep", "maxphyaddr"])"));
   CHECK(j["verdict"] == "violated");
   CHECK(j["summary"] == violated().summary_line());
   CHECK(j["parameters"] == Json::parse(R"({"kaslr_slide": "0x0000000012000000"})"));
   REQUIRE(j["rules"].size() == check::kRules.size());
-  CHECK(keys(j["rules"][0]) == std::vector<std::string>{"rule", "status", "violations", "detail", "seconds"});
+  CHECK(keys(j["rules"][0]) == std::vector<std::string>{"rule", "status", "violations", "detail", "seconds", "uses"});
+  CHECK(j["rules"][static_cast<int>(RuleId::kWx)]["uses"] == Json::parse(R"(["cr0.wp", "cr4.smep", "maxphyaddr"])"));
   CHECK(j["rules"][static_cast<int>(RuleId::kWx)]["status"] == "violated");
   CHECK(j["rules"][static_cast<int>(RuleId::kPageTableExposure)]["status"] == "unknown");
 
@@ -128,8 +133,14 @@ TEST_CASE("check json - bad reports are errors naming the JSON Pointer and what 
     std::string error;
   };
   const Row rows[] = {
-      {edit("\"format_version\": 1", "\"format_version\": 2"),
-       "r.json:/format_version: expected 1 (the only version this reader knows), found 2"},
+      {edit("\"format_version\": 2", "\"format_version\": 3"),
+       "r.json:/format_version: expected 1 or 2 (the versions this reader knows), found 3"},
+      {edit("\"id\": \"cr0.wp\"", "\"id\": \"cr0.pw\""),
+       "r.json:/facts/0/id: expected a fact id such as \"cr0.wp\" (docs/check.md, \"Assumptions\"), found \"cr0.pw\""},
+      {edit("\"assumptions\": [\n    \"cr4.smep\",", "\"assumptions\": [\n"),
+       "r.json:/assumptions: expected the ids of the facts not read from the dump: [\"cr4.smep\",\"maxphyaddr\"]"},
+      {edit("\"uses\": [\n        \"maxphyaddr\"", "\"uses\": [\n        \"pdpe1gb\""),
+       "r.json:/rules/0/uses/0: expected the id of one of the report's facts, found \"pdpe1gb\""},
       {edit("\"rule\": \"wx\",\n      \"region\"", "\"rule\": \"w^x\",\n      \"region\""),
        "r.json:/violations/0/rule: expected a rule name such as \"wx\" (docs/check.md, \"Rules\"), found \"w^x\""},
       {edit("\"end\": \"0xffff888000400000\"", "\"end\": \"0xffff888000200000\""),

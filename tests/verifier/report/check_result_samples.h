@@ -45,6 +45,12 @@ inline CheckResult holds() {
   r.complete = true;
   r.parameters = {{"page_offset_base", 0xffff'8880'0000'0000}, {"kaslr_slide", 0x1200'0000}};
   r.notes = {"EFER.NXE assumed 1 (the QEMU note has no EFER)"};
+  r.facts = {Fact{FactId::kWp, FactSource::kDump, "1", "registers.txt:22", true},
+             Fact{FactId::kSmep, FactSource::kFlag, "1", "--smep/--no-smep", true},
+             Fact{FactId::kMaxPhyAddr, FactSource::kAssumed, "unknown (36 to 52 bits)", "not in the dump", false}};
+  for (RuleResult& rr : r.rules)
+    for (const Fact& f : r.facts)
+      if (rr.rule == RuleId::kWx || f.id == FactId::kMaxPhyAddr) rr.uses.push_back(f.id);
   r.seconds = 0.25;
   r.queries = 17;
   r.formula_nodes = 412;
@@ -89,7 +95,8 @@ inline CheckResult violated() {
   uk.fingerprint = make_fingerprint(uk);
 
   r.violations = {wx, uk};
-  rule(r, RuleId::kWx) = RuleResult{RuleId::kWx, Status::kViolated, "1 range", 1, 0.02, {}};
+  rule(r, RuleId::kWx) = RuleResult{RuleId::kWx, Status::kViolated, "1 range", 1, 0.02,
+                                    {FactId::kWp, FactId::kSmep, FactId::kMaxPhyAddr}};
   rule(r, RuleId::kUserKernelSplit) = RuleResult{RuleId::kUserKernelSplit, Status::kViolated, "1 range", 1, 0.03, {}};
   rule(r, RuleId::kPageTableExposure) =
       RuleResult{RuleId::kPageTableExposure, Status::kUnknown, "solver timeout after 30 s", 0, 30.0, {}};
