@@ -222,6 +222,7 @@ class Enumerator {
       if (!child_view) {
         run.kind = AddressRun::Kind::kUnreadable;
         run.missing_table = child;
+        run.context = above.then(e);
         append(out, run, shift);
         continue;
       }

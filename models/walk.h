@@ -73,6 +73,7 @@ struct AddressRun {
   PhysAddr entry_address;       ///< physical address of `entry`
   std::uint64_t reserved_bits = 0;  ///< kReserved
   PhysAddr missing_table;       ///< kUnreadable
+  AccumulatedRights context;    ///< kUnreadable: the rights of every entry down to the missing table
 };
 
 /// A table reached from the root at a level (a frame can be used at several levels).

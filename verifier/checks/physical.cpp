@@ -181,10 +181,33 @@ void check_aliases(CheckResult& out, const spec::Spec& spec, const RawContext& r
       add(out, std::move(v), max);
     }
   }
-  if (rr.status == Status::kHolds)
-    rr.detail = "no frame is executable through one translation and writable (by a privilege that matters) through "
-                "another, across " + std::to_string(raw.space->leaf_uses) + " leaf entries (" + std::to_string(seq) +
-                " runs of contiguous frames)";
+  if (rr.status != Status::kHolds) return;
+  // Tables outside the dump could hold leaves of any rights their entries above allow: an alias
+  // with one of them, or between two of them, cannot be ruled out.
+  bool can_w = false, can_sx = false, can_uw = false, can_ux = false;
+  for (const UnknownRange& u : m.unknown) {
+    can_w = can_w || u.writable != Tri::kNo;
+    can_sx = can_sx || u.supervisor_executable != Tri::kNo;
+    can_uw = can_uw || u.user_writable != Tri::kNo;
+    can_ux = can_ux || (u.user != Tri::kNo && u.executable != Tri::kNo);
+  }
+  bool any_w = false, any_sx = false, any_uw = false, any_ux = false;
+  if (can_w || can_sx || can_uw || can_ux)
+    for_each_leaf_run(*raw.space, raw.state, raw.reader, [&](const LeafRun& l) {
+      any_w = any_w || l.attributes.writable;
+      any_sx = any_sx || l.attributes.supervisor_executable;
+      any_uw = any_uw || l.attributes.user_writable;
+      any_ux = any_ux || (l.attributes.user && l.attributes.executable);
+    });
+  if ((can_w && (can_sx || any_sx)) || (can_sx && any_w) || (can_uw && (can_ux || any_ux)) || (can_ux && any_uw)) {
+    rr.status = Status::kUnknown;
+    rr.detail = "no alias among the tables held, but tables outside the dump could map a frame that one "
+                "translation writes and another executes";
+    return;
+  }
+  rr.detail = "no frame is executable through one translation and writable (by a privilege that matters) through "
+              "another, across " + std::to_string(raw.space->leaf_uses) + " leaf entries (" + std::to_string(seq) +
+              " runs of contiguous frames)";
 }
 
 // Rules `check_physical` cannot decide: each becomes `status` with `why`, unless already violated.

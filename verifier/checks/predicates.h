@@ -61,9 +61,10 @@ inline bool class_unmapped(const AttrClass& c, Strength s) {
 }
 /// A property of the translation, given as a Tri of its fields: it exists and has the property
 /// (kMust: certainly; kMay: the source cannot rule it out).
+/// An unknown class (the source cannot tell) may have the property unless its bounds rule it out.
 template <class F>
 bool class_is(const AttrClass& c, Strength s, F property) {
-  if (c.kind == AttrClass::Kind::kUnknown) return s == Strength::kMay;
+  if (c.kind == AttrClass::Kind::kUnknown) return s == Strength::kMay && tri_holds(property(c), Strength::kMay);
   if (c.kind != AttrClass::Kind::kMapped) return false;
   if (s == Strength::kMust && c.valid != Tri::kYes) return false;
   return tri_holds(property(c), s);
@@ -226,7 +227,14 @@ typename D::Bool violates(D& d, const spec::Spec& spec, const Instance& inst, co
       const spec::PageSizes allowed = spec.regions[inst.region].page_sizes;
       return in_governed_element(d, spec, regions, inst.region, a) && d.has(cls, [allowed, s](const AttrClass& c) {
                if (!class_mapped(c, s)) return false;
-               if (c.kind == AttrClass::Kind::kUnknown || c.page_size == 0) return s == Strength::kMay;
+               if (c.kind == AttrClass::Kind::kUnknown) {
+                 // Any page up to the largest the missing tables can hold (0: any).
+                 const auto possible = [&](std::uint64_t size) { return c.page_size == 0 || size <= c.page_size; };
+                 for (std::uint64_t size : {std::uint64_t{4096}, std::uint64_t{2} << 20, std::uint64_t{1} << 30})
+                   if (possible(size) && !page_size_allowed(size, allowed)) return true;
+                 return false;
+               }
+               if (c.page_size == 0) return s == Strength::kMay;
                return !page_size_allowed(c.page_size, allowed);
              });
     }

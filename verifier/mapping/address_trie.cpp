@@ -42,6 +42,25 @@ AttrClass class_of(const Run& r) {
   return c;
 }
 
+}  // namespace
+
+AttrClass class_of(const UnknownRange& u) {
+  AttrClass c;
+  c.kind = AttrClass::Kind::kUnknown;
+  c.writable = u.writable;
+  c.user = u.user;
+  c.executable = u.executable;
+  c.user_writable = u.user_writable;
+  c.supervisor_executable = u.supervisor_executable;
+  c.global = Tri::kUnknown;
+  c.valid = Tri::kUnknown;
+  c.page_table_frame = Tri::kUnknown;
+  c.page_size = u.max_page_size;
+  return c;
+}
+
+namespace {
+
 std::uint64_t hash_node(const AddressTrie::Node& n) {
   std::uint64_t h = 1469598103934665603ull ^ static_cast<std::uint64_t>(n.level);
   for (const auto& s : n.segments) {
@@ -62,8 +81,10 @@ AttrClass class_at(const MappingSet& m, VirtAddr va) {
     auto it = std::upper_bound(v.begin(), v.end(), va, [](VirtAddr a, const auto& x) { return a < x.range.first; });
     return it != v.begin() && std::prev(it)->range.contains(va);
   };
-  if (in(m.unknown)) c.kind = AttrClass::Kind::kUnknown;
-  else if (in(m.faults)) c.kind = AttrClass::Kind::kFault;
+  auto it = std::upper_bound(m.unknown.begin(), m.unknown.end(), va,
+                             [](VirtAddr a, const UnknownRange& x) { return a < x.range.first; });
+  if (it != m.unknown.begin() && std::prev(it)->range.contains(va)) return class_of(*std::prev(it));
+  if (in(m.faults)) c.kind = AttrClass::Kind::kFault;
   return c;
 }
 
@@ -142,9 +163,7 @@ Expected<AddressTrie> AddressTrie::build(const MappingSet& m) {
   std::vector<Piece> pieces;
   pieces.reserve(m.runs.size() + m.unknown.size() + m.faults.size());
   for (const Run& r : m.runs) pieces.push_back({r.range, t.class_id(class_of(r))});
-  AttrClass unknown;
-  unknown.kind = AttrClass::Kind::kUnknown;
-  for (const UnknownRange& u : m.unknown) pieces.push_back({u.range, t.class_id(unknown)});
+  for (const UnknownRange& u : m.unknown) pieces.push_back({u.range, t.class_id(class_of(u))});
   AttrClass fault;
   fault.kind = AttrClass::Kind::kFault;
   for (const FaultRange& f : m.faults) pieces.push_back({f.range, t.class_id(fault)});

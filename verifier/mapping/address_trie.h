@@ -35,7 +35,8 @@ struct AttrClass {
   Tri user_writable = Tri::kNo, supervisor_executable = Tri::kNo;
   Tri valid = Tri::kNo;             ///< the translation exists (no reserved bit on the walk)
   Tri page_table_frame = Tri::kNo;  ///< the frame holds a paging structure of the walk
-  std::uint64_t page_size = 0;  ///< 0 when not mapped or unknown
+  std::uint64_t page_size = 0;  ///< kMapped: the page size (0 unknown); kUnknown: the largest
+                                ///< page possible there (0 any); else 0
 
   bool operator==(const AttrClass&) const = default;
 };
@@ -44,6 +45,9 @@ std::string to_string(const AttrClass& c);
 /// The class of va read directly from the mapping set (binary search): the independent
 /// definition the trie and its SMT term are checked against when replaying.
 AttrClass class_at(const MappingSet& m, VirtAddr va);
+/// The class of an unknown range: kUnknown with the rights its bounds leave open, and as
+/// page_size the largest leaf possible there (0: any).
+AttrClass class_of(const UnknownRange& u);
 
 class AddressTrie {
  public:

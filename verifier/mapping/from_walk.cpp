@@ -51,7 +51,23 @@ MappingSet to_mapping_set(const AddressSpace& space, const PagingState& state, s
         os << "the " << level_name(child_level(r.entry.level())) << " table " << r.missing_table
            << " referenced by the " << level_name(r.entry.level()) << " entry at " << r.entry_address
            << " is outside the dumped memory";
-        m.unknown.push_back(UnknownRange{r.range, os.str(), p});
+        UnknownRange u{r.range, os.str(), p};
+        // What the entries above the missing table already decide (models/rights.h).
+        const AccumulatedRights& c = r.context;
+        const TriRights bound =
+            effective_rights(c.r_w ? Tri::kUnknown : Tri::kNo, c.u_s ? Tri::kUnknown : Tri::kNo,
+                             (state.efer_nxe && c.xd) ? Tri::kNo : Tri::kUnknown, {tri(state.cr0_wp), tri(state.cr4_smep)});
+        u.writable = bound.writable;
+        u.user = bound.user;
+        u.executable = bound.executable;
+        u.user_writable = bound.user_writable;
+        u.supervisor_executable = bound.supervisor_executable;
+        const Level missing = child_level(r.entry.level());
+        u.max_page_size = missing == Level::kPt ? page_size(Level::kPt)
+                          : missing == Level::kPd || !state.page_1gb ? page_size(Level::kPd)
+                                                                     : page_size(Level::kPdpt);
+        u.may_hold_tables = missing != Level::kPt;
+        m.unknown.push_back(std::move(u));
         break;
       }
     }

@@ -65,11 +65,20 @@ struct Run {
 };
 
 /// Addresses whose translation this source cannot tell (elided lines, a half the format does
-/// not describe, a table outside the dumped memory).
+/// not describe, a table outside the dumped memory). What is known bounds it: below a table
+/// outside memory, the entries above it already withhold some rights and limit the page size.
 struct UnknownRange {
   VirtRange range;
   std::string reason;
   Provenance provenance;
+  // Each right a translation here could have: no when the entries above withhold it, unknown
+  // otherwise (Run says what each means).
+  Tri writable = Tri::kUnknown, user = Tri::kUnknown, executable = Tri::kUnknown;
+  Tri user_writable = Tri::kUnknown, supervisor_executable = Tri::kUnknown;
+  std::uint64_t max_page_size = 0;  ///< the largest leaf the missing tables can hold; 0: any
+  /// The missing table is a PD or higher: it could point to further tables anywhere, so any
+  /// frame may hold a paging structure.
+  bool may_hold_tables = true;
   bool operator==(const UnknownRange&) const = default;
 };
 

@@ -87,6 +87,14 @@ TableFrameMarks mark_table_frames(MappingSet& m, const AddressSpace& space, cons
   TableFrameMarks marks;
   std::vector<std::uint64_t> tables;
   for (const ReachedTable& t : space.tables) tables.push_back(t.pa.value());
+  // A table an entry points to outside the dump is a paging structure all the same; one that is
+  // a PD or higher could point to further tables anywhere, so no frame is known not to be one.
+  bool any_frame_may_be_a_table = false;
+  for (const AddressRun& r : space.runs) {
+    if (r.kind != AddressRun::Kind::kUnreadable) continue;
+    tables.push_back(r.missing_table.value());
+    if (child_level(r.entry.level()) != Level::kPt) any_frame_may_be_a_table = true;
+  }
   std::sort(tables.begin(), tables.end());
   tables.erase(std::unique(tables.begin(), tables.end()), tables.end());
 
@@ -116,7 +124,7 @@ TableFrameMarks mark_table_frames(MappingSet& m, const AddressSpace& space, cons
   auto piece = [&](const Run& r, std::uint64_t first, std::uint64_t last, bool table) {
     Run p = r;
     p.range = VirtRange{VirtAddr(first), VirtAddr(last)};
-    p.page_table_frame = table ? Tri::kYes : marks.complete ? Tri::kNo : Tri::kUnknown;
+    p.page_table_frame = table ? Tri::kYes : marks.complete && !any_frame_may_be_a_table ? Tri::kNo : Tri::kUnknown;
     if (first != r.range.first.value()) {
       const WalkResult w = walk(state, reader, VirtAddr(first), root);
       p.phys = w.translation ? std::optional<PhysAddr>(w.translation->pa) : std::nullopt;

@@ -33,7 +33,7 @@ AttrClass expected_class(const MappingSet& m, VirtAddr va) {
     return c;
   }
   for (const auto& u : m.unknown)
-    if (u.range.contains(va)) c.kind = AttrClass::Kind::kUnknown;
+    if (u.range.contains(va)) c = class_of(u);
   for (const auto& f : m.faults)
     if (f.range.contains(va)) c.kind = AttrClass::Kind::kFault;
   return c;
