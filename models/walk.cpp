@@ -360,7 +360,14 @@ Expected<AddressSpace> enumerate_address_space(const PagingState& state, const T
 void for_each_leaf_run(const AddressSpace& space, const PagingState& state, const TableReader& read_table,
                        const std::function<void(const LeafRun&)>& fn) {
   const PagingMode mode = space.mode;
+  // A table reached again under the same rights context through a parent that is not shared
+  // (its own parent is reached under two contexts that the parent's entry makes equal) has its
+  // stretches recorded again: the same (entry, context) pairs, read once here.
+  std::unordered_set<std::uint64_t> seen;
   for (const LeafStretch& st : space.leaf_stretches) {
+    const std::uint64_t key = st.table.value() | (std::uint64_t{st.above.key()} << 1) |
+                              (static_cast<std::uint64_t>(st.level) << 4) | (std::uint64_t{st.first} << 52);
+    if (!seen.insert(key).second) continue;
     const std::optional<TableView> view = read_table(st.table);
     if (!view) continue;  // read once already: a reader answers the same every time
     EntryDecoder decoder(state, st.level, st.above);

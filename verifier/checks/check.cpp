@@ -21,10 +21,12 @@
 
 namespace ptv::check {
 
-std::optional<std::size_t> vsyscall_page(const spec::Spec& spec) {
+std::vector<std::size_t> vsyscall_candidates(const spec::Spec& spec) {
+  std::vector<std::size_t> out;
   for (std::size_t i = 0; i < spec.regions.size(); ++i)
-    if (spec.regions[i].kind == spec::RegionKind::kVsyscall && spec.regions[i].allowed.has(spec::Rights::kUser)) return i;
-  return std::nullopt;
+    if (spec.regions[i].kind == spec::RegionKind::kVsyscall && spec.regions[i].allowed.has(spec::Rights::kUser))
+      out.push_back(i);
+  return out;
 }
 
 std::optional<RawContext> raw_context(const LoadedDump& d) {
@@ -133,9 +135,9 @@ std::vector<std::uint64_t> boundaries(const spec::Spec& spec, const Instance& in
   switch (inst.rule) {
     case RuleId::kNullGuard: b.push_back(spec.rules.null_guard); break;
     case RuleId::kUserKernelSplit:
-      if (const auto v = vsyscall_page(spec))
+      for (std::size_t v : vsyscall_candidates(spec))
         for (std::size_t c = 0; c < terms.size(); ++c)
-          if (spec.is_ancestor_or_self(*v, c)) region(c);
+          if (spec.is_ancestor_or_self(v, c)) region(c);
       break;
     case RuleId::kPageTableExposure:
       for (std::size_t i = 0; i < spec.regions.size(); ++i)
@@ -195,6 +197,31 @@ class Checker {
     for (const auto& [name, value] : opts_.fixed_parameters) {
       if (!spec_.find_parameter(name)) {
         bad_input = spec_.file + ": --param " + name + ": the spec has no such parameter";
+        return std::nullopt;
+      }
+    }
+    // Every parameter pinned (by --param, or a domain of one value): nothing to infer.
+    {
+      spec::ParameterValues pinned;
+      for (const spec::Parameter& p : spec_.parameters) {
+        if (auto it = opts_.fixed_parameters.find(p.name); it != opts_.fixed_parameters.end()) {
+          pinned.push_back(it->second);
+          continue;
+        }
+        const std::optional<std::uint64_t> least = p.least();
+        const bool single = least && (p.values.empty() ? *least + p.align > p.max || *least + p.align < *least
+                                                       : std::count_if(p.values.begin(), p.values.end(),
+                                                                       [&](std::uint64_t v) { return p.admits(v); }) == 1);
+        if (!single) break;
+        pinned.push_back(*least);
+      }
+      if (pinned.size() == spec_.parameters.size()) {
+        if (spec::evaluate_layout(spec_, pinned).ok()) {
+          pinned_ = true;
+          return pinned;
+        }
+        bad_input = spec_.file + ": no parameter values satisfy the spec's constraints" +
+                    (opts_.fixed_parameters.empty() ? std::string() : " together with --param");
         return std::nullopt;
       }
     }
@@ -432,6 +459,8 @@ class Checker {
   }
 
   bool inference_unknown() const { return inference_unknown_; }
+  /// The parameters had one admissible value each: inference did not run.
+  bool pinned() const { return pinned_; }
 
   /// The instances the address search decides: all, less those of rules that need raw memory
   /// when there is none (check_physical marks them not applicable).
@@ -468,6 +497,7 @@ class Checker {
   const CheckOptions& opts_;
   const AddressTrie& trie_;
   bool inference_unknown_ = false;
+  bool pinned_ = false;
 };
 
 }  // namespace
@@ -533,6 +563,12 @@ CheckOutcome run_check(const MappingSet& given, const spec::Spec& spec, const Ra
         return outcome;
       }
       checker.search(out, *layout);
+      // Pinned parameters were not searched: they are admissible when the rules that depend on
+      // the layout hold under them.
+      if (checker.pinned())
+        for (const Violation& v : out.violations)
+          if (v.rule != RuleId::kCanonical && v.rule != RuleId::kRecursiveSlot && v.rule != RuleId::kConflictingAliases)
+            out.parameters_admissible = false;
       check_physical(out, m, spec, *layout, raw, opts.max_violations);
       if (checker.inference_unknown())
         for (RuleResult& r : out.rules)

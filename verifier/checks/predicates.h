@@ -149,9 +149,9 @@ B in_governed_element(D& d, const spec::Spec& spec, const std::vector<RegionTerm
   return governs(d, spec, regions, i, a) && in_element(d, regions[i], a);
 }
 
-/// The vsyscall page of a spec: the first region in file order of kind `vsyscall` that allows
-/// `user` (it excuses user translations only when exactly 4 KiB). Empty when there is none.
-std::optional<std::size_t> vsyscall_page(const spec::Spec& spec);
+/// The regions that may be the vsyscall page: kind `vsyscall`, allowing `user`, in the spec's
+/// order (regions, then arrays). The vsyscall page is the first of them that is exactly 4 KiB.
+std::vector<std::size_t> vsyscall_candidates(const spec::Spec& spec);
 
 // --- The rules ---------------------------------------------------------------------------
 
@@ -181,13 +181,17 @@ typename D::Bool violates(D& d, const spec::Spec& spec, const Instance& inst, co
     case RuleId::kUserKernelSplit: {
       if (rules.user_in_kernel_half == spec::UserInKernelHalf::kAllowed) return d.truth(false);
       B excused = d.truth(false);
-      if (rules.user_in_kernel_half == spec::UserInKernelHalf::kVsyscallOnly)
-        if (const std::optional<std::size_t> v = vsyscall_page(spec)) {
-          const auto& r = regions[*v];
+      if (rules.user_in_kernel_half == spec::UserInKernelHalf::kVsyscallOnly) {
+        // The vsyscall page excuses where it governs: the first candidate exactly 4 KiB long.
+        B earlier_page = d.truth(false);
+        for (std::size_t v : vsyscall_candidates(spec)) {
+          const auto& r = regions[v];
           const auto extent_minus_one = d.sub(r.last, r.start);
-          excused = governs(d, spec, regions, *v, a) && d.ule(extent_minus_one, d.number(4095)) &&
-                    d.ule(d.number(4095), extent_minus_one);
+          const B page = r.ok && d.ule(extent_minus_one, d.number(4095)) && d.ule(d.number(4095), extent_minus_one);
+          excused = excused || (page && !earlier_page && governs(d, spec, regions, v, a));
+          earlier_page = earlier_page || page;
         }
+      }
       return kernel_half() && has_right(spec::Rights::kUser) && !excused;
     }
     case RuleId::kSupervisorInUserHalf:

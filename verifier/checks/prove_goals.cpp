@@ -2,6 +2,8 @@
 // the concrete domain) and a description of a concrete violation in domain terms.
 #include "verifier/checks/prove_goals.h"
 
+#include "verifier/checks/predicates.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -315,7 +317,22 @@ std::vector<Goal> build_goals(const spec::Spec& spec, spec::SymbolicSpec& sym, s
     const auto always = [i](auto&, const auto& bs) { return bs[i].ok; };
     if (reg.half == Half::kKernel && reg.allowed.has(Rights::kUser) && rules.user_in_kernel_half != spec::UserInKernelHalf::kAllowed) {
       any_rights_goal = true;
-      if (rules.user_in_kernel_half == spec::UserInKernelHalf::kVsyscallOnly && reg.kind == spec::RegionKind::kVsyscall) {
+      if (rules.user_in_kernel_half == spec::UserInKernelHalf::kVsyscallOnly && reg.kind == spec::RegionKind::kVsyscall &&
+          check::vsyscall_candidates(spec).front() != i) {
+        // Only the first vsyscall region that allows user is the vsyscall page (spec-language.md
+        // §5.4): a second one is user access in the kernel half like any other region's.
+        b.suffix("second-vsyscall-page");
+        const std::size_t first = check::vsyscall_candidates(spec).front();
+        b.add(ObligationId::kRightsVsRules, reg.name + ": a second vsyscall page", {i}, always,
+              [i, first](const Replay& r) {
+                return Finding{VirtAddr(r.bounds[i].start),
+                               placed(r.spec, r, i) + " is a second vsyscall region that allows user access, but "
+                                                      "rules.user_kernel_split.user_in_kernel_half is \"vsyscall-only\": "
+                                                      "one page, and " +
+                                   r.spec.regions[first].name + " is it"};
+              });
+      } else if (rules.user_in_kernel_half == spec::UserInKernelHalf::kVsyscallOnly &&
+                 reg.kind == spec::RegionKind::kVsyscall) {
         b.suffix("vsyscall-page");
         b.add(ObligationId::kRightsVsRules, reg.name + ": one vsyscall page", {i},
               [i](auto& d, const auto& bs) { return d.all(bs[i].ok, d.negate(d.eq(d.sub(bs[i].last, bs[i].start), d.number(4095)))); },

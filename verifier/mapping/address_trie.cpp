@@ -52,7 +52,7 @@ AttrClass class_of(const UnknownRange& u) {
   c.executable = u.executable;
   c.user_writable = u.user_writable;
   c.supervisor_executable = u.supervisor_executable;
-  c.global = Tri::kUnknown;
+  c.global = u.global;
   c.valid = Tri::kUnknown;
   c.page_table_frame = Tri::kUnknown;
   c.page_size = u.max_page_size;

@@ -54,14 +54,15 @@ MappingSet to_mapping_set(const AddressSpace& space, const PagingState& state, s
         UnknownRange u{r.range, os.str(), p};
         // What the entries above the missing table already decide (models/rights.h).
         const AccumulatedRights& c = r.context;
-        const TriRights bound =
-            effective_rights(c.r_w ? Tri::kUnknown : Tri::kNo, c.u_s ? Tri::kUnknown : Tri::kNo,
-                             (state.efer_nxe && c.xd) ? Tri::kNo : Tri::kUnknown, {tri(state.cr0_wp), tri(state.cr4_smep)});
+        const Tri exec_bits = !state.efer_nxe ? Tri::kYes : c.xd ? Tri::kNo : Tri::kUnknown;
+        const TriRights bound = effective_rights(c.r_w ? Tri::kUnknown : Tri::kNo, c.u_s ? Tri::kUnknown : Tri::kNo,
+                                                 exec_bits, {tri(state.cr0_wp), tri(state.cr4_smep)});
         u.writable = bound.writable;
         u.user = bound.user;
         u.executable = bound.executable;
         u.user_writable = bound.user_writable;
         u.supervisor_executable = bound.supervisor_executable;
+        u.global = state.cr4_pge ? Tri::kUnknown : Tri::kNo;
         const Level missing = child_level(r.entry.level());
         u.max_page_size = missing == Level::kPt ? page_size(Level::kPt)
                           : missing == Level::kPd || !state.page_1gb ? page_size(Level::kPd)

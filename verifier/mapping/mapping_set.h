@@ -74,7 +74,7 @@ struct UnknownRange {
   // Each right a translation here could have: no when the entries above withhold it, unknown
   // otherwise (Run says what each means).
   Tri writable = Tri::kUnknown, user = Tri::kUnknown, executable = Tri::kUnknown;
-  Tri user_writable = Tri::kUnknown, supervisor_executable = Tri::kUnknown;
+  Tri user_writable = Tri::kUnknown, supervisor_executable = Tri::kUnknown, global = Tri::kUnknown;
   std::uint64_t max_page_size = 0;  ///< the largest leaf the missing tables can hold; 0: any
   /// The missing table is a PD or higher: it could point to further tables anywhere, so any
   /// frame may hold a paging structure.
