@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "models/walk.h"
 #include "verifier/ingest/elf_core.h"
 #include "verifier/ingest/load_dump.h"
+#include "verifier/ingest/registers.h"
 #include "verifier/ingest/slice.h"
 #include "verifier/report/exit_codes.h"
 
@@ -47,6 +49,21 @@ int run_slice(const SliceOptions& opts) {
   // faults least (machine.state) reaches every table any value of an unknown fact could.
   std::vector<PhysAddr> roots{machine.root};
   if (machine.other_copy) roots.push_back(*machine.other_copy);
+  // `info registers -a`: every vCPU's tables (and their PTI pairs), so that --cpu N can choose
+  // any of them from the slice.
+  if (!opts.machine.registers_file.empty()) {
+    Expected<std::vector<ControlRegisters>> all = read_info_registers_all(opts.machine.registers_file);
+    if (!all) return bad_input(all.error().message);
+    for (const ControlRegisters& c : *all) {
+      if (!c.cr3) continue;
+      MachineOptions one = opts.machine;
+      one.cpu = c.cpu.value_or(0);
+      Expected<Machine> m = settle_raw_machine(one, memory, std::nullopt, {});
+      if (!m) continue;  // a vCPU whose registers do not walk (paging off) has nothing to slice
+      for (std::optional<PhysAddr> r : {std::optional<PhysAddr>(m->root), m->other_copy})
+        if (r && std::find(roots.begin(), roots.end(), *r) == roots.end()) roots.push_back(*r);
+    }
+  }
 
   std::vector<PhysAddr> pages;
   for (PhysAddr root : roots) {
@@ -73,8 +90,9 @@ int run_slice(const SliceOptions& opts) {
   auto plural = [](std::size_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); };
   std::cerr << "ptverify: slice: wrote " << opts.output << ": " << plural(written->pages, "page-table page") << " in "
             << plural(written->segments, "segment") << ", " << written->bytes << " bytes (reachable from "
-            << (machine.other_copy ? "both PTI copies " : "the top-level table ") << hex(roots.front().value())
-            << (machine.other_copy ? " and " + hex(machine.other_copy->value()) : std::string{}) << ")\n";
+            << (roots.size() > 1 ? "the top-level tables" : "the top-level table");
+  for (std::size_t i = 0; i < roots.size(); ++i) std::cerr << (i ? ", " : " ") << hex(roots[i].value());
+  std::cerr << ")\n";
   return static_cast<int>(ExitCode::kOk);
 }
 

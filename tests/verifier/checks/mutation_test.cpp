@@ -189,7 +189,7 @@ TEST_CASE("mutation: a 2 MiB page where only 4 KiB pages are allowed breaks page
 
 TEST_CASE("mutation: a top-level entry pointing at the root is a recursive slot the spec forbids") {
   Fixture f;
-  const PhysAddr root = f.cap.state.root_table();
+  const PhysAddr root = f.cap.root;
   f.overlay.set(PhysAddr(root.value() + 8 * 300), root.value() | bits::kP | bits::kRW | bits::kXd);
   const auto vs = f.fresh();
   const VirtRange slot{VirtAddr(0xffff'9600'0000'0000), VirtAddr(0xffff'967f'ffff'ffff)};
@@ -215,7 +215,7 @@ TEST_CASE("mutation: an executable alias of a writable frame breaks conflicting-
 TEST_CASE("mutation: a user-accessible mapping of a page-table frame breaks page-table-exposure") {
   Fixture f;
   // The direct-map page that holds the root table itself.
-  const PhysAddr root = f.cap.state.root_table();
+  const PhysAddr root = f.cap.root;
   const VirtAddr alias(0xffff'9804'4000'0000 + root.value());
   const WalkResult w = f.path(alias);
   REQUIRE(w.translation);
@@ -232,7 +232,7 @@ TEST_CASE("mutation: a mapping outside every region breaks outside-regions") {
   const CheckResult base = run(f.cap, f.cap.core->reader(), outside);
   CHECK(base.violations.empty());
   // PML4[256] (0xffff8000'00000000, below the spec's kernel region) shares PML4[304]'s PDPT.
-  const PhysAddr root = f.cap.state.root_table();
+  const PhysAddr root = f.cap.root;
   f.overlay.set(PhysAddr(root.value() + 8 * 256), f.overlay.get(PhysAddr(root.value() + 8 * 304)));
   const auto vs = f.fresh(outside, base);
   REQUIRE_FALSE(vs.empty());

@@ -109,10 +109,10 @@ TEST_CASE("trie: unaligned ranges are an error naming the source") {
 }
 
 TEST_CASE("trie: every committed real slice, class for class, and ESPfix collapses") {
-  for (const char* name : test::kCaptures) {
+  for (const char* name : test::kFixtures) {
     CAPTURE(name);
     const test::Capture cap = test::open_fixture(name);
-    for (PhysAddr root : {cap.state.root_table(), PhysAddr(cap.state.root_table().value() + 0x1000)}) {
+    for (PhysAddr root : cap.roots()) {
       const auto space = enumerate_address_space(cap.state, cap.core->reader(), root);
       REQUIRE(space.ok());
       const MappingSet m = to_mapping_set(*space, cap.state, "elf-core", name);

@@ -11,23 +11,47 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "models/paging_state.h"
 #include "verifier/ingest/compressed.h"
 #include "verifier/ingest/elf_core.h"
+#include "verifier/ingest/machine.h"
 #include "verifier/ingest/registers.h"
 
 namespace ptv::test {
 
+/// The captures of the shared folder (each also committed as a fixture).
 inline const char* const kCaptures[] = {"linux-6.1-ptdump-4level-pti", "linux-6.1-4level-kaslr", "linux-6.1-5level",
                                         "linux-6.1-debsrc-ptdump-4level"};
+/// Every committed fixture (tests/fixtures/<name>: a slice of a real core, QEMU's info tlb of the
+/// same moment, registers and cpuinfo), the shared captures first. The others: Debian 6.1 and
+/// 6.12 (trixie) kernels and flavours (cloud, rt), pti=off and on, nokaslr, 4- and 5-level,
+/// 128 MiB to 1 GiB of RAM, and guests paused in user mode (one with two vCPUs).
+inline const char* const kFixtures[] = {
+    "linux-6.1-ptdump-4level-pti", "linux-6.1-4level-kaslr", "linux-6.1-5level", "linux-6.1-debsrc-ptdump-4level",
+    "linux-6.1-4level-nokaslr-nopti", "linux-6.1-cloud-4level", "linux-6.1-rt-4level", "linux-6.1-5level-nopti",
+    "linux-6.12-4level", "linux-6.12-5level-pti", "linux-6.1-4level-pti-user", "linux-6.1-4level-pti-user-smp2",
+    "linux-6.1-4level-nopti-user"};
 
 inline std::filesystem::path realdumps_dir() { return std::filesystem::path(PTV_SHARED_DIR) / "realdumps"; }
 
+/// A core read as `ptverify check CORE --registers registers.txt --cpuinfo cpuinfo.txt` reads
+/// it: `state` is the processor state, `root` the top-level table walked (for a guest paused in
+/// user mode under PTI, the kernel copy below CR3's), `other_copy` the other PTI copy if any.
 struct Capture {
   std::filesystem::path dir;
   std::unique_ptr<ElfCore> core;
   PagingState state;
+  PhysAddr root;
+  std::optional<PhysAddr> other_copy;
+  std::vector<Fact> facts;
+  /// The top-level tables to walk: the chosen one, then the other PTI copy.
+  [[nodiscard]] std::vector<PhysAddr> roots() const {
+    std::vector<PhysAddr> r{root};
+    if (other_copy) r.push_back(*other_copy);
+    return r;
+  }
 };
 
 inline Capture open_core(const std::filesystem::path& dir, const std::string& core_name) {
@@ -35,11 +59,12 @@ inline Capture open_core(const std::filesystem::path& dir, const std::string& co
   REQUIRE_MESSAGE(file.ok(), (file.ok() ? "" : file.error().message));
   auto core = ElfCore::from_file(std::move(file.value()));
   REQUIRE_MESSAGE(core.ok(), (core.ok() ? "" : core.error().message));
-  const auto maxphy = read_cpuinfo_maxphyaddr((dir / "cpuinfo.txt").string());
-  REQUIRE(maxphy.ok());
-  const auto state = read_registers_file((dir / "registers.txt").string(), *maxphy);
-  REQUIRE_MESSAGE(state.ok(), (state.ok() ? "" : state.error().message));
-  return Capture{dir, std::move(core.value()), *state};
+  MachineOptions o;
+  o.registers_file = (dir / "registers.txt").string();
+  o.cpuinfo_file = (dir / "cpuinfo.txt").string();
+  const auto m = settle_raw_machine(o, **core, (*core)->registers(), (*core)->qemu_cpus());
+  REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().message));
+  return Capture{dir, std::move(core.value()), m->state, m->root, m->other_copy, m->facts};
 }
 
 /// The full core of ../shared/realdumps/<name>; nullopt (after a visible MESSAGE) when the

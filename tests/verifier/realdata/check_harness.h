@@ -29,6 +29,7 @@ inline std::map<std::string, std::uint64_t> fixed_parameters(const std::vector<c
 inline check::CheckResult check_raw(const Capture& cap, const TableReader& reader, const spec::Spec& spec,
                                     const std::map<std::string, std::uint64_t>& fixed = {},
                                     std::optional<PhysAddr> root = std::nullopt) {
+  if (!root) root = cap.root;
   const auto space = enumerate_address_space(cap.state, reader, root);
   REQUIRE(space.ok());
   const MappingSet m = to_mapping_set(*space, cap.state, "elf-core", cap.dir.string(), root);

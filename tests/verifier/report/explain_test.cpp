@@ -188,14 +188,14 @@ TEST_CASE("explain: replayed fixes remove supervisor, reserved-bit, alias, expos
   }
   SUBCASE("page-table-exposure: clear U/S on the direct-map alias of the root table") {
     Replay r;
-    const VirtAddr alias(0xffff'9804'4000'0000 + r.cap.state.root_table().value());
+    const VirtAddr alias(0xffff'9804'4000'0000 + r.cap.root.value());
     const WalkResult w = r.path(alias);
     r.overlay.set(w.path.back().entry_address, w.path.back().entry.raw() | bits::kUS);
     r.fix_and_recheck(RuleId::kPageTableExposure, alias);
   }
   SUBCASE("recursive-slot: clear the top-level entry") {
     Replay r;
-    const PhysAddr root = r.cap.state.root_table();
+    const PhysAddr root = r.cap.root;
     r.overlay.set(PhysAddr(root.value() + 8 * 300), root.value() | bits::kP | bits::kRW | bits::kXd);
     r.fix_and_recheck(RuleId::kRecursiveSlot, VirtAddr(0xffff'9600'0000'0000));
   }
