@@ -277,12 +277,12 @@ class Engine {
     return replay(g, used, values, unique, r, rep);
   }
 
-  // Searches smaller values for each involved parameter, in declaration order, keeping each
-  // one fixed once found: first its least admissible value, else a bounded binary search
-  // below the value found. Then asks whether other values of those parameters break the goal
-  // too (STYLE 26).
+  // Finds the least value of each involved parameter, in declaration order, that still breaks
+  // the goal with the ones before it fixed: first its least admissible value, else a binary
+  // search below the value found, to the exact minimum ("some value <= m breaks it" is monotone
+  // in m, and each step halves [lo, hi]: at most 64 steps). Then asks whether other values of
+  // those parameters break the goal too (STYLE 26).
   std::optional<bool> minimise(const Goal& g, const std::vector<std::size_t>& used, spec::ParameterValues& values) {
-    constexpr int kMaxSteps = 16;
     std::vector<smt::Solver::Scope> fixed;
     for (std::size_t p : used) {
       const std::string& name = spec_.parameters[p].name;
@@ -306,7 +306,7 @@ class Engine {
           if (try_bound(term == smaller[k], g.query + ".min." + name + "." + std::to_string(k))) break;
       } else if (least && values[p] != *least && !try_bound(term == *least, g.query + ".min." + name)) {
         std::uint64_t lo = *least + 1, hi = values[p];
-        for (int step = 0; step < kMaxSteps && lo < hi; ++step) {
+        for (int step = 0; lo < hi; ++step) {
           const std::uint64_t mid = lo + (hi - lo) / 2;
           if (try_bound(term.ule(mid), g.query + ".min." + name + "." + std::to_string(step))) hi = values[p];
           else lo = mid + 1;

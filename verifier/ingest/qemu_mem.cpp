@@ -154,10 +154,20 @@ MappingSet build(const std::vector<MemLine>& lines, const std::string& source, c
       "info mem prints user and writable combined across all levels (known); it never shows execute permission "
       "(unknown), page sizes or physical addresses");
   for (std::string& n : mode_notes) set.notes.push_back(std::move(n));
-  if (set.mode == PagingMode::k5Level)
+  if (set.mode == PagingMode::k5Level) {
+    // QEMU 7.2's mem_info_la57 tests the PDPTE/PDE present bit inverted: what it prints under
+    // 5-level paging is not the tables. Read (so that a malformed file is still an error), then
+    // not believed.
+    set.runs.clear();
+    UnknownRange u;
+    u.range = VirtRange{VirtAddr(0), VirtAddr(~std::uint64_t{0})};
+    u.reason = "a 5-level info mem is not believed: QEMU 7.2's mem_info_la57 tests the PDPTE/PDE present bit "
+               "inverted, so what it prints is not the tables";
+    set.unknown.push_back(std::move(u));
     set.notes.push_back(
         "5-level: QEMU 7.2's mem_info_la57 tests the PDPTE/PDE present bit inverted, so its 5-level info mem is "
-        "empty or wrong; prefer info tlb or a raw dump");
+        "empty or wrong: every address is unknown; use info tlb or a raw dump");
+  }
   return set;
 }
 

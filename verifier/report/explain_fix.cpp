@@ -223,7 +223,13 @@ const std::string kClearP = "clear P (bit 0)";
 
 Fix fix_wx(const Violation& v, const std::vector<Entry>& walk) {
   Fix f = leaf_fix(v, walk, "make the page non-executable", bits::kXd, 0, kSetXd);
-  if (const auto leaf = leaf_of(walk))
+  const bool rw_everywhere = std::all_of(walk.begin(), walk.end(), [](const Entry& e) { return e.r_w(); });
+  if (!walk.empty() && !rw_everywhere)
+    // [SDM 3A §4.6.1] An entry already clears R/W: the page is writable only because CR0.WP = 0
+    // lets supervisor writes ignore R/W. No entry change makes it read-only.
+    f.notes.push_back("or, if the code must stay executable: the walk already clears R/W, and the page is writable "
+                      "only because CR0.WP = 0 lets the supervisor ignore R/W; set CR0.WP");
+  else if (const auto leaf = leaf_of(walk))
     f.notes.push_back("or, if the code must stay executable, make it read-only: " + kClearRw + " in the " +
                       concrete(v, walk, *leaf, 0, bits::kRW));
   else

@@ -10,6 +10,7 @@
 #include "models/table_builder.h"
 #include "models/walk.h"
 #include "verifier/checks/check.h"
+#include "verifier/report/explain.h"
 #include "verifier/mapping/from_walk.h"
 #include "verifier/spec/parse.h"
 
@@ -24,13 +25,13 @@ const char* const kSpec = R"({"name": "frames", "rules": {"paging_mode": 4, "nul
   "user_kernel_split": {"user_in_kernel_half": "allowed", "supervisor_in_user_half": "allowed"},
   "outside_regions": "allowed", "recursive_slot": "any", "conflicting_aliases": "forbidden"}, "regions": []})";
 
-check::CheckResult check_tables(const TableBuilder& tb, PhysAddr root) {
+check::CheckResult check_tables(const TableBuilder& tb, PhysAddr root, const char* spec_text = kSpec) {
   const PagingState s = test::state_for_root(root, PagingMode::k4Level);
   const TableReader reader = tb.reader();
   const auto space = enumerate_address_space(s, reader);
   REQUIRE(space.ok());
   const MappingSet m = to_mapping_set(*space, s, "elf-core", "tables");
-  const auto spec = spec::parse_spec(kSpec, "frames.json");
+  const auto spec = spec::parse_spec(spec_text, "frames.json");
   REQUIRE_MESSAGE(spec.ok(), (spec.ok() ? "" : spec.error().message));
   const check::RawContext raw{s, reader, std::nullopt, &*space};
   const check::CheckOutcome o = check::run_check(m, *spec, &raw, check::CheckOptions{});
@@ -136,4 +137,57 @@ TEST_CASE("page-table-exposure: a writable run over frames holding a page table 
   // The tables are frames 1..4 (root, PDPT, PD, PT): pages 1..4 of the run, one widened violation.
   REQUIRE(vs.size() == 1);
   CHECK(vs[0].range == VirtRange{VirtAddr(0x10'1000), VirtAddr(0x10'4fff)});
+}
+
+TEST_CASE("page-table-exposure: parameter inference places the direct map where the table mappings are allowed") {
+  // The direct map's base may be 0xffff888000000000 or 0xffff890000000000; the tables are mapped
+  // writable only at the second. Inference must see the rule and choose it: the dump then
+  // satisfies the spec, for some admissible value of the base.
+  TableBuilder tb(0x1000);
+  const PhysAddr root = tb.alloc();
+  map_pages(tb, root, 0xffff'8900'0000'0000, 0, 0, 16, bits::kRW | bits::kXd);
+  const char* const spec = R"({"name": "frames", "rules": {"paging_mode": 4, "null_guard": 0, "wx": "forbidden",
+    "user_kernel_split": {"user_in_kernel_half": "allowed", "supervisor_in_user_half": "allowed"},
+    "outside_regions": "allowed", "recursive_slot": "any", "conflicting_aliases": "forbidden"},
+    "parameters": {"base": {"values": ["0xffff888000000000", "0xffff890000000000"]}},
+    "regions": [{"name": "direct-map", "kind": "direct-map", "half": "kernel", "start": "base", "size": "1 * GiB",
+                 "must": "may-be-mapped", "rights": {"allowed": ["writable"]}}]})";
+  const check::CheckResult r = check_tables(tb, root, spec);
+  CHECK(status(r, RuleId::kPageTableExposure) == Status::kHolds);
+  CHECK(r.verdict() == Status::kHolds);
+  CHECK(r.parameters_admissible);
+  REQUIRE(r.parameters.size() == 1);
+  CHECK(r.parameters[0].value == 0xffff'8900'0000'0000);
+}
+
+TEST_CASE("wx: with CR0.WP = 0 a read-only executable supervisor page is W+X, told and fixed as such") {
+  // [SDM 3A §4.6.1] Supervisor writes ignore R/W when CR0.WP = 0. The walk names what decides it
+  // (R/W=0, but WP), and the fix sets XD; clearing R/W, already clear, would change nothing.
+  TableBuilder tb(0x1000);
+  const PhysAddr root = tb.alloc();
+  map_pages(tb, root, kText, kFrames, 0, 1, bits::kG);
+  PagingState s = test::state_for_root(root, PagingMode::k4Level);
+  s.cr0_wp = false;
+  const TableReader reader = tb.reader();
+  const auto space = enumerate_address_space(s, reader);
+  REQUIRE(space.ok());
+  const MappingSet m = to_mapping_set(*space, s, "elf-core", "tables");
+  const auto spec = spec::parse_spec(kSpec, "frames.json");
+  REQUIRE(spec.ok());
+  const check::RawContext raw{s, reader, std::nullopt, &*space};
+  const check::CheckOutcome o = check::run_check(m, *spec, &raw, check::CheckOptions{});
+  REQUIRE(o.result);
+  const auto vs = of_rule(*o.result, RuleId::kWx);
+  REQUIRE(vs.size() == 1);
+  REQUIRE_FALSE(vs[0].walk.empty());
+  CHECK(vs[0].walk.back().deciding_bits == "R/W=0 but CR0.WP=0, XD=0");
+  const Fix fix = propose_fix(vs[0]);
+  REQUIRE(fix.changes.size() == 1);
+  CHECK(fix.changes[0].what == "set XD (bit 63)");
+  bool wp_note = false;
+  for (const std::string& n : fix.notes) {
+    CHECK(n.find("clear R/W") == std::string::npos);
+    wp_note = wp_note || n.find("set CR0.WP") != std::string::npos;
+  }
+  CHECK(wp_note);
 }

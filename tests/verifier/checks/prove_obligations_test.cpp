@@ -307,6 +307,11 @@ TEST_CASE("prove P10: region rights that contradict a global rule are refuted, o
        "x: requires W and X", 0x10'0000},
       {base, R"({"name": "x", "kind": "data", "half": "user", "start": "0x1000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})",
        "x: null guard", 0x1000},
+      // Two 4 KiB vsyscall pages: the reference allows one.
+      {base + R"(, "user_kernel_split": {"user_in_kernel_half": "vsyscall-only"})",
+       R"({"name": "v", "kind": "vsyscall", "half": "kernel", "start": "0xffffffffff600000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["user"]}},
+          {"name": "x", "kind": "vsyscall", "half": "kernel", "start": "0xffffffffff601000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})",
+       "x: a second vsyscall page", 0xffff'ffff'ff60'1000},
   };
   for (const Row& row : rows) {
     CAPTURE(row.subject);

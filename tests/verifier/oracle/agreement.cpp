@@ -15,6 +15,32 @@
 namespace ptv::oracle {
 
 namespace {
+PagingState state_of(const oracle::Machine& m);
+spec::ParameterValues single_values(const spec::Spec& s);
+}  // namespace
+
+std::variant<check::CheckResult, std::string> check_machine(const Machine& m, const spec::Spec& s) {
+  const PagingState state = state_of(m);
+  const TableReader reader = [&m](PhysAddr pa) -> std::optional<TableView> {
+    const auto it = m.memory.find(pa.value());
+    if (it == m.memory.end()) return std::nullopt;
+    return TableView(reinterpret_cast<const unsigned char*>(it->second.data()));
+  };
+  const auto space = enumerate_address_space(state, reader);
+  if (!space.ok()) return "walk failed: " + space.error().message;
+  const MappingSet ms = to_mapping_set(*space, state, "elf-core", "random");
+  const check::RawContext raw{state, reader, std::nullopt, &*space};
+  check::CheckOptions opts;
+  opts.max_violations = 100'000;
+  const spec::ParameterValues values = single_values(s);
+  for (std::size_t i = 0; i < s.parameters.size(); ++i) opts.fixed_parameters[s.parameters[i].name] = values[i];
+  check::CheckOutcome o = check::run_check(ms, s, &raw, opts);
+  if (o.internal_error) return "internal error: " + *o.internal_error;
+  if (o.bad_input) return "bad input: " + *o.bad_input;
+  return std::move(*o.result);
+}
+
+namespace {
 
 PagingState state_of(const oracle::Machine& m) {
   PagingState s;
@@ -47,30 +73,16 @@ struct CheckAnswer {
 
 /// run_check's answer per rule name, or an error text.
 std::variant<std::map<std::string, CheckAnswer>, std::string> run_real_check(const oracle::Machine& m, const spec::Spec& s) {
-  const PagingState state = state_of(m);
-  const TableReader reader = [&m](PhysAddr pa) -> std::optional<TableView> {
-    const auto it = m.memory.find(pa.value());
-    if (it == m.memory.end()) return std::nullopt;
-    return TableView(reinterpret_cast<const unsigned char*>(it->second.data()));
-  };
-  const auto space = enumerate_address_space(state, reader);
-  if (!space.ok()) return "walk failed: " + space.error().message;
-  const MappingSet ms = to_mapping_set(*space, state, "elf-core", "random");
-  const check::RawContext raw{state, reader, std::nullopt, &*space};
-  check::CheckOptions opts;
-  opts.max_violations = 100'000;
-  const spec::ParameterValues values = single_values(s);
-  for (std::size_t i = 0; i < s.parameters.size(); ++i) opts.fixed_parameters[s.parameters[i].name] = values[i];
-  const check::CheckOutcome o = check::run_check(ms, s, &raw, opts);
-  if (o.internal_error) return "internal error: " + *o.internal_error;
-  if (o.bad_input) return "bad input: " + *o.bad_input;
-    std::map<std::string, CheckAnswer> out;
+  const auto checked = check_machine(m, s);
+  if (const auto* err = std::get_if<std::string>(&checked)) return *err;
+  const check::CheckResult* result = &std::get<check::CheckResult>(checked);
+  std::map<std::string, CheckAnswer> out;
   for (std::string_view name : oracle::kRuleNames) {
     const auto id = check::rule_from_name(name);
     if (!id) return "the check has no rule named " + std::string(name);
     std::vector<oracle::Interval> set;
     std::vector<std::string> messages;
-    for (const check::Violation& v : o.result->violations) {
+    for (const check::Violation& v : result->violations) {
       if (v.rule != *id) continue;
       if (messages.size() < 3) messages.push_back(v.message);
       if (*id == check::RuleId::kConflictingAliases) {
@@ -80,7 +92,7 @@ std::variant<std::map<std::string, CheckAnswer>, std::string> run_real_check(con
         set.push_back({v.range.first.value(), v.range.last.value()});
       }
     }
-    const check::RuleResult& rr = o.result->rules[static_cast<std::size_t>(*id)];
+    const check::RuleResult& rr = result->rules[static_cast<std::size_t>(*id)];
     if (rr.status == check::Status::kUnknown) messages.push_back(rr.detail);
     out[std::string(name)] = {check::to_string(rr.status), oracle::normalize(set), std::move(messages)};
   }

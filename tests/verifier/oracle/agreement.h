@@ -3,12 +3,18 @@
 #pragma once
 
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "verifier/checks/result.h"
 #include "rule_oracle.h"
 #include "verifier/spec/spec.h"
 
 namespace ptv::oracle {
+
+/// check::run_check on the machine's raw walk, as `ptverify check` runs it on a core (parameters
+/// fixed to their single values, a long violation list); or what went wrong.
+std::variant<check::CheckResult, std::string> check_machine(const Machine& m, const spec::Spec& s);
 
 /// Runs check::run_check on the machine's raw walk (as `ptverify check` runs it on a core,
 /// parameters fixed to their single values) and the oracle, and compares each rule's status
