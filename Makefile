@@ -9,10 +9,14 @@ APT_PACKAGES := g++ cmake make pkg-config libz3-dev z3 nlohmann-json3-dev libcli
 FUZZ_APT_PACKAGES := clang libclang-rt-14-dev
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
+# `make fuzz-rules`: check against the independent rule oracle on this many random cases, from
+# DIFF_SEED (default: a new one each run, printed so a disagreement can be replayed).
+DIFF_CASES ?= 2000
+DIFF_SEED ?= $(shell date +%s)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_CAPTURE := tests/fixtures/linux-6.1-ptdump-4level-pti
 
-.PHONY: all deps configure build test demo test-sanitize bench fuzz-deps fuzz clean
+.PHONY: all deps configure build test demo test-sanitize bench fuzz-deps fuzz fuzz-rules clean
 
 all: build
 
@@ -51,6 +55,15 @@ fuzz: fuzz-deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPTV_BUILD_FUZZERS=ON
 	cmake --build $(FUZZ_BUILD) --target ptv_fuzzers -j $(JOBS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BUILD)
+	$(MAKE) fuzz-rules
+
+# The long run of the differential test (tests/verifier/oracle/differential_test.cpp): each case
+# that disagrees is saved in $(BUILD)/rule-disagreements/ in the form the regressions folder keeps.
+fuzz-rules: build
+	@mkdir -p $(BUILD)/rule-disagreements
+	@echo "fuzz-rules: $(DIFF_CASES) cases from seed $(DIFF_SEED)"
+	PTV_DIFF_CASES=$(DIFF_CASES) PTV_DIFF_SEED=$(DIFF_SEED) PTV_DIFF_SAVE_DISAGREEING=$(BUILD)/rule-disagreements \
+	  $(BUILD)/tests/verifier_tests -tc="oracle differential*"
 
 demo: build
 	@bash tools/demo.sh $(BUILD)/cli/ptverify

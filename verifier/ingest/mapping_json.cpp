@@ -182,10 +182,21 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
     set.runs.push_back(std::move(r));
   });
   rd.each(root, "", "unknown", [&](const Json& j, const std::string& p) {
-    rd.object(j, p, {"start", "end", "reason", "provenance"});
+    rd.object(j, p, {"start", "end", "reason", "provenance", "writable", "user", "executable", "user_writable",
+                     "supervisor_executable", "global", "max_page_size", "may_hold_tables"});
     UnknownRange u;
     u.range = rd.range(j, p);
     if (const Json* v = Reader::member(j, "reason")) u.reason = rd.string(*v, p + "/reason");
+    // What is known of it (absent: nothing).
+    u.writable = rd.tri_value(j, p, "writable");
+    u.user = rd.tri_value(j, p, "user");
+    u.executable = rd.tri_value(j, p, "executable");
+    u.user_writable = rd.tri_value(j, p, "user_writable");
+    u.supervisor_executable = rd.tri_value(j, p, "supervisor_executable");
+    u.global = rd.tri_value(j, p, "global");
+    if (const Json* v = Reader::member(j, "max_page_size"); v && !v->is_null())
+      u.max_page_size = rd.unsigned_num(*v, p + "/max_page_size", std::uint64_t{1} << 30);
+    if (const Json* v = Reader::member(j, "may_hold_tables")) u.may_hold_tables = rd.boolean(*v, p + "/may_hold_tables");
     u.provenance = rd.provenance(j, p);
     set.unknown.push_back(std::move(u));
   });
@@ -264,7 +275,12 @@ void write_mapping_set_json(const MappingSet& set, std::ostream& out) {
   });
   write_array(out, "unknown", set.unknown, [](const UnknownRange& u) {
     return "{" + range_json(u.range) + ", \"reason\": " + str(u.reason) +
-           ", \"provenance\": " + provenance_json(u.provenance) + "}";
+           ", \"provenance\": " + provenance_json(u.provenance) + ", \"writable\": " + tri_json(u.writable) +
+           ", \"user\": " + tri_json(u.user) + ", \"executable\": " + tri_json(u.executable) +
+           ", \"user_writable\": " + tri_json(u.user_writable) +
+           ", \"supervisor_executable\": " + tri_json(u.supervisor_executable) + ", \"global\": " + tri_json(u.global) +
+           ", \"max_page_size\": " + (u.max_page_size ? std::to_string(u.max_page_size) : std::string("null")) +
+           ", \"may_hold_tables\": " + (u.may_hold_tables ? "true" : "false") + "}";
   });
   write_array(out, "faults", set.faults, [](const FaultRange& f) {
     return "{" + range_json(f.range) + ", \"entry\": \"" + text::hex(f.entry.value()) + "\", \"level\": " +

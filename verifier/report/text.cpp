@@ -65,6 +65,9 @@ void write_mapping_set_text(const MappingSet& m, std::ostream& os) {
     os << "# " << (s.recursive_slot ? "recursive slot" : "ancestor reference") << ": " << level_name(s.level) << '['
        << s.index << "] at " << s.entry << " -> " << s.target << ", translating " << s.range << '\n';
   for (const std::string& n : m.notes) os << "# note: " << n << '\n';
+  for (const Fact& f : m.facts)
+    os << "# fact: " << fact_name(f.id) << " = " << f.value << " (" << to_string(f.source) << ": " << f.origin << ")"
+       << (f.source == FactSource::kAssumed && !f.matters ? "; changes nothing here" : "") << '\n';
 }
 
 void write_walk_text(const WalkResult& w, const PagingState& s, std::ostream& os) {

@@ -264,3 +264,56 @@ TEST_CASE("canonical: a text dump claiming a non-canonical translation is a viol
   CHECK(v->message.find("line 7") != std::string::npos);
   CHECK(o.result->rules[static_cast<std::size_t>(RuleId::kConflictingAliases)].status == Status::kNotApplicable);
 }
+
+// A kernel booted without PTI (the default on most machines): the Linux spec holds because the
+// alias and W^X rules are decided per privilege, and the faults that those rules exist for are
+// still caught on the same real tables.
+TEST_CASE("mutation: on a kernel without PTI the per-privilege rules still catch user W+X and user-writable aliases") {
+  const test::Capture cap = test::open_fixture("linux-6.1-4level-nokaslr-nopti");
+  const auto spec = spec::load_spec(std::string(PTV_FIXTURES_DIR) + "/../../specs/linux-x86_64-4level.json");
+  REQUIRE(spec.ok());
+  const CheckResult base = run(cap, cap.core->reader(), *spec);
+  REQUIRE(base.verdict() == Status::kHolds);
+  const auto fixed = test::fixed_parameters(base.parameters);
+  // busybox's text, user-executable, and its frame's direct-map address (nokaslr: page_offset_base
+  // is 0xffff888000000000), writable by the supervisor only.
+  const VirtAddr text(0x40'1000);
+  const WalkResult t = walk(cap.state, cap.core->reader(), text, cap.root);
+  REQUIRE(t.translation);
+  REQUIRE(t.translation->attributes.user);
+  REQUIRE(t.translation->attributes.executable);
+  REQUIRE_FALSE(t.translation->attributes.supervisor_executable);  // CR4.SMEP
+  const VirtAddr alias(0xffff'8880'0000'0000 + t.translation->frame.value());
+  const WalkResult a = walk(cap.state, cap.core->reader(), alias, cap.root);
+  REQUIRE(a.translation);
+  REQUIRE(a.translation->frame == t.translation->frame);
+  REQUIRE(a.translation->attributes.writable);
+  REQUIRE_FALSE(a.translation->attributes.user);
+  auto fresh = [&](const Overlay& o) {
+    std::vector<Violation> out;
+    for (const Violation& v : test::check_raw(cap, o.reader(), *spec, fixed).violations) out.push_back(v);
+    return out;
+  };
+  {
+    // The alias made user-accessible (U/S at every level of its walk): user mode may now write
+    // what it runs.
+    Overlay o(cap.core->reader());
+    for (const WalkStep& st : a.path) o.set(st.entry_address, st.entry.raw() | bits::kUS);
+    const auto vs = fresh(o);
+    const Violation* v = find(vs, RuleId::kConflictingAliases);
+    REQUIRE(v);
+    CHECK(v->range == VirtRange::from_size(text, 0x1000));
+    CHECK(v->message.find("user-executable at V0x0000000000401000 and user-writable at") != std::string::npos);
+    CHECK(find(vs, RuleId::kUserKernelSplit));
+  }
+  {
+    // The text page itself made writable: user W+X.
+    Overlay o(cap.core->reader());
+    const PhysAddr leaf = t.path.back().entry_address;
+    o.set(leaf, t.path.back().entry.raw() | bits::kRW);
+    const auto vs = fresh(o);
+    const Violation* v = find(vs, RuleId::kWx);
+    REQUIRE(v);
+    CHECK(v->range.contains(text));
+  }
+}

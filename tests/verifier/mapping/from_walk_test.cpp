@@ -64,3 +64,28 @@ TEST_CASE("from walk: a protection key is shown and splits runs only when CR4.PK
   CHECK(on[0].pkey == 15u);
   CHECK(on[1].pkey == 3u);
 }
+
+TEST_CASE("from walk: rights are told per privilege, a user page the supervisor may write shows sw") {
+  // CR0.WP = 0: a user page read-only at an upper level is not writable by user mode, only by the
+  // supervisor; it must not print as "urw".
+  CHECK(rights_text(Tri::kYes, Tri::kYes, Tri::kYes, Tri::kNo, Tri::kNo) == "ur-x sw");
+  CHECK(rights_text(Tri::kYes, Tri::kYes, Tri::kNo, Tri::kYes, Tri::kNo) == "urw-");
+  // No SMEP: the supervisor may also run a user page.
+  CHECK(rights_text(Tri::kYes, Tri::kNo, Tri::kYes, Tri::kNo, Tri::kYes) == "ur-x sx");
+  CHECK(rights_text(Tri::kNo, Tri::kYes, Tri::kYes, Tri::kNo, Tri::kYes) == "-rwx");
+  CHECK(rights_text(Tri::kYes, Tri::kUnknown, Tri::kUnknown, Tri::kUnknown, Tri::kUnknown) == "ur?? sw? sx?");
+  // From a walk: the same page under WP = 0.
+  test::TableBuilder tb;
+  const PhysAddr root = tb.alloc();
+  tb.map(root, PagingMode::k4Level, VirtAddr(0x40'0000), PhysAddr(0x10'0000), Level::kPt, bits::kRW | bits::kUS,
+         bits::kUS);  // the tables above clear R/W
+  PagingState s;
+  s.cr3 = root.value();
+  s.cr0_wp = false;
+  s.cr4_smep = true;
+  const auto space = enumerate_address_space(s, tb.reader());
+  REQUIRE(space.ok());
+  const MappingSet m = to_mapping_set(*space, s, "elf-core", "hand-built");
+  REQUIRE(m.runs.size() == 1);
+  CHECK(rights_text(m.runs[0]) == "ur-x sw");
+}

@@ -78,6 +78,12 @@ TEST_CASE("oracle differential: run_check agrees with the rule oracle on random 
         << "spec: " << rc.spec_json << "\n";
     }
     if (case_kinds.empty()) continue;
+    // PTV_DIFF_SAVE_DISAGREEING=DIR writes only the cases that disagree (`make fuzz-rules`).
+    if (const char* dir = std::getenv("PTV_DIFF_SAVE_DISAGREEING"); dir && *dir) {
+      std::ofstream f(std::string(dir) + "/seed-" + std::to_string(seed) + ".txt");
+      f << "seed " << seed << " of the differential test\nmachine: " << oracle::describe(rc.machine)
+        << "spec: " << rc.spec_json << "\n";
+    }
     ++disagreeing_cases;
     for (const std::string& k : case_kinds) {
       Kind& kd = kinds[k];
