@@ -96,6 +96,16 @@ class Reader : public JsonReader<Json> {
     const auto b = opt_bool(obj, ptr, key);
     return b ? tri(*b) : Tri::kUnknown;
   }
+  /// The rights fields runs and unknown ranges share.
+  template <class T>
+  void rights(const Json& obj, const std::string& ptr, T& t) const {
+    t.writable = tri_value(obj, ptr, "writable");
+    t.user = tri_value(obj, ptr, "user");
+    t.executable = tri_value(obj, ptr, "executable");
+    t.user_writable = tri_value(obj, ptr, "user_writable");
+    t.supervisor_executable = tri_value(obj, ptr, "supervisor_executable");
+    t.global = tri_value(obj, ptr, "global");
+  }
   Level level(const Json& j, const std::string& ptr) const {
     for (Level l : {Level::kPt, Level::kPd, Level::kPdpt, Level::kPml4, Level::kPml5})
       if (j.is_string() && j.get_ref<const std::string&>() == level_name(l)) return l;
@@ -164,12 +174,7 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
           *r.page_size != page_size(Level::kPdpt))
         rd.fail(p + "/page_size", "4096, 2097152, 1073741824 or null", v);
     }
-    r.writable = rd.tri_value(j, p, "writable");
-    r.user = rd.tri_value(j, p, "user");
-    r.executable = rd.tri_value(j, p, "executable");
-    r.user_writable = rd.tri_value(j, p, "user_writable");
-    r.supervisor_executable = rd.tri_value(j, p, "supervisor_executable");
-    r.global = rd.tri_value(j, p, "global");
+    rd.rights(j, p, r);
     r.valid = rd.tri_value(j, p, "valid");
     r.page_table_frame = rd.tri_value(j, p, "page_table_frame");
     if (const Json* v = Reader::member(j, "pkey"); v && !v->is_null())
@@ -187,13 +192,7 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
     UnknownRange u;
     u.range = rd.range(j, p);
     if (const Json* v = Reader::member(j, "reason")) u.reason = rd.string(*v, p + "/reason");
-    // What is known of it (absent: nothing).
-    u.writable = rd.tri_value(j, p, "writable");
-    u.user = rd.tri_value(j, p, "user");
-    u.executable = rd.tri_value(j, p, "executable");
-    u.user_writable = rd.tri_value(j, p, "user_writable");
-    u.supervisor_executable = rd.tri_value(j, p, "supervisor_executable");
-    u.global = rd.tri_value(j, p, "global");
+    rd.rights(j, p, u);  // what is known of it (absent: nothing)
     if (const Json* v = Reader::member(j, "max_page_size"); v && !v->is_null())
       u.max_page_size = rd.unsigned_num(*v, p + "/max_page_size", std::uint64_t{1} << 30);
     if (const Json* v = Reader::member(j, "may_hold_tables")) u.may_hold_tables = rd.boolean(*v, p + "/may_hold_tables");
@@ -253,6 +252,14 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
   return set;
 }
 
+/// ", \"writable\": ..., \"global\": ...": the rights fields runs and unknown ranges share.
+template <class T>
+std::string rights_json(const T& t) {
+  return ", \"writable\": " + tri_json(t.writable) + ", \"user\": " + tri_json(t.user) +
+         ", \"executable\": " + tri_json(t.executable) + ", \"user_writable\": " + tri_json(t.user_writable) +
+         ", \"supervisor_executable\": " + tri_json(t.supervisor_executable) + ", \"global\": " + tri_json(t.global);
+}
+
 }  // namespace
 
 void write_mapping_set_json(const MappingSet& set, std::ostream& out) {
@@ -264,21 +271,14 @@ void write_mapping_set_json(const MappingSet& set, std::ostream& out) {
   write_array(out, "mappings", set.runs, [](const Run& r) {
     return "{" + range_json(r.range) +
            ", \"phys\": " + hex_or_null(r.phys ? std::optional<std::uint64_t>(r.phys->value()) : std::nullopt) +
-           ", \"page_size\": " + num_or_null(r.page_size) + ", \"writable\": " + tri_json(r.writable) +
-           ", \"user\": " + tri_json(r.user) + ", \"executable\": " + tri_json(r.executable) +
-           ", \"user_writable\": " + tri_json(r.user_writable) +
-           ", \"supervisor_executable\": " + tri_json(r.supervisor_executable) +
-           ", \"global\": " + tri_json(r.global) + ", \"valid\": " + tri_json(r.valid) +
+           ", \"page_size\": " + num_or_null(r.page_size) + rights_json(r) + ", \"valid\": " + tri_json(r.valid) +
            ", \"page_table_frame\": " + tri_json(r.page_table_frame) + ", \"pkey\": " + num_or_null(r.pkey) +
            ", \"pwt\": " + bool_or_null(r.pwt) + ", \"pcd\": " + bool_or_null(r.pcd) + ", \"pat\": " + bool_or_null(r.pat) +
            ", \"leaf_raw\": " + hex_or_null(r.leaf_raw) + ", \"provenance\": " + provenance_json(r.provenance) + "}";
   });
   write_array(out, "unknown", set.unknown, [](const UnknownRange& u) {
     return "{" + range_json(u.range) + ", \"reason\": " + str(u.reason) +
-           ", \"provenance\": " + provenance_json(u.provenance) + ", \"writable\": " + tri_json(u.writable) +
-           ", \"user\": " + tri_json(u.user) + ", \"executable\": " + tri_json(u.executable) +
-           ", \"user_writable\": " + tri_json(u.user_writable) +
-           ", \"supervisor_executable\": " + tri_json(u.supervisor_executable) + ", \"global\": " + tri_json(u.global) +
+           ", \"provenance\": " + provenance_json(u.provenance) + rights_json(u) +
            ", \"max_page_size\": " + (u.max_page_size ? std::to_string(u.max_page_size) : std::string("null")) +
            ", \"may_hold_tables\": " + (u.may_hold_tables ? "true" : "false") + "}";
   });

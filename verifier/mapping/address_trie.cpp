@@ -27,15 +27,21 @@ struct AddressTrie::Interval {
 
 namespace {
 
+/// The rights fields Run, UnknownRange and AttrClass share (mapping_set.h says what each means).
+template <class From>
+void copy_rights(const From& from, AttrClass& to) {
+  to.writable = from.writable;
+  to.user = from.user;
+  to.executable = from.executable;
+  to.user_writable = from.user_writable;
+  to.supervisor_executable = from.supervisor_executable;
+  to.global = from.global;
+}
+
 AttrClass class_of(const Run& r) {
   AttrClass c;
   c.kind = AttrClass::Kind::kMapped;
-  c.writable = r.writable;
-  c.user = r.user;
-  c.executable = r.executable;
-  c.user_writable = r.user_writable;
-  c.supervisor_executable = r.supervisor_executable;
-  c.global = r.global;
+  copy_rights(r, c);
   c.valid = r.valid;
   c.page_table_frame = r.page_table_frame;
   c.page_size = r.page_size.value_or(0);
@@ -47,12 +53,7 @@ AttrClass class_of(const Run& r) {
 AttrClass class_of(const UnknownRange& u) {
   AttrClass c;
   c.kind = AttrClass::Kind::kUnknown;
-  c.writable = u.writable;
-  c.user = u.user;
-  c.executable = u.executable;
-  c.user_writable = u.user_writable;
-  c.supervisor_executable = u.supervisor_executable;
-  c.global = u.global;
+  copy_rights(u, c);
   c.valid = Tri::kUnknown;
   c.page_table_frame = Tri::kUnknown;
   c.page_size = u.max_page_size;
