@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/load_dump.h"
 #include "cli/param_flags.h"
+#include "cli/run_limits.h"
 #include "verifier/checks/baseline.h"
 #include "verifier/checks/check.h"
 #include "verifier/report/check_json.h"
@@ -32,7 +34,11 @@ struct CheckCliOptions {
   std::string output_file;
   std::string baseline;
   std::vector<std::string> params;
-  check::CheckOptions check;
+  check::CheckOptions check = [] {
+    check::CheckOptions c;
+    c.memory_limit_mb = kDefaultMemoryLimitMib;
+    return c;
+  }();
   std::string emit_smt2;
   bool list_rules = false;
   std::string html;
@@ -52,6 +58,11 @@ int run_check_command(CheckCliOptions& o) {
   if (o.dump.empty() || o.spec.empty()) return bad("check: DUMP and --spec SPEC are required");
   if (auto err = parse_param_flags("check", o.params, o.check.fixed_parameters)) return bad(*err);
   if (!o.emit_smt2.empty()) o.check.emit_smt2_dir = o.emit_smt2;
+  limit_memory(o.check.memory_limit_mb);
+  if (o.check.time_limit_s > 0)
+    o.check.deadline = std::chrono::steady_clock::now() +
+                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                           std::chrono::duration<double>(o.check.time_limit_s));
   auto spec = spec::load_spec(o.spec);
   if (!spec.ok()) return bad(spec.error().message);
   o.load.load.mark_table_frames = true;
@@ -103,9 +114,15 @@ Command setup_check(CLI::App& app) {
   sub->add_option("--output-file,-o", o->output_file, "Write the report here instead of stdout");
   sub->add_option("--timeout", o->check.timeout_ms, "Per solver query, in milliseconds; reaching it is 'unknown' (exit 3)")
       ->capture_default_str();
+  sub->add_option("--time-limit", o->check.time_limit_s,
+                  "The whole run, in seconds: rules not decided by then are 'unknown' (exit 3); 0 = none")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e7));
   sub->add_option("--rlimit", o->check.rlimit, "Per solver query, Z3 resource units (deterministic); 0 = none");
   sub->add_option("--memory-limit", o->check.memory_limit_mb,
-                  "Ceiling on the solver's memory in MiB; reaching it is 'unknown' (exit 3); 0 = none");
+                  "The run's memory in MiB (its data segment, and the solver's ceiling); reaching it is 'unknown' "
+                  "(exit 3); 0 = none")
+      ->capture_default_str();
   sub->add_option("--max-violations", o->check.max_violations, "List at most this many violations")->capture_default_str();
   sub->add_option("--param", o->params, "Fix a spec parameter: NAME=VALUE (repeatable)");
   sub->add_option("--baseline", o->baseline, "A previous JSON report: its violations are accepted, only new ones fail")

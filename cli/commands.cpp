@@ -4,7 +4,10 @@
 
 #include <exception>
 #include <iostream>
+#include <new>
+#include <system_error>
 
+#include "cli/run_limits.h"
 #include "verifier/report/exit_codes.h"
 
 namespace ptv::cli {
@@ -32,12 +35,33 @@ Commands setup_all(CLI::App& app) {
   };
 }
 
+namespace {
+
+// Reaching the memory limit is not an error of ptverify: nothing more could be decided.
+int out_of_memory() {
+  std::cerr << "ptverify: out of memory";
+  if (const std::uint64_t mib = memory_limit_mib(); mib != 0)
+    std::cerr << ": the run reached its memory limit (--memory-limit " << mib << " MiB)";
+  std::cerr << "; nothing was decided\n";
+  return static_cast<int>(ExitCode::kUnknown);
+}
+
+}  // namespace
+
 int run_selected(const CLI::App& app, const Commands& commands) {
   (void)app;
   for (const Command& c : commands) {
     if (c.app && c.app->parsed()) {
       try {
         return c.run();
+      } catch (const std::bad_alloc&) {
+        return out_of_memory();
+      } catch (const std::system_error& e) {
+        // A thread (Z3's timer) or mapping the system could not give: memory again.
+        if (e.code() == std::errc::resource_unavailable_try_again || e.code() == std::errc::not_enough_memory)
+          return out_of_memory();
+        std::cerr << "ptverify: internal error: " << e.what() << '\n';
+        return static_cast<int>(ExitCode::kInternal);
       } catch (const std::exception& e) {
         std::cerr << "ptverify: internal error: " << e.what() << '\n';
         return static_cast<int>(ExitCode::kInternal);

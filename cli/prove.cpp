@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -28,6 +29,11 @@ int run_prove(const ProveCommandOptions& o) {
   checks::ProveOptions options;
   options.limits = smt::QueryLimits{o.timeout_ms, o.rlimit, o.memory_limit_mb};
   options.minimize = !o.no_minimize;
+  limit_memory(o.memory_limit_mb);
+  options.time_limit_s = o.time_limit_s;
+  if (o.time_limit_s > 0)
+    options.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                              std::chrono::duration<double>(o.time_limit_s));
   if (!o.emit_smt2_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.emit_smt2_dir, ec);
@@ -60,8 +66,13 @@ Command setup_prove(CLI::App& app) {
   sub->add_option("SPEC", opts->spec, "layout spec (JSON with comments), e.g. specs/linux-x86_64-4level.json");
   sub->add_option("--output,-O", opts->output, "text or json")->check(CLI::IsMember({"text", "json"}));
   sub->add_option("--timeout", opts->timeout_ms, "per-query solver timeout in milliseconds (0: none)")->capture_default_str();
+  sub->add_option("--time-limit", opts->time_limit_s,
+                  "the whole run, in seconds: goals not decided by then are unknown (exit 3); 0: none")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e7));
   sub->add_option("--rlimit", opts->rlimit, "per-query Z3 resource limit, deterministic (0: none)")->capture_default_str();
-  sub->add_option("--memory-limit", opts->memory_limit_mb, "ceiling on the solver's memory in MiB; reaching it is unknown (0: none)")
+  sub->add_option("--memory-limit", opts->memory_limit_mb,
+                  "the run's memory in MiB (its data segment, and the solver's ceiling); reaching it is unknown (0: none)")
       ->capture_default_str();
   sub->add_option("--emit-smt2", opts->emit_smt2_dir, "write every solver query to DIR/<query-name>.smt2");
   sub->add_flag("--list-obligations", opts->list_obligations, "list the obligations prove checks, then exit");

@@ -60,6 +60,13 @@ using ConcreteTerms = RegionTerms<std::uint64_t, bool>;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+/// "300", "0.5": a time limit as the user would write it.
+std::string seconds_text(double s) {
+  std::ostringstream os;
+  os << s;
+  return os.str();
+}
+
 std::vector<ConcreteTerms> concrete_terms(const spec::Spec& spec, const spec::Layout& layout) {
   std::vector<ConcreteTerms> out;
   for (const spec::PlacedRegion& p : layout.regions)
@@ -178,6 +185,32 @@ struct InternalError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The whole run reached its --time-limit, or its memory limit in the solver: what is decided
+/// so far stands, the rest is unknown. After Z3 ran out of memory no further query is asked.
+struct LimitReached {
+  std::string what;  ///< "time limit (--time-limit 300 s)"
+};
+
+/// Checks `s` within both the per-query timeout and what is left of the run's time limit.
+/// Throws LimitReached when no time is left, or when the query stopped on the run's limits.
+smt::CheckResult check_within_limits(smt::Solver& s, const std::string& name, const CheckOptions& o) {
+  const auto time_limit = [&] { return LimitReached{"time limit (--time-limit " + seconds_text(o.time_limit_s) + " s)"}; };
+  if (o.deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*o.deadline - Clock::now()).count();
+    if (left <= 0) throw time_limit();
+    smt::QueryLimits limits = s.limits();
+    if (limits.timeout_ms == 0 || static_cast<std::uint64_t>(left) < limits.timeout_ms)
+      limits.timeout_ms = static_cast<unsigned>(left);
+    s.set_limits(limits);
+  }
+  smt::CheckResult r = s.check(name);
+  if (!r.is_sat() && !r.is_unsat() && o.deadline && Clock::now() >= *o.deadline) throw time_limit();
+  if (const auto* u = r.unknown(); u && u->reason == smt::UnknownReason::kMemoryLimit)
+    throw LimitReached{"memory limit (" + (o.memory_limit_mb != 0 ? "--memory-limit " + std::to_string(o.memory_limit_mb) + " MiB"
+                                                                   : std::string("the machine's memory")) + ")"};
+  return r;
+}
+
 class Checker {
  public:
   Checker(const MappingSet& m, const spec::Spec& s, const RawContext* raw, const CheckOptions& o, const AddressTrie& t)
@@ -240,6 +273,8 @@ class Checker {
     std::optional<spec::ParameterValues> candidate;
     bool max_mode = false;  // the witnesses are not satisfiable together
     std::size_t best = 0;   // max-satisfy mode: witnesses the last candidate satisfies
+    std::size_t max_rounds = 0;  // rounds in max-satisfy mode
+    constexpr std::size_t kMaxSatisfyRounds = 16;
 
     auto base = [&](smt::Solver& p) {
       for (const auto& as : sym.assumptions) p.add(as.holds, as.name);
@@ -264,7 +299,7 @@ class Checker {
         smt::Solver p(pctx, solver_options(opts_, Query::kInference));
         base(p);
         for (std::size_t k = 0; k < witnesses.size(); ++k) p.add(witnesses[k].constraint, "witness." + std::to_string(k));
-        smt::CheckResult r = p.check("infer-parameters-" + std::to_string(round));
+        smt::CheckResult r = bounded(p, "infer-parameters-" + std::to_string(round));
         ++out.queries;
         if (r.is_unsat()) {
           bool witness_in_core = false;
@@ -298,7 +333,7 @@ class Checker {
           base(p);
           for (const Witness& w : witnesses) p.add(w.kept.implies(w.constraint));
           p.add(count.uge(pctx.bv_val(k, 32)));
-          smt::CheckResult r = p.check("infer-parameters-" + std::to_string(round) + "-at-least-" + std::to_string(k));
+          smt::CheckResult r = bounded(p, "infer-parameters-" + std::to_string(round) + "-at-least-" + std::to_string(k));
           ++out.queries;
           if (r.is_sat()) {
             best = k;
@@ -339,7 +374,7 @@ class Checker {
       s.add(any);
       for (const Witness& w : witnesses)
         if (w.violated) s.add(!(a.uge(w.range.first.value()) && a.ule(w.range.last.value())));
-      const smt::CheckResult v = s.check("infer-search-" + std::to_string(round));
+      const smt::CheckResult v = bounded(s, "infer-search-" + std::to_string(round));
       ++out.queries;
       if (v.is_unsat()) {
         if (max_mode) {
@@ -353,6 +388,19 @@ class Checker {
       }
       if (!v.is_sat()) {
         unknown(v);
+        return values;
+      }
+      // No admissible values satisfy the spec (proved on entering max-satisfy mode), so the
+      // verdict is settled; what more rounds buy is only a smaller list of violations, and each
+      // costs a query over every witness so far. A bounded number of them, then these values.
+      if (max_mode && ++max_rounds > kMaxSatisfyRounds) {
+        std::size_t violated = 0;
+        for (const Witness& w : witnesses) violated += w.violated ? 1 : 0;
+        out.notes.push_back("no admissible parameter values let this dump satisfy the spec (an unsat core over " +
+                            std::to_string(witnesses.size()) + " violating interval(s) proves it); the values shown "
+                            "satisfy all but " + std::to_string(violated) + " of them, the most any values do, and "
+                            "the search for better values stopped after " + std::to_string(kMaxSatisfyRounds) +
+                            " rounds: other values may avoid some of the violations listed");
         return values;
       }
       // The witness generalises to its whole interval of constant class: no parameter value may
@@ -382,6 +430,7 @@ class Checker {
     ConcreteDomain cd;
     bool complete = true;
     const std::vector<Instance> insts = decidable_instances();
+    for (const Instance& inst : insts) ++searched_[static_cast<std::size_t>(inst.rule)];
 
     // One query first: no address breaks any instance. On a dump that holds (the common case
     // in CI) this is the whole search; otherwise each instance is searched on its own below.
@@ -392,10 +441,11 @@ class Checker {
       smt::Solver s(ctx, solver_options(opts_, Query::kSearch));
       s.add(enc.canonical(a));
       s.add(any);
-      const smt::CheckResult r = s.check("all-rules");
+      const smt::CheckResult r = bounded(s, "all-rules");
       ++out.queries;
       if (r.is_unsat()) {
         out.complete = true;
+        std::fill(searched_.begin(), searched_.end(), 0);
         return;
       }
     }
@@ -405,13 +455,27 @@ class Checker {
       const auto t0 = Clock::now();
       if (opts_.progress) opts_.progress("check: " + instance_name(spec_, inst) + ", " + std::to_string(out.violations.size()) + " violations so far");
       const smt::Expr pred = violates(d, spec_, inst, a, cls, terms, Strength::kMay);
-      if (pred.as_bool() == std::optional<bool>(false)) continue;  // no address can break it
-      smt::Solver s(ctx, solver_options(opts_, Query::kSearch));
-      s.add(enc.canonical(a));
-      s.add(pred);
+      if (pred.as_bool() == std::optional<bool>(false)) {  // no address can break it
+        --searched_[static_cast<std::size_t>(inst.rule)];
+        continue;
+      }
+      // The search asks for addresses that may break the instance until the first one the dump
+      // cannot settle; that makes the instance unknown once, and from then on only definite
+      // violations are asked for. The number of queries is then bounded by the violations
+      // listed, not by how many pieces of unknown the dump has.
+      std::vector<VirtRange> excluded;
+      auto make_solver = [&](Strength strength) {
+        auto solver = std::make_unique<smt::Solver>(ctx, solver_options(opts_, Query::kSearch));
+        solver->add(enc.canonical(a));
+        solver->add(strength == Strength::kMay ? pred : violates(d, spec_, inst, a, cls, terms, Strength::kMust));
+        for (const VirtRange& x : excluded) solver->add(!(a.uge(x.first.value()) && a.ule(x.last.value())));
+        return solver;
+      };
+      std::unique_ptr<smt::Solver> s = make_solver(Strength::kMay);
+      bool only_definite = false;
       const std::string name = instance_name(spec_, inst);
       for (std::size_t round = 0;; ++round) {
-        const smt::CheckResult r = s.check(name + "-" + std::to_string(round));
+        const smt::CheckResult r = bounded(*s, name + "-" + std::to_string(round));
         ++out.queries;
         if (r.is_unsat()) break;
         if (!r.is_sat()) {
@@ -451,14 +515,24 @@ class Checker {
                         "): at least " + std::to_string(rr.violations) + " violation(s), not all listed";
           break;
         }
-        s.add(!(a.uge(range.first.value()) && a.ule(range.last.value())));
+        excluded.push_back(range);
+        if (!definite && !only_definite) {
+          only_definite = true;
+          s = make_solver(Strength::kMust);
+        } else {
+          s->add(!(a.uge(range.first.value()) && a.ule(range.last.value())));
+        }
       }
       rr.seconds += since(t0);
+      --searched_[static_cast<std::size_t>(inst.rule)];
     }
     out.complete = complete;
   }
 
   bool inference_unknown() const { return inference_unknown_; }
+  /// Whether the search of every instance of the rule finished (proved, or stopped by the cap or
+  /// by the solver); the others were cut short by the time limit.
+  bool searched(RuleId id) const { return searched_[static_cast<std::size_t>(id)] == 0; }
   /// The parameters had one admissible value each: inference did not run.
   bool pinned() const { return pinned_; }
 
@@ -498,6 +572,10 @@ class Checker {
   const AddressTrie& trie_;
   bool inference_unknown_ = false;
   bool pinned_ = false;
+  /// Per rule: its instances whose search has not finished.
+  std::vector<std::size_t> searched_ = std::vector<std::size_t>(kRules.size(), 0);
+
+  smt::CheckResult bounded(smt::Solver& s, const std::string& name) const { return check_within_limits(s, name, opts_); }
 };
 
 }  // namespace
@@ -548,31 +626,66 @@ CheckOutcome run_check(const MappingSet& given, const spec::Spec& spec, const Ra
   try {
     Checker checker(m, spec, raw, opts, *trie);
     std::string bad;
-    const auto values = checker.infer(out, bad);
+    // Where a run limit stopped the run: nothing decided, or the address search partly.
+    enum class Stopped { kNo, kInference, kSearch } stopped = Stopped::kNo;
+    std::string limit;
+    std::optional<spec::ParameterValues> values;
+    try {
+      values = checker.infer(out, bad);
+    } catch (const LimitReached& e) {
+      stopped = Stopped::kInference;
+      limit = e.what;
+    }
     if (!bad.empty()) {
       outcome.bad_input = bad;
       return outcome;
     }
-    if (!values) {
+    if (stopped == Stopped::kNo && !values) {
       for (RuleResult& r : out.rules) Checker::mark_unknown(r, "parameter inference did not finish");
-    } else {
+    } else if (stopped == Stopped::kNo) {
       for (std::size_t i = 0; i < values->size(); ++i) out.parameters.push_back({spec.parameters[i].name, (*values)[i]});
       const auto layout = spec::evaluate_layout(spec, *values);
       if (!layout.ok()) {
         outcome.internal_error = "parameter values chosen by the solver do not place every region: " + layout.error().message;
         return outcome;
       }
-      checker.search(out, *layout);
+      try {
+        checker.search(out, *layout);
+      } catch (const LimitReached& e) {
+        stopped = Stopped::kSearch;
+        limit = e.what;
+      }
       // Pinned parameters were not searched: they are admissible when the rules that depend on
       // the layout hold under them.
       if (checker.pinned())
         for (const Violation& v : out.violations)
           if (v.rule != RuleId::kCanonical && v.rule != RuleId::kRecursiveSlot && v.rule != RuleId::kConflictingAliases)
             out.parameters_admissible = false;
-      check_physical(out, m, spec, *layout, raw, opts.max_violations);
+      // The physical rules are decided by one pass over the leaf entries, bounded by the dump's
+      // size; past the time limit they are left undecided like the rest.
+      if (stopped == Stopped::kNo || !raw) check_physical(out, m, spec, *layout, raw, opts.max_violations);
       if (checker.inference_unknown())
         for (RuleResult& r : out.rules)
           if (r.status == Status::kHolds) Checker::mark_unknown(r, "holds for the candidate parameters only");
+    }
+    if (stopped != Stopped::kNo) {
+      out.complete = false;
+      out.limit_reached = limit;
+      const std::string why = "not decided: " + limit;
+      out.notes.push_back("the run reached its " + limit + " " +
+                          (stopped == Stopped::kInference ? "while inferring the parameters" : "while searching") +
+                          ": the rules not decided by then are unknown");
+      for (RuleResult& r : out.rules) {
+        const bool physical = r.rule == RuleId::kCanonical || r.rule == RuleId::kRecursiveSlot ||
+                              r.rule == RuleId::kConflictingAliases;
+        const bool decided = stopped == Stopped::kSearch && checker.searched(r.rule) && (!physical || !raw);
+        if (decided || r.status == Status::kNotApplicable) continue;
+        if (r.status == Status::kViolated)
+          r.detail += (r.detail.empty() ? "" : "; ") + std::string("search stopped by the " + limit + ": at least ") +
+                      std::to_string(r.violations) + " violation(s)";
+        else
+          Checker::mark_unknown(r, why);
+      }
     }
   } catch (const InternalError& e) {
     outcome.internal_error = e.what();

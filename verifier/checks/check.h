@@ -17,6 +17,7 @@
 //     bits) are decided exactly over the distinct leaf entries of a raw walk.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -54,6 +55,10 @@ struct CheckOptions {
   std::size_t max_inference_rounds = 200;
   std::map<std::string, std::uint64_t> fixed_parameters;  ///< --param NAME=VALUE
   std::optional<std::filesystem::path> emit_smt2_dir;
+  /// The whole run's end (--time-limit): no query runs past it; the rules not decided by then
+  /// are unknown ("not decided: time limit"). Empty: no limit.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  double time_limit_s = 300;  ///< --time-limit in seconds: the limit behind `deadline` (0: none)
   /// Called with a short description of the current step (for a progress line); may be empty.
   std::function<void(const std::string&)> progress;
 };

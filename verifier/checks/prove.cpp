@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <set>
+#include <sstream>
 
 #include "verifier/checks/prove_goals.h"
 #include "verifier/smt/context.h"
@@ -116,6 +117,13 @@ Error empty_parameter_space(const spec::Spec& spec, const std::vector<std::strin
 }
 
 // Goals need no unsat cores, and are pure bit-vector queries: see smt::SolverOptions.
+// "300", "0.5": a time limit as the user would write it.
+std::string limit_text(double s) {
+  std::ostringstream os;
+  os << s;
+  return os.str();
+}
+
 smt::SolverOptions solver_options(const ProveOptions& o) {
   smt::SolverOptions so;
   so.limits = o.limits;
@@ -149,7 +157,7 @@ class Engine {
     std::vector<std::size_t> all(spec_.parameters.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     std::optional<smt::Solver::Scope> vac_scope = assume(all);
-    smt::CheckResult vac = solver_.check("P01.parameters-satisfiable");
+    smt::CheckResult vac = bounded_check("P01.parameters-satisfiable");
     vac_scope.reset();
     p01.seconds = vac.seconds();
     GoalResult vg{"parameter space", vac.query(), Status::kProved, std::nullopt, "", vac.seconds()};
@@ -170,11 +178,26 @@ class Engine {
     rep.obligations.push_back(std::move(p01));
 
     std::vector<std::string> notes;
-    std::vector<Goal> goals = detail::build_goals(spec_, sym_, notes);
+    std::vector<detail::Unbuilt> unbuilt;
+    std::vector<Goal> goals = detail::build_goals(spec_, sym_, notes, unbuilt);
     for (std::size_t o = 1; o < kObligations.size(); ++o) {
       ObligationResult res{kObligations[o], Status::kNotApplicable, notes[o], {}, 0};
+      res.apart = unbuilt[o].apart;
+      if (res.apart != 0) res.status = join(res.status, Status::kProved);
+      if (unbuilt[o].dropped != 0) {
+        res.undecided = unbuilt[o].dropped;
+        res.status = join(res.status, Status::kUnknown);
+        res.note = std::to_string(unbuilt[o].dropped) + " goal(s) not decided: the spec needs more than " +
+                   std::to_string(detail::kMaxGoals) + " goals in all";
+      }
       for (Goal& g : goals) {
         if (g.obligation != kObligations[o].kind) continue;
+        if (const std::optional<std::string> stop = stopped()) {
+          ++res.undecided;
+          res.status = join(res.status, Status::kUnknown);
+          res.note = std::to_string(res.undecided) + " goal(s) not decided: " + *stop;
+          continue;
+        }
         GoalResult gr = run_goal(g, rep);
         res.seconds += gr.seconds;
         res.status = join(res.status, gr.status);
@@ -228,6 +251,37 @@ class Engine {
     return scope;
   }
 
+  bool past_deadline() const { return options_.deadline && Clock::now() >= *options_.deadline; }
+
+  // Why no further goal is decided: the run's time limit passed, or Z3 ran out of memory (after
+  // which it is asked nothing more).
+  std::optional<std::string> stopped() const {
+    if (past_deadline()) return "time limit (--time-limit " + limit_text(options_.time_limit_s) + " s)";
+    if (out_of_memory_) return "memory limit" + (options_.limits.memory_mb != 0
+                                                     ? " (--memory-limit " + std::to_string(options_.limits.memory_mb) + " MiB)"
+                                                     : std::string());
+    return std::nullopt;
+  }
+
+  // The solver's check, within the per-query limits and what is left of the run's time limit
+  // (past it, the query is not run: unknown, "time limit").
+  smt::CheckResult bounded_check(const std::string& query) {
+    if (options_.deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*options_.deadline - Clock::now()).count();
+      smt::QueryLimits limits = options_.limits;
+      if (left <= 0) limits.timeout_ms = 1;
+      else if (limits.timeout_ms == 0 || static_cast<std::uint64_t>(left) < limits.timeout_ms)
+        limits.timeout_ms = static_cast<unsigned>(left);
+      solver_.set_limits(limits);
+    }
+    if (out_of_memory_)
+      return smt::CheckResult(query, smt::CheckResult::Unknown{smt::UnknownReason::kMemoryLimit, "not asked: Z3 ran out of memory earlier"},
+                              0, std::nullopt);
+    smt::CheckResult c = solver_.check(query);
+    if (const auto* u = c.unknown(); u && u->reason == smt::UnknownReason::kMemoryLimit) out_of_memory_ = true;
+    return c;
+  }
+
   // A model's parameter values; the parameters outside the query's cone keep the P01 example's
   // values, which satisfy their (independent) assumptions.
   spec::ParameterValues values_from_model(const smt::Model& m) const {
@@ -257,14 +311,16 @@ class Engine {
     const std::vector<std::size_t> used = parameters_of(g);
     std::optional<smt::Solver::Scope> scope = assume(used);
     solver_.add(g.violation, "violation of " + g.query);
-    smt::CheckResult c = solver_.check(g.query);
+    smt::CheckResult c = bounded_check(g.query);
     r.query = g.query;
     r.seconds = c.seconds();
     if (c.is_unsat()) return r;
     const smt::Model* model = c.model();
     if (!model) {
       r.status = Status::kUnknown;
-      r.unknown_reason = failure_reason(c, rep);
+      r.unknown_reason = past_deadline() && c.unknown()
+                             ? "not decided: time limit (--time-limit " + limit_text(options_.time_limit_s) + " s)"
+                             : failure_reason(c, rep);
       return r;
     }
     spec::ParameterValues values = values_from_model(*model);
@@ -290,7 +346,7 @@ class Engine {
       auto try_bound = [&](const smt::Expr& bound, const std::string& query) {
         auto s = solver_.push();
         solver_.add(bound);
-        smt::CheckResult c = solver_.check(query);
+        smt::CheckResult c = bounded_check(query);
         if (const smt::Model* m = c.model()) values = values_from_model(*m);
         return c.is_sat();
       };
@@ -321,7 +377,7 @@ class Engine {
     smt::Expr other = ctx_.bool_val(false);
     for (std::size_t p : used) other = other || (sym_.parameters[p] != values[p]);
     solver_.add(other);
-    smt::CheckResult c = solver_.check(g.query + ".unique");
+    smt::CheckResult c = bounded_check(g.query + ".unique");
     if (c.is_unsat()) return true;
     if (c.is_sat()) return false;
     return std::nullopt;
@@ -367,6 +423,7 @@ class Engine {
   smt::Solver solver_;
   std::vector<std::vector<std::size_t>> assumption_parameters_;
   spec::ParameterValues example_;  // P01's satisfying values
+  bool out_of_memory_ = false;     // Z3 reached the memory limit: ask it nothing more
   std::set<std::size_t> cone_;     // the parameters of the current goal's query
 };
 

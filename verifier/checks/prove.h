@@ -23,6 +23,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -137,6 +138,12 @@ struct ObligationResult {
   std::string note;  ///< e.g. why it does not apply, or the satisfying example for P01
   std::vector<GoalResult> goals;
   double seconds = 0;
+  /// Region pairs whose bounds' ranges under the parameter domains are apart: proved without a
+  /// goal of their own (counted with the goals in reports).
+  std::size_t apart = 0;
+  /// Goals not built because the run reached its limit (kMaxGoals) or its --time-limit: the
+  /// obligation is unknown.
+  std::size_t undecided = 0;
 };
 
 struct ProveOptions {
@@ -145,6 +152,10 @@ struct ProveOptions {
   std::optional<std::filesystem::path> emit_smt2_dir;
   /// Search smaller parameter values for counterexamples, and whether they are unique.
   bool minimize = true;
+  /// The whole run's end (--time-limit): no query runs past it, and the goals not decided by
+  /// then are unknown. Empty: no limit.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  double time_limit_s = 300;  ///< the limit behind `deadline`, for messages (0: none)
 };
 
 struct ProveReport {

@@ -42,9 +42,23 @@ struct Goal {
   std::function<std::optional<Finding>(const Replay&)> replay;
 };
 
+/// Goals of one obligation that were not built.
+struct Unbuilt {
+  /// Proved without a goal of their own: region pairs the bounds' ranges keep apart, and past
+  /// kMaxGoals, goals whose violation evaluates to false.
+  std::size_t apart = 0;
+  std::size_t dropped = 0;  ///< past kMaxGoals, the others: not decided
+};
+
+/// The most goals one run builds. Each holds a formula and a replay, so a spec whose pairs of
+/// regions that may overlap run into the millions would exhaust memory before the first query;
+/// past this, the obligation is unknown.
+inline constexpr std::size_t kMaxGoals = 100'000;
+
 /// Every goal of every obligation but P01, in registry order; `notes` gets, per obligation,
-/// why it has no goals when it has none.
-std::vector<Goal> build_goals(const spec::Spec& spec, spec::SymbolicSpec& symbolic, std::vector<std::string>& notes);
+/// why it has no goals when it has none, and `unbuilt` the goals decided or dropped unbuilt.
+std::vector<Goal> build_goals(const spec::Spec& spec, spec::SymbolicSpec& symbolic, std::vector<std::string>& notes,
+                              std::vector<Unbuilt>& unbuilt);
 
 /// "0x0000800000000000"
 std::string hex16(std::uint64_t v);

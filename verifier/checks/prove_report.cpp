@@ -61,12 +61,14 @@ void write_text(std::ostream& out, const ProveReport& rep) {
   for (const ObligationResult& o : rep.obligations) {
     out << o.info.id << ' ' << std::left << std::setw(24) << o.info.name << ' ' << std::setw(15)
         << (o.status == Status::kProved || o.status == Status::kNotApplicable ? std::string(to_string(o.status)) : upper(to_string(o.status)));
+    const std::size_t total = o.goals.size() + o.apart + o.undecided;
     if (o.status == Status::kRefuted || o.status == Status::kUnknown) {
-      out << goals_with(o, o.status) << " of " << o.goals.size() << " goals";
+      out << goals_with(o, o.status) + (o.status == Status::kUnknown ? o.undecided : 0) << " of " << total << " goals";
+      if (o.undecided != 0) out << " (" << o.note << ")";
     } else if (!o.note.empty()) {
       out << o.note;
     } else {
-      out << o.goals.size() << (o.goals.size() == 1 ? " goal" : " goals");
+      out << total << (total == 1 ? " goal" : " goals");
     }
     out << '\n';
     for (const GoalResult& g : o.goals) {
@@ -145,6 +147,8 @@ void write_json(std::ostream& out, const ProveReport& rep) {
       goals.push_back(std::move(jg));
     }
     jo["goals"] = std::move(goals);
+    jo["goals_apart"] = o.apart;
+    jo["goals_undecided"] = o.undecided;
     obligations.push_back(std::move(jo));
   }
   j["obligations"] = std::move(obligations);

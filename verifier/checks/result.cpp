@@ -1,5 +1,6 @@
 #include "verifier/checks/result.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <initializer_list>
 
@@ -43,6 +44,14 @@ const char* to_string(Status s) {
 Status CheckResult::verdict() const {
   for (const Violation& v : violations)
     if (!v.baselined) return Status::kViolated;
+  // A violated rule with more violations than the list shows (the cap, or the time limit, cut
+  // it short): the unlisted ones were never held against the baseline, so they count as new.
+  for (const RuleResult& r : rules) {
+    if (r.status != Status::kViolated) continue;
+    const auto listed = static_cast<std::size_t>(
+        std::count_if(violations.begin(), violations.end(), [&](const Violation& v) { return v.rule == r.rule; }));
+    if (r.violations > listed || listed == 0) return Status::kViolated;
+  }
   for (const RuleResult& r : rules)
     if (r.status == Status::kUnknown) return Status::kUnknown;
   return Status::kHolds;

@@ -71,6 +71,9 @@ struct CheckResult {
   std::vector<Violation> violations; ///< sorted by address
   bool complete = false;             ///< proved: no violation outside the listed ranges
   bool parameters_admissible = true; ///< some admissible parameter values satisfy the spec
+  /// The run limit that stopped it ("time limit (--time-limit 300 s)"); empty: none did. The
+  /// rules not decided by then are unknown.
+  std::string limit_reached;
   std::vector<Parameter> parameters; ///< the values found (inferred) or the last candidate
   std::vector<std::string> notes;
   /// What the verdicts rest on besides the entries: each processor fact and reading choice, read

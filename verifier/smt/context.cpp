@@ -3,6 +3,8 @@
 // site polls Z3_get_error_code and turns an error into an invalid Expr or an Error result.
 #include "verifier/smt/context.h"
 
+#include <new>
+
 #include <z3.h>
 
 #include <map>
@@ -44,6 +46,7 @@ Context::Context() : impl_(std::make_unique<Impl>()) {
   Z3_set_param_value(cfg, "model", "true");
   impl_->z3 = Z3_mk_context_rc(cfg);
   Z3_del_config(cfg);
+  if (impl_->z3 == nullptr) throw std::bad_alloc();  // Z3 could not allocate its context
   Z3_set_error_handler(impl_->z3, keep_going_on_z3_error);
   Z3_set_ast_print_mode(impl_->z3, Z3_PRINT_SMTLIB2_COMPLIANT);
 }

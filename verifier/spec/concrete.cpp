@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 namespace ptv::spec {
 
@@ -16,11 +17,14 @@ std::string hex(std::uint64_t v) {
 }
 
 // The first (innermost, leftmost) operation of `n` that is not well-defined for these values.
-std::optional<std::string> first_ill_defined(ConcreteDomain& d, const Node& n) {
+// Each node is looked at once (a definition is a node shared by the expressions naming it).
+std::optional<std::string> first_ill_defined(ConcreteDomain& d, const Node& n, EvalMemo<ConcreteDomain>& memo,
+                                             std::set<const Node*>& seen) {
+  if (!seen.insert(&n).second) return std::nullopt;
   for (const NodePtr& a : n.args)
-    if (auto why = first_ill_defined(d, *a)) return why;
+    if (auto why = first_ill_defined(d, *a, memo, seen)) return why;
   if (n.type != Type::kInteger || n.args.size() != 2) return std::nullopt;
-  const std::uint64_t x = eval_integer(d, *n.args[0]).value, y = eval_integer(d, *n.args[1]).value;
+  const std::uint64_t x = eval_integer(d, *n.args[0], memo).value, y = eval_integer(d, *n.args[1], memo).value;
   const std::string at = "the '" + std::string(op_name(n.op)) + "' at column " + std::to_string(n.column) + " ";
   switch (n.op) {
     case Op::kAdd:
@@ -86,8 +90,11 @@ std::optional<std::string> explain_bounds(const Spec& spec, const ParameterValue
   } else {
     fields.push_back(&r.end);
   }
-  for (const Expression* e : fields)
-    if (auto why = first_ill_defined(d, *e->root)) return e->path + ": " + *why;
+  EvalMemo<ConcreteDomain> memo;
+  for (const Expression* e : fields) {
+    std::set<const Node*> seen;
+    if (auto why = first_ill_defined(d, *e->root, memo, seen)) return e->path + ": " + *why;
+  }
   const std::uint64_t start = eval_integer(d, *r.start.root).value;
   if (!r.array) {
     const std::uint64_t end = eval_integer(d, *r.end.root).value;

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <span>
+#include <unordered_map>
 
 #include "verifier/spec/spec.h"
 
@@ -36,10 +37,27 @@ using CheckedValue = Checked<D, typename D::Value>;
 template <class D>
 using CheckedBool = Checked<D, typename D::Bool>;
 
+/// The value of each node already evaluated, within one evaluation. A definition is one node
+/// shared by every expression that names it, so the tree of an expression is a DAG whose
+/// expansion can be exponentially larger (d1 = max(d0, d0 + 1), d2 = max(d1, d1 + 1), ...):
+/// each node is evaluated once.
+template <class D>
+using EvalMemo = std::unordered_map<const Node*, CheckedValue<D>>;
+
+template <class D>
+CheckedValue<D> eval_integer(D& d, const Node& n, EvalMemo<D>& memo);
+
+/// The value of an integer expression, and whether it is well-defined.
 template <class D>
 CheckedValue<D> eval_integer(D& d, const Node& n) {
+  EvalMemo<D> memo;
+  return eval_integer(d, n, memo);
+}
+
+template <class D>
+CheckedValue<D> eval_integer_node(D& d, const Node& n, EvalMemo<D>& memo) {
   using V = CheckedValue<D>;
-  auto arg = [&](std::size_t i) { return eval_integer(d, *n.args[i]); };
+  auto arg = [&](std::size_t i) { return eval_integer(d, *n.args[i], memo); };
   auto both = [&](const V& a, const V& b) { return d.all(a.ok, b.ok); };
   switch (n.op) {
     case Op::kNumber: return {d.number(n.number), d.truth(true)};
@@ -98,9 +116,18 @@ CheckedValue<D> eval_integer(D& d, const Node& n) {
 }
 
 template <class D>
-CheckedBool<D> eval_boolean(D& d, const Node& n) {
+CheckedValue<D> eval_integer(D& d, const Node& n, EvalMemo<D>& memo) {
+  if (n.args.empty()) return eval_integer_node(d, n, memo);
+  if (auto it = memo.find(&n); it != memo.end()) return it->second;
+  CheckedValue<D> v = eval_integer_node(d, n, memo);
+  memo.emplace(&n, v);
+  return v;
+}
+
+template <class D>
+CheckedBool<D> eval_boolean(D& d, const Node& n, EvalMemo<D>& memo) {
   auto cmp = [&](auto&& f) -> CheckedBool<D> {
-    CheckedValue<D> a = eval_integer(d, *n.args[0]), b = eval_integer(d, *n.args[1]);
+    CheckedValue<D> a = eval_integer(d, *n.args[0], memo), b = eval_integer(d, *n.args[1], memo);
     return {f(a.value, b.value), d.all(a.ok, b.ok)};
   };
   switch (n.op) {
@@ -112,16 +139,23 @@ CheckedBool<D> eval_boolean(D& d, const Node& n) {
     case Op::kGe: return cmp([&](const auto& a, const auto& b) { return d.ule(b, a); });
     case Op::kAnd:
     case Op::kOr: {
-      CheckedBool<D> a = eval_boolean(d, *n.args[0]), b = eval_boolean(d, *n.args[1]);
+      CheckedBool<D> a = eval_boolean(d, *n.args[0], memo), b = eval_boolean(d, *n.args[1], memo);
       auto v = n.op == Op::kAnd ? d.all(a.value, b.value) : d.any(a.value, b.value);
       return {v, d.all(a.ok, b.ok)};
     }
     case Op::kNot: {
-      CheckedBool<D> a = eval_boolean(d, *n.args[0]);
+      CheckedBool<D> a = eval_boolean(d, *n.args[0], memo);
       return {d.negate(a.value), a.ok};
     }
     default: return {d.truth(false), d.truth(false)};  // an integer node: rejected by the parser
   }
+}
+
+/// The value of a Boolean expression, and whether its arithmetic is well-defined.
+template <class D>
+CheckedBool<D> eval_boolean(D& d, const Node& n) {
+  EvalMemo<D> memo;
+  return eval_boolean(d, n, memo);
 }
 
 /// A constraint holds: its arithmetic is well-defined and it is true.

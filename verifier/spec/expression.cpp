@@ -370,10 +370,12 @@ std::optional<std::uint64_t> unit_constant(std::string_view name) {
 
 std::vector<std::size_t> parameters_used(const Node& root) {
   std::set<std::size_t> out;
+  std::set<const Node*> seen;  // definitions are shared nodes: visit each once
   std::vector<const Node*> stack{&root};
   while (!stack.empty()) {
     const Node* n = stack.back();
     stack.pop_back();
+    if (!seen.insert(n).second) continue;
     if (n->op == Op::kParameter) out.insert(n->parameter);
     for (const NodePtr& a : n->args) stack.push_back(a.get());
   }
