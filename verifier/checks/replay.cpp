@@ -1,5 +1,9 @@
 #include "verifier/checks/replay.h"
 
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <map>
 #include <sstream>
 
 #include "verifier/report/text.h"
@@ -72,8 +76,8 @@ std::vector<WalkLevel> replay_walk(const RawContext& raw, const MappingSet& m, R
     const Attributes& a = w.translation->attributes;
     if (!run) {
       if (!raw.assumptions_matter) why << "the walker maps " << va << " but the mapping set has no run there";
-    } else if (!agrees(run->writable, a.writable) || !agrees(run->user, a.user) || !agrees(run->executable, a.executable) ||
-               !agrees(run->user_writable, a.user_writable) ||
+    } else if (!agrees(run->writable, a.writable) || !agrees(run->user, a.user) ||
+               !agrees(run->executable, a.executable) || !agrees(run->user_writable, a.user_writable) ||
                !agrees(run->supervisor_executable, a.supervisor_executable) ||
                (run->page_size && run->page_size != a.page_size())) {
       why << "the walker gives " << va << " the rights " << a << " but its run says otherwise";
@@ -94,19 +98,26 @@ std::string describe_violation(const spec::Spec& spec, const Instance& inst, con
   switch (inst.rule) {
     case RuleId::kNullGuard:
       return "mapped (" + what + ") below the null guard of " + format_size(spec.rules.null_guard);
-    case RuleId::kUserKernelSplit: return "user-accessible translation (" + what + ") in the kernel half";
-    case RuleId::kSupervisorInUserHalf: return "supervisor-only translation (" + what + ") in the user half";
-    case RuleId::kWx: return "writable and executable (" + what + ")";
+    case RuleId::kUserKernelSplit:
+      return "user-accessible translation (" + what + ") in the kernel half";
+    case RuleId::kSupervisorInUserHalf:
+      return "supervisor-only translation (" + what + ") in the user half";
+    case RuleId::kWx:
+      return "writable and executable (" + what + ")";
     case RuleId::kRegionRights:
       return "rights beyond what region " + region + " allows (" + to_string(spec.regions[inst.region].allowed) +
              "): " + what;
     case RuleId::kRegionRequiredRights:
       return "lacks rights region " + region + " requires (" + to_string(spec.regions[inst.region].required) +
              "): " + what;
-    case RuleId::kRequiredMapped: return "not mapped, but region " + region + " must be mapped";
-    case RuleId::kGuardUnmapped: return "mapped (" + what + ") inside a guard of " + region;
-    case RuleId::kOutsideRegions: return "mapped (" + what + ") outside every region of the spec";
-    case RuleId::kPageSize: return "page size not allowed in region " + region + ": " + what;
+    case RuleId::kRequiredMapped:
+      return "not mapped, but region " + region + " must be mapped";
+    case RuleId::kGuardUnmapped:
+      return "mapped (" + what + ") inside a guard of " + region;
+    case RuleId::kOutsideRegions:
+      return "mapped (" + what + ") outside every region of the spec";
+    case RuleId::kPageSize:
+      return "page size not allowed in region " + region + ": " + what;
     case RuleId::kReservedBits:
       return c.kind == AttrClass::Kind::kFault ? "the walk faults on a reserved bit"
                                                : "the dump cannot show whether the walk faults on a reserved bit";
@@ -114,9 +125,161 @@ std::string describe_violation(const spec::Spec& spec, const Instance& inst, con
       return c.user == Tri::kYes ? "a page-table frame is user-accessible here (" + what + ")"
                                  : "a page-table frame is writable here (" + what +
                                        "), outside every region allowed to map page tables (maps_page_tables)";
-    default: return what;
+    default:
+      return what;
   }
 }
 
+}  // namespace ptv::check
+
+namespace ptv::check {
+
+namespace {
+
+/// A fact's value as a Boolean: known 1 / 0 (or yes / no), else unknown.
+std::optional<bool> fact_bool(const std::vector<Fact>& facts, FactId id) {
+  const Fact* f = find_fact(facts, id);
+  if (!f || f->source == FactSource::kAssumed || f->source == FactSource::kBlind) return std::nullopt;
+  if (f->value == "1" || f->value == "yes") return true;
+  if (f->value == "0" || f->value == "no") return false;
+  return std::nullopt;
+}
+
+/// The saved walk's first disagreement with a walk of the same address over its own entries.
+std::optional<std::string> walk_disagreement(const Violation& v, const PagingState& s, WalkResult& out) {
+  std::map<std::uint64_t, std::array<unsigned char, 4096>> tables;
+  for (const WalkLevel& l : v.walk) {
+    auto& t = tables.try_emplace(l.entry_address & ~std::uint64_t{0xfff}).first->second;
+    std::memcpy(t.data() + (l.entry_address & 0xff8), &l.raw, sizeof l.raw);
+  }
+  const TableReader read = [&](PhysAddr a) -> std::optional<TableView> {
+    const auto it = tables.find(a.value());
+    if (it == tables.end()) return std::nullopt;
+    return TableView(it->second.data());
+  };
+  out = walk(s, read, v.address, PhysAddr(v.walk.front().table));
+  for (std::size_t k = 0; k < v.walk.size(); ++k) {
+    const WalkLevel& l = v.walk[k];
+    const std::string at = "walk level " + std::to_string(k) + " (" + l.level + ")";
+    if (k >= out.path.size())
+      return at + ": the walk of " + hex16(v.address.value()) + " over the saved entries ends after " +
+             std::to_string(out.path.size()) + " level(s) (" + std::string(to_string(out.outcome)) + ")";
+    const WalkLevel want = level_of(out.path[k], s);
+    if (l.level != want.level) return at + ": the level here is " + want.level + ", not " + l.level;
+    if (l.table != want.table) return at + ": the table here is " + hex16(want.table) + ", not " + hex16(l.table);
+    if (l.index != want.index || l.entry_address != want.entry_address)
+      return at + ": the entry for " + hex16(v.address.value()) + " is index " + std::to_string(want.index) + " at " +
+             hex16(want.entry_address) + ", not index " + std::to_string(l.index) + " at " + hex16(l.entry_address);
+    if (l.decoded != want.decoded)
+      return at + ": the raw entry " + hex16(l.raw) + " decodes as \"" + want.decoded + "\", not \"" + l.decoded + "\"";
+  }
+  if (out.path.size() != v.walk.size())
+    return "the walk of " + hex16(v.address.value()) + " over the saved entries has " +
+           std::to_string(out.path.size()) + " levels, the report " + std::to_string(v.walk.size());
+  return std::nullopt;
+}
+
+/// Whether the walk's outcome is what v.rule claims; empty when it is.
+std::optional<std::string> rule_disagreement(const Violation& v, const WalkResult& w) {
+  const std::string rule(rule_info(v.rule).name);
+  const Attributes* a = w.translation ? &w.translation->attributes : nullptr;
+  const auto no = [&](const std::string& what) {
+    return "the saved entries do not make " + hex16(v.address.value()) + " " + what + ", as " + rule + " claims";
+  };
+  switch (v.rule) {
+    case RuleId::kReservedBits:
+      if (w.outcome != WalkOutcome::kReservedBit) return no("fault on a reserved bit");
+      break;
+    case RuleId::kWx:
+      if (!a || !((a->writable && a->supervisor_executable) || (a->user_writable && a->user && a->executable)))
+        return no("writable and executable by one privilege");
+      break;
+    case RuleId::kUserKernelSplit:
+      if (!a || !a->user) return no("user-accessible");
+      break;
+    case RuleId::kSupervisorInUserHalf:
+      if (!a || a->user) return no("supervisor-only");
+      break;
+    case RuleId::kPageTableExposure:
+      if (!a || !(a->user || a->writable)) return no("user-accessible or writable");
+      break;
+    case RuleId::kNullGuard:
+    case RuleId::kGuardUnmapped:
+    case RuleId::kOutsideRegions:
+    case RuleId::kPageSize:
+    case RuleId::kConflictingAliases:
+      if (!a) return no("mapped");
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> check_saved_walk(const Violation& v, PagingMode mode, const std::vector<Fact>& facts,
+                                            bool check_marking) {
+  if (v.walk.empty()) return std::nullopt;
+  // The processor states the report's facts allow: a known fact as read, an unknown one both
+  // ways (MAXPHYADDR: every width). The first is the facts' own reading, for the message.
+  std::vector<PagingState> states;
+  const std::optional<bool> wp = fact_bool(facts, FactId::kWp), smep = fact_bool(facts, FactId::kSmep),
+                            nxe = fact_bool(facts, FactId::kNxe), p1g = fact_bool(facts, FactId::kPage1G);
+  std::vector<unsigned> widths;
+  if (const Fact* f = find_fact(facts, FactId::kMaxPhyAddr); f && fact_known(*f)) {
+    const unsigned bits = static_cast<unsigned>(std::strtoul(f->value.c_str(), nullptr, 10));
+    if (bits >= 32 && bits <= 52) widths.push_back(bits);
+  }
+  if (widths.empty())
+    for (unsigned m = 52; m >= 32; --m) widths.push_back(m);
+  const auto both = [](std::optional<bool> b) { return b ? std::vector<bool>{*b} : std::vector<bool>{true, false}; };
+  // Protection keys: "PKE 1, PKS 0" when read; unknown (or a report without facts): both ways.
+  const Fact* pk = find_fact(facts, FactId::kPke);
+  const bool pk_known = pk && fact_known(*pk) && pk->value.find("PKE ") != std::string::npos;
+  const std::vector<bool> pkes =
+      pk_known ? std::vector<bool>{pk->value.find("PKE 1") != std::string::npos} : std::vector<bool>{true, false};
+  const std::vector<bool> pkss =
+      pk_known ? std::vector<bool>{pk->value.find("PKS 1") != std::string::npos} : std::vector<bool>{true, false};
+  for (unsigned m : widths)
+    for (bool w : both(wp))
+      for (bool se : both(smep))
+        for (bool nx : both(nxe))
+          for (bool g : both(p1g))
+            for (bool pke : pkes)
+              for (bool pks : pkss) {
+                PagingState s;
+                s.cr4_la57 = mode == PagingMode::k5Level;
+                s.cr0_wp = w;
+                s.cr4_smep = se;
+                s.efer_nxe = nx;
+                s.page_1gb = g;
+                s.maxphyaddr = m;
+                s.cr4_pke = pke;
+                s.cr4_pks = pks;
+                states.push_back(s);
+              }
+  std::optional<std::string> first;
+  for (const PagingState& s : states) {
+    WalkResult w;
+    std::optional<std::string> why = walk_disagreement(v, s, w);
+    if (!why) why = rule_disagreement(v, w);
+    if (!why && check_marking) {
+      // The entry marked as deciding, and its bits, are check's marking of this walk.
+      std::vector<WalkLevel> marked;
+      for (const WalkStep& st : w.path) marked.push_back(level_of(st, s));
+      mark_deciding(marked, w, v.rule);
+      for (std::size_t k = 0; k < marked.size() && !why; ++k)
+        if (marked[k].deciding != v.walk[k].deciding || marked[k].deciding_bits != v.walk[k].deciding_bits)
+          why = "walk level " + std::to_string(k) + " (" + v.walk[k].level + "): the entry deciding " +
+                std::string(rule_info(v.rule).name) + " is " +
+                (marked[k].deciding ? "this one, by \"" + marked[k].deciding_bits + "\"" : std::string("another")) +
+                ", not as saved";
+    }
+    if (!why) return std::nullopt;
+    if (!first) first = why;
+  }
+  return first;
+}
 
 }  // namespace ptv::check

@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "verifier/checks/replay.h"
 #include "verifier/ingest/json_read.h"
 #include "verifier/report/text.h"
 
@@ -127,7 +128,7 @@ Fact read_fact(const Reader& rd, const Json& j, const std::string& p) {
               rd.boolean(j.at("matters"), p + "/matters")};
 }
 
-CheckResult read_root(const Json& root, const std::string& source) {
+CheckResult read_root(const Json& root, const std::string& source, std::int64_t* version_read = nullptr) {
   const Reader rd(source);
   const Json* version_json = root.is_object() && root.contains("format_version") ? &root.at("format_version") : nullptr;
   const std::int64_t version =
@@ -146,6 +147,7 @@ CheckResult read_root(const Json& root, const std::string& source) {
   if (version != 1 && version != kCheckJsonVersion)
     rd.fail("/format_version", "1 or " + std::to_string(kCheckJsonVersion) + " (the versions this reader knows)",
             &root.at("format_version"));
+  if (version_read) *version_read = version;
 
   CheckResult r;
   r.complete = rd.boolean(root.at("complete"), "/complete");
@@ -253,8 +255,29 @@ void write_check_json(const CheckResult& r, std::ostream& os) {
   os << j.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
 }
 
-Expected<CheckResult> read_check_json(std::string_view content, const std::string& source) {
+Expected<CheckResult> parse_check_json(std::string_view content, const std::string& source) {
   return read_json<Json>(content, source, [&](const Json& root) { return read_root(root, source); });
+}
+
+Expected<CheckResult> read_check_json(std::string_view content, const std::string& source) {
+  std::int64_t version = 0;
+  auto r = read_json<Json>(content, source, [&](const Json& root) { return read_root(root, source, &version); });
+  if (!r) return r;
+  // A saved walk is recomputed from its own raw entries: a report whose walk text, levels or
+  // rule disagree with them is refused rather than explained.
+  const bool current = version == kCheckJsonVersion;  // older reports marked the deciding entry otherwise
+  for (std::size_t k = 0; k < r->violations.size(); ++k) {
+    const check::Violation& v = r->violations[k];
+    if (v.walk.empty()) continue;
+    const std::string at = source + ":/violations/" + std::to_string(k) + "/walk: ";
+    const std::optional<PagingMode> mode = r->mode == "4-level"   ? std::optional(PagingMode::k4Level)
+                                           : r->mode == "5-level" ? std::optional(PagingMode::k5Level)
+                                                                  : std::nullopt;
+    if (!mode) return Error{at + "the report's mode \"" + r->mode + "\" is not 4-level or 5-level, so no walk can be checked"};
+    if (const auto why = check::check_saved_walk(v, *mode, r->facts, current))
+      return Error{at + *why + " (a saved walk must be what its own raw entries give)"};
+  }
+  return r;
 }
 
 }  // namespace ptv

@@ -37,9 +37,15 @@ inline constexpr int kCheckJsonVersion = 2;
 /// are distinct (they become object keys). Bytes that are not UTF-8 are written as U+FFFD.
 void write_check_json(const check::CheckResult& r, std::ostream& os);
 
-/// Parses a check JSON report. `source` names the text in diagnostics (a file name). Unknown keys
-/// are errors (a typo must not silently drop a field), and so is a "verdict" that disagrees with
-/// the rules and violations.
+/// Reads a saved check JSON report to be used (explain, --baseline): parse_check_json, and then
+/// every violation's walk is recomputed from its own raw entries (check::check_saved_walk); a
+/// walk they contradict (its text, levels, tables, the deciding entry, or the rule it claims) is
+/// an error naming the violation.
 Expected<check::CheckResult> read_check_json(std::string_view text, const std::string& source);
+
+/// The format alone: parses a check JSON report. `source` names the text in diagnostics (a file
+/// name). Unknown keys are errors (a typo must not silently drop a field), and so is a "verdict"
+/// that disagrees with the rules and violations.
+Expected<check::CheckResult> parse_check_json(std::string_view text, const std::string& source);
 
 }  // namespace ptv

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -27,7 +28,7 @@ std::string written(const CheckResult& r) {
 }
 
 CheckResult must_read(const std::string& json, const std::string& source = "r.json") {
-  auto r = read_check_json(json, source);
+  auto r = parse_check_json(json, source);
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
   return std::move(r).value();
 }
@@ -168,10 +169,45 @@ TEST_CASE("check json - bad reports are errors naming the JSON Pointer and what 
       {"{\n  \"format_version\": 1,\n  x}", "r.json:3:3: expected valid JSON"},
   };
   for (const Row& row : rows) {
-    const auto r = read_check_json(row.text, "r.json");
+    const auto r = parse_check_json(row.text, "r.json");
     REQUIRE_MESSAGE(!r.ok(), row.error);
     CHECK_MESSAGE(r.error().message.starts_with(row.error), "expected: " << row.error << "\nfound:    " << r.error().message);
   }
+}
+
+}  // namespace
+}  // namespace ptv
+
+namespace ptv {
+namespace {
+
+// A saved report is input like any other: its walks are recomputed from their own raw entries.
+TEST_CASE("check json - a walk its raw entries contradict is refused, not explained") {
+  std::ifstream in(std::string(PTV_FIXTURES_DIR) + "/reports/explain-wx.json");
+  const Json good = Json::parse(in);
+  CHECK(read_check_json(good.dump(2), "wx.json").ok());
+  auto refused = [&](auto edit, const std::string& want) {
+    Json j = good;
+    edit(j["violations"][0]["walk"]);
+    const auto r = read_check_json(j.dump(2), "wx.json");
+    REQUIRE_FALSE(r.ok());
+    CHECK_MESSAGE(r.error().message.find("wx.json:/violations/0/walk: ") == 0, r.error().message);
+    CHECK_MESSAGE(r.error().message.find(want) != std::string::npos, r.error().message);
+  };
+  // The leaf's raw entry sets XD and clears R/W, while its text still says RW and no XD.
+  refused([](Json& w) { w[3]["raw"] = "0x8000000000001061"; },
+          "the raw entry 0x8000000000001061 decodes as \"P RO SUP A D pk=0 XD page=P0x0000000000001000\", not \"P RW SUP");
+  // Entry and text agree with each other, but the page is then neither writable nor executable.
+  refused(
+      [](Json& w) {
+        w[3]["raw"] = "0x8000000000001061";
+        w[3]["decoded"] = "P RO SUP A D pk=0 XD page=P0x0000000000001000";
+      },
+      "the saved entries do not make 0xffff8c4700001000 writable and executable by one privilege, as wx claims");
+  refused([](Json& w) { w[0]["level"] = "PML9"; }, "the level here is PML4, not PML9");
+  refused([](Json& w) { w[1]["index"] = 285; }, "the entry for 0xffff8c4700001000 is index 284");
+  refused([](Json& w) { w[2]["table"] = "0x0000000004409000"; }, "the table here is 0x0000000004402000");
+  refused([](Json& w) { w.erase(3); }, "do not make 0xffff8c4700001000 writable and executable");
 }
 
 }  // namespace
