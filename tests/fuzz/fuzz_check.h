@@ -3,7 +3,7 @@
 // input as a crash artifact and the replay test (replay_main.cpp) fails on it.
 //
 //   - an Error names its source: a non-empty message that starts with the name the input was
-//     given (STYLE 31);
+//     given;
 //   - a MappingSet satisfies MappingSet::validate(), and carries its source and format;
 //   - the AddressTrie built from it agrees with class_at() (the binary search over the set) on
 //     the first and last address of every range, and diff_mappings(m, m) finds nothing.

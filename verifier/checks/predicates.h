@@ -1,5 +1,5 @@
 // What it means for an address to break a rule — written once, as templates over a domain, and
-// instantiated three ways (STYLE 17):
+// instantiated three ways:
 //   - SMT search: a symbolic address, the trie's class term, region bounds as numerals;
 //   - parameter inference: a concrete address and class, region bounds as symbolic terms;
 //   - replay: everything concrete (uint64_t, bool, AttrClass).

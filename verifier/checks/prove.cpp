@@ -337,7 +337,7 @@ class Engine {
   // the goal with the ones before it fixed: first its least admissible value, else a binary
   // search below the value found, to the exact minimum ("some value <= m breaks it" is monotone
   // in m, and each step halves [lo, hi]: at most 64 steps). Then asks whether other values of
-  // those parameters break the goal too (STYLE 26).
+  // those parameters break the goal too.
   std::optional<bool> minimise(const Goal& g, const std::vector<std::size_t>& used, spec::ParameterValues& values) {
     std::vector<smt::Solver::Scope> fixed;
     for (std::size_t p : used) {

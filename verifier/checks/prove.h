@@ -6,11 +6,11 @@
 // parameter values, the address, the regions involved), which is replayed on the concrete
 // evaluator before it is reported; unknown names the limit that was reached.
 //
-// Before any obligation, the parameter space itself is checked (vacuity, STYLE 24): when no
+// Before any obligation, the parameter space itself is checked (vacuity): when no
 // parameter values satisfy the domains and constraints, every proof would be vacuous, so prove()
 // returns an Error (a bad spec, exit code 2) naming the contradicting declarations.
 //
-// Result lattice (STYLE 28), one table for goals, obligations and the run:
+// Result lattice, one table for goals, obligations and the run:
 //
 //   status          meaning                                   joins as   exit code of a run
 //   not-applicable  nothing to prove (e.g. no arrays)         bottom     0

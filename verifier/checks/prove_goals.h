@@ -2,7 +2,7 @@
 //
 // A goal's violation is written once, as a generic predicate over an evaluation domain, and
 // instantiated twice: on SymbolicDomain it is the query sent to Z3, on ConcreteDomain it replays
-// a counterexample (STYLE 17, 27). The describe step then tells the concrete violation in
+// a counterexample. The describe step then tells the concrete violation in
 // addresses and region names.
 #pragma once
 

@@ -4,7 +4,7 @@
 // over a Domain, and instantiated twice: with ConcreteDomain (uint64_t and bool: a concrete
 // layout for given parameter values, and the replay of every counterexample) and with
 // SymbolicDomain (Z3 terms: verifier/spec/symbolic.h). So prove, check and the concrete evaluator
-// cannot disagree on what a bound or a constraint means (STYLE 17).
+// cannot disagree on what a bound or a constraint means.
 //
 // A Domain provides:
 //   types Value, Bool

@@ -2,7 +2,7 @@
 // definitions and constraints. Regions and arrays are read in parse_regions.cpp.
 //
 // Exceptions (SpecFailure, nlohmann's parse_error) stay inside; parse_spec() returns an Error
-// whose message starts with the file name and the JSON path (STYLE 31, 32).
+// whose message starts with the file name and the JSON path.
 #include "verifier/spec/parse.h"
 
 #include <fstream>

@@ -1,6 +1,6 @@
 // The layout spec AST: what an address space may and must look like, with symbolic parameters.
 //
-// A Spec is intent, not mechanism (STYLE 13): regions say which translations are acceptable
+// A Spec is intent, not mechanism: regions say which translations are acceptable
 // where; `prove` checks a spec against itself (verifier/checks/prove.h) and `check` holds a
 // dump's mapping set against it. Both evaluate a spec through verifier/spec/evaluate.h, either
 // concretely (given parameter values: concrete.h) or symbolically (Z3 terms: symbolic.h).
