@@ -39,11 +39,7 @@ expect() {
   start=$(date +%s.%N)
   # AddressSanitizer reserves terabytes of shadow address space: under it the memory bound is
   # left to ptverify's own --memory-limit and to the sanitizer build's other tests.
-  if [[ ${PTV_ASAN:-OFF} == ON ]]; then
-    ( exec timeout -k 5 "$time" "$@" ) <"$stdin" >"$out" 2>"$err"
-  else
-    ( ulimit -v $((mem * 1024)); exec timeout -k 5 "$time" "$@" ) <"$stdin" >"$out" 2>"$err"
-  fi
+  ( [[ ${PTV_ASAN:-OFF} == ON ]] || ulimit -v $((mem * 1024)); exec timeout -k 5 "$time" "$@" ) <"$stdin" >"$out" 2>"$err"
   rc=$?
   end=$(date +%s.%N)
   local secs
