@@ -92,6 +92,27 @@ echo
 "$build/bench/prove_specs" --csv "$results/prove.csv" specs/*.json || echo "(prove_specs: a spec took a second or more)"
 
 echo
+echo "## map --html as runs grow (synthetic mapping sets, bench/mapping_set.py)"
+echo
+# One-page runs of alternating rights: no two merge, so every box holds them all. The terminal
+# map alone is the floor (reading the JSON); the page must add time linear in the runs.
+echo "runs,map_wall_s,map_html_wall_s,html_bytes,max_rss_kib" > "$results/html_map.csv"
+echo "| runs | map (terminal) | map --html | page size | peak RSS |"
+echo "|---:|---:|---:|---:|---:|"
+sets=$(mktemp -d)
+trap 'rm -f "$timing"; rm -rf "$sets"' EXIT
+for n in 10000 100000 1000000; do
+  python3 bench/mapping_set.py "$n" "$sets/set.json"
+  /usr/bin/time -o "$timing" -f "%e %M" "$bin" map -q "$sets/set.json" --width 100 >/dev/null
+  read -r plain _ < <(tail -1 "$timing")
+  /usr/bin/time -o "$timing" -f "%e %M" "$bin" map -q "$sets/set.json" --width 100 --html "$sets/map.html" >/dev/null
+  read -r html rss < <(tail -1 "$timing")
+  bytes=$(stat -c %s "$sets/map.html")
+  echo "| $n | $plain s | $html s | $((bytes / 1024)) KiB | $((rss / 1024)) MiB |"
+  echo "$n,$plain,$html,$bytes,$rss" >> "$results/html_map.csv"
+done
+
+echo
 echo "## Plots"
 echo
 python3 bench/plot.py "$results" docs/img

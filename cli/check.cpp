@@ -4,9 +4,9 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/load_dump.h"
@@ -20,6 +20,7 @@
 #include "verifier/report/check_text.h"
 #include "verifier/report/exit_codes.h"
 #include "verifier/report/html_map.h"
+#include "verifier/report/output_file.h"
 #include "verifier/spec/parse.h"
 
 namespace ptv::cli {
@@ -44,19 +45,14 @@ struct CheckCliOptions {
   std::string html;
 };
 
-int bad(const std::string& msg) {
-  std::cerr << "ptverify: " << msg << '\n';
-  return static_cast<int>(ExitCode::kBadInput);
-}
-
 int run_check_command(CheckCliOptions& o) {
   if (o.list_rules) {
     for (const check::RuleInfo& r : check::kRules)
       std::cout << r.name << (r.raw_only ? " (raw dumps)" : "") << ": " << r.description << '\n';
     return static_cast<int>(ExitCode::kOk);
   }
-  if (o.dump.empty() || o.spec.empty()) return bad("check: DUMP and --spec SPEC are required");
-  if (auto err = parse_param_flags("check", o.params, o.check.fixed_parameters)) return bad(*err);
+  if (o.dump.empty() || o.spec.empty()) return bad_input("check: DUMP and --spec SPEC are required");
+  if (auto err = parse_param_flags("check", o.params, o.check.fixed_parameters)) return bad_input(*err);
   if (!o.emit_smt2.empty()) o.check.emit_smt2_dir = o.emit_smt2;
   limit_memory(o.check.memory_limit_mb);
   if (o.check.time_limit_s > 0)
@@ -64,40 +60,52 @@ int run_check_command(CheckCliOptions& o) {
                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                            std::chrono::duration<double>(o.check.time_limit_s));
   auto spec = spec::load_spec(o.spec);
-  if (!spec.ok()) return bad(spec.error().message);
+  if (!spec.ok()) return bad_input(spec.error().message);
   o.load.load.mark_table_frames = true;
   auto loaded = load_dump_cli(o.dump, o.load);
-  if (!loaded.ok()) return bad(loaded.error().message);
+  if (!loaded.ok()) return bad_input(loaded.error().message);
 
   const std::optional<check::RawContext> raw = check::raw_context(*loaded);
   const check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, o.check);
-  if (outcome.bad_input) return bad(*outcome.bad_input);
+  if (outcome.bad_input) return bad_input(*outcome.bad_input);
   if (outcome.internal_error) {
-    std::cerr << "ptverify: internal error: " << *outcome.internal_error << '\n';
+    print_error("internal error: " + *outcome.internal_error);
     return static_cast<int>(ExitCode::kInternal);
   }
   check::CheckResult result = *outcome.result;
   if (!o.baseline.empty()) {
     auto fp = load_baseline(o.baseline);
-    if (!fp.ok()) return bad(fp.error().message);
+    if (!fp.ok()) return bad_input(fp.error().message);
     apply_baseline(result, *fp);
   }
-  std::ofstream file;
-  std::ostream* os = &std::cout;
+  // Both files are opened before either is written, so that an unwritable one fails the run
+  // before the other replaces anything.
+  std::optional<OutputFile> file;
   if (!o.output_file.empty()) {
-    file.open(o.output_file);
-    if (!file) return bad(o.output_file + ": cannot open for writing");
-    os = &file;
+    Expected<OutputFile> f = OutputFile::open(o.output_file);
+    if (!f) return bad_input(f.error().message);
+    file = std::move(*f);
   }
-  if (o.output == "json") write_check_json(result, *os);
-  else if (o.output == "sarif") write_check_sarif(result, *os);
-  else if (o.output == "junit") write_check_junit(result, *os);
-  else write_check_text(result, *os, os == &std::cout && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
-  // The one-line summary a CI log reader sees first, on stderr when stdout carries a report.
-  if (o.output != "text" || os != &std::cout) std::cerr << result.summary_line() << '\n';
+  std::optional<OutputFile> html;
   if (!o.html.empty()) {
-    if (auto err = write_check_html_file(o.html, loaded->mappings, *spec, result)) return bad(*err);
+    Expected<OutputFile> f = OutputFile::open(o.html);
+    if (!f) return bad_input(f.error().message);
+    html = std::move(*f);
   }
+  std::ostream& os = file ? file->stream() : std::cout;
+  if (o.output == "json") write_check_json(result, os);
+  else if (o.output == "sarif") write_check_sarif(result, os);
+  else if (o.output == "junit") write_check_junit(result, os);
+  else write_check_text(result, os, !file && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
+  if (file) {
+    if (auto err = file->commit()) return bad_input(err->message);
+  }
+  if (html) {
+    write_check_html(html->stream(), loaded->mappings, *spec, result);
+    if (auto err = html->commit()) return bad_input(err->message);
+  }
+  // The one-line summary a CI log reader sees first, on stderr when stdout carries a report.
+  if (o.output != "text" || file) std::cerr << result.summary_line() << '\n';
   return static_cast<int>(result.exit_code());
 }
 

@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -9,6 +11,8 @@
 
 #include "cli/run_limits.h"
 #include "verifier/report/exit_codes.h"
+#include "verifier/report/output_file.h"
+#include "verifier/report/printable.h"
 
 namespace ptv::cli {
 
@@ -60,15 +64,28 @@ int run_selected(const CLI::App& app, const Commands& commands) {
         // A thread (Z3's timer) or mapping the system could not give: memory again.
         if (e.code() == std::errc::resource_unavailable_try_again || e.code() == std::errc::not_enough_memory)
           return out_of_memory();
-        std::cerr << "ptverify: internal error: " << e.what() << '\n';
+        print_error(std::string("internal error: ") + e.what());
         return static_cast<int>(ExitCode::kInternal);
       } catch (const std::exception& e) {
-        std::cerr << "ptverify: internal error: " << e.what() << '\n';
+        print_error(std::string("internal error: ") + e.what());
         return static_cast<int>(ExitCode::kInternal);
       }
     }
   }
   return static_cast<int>(ExitCode::kBadInput);
+}
+
+void print_error(std::string_view message) { std::cerr << "ptverify: " << printable_lines(message) << '\n'; }
+
+int bad_input(std::string_view message) {
+  print_error(message);
+  return static_cast<int>(ExitCode::kBadInput);
+}
+
+int finish_standard_output(StandardOutput& out, int code) {
+  const int err = out.finish();
+  if (err == 0 || err == EPIPE) return code;
+  return bad_input(std::string("standard output: cannot write: ") + std::strerror(err));
 }
 
 }  // namespace ptv::cli

@@ -3,10 +3,15 @@
 #pragma once
 
 #include <functional>
+#include <string_view>
 #include <vector>
 
 namespace CLI {
 class App;
+}
+
+namespace ptv {
+class StandardOutput;
 }
 
 namespace ptv::cli {
@@ -19,5 +24,16 @@ using Commands = std::vector<Command>;
 
 Commands setup_all(CLI::App& app);
 int run_selected(const CLI::App& app, const Commands& commands);
+
+/// Every diagnostic goes out through here: "ptverify: MESSAGE" on stderr, with MESSAGE's
+/// control characters escaped (verifier/report/printable.h; its newlines kept).
+void print_error(std::string_view message);
+/// print_error(message), then ExitCode::kBadInput: for bad input, usage, and unwritable outputs.
+int bad_input(std::string_view message);
+
+/// The end of every run: flushes standard output and returns `code`, or ExitCode::kBadInput
+/// after "ptverify: standard output: cannot write: <reason>" when a write to it failed. A reader
+/// that went away (EPIPE: `| head`) is not an error: the run keeps `code`, quietly.
+int finish_standard_output(StandardOutput& out, int code);
 
 }  // namespace ptv::cli

@@ -22,18 +22,13 @@ struct DiffOptions {
   std::string output = "text";
 };
 
-int bad(const std::string& msg) {
-  std::cerr << "ptverify: " << msg << '\n';
-  return static_cast<int>(ExitCode::kBadInput);
-}
-
 int run_diff(const DiffOptions& o) {
   auto a = load_dump_cli(o.a, o.load);
-  if (!a.ok()) return bad(a.error().message);
+  if (!a.ok()) return bad_input(a.error().message);
   auto b = load_dump_cli(o.b, o.load);
-  if (!b.ok()) return bad(b.error().message);
+  if (!b.ok()) return bad_input(b.error().message);
   const auto d = diff_mappings(a->mappings, b->mappings);
-  if (!d.ok()) return bad(d.error().message);
+  if (!d.ok()) return bad_input(d.error().message);
   if (o.output == "json") {
     write_diff_json(*d, std::cout);
     std::cerr << d->summary_line() << '\n';

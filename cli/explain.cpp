@@ -23,16 +23,11 @@ struct ExplainOptions {
   bool all = false;
 };
 
-int bad(const std::string& msg) {
-  std::cerr << "ptverify: " << msg << '\n';
-  return static_cast<int>(ExitCode::kBadInput);
-}
-
 int run_explain(const ExplainOptions& o) {
   const auto text = read_whole_file(o.report);
-  if (!text.ok()) return bad(text.error().message);
+  if (!text.ok()) return bad_input(text.error().message);
   const auto report = read_check_json(*text, o.report);
-  if (!report.ok()) return bad(report.error().message);
+  if (!report.ok()) return bad_input(report.error().message);
   const check::CheckResult& r = *report;
   if (r.violations.empty()) {
     write_explain_nothing(r, std::cout);
@@ -40,7 +35,7 @@ int run_explain(const ExplainOptions& o) {
   }
   const std::size_t n = r.violations.size();
   if (!o.all && (o.violation < 1 || o.violation > n)) {
-    return bad("explain: " + o.report + " has " + std::to_string(n) + (n == 1 ? " violation" : " violations") +
+    return bad_input("explain: " + o.report + " has " + std::to_string(n) + (n == 1 ? " violation" : " violations") +
                ": --violation " + std::to_string(o.violation) + " is not in 1.." + std::to_string(n));
   }
   const bool colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");

@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "cli/commands.h"
 #include "cli/dump_options.h"
 #include "cli/progress.h"
 #include "verifier/ingest/text_format.h"
@@ -32,7 +33,7 @@ void add_load_options(CLI::App& app, CliLoadOptions& opts) {
 
 void print_notes(const std::vector<std::string>& notes, bool quiet) {
   if (quiet) return;
-  for (const std::string& n : notes) std::cerr << "ptverify: note: " << n << '\n';
+  for (const std::string& n : notes) print_error("note: " + n);
 }
 
 Expected<LoadedDump> load_dump_cli(const std::string& path, const CliLoadOptions& opts) {
@@ -41,7 +42,7 @@ Expected<LoadedDump> load_dump_cli(const std::string& path, const CliLoadOptions
   load.progress = [&progress](const std::string& what) { progress.update(what); };
   Expected<LoadedDump> out = load_dump(path, load);
   progress.clear();
-  if (out && !opts.quiet && !out->format_chosen.empty()) std::cerr << "ptverify: " << path << ": " << out->format_chosen << '\n';
+  if (out && !opts.quiet && !out->format_chosen.empty()) print_error(path + ": " + out->format_chosen);
   if (out && out->raw) print_notes(out->raw->machine.notes, opts.quiet);
   return out;
 }

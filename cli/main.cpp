@@ -2,12 +2,16 @@
 // with setup_<name>(CLI::App&) binding an options struct and run_<name>() returning the exit code.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "verifier/report/exit_codes.h"
+#include "verifier/report/output_file.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int parse_and_run(int argc, char** argv) {
   CLI::App app{"ptverify: a formally checked x86_64 page-table verifier"};
   app.set_version_flag("--version", "ptverify 0.1.0");
   app.require_subcommand(1);
@@ -25,4 +29,15 @@ int main(int argc, char** argv) {
     return static_cast<int>(ptv::ExitCode::kBadInput);
   }
   return ptv::cli::run_selected(app, commands);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A reader that goes away (`| head`) makes writes fail with EPIPE instead of killing the run:
+  // a file being written is still completed, and standard output's state is told at the end.
+  std::signal(SIGPIPE, SIG_IGN);
+  ptv::StandardOutput out;
+  const int code = parse_and_run(argc, argv);
+  return ptv::cli::finish_standard_output(out, code);
 }

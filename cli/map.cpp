@@ -16,6 +16,7 @@
 #include "verifier/report/address_map.h"
 #include "verifier/report/exit_codes.h"
 #include "verifier/report/html_map.h"
+#include "verifier/report/output_file.h"
 #include "verifier/report/terminal_map.h"
 #include "verifier/spec/parse.h"
 
@@ -33,11 +34,6 @@ struct MapOptions {
   std::vector<std::string> params;
 };
 
-int bad(const std::string& msg) {
-  std::cerr << "ptverify: " << msg << '\n';
-  return static_cast<int>(ExitCode::kBadInput);
-}
-
 /// The terminal's width: TIOCGWINSZ on stdout, else $COLUMNS, else 100.
 unsigned terminal_width() {
   winsize ws{};
@@ -51,20 +47,20 @@ unsigned terminal_width() {
 }
 
 int run_map(MapOptions o) {
-  if (o.dump.empty()) return bad("map: DUMP is required");
+  if (o.dump.empty()) return bad_input("map: DUMP is required");
   check::CheckOptions check_options;
-  if (auto err = parse_param_flags("map", o.params, check_options.fixed_parameters)) return bad(*err);
+  if (auto err = parse_param_flags("map", o.params, check_options.fixed_parameters)) return bad_input(*err);
   // --quiet (a load option) also silences the progress line.
   Progress progress(o.load.quiet);
   std::optional<spec::Spec> spec;
   if (!o.spec.empty()) {
     auto s = spec::load_spec(o.spec);
-    if (!s.ok()) return bad(s.error().message);
+    if (!s.ok()) return bad_input(s.error().message);
     spec = std::move(*s);
   }
   o.load.load.mark_table_frames = spec.has_value();
   auto loaded = load_dump_cli(o.dump, o.load);
-  if (!loaded.ok()) return bad(loaded.error().message);
+  if (!loaded.ok()) return bad_input(loaded.error().message);
 
   std::optional<check::CheckResult> result;
   std::optional<spec::Layout> layout;
@@ -73,9 +69,9 @@ int run_map(MapOptions o) {
     progress.update("ptverify map: checking against " + o.spec + " to place its regions ...");
     const std::optional<check::RawContext> raw = check::raw_context(*loaded);
     check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, check_options);
-    if (outcome.bad_input) return bad(*outcome.bad_input);
+    if (outcome.bad_input) return bad_input(*outcome.bad_input);
     if (outcome.internal_error) {
-      std::cerr << "ptverify: internal error: " << *outcome.internal_error << '\n';
+      print_error("internal error: " + *outcome.internal_error);
       return static_cast<int>(ExitCode::kInternal);
     }
     result = std::move(*outcome.result);
@@ -85,6 +81,14 @@ int run_map(MapOptions o) {
   }
   progress.clear();
 
+  // Opened before anything is drawn: an unwritable page fails the run first. Written apart from
+  // standard output, so that a closed pipe (`| head`) still leaves the whole page.
+  std::optional<OutputFile> html;
+  if (!o.html.empty()) {
+    Expected<OutputFile> f = OutputFile::open(o.html);
+    if (!f) return bad_input(f.error().message);
+    html = std::move(*f);
+  }
   AddressMap map = build_address_map(loaded->mappings, layout ? &*layout : nullptr, result ? &*result : nullptr);
   map.notes.insert(map.notes.end(), notes.begin(), notes.end());
   TerminalMapOptions t;
@@ -92,8 +96,9 @@ int run_map(MapOptions o) {
   t.ascii = o.ascii;
   t.colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
   write_terminal_map(map, t, std::cout);
-  if (!o.html.empty()) {
-    if (auto err = write_html_map_file(o.html, map)) return bad(*err);
+  if (html) {
+    write_html_map(map, html->stream());
+    if (auto err = html->commit()) return bad_input(err->message);
   }
   return static_cast<int>(ExitCode::kOk);
 }

@@ -23,7 +23,7 @@ struct MappingsOptions {
 int run_mappings(const MappingsOptions& o) {
   auto loaded = load_dump_cli(o.dump, o.load);
   if (!loaded.ok()) {
-    std::cerr << "ptverify: " << loaded.error().message << '\n';
+    print_error(loaded.error().message);
     return static_cast<int>(ExitCode::kBadInput);
   }
   if (o.output == "json") write_mapping_set_json(loaded->mappings, std::cout);

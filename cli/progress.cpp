@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "verifier/report/printable.h"
+
 namespace ptv::cli {
 
 Progress::Progress(bool quiet) : enabled_(!quiet && isatty(STDERR_FILENO)) {}
@@ -12,7 +14,7 @@ Progress::~Progress() { clear(); }
 
 void Progress::update(const std::string& what) {
   if (!enabled_) return;
-  std::fprintf(stderr, "\r\033[K%.*s", 150, what.c_str());
+  std::fprintf(stderr, "\r\033[K%.*s", 150, printable(what).c_str());
   std::fflush(stderr);
   shown_ = true;
 }

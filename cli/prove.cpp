@@ -5,13 +5,12 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
-#include <filesystem>
 #include <iostream>
 #include <memory>
-#include <system_error>
 
 #include "verifier/checks/prove.h"
 #include "verifier/report/exit_codes.h"
+#include "verifier/report/output_file.h"
 #include "verifier/spec/parse.h"
 
 namespace ptv::cli {
@@ -23,8 +22,7 @@ int run_prove(const ProveCommandOptions& o) {
     return static_cast<int>(ExitCode::kOk);
   }
   if (o.spec.empty()) {
-    std::cerr << "ptverify: prove: a SPEC file is required (or --list-obligations)\n";
-    return static_cast<int>(ExitCode::kBadInput);
+    return bad_input("prove: a SPEC file is required (or --list-obligations)");
   }
   checks::ProveOptions options;
   options.limits = smt::QueryLimits{o.timeout_ms, o.rlimit, o.memory_limit_mb};
@@ -35,28 +33,16 @@ int run_prove(const ProveCommandOptions& o) {
     options.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                                               std::chrono::duration<double>(o.time_limit_s));
   if (!o.emit_smt2_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.emit_smt2_dir, ec);
-    if (ec || !std::filesystem::is_directory(o.emit_smt2_dir)) {
-      std::cerr << "ptverify: prove: --emit-smt2 " << o.emit_smt2_dir << ": cannot create the directory"
-                << (ec ? ": " + ec.message() : std::string()) << '\n';
-      return static_cast<int>(ExitCode::kBadInput);
-    }
+    if (auto err = make_output_directory(o.emit_smt2_dir)) return bad_input("prove: --emit-smt2 " + err->message);
     options.emit_smt2_dir = o.emit_smt2_dir;
   }
   Expected<spec::Spec> s = spec::load_spec(o.spec);
-  if (!s) {
-    std::cerr << "ptverify: " << s.error().message << '\n';
-    return static_cast<int>(ExitCode::kBadInput);
-  }
+  if (!s) return bad_input(s.error().message);
   Expected<checks::ProveReport> report = checks::prove(*s, options);
-  if (!report) {
-    std::cerr << "ptverify: " << report.error().message << '\n';
-    return static_cast<int>(ExitCode::kBadInput);
-  }
+  if (!report) return bad_input(report.error().message);
   if (json) checks::write_json(std::cout, *report);
   else checks::write_text(std::cout, *report);
-  for (const std::string& e : report->internal_errors) std::cerr << "ptverify: internal error: " << e << '\n';
+  for (const std::string& e : report->internal_errors) print_error("internal error: " + e);
   return static_cast<int>(checks::exit_code(*report));
 }
 

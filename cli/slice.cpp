@@ -13,15 +13,11 @@
 #include "verifier/ingest/registers.h"
 #include "verifier/ingest/slice.h"
 #include "verifier/report/exit_codes.h"
+#include "verifier/report/printable.h"
 
 namespace ptv::cli {
 
 namespace {
-
-int bad_input(const std::string& message) {
-  std::cerr << "ptverify: " << message << '\n';
-  return static_cast<int>(ExitCode::kBadInput);
-}
 
 }  // namespace
 
@@ -43,7 +39,7 @@ int run_slice(const SliceOptions& opts) {
   if (!dump) return bad_input(dump.error().message);
   const PhysMemory& memory = *dump->memory;
   const Machine& machine = dump->machine;
-  for (const std::string& n : machine.notes) std::cerr << "ptverify: note: " << n << '\n';
+  for (const std::string& n : machine.notes) print_error("note: " + n);
 
   // With PTI the slice holds both copies, so that either can be walked from it. The walk that
   // faults least (machine.state) reaches every table any value of an unknown fact could.
@@ -88,7 +84,7 @@ int run_slice(const SliceOptions& opts) {
   if (!written) return bad_input(written.error().message);
 
   auto plural = [](std::size_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); };
-  std::cerr << "ptverify: slice: wrote " << opts.output << ": " << plural(written->pages, "page-table page") << " in "
+  std::cerr << "ptverify: slice: wrote " << printable(opts.output) << ": " << plural(written->pages, "page-table page") << " in "
             << plural(written->segments, "segment") << ", " << written->bytes << " bytes (reachable from "
             << (roots.size() > 1 ? "the top-level tables" : "the top-level table");
   for (std::size_t i = 0; i < roots.size(); ++i) std::cerr << (i ? ", " : " ") << hex(roots[i].value());

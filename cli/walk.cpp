@@ -37,15 +37,11 @@ int run_walk(const WalkOptions& o) {
       used = 0;
     }
     if (used == 0 || used != a.size()) {
-      std::cerr << "ptverify: walk: ADDRESS '" << o.address << "' is not a hexadecimal address\n";
-      return static_cast<int>(ExitCode::kBadInput);
+      return bad_input("walk: ADDRESS '" + o.address + "' is not a hexadecimal address");
     }
   }
   auto dump = open_raw_dump(o.dump, o.machine, o.elf);
-  if (!dump.ok()) {
-    std::cerr << "ptverify: " << dump.error().message << '\n';
-    return static_cast<int>(ExitCode::kBadInput);
-  }
+  if (!dump.ok()) return bad_input(dump.error().message);
   const Machine& m = dump->machine;
   print_notes(m.notes, false);
   for (const Fact& f : m.facts)

@@ -14,6 +14,7 @@
 #include "verifier/checks/witness.h"
 #include "verifier/mapping/address_trie.h"
 #include "verifier/mapping/table_frames.h"
+#include "verifier/report/output_file.h"
 #include "verifier/report/text.h"
 #include "verifier/smt/solver.h"
 #include "verifier/spec/concrete.h"
@@ -604,10 +605,8 @@ CheckOutcome run_check(const MappingSet& given, const spec::Spec& spec, const Ra
     return outcome;
   }
   if (opts.emit_smt2_dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(*opts.emit_smt2_dir, ec);
-    if (ec) {
-      outcome.bad_input = opts.emit_smt2_dir->string() + ": cannot create the --emit-smt2 directory: " + ec.message();
+    if (auto err = make_output_directory(opts.emit_smt2_dir->string())) {
+      outcome.bad_input = "--emit-smt2 " + err->message;
       return outcome;
     }
   }

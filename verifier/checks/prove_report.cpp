@@ -4,9 +4,11 @@
 
 #include <cstdio>
 #include <iomanip>
+#include <sstream>
 
 #include "verifier/checks/prove.h"
 #include "verifier/checks/prove_goals.h"
+#include "verifier/report/printable.h"
 
 namespace ptv::checks {
 
@@ -49,9 +51,9 @@ std::size_t goals_with(const ObligationResult& o, Status s) {
   return n;
 }
 
-}  // namespace
-
-void write_text(std::ostream& out, const ProveReport& rep) {
+// The report's names (the spec's name, regions, parameters) and messages come from the spec
+// file: write_text passes this text through printable_lines() (verifier/report/printable.h).
+void write_text_unescaped(std::ostream& out, const ProveReport& rep) {
   out << "prove " << rep.spec_file << ": " << upper(to_string(rep.verdict)) << " (" << rep.count(Status::kRefuted) << " refuted, "
       << rep.count(Status::kUnknown) << " unknown, " << rep.count(Status::kProved) << " proved, " << rep.count(Status::kNotApplicable)
       << " not applicable, of " << rep.obligations.size() << " obligations) in " << seconds_text(rep.seconds) << ", " << rep.queries
@@ -96,6 +98,14 @@ void write_text(std::ostream& out, const ProveReport& rep) {
   }
   for (const std::string& e : rep.internal_errors) out << "internal error: " << e << '\n';
   out << "\nverdict: " << to_string(rep.verdict) << " (exit " << static_cast<int>(exit_code(rep)) << ")\n";
+}
+
+}  // namespace
+
+void write_text(std::ostream& out, const ProveReport& rep) {
+  std::ostringstream text;
+  write_text_unescaped(text, rep);
+  out << printable_lines(text.str());
 }
 
 void write_json(std::ostream& out, const ProveReport& rep) {

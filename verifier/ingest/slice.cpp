@@ -1,12 +1,10 @@
 #include "verifier/ingest/slice.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 
 #include "verifier/ingest/elf_core.h"
+#include "verifier/report/output_file.h"
 
 namespace ptv {
 
@@ -147,24 +145,13 @@ Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, 
 
 Expected<SliceSummary> write_slice_file(const std::string& path, const PhysMemory& memory,
                                         std::vector<PhysAddr> pages, const SliceRegisters& regs) {
-  const std::string partial = path + ".partial";
-  Expected<SliceSummary> summary = Error{""};
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    if (!out) return Error{path + ": cannot create " + partial + ": " + std::strerror(errno)};
-    summary = write_slice(out, memory, std::move(pages), regs);
-    out.close();
-    if (summary && !out) summary = Error{path + ": cannot write " + partial + ": " + std::strerror(errno)};
-  }
-  if (!summary) {
-    std::remove(partial.c_str());
-    return summary;
-  }
-  if (std::rename(partial.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    std::remove(partial.c_str());
-    return Error{path + ": cannot rename " + partial + " into place: " + std::strerror(err)};
-  }
+  Expected<OutputFile> out = OutputFile::open(path);
+  if (!out) return out.error();
+  Expected<SliceSummary> summary = write_slice(out->stream(), memory, std::move(pages), regs);
+  // A failed write is told with its path and reason (commit() cannot succeed after one); any
+  // other failure leaves the temporary to the OutputFile, which removes it.
+  if (!summary && out->stream()) return summary;
+  if (std::optional<Error> err = out->commit()) return *err;
   return summary;
 }
 

@@ -55,7 +55,8 @@ struct SliceSummary {
 Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, std::vector<PhysAddr> pages,
                                    const SliceRegisters& regs);
 
-/// The same into a file: written beside `path` and renamed over it only when complete.
+/// The same into a file, as an OutputFile (verifier/report/output_file.h): a temporary beside
+/// `path` renamed over it only when complete; a device or FIFO written in place.
 Expected<SliceSummary> write_slice_file(const std::string& path, const PhysMemory& memory,
                                         std::vector<PhysAddr> pages, const SliceRegisters& regs);
 

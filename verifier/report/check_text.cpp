@@ -8,6 +8,7 @@
 
 #include "verifier/mapping/facts.h"
 #include "verifier/report/ansi.h"
+#include "verifier/report/printable.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -129,7 +130,27 @@ void write_facts(const CheckResult& r, const Painter& paint, std::ostream& os) {
 
 }  // namespace
 
-void write_check_text(const CheckResult& r, std::ostream& os, bool colour) {
+CheckResult printable_result(const CheckResult& given) {
+  CheckResult r = given;
+  auto fix = [](std::string& s) { s = printable(s); };
+  for (std::string* s : {&r.dump, &r.dump_format, &r.spec, &r.mode, &r.limit_reached}) fix(*s);
+  for (RuleResult& rr : r.rules) fix(rr.detail);
+  for (Violation& v : r.violations) {
+    for (std::string* s : {&v.region, &v.rights, &v.message, &v.fingerprint}) fix(*s);
+    for (WalkLevel& w : v.walk)
+      for (std::string* s : {&w.level, &w.decoded, &w.deciding_bits}) fix(*s);
+  }
+  for (check::Parameter& p : r.parameters) fix(p.name);
+  for (std::string& n : r.notes) fix(n);
+  for (Fact& f : r.facts) {
+    fix(f.value);
+    fix(f.origin);
+  }
+  return r;
+}
+
+void write_check_text(const CheckResult& given, std::ostream& os, bool colour) {
+  const CheckResult r = printable_result(given);
   const Painter paint(colour);
   const Status verdict = r.verdict();
   os << paint(r.summary_line(), std::string(kBold) + std::string(status_colour(verdict))) << '\n';

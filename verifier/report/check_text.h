@@ -18,6 +18,11 @@ namespace ptv {
 /// Writes the report. `colour` adds ANSI colour (statuses, the deciding walk level); without it
 /// the output holds no escape sequence. The caller decides: a terminal on stdout and no NO_COLOR.
 /// With colour, the first line is still summary_line() once the escape sequences are removed.
+/// Every string of `r` comes from input (a saved report is read back by `explain`; region names
+/// from the spec; paths from the command line) and is written made printable (printable.h).
 void write_check_text(const check::CheckResult& r, std::ostream& os, bool colour);
+
+/// `r` with each of its strings passed through printable(): what text writers print.
+[[nodiscard]] check::CheckResult printable_result(const check::CheckResult& r);
 
 }  // namespace ptv

@@ -4,6 +4,7 @@
 
 #include <iomanip>
 
+#include "verifier/report/printable.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -103,14 +104,14 @@ const char* verdict(const MappingDiff& d) {
 
 void write_diff_text(const MappingDiff& d, std::ostream& os) {
   os << d.summary_line() << '\n';
-  os << "a: " << d.a_source << " (" << d.a_format << ", " << to_string(d.mode) << ")\n";
-  os << "b: " << d.b_source << " (" << d.b_format << ", " << to_string(d.mode) << ")\n";
+  os << "a: " << printable(d.a_source) << " (" << printable(d.a_format) << ", " << to_string(d.mode) << ")\n";
+  os << "b: " << printable(d.b_source) << " (" << printable(d.b_format) << ", " << to_string(d.mode) << ")\n";
   if (d.differences.empty()) return;
   os << "\n# kind          start              end (exclusive)          size  what changed (a -> b)\n";
   for (const Difference& x : d.differences) {
     const std::string kind = to_string(x.kind);
     os << kind << std::string(16 - kind.size(), ' ') << hex16(x.range.first.value()) << '-' << hex_end(x.range) << ' '
-       << std::setw(10) << format_size(x.range.size_or_zero()) << "  " << what_changed(x) << '\n';
+       << std::setw(10) << format_size(x.range.size_or_zero()) << "  " << printable(what_changed(x)) << '\n';
   }
 }
 

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "verifier/report/ansi.h"
+#include "verifier/report/check_text.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -74,7 +75,8 @@ void write_fix(const Violation& v, const Fix& f, const CheckResult& r, const Pai
 
 }  // namespace
 
-void write_explain_text(const CheckResult& r, std::size_t index, std::ostream& os, bool colour) {
+void write_explain_text(const CheckResult& given, std::size_t index, std::ostream& os, bool colour) {
+  const CheckResult r = printable_result(given);
   const Painter paint(colour);
   const Violation& v = r.violations[index];
   const check::RuleInfo& rule = check::rule_info(v.rule);

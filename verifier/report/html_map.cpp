@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <set>
 
 #include "verifier/report/html_map_parts.h"
+#include "verifier/report/output_file.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -242,20 +242,16 @@ void write_html_map(const AddressMap& map, std::ostream& os) {
 }
 
 std::optional<std::string> write_html_map_file(const std::string& path, const AddressMap& map) {
-  std::ofstream f(path, std::ios::binary);
-  if (!f) return path + ": cannot open for writing";
-  write_html_map(map, f);
-  f.flush();
-  if (!f) return path + ": write failed";
+  std::optional<Error> err = write_output_file(path, [&map](std::ostream& os) { write_html_map(map, os); });
+  if (err) return err->message;
   return std::nullopt;
 }
 
-std::optional<std::string> write_check_html_file(const std::string& path, const MappingSet& mappings, const spec::Spec& spec,
-                                                 const check::CheckResult& result) {
+void write_check_html(std::ostream& os, const MappingSet& mappings, const spec::Spec& spec, const check::CheckResult& result) {
   auto layout = layout_for(spec, result);
   AddressMap map = build_address_map(mappings, layout.ok() ? &*layout : nullptr, &result);
   if (!layout.ok()) map.notes.push_back("the spec's regions cannot be placed: " + layout.error().message);
-  return write_html_map_file(path, map);
+  write_html_map(map, os);
 }
 
 }  // namespace ptv

@@ -36,13 +36,13 @@ namespace ptv {
 /// Writes the page. Requires: map built by build_address_map (its mappings and check alive).
 void write_html_map(const AddressMap& map, std::ostream& os);
 
-/// Writes the page to `path`. Empty on success; otherwise the message ("FILE: cannot open ...").
+/// Writes the page to `path` as an OutputFile (verifier/report/output_file.h): complete or not
+/// at all. Empty on success; otherwise the message ("FILE: cannot write: <reason>").
 [[nodiscard]] std::optional<std::string> write_html_map_file(const std::string& path, const AddressMap& map);
 
 /// `check --html`: the page for a check's result, its regions placed with the parameters the
-/// check reported (a note says so when they cannot be placed). Empty on success.
-[[nodiscard]] std::optional<std::string> write_check_html_file(const std::string& path, const MappingSet& mappings,
-                                                               const spec::Spec& spec, const check::CheckResult& result);
+/// check reported (a note says so when they cannot be placed).
+void write_check_html(std::ostream& os, const MappingSet& mappings, const spec::Spec& spec, const check::CheckResult& result);
 
 /// Text for HTML content and attribute values: & < > " ' escaped; bytes that are not valid
 /// UTF-8 and control characters other than tab and newline become U+FFFD.

@@ -209,6 +209,7 @@ const std::string_view kScript = R"JS(
     if (b.unknown[0]) htmlEl('p', 'hint', selection, '?? ' + b.unknown[0] + ' unknown ranges, ' + b.unknown[1] + ': ' + b.unknown[2]);
     if (b.faults) htmlEl('p', 'hint', selection, '!! ' + b.faults + ' faulting ranges (reserved bits)');
     if (b.gap) htmlEl('p', 'hint', selection, 'For display, runs of one class closer than ' + b.gap + ' are drawn merged.');
+    if (b.bundle) htmlEl('p', 'hint', selection, 'For display, every ' + b.bundle + ' neighbouring runs are drawn as one, in the class with the most bytes.');
     htmlEl('p', 'hint', selection, 'Click inside the map to zoom 8\u00d7 around a point; Escape zooms out.');
   }
 

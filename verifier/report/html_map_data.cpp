@@ -1,6 +1,8 @@
 // The HTML map's data: what the script needs to zoom into a box and to find a violation.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 
 #include "verifier/report/html_map_parts.h"
@@ -29,11 +31,27 @@ struct Entry {
 
 struct BoxRuns {
   std::vector<Entry> entries;
-  std::uint64_t gap = 0;  ///< neighbours of one class closer than this were merged (0: none)
+  std::uint64_t gap = 0;    ///< neighbours of one class closer than this were merged (0: none)
+  std::size_t bundle = 0;   ///< then every `bundle` neighbours were drawn as one (0: none)
 };
 
+/// Entries [first, last) as one: its class the one with the most bytes there.
+Entry bundle_entries(const std::vector<Entry>& e, std::size_t first, std::size_t last) {
+  std::array<std::uint64_t, 16> bytes{};
+  Entry out{e[first].first, e[last - 1].last, 0, e[first].page_size, 0};
+  for (std::size_t i = first; i < last; ++i) {
+    if (e[i].cls < bytes.size()) bytes[e[i].cls] += e[i].last - e[i].first + 1;
+    if (e[i].page_size != out.page_size) out.page_size = 0;
+    out.count += e[i].count;
+  }
+  out.cls = static_cast<unsigned>(std::max_element(bytes.begin(), bytes.end()) - bytes.begin());
+  return out;
+}
+
 /// The box's runs, clipped; while more than kMaxRunsPerBox, neighbours of one rights class
-/// closer than a growing gap are merged.
+/// closer than a growing gap are merged. When that is not enough (neighbours of alternating
+/// classes), consecutive entries are bundled, so the page never holds more than kMaxRunsPerBox
+/// per box: its size and the time to write it stay linear in the runs.
 BoxRuns box_runs(const MappingSet& m, const MapBox& b) {
   BoxRuns out;
   for (std::size_t i = b.first_run; i < b.end_run; ++i) {
@@ -55,6 +73,14 @@ BoxRuns box_runs(const MappingSet& m, const MapBox& b) {
       }
     }
     out.entries.swap(merged);
+  }
+  if (out.entries.size() > kMaxRunsPerBox) {
+    out.bundle = (out.entries.size() + kMaxRunsPerBox - 1) / kMaxRunsPerBox;
+    std::vector<Entry> bundled;
+    bundled.reserve(kMaxRunsPerBox);
+    for (std::size_t i = 0; i < out.entries.size(); i += out.bundle)
+      bundled.push_back(bundle_entries(out.entries, i, std::min(out.entries.size(), i + out.bundle)));
+    out.entries.swap(bundled);
   }
   return out;
 }
@@ -91,10 +117,13 @@ void write_map_data(const AddressMap& map, std::ostream& os) {
     for (const RightsGroup& g : b.groups)
       groups.push_back(tuple(g.rights, g.page_size ? format_size(*g.page_size) : "?", g.pages, human_size(g.bytes), g.runs));
     const BoxRuns br = box_runs(m, b);
-    json runs = json::array();
+    // Arrays are filled as plain vectors and wrapped once: with JSON_DIAGNOSTICS, json's own
+    // push_back re-points every element's parent whenever the array grows.
+    json::array_t runs;
+    runs.reserve(br.entries.size());
     for (const Entry& e : br.entries)
       runs.push_back(tuple(hex(e.first - base), hex(e.last - base), e.cls, e.page_size ? format_size(e.page_size) : "", e.count));
-    json unknown = json::array(), faults = json::array();
+    json::array_t unknown, faults;
     for (const UnknownRange& u : m.unknown)
       if (auto c = u.range.intersect(b.range)) unknown.push_back(tuple(hex(c->first.value() - base), hex(c->last.value() - base), u.reason));
     for (const FaultRange& f : m.faults)
@@ -121,6 +150,7 @@ void write_map_data(const AddressMap& map, std::ostream& os) {
     o["h"] = geo[i].h;
     o["r"] = std::move(runs);
     o["gap"] = br.gap ? format_size(br.gap) : "";
+    o["bundle"] = br.bundle;
     o["u"] = std::move(unknown);
     o["f"] = std::move(faults);
     boxes.push_back(std::move(o));

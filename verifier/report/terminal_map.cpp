@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "verifier/report/printable.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -93,9 +94,11 @@ class Renderer {
   [[nodiscard]] std::size_t inner() const { return inner_; }
   [[nodiscard]] const Glyphs& glyphs() const { return g_; }
 
+  // Every piece of text reaches the terminal through here: region names, the dump's name and
+  // notes come from input, so they are made printable (printable.h) first.
   std::string paint(std::string_view s, std::string_view sgr) const {
-    if (!o_.colour || sgr.empty() || s.empty()) return std::string(s);
-    return std::string(sgr) + std::string(s) + std::string(kReset);
+    if (!o_.colour || sgr.empty() || s.empty()) return printable(s);
+    return std::string(sgr) + printable(s) + std::string(kReset);
   }
 
   void border(std::string_view l, std::string_view r, std::uint64_t address) {

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <iomanip>
 
+#include "verifier/report/printable.h"
+
 namespace ptv {
 
 std::string hex16(std::uint64_t v) { return detail::hex16(v); }
@@ -38,7 +40,7 @@ std::string page_size_name(std::optional<std::uint64_t> ps) {
 }  // namespace
 
 void write_mapping_set_text(const MappingSet& m, std::ostream& os) {
-  os << "# " << m.format << " " << m.source << " (" << to_string(m.mode) << "): " << m.runs.size() << " runs";
+  os << "# " << printable(m.format) << " " << printable(m.source) << " (" << to_string(m.mode) << "): " << m.runs.size() << " runs";
   if (!m.unknown.empty()) os << ", " << m.unknown.size() << " unknown ranges";
   if (!m.faults.empty()) os << ", " << m.faults.size() << " faulting ranges";
   os << '\n';
@@ -56,7 +58,7 @@ void write_mapping_set_text(const MappingSet& m, std::ostream& os) {
   }
   for (const UnknownRange& u : m.unknown)
     os << hex16(u.range.first.value()) << '-' << hex_end(u.range) << ' ' << std::setw(10) << format_size(u.range.size_or_zero())
-       << "  unknown: " << u.reason << '\n';
+       << "  unknown: " << printable(u.reason) << '\n';
   for (const FaultRange& f : m.faults)
     os << hex16(f.range.first.value()) << '-' << hex_end(f.range) << ' ' << std::setw(10) << format_size(f.range.size_or_zero())
        << "  faults: " << level_name(f.level) << " entry at " << f.entry << " = " << hex16(f.raw) << " sets reserved "
@@ -64,9 +66,10 @@ void write_mapping_set_text(const MappingSet& m, std::ostream& os) {
   for (const SelfReference& s : m.self_refs)
     os << "# " << (s.recursive_slot ? "recursive slot" : "ancestor reference") << ": " << level_name(s.level) << '['
        << s.index << "] at " << s.entry << " -> " << s.target << ", translating " << s.range << '\n';
-  for (const std::string& n : m.notes) os << "# note: " << n << '\n';
+  for (const std::string& n : m.notes) os << "# note: " << printable(n) << '\n';
   for (const Fact& f : m.facts)
-    os << "# fact: " << fact_name(f.id) << " = " << f.value << " (" << to_string(f.source) << ": " << f.origin << ")"
+    os << "# fact: " << fact_name(f.id) << " = " << printable(f.value) << " (" << to_string(f.source) << ": "
+       << printable(f.origin) << ")"
        << (f.source == FactSource::kAssumed && !f.matters ? "; changes nothing here" : "") << '\n';
 }
 

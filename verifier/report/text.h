@@ -18,7 +18,8 @@ std::string hex16(std::uint64_t v);
 /// The exclusive end of a range as text: 16 hex digits, or "0x10000000000000000" for 2^64.
 std::string hex_end(const VirtRange& r);
 
-/// One line per run, then unknown and fault ranges, then notes.
+/// One line per run, then unknown and fault ranges, then notes. Strings from the input (the
+/// source, format, reasons, notes, facts) are written made printable (printable.h).
 void write_mapping_set_text(const MappingSet& m, std::ostream& os);
 /// The walk: each level's table, index, entry address, raw entry, decoded bits; the outcome.
 void write_walk_text(const WalkResult& w, const PagingState& s, std::ostream& os);

@@ -9,13 +9,13 @@
 #include <z3.h>
 
 #include <chrono>
-#include <fstream>
 #include <map>
 #include <utility>
 
 #include "verifier/smt/context.h"
 #include "verifier/smt/expr_access.h"
 #include "verifier/smt/smt2_file.h"
+#include "verifier/report/output_file.h"
 
 namespace ptv::smt {
 
@@ -177,11 +177,9 @@ struct Solver::Impl {
     const unsigned n = ++stems_used[stem];
     if (n > 1) stem += "-" + std::to_string(n);
     std::filesystem::path path = *options.emit_smt2_dir / (stem + ".smt2");
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << render_smt2_benchmark(*ctx, query, all, status);
-    out.close();
-    if (!out) {
-      error = "cannot write " + path.string();
+    const std::string text = render_smt2_benchmark(*ctx, query, all, status);
+    if (std::optional<Error> err = write_output_file(path.string(), [&text](std::ostream& os) { os << text; })) {
+      error = err->message;
       return std::nullopt;
     }
     return path;
