@@ -612,7 +612,7 @@ CheckOutcome run_check(const MappingSet& given, const spec::Spec& spec, const Ra
   }
   CheckResult out;
   out.dump = m.source;
-  out.dump_format = m.format;
+  out.dump_format = m.format_shown();
   out.spec = spec.file;
   out.mode = std::string(to_string(m.mode));
   for (const RuleInfo& r : kRules) out.rules.push_back(RuleResult{r.id, Status::kHolds, {}, 0, 0, {}});

@@ -2,6 +2,7 @@
 
 #define ZLIB_CONST  // z_stream::next_in becomes a pointer to const
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -31,17 +32,38 @@ std::optional<Error> inflate_zstd(const std::string& name, ByteView in, const Si
   if (!dctx) return Error{name + ": zstd: cannot allocate a decompression context"};
   std::vector<unsigned char> out(std::max(ZSTD_DStreamOutSize(), kOutChunk));
   ZSTD_inBuffer src{in.span().data(), in.span().size(), 0};
-  std::size_t pending = 0;  // 0 after a completed frame, else a hint of bytes still needed
   for (;;) {
     ZSTD_outBuffer dst{out.data(), out.size(), 0};
-    pending = ZSTD_decompressStream(dctx.get(), &dst, &src);
-    if (ZSTD_isError(pending)) return error_at(name, src.pos, std::string("zstd: ") + ZSTD_getErrorName(pending));
+    // 0: a frame was completed and all of it flushed; otherwise a hint of input still needed.
+    const std::size_t ret = ZSTD_decompressStream(dctx.get(), &dst, &src);
+    if (ZSTD_isError(ret)) return error_at(name, src.pos, std::string("zstd: ") + ZSTD_getErrorName(ret));
     if (auto stop = sink({out.data(), dst.pos})) return Error{*stop};
-    // Done when all input is consumed and the decoder had no more output to give.
-    if (src.pos == src.size && dst.pos < dst.size) break;
+    if (src.pos < src.size) continue;
+    if (ret == 0) return std::nullopt;  // all input read and the last frame complete
+    // A full output buffer may hold back more output; a partial one means the decoder has
+    // given all it can and the frame still wants input.
+    if (dst.pos < dst.size)
+      return error_at(name, src.pos, "zstd: stream is truncated (the last frame is incomplete)");
   }
-  if (pending != 0) return error_at(name, src.pos, "zstd: stream is truncated (the last frame is incomplete)");
-  return std::nullopt;
+}
+
+/// The total size the zstd frames in `in` declare, when every frame declares one (zstd writes
+/// it when it knows the input's size). Empty when a frame does not, or the headers are bad
+/// (the decoder then reports where).
+std::optional<std::uint64_t> zstd_declared_size(ByteView in) {
+  std::span<const unsigned char> rest = in.span();
+  std::uint64_t total = 0;
+  while (!rest.empty()) {
+    const unsigned long long n = ZSTD_getFrameContentSize(rest.data(), rest.size());
+    if (n == ZSTD_CONTENTSIZE_UNKNOWN || n == ZSTD_CONTENTSIZE_ERROR) return std::nullopt;
+    const std::size_t frame = ZSTD_findFrameCompressedSize(rest.data(), rest.size());
+    if (ZSTD_isError(frame) || frame == 0 || frame > rest.size()) return std::nullopt;
+    const auto sum = checked_add(total, n);
+    if (!sum) return std::nullopt;
+    total = *sum;
+    rest = rest.subspan(frame);
+  }
+  return total;
 }
 
 std::optional<Error> inflate_gzip(const std::string& name, ByteView in, const Sink& sink) {
@@ -96,6 +118,7 @@ std::optional<Error> decompress(const std::string& name, Compression c, ByteView
 std::string limit_text(std::uint64_t bytes) {
   if (bytes % (std::uint64_t{1} << 40) == 0) return std::to_string(bytes >> 40) + " TiB";
   if (bytes % (std::uint64_t{1} << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
+  if (bytes % (std::uint64_t{1} << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
   return std::to_string(bytes) + " bytes";
 }
 
@@ -114,35 +137,60 @@ int pwrite_all(int fd, std::span<const unsigned char> bytes, std::uint64_t offse
 }
 
 bool all_zero(std::span<const unsigned char> bytes) {
-  return std::all_of(bytes.begin(), bytes.end(), [](unsigned char b) { return b == 0; });
+  static constexpr unsigned char kZeros[4096] = {};
+  while (!bytes.empty()) {
+    const std::size_t n = std::min(bytes.size(), sizeof kZeros);
+    if (std::memcmp(bytes.data(), kZeros, n) != 0) return false;
+    bytes = bytes.subspan(n);
+  }
+  return true;
 }
 
 /// Writes `bytes` to fd at `offset`, leaving holes for its 4 KiB blocks of zeros (a guest's
-/// memory is about half zeros: less to write, and less page cache). Returns errno on failure.
-int pwrite_sparse(int fd, std::span<const unsigned char> bytes, std::uint64_t offset) {
+/// memory is about half zeros: less to write, and less page cache). Adds the bytes actually
+/// written to `stored`. Returns errno on failure.
+int pwrite_sparse(int fd, std::span<const unsigned char> bytes, std::uint64_t offset, std::uint64_t& stored) {
   constexpr std::size_t kBlock = 4096;
   std::size_t data_from = 0;  // start of the pending non-zero stretch
+  auto flush = [&](std::size_t to) {
+    stored += to - data_from;
+    return pwrite_all(fd, bytes.subspan(data_from, to - data_from), offset + data_from);
+  };
   for (std::size_t at = 0; at < bytes.size(); at += kBlock) {
     const auto block = bytes.subspan(at, std::min(kBlock, bytes.size() - at));
     if (block.size() < kBlock || !all_zero(block)) continue;
     if (at > data_from)
-      if (const int err = pwrite_all(fd, bytes.subspan(data_from, at - data_from), offset + data_from)) return err;
+      if (const int err = flush(at)) return err;
     data_from = at + kBlock;
   }
-  if (data_from < bytes.size()) return pwrite_all(fd, bytes.subspan(data_from), offset + data_from);
+  if (data_from < bytes.size()) return flush(bytes.size());
   return 0;
 }
 
-class FdCloser {
- public:
-  explicit FdCloser(int fd) : fd_(fd) {}
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-  ~FdCloser() { ::close(fd_); }
-
- private:
-  int fd_;
-};
+/// Where an ELF64 file's described content ends: the furthest end of its program headers'
+/// file images, its section headers and its header tables, read from its first bytes `head`.
+/// Empty when `head` is not an ELF64 header whose tables lie inside it.
+std::optional<std::uint64_t> elf_extent(ByteView head) {
+  const auto magic = head.u32(0);
+  if (!magic || *magic != 0x464c457fU || head.u8(4) != std::uint8_t{2}) return std::nullopt;
+  const auto phoff = head.u64(0x20), shoff = head.u64(0x28);
+  const auto phentsize = head.u16(0x36), phnum = head.u16(0x38), shentsize = head.u16(0x3a), shnum = head.u16(0x3c);
+  if (!phoff || !shoff || !phentsize || !phnum || !shentsize || !shnum || *phentsize < 0x38) return std::nullopt;
+  std::uint64_t end = 0x40;
+  auto reach = [&](std::uint64_t off, std::uint64_t len) {
+    const std::optional<std::uint64_t> e = checked_add(off, len);
+    end = std::max(end, e.value_or(~std::uint64_t{0}));
+  };
+  reach(*phoff, std::uint64_t{*phentsize} * *phnum);
+  if (*shnum != 0) reach(*shoff, std::uint64_t{*shentsize} * *shnum);
+  for (unsigned i = 0; i < *phnum; ++i) {
+    const std::uint64_t ph = *phoff + std::uint64_t{i} * *phentsize;
+    const auto off = head.u64(ph + 0x08), filesz = head.u64(ph + 0x20);
+    if (!off || !filesz) return std::nullopt;  // the table runs past what was read
+    reach(*off, *filesz);
+  }
+  return end;
+}
 
 }  // namespace
 
@@ -173,13 +221,17 @@ Expected<std::string> read_whole_file(const std::string& path, std::uint64_t max
   std::string text;
   const Sink append = [&](std::span<const unsigned char> bytes) -> std::optional<std::string> {
     if (bytes.size() > max_bytes - text.size())
-      return path + ": decompresses to more than " + limit_text(max_bytes) + " (the limit for text inputs)";
+      return path + ": decompresses to more than " + limit_text(max_bytes) + " (the limit for this input)";
     text.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     return std::nullopt;
   };
   const Compression c = sniff_compression(file->bytes());
   if (c == Compression::kNone && file->size() > max_bytes)
-    return Error{path + ": larger than " + limit_text(max_bytes) + " (the limit for text inputs)"};
+    return Error{path + ": larger than " + limit_text(max_bytes) + " (the limit for this input)"};
+  if (c == Compression::kZstd)
+    if (const std::optional<std::uint64_t> n = zstd_declared_size(file->bytes()); n && *n > max_bytes)
+      return Error{path + ": its zstd frames declare " + std::to_string(*n) + " bytes, more than " +
+                   limit_text(max_bytes) + " (the limit for this input)"};
   if (std::optional<Error> e = decompress(path, c, file->bytes(), append)) return *e;
   return text;
 }
@@ -189,6 +241,10 @@ Expected<MappedFile> open_mapped_maybe_compressed(const std::string& path, std::
   if (!file) return file;
   const Compression c = sniff_compression(file->bytes());
   if (c == Compression::kNone) return file;
+  if (c == Compression::kZstd)
+    if (const std::optional<std::uint64_t> n = zstd_declared_size(file->bytes()); n && *n > max_bytes)
+      return Error{path + ": its zstd frames declare " + std::to_string(*n) + " bytes, more than " +
+                   limit_text(max_bytes) + " (the limit for memory dumps)"};
 
   const char* env = std::getenv("TMPDIR");
   const std::string dir = (env != nullptr && *env != '\0') ? env : "/tmp";
@@ -198,12 +254,31 @@ Expected<MappedFile> open_mapped_maybe_compressed(const std::string& path, std::
   const FdCloser closer(fd);
   ::unlink(tmpl.c_str());  // the open descriptor and, later, the mapping keep the data alive
 
-  std::uint64_t written = 0;
+  // What the copy may take on disk: the space free in $TMPDIR less a margin for others.
+  std::uint64_t room = ~std::uint64_t{0};
+  if (struct statvfs vfs {}; ::fstatvfs(fd, &vfs) == 0) {
+    const std::uint64_t free_bytes = std::uint64_t{vfs.f_bavail} * vfs.f_frsize;
+    room = free_bytes - std::min(free_bytes, free_bytes / 20 + (std::uint64_t{64} << 20));
+  }
+  // An ELF core says in its first bytes where its content ends: output past that is refused.
+  constexpr std::size_t kHead = 64 * 1024;
+  std::vector<unsigned char> head;
+  std::optional<std::uint64_t> elf_end;
+  std::uint64_t written = 0, stored = 0;
   const Sink to_file = [&](std::span<const unsigned char> bytes) -> std::optional<std::string> {
     if (bytes.size() > max_bytes - written)
       return path + ": decompresses to more than " + limit_text(max_bytes) + " (the limit for memory dumps)";
-    if (const int err = pwrite_sparse(fd, bytes, written); err != 0)
+    if (head.size() < kHead) {
+      head.insert(head.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(std::min(bytes.size(), kHead - head.size())));
+      if (head.size() == kHead || !elf_end) elf_end = elf_extent(ByteView(head));
+    }
+    if (elf_end && head.size() == kHead && written + bytes.size() > *elf_end + (std::uint64_t{1} << 20))
+      return path + ": decompresses past the " + std::to_string(*elf_end) +
+             " bytes its ELF headers describe (a damaged core, or a decompression bomb)";
+    if (const int err = pwrite_sparse(fd, bytes, written, stored); err != 0)
       return path + ": cannot write the decompressed copy to " + dir + ": " + std::strerror(err);
+    if (stored > room)
+      return path + ": the decompressed copy does not fit in " + dir + " (leaving 5% of it free; set TMPDIR to a larger file system)";
     written += bytes.size();
     return std::nullopt;
   };

@@ -28,7 +28,7 @@ inline constexpr std::uint64_t kMaxDumpBytes = std::uint64_t{1} << 40;
 
 /// The whole content of `path`, decompressed if it is gzip or zstd. Errors name the file:
 /// "x.txt.zst+0x1234: zstd: Corrupted block detected", "x.txt: decompresses to more than
-/// 1 GiB (the limit for text inputs)", "x.txt: cannot open: No such file or directory".
+/// 1 GiB (the limit for this input)", "x.txt: cannot open: No such file or directory".
 Expected<std::string> read_whole_file(const std::string& path);
 /// As above with an explicit cap (bytes after decompression).
 Expected<std::string> read_whole_file(const std::string& path, std::uint64_t max_bytes);
@@ -37,6 +37,11 @@ Expected<std::string> read_whole_file(const std::string& path, std::uint64_t max
 /// under $TMPDIR (default /tmp) and that copy is mapped; its name() is then
 /// "<path> (decompressed)", and offsets in later diagnostics are offsets in the decompressed
 /// bytes. The temporary file disappears when the mapping is released.
+///
+/// Decompression bombs are refused early: zstd frames that declare more than `max_bytes` are
+/// refused before any output; an ELF core is not decompressed past the end its own headers
+/// describe (plus 1 MiB); and the non-zero data written never takes more than what $TMPDIR has
+/// free less 5%. Zero blocks are written as holes.
 Expected<MappedFile> open_mapped_maybe_compressed(const std::string& path,
                                                   std::uint64_t max_bytes = kMaxDumpBytes);
 

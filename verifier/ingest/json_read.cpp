@@ -19,6 +19,29 @@ std::pair<std::uint64_t, std::size_t> line_col(std::string_view content, std::si
 
 }  // namespace
 
+std::optional<Error> json_too_deep(std::string_view content, const std::string& source) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < content.size(); ++i) {
+    const char c = content[i];
+    if (in_string) {
+      if (c == '\\') ++i;  // the escaped character cannot end the string
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) {
+        const auto [line, col] = line_col(content, i);
+        return Error{source + ':' + std::to_string(line) + ':' + std::to_string(col) + ": nested deeper than " +
+                     std::to_string(kMaxJsonDepth) + " arrays and objects (no ptverify input is)"};
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
 template <class Json>
 void JsonReader<Json>::fail(const std::string& ptr, std::string_view expected, const Json* found) const {
   fail_shown(ptr, expected, found ? found->dump(-1, ' ', false, Json::error_handler_t::replace) : "nothing");

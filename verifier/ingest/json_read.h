@@ -79,6 +79,16 @@ class JsonReader {
 /// found 'C'".
 Error json_syntax_error(std::string_view content, const std::string& source, std::size_t byte, std::string_view what);
 
+/// The deepest nesting of arrays and objects any of ptverify's JSON inputs has is under ten;
+/// deeper input is refused before it is parsed (a value nested 100,000 deep would otherwise
+/// cost a recursion as deep wherever it is printed or compared).
+inline constexpr std::size_t kMaxJsonDepth = 128;
+
+/// The diagnostic for the first '[' or '{' of content nested deeper than kMaxJsonDepth
+/// ("SOURCE:LINE:COL: nested deeper than 128 arrays and objects"), or none. Strings are
+/// skipped; the scan is linear and allocates nothing.
+std::optional<Error> json_too_deep(std::string_view content, const std::string& source);
+
 /// Parses content as Json and returns read_root(root). Errors: a syntax error as
 /// json_syntax_error says; a text::ParseFailure thrown by read_root as its error; any other
 /// nlohmann exception, of the parser (a number too large for a double) or of read_root, as
@@ -87,6 +97,7 @@ Error json_syntax_error(std::string_view content, const std::string& source, std
 template <class Json, class F>
 auto read_json(std::string_view content, const std::string& source, F read_root)
     -> Expected<std::invoke_result_t<F&, const Json&>> {
+  if (std::optional<Error> deep = json_too_deep(content, source)) return *deep;
   Json root;
   try {
     root = Json::parse(content.begin(), content.end());

@@ -8,8 +8,11 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 namespace ptv {
+
+FdCloser::~FdCloser() { ::close(fd_); }
 
 namespace {
 
@@ -54,18 +57,62 @@ std::optional<ByteView> ByteView::sub(std::uint64_t offset, std::uint64_t length
   return ByteView(bytes_.subspan(offset, length));
 }
 
-Expected<MappedFile> MappedFile::open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+namespace {
+
+const char* file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (a pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+}  // namespace
+
+Expected<MappedFile> MappedFile::open(const std::string& path, std::uint64_t max_unsized) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below. It has no
+  // effect on a regular file.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return Error{os_error(path, "cannot open", errno)};
-  Expected<MappedFile> mapped = from_fd(fd, path);
-  ::close(fd);  // the mapping keeps the file alive
-  return mapped;
+  const FdCloser guard(fd);  // a mapping keeps the file alive after the close
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Error{os_error(path, "cannot stat", errno)};
+  if (!S_ISREG(st.st_mode))
+    return Error{path + ": " + file_kind(st.st_mode) +
+                 ", not a regular file (inputs are read from regular files: save a stream to a file first)"};
+  // procfs, sysfs and debugfs files (/proc/PID/maps, page_tables/kernel) report size 0 and
+  // have content: they are read to their end, up to max_unsized bytes.
+  if (st.st_size == 0) return read_unsized(fd, path, max_unsized);
+  return from_fd(fd, path);
+}
+
+Expected<MappedFile> MappedFile::read_unsized(int fd, std::string name, std::uint64_t max_bytes) {
+  std::vector<unsigned char> buf;
+  for (;;) {
+    const std::size_t at = buf.size();
+    if (at >= max_bytes) return Error{name + ": longer than " + std::to_string(max_bytes) + " bytes (the limit for this input)"};
+    buf.resize(at + 65536);
+    const ssize_t n = ::read(fd, buf.data() + at, buf.size() - at);
+    if (n < 0) {
+      buf.resize(at);
+      if (errno == EINTR) continue;
+      return Error{os_error(name, "cannot read", errno)};
+    }
+    buf.resize(at + static_cast<std::size_t>(n));
+    if (n == 0) break;
+  }
+  MappedFile out(std::move(name), nullptr, 0);
+  out.owned_ = std::move(buf);
+  out.data_ = out.owned_.empty() ? nullptr : out.owned_.data();
+  out.size_ = out.owned_.size();
+  return out;
 }
 
 Expected<MappedFile> MappedFile::from_fd(int fd, std::string name) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return Error{os_error(name, "cannot stat", errno)};
-  if (!S_ISREG(st.st_mode)) return Error{name + ": not a regular file"};
+  if (!S_ISREG(st.st_mode)) return Error{name + ": " + file_kind(st.st_mode) + ", not a regular file"};
   if (st.st_size < 0 || static_cast<std::uint64_t>(st.st_size) > std::numeric_limits<std::size_t>::max())
     return Error{name + ": file size does not fit in memory addresses"};
   const auto size = static_cast<std::size_t>(st.st_size);
@@ -76,7 +123,7 @@ Expected<MappedFile> MappedFile::from_fd(int fd, std::string name) {
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept
-    : name_(std::move(other.name_)), data_(other.data_), size_(other.size_) {
+    : name_(std::move(other.name_)), owned_(std::move(other.owned_)), data_(other.data_), size_(other.size_) {
   other.data_ = nullptr;
   other.size_ = 0;
 }
@@ -85,6 +132,7 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
   if (this != &other) {
     release();
     name_ = std::move(other.name_);
+    owned_ = std::move(other.owned_);  // a vector's move keeps its buffer: data_ stays valid
     data_ = other.data_;
     size_ = other.size_;
     other.data_ = nullptr;
@@ -96,7 +144,8 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
 MappedFile::~MappedFile() { release(); }
 
 void MappedFile::release() {
-  if (data_ != nullptr) ::munmap(const_cast<unsigned char*>(data_), size_);
+  if (data_ != nullptr && owned_.empty()) ::munmap(const_cast<unsigned char*>(data_), size_);
+  owned_.clear();
   data_ = nullptr;
   size_ = 0;
 }

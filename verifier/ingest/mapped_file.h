@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "models/expected.h"
 
@@ -27,6 +28,18 @@ namespace ptv {
   if (a != 0 && b > ~std::uint64_t{0} / a) return std::nullopt;
   return a * b;
 }
+
+/// Closes a file descriptor when it goes out of scope. Not copyable.
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+  ~FdCloser();
+
+ private:
+  int fd_;
+};
 
 /// A bounds-checked, read-only view of bytes someone else owns (a mapping, a buffer).
 /// Requires: the bytes outlive the view.
@@ -55,12 +68,16 @@ class ByteView {
 
 /// A file mapped read-only (mmap PROT_READ, MAP_PRIVATE), unmapped on destruction. Move-only;
 /// moving does not move the mapping, so views taken earlier stay valid while any owner lives.
-/// An empty file maps to an empty view. If another process truncates the file while it is
+/// A file that reports size 0 (procfs, debugfs) is read into memory instead. An empty file
+/// maps to an empty view. If another process truncates the file while it is
 /// mapped, reads of the lost pages raise SIGBUS: dumps are expected to be left alone.
 class MappedFile {
  public:
   /// Maps `path`. Errors name the path and the OS reason ("core.elf: cannot open: No such ...").
-  static Expected<MappedFile> open(const std::string& path);
+  /// Only regular files are read: a FIFO, device, socket or directory is refused without
+  /// blocking. A regular file that reports size 0 (procfs, debugfs) is read to its end into
+  /// memory, up to `max_unsized` bytes.
+  static Expected<MappedFile> open(const std::string& path, std::uint64_t max_unsized = std::uint64_t{1} << 30);
   /// Maps the whole of the open descriptor `fd` (which the caller keeps owning; it may be
   /// closed afterwards). `name` is what diagnostics call the bytes.
   static Expected<MappedFile> from_fd(int fd, std::string name);
@@ -80,8 +97,10 @@ class MappedFile {
   MappedFile(std::string name, const unsigned char* data, std::size_t size)
       : name_(std::move(name)), data_(data), size_(size) {}
   void release();
+  static Expected<MappedFile> read_unsized(int fd, std::string name, std::uint64_t max_bytes);
 
   std::string name_;
+  std::vector<unsigned char> owned_;     // the bytes of a file read rather than mapped
   const unsigned char* data_ = nullptr;  // nullptr iff size_ == 0
   std::size_t size_ = 0;
 };

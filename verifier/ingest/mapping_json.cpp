@@ -155,10 +155,11 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
   }
   if (options.mode && *options.mode != set.mode)
     rd.fail("/mode", std::string("\"") + std::string(to_string(*options.mode)) + "\" (the given paging mode)", &mode);
-  const Json* src = Reader::member(root, "source");
-  set.source = src ? rd.string(*src, "/source") : source;
-  const Json* fmt = Reader::member(root, "format");
-  set.format = fmt ? rd.string(*fmt, "/format") : "json";
+  // What was read is a JSON mapping set from this file; where it says it came from is its claim.
+  set.source = source;
+  set.format = "json";
+  if (const Json* src = Reader::member(root, "source")) set.claimed_source = rd.string(*src, "/source");
+  if (const Json* fmt = Reader::member(root, "format")) set.claimed_format = rd.string(*fmt, "/format");
   if (!Reader::member(root, "mappings")) rd.fail("/mappings", "an array of mappings (the key is required)", nullptr);
 
   rd.each(root, "", "mappings", [&](const Json& j, const std::string& p) {
@@ -266,8 +267,9 @@ void write_mapping_set_json(const MappingSet& set, std::ostream& out) {
   out << "{\n";
   out << "  \"format_version\": " << kMappingJsonVersion << ",\n";
   out << "  \"mode\": \"" << to_string(set.mode) << "\",\n";
-  out << "  \"source\": " << str(set.source) << ",\n";
-  out << "  \"format\": " << str(set.format) << ",\n";
+  // A set read from JSON is written back with the origin it claims (none when it claims none).
+  if (const std::string s = set.origin_source(); !s.empty()) out << "  \"source\": " << str(s) << ",\n";
+  if (const std::string f = set.origin_format(); !f.empty()) out << "  \"format\": " << str(f) << ",\n";
   write_array(out, "mappings", set.runs, [](const Run& r) {
     return "{" + range_json(r.range) +
            ", \"phys\": " + hex_or_null(r.phys ? std::optional<std::uint64_t>(r.phys->value()) : std::nullopt) +

@@ -191,8 +191,8 @@ Expected<MappingDiff> diff_mappings(const MappingSet& a, const MappingSet& b) {
   MappingDiff out;
   out.a_source = a.source;
   out.b_source = b.source;
-  out.a_format = a.format;
-  out.b_format = b.format;
+  out.a_format = a.format_shown();
+  out.b_format = b.format_shown();
   out.mode = a.mode;
   const std::vector<Item> ia = items_of(a), ib = items_of(b);
   Cursor ca(ia), cb(ib);

@@ -31,6 +31,16 @@ std::string rights_text(Tri user, Tri writable, Tri executable, Tri user_writabl
   return s;
 }
 
+std::string MappingSet::format_shown() const {
+  if (claimed_format.empty() && claimed_source.empty()) return format;
+  std::string says = claimed_format;
+  if (!claimed_source.empty()) says += (says.empty() ? "" : ", ") + claimed_source;
+  return format + " (says: " + says + ")";
+}
+
+std::string MappingSet::origin_format() const { return format == "json" ? claimed_format : format; }
+std::string MappingSet::origin_source() const { return format == "json" ? claimed_source : source; }
+
 const Run* MappingSet::find(VirtAddr va) const {
   auto it = std::upper_bound(runs.begin(), runs.end(), va, [](VirtAddr a, const Run& r) { return a < r.range.first; });
   if (it == runs.begin()) return nullptr;

@@ -122,8 +122,11 @@ struct SelfReference {
 
 struct MappingSet {
   PagingMode mode = PagingMode::k4Level;
-  std::string format;   ///< reader name: "elf-core", "raw", "ptdump", "qemu-tlb", ...
+  std::string format;   ///< reader name: "elf-core", "raw", "ptdump", "qemu-tlb", ..., "json"
   std::string source;   ///< file the set was read from
+  /// A JSON mapping set only: the format and source it says it was made from. A claim of that
+  /// file, shown as such and written back, never taken for what was read.
+  std::string claimed_format, claimed_source;
   std::vector<Run> runs;
   std::vector<UnknownRange> unknown;
   std::vector<FaultRange> faults;
@@ -137,6 +140,13 @@ struct MappingSet {
   [[nodiscard]] const Run* find(VirtAddr va) const;
   /// Empty when the invariant holds; otherwise what breaks it.
   [[nodiscard]] std::optional<std::string> validate() const;
+  /// The format as reports print it: the reader's name, and for a JSON mapping set that says
+  /// where it came from, that claim marked as one: `json (says: elf-core, core.elf)`.
+  [[nodiscard]] std::string format_shown() const;
+  /// The format and source a set stands for when written as JSON: a JSON set's claims (empty
+  /// when it makes none), otherwise the reader and file.
+  [[nodiscard]] std::string origin_format() const;
+  [[nodiscard]] std::string origin_source() const;
 };
 
 /// The rights of a translation in four characters and qualifiers, as every report prints them:

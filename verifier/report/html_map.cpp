@@ -26,7 +26,7 @@ const char* kClassNames[] = {
 void write_header(const AddressMap& map, std::ostream& os) {
   const MappingSet& m = *map.mappings;
   os << "<header id=\"summary\"><h1>ptverify map <span class=\"src\">" << html_escape(m.source) << "</span></h1>\n<p class=\"meta\">"
-     << html_escape(m.format) << " \xc2\xb7 " << to_string(m.mode) << " \xc2\xb7 " << m.runs.size() << " runs";
+     << html_escape(m.format_shown()) << " \xc2\xb7 " << to_string(m.mode) << " \xc2\xb7 " << m.runs.size() << " runs";
   if (!m.unknown.empty()) os << " \xc2\xb7 " << m.unknown.size() << " unknown ranges";
   os << " \xc2\xb7 regions: ";
   switch (map.labels) {

@@ -259,7 +259,7 @@ std::vector<Line> box_lines(const AddressMap& map, const MapBox& b, const Render
 void write_header(const AddressMap& map, Renderer& r) {
   const MappingSet& m = *map.mappings;
   r.text("ptverify map: " + m.source, kBold);
-  std::string about = m.format + ", " + std::string(to_string(m.mode)) + ", " + plural(m.runs.size(), "run", "runs");
+  std::string about = m.format_shown() + ", " + std::string(to_string(m.mode)) + ", " + plural(m.runs.size(), "run", "runs");
   if (!m.unknown.empty()) about += ", " + plural(m.unknown.size(), "unknown range", "unknown ranges");
   switch (map.labels) {
     case MapLabels::kSpec: about += "; regions of spec " + map.spec_name + (map.check ? " (" + map.check->spec + ")" : ""); break;

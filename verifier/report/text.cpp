@@ -40,7 +40,7 @@ std::string page_size_name(std::optional<std::uint64_t> ps) {
 }  // namespace
 
 void write_mapping_set_text(const MappingSet& m, std::ostream& os) {
-  os << "# " << printable(m.format) << " " << printable(m.source) << " (" << to_string(m.mode) << "): " << m.runs.size() << " runs";
+  os << "# " << printable(m.format_shown()) << " " << printable(m.source) << " (" << to_string(m.mode) << "): " << m.runs.size() << " runs";
   if (!m.unknown.empty()) os << ", " << m.unknown.size() << " unknown ranges";
   if (!m.faults.empty()) os << ", " << m.faults.size() << " faulting ranges";
   os << '\n';

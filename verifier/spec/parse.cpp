@@ -5,10 +5,10 @@
 // whose message starts with the file name and the JSON path.
 #include "verifier/spec/parse.h"
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "verifier/ingest/compressed.h"
+#include "verifier/ingest/json_read.h"
 #include "verifier/spec/parse_reader.h"
 
 namespace ptv::spec {
@@ -80,6 +80,7 @@ class DuplicateKeys {
 };
 
 Json parse_json(std::string_view text, const std::string& file) {
+  if (std::optional<Error> deep = json_too_deep(text, file)) throw SpecFailure{deep->message};
   DuplicateKeys dups;
   Json::parser_callback_t cb = [&dups](int /*depth*/, Json::parse_event_t event, Json& parsed) {
     return dups.on_event(event, parsed);
@@ -261,12 +262,11 @@ Expected<Spec> parse_spec(std::string_view text, std::string file) {
 }
 
 Expected<Spec> load_spec(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Error{file.string() + ": cannot open the spec file"};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return Error{file.string() + ": cannot read the spec file"};
-  return parse_spec(ss.str(), file.string());
+  // Read as every input is: a regular file only (a FIFO or device is refused without
+  // blocking), gzip/zstd opened transparently, and no more than a spec could need.
+  Expected<std::string> text = read_whole_file(file.string(), kMaxSpecBytes);
+  if (!text) return text.error();
+  return parse_spec(*text, file.string());
 }
 
 }  // namespace ptv::spec

@@ -8,6 +8,7 @@
 // decided by `prove` (an empty parameter space is reported as a spec error there).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -17,7 +18,11 @@
 
 namespace ptv::spec {
 
-/// Reads and parses the spec in `file`.
+/// The cap on a spec file's size (after decompression): 64 MiB, far above any real layout.
+inline constexpr std::uint64_t kMaxSpecBytes = std::uint64_t{64} << 20;
+
+/// Reads and parses the spec in `file` (a regular file, possibly gzip or zstd compressed, at
+/// most kMaxSpecBytes).
 [[nodiscard]] Expected<Spec> load_spec(const std::filesystem::path& file);
 
 /// Parses spec text; `file` is the name diagnostics and Spec::file carry.

@@ -2,6 +2,7 @@
 #include "verifier/spec/parse_reader.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace ptv::spec::detail {
 
@@ -25,7 +26,12 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 std::string type_of(const Json& j) {
   if (j.is_number_unsigned()) return "a non-negative integer";
   if (j.is_number_integer()) return "a negative integer";
-  if (j.is_number_float()) return "a fractional number";
+  if (j.is_number_float()) {
+    // nlohmann reads an integer past 64 bits as a double: say so rather than "fractional".
+    const double d = j.get<double>();
+    if (d == std::floor(d) && std::fabs(d) >= 18446744073709551616.0) return "an integer out of range (at most 2^64 - 1)";
+    return "a fractional number";
+  }
   return std::string("a JSON ") + j.type_name();
 }
 

@@ -83,7 +83,17 @@ TEST_CASE("MappedFile errors name the path and the reason") {
   CHECK(missing.error().message == "/nonexistent/ptv/core.elf: cannot open: No such file or directory");
   Expected<MappedFile> dir = MappedFile::open("/");
   REQUIRE_FALSE(dir.ok());
-  CHECK(dir.error().message == "/: not a regular file");
+  CHECK(dir.error().message ==
+        "/: a directory, not a regular file (inputs are read from regular files: save a stream to a file first)");
+  Expected<MappedFile> dev = MappedFile::open("/dev/null");
+  REQUIRE_FALSE(dev.ok());
+  CHECK(dev.error().message.starts_with("/dev/null: a character device, not a regular file"));
+}
+
+TEST_CASE("MappedFile reads a file that reports size 0 (procfs) into memory") {
+  Expected<MappedFile> maps = MappedFile::open("/proc/self/maps");
+  REQUIRE(maps.ok());
+  CHECK(maps->size() > 0);
 }
 
 TEST_CASE("hex and error_at spell offsets the same way everywhere") {

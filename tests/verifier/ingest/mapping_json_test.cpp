@@ -104,7 +104,21 @@ TEST_CASE("json - bytes that are not UTF-8 are written as U+FFFD") {
   MappingSet m;
   m.source = std::string("bad\xff\xc3(name");
   const MappingSet back = must_read(&read_mapping_json, written(m), "u.json");
-  CHECK(back.source == "bad\xef\xbf\xbd\xef\xbf\xbd(name");
+  CHECK(back.claimed_source == "bad\xef\xbf\xbd\xef\xbf\xbd(name");
+}
+
+TEST_CASE("json - the origin a set names is its claim, never what was read") {
+  const MappingSet m = must_read(&read_mapping_json,
+                                 R"({"format_version": 1, "mode": "4-level", "source": "core.elf",
+                                     "format": "elf-core", "mappings": []})",
+                                 "claims.json");
+  CHECK(m.format == "json");
+  CHECK(m.source == "claims.json");
+  CHECK(m.claimed_format == "elf-core");
+  CHECK(m.claimed_source == "core.elf");
+  CHECK(m.format_shown() == "json (says: elf-core, core.elf)");
+  // Written back, the claim stays a claim: the file's own name is not written over it.
+  CHECK(written(m).find("\"source\": \"core.elf\",\n  \"format\": \"elf-core\"") != std::string::npos);
 }
 
 TEST_CASE("json - a document from another tool needs only the required keys") {

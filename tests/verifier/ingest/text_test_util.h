@@ -145,8 +145,8 @@ inline std::string describe(const std::vector<Disagreement>& d) {
 /// Field-for-field equality of two mapping sets, as CHECKs that name the differing element.
 inline void check_same_set(const MappingSet& a, const MappingSet& b) {
   CHECK(a.mode == b.mode);
-  CHECK(a.format == b.format);
-  CHECK(a.source == b.source);
+  CHECK(a.origin_format() == b.origin_format());
+  CHECK(a.origin_source() == b.origin_source());
   REQUIRE(a.runs.size() == b.runs.size());
   for (std::size_t i = 0; i < a.runs.size(); ++i) {
     CAPTURE(i);
