@@ -68,9 +68,12 @@ for cap in linux-6.1-4level-kaslr linux-6.1-debsrc-ptdump-4level linux-6.1-ptdum
   time_check "$cap" "tests/fixtures/$cap/core.slice.elf.zst" specs/linux-x86_64-4level.json
 done
 time_check linux-6.1-5level tests/fixtures/linux-6.1-5level/core.slice.elf.zst specs/linux-x86_64-5level.json
-# The full cores (the whole guest memory, zstd-compressed) when the shared captures are present.
-realdumps=../shared/realdumps
-if [ -d "$realdumps" ]; then
+# The full cores (the whole guest memory, zstd-compressed) when PTV_REALDUMPS names a directory
+# of captures (one directory per capture: core.elf.zst and registers.txt).
+realdumps=${PTV_REALDUMPS:-}
+if [ -z "$realdumps" ]; then
+  echo "full cores: skipped (set PTV_REALDUMPS to a directory of captures to time them)"
+elif [ -d "$realdumps" ]; then
   for cap in "$realdumps"/linux-*/; do
     name=$(basename "$cap")
     spec=specs/linux-x86_64-4level.json
@@ -79,6 +82,8 @@ if [ -d "$realdumps" ]; then
       time_check "$name" "$cap/core.elf.zst" "$spec" --registers "$cap/registers.txt"
     fi
   done
+else
+  echo "full cores: skipped (PTV_REALDUMPS=$realdumps is not a directory)"
 fi
 
 echo

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace ptv {
@@ -65,6 +66,7 @@ std::optional<std::uint64_t> zstd_declared_size(ByteView in) {
   }
   return total;
 }
+
 
 std::optional<Error> inflate_gzip(const std::string& name, ByteView in, const Sink& sink) {
   z_stream zs{};
@@ -120,6 +122,17 @@ std::string limit_text(std::uint64_t bytes) {
   if (bytes % (std::uint64_t{1} << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
   if (bytes % (std::uint64_t{1} << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
   return std::to_string(bytes) + " bytes";
+}
+
+/// The refusal of a zstd input whose frames declare more than `max_bytes`, before any of it is
+/// decompressed; none for other inputs or when a frame does not declare its size.
+std::optional<Error> refuse_declared_size(const std::string& path, Compression c, ByteView in, std::uint64_t max_bytes,
+                                          std::string_view limit_name) {
+  if (c != Compression::kZstd) return std::nullopt;
+  const std::optional<std::uint64_t> n = zstd_declared_size(in);
+  if (!n || *n <= max_bytes) return std::nullopt;
+  return Error{path + ": its zstd frames declare " + std::to_string(*n) + " bytes, more than " + limit_text(max_bytes) +
+               " (" + std::string(limit_name) + ")"};
 }
 
 /// Writes all of `bytes` to fd at `offset`, retrying short writes. Returns errno on failure.
@@ -228,10 +241,8 @@ Expected<std::string> read_whole_file(const std::string& path, std::uint64_t max
   const Compression c = sniff_compression(file->bytes());
   if (c == Compression::kNone && file->size() > max_bytes)
     return Error{path + ": larger than " + limit_text(max_bytes) + " (the limit for this input)"};
-  if (c == Compression::kZstd)
-    if (const std::optional<std::uint64_t> n = zstd_declared_size(file->bytes()); n && *n > max_bytes)
-      return Error{path + ": its zstd frames declare " + std::to_string(*n) + " bytes, more than " +
-                   limit_text(max_bytes) + " (the limit for this input)"};
+  if (std::optional<Error> e = refuse_declared_size(path, c, file->bytes(), max_bytes, "the limit for this input"))
+    return *e;
   if (std::optional<Error> e = decompress(path, c, file->bytes(), append)) return *e;
   return text;
 }
@@ -241,10 +252,8 @@ Expected<MappedFile> open_mapped_maybe_compressed(const std::string& path, std::
   if (!file) return file;
   const Compression c = sniff_compression(file->bytes());
   if (c == Compression::kNone) return file;
-  if (c == Compression::kZstd)
-    if (const std::optional<std::uint64_t> n = zstd_declared_size(file->bytes()); n && *n > max_bytes)
-      return Error{path + ": its zstd frames declare " + std::to_string(*n) + " bytes, more than " +
-                   limit_text(max_bytes) + " (the limit for memory dumps)"};
+  if (std::optional<Error> e = refuse_declared_size(path, c, file->bytes(), max_bytes, "the limit for memory dumps"))
+    return *e;
 
   const char* env = std::getenv("TMPDIR");
   const std::string dir = (env != nullptr && *env != '\0') ? env : "/tmp";
