@@ -38,6 +38,7 @@ struct CheckCliOptions {
   check::CheckOptions check = [] {
     check::CheckOptions c;
     c.memory_limit_mb = kDefaultMemoryLimitMib;
+    c.time_limit_s = kDefaultTimeLimitSeconds;
     return c;
   }();
   std::string emit_smt2;
@@ -59,8 +60,16 @@ int run_check_command(CheckCliOptions& o) {
     o.check.deadline = std::chrono::steady_clock::now() +
                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                            std::chrono::duration<double>(o.check.time_limit_s));
+  arm_time_watchdog("check", o.check.time_limit_s, true);
   auto spec = spec::load_spec(o.spec);
   if (!spec.ok()) return bad_input(spec.error().message);
+  // Every input is read before the solver runs: a bad baseline costs no search.
+  std::optional<std::vector<std::string>> baseline;
+  if (!o.baseline.empty()) {
+    auto fp = load_baseline(o.baseline);
+    if (!fp.ok()) return bad_input(fp.error().message);
+    baseline = std::move(*fp);
+  }
   o.load.load.mark_table_frames = true;
   auto loaded = load_dump_cli(o.dump, o.load);
   if (!loaded.ok()) return bad_input(loaded.error().message);
@@ -73,11 +82,8 @@ int run_check_command(CheckCliOptions& o) {
     return static_cast<int>(ExitCode::kInternal);
   }
   check::CheckResult result = *outcome.result;
-  if (!o.baseline.empty()) {
-    auto fp = load_baseline(o.baseline);
-    if (!fp.ok()) return bad_input(fp.error().message);
-    apply_baseline(result, *fp);
-  }
+  if (baseline) apply_baseline(result, *baseline);
+  disarm_time_watchdog();
   // Both files are opened before either is written, so that an unwritable one fails the run
   // before the other replaces anything.
   std::optional<OutputFile> file;
@@ -126,19 +132,23 @@ Command setup_check(CLI::App& app) {
                   "The whole run, in seconds: rules not decided by then are 'unknown' (exit 3); 0 = none")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e7));
-  sub->add_option("--rlimit", o->check.rlimit, "Per solver query, Z3 resource units (deterministic); 0 = none");
+  sub->add_option("--rlimit", o->check.rlimit, "Per solver query, Z3 resource units (deterministic); 0 = none")
+      ->check(non_negative_integer());
   sub->add_option("--memory-limit", o->check.memory_limit_mb,
                   "The run's memory in MiB (its data segment, and the solver's ceiling); reaching it is 'unknown' "
                   "(exit 3); 0 = none")
-      ->capture_default_str();
-  sub->add_option("--max-violations", o->check.max_violations, "List at most this many violations")->capture_default_str();
+      ->capture_default_str()
+      ->check(non_negative_integer());
+  sub->add_option("--max-violations", o->check.max_violations, "List at most this many violations")
+      ->capture_default_str()
+      ->check(non_negative_integer());
   sub->add_option("--param", o->params, "Fix a spec parameter: NAME=VALUE (repeatable)");
   sub->add_option("--baseline", o->baseline, "A previous JSON report: its violations are accepted, only new ones fail")
       ->check(CLI::ExistingFile);
   sub->add_option("--emit-smt2", o->emit_smt2, "Write every solver query as SMT-LIB 2 into this directory");
   sub->add_option("--html", o->html, "Also write the map with every violation and its walk as one self-contained HTML page");
   sub->add_flag("--list-rules", o->list_rules, "List the rules check decides, and exit");
-  return Command{sub, [o] { return run_check_command(*o); }};
+  return Command{sub, [o] { return run_check_command(*o); }, nullptr};
 }
 
 }  // namespace ptv::cli

@@ -26,8 +26,19 @@ Command setup_prove(CLI::App& app);
 Command setup_explain(CLI::App& app);
 Command setup_diff(CLI::App& app);
 
+CLI::Validator non_negative_integer() {
+  return CLI::Validator(
+      [](const std::string& text) -> std::string {
+        const bool digits = !text.empty() && text.size() <= 20 &&
+                            text.find_first_not_of("0123456789") == std::string::npos;
+        if (digits && (text.size() < 20 || text <= "18446744073709551615")) return {};
+        return "'" + text + "' is not a whole number from 0 to 18446744073709551615";
+      },
+      "UINT", "non-negative integer");
+}
+
 Commands setup_all(CLI::App& app) {
-  return {
+  Commands all{
       setup_mappings(app),
       setup_walk(app),
       setup_check(app),
@@ -37,6 +48,17 @@ Commands setup_all(CLI::App& app) {
       setup_explain(app),
       setup_diff(app),
   };
+  // Every run is bounded: a subcommand without a --time-limit of its own gets the watchdog's.
+  for (Command& c : all) {
+    if (c.app->get_option_no_throw("--time-limit") != nullptr) continue;
+    c.time_limit = std::make_shared<double>(kDefaultTimeLimitSeconds);
+    c.app->add_option("--time-limit", *c.time_limit,
+                      "The whole run, in seconds: past it the run ends with exit 3 (unknown), leaving no partial "
+                      "output file; 0 = none")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1e7));
+  }
+  return all;
 }
 
 namespace {
@@ -56,6 +78,7 @@ int run_selected(const CLI::App& app, const Commands& commands) {
   (void)app;
   for (const Command& c : commands) {
     if (c.app && c.app->parsed()) {
+      if (c.time_limit) arm_time_watchdog(c.app->get_name().c_str(), *c.time_limit, false);
       try {
         return c.run();
       } catch (const std::bad_alloc&) {

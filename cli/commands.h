@@ -3,11 +3,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string_view>
 #include <vector>
 
 namespace CLI {
 class App;
+class Validator;
 }
 
 namespace ptv {
@@ -19,10 +21,17 @@ namespace ptv::cli {
 struct Command {
   CLI::App* app = nullptr;
   std::function<int()> run;  ///< returns the process exit code (verifier/report/exit_codes.h)
+  /// The --time-limit setup_all gives a subcommand that has none of its own (check and prove
+  /// keep theirs: they also stop their rules at it): run_selected arms the watchdog with it.
+  std::shared_ptr<double> time_limit;
 };
 using Commands = std::vector<Command>;
 
 Commands setup_all(CLI::App& app);
+
+/// A CLI11 check for a count or a limit: a whole number 0..2^64-1 in decimal, nothing else (a
+/// negative number would otherwise wrap around to a huge one). Its message names the value.
+CLI::Validator non_negative_integer();
 int run_selected(const CLI::App& app, const Commands& commands);
 
 /// Every diagnostic goes out through here: "ptverify: MESSAGE" on stderr, with MESSAGE's

@@ -58,8 +58,9 @@ Command setup_explain(CLI::App& app) {
   CLI::Option* all = sub->add_flag("--all", o->all, "Explain every violation of the report");
   sub->add_option("--violation,-n", o->violation, "Which violation, 1-based, as the text report numbers them")
       ->capture_default_str()
+      ->check(non_negative_integer())
       ->excludes(all);
-  return Command{sub, [o] { return run_explain(*o); }};
+  return Command{sub, [o] { return run_explain(*o); }, nullptr};
 }
 
 }  // namespace ptv::cli

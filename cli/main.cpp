@@ -11,6 +11,14 @@
 
 namespace {
 
+// Interrupted (Ctrl-C, kill, a closed terminal): no temporary of an output file left behind, then
+// the signal's own ending, so the parent sees how the run ended.
+extern "C" void on_interrupt(int sig) {
+  ptv::remove_pending_temporaries();
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
 int parse_and_run(int argc, char** argv) {
   CLI::App app{"ptverify: a formally checked x86_64 page-table verifier"};
   app.set_version_flag("--version", "ptverify 0.1.0");
@@ -37,6 +45,7 @@ int main(int argc, char** argv) {
   // A reader that goes away (`| head`) makes writes fail with EPIPE instead of killing the run:
   // a file being written is still completed, and standard output's state is told at the end.
   std::signal(SIGPIPE, SIG_IGN);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_interrupt);
   ptv::StandardOutput out;
   const int code = parse_and_run(argc, argv);
   return ptv::cli::finish_standard_output(out, code);

@@ -32,6 +32,7 @@ int run_prove(const ProveCommandOptions& o) {
   if (o.time_limit_s > 0)
     options.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                                               std::chrono::duration<double>(o.time_limit_s));
+  arm_time_watchdog("prove", o.time_limit_s, true);
   if (!o.emit_smt2_dir.empty()) {
     if (auto err = make_output_directory(o.emit_smt2_dir)) return bad_input("prove: --emit-smt2 " + err->message);
     options.emit_smt2_dir = o.emit_smt2_dir;
@@ -40,6 +41,7 @@ int run_prove(const ProveCommandOptions& o) {
   if (!s) return bad_input(s.error().message);
   Expected<checks::ProveReport> report = checks::prove(*s, options);
   if (!report) return bad_input(report.error().message);
+  disarm_time_watchdog();
   if (json) checks::write_json(std::cout, *report);
   else checks::write_text(std::cout, *report);
   for (const std::string& e : report->internal_errors) print_error("internal error: " + e);
@@ -56,14 +58,17 @@ Command setup_prove(CLI::App& app) {
                   "the whole run, in seconds: goals not decided by then are unknown (exit 3); 0: none")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e7));
-  sub->add_option("--rlimit", opts->rlimit, "per-query Z3 resource limit, deterministic (0: none)")->capture_default_str();
+  sub->add_option("--rlimit", opts->rlimit, "per-query Z3 resource limit, deterministic (0: none)")
+      ->capture_default_str()
+      ->check(non_negative_integer());
   sub->add_option("--memory-limit", opts->memory_limit_mb,
                   "the run's memory in MiB (its data segment, and the solver's ceiling); reaching it is unknown (0: none)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(non_negative_integer());
   sub->add_option("--emit-smt2", opts->emit_smt2_dir, "write every solver query to DIR/<query-name>.smt2");
   sub->add_flag("--list-obligations", opts->list_obligations, "list the obligations prove checks, then exit");
   sub->add_flag("--no-minimize", opts->no_minimize, "report counterexamples as found, without minimising them");
-  return Command{sub, [opts] { return run_prove(*opts); }};
+  return Command{sub, [opts] { return run_prove(*opts); }, nullptr};
 }
 
 }  // namespace ptv::cli

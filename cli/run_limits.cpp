@@ -1,6 +1,17 @@
 #include "cli/run_limits.h"
 
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "verifier/report/exit_codes.h"
+#include "verifier/report/output_file.h"
 
 namespace ptv::cli {
 
@@ -20,6 +31,26 @@ constexpr bool kSanitized = false;
 
 std::uint64_t g_limit_mib = 0;
 
+// The watchdog's message, composed when it is armed: the handler may only write() and _exit().
+char g_watchdog_message[256];
+std::size_t g_watchdog_length = 0;
+
+extern "C" void on_watchdog(int) {
+  remove_pending_temporaries();
+  const ssize_t ignored = write(STDERR_FILENO, g_watchdog_message, g_watchdog_length);
+  (void)ignored;
+  _exit(static_cast<int>(ExitCode::kUnknown));
+}
+
+itimerval timer_for(double seconds) {
+  itimerval t{};
+  const double whole = std::floor(seconds);
+  t.it_value.tv_sec = static_cast<time_t>(whole);
+  t.it_value.tv_usec = static_cast<suseconds_t>((seconds - whole) * 1e6);
+  if (t.it_value.tv_sec == 0 && t.it_value.tv_usec == 0) t.it_value.tv_usec = 1;
+  return t;
+}
+
 }  // namespace
 
 void limit_memory(std::uint64_t mib) {
@@ -33,5 +64,30 @@ void limit_memory(std::uint64_t mib) {
 }
 
 std::uint64_t memory_limit_mib() { return g_limit_mib; }
+
+double time_watchdog_grace(double limit_seconds) { return std::clamp(limit_seconds / 10, 2.0, 60.0); }
+
+void arm_time_watchdog(const char* command, double limit_seconds, bool cooperative) {
+  if (!(limit_seconds > 0)) return;
+  const double grace = cooperative ? time_watchdog_grace(limit_seconds) : 0;
+  char wind_down[64] = "";
+  if (grace > 0) std::snprintf(wind_down, sizeof wind_down, ", and %g s to wind down", grace);
+  const int n = std::snprintf(g_watchdog_message, sizeof g_watchdog_message,
+                              "ptverify: %s: the run did not end within its time limit (--time-limit %g s%s): "
+                              "stopped without an answer (unknown)\n",
+                              command, limit_seconds, wind_down);
+  g_watchdog_length = n < 0 ? 0 : std::min(static_cast<std::size_t>(n), sizeof g_watchdog_message - 1);
+  struct sigaction sa {};
+  sa.sa_handler = on_watchdog;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGALRM, &sa, nullptr);
+  const itimerval t = timer_for(limit_seconds + grace);
+  setitimer(ITIMER_REAL, &t, nullptr);
+}
+
+void disarm_time_watchdog() {
+  const itimerval off{};
+  setitimer(ITIMER_REAL, &off, nullptr);
+}
 
 }  // namespace ptv::cli

@@ -15,7 +15,7 @@ struct TextLine {
   std::size_t number;
 };
 
-/// Calls f(line) for each line ('\n'-separated, a '\r' before it dropped) until f returns false.
+/// Calls f(line) for each line ('\n'-separated, the '\r's before it dropped) until f returns false.
 template <class F>
 void for_each_line(std::string_view text, F&& f) {
   std::size_t number = 0;
@@ -23,7 +23,7 @@ void for_each_line(std::string_view text, F&& f) {
     const std::size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!f(TextLine{line, ++number})) return;
   }
 }

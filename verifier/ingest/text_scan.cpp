@@ -18,7 +18,8 @@ std::optional<Line> LineSplitter::next() {
   } else {
     rest_.remove_prefix(nl + 1);
   }
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // CRLF serial logs
+  // CRLF (serial logs, the monitor over a socket), also doubled by a CRLF conversion of CRLF text
+  while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   return Line{line, ++number_};
 }
 

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -125,6 +127,34 @@ std::streamsize FdOutputBuf::xsputn(const char* s, std::streamsize n) {
 int FdOutputBuf::sync() { return drain() ? 0 : -1; }
 
 // ---------------------------------------------------------------------------------------------
+// The temporaries being written, for remove_pending_temporaries() in a signal handler: fixed
+// slots, so the handler reads no heap. A temporary too long for a slot, or beyond the slots
+// (never more than three are open at once), is only removed by its owner.
+
+struct PendingSlot {
+  std::atomic<bool> used{false};
+  std::array<char, 4096> name{};
+};
+std::array<PendingSlot, 8> g_pending;
+
+/// The slot now holding `name`, or -1. Outputs are opened by one thread only.
+int register_pending(const std::string& name) {
+  if (name.size() >= std::tuple_size_v<decltype(PendingSlot::name)>) return -1;
+  for (std::size_t i = 0; i < g_pending.size(); ++i) {
+    if (g_pending[i].used.load(std::memory_order_acquire)) continue;
+    std::memcpy(g_pending[i].name.data(), name.c_str(), name.size() + 1);  // the name first, then the flag
+    g_pending[i].used.store(true, std::memory_order_release);
+    return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void unregister_pending(int slot) {
+  if (slot < 0) return;
+  g_pending[static_cast<std::size_t>(slot)].used.store(false, std::memory_order_release);
+}
+
+// ---------------------------------------------------------------------------------------------
 // OutputFile
 
 struct OutputFile::State {
@@ -135,6 +165,7 @@ struct OutputFile::State {
   FdOutputBuf buf;
   std::ostream os;
   bool committed = false;
+  int pending_slot = -1;  // this temporary's slot for remove_pending_temporaries()
 
   State(std::string p, int descriptor) : path(std::move(p)), fd(descriptor), buf(descriptor), os(&buf) {}
   State(const State&) = delete;
@@ -142,6 +173,7 @@ struct OutputFile::State {
   ~State() {
     if (fd >= 0) ::close(fd);
     if (!committed && !temporary.empty()) ::unlink(temporary.c_str());
+    unregister_pending(pending_slot);
   }
 };
 
@@ -202,6 +234,7 @@ Expected<OutputFile> OutputFile::open(const std::string& path, TempSuffixSource 
     if (fd < 0) return cannot_write(path, errno);
     auto state = std::make_unique<State>(path, fd);
     state->temporary = std::move(temporary);
+    state->pending_slot = register_pending(state->temporary);
     state->target = *target;
     // Replacing a file keeps its permissions, as writing into it would.
     if (exists && fchmod(fd, st.st_mode & 07777) != 0) return cannot_write(path, errno);
@@ -221,6 +254,7 @@ std::optional<Error> OutputFile::commit() {
   if (err == 0 && !s.temporary.empty() && std::rename(s.temporary.c_str(), s.target.c_str()) != 0) err = errno;
   if (err != 0) return cannot_write(s.path, err);  // ~State removes the temporary
   s.committed = true;
+  unregister_pending(std::exchange(s.pending_slot, -1));
   if (!s.temporary.empty()) {
     // The rename itself durable: best effort, the file is complete either way.
     const std::filesystem::path dir = std::filesystem::path(s.target).parent_path();
@@ -231,6 +265,11 @@ std::optional<Error> OutputFile::commit() {
     }
   }
   return std::nullopt;
+}
+
+void remove_pending_temporaries() noexcept {
+  for (PendingSlot& slot : g_pending)
+    if (slot.used.load(std::memory_order_acquire)) ::unlink(slot.name.data());
 }
 
 std::optional<Error> write_output_file(const std::string& path, const std::function<void(std::ostream&)>& write) {

@@ -90,6 +90,11 @@ class OutputFile {
   std::unique_ptr<State> state_;
 };
 
+/// Removes every temporary an OutputFile is still writing (none is committed yet). Only unlink(2):
+/// safe in a signal handler, for a run ended by a signal or by its time limit, so that an
+/// interrupted run leaves no ".NAME.ptv-XXXXXX" behind.
+void remove_pending_temporaries() noexcept;
+
 /// Writes PATH with OutputFile: `write` fills the stream, then commit(). Empty on success.
 [[nodiscard]] std::optional<Error> write_output_file(const std::string& path,
                                                      const std::function<void(std::ostream&)>& write);

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Every input path: what is not a regular file is refused without blocking (a size-0 procfs file
+# is read), compressed input is refused by the size it declares, JSON nesting is bounded, and
+# text is read in every line ending QEMU's monitor produces. [docs/robustness.md "Input classes"]
+source "$(dirname "$0")/lib.sh"
+K=tests/fixtures/linux-6.1-4level-kaslr
+CORE=$K/core.slice.elf.zst
+S4=specs/linux-x86_64-4level.json
+NOT_REGULAR="not a regular file \(inputs are read from regular files"
+
+# --- special files, on every input path -----------------------------------------------------
+mkfifo "$WORK/fifo"
+FIFO="$WORK/fifo: a FIFO \(a pipe\), $NOT_REGULAR"
+zstd -dcq $K/info-tlb.txt.zst >"$WORK/info-tlb.txt"
+expect fifo-as-dump 2 "$FIFO" --time 10 -- "$PTV" mappings "$WORK/fifo"
+expect fifo-as-check-dump 2 "$FIFO" --time 10 -- "$PTV" check "$WORK/fifo" --spec $S4
+expect fifo-as-spec 2 "$FIFO" --time 10 -- "$PTV" check $CORE --spec "$WORK/fifo"
+expect fifo-as-prove-spec 2 "$FIFO" --time 10 -- "$PTV" prove "$WORK/fifo"
+expect fifo-as-registers 2 "$FIFO" --time 10 -- "$PTV" check $CORE --spec $S4 --registers "$WORK/fifo"
+expect fifo-as-cpuinfo 2 "$FIFO" --time 10 -- "$PTV" check $CORE --spec $S4 --cpuinfo "$WORK/fifo"
+expect fifo-as-baseline 2 "$FIFO" --time 10 -- "$PTV" check -q $CORE --spec $S4 --baseline "$WORK/fifo"
+expect fifo-as-with-mem 2 "$FIFO" --time 10 -- "$PTV" mappings "$WORK/info-tlb.txt" --with-mem "$WORK/fifo"
+expect fifo-as-report 2 "$FIFO" --time 10 -- "$PTV" explain "$WORK/fifo"
+expect fifo-as-diff-after 2 "$FIFO" --time 10 -- "$PTV" diff -q $CORE "$WORK/fifo"
+expect fifo-as-slice-input 2 "$FIFO" --time 10 -- "$PTV" slice "$WORK/fifo" -o "$WORK/out.elf"
+expect dev-zero-as-spec 2 "/dev/zero: a character device, $NOT_REGULAR" --time 10 -- "$PTV" check $CORE --spec /dev/zero
+expect dev-urandom-as-spec 2 "/dev/urandom: a character device, $NOT_REGULAR" --time 10 -- "$PTV" prove /dev/urandom
+expect dev-zero-as-dump 2 "/dev/zero: a character device, $NOT_REGULAR" --time 10 -- "$PTV" walk /dev/zero 0 --cr3 0x1000
+expect directory-as-spec 2 "specs: a directory, $NOT_REGULAR" -- "$PTV" check $CORE --spec specs
+expect directory-as-dump 2 "tests: a directory, $NOT_REGULAR" -- "$PTV" mappings tests
+expect missing-dump 2 "$WORK/none.elf: cannot open: No such file or directory" -- "$PTV" mappings "$WORK/none.elf"
+expect missing-spec 2 "$WORK/none.json: cannot open: No such file or directory" -- "$PTV" prove "$WORK/none.json"
+: >"$WORK/empty"
+expect empty-dump 2 "$WORK/empty: empty input: nothing to detect the format from" -- "$PTV" mappings "$WORK/empty"
+expect empty-spec 2 "$WORK/empty:1:1: JSON syntax error" -- "$PTV" prove "$WORK/empty"
+# procfs reports size 0 for files that are not empty: read them (bounded) as what they are.
+expect proc-self-maps 0 "format proc-maps" -- "$PTV" mappings /proc/self/maps
+
+# --- compressed input -----------------------------------------------------------------------
+# A sparse 80 MiB of zeros, compressed by zstd from a file: its frame declares its size, which
+# is over a spec's 64 MiB, so it is refused before a byte is decompressed.
+truncate -s 80M "$WORK/zeros"
+zstd -q -1 "$WORK/zeros" -o "$WORK/zeros.json.zst"
+expect zstd-declared-too-large-spec 2 "zeros.json.zst: its zstd frames declare 83886080 bytes, more than 64 MiB" --time 5 -- \
+  "$PTV" prove "$WORK/zeros.json.zst"
+# The same without a declared size (zstd from a pipe): stopped at the limit while streaming.
+zstd -q -1 <"$WORK/zeros" >"$WORK/zeros-streamed.json.zst"
+expect zstd-streamed-too-large-spec 2 "zeros-streamed.json.zst: decompresses to more than 64 MiB" --time 5 -- \
+  "$PTV" prove "$WORK/zeros-streamed.json.zst"
+rm -f "$WORK/zeros"
+# An ELF core followed by 64 MiB of zeros it does not describe: the decompression stops at the
+# end its headers describe (a bomb disguised as a core writes nothing past it).
+{ zstd -dcq $CORE; head -c 64M /dev/zero; } | zstd -q -1 >"$WORK/padded.elf.zst"
+expect zstd-core-past-its-headers 2 "decompresses past the [0-9]+ bytes its ELF headers describe" --time 10 -- \
+  "$PTV" mappings -q "$WORK/padded.elf.zst"
+# Content of exactly 2 MiB (a pmemsave image's usual shape) is a whole stream, not a truncated one.
+truncate -s 2M "$WORK/raw2m"
+zstd -q -1 "$WORK/raw2m" -o "$WORK/raw2m.zst"
+expect zstd-exact-mib-multiple 0 "not present" -- "$PTV" walk "$WORK/raw2m.zst" 0 --format raw --cr3 0x1000
+head -c "$(($(stat -c %s "$WORK/raw2m.zst") - 3))" "$WORK/raw2m.zst" >"$WORK/raw2m-cut.zst"
+expect zstd-truncated 2 "raw2m-cut.zst\+0x[0-9a-f]+: zstd: stream is truncated" -- \
+  "$PTV" walk "$WORK/raw2m-cut.zst" 0 --format raw --cr3 0x1000
+
+# --- JSON -----------------------------------------------------------------------------------
+python3 -c "print('[' * 100000 + ']' * 100000)" >"$WORK/deep.json"
+DEEP="deep.json:1:129: nested deeper than 128 arrays and objects"
+expect deep-json-mapping-set 2 "$DEEP" -- "$PTV" mappings "$WORK/deep.json" --format json
+expect deep-json-report 2 "$DEEP" -- "$PTV" explain "$WORK/deep.json"
+expect deep-json-baseline 2 "$DEEP" -- "$PTV" check -q $CORE --spec $S4 --baseline "$WORK/deep.json"
+expect deep-json-spec 2 "$DEEP" -- "$PTV" prove "$WORK/deep.json"
+cat >"$WORK/huge-int.json" <<'JSON'
+{"name": "huge", "rules": {"paging_mode": 4},
+ "regions": [{"name": "r", "kind": "guard", "half": "user", "start": 0, "end": 123456789012345678901234567890,
+              "must": "unmapped"}]}
+JSON
+expect json-integer-out-of-range 2 "huge-int.json.*an integer out of range \(at most 2\^64 - 1\)" -- \
+  "$PTV" prove "$WORK/huge-int.json"
+
+# --- line endings ---------------------------------------------------------------------------
+# The capture's info tlb and registers came over the monitor socket with CRLF; LF and a doubled
+# CR (a CRLF conversion of CRLF text) read the same.
+tr -d '\r' <"$WORK/info-tlb.txt" >"$WORK/tlb-lf.txt"
+sed 's/\r$/\r\r/' "$WORK/info-tlb.txt" >"$WORK/tlb-crcrlf.txt"
+zstd -dcq $K/info-mem.txt.zst | tr -d '\r' >"$WORK/mem-lf.txt"
+sed 's/$/\r/' "$WORK/mem-lf.txt" >"$WORK/mem-crlf.txt"
+"$PTV" mappings -q "$WORK/info-tlb.txt" --with-mem "$WORK/mem-lf.txt" -O json >"$WORK/tlb-as-captured.json" 2>/dev/null
+same_set() {  # FILE...: `mappings --with-mem` of an info tlb and info mem equal the captured ones'
+  "$PTV" mappings -q "$1" --with-mem "$2" -O json 2>/dev/null | python3 -c '
+import json, sys
+a = json.load(sys.stdin); b = json.load(open(sys.argv[1]))
+sys.exit(0 if a["mappings"] == b["mappings"] and a["unknown"] == b["unknown"] else 1)' "$WORK/tlb-as-captured.json"
+}
+for pair in "tlb-lf.txt mem-crlf.txt" "tlb-crcrlf.txt mem-lf.txt"; do
+  read -r tlb mem <<<"$pair"
+  expect "line-endings-$tlb-$mem" 0 "" -- "$PTV" mappings -q "$WORK/$tlb" --with-mem "$WORK/$mem"
+  check_true "line-endings-$tlb-$mem-same" "a line ending changed what was read" -- same_set "$WORK/$tlb" "$WORK/$mem"
+done
+tr -d '\r' <$K/registers.txt >"$WORK/regs-lf.txt"
+sed 's/\r$/\r\r/' $K/registers.txt >"$WORK/regs-crcrlf.txt"
+for regs in $K/registers.txt "$WORK/regs-lf.txt" "$WORK/regs-crcrlf.txt"; do
+  expect "registers-$(basename "$regs")" 0 "PML4  table P0x000000000625c000 \\[511\\]" -- \
+    "$PTV" walk $CORE 0xffffffff81000000 --registers "$regs"
+done
+
+# --- info mem across the non-canonical hole: every command reads it the same way ------------
+printf '00007ffffffff000-ffff800000001000 0000000000002000 -rw\r\n' >"$WORK/mem-hole.txt"
+expect info-mem-across-hole-mappings 0 "0xffff800000000000-0xffff800000001000" -- "$PTV" mappings "$WORK/mem-hole.txt"
+expect info-mem-across-hole-check 3 "guard-unmapped +unknown" -- "$PTV" check "$WORK/mem-hole.txt" --spec $S4
+
+finish
