@@ -45,7 +45,9 @@ int main(int argc, char** argv) {
   // A reader that goes away (`| head`) makes writes fail with EPIPE instead of killing the run:
   // a file being written is still completed, and standard output's state is told at the end.
   std::signal(SIGPIPE, SIG_IGN);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_interrupt);
+  // A signal the caller ignores (nohup, a background job's SIGINT) stays ignored.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP})
+    if (std::signal(sig, on_interrupt) == SIG_IGN) std::signal(sig, SIG_IGN);
   ptv::StandardOutput out;
   const int code = parse_and_run(argc, argv);
   return ptv::cli::finish_standard_output(out, code);

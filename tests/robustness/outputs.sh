@@ -160,6 +160,24 @@ kill_while_writing() {
   [[ ! -e $WORK/killed.html || $(tail -n 1 "$WORK/killed.html") == "</html>" ]]
 }
 check_true map-html-killed-leaves-no-partial-page "a killed map --html left a partial page" -- kill_while_writing
+# Interrupted (SIGTERM, SIGHUP; SIGINT is handled the same way) while the page is being written: no page and no temporary left.
+interrupt_while_writing() {  # SIGNAL
+  rm -f "$WORK/stopped.html"
+  "$PTV" map -q "$WORK/big-set.json" --width 100 --html "$WORK/stopped.html" >/dev/null 2>&1 &
+  local pid=$! i
+  for ((i = 0; i < 1200; ++i)); do
+    compgen -G "$WORK/.stopped.html.ptv-*" >/dev/null && break
+    sleep 0.05
+  done
+  kill -"$1" $pid 2>/dev/null
+  wait $pid 2>/dev/null
+  [[ ! -e $WORK/stopped.html || $(tail -n 1 "$WORK/stopped.html") == "</html>" ]] &&
+    ! compgen -G "$WORK/.stopped.html.ptv-*" >/dev/null
+}
+# (A background job of a script ignores SIGINT, and ptverify keeps a signal ignored as it was.)
+for sig in TERM HUP; do
+  check_true map-html-sig$sig-leaves-no-temporary "SIG$sig left a temporary or a partial page" -- interrupt_while_writing $sig
+done
 rm -f "$WORK/big-set.json"
 
 finish

@@ -232,9 +232,20 @@ Expected<OutputFile> OutputFile::open(const std::string& path, TempSuffixSource 
     const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0 && errno == EEXIST) continue;
     if (fd < 0) return cannot_write(path, errno);
-    auto state = std::make_unique<State>(path, fd);
+    // Registered at once, before any allocation: malloc on a large, fragmented heap can take
+    // most of a second, and a signal in that time must still find the temporary.
+    const int slot = register_pending(temporary);
+    std::unique_ptr<State> state;
+    try {
+      state = std::make_unique<State>(path, fd);
+    } catch (...) {
+      ::close(fd);
+      ::unlink(temporary.c_str());
+      unregister_pending(slot);
+      throw;
+    }
     state->temporary = std::move(temporary);
-    state->pending_slot = register_pending(state->temporary);
+    state->pending_slot = slot;
     state->target = *target;
     // Replacing a file keeps its permissions, as writing into it would.
     if (exists && fchmod(fd, st.st_mode & 07777) != 0) return cannot_write(path, errno);
