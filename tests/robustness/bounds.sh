@@ -119,6 +119,13 @@ json.dump(r, open(sys.argv[1], "w"))
 PY
 expect explain-contradictory-report 2 "the raw entry 0x8000000000001061 decodes as .*not " -- \
   "$PTV" explain "$WORK/contradiction.json"
+python3 - "$WORK/pml9.json" <<'PY'
+import json, sys
+r = json.load(open("tests/fixtures/reports/explain-wx.json"))
+r["violations"][0]["walk"][3]["level"] = "PML9"
+json.dump(r, open(sys.argv[1], "w"))
+PY
+expect explain-unknown-level 2 "walk level 3 \(PML9\): the level here is PT, not PML9" -- "$PTV" explain "$WORK/pml9.json"
 python3 - "$WORK/set.json" "$WORK/claims-core.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))

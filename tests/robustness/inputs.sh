@@ -102,6 +102,18 @@ for regs in $K/registers.txt "$WORK/regs-lf.txt" "$WORK/regs-crcrlf.txt"; do
     "$PTV" walk $CORE 0xffffffff81000000 --registers "$regs"
 done
 
+# --- numbers on the command line: a count or a limit is never negative, never wraps ----------
+for opt in "--rlimit -5" "--memory-limit -1" "--max-violations -1" "--max-violations 99999999999999999999"; do
+  set -- $opt
+  expect "option$1$2" 2 "$1: '$2' is not a whole number from 0 to 18446744073709551615" -- \
+    "$PTV" check -q $CORE --spec $S4 "$1" "$2"
+done
+expect option-prove-rlimit-negative 2 "--rlimit: '-3' is not a whole number" -- "$PTV" prove $S4 --rlimit -3
+expect option-time-limit-negative 2 "--time-limit: Value -1 not in range" -- "$PTV" check -q $CORE --spec $S4 --time-limit -1
+expect option-timeout-negative 2 "Could not convert: --timeout = -1" -- "$PTV" check -q $CORE --spec $S4 --timeout -1
+expect option-violation-negative 2 "--violation: '-1' is not a whole number" -- \
+  "$PTV" explain tests/fixtures/reports/explain-wx.json --violation -1
+
 # --- info mem across the non-canonical hole: every command reads it the same way ------------
 printf '00007ffffffff000-ffff800000001000 0000000000002000 -rw\r\n' >"$WORK/mem-hole.txt"
 expect info-mem-across-hole-mappings 0 "0xffff800000000000-0xffff800000001000" -- "$PTV" mappings "$WORK/mem-hole.txt"

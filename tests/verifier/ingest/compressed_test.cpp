@@ -180,6 +180,81 @@ TEST_CASE("truncated and corrupt streams are errors naming the file") {
   CHECK(gr.error().message.starts_with(gc.path() + "+0x"));
 }
 
+/// A zstd frame that does not record its content size, as `zstd` writes when reading a pipe.
+Blob zstd_frame_unsized(const Blob& in) {
+  ZSTD_CCtx* c = ZSTD_createCCtx();
+  REQUIRE(c != nullptr);
+  ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 0);
+  Blob out(ZSTD_compressBound(in.size()));
+  const std::size_t n = ZSTD_compress2(c, out.data(), out.size(), in.data(), in.size());
+  ZSTD_freeCCtx(c);
+  REQUIRE_FALSE(ZSTD_isError(n));
+  out.resize(n);
+  return out;
+}
+
+TEST_CASE("a zstd input is refused by the size its frames declare, or where the stream passes the limit") {
+  const Blob big(1 << 20, 'x');
+  const rawtest::TempFile sized(zstd_frame(big));
+  Expected<std::string> a = read_whole_file(sized.path(), 4096);
+  REQUIRE_FALSE(a.ok());
+  CHECK(a.error().message == sized.path() + ": its zstd frames declare 1048576 bytes, more than 4096 bytes (the limit for this input)");
+  Expected<MappedFile> m = open_mapped_maybe_compressed(sized.path(), 4096);
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().message.find("its zstd frames declare 1048576 bytes") != std::string::npos);
+
+  const rawtest::TempFile unsized(zstd_frame_unsized(big));
+  Expected<std::string> b = read_whole_file(unsized.path(), 4096);
+  REQUIRE_FALSE(b.ok());
+  CHECK(b.error().message == unsized.path() + ": decompresses to more than 4096 bytes (the limit for this input)");
+  CHECK(read_whole_file(unsized.path()).ok());
+}
+
+TEST_CASE("content of an exact multiple of 1 MiB is a whole stream, sized or not") {
+  for (const std::size_t mib : {1u, 2u, 3u}) {
+    CAPTURE(mib);
+    const Blob data = pattern(mib << 20);
+    for (const Blob& packed : {zstd_frame(data), zstd_frame_unsized(data)}) {
+      const rawtest::TempFile f(packed);
+      CHECK(mapped_content(f.path()) == data);
+      Expected<std::string> t = read_whole_file(f.path());
+      REQUIRE_MESSAGE(t.ok(), (t.ok() ? "" : t.error().message));
+      CHECK(t->size() == data.size());
+    }
+  }
+}
+
+TEST_CASE("a compressed ELF core is decompressed only to 1 MiB past the end its headers describe") {
+  // An ELF64 header and one PT_LOAD of 4 KiB at offset 4 KiB: the content ends at 8 KiB.
+  Blob core(8192, 0);
+  const unsigned char ident[] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+  std::copy(std::begin(ident), std::end(ident), core.begin());
+  auto put = [&](std::size_t at, std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) core[at + static_cast<std::size_t>(i)] = static_cast<unsigned char>(v >> (8 * i));
+  };
+  put(16, 4, 2);       // e_type ET_CORE
+  put(18, 62, 2);      // e_machine x86-64
+  put(20, 1, 4);       // e_version
+  put(32, 64, 8);      // e_phoff
+  put(52, 64, 2);      // e_ehsize
+  put(54, 56, 2);      // e_phentsize
+  put(56, 1, 2);       // e_phnum
+  put(64, 1, 4);       // p_type PT_LOAD
+  put(64 + 8, 4096, 8);   // p_offset
+  put(64 + 32, 4096, 8);  // p_filesz
+  put(64 + 40, 4096, 8);  // p_memsz
+  for (std::size_t i = 4096; i < 8192; ++i) core[i] = static_cast<unsigned char>(i);
+  const rawtest::TempFile ok(zstd_frame_unsized(core));
+  CHECK(mapped_content(ok.path()) == core);
+  // The same core followed by 3 MiB of zeros it does not describe.
+  Blob padded = core;
+  padded.resize(core.size() + (3u << 20), 0);
+  const rawtest::TempFile bomb(zstd_frame_unsized(padded));
+  Expected<MappedFile> m = open_mapped_maybe_compressed(bomb.path());
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().message == bomb.path() + ": decompresses past the 8192 bytes its ELF headers describe (a damaged core, or a decompression bomb)");
+}
+
 TEST_CASE("an unusable TMPDIR is an error that names it") {
   const rawtest::TempFile f(zstd_frame(pattern(100)));
   const char* old = std::getenv("TMPDIR");
