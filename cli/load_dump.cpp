@@ -3,11 +3,13 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/dump_options.h"
 #include "cli/progress.h"
 #include "verifier/ingest/text_format.h"
+#include "verifier/report/printable.h"
 
 namespace ptv::cli {
 
@@ -40,8 +42,13 @@ Expected<LoadedDump> load_dump_cli(const std::string& path, const CliLoadOptions
   Progress progress(opts.quiet);
   LoadOptions load = opts.load;
   load.progress = [&progress](const std::string& what) { progress.update(what); };
+  // The readers' warnings (--lenient) name the file and quote its text: collected, then printed
+  // with their control characters escaped like every other message.
+  std::ostringstream warnings;
+  if (!load.warnings) load.warnings = &warnings;
   Expected<LoadedDump> out = load_dump(path, load);
   progress.clear();
+  if (const std::string w = warnings.str(); !w.empty()) std::cerr << printable_lines(w);
   if (out && !opts.quiet && !out->format_chosen.empty()) print_error(path + ": " + out->format_chosen);
   if (out && out->raw) print_notes(out->raw->machine.notes, opts.quiet);
   return out;

@@ -138,6 +138,11 @@ done
 check_true check-no-raw-escape-from-mapping-set "check printed a raw ESC from a mapping set's claims" -- \
   bash -c '! "$0" check "$1" --spec "$2" 2>&1 | grep -q "$3"' "$PTV" "$WORK/evil-set.json" $S4 "$ESC"
 expect error-message-escapes-path 2 'no-such\\x1b\[2J' -- "$PTV" mappings "$WORK/no-such${ESC}[2J"
+printf '00007ffffffff000-0000800000000000 0000000000001000 xrw\n' >"$WORK/lenient${ESC}[2J.txt"
+expect warning-escapes-path 0 'lenient\\x1b\[2J.txt:1:52: warning: unknown right' -- \
+  "$PTV" mappings -q "$WORK/lenient${ESC}[2J.txt" --lenient --format qemu-mem
+check_true warning-no-raw-escape "a --lenient warning printed a raw ESC from a file name" -- \
+  bash -c '! "$0" mappings -q "$1" --lenient --format qemu-mem 2>&1 >/dev/null | grep -q "$2"' "$PTV" "$WORK/lenient${ESC}[2J.txt" "$ESC"
 
 # --- map --html of a large mapping set ------------------------------------------------------
 # A million one-page runs of alternating rights (no two merge): reading the 200 MB of JSON takes
