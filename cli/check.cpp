@@ -148,7 +148,7 @@ Command setup_check(CLI::App& app) {
   sub->add_option("--emit-smt2", o->emit_smt2, "Write every solver query as SMT-LIB 2 into this directory");
   sub->add_option("--html", o->html, "Also write the map with every violation and its walk as one self-contained HTML page");
   sub->add_flag("--list-rules", o->list_rules, "List the rules check decides, and exit");
-  return Command{sub, [o] { return run_check_command(*o); }, nullptr};
+  return Command{sub, [o] { return run_check_command(*o); }, nullptr, nullptr};
 }
 
 }  // namespace ptv::cli

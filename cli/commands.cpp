@@ -48,15 +48,25 @@ Commands setup_all(CLI::App& app) {
       setup_explain(app),
       setup_diff(app),
   };
-  // Every run is bounded: a subcommand without a --time-limit of its own gets the watchdog's.
+  // Every run is bounded: a subcommand without a --time-limit or --memory-limit of its own gets
+  // the watchdog's and the data segment's.
   for (Command& c : all) {
-    if (c.app->get_option_no_throw("--time-limit") != nullptr) continue;
-    c.time_limit = std::make_shared<double>(kDefaultTimeLimitSeconds);
-    c.app->add_option("--time-limit", *c.time_limit,
-                      "The whole run, in seconds: past it the run ends with exit 3 (unknown), leaving no partial "
-                      "output file; 0 = none")
-        ->capture_default_str()
-        ->check(CLI::Range(0.0, 1e7));
+    if (c.app->get_option_no_throw("--time-limit") == nullptr) {
+      c.time_limit = std::make_shared<double>(kDefaultTimeLimitSeconds);
+      c.app->add_option("--time-limit", *c.time_limit,
+                        "The whole run, in seconds: past it the run ends with exit 3 (unknown), leaving no partial "
+                        "output file; 0 = none")
+          ->capture_default_str()
+          ->check(CLI::Range(0.0, 1e7));
+    }
+    if (c.app->get_option_no_throw("--memory-limit") == nullptr) {
+      c.memory_limit = std::make_shared<std::uint64_t>(kDefaultMemoryLimitMib);
+      c.app->add_option("--memory-limit", *c.memory_limit,
+                        "The run's memory in MiB (its data segment; dumps are mapped and do not count): an allocation "
+                        "past it ends the run with exit 3 (unknown); 0 = none")
+          ->capture_default_str()
+          ->check(non_negative_integer());
+    }
   }
   return all;
 }
@@ -79,6 +89,7 @@ int run_selected(const CLI::App& app, const Commands& commands) {
   for (const Command& c : commands) {
     if (c.app && c.app->parsed()) {
       if (c.time_limit) arm_time_watchdog(c.app->get_name().c_str(), *c.time_limit, false);
+      if (c.memory_limit) limit_memory(*c.memory_limit);
       try {
         return c.run();
       } catch (const std::bad_alloc&) {

@@ -2,6 +2,7 @@
 // which adds the subcommand, binds its options struct, and returns how to run it.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -24,6 +25,8 @@ struct Command {
   /// The --time-limit setup_all gives a subcommand that has none of its own (check and prove
   /// keep theirs: they also stop their rules at it): run_selected arms the watchdog with it.
   std::shared_ptr<double> time_limit;
+  /// Likewise the --memory-limit (MiB) of a subcommand without one of its own.
+  std::shared_ptr<std::uint64_t> memory_limit;
 };
 using Commands = std::vector<Command>;
 

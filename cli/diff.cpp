@@ -47,7 +47,7 @@ Command setup_diff(CLI::App& app) {
   sub->add_option("B", o->b, "The dump after")->required();
   add_load_options(*sub, o->load);
   sub->add_option("--output,-O", o->output, "text or json (docs/inspect.md)")->check(CLI::IsMember({"text", "json"}));
-  return Command{sub, [o] { return run_diff(*o); }, nullptr};
+  return Command{sub, [o] { return run_diff(*o); }, nullptr, nullptr};
 }
 
 }  // namespace ptv::cli

@@ -60,7 +60,7 @@ Command setup_explain(CLI::App& app) {
       ->capture_default_str()
       ->check(non_negative_integer())
       ->excludes(all);
-  return Command{sub, [o] { return run_explain(*o); }, nullptr};
+  return Command{sub, [o] { return run_explain(*o); }, nullptr, nullptr};
 }
 
 }  // namespace ptv::cli

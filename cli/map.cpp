@@ -116,7 +116,7 @@ Command setup_map(CLI::App& app) {
   sub->add_option("--width", o->width, "Columns of the drawing (default: the terminal's, else $COLUMNS, else 100)")
       ->check(CLI::Range(60u, 1000u));
   sub->add_option("--html", o->html, "Also write a self-contained HTML page of the map to this file");
-  return Command{sub, [o] { return run_map(*o); }, nullptr};
+  return Command{sub, [o] { return run_map(*o); }, nullptr, nullptr};
 }
 
 }  // namespace ptv::cli

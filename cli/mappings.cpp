@@ -40,7 +40,7 @@ Command setup_mappings(CLI::App& app) {
   add_load_options(*sub, opts->load);
   sub->add_option("--output,-O", opts->output, "text or json (docs/formats.md)")
       ->check(CLI::IsMember({"text", "json"}));
-  return Command{sub, [opts] { return run_mappings(*opts); }, nullptr};
+  return Command{sub, [opts] { return run_mappings(*opts); }, nullptr, nullptr};
 }
 
 }  // namespace ptv::cli

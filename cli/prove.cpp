@@ -68,7 +68,7 @@ Command setup_prove(CLI::App& app) {
   sub->add_option("--emit-smt2", opts->emit_smt2_dir, "write every solver query to DIR/<query-name>.smt2");
   sub->add_flag("--list-obligations", opts->list_obligations, "list the obligations prove checks, then exit");
   sub->add_flag("--no-minimize", opts->no_minimize, "report counterexamples as found, without minimising them");
-  return Command{sub, [opts] { return run_prove(*opts); }, nullptr};
+  return Command{sub, [opts] { return run_prove(*opts); }, nullptr, nullptr};
 }
 
 }  // namespace ptv::cli

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <new>
 
 #include "verifier/report/exit_codes.h"
 #include "verifier/report/output_file.h"
@@ -30,6 +31,25 @@ constexpr bool kSanitized = false;
 #endif
 
 std::uint64_t g_limit_mib = 0;
+bool g_margin_given = false;
+
+// An allocation past the cap: the first time, the cap is raised by a margin before std::bad_alloc
+// is thrown, so that the unwinding has memory to finish with (nlohmann::json's destructor, for
+// one, allocates: without the margin a failed parse ended in std::terminate). The run then ends
+// as "out of memory", exit 3 (run_selected).
+void on_allocation_failure() {
+  if (!g_margin_given) {
+    g_margin_given = true;
+    constexpr rlim_t kMargin = rlim_t{256} << 20;
+    rlimit rl{};
+    if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+      rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max - rl.rlim_cur > kMargin ? rl.rlim_cur + kMargin
+                                                                                         : rl.rlim_max;
+      setrlimit(RLIMIT_DATA, &rl);
+    }
+  }
+  throw std::bad_alloc();
+}
 
 // The watchdog's message, composed when it is armed: the handler may only write() and _exit().
 char g_watchdog_message[256];
@@ -60,7 +80,10 @@ void limit_memory(std::uint64_t mib) {
   constexpr std::uint64_t kMaxMib = std::uint64_t{1} << 40;  // far beyond any machine; no shift overflow
   const rlim_t want = static_cast<rlim_t>(mib > kMaxMib ? kMaxMib : mib) << 20;
   rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || want < rl.rlim_max ? want : rl.rlim_max;
-  if (setrlimit(RLIMIT_DATA, &rl) == 0) g_limit_mib = mib;
+  if (setrlimit(RLIMIT_DATA, &rl) == 0) {
+    g_limit_mib = mib;
+    std::set_new_handler(on_allocation_failure);
+  }
 }
 
 std::uint64_t memory_limit_mib() { return g_limit_mib; }

@@ -31,7 +31,7 @@ Command setup_slice(CLI::App& app) {
   sub->add_option("-o,--output", opts->output, "The slice to write (ELF core)")->required();
   add_machine_options(*sub, opts->machine);
   add_raw_format_option(*sub, opts->elf);
-  return Command{sub, [opts] { return run_slice(*opts); }, nullptr};
+  return Command{sub, [opts] { return run_slice(*opts); }, nullptr, nullptr};
 }
 
 int run_slice(const SliceOptions& opts) {

@@ -67,7 +67,7 @@ Command setup_walk(CLI::App& app) {
   add_machine_options(*sub, opts->machine);
   add_raw_format_option(*sub, opts->elf);
   sub->add_option("--output,-O", opts->output, "text or json")->check(CLI::IsMember({"text", "json"}));
-  return Command{sub, [opts] { return run_walk(*opts); }, nullptr};
+  return Command{sub, [opts] { return run_walk(*opts); }, nullptr, nullptr};
 }
 
 }  // namespace ptv::cli

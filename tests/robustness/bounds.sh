@@ -84,6 +84,20 @@ skip_under_asan prove-10k-symbolic-regions-memory-limit "the memory limit is lif
 skip_under_asan memory-limit-1 "the memory limit is lifted" ||
   expect memory-limit-1 3 "memory limit \(--memory-limit 1 MiB\)" -- "$PTV" check -q $CORE --spec $S4 --memory-limit 1
 
+# A large mapping set (a few MB of zstd become a few hundred MB of JSON): every subcommand stops
+# at its --memory-limit with exit 3 and the reason (it reached 4.2 GB, or ended in std::terminate).
+python3 bench/mapping_set.py 300000 "$WORK/set-300k.json"
+zstd -q -19 --rm "$WORK/set-300k.json" -o "$WORK/set-300k.json.zst"
+for cmd in mappings map; do
+  skip_under_asan memory-limit-$cmd-large-set "the memory limit is lifted" ||
+    expect memory-limit-$cmd-large-set 3 "out of memory: the run reached its memory limit \(--memory-limit 100 MiB\)" \
+      --time 30 -- "$PTV" $cmd -q "$WORK/set-300k.json.zst" --memory-limit 100
+done
+skip_under_asan memory-limit-check-large-set "the memory limit is lifted" ||
+  expect memory-limit-check-large-set 3 "out of memory: the run reached its memory limit \(--memory-limit 100 MiB\)" \
+    --time 30 -- "$PTV" check -q "$WORK/set-300k.json.zst" --spec $S4 --memory-limit 100
+rm -f "$WORK/set-300k.json.zst"
+
 # --- the violation cap: a capped search is never a pass -------------------------------------
 expect max-violations-0 1 "^ptverify check: VIOLATED.*\(list incomplete\)" -- \
   "$PTV" check -q $MUTATED --spec $S4 --max-violations 0
