@@ -6,7 +6,7 @@
 #
 # runs COMMAND in the repository's root under `timeout SECONDS` (default 20) and an
 # address-space limit of MIB (`ulimit -v`, default 3072; not under AddressSanitizer, PTV_ASAN=ON), and passes when the exit code is EXIT
-# and REGEX (grep -E) matches stdout + stderr together (an empty REGEX matches anything).
+# and REGEX (grep -E) matches a line of stdout or of stderr (an empty REGEX matches anything).
 # Running past the time limit, or any exit other than EXIT (an allocation failure under the
 # memory limit is one), fails the case. `$PTV` is the ptverify binary, `$WORK` a scratch
 # directory removed at the end, `$FIXTURES` tests/fixtures.
@@ -49,7 +49,7 @@ expect() {
     why="ran past ${time} s"
   elif [[ $rc != "$want" ]]; then
     why="exit $rc, expected $want"
-  elif [[ -n $regex ]] && ! cat "$out" "$err" | grep -Eq -- "$regex"; then
+  elif [[ -n $regex ]] && ! grep -Eqs -- "$regex" "$out" "$err"; then  # not `cat | grep -q`: under pipefail, cat may die of SIGPIPE
     why="output does not match /$regex/"
   fi
   if [[ -n $why ]]; then

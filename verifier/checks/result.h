@@ -88,7 +88,7 @@ struct CheckResult {
   /// else any unknown -> unknown; else holds. Internal errors never reach a CheckResult.
   [[nodiscard]] Status verdict() const;
   [[nodiscard]] ExitCode exit_code() const;
-  /// "ptverify check: VIOLATED — 12 rules proved, 3 violations (2 new), 1 unknown, 0.21 s"
+  /// "ptverify check: VIOLATED - 12 rules proved, 3 violations (2 new), 1 unknown, 0.21 s"
   [[nodiscard]] std::string summary_line() const;
 };
 

@@ -1,7 +1,7 @@
 // An ELF64 core of a whole guest, as QEMU `dump-guest-memory` writes it, or as
 // `ptverify slice` writes it (verifier/ingest/slice.h).
 //
-// What is read [ELF gABI "Program Header", "Note Section"; reference.md §2.3]:
+// What is read [ELF gABI "Program Header", "Note Section"; docs/formats.md "Raw memory"]:
 //   - the ELF header: 64-bit, little-endian, ET_CORE, EM_X86_64. e_ehsize is ignored (QEMU 7.x
 //     writes 8 there); the program header table is found by e_phoff/e_phnum only, and when
 //     e_phnum is PN_XNUM (0xffff) the real count is sh_info of section header 0.

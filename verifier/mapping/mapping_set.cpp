@@ -68,6 +68,10 @@ std::optional<std::string> check_sorted_disjoint(const std::vector<T>& v, const 
 std::optional<std::string> MappingSet::validate() const {
   for (const Run& r : runs)
     if (r.range.last < r.range.first) return "a run ends before it starts";
+  for (const UnknownRange& u : unknown)
+    if (u.range.last < u.range.first) return "an unknown range ends before it starts";
+  for (const FaultRange& f : faults)
+    if (f.range.last < f.range.first) return "a fault range ends before it starts";
   if (auto e = check_sorted_disjoint(runs, "runs")) return e;
   if (auto e = check_sorted_disjoint(unknown, "unknown ranges")) return e;
   if (auto e = check_sorted_disjoint(faults, "fault ranges")) return e;
@@ -81,6 +85,12 @@ std::optional<std::string> MappingSet::validate() const {
     if (overlaps_run(u.range)) return "an unknown range overlaps a run";
   for (const auto& f : faults)
     if (overlaps_run(f.range)) return "a fault range overlaps a run";
+  // Nor each other: an address is unknown or faults, not both.
+  for (const auto& f : faults) {
+    auto it = std::lower_bound(unknown.begin(), unknown.end(), f.range.first,
+                               [](const UnknownRange& u, VirtAddr a) { return u.range.last < a; });
+    if (it != unknown.end() && it->range.overlaps(f.range)) return "a fault range overlaps an unknown range";
+  }
   return std::nullopt;
 }
 

@@ -1,4 +1,4 @@
-// The one table of exit codes, shared by every subcommand. [docs/cli.md]
+// The one table of exit codes, shared by every subcommand. [docs/check.md "Exit codes", README.md]
 #pragma once
 
 namespace ptv {

@@ -38,7 +38,6 @@ struct Context::Impl {
   std::vector<Declaration> declarations;
   std::map<std::string, unsigned, std::less<>> width_by_name;
   std::optional<std::string> last_error;
-  std::uint64_t errors = 0;
 };
 
 Context::Context() : impl_(std::make_unique<Impl>()) {
@@ -59,11 +58,8 @@ const std::vector<Declaration>& Context::declarations() const { return impl_->de
 
 std::optional<std::string> Context::last_error() const { return impl_->last_error; }
 
-std::uint64_t Context::error_count() const { return impl_->errors; }
-
 void Context::record_error(std::string message) {
   impl_->last_error = std::move(message);
-  ++impl_->errors;
 }
 
 namespace {
@@ -112,7 +108,8 @@ Expr Context::bv_val(std::uint64_t value, unsigned width) {
     return {};
   }
   Z3_context z = impl_->z3;
-  // The uint64_t overload on purpose: see reference.md §7.1 on ambiguous numerals.
+  // The uint64_t overload on purpose: a numeral of 2^63 or more made through a signed overload
+  // (or through an int literal's promotion) would be read as a negative value.
   Z3_ast a = Z3_mk_unsigned_int64(z, static_cast<std::uint64_t>(value), Z3_mk_bv_sort(z, width));
   return ExprAccess::wrap(*this, a, width, width <= 64 ? std::optional<std::uint64_t>(value) : std::nullopt);
 }

@@ -50,8 +50,6 @@ class Context {
 
   /// The most recent error (a width mismatch, a Z3 error message, ...), if any was recorded.
   [[nodiscard]] std::optional<std::string> last_error() const;
-  /// How many errors were recorded since construction.
-  [[nodiscard]] std::uint64_t error_count() const;
   /// Records an error; used by the smt/*.cpp files when an operation yields an invalid Expr.
   void record_error(std::string message);
 

@@ -16,7 +16,8 @@ struct NamedAssertion {
   Expr term;
 };
 
-/// The benchmark text: a header comment naming the query, (set-logic QF_BV), the expected
+/// The benchmark text: a header comment naming the query, (set-logic QF_BV) (BV when an assertion has a
+/// quantifier), the expected
 /// status, a declare-fun for every constant the assertions use, one assert per assertion
 /// (preceded by its name as a comment), (check-sat) and (exit).
 /// Requires: every term is a valid Boolean of ctx.

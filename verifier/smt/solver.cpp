@@ -185,7 +185,7 @@ struct Solver::Impl {
     return path;
   }
 
-  // Runs one query on a fresh Z3 solver; `outcome` receives the answer.
+  // Runs one query on a fresh Z3 solver and returns its answer; `seconds` receives its time.
   CheckResult::Outcome run(double& seconds) {
     using Clock = std::chrono::steady_clock;
     Z3_context c = z();

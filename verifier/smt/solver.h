@@ -17,7 +17,7 @@
 // check() never throws and never exits: Z3 errors become Error, an invalid Expr among the
 // assertions becomes Invalid, a reached timeout or resource limit becomes Unknown with the limit
 // named. With SolverOptions::emit_smt2_dir set, every check writes DIR/<query-name>.smt2, a
-// complete SMT-LIB 2 (QF_BV) benchmark that `z3 FILE` and `cvc5 --lang smt2 FILE` re-check.
+// complete SMT-LIB 2 benchmark (logic QF_BV, or BV when it holds a quantifier) that `z3 FILE` and `cvc5 --lang smt2 FILE` re-check.
 #pragma once
 
 #include <cstdint>

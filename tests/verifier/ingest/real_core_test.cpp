@@ -1,4 +1,4 @@
-// Real captures (../shared/realdumps), the truth for the readers. Strategy: open each
+// Real captures (PTV_SHARED_DIR/realdumps), the truth for the readers. Strategy: open each
 // zstd-compressed QEMU core through the decompress-to-$TMPDIR path, check that the QEMU
 // note's CR0/CR3/CR4 equal the same moment's `info registers`, that the CR3 table (and the
 // PTI user copy after it) is readable, and, on the small ptdump-4level-pti capture, that a
@@ -29,7 +29,7 @@ std::unique_ptr<ElfCore> open_core(const fs::path& dir) {
 
 TEST_CASE("the QEMU note of every real core agrees with its info registers") {
   if (!fs::exists(kRealdumps)) {
-    MESSAGE("SKIPPED: ../shared not found (" << kRealdumps.string() << ")");
+    MESSAGE("SKIPPED: the full captures are not there, PTV_SHARED_DIR (" << kRealdumps.string() << ")");
     return;
   }
   for (const char* name : {"linux-6.1-ptdump-4level-pti", "linux-6.1-4level-kaslr", "linux-6.1-5level",
@@ -64,7 +64,7 @@ TEST_CASE("the QEMU note of every real core agrees with its info registers") {
 TEST_CASE("the ptdump-4level-pti core holds the ranges readelf shows") {
   const fs::path dir = kRealdumps / "linux-6.1-ptdump-4level-pti";
   if (!fs::exists(dir / "core.elf.zst")) {
-    MESSAGE("SKIPPED: ../shared not found (" << dir.string() << ")");
+    MESSAGE("SKIPPED: the full captures are not there, PTV_SHARED_DIR (" << dir.string() << ")");
     return;
   }
   const std::unique_ptr<ElfCore> core = open_core(dir);
@@ -82,7 +82,7 @@ TEST_CASE("the ptdump-4level-pti core holds the ranges readelf shows") {
 TEST_CASE("a slice of the real ptdump-4level-pti core walks like the full core from both PTI roots") {
   const fs::path dir = kRealdumps / "linux-6.1-ptdump-4level-pti";
   if (!fs::exists(dir / "core.elf.zst")) {
-    MESSAGE("SKIPPED: ../shared not found (" << dir.string() << ")");
+    MESSAGE("SKIPPED: the full captures are not there, PTV_SHARED_DIR (" << dir.string() << ")");
     return;
   }
   const std::unique_ptr<ElfCore> core = open_core(dir);

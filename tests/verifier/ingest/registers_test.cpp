@@ -141,7 +141,7 @@ TEST_CASE("bad cpuinfo texts are errors naming the file") {
 TEST_CASE("the real captures registers and cpuinfo parse") {
   const std::filesystem::path dir = std::filesystem::path(PTV_SHARED_DIR) / "realdumps";
   if (!std::filesystem::exists(dir)) {
-    MESSAGE("SKIPPED: ../shared not found (" << dir.string() << ")");
+    MESSAGE("SKIPPED: the full captures are not there, PTV_SHARED_DIR (" << dir.string() << ")");
     return;
   }
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {

@@ -8,7 +8,7 @@
 // another process's, and one kernel stack was vmalloc'd in between. Then, stronger: ptdump and
 // info tlb both print the leaf's bits, so over the kernel half they must know exactly the same
 // rights (not just not contradict). The PTI capture is committed as fixtures; the Debian-config
-// and the Debian-kernel captures need ../shared (skipped visibly without it).
+// and the Debian-kernel captures need PTV_SHARED_DIR (skipped visibly without it).
 #include <doctest/doctest.h>
 
 #include <string>

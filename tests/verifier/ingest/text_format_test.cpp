@@ -1,7 +1,7 @@
 // The text-format registry and auto-detection. Strategy: every committed real fixture must
 // sniff to its own format with the highest confidence and load through read_text_dump("auto");
 // then every file of the real captures whose kind is known by name (skips visibly without
-// ../shared); then the errors: a file given as the wrong format names the format it looks
+// PTV_SHARED_DIR); then the errors: a file given as the wrong format names the format it looks
 // like, empty or unrecognisable content asks for --format, an unknown name lists the known.
 #include <doctest/doctest.h>
 

@@ -29,7 +29,7 @@ inline std::string load_fixture(std::string_view name) {
   return std::move(r).value();
 }
 
-/// A file of the real captures in ../shared/realdumps/, or empty when that folder is absent.
+/// A file of the real captures in PTV_SHARED_DIR/realdumps/, or empty when that folder is absent.
 inline std::optional<std::string> load_capture(std::string_view relative) {
   const std::string path = std::string(PTV_SHARED_DIR) + "/realdumps/" + std::string(relative);
   if (!std::filesystem::exists(path)) return std::nullopt;

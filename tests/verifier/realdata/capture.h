@@ -1,4 +1,4 @@
-// Opening the real captures of ../shared/realdumps for tests. A test that needs one calls
+// Opening the real captures of PTV_SHARED_DIR/realdumps for tests. A test that needs one calls
 // open_capture(); when the shared folder is absent (a user's clone) it gets nullopt and skips
 // visibly with a doctest MESSAGE, never silently.
 #pragma once
@@ -67,12 +67,12 @@ inline Capture open_core(const std::filesystem::path& dir, const std::string& co
   return Capture{dir, std::move(core.value()), m->state, m->root, m->other_copy, m->facts};
 }
 
-/// The full core of ../shared/realdumps/<name>; nullopt (after a visible MESSAGE) when the
+/// The full core of PTV_SHARED_DIR/realdumps/<name>; nullopt (after a visible MESSAGE) when the
 /// shared folder is not there.
 inline std::optional<Capture> open_capture(const std::string& name) {
   const auto dir = realdumps_dir() / name;
   if (!std::filesystem::exists(dir / "core.elf.zst")) {
-    MESSAGE("SKIPPED: real capture " << dir.string() << " not found (no ../shared beside the clone)");
+    MESSAGE("SKIPPED: real capture " << dir.string() << " not found (set PTV_SHARED_DIR to the folder holding realdumps/)");
     return std::nullopt;
   }
   return open_core(dir, "core.elf.zst");

@@ -1,9 +1,9 @@
 // Strategy: QEMU's own page walker is an independent implementation. For every real capture in
-// ../shared/realdumps, walk the ELF core from CR3 and require (1) page-for-page agreement with
+// PTV_SHARED_DIR/realdumps, walk the ELF core from CR3 and require (1) page-for-page agreement with
 // `info tlb`: every leaf QEMU lists is a leaf of ours with the same frame and the same raw leaf
 // bits, and the number of leaves is the same; (2) range-for-range agreement with `info mem`,
 // whose u/w rights are combined across levels like ours; (3) the mapping set's invariant.
-// Skips visibly when ../shared is absent; tests/verifier/ingest/slice fixtures cover the clone.
+// Skips visibly when PTV_SHARED_DIR is absent; tests/verifier/ingest/slice fixtures cover the clone.
 #include <doctest/doctest.h>
 
 #include <cinttypes>

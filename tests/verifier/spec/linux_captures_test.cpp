@@ -1,5 +1,5 @@
 // Strategy: the bundled Linux specs must describe what a real Debian 6.1 kernel does. For each
-// capture in ../shared/realdumps/, the KASLR parameters are read off the capture (page_offset_base
+// capture in PTV_SHARED_DIR/realdumps/, the KASLR parameters are read off the capture (page_offset_base
 // and the other bases from the first translation of each randomised area in info-tlb.txt, _text
 // from kallsyms-selected.txt, FIXADDR_START from the ptdump markers), they must satisfy the spec's
 // domains and constraints, and then every present leaf of info-tlb.txt must land in a region that
