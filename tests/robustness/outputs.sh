@@ -153,29 +153,27 @@ expect map-html-million-runs 0 "" --time 60 --mem 6144 -- \
 check_true map-html-million-runs-page-whole "the page does not end with </html>" -- \
   bash -c '[[ $(tail -n 1 "$0") == "</html>" ]]' "$WORK/big.html"
 # Killed while the page is being written (its temporary exists): no partial page, ever.
-kill_while_writing() {
-  "$PTV" map -q "$WORK/big-set.json" --width 100 --html "$WORK/killed.html" >/dev/null 2>&1 &
+# signal_while_writing NAME SIGNAL: starts `map --html $WORK/NAME`, sends SIGNAL once the page's
+# temporary exists (or after a minute), and waits for the run to end.
+signal_while_writing() {
+  "$PTV" map -q "$WORK/big-set.json" --width 100 --html "$WORK/$1" >/dev/null 2>&1 &
   local pid=$! i
   for ((i = 0; i < 1200; ++i)); do
-    compgen -G "$WORK/.killed.html.ptv-*" >/dev/null && break
+    compgen -G "$WORK/.$1.ptv-*" >/dev/null && break
     sleep 0.05
   done
-  kill -KILL $pid 2>/dev/null
+  kill -"$2" $pid 2>/dev/null
   wait $pid 2>/dev/null
+}
+kill_while_writing() {
+  signal_while_writing killed.html KILL
   [[ ! -e $WORK/killed.html || $(tail -n 1 "$WORK/killed.html") == "</html>" ]]
 }
 check_true map-html-killed-leaves-no-partial-page "a killed map --html left a partial page" -- kill_while_writing
 # Interrupted (SIGTERM, SIGHUP; SIGINT is handled the same way) while the page is being written: no page and no temporary left.
 interrupt_while_writing() {  # SIGNAL
   rm -f "$WORK/stopped.html"
-  "$PTV" map -q "$WORK/big-set.json" --width 100 --html "$WORK/stopped.html" >/dev/null 2>&1 &
-  local pid=$! i
-  for ((i = 0; i < 1200; ++i)); do
-    compgen -G "$WORK/.stopped.html.ptv-*" >/dev/null && break
-    sleep 0.05
-  done
-  kill -"$1" $pid 2>/dev/null
-  wait $pid 2>/dev/null
+  signal_while_writing stopped.html "$1"
   [[ ! -e $WORK/stopped.html || $(tail -n 1 "$WORK/stopped.html") == "</html>" ]] &&
     ! compgen -G "$WORK/.stopped.html.ptv-*" >/dev/null
 }
