@@ -22,6 +22,7 @@
 #include <map>
 #include <sstream>
 
+#include "verifier/base/memory_hint.h"
 #include "bench/bench_util.h"
 #include "bench/synthetic_tables.h"
 #include "verifier/checks/check.h"
@@ -177,7 +178,7 @@ Row measure_raw(std::uint64_t leaves, std::uint64_t runs, const spec::Spec& spec
   MappingSet m;
   for (int i = 0; i < 4; ++i) {
     const auto t0 = Clock::now();
-    space = enumerate_address_space(state, (*img)->reader());
+    space = enumerate_address_space(state, (*img)->reader(), std::nullopt, hinted_enumerate_limits());
     if (!space) throw std::runtime_error(space.error().message);
     m = to_mapping_set(*space, state, "raw", path);
     if (i > 0) walks.push_back(ms_since(t0));

@@ -7,9 +7,10 @@
 #include <chrono>
 #include <iostream>
 
+#include "verifier/base/memory_hint.h"
 #include "bench/bench_util.h"
 #include "models/walk.h"
-#include "verifier/ingest/compressed.h"
+#include "verifier/base/compressed.h"
 #include "verifier/ingest/elf_core.h"
 #include "verifier/ingest/load_dump.h"
 #include "verifier/mapping/address_trie.h"
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
   std::vector<double> walks;
   for (int i = 0; i < 11; ++i) {
     t0 = Clock::now();
-    space = enumerate_address_space(s, core.reader(), root);
+    space = enumerate_address_space(s, core.reader(), root, hinted_enumerate_limits());
     if (!space.ok()) return std::cerr << space.error().message << '\n', 2;
     m = to_mapping_set(*space, s, "elf-core", core_path);
     walks.push_back(ms(t0));

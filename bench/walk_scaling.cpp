@@ -26,7 +26,7 @@
 
 #include "bench/bench_util.h"
 #include "bench/synthetic_tables.h"
-#include "models/memory_hint.h"
+#include "verifier/base/memory_hint.h"
 #include "models/walk.h"
 #include "verifier/ingest/raw_image.h"
 #include "verifier/mapping/from_walk.h"
@@ -99,7 +99,7 @@ Timing time_scenario(const std::string& path, const ImageInfo& info, int reps) {
   std::vector<ReachedTable> reached;
   {
     auto img = open_image(path);
-    const auto space = enumerate_address_space(s, img->reader());
+    const auto space = enumerate_address_space(s, img->reader(), std::nullopt, hinted_enumerate_limits());
     if (!space) {
       t.error = space.error().message;
     } else {
@@ -125,16 +125,16 @@ Timing time_scenario(const std::string& path, const ImageInfo& info, int reps) {
       },
       [&](const RawImage& img) {
         return std::shared_ptr<const void>(
-            std::make_shared<Expected<AddressSpace>>(enumerate_address_space(s, img.reader())));
+            std::make_shared<Expected<AddressSpace>>(enumerate_address_space(s, img.reader(), std::nullopt, hinted_enumerate_limits())));
       },
       [&](const RawImage& img) {
-        auto space = std::make_shared<Expected<AddressSpace>>(enumerate_address_space(s, img.reader()));
+        auto space = std::make_shared<Expected<AddressSpace>>(enumerate_address_space(s, img.reader(), std::nullopt, hinted_enumerate_limits()));
         auto both = std::make_shared<std::pair<decltype(space), MappingSet>>(space, MappingSet{});
         if (*space) both->second = to_mapping_set(**space, s, "raw", path);
         return std::shared_ptr<const void>(both);
       },
       [&](const RawImage& img) {
-        auto space = std::make_shared<Expected<AddressSpace>>(enumerate_address_space(s, img.reader()));
+        auto space = std::make_shared<Expected<AddressSpace>>(enumerate_address_space(s, img.reader(), std::nullopt, hinted_enumerate_limits()));
         std::uint64_t entries = 0;
         if (*space) for_each_leaf_run(**space, s, img.reader(), [&](const LeafRun& r) { entries += r.count; });
         g_sink = entries;
@@ -273,7 +273,7 @@ int main(int argc, char** argv) {
     const ChildResult walk_mem = run_in_child([&] {
       const PagingState s = state_of(info);
       auto img = open_image(path);
-      const auto space = enumerate_address_space(s, img->reader());
+      const auto space = enumerate_address_space(s, img->reader(), std::nullopt, hinted_enumerate_limits());
       if (!space) return std::string("error");
       const MappingSet m = to_mapping_set(*space, s, "raw", path);
       return std::to_string(m.runs.size());

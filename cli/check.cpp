@@ -18,9 +18,9 @@
 #include "verifier/report/check_junit.h"
 #include "verifier/report/check_sarif.h"
 #include "verifier/report/check_text.h"
-#include "verifier/report/exit_codes.h"
+#include "verifier/base/exit_codes.h"
 #include "verifier/report/html_map.h"
-#include "verifier/report/output_file.h"
+#include "verifier/base/output_file.h"
 #include "verifier/spec/parse.h"
 
 namespace ptv::cli {

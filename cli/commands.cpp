@@ -10,9 +10,9 @@
 #include <system_error>
 
 #include "cli/run_limits.h"
-#include "verifier/report/exit_codes.h"
-#include "verifier/report/output_file.h"
-#include "verifier/report/printable.h"
+#include "verifier/base/exit_codes.h"
+#include "verifier/base/output_file.h"
+#include "verifier/base/printable.h"
 
 namespace ptv::cli {
 

@@ -21,7 +21,7 @@ namespace ptv::cli {
 
 struct Command {
   CLI::App* app = nullptr;
-  std::function<int()> run;  ///< returns the process exit code (verifier/report/exit_codes.h)
+  std::function<int()> run;  ///< returns the process exit code (verifier/base/exit_codes.h)
   /// The --time-limit setup_all gives a subcommand that has none of its own (check and prove
   /// keep theirs: they also stop their rules at it): run_selected arms the watchdog with it.
   std::shared_ptr<double> time_limit;
@@ -38,7 +38,7 @@ CLI::Validator non_negative_integer();
 int run_selected(const CLI::App& app, const Commands& commands);
 
 /// Every diagnostic goes out through here: "ptverify: MESSAGE" on stderr, with MESSAGE's
-/// control characters escaped (verifier/report/printable.h; its newlines kept).
+/// control characters escaped (verifier/base/printable.h; its newlines kept).
 void print_error(std::string_view message);
 /// print_error(message), then ExitCode::kBadInput: for bad input, usage, and unwritable outputs.
 int bad_input(std::string_view message);

@@ -10,7 +10,7 @@
 #include "cli/load_dump.h"
 #include "verifier/mapping/diff.h"
 #include "verifier/report/diff_report.h"
-#include "verifier/report/exit_codes.h"
+#include "verifier/base/exit_codes.h"
 
 namespace ptv::cli {
 

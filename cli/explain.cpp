@@ -8,9 +8,9 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "verifier/ingest/compressed.h"
+#include "verifier/base/compressed.h"
 #include "verifier/report/check_json.h"
-#include "verifier/report/exit_codes.h"
+#include "verifier/base/exit_codes.h"
 #include "verifier/report/explain.h"
 
 namespace ptv::cli {

@@ -9,7 +9,7 @@
 #include "cli/dump_options.h"
 #include "cli/progress.h"
 #include "verifier/ingest/text_format.h"
-#include "verifier/report/printable.h"
+#include "verifier/base/printable.h"
 
 namespace ptv::cli {
 

@@ -6,8 +6,8 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "verifier/report/exit_codes.h"
-#include "verifier/report/output_file.h"
+#include "verifier/base/exit_codes.h"
+#include "verifier/base/output_file.h"
 
 namespace {
 

@@ -14,9 +14,9 @@
 #include "cli/progress.h"
 #include "verifier/checks/check.h"
 #include "verifier/report/address_map.h"
-#include "verifier/report/exit_codes.h"
+#include "verifier/base/exit_codes.h"
 #include "verifier/report/html_map.h"
-#include "verifier/report/output_file.h"
+#include "verifier/base/output_file.h"
 #include "verifier/report/terminal_map.h"
 #include "verifier/spec/parse.h"
 

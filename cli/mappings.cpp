@@ -7,7 +7,7 @@
 #include "cli/commands.h"
 #include "cli/load_dump.h"
 #include "verifier/ingest/mapping_json.h"
-#include "verifier/report/exit_codes.h"
+#include "verifier/base/exit_codes.h"
 #include "verifier/report/text.h"
 
 namespace ptv::cli {

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "verifier/report/printable.h"
+#include "verifier/base/printable.h"
 
 namespace ptv::cli {
 

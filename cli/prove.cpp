@@ -9,8 +9,8 @@
 #include <memory>
 
 #include "verifier/checks/prove.h"
-#include "verifier/report/exit_codes.h"
-#include "verifier/report/output_file.h"
+#include "verifier/base/exit_codes.h"
+#include "verifier/base/output_file.h"
 #include "verifier/spec/parse.h"
 
 namespace ptv::cli {

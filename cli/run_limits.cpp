@@ -11,8 +11,8 @@
 #include <cstring>
 #include <new>
 
-#include "verifier/report/exit_codes.h"
-#include "verifier/report/output_file.h"
+#include "verifier/base/exit_codes.h"
+#include "verifier/base/output_file.h"
 
 namespace ptv::cli {
 

@@ -1,3 +1,4 @@
+#include "verifier/base/memory_hint.h"
 #include "cli/slice.h"
 
 #include <CLI/CLI.hpp>
@@ -7,13 +8,14 @@
 #include <memory>
 #include <vector>
 
+#include "models/format.h"
 #include "models/walk.h"
 #include "verifier/ingest/elf_core.h"
 #include "verifier/ingest/load_dump.h"
 #include "verifier/ingest/registers.h"
 #include "verifier/ingest/slice.h"
-#include "verifier/report/exit_codes.h"
-#include "verifier/report/printable.h"
+#include "verifier/base/exit_codes.h"
+#include "verifier/base/printable.h"
 
 namespace ptv::cli {
 
@@ -63,7 +65,7 @@ int run_slice(const SliceOptions& opts) {
 
   std::vector<PhysAddr> pages;
   for (PhysAddr root : roots) {
-    Expected<AddressSpace> space = enumerate_address_space(machine.state, memory.reader(), root);
+    Expected<AddressSpace> space = enumerate_address_space(machine.state, memory.reader(), root, hinted_enumerate_limits());
     if (!space) return bad_input(memory.name() + ": walking from " + hex(root.value()) + ": " + space.error().message);
     pages.push_back(root);
     for (const ReachedTable& t : space->tables) {

@@ -9,7 +9,7 @@
 #include "cli/load_dump.h"
 #include "verifier/ingest/load_dump.h"
 #include "models/walk.h"
-#include "verifier/report/exit_codes.h"
+#include "verifier/base/exit_codes.h"
 #include "verifier/report/text.h"
 
 namespace ptv::cli {

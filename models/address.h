@@ -14,10 +14,6 @@
 
 namespace ptv {
 
-namespace detail {
-std::string hex16(std::uint64_t v);  // "0x%016llx"
-}
-
 template <class Tag>
 class Address {
  public:

@@ -1,5 +1,7 @@
 #include "models/entry.h"
 
+#include "models/format.h"
+
 #include <cstdio>
 #include <sstream>
 
@@ -90,9 +92,7 @@ std::string describe(const Entry& e, const PagingState& s) {
 }
 
 std::ostream& operator<<(std::ostream& os, const Entry& e) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(e.raw()));
-  return os << level_name(e.level()) << "E[" << buf << ']';
+  return os << level_name(e.level()) << "E[" << hex16(e.raw()).substr(2) << ']';
 }
 
 }  // namespace ptv

@@ -9,7 +9,6 @@
 #include <unordered_set>
 
 #include "models/entry_decoder.h"
-#include "models/memory_hint.h"
 
 namespace ptv {
 
@@ -261,9 +260,10 @@ class Enumerator {
   // Moves `s` to a buffer of `capacity` runs whose pages are asked for as huge pages before
   // anything touches them: a million runs are 88 MB, and faulting that in 4 KiB pages cost
   // more than the walk itself (docs/performance.md).
-  static void grow(Summary& s, std::size_t capacity) {
+  void grow(Summary& s, std::size_t capacity) const {
     Summary bigger;
-    reserve_huge(bigger, std::max<std::size_t>(capacity, 64));
+    bigger.reserve(std::max<std::size_t>(capacity, 64));
+    if (limits_.fresh_buffer) limits_.fresh_buffer(bigger.data(), bigger.capacity() * sizeof(AddressRun));
     bigger.insert(bigger.end(), s.begin(), s.end());
     s.swap(bigger);
   }

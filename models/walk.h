@@ -144,6 +144,10 @@ struct EnumerateLimits {
   /// distinct runs from one page. No honest dump comes close: the largest real capture has
   /// 65,661 runs, and a dump of 1 million runs holds little more than that million.
   std::size_t max_runs = 4'000'000;
+  /// Called with each run buffer the enumeration reserves, before anything is written to it.
+  /// models/ makes no system call; the verifier passes a hint that asks for huge pages
+  /// (verifier/base/memory_hint.h: a million runs otherwise fault in 4 KiB at a time).
+  void (*fresh_buffer)(const void* data, std::size_t bytes) = nullptr;
 };
 
 /// Every translation from the root, as coalesced runs. Each (table, level, inherited rights)

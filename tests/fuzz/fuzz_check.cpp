@@ -4,6 +4,7 @@
 #include <iostream>
 #include <vector>
 
+#include "models/format.h"
 #include "models/paging_mode.h"
 #include "verifier/mapping/address_trie.h"
 #include "verifier/mapping/diff.h"
@@ -59,11 +60,11 @@ void check_trie(const MappingSet& m, std::size_t max_probes) {
     const AttrClass want = class_at(m, va);
     const AttrClass got = trie->classes().at(trie->lookup(va));
     require(want == got, "the trie agrees with class_at",
-            "at " + detail::hex16(va.value()) + ": set says " + to_string(want) + ", trie says " + to_string(got));
+            "at " + hex16(va.value()) + ": set says " + to_string(want) + ", trie says " + to_string(got));
     const VirtRange around = trie->class_range(va);
-    require(around.contains(va), "class_range contains its address", detail::hex16(va.value()));
+    require(around.contains(va), "class_range contains its address", hex16(va.value()));
     require(class_at(m, around.first) == want && class_at(m, around.last) == want,
-            "class_range has one class", detail::hex16(va.value()));
+            "class_range has one class", hex16(va.value()));
   }
 }
 

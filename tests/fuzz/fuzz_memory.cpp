@@ -8,6 +8,7 @@
 #include <cstring>
 #include <optional>
 
+#include "models/format.h"
 #include "fuzz_check.h"
 #include "models/walk.h"
 #include "verifier/mapping/from_walk.h"
@@ -51,7 +52,7 @@ WalkOutcome outcome_of(AddressRun::Kind k) {
 /// What the single-address walk must say at va, given the run containing it (or none).
 void expect_walk(const PagingState& state, const TableReader& reader, VirtAddr va, const AddressRun* run) {
   const WalkResult w = walk(state, reader, va);
-  const std::string where = detail::hex16(va.value());
+  const std::string where = hex16(va.value());
   if (!run) {
     require(w.outcome == WalkOutcome::kNotPresent || w.outcome == WalkOutcome::kNonCanonical,
             "an address in no run does not translate", where + ": " + to_string(w.outcome));
@@ -103,7 +104,7 @@ void fuzz_walk(const PhysMemory& memory, const PagingState& state) {
     if (run.kind == AddressRun::Kind::kMapped) {
       const WalkResult w = walk(state, reader, run.range.first);
       require(w.translation && w.translation->pa == run.phys, "a run's phys is the walk's PA of its first byte",
-              detail::hex16(run.range.first.value()));
+              hex16(run.range.first.value()));
     }
     if (run.range.first.value() > 0) {
       const VirtAddr before(run.range.first.value() - 1);
@@ -124,7 +125,7 @@ void fuzz_walk(const PhysMemory& memory, const PagingState& state) {
     if (leaf_runs++ >= kMaxProbedRuns) return;
     for (unsigned k : {0u, r.count - 1}) {
       const WalkResult w = walk(state, reader, r.va(k));
-      const std::string where = detail::hex16(r.va(k).value());
+      const std::string where = hex16(r.va(k).value());
       require(w.translation && w.translation->frame == r.frame_at(k) && w.translation->attributes == r.attributes,
               "a leaf run's entry walks to its frame with its attributes", where);
       require(w.path.back().entry_address == r.entry_address(k) && w.path.back().entry.raw() == r.entry_at(k).raw(),

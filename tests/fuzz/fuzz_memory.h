@@ -8,7 +8,7 @@
 
 #include "models/expected.h"
 #include "models/paging_state.h"
-#include "verifier/ingest/mapped_file.h"
+#include "verifier/base/mapped_file.h"
 #include "verifier/ingest/phys_memory.h"
 
 namespace ptv::fuzz {

@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "models/expected.h"
 #include "verifier/checks/result.h"
 
 namespace ptv {
@@ -19,10 +18,9 @@ namespace ptv {
 /// and its exclusive end as hex16 / hex_end, e.g. "wx:direct-map:0xffff888000000000-0xffff888040000000".
 [[nodiscard]] std::string make_fingerprint(const check::Violation& v);
 
-/// The fingerprints of every violation in the check JSON report at `path` (gzip/zstd read
-/// transparently), baselined or not, in report order. A violation whose "fingerprint" is empty
-/// gets make_fingerprint(). Errors name the file (and the JSON Pointer for a bad report).
-Expected<std::vector<std::string>> load_baseline(const std::string& path);
+/// The fingerprint a violation is matched by: its saved one, or make_fingerprint() when that is
+/// empty. (Reading the fingerprints of a saved report, load_baseline, is in report/check_json.h.)
+[[nodiscard]] std::string fingerprint_of(const check::Violation& v);
 
 /// Marks baselined every violation of `r` whose fingerprint (make_fingerprint() when it is
 /// empty) is in `fingerprints`; leaves the others as they are. Rule statuses do not change: a

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "verifier/checks/replay.h"
-#include "verifier/report/text.h"
+#include "models/format.h"
 
 namespace ptv::check {
 

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "models/format.h"
 #include "verifier/checks/prove_goals.h"
 #include "verifier/smt/context.h"
 #include "verifier/spec/concrete.h"
@@ -16,7 +17,6 @@
 namespace ptv::checks {
 
 using detail::Goal;
-using detail::hex16;
 
 const ObligationInfo& info(ObligationId id) { return kObligations[static_cast<std::size_t>(id)]; }
 
@@ -53,12 +53,6 @@ spec::ParameterValues values_from(const smt::Model& m, const spec::SymbolicSpec&
   spec::ParameterValues v;
   for (const smt::Expr& p : sym.parameters) v.push_back(m.eval(p).value_or(0));
   return v;
-}
-
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 std::string describe_assumption(const spec::Spec& spec, const std::string& name) {

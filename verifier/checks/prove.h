@@ -35,7 +35,7 @@
 #include "models/address.h"
 #include "models/expected.h"
 #include "models/paging_mode.h"
-#include "verifier/report/exit_codes.h"
+#include "verifier/base/exit_codes.h"
 #include "verifier/smt/solver.h"
 #include "verifier/spec/spec.h"
 

@@ -2,6 +2,7 @@
 // the concrete domain) and a description of a concrete violation in domain terms.
 #include "verifier/checks/prove_goals.h"
 
+#include "models/format.h"
 #include "verifier/checks/predicates.h"
 
 #include <algorithm>
@@ -17,23 +18,13 @@ using spec::Must;
 using spec::Region;
 using spec::Rights;
 
-std::string hex16(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-std::string range_text(std::uint64_t first, std::uint64_t last) { return "[" + hex16(first) + ", " + hex16(last) + "]"; }
-
 namespace {
 
 std::string bytes_text(std::uint64_t n) {
   static constexpr std::pair<unsigned, const char*> kUnits[] = {{50, "PiB"}, {40, "TiB"}, {30, "GiB"}, {20, "MiB"}, {10, "KiB"}};
   for (const auto& [shift, unit] : kUnits)
     if (n >= (std::uint64_t{1} << shift) && n % (std::uint64_t{1} << shift) == 0) return std::to_string(n >> shift) + " " + unit;
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(n));
-  return std::string(buf) + " bytes";
+  return hex(n) + " bytes";
 }
 
 // --- Violation predicates, generic over the evaluation domain ------------------------------
@@ -93,7 +84,7 @@ class Builder {
 };
 
 std::string placed(const spec::Spec& s, const Replay& r, std::size_t i) {
-  return s.regions[i].name + " " + range_text(r.bounds[i].start, r.bounds[i].last);
+  return s.regions[i].name + " " + closed_range_text(r.bounds[i].start, r.bounds[i].last);
 }
 
 }  // namespace
@@ -128,8 +119,8 @@ std::vector<Goal> build_goals(const spec::Spec& spec, spec::SymbolicSpec& sym, s
             const auto& x = r.bounds[i];
             const std::uint64_t a = x.start <= lhl ? lhl + 1 : x.start;
             return Finding{VirtAddr(a), placed(r.spec, r, i) + " contains the non-canonical address " + hex16(a) + " (with " +
-                                            mode_text + ", canonical addresses are " + range_text(0, lhl) + " and " +
-                                            range_text(uhf, ~std::uint64_t{0}) + ")"};
+                                            mode_text + ", canonical addresses are " + closed_range_text(0, lhl) + " and " +
+                                            closed_range_text(uhf, ~std::uint64_t{0}) + ")"};
           });
 
   // P04 in-half
@@ -310,11 +301,11 @@ std::vector<Goal> build_goals(const spec::Spec& spec, spec::SymbolicSpec& sym, s
             std::string msg = placed(r.spec, r, i) + " is not exactly one " + top_name + " slot: ";
             if (x.start % span != 0 || x.last - x.start != span - 1) {
               msg += "it starts " + bytes_text(x.start - slot_start) + " into slot " + std::to_string(slot_of(x.start)) + " " +
-                     range_text(slot_start, slot_start + span - 1) + " and spans " + bytes_text(x.last - x.start + 1) + ", but a slot spans " +
+                     closed_range_text(slot_start, slot_start + span - 1) + " and spans " + bytes_text(x.last - x.start + 1) + ", but a slot spans " +
                      bytes_text(span) + " from a multiple of " + bytes_text(span);
             } else {
               msg += "it is slot " + std::to_string(slot_of(x.start)) + ", but rules.recursive_slot.index is " + std::to_string(rule.index) +
-                     " " + range_text(*slot_addr, *slot_addr + span - 1);
+                     " " + closed_range_text(*slot_addr, *slot_addr + span - 1);
             }
             return Finding{VirtAddr(x.start), msg};
           });
@@ -331,7 +322,7 @@ std::vector<Goal> build_goals(const spec::Spec& spec, spec::SymbolicSpec& sym, s
               const std::uint64_t slot_start = r.bounds[i].start & ~(span - 1);
               const std::uint64_t a = std::max(slot_start, r.bounds[j].start);
               return Finding{VirtAddr(a), hex16(a) + " of " + placed(r.spec, r, j) + " lies in " + top_name + " slot " +
-                                              std::to_string(slot_of(slot_start)) + " " + range_text(slot_start, slot_start + span - 1) +
+                                              std::to_string(slot_of(slot_start)) + " " + closed_range_text(slot_start, slot_start + span - 1) +
                                               ", which the recursive region " + placed(r.spec, r, i) + " must have to itself"};
             });
     }
@@ -406,7 +397,7 @@ std::vector<Goal> build_goals(const spec::Spec& spec, spec::SymbolicSpec& sym, s
             [i, ng](auto& d, const auto& bs) { return d.all(bs[i].ok, d.ult(bs[i].start, d.number(ng))); },
             [i, ng](const Replay& r) {
               return Finding{VirtAddr(r.bounds[i].start), placed(r.spec, r, i) + " may be mapped, but starts at " + hex16(r.bounds[i].start) +
-                                                              ", inside the null guard " + range_text(0, ng - 1) + " (rules.null_guard)"};
+                                                              ", inside the null guard " + closed_range_text(0, ng - 1) + " (rules.null_guard)"};
             });
     }
     b.suffix(std::nullopt);

@@ -60,9 +60,5 @@ inline constexpr std::size_t kMaxGoals = 100'000;
 std::vector<Goal> build_goals(const spec::Spec& spec, spec::SymbolicSpec& symbolic, std::vector<std::string>& notes,
                               std::vector<Unbuilt>& unbuilt);
 
-/// "0x0000800000000000"
-std::string hex16(std::uint64_t v);
-/// "[0x..., 0x...]"
-std::string range_text(std::uint64_t first, std::uint64_t last);
 
 }  // namespace ptv::checks::detail

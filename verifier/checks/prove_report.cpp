@@ -6,13 +6,13 @@
 #include <iomanip>
 #include <sstream>
 
+#include "models/format.h"
 #include "verifier/checks/prove.h"
 #include "verifier/checks/prove_goals.h"
-#include "verifier/report/printable.h"
+#include "verifier/base/printable.h"
 
 namespace ptv::checks {
 
-using detail::hex16;
 
 namespace {
 
@@ -28,17 +28,6 @@ std::string seconds_text(double s) {
   return buf;
 }
 
-std::string compact_hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-std::string exclusive_end(const VirtRange& r) {
-  if (auto e = r.end()) return hex16(e->value());
-  return "0x10000000000000000";
-}
-
 std::string unique_text(const Counterexample& cx) {
   if (!cx.unique) return "not established";
   if (!*cx.unique) return "no: other values of these parameters break it too";
@@ -52,7 +41,7 @@ std::size_t goals_with(const ObligationResult& o, Status s) {
 }
 
 // The report's names (the spec's name, regions, parameters) and messages come from the spec
-// file: write_text passes this text through printable_lines() (verifier/report/printable.h).
+// file: write_text passes this text through printable_lines() (verifier/base/printable.h).
 void write_text_unescaped(std::ostream& out, const ProveReport& rep) {
   out << "prove " << rep.spec_file << ": " << upper(to_string(rep.verdict)) << " (" << rep.count(Status::kRefuted) << " refuted, "
       << rep.count(Status::kUnknown) << " unknown, " << rep.count(Status::kProved) << " proved, " << rep.count(Status::kNotApplicable)
@@ -86,13 +75,13 @@ void write_text_unescaped(std::ostream& out, const ProveReport& rep) {
       if (cx.address) out << "      address:    " << hex16(cx.address->value()) << "\n";
       for (std::size_t i = 0; i < cx.regions.size(); ++i)
         out << (i == 0 ? "      regions:    " : "                  ") << cx.regions[i].name << ' '
-            << (cx.regions[i].range ? detail::range_text(cx.regions[i].range->first.value(), cx.regions[i].range->last.value())
+            << (cx.regions[i].range ? closed_range_text(cx.regions[i].range->first.value(), cx.regions[i].range->last.value())
                                     : std::string("(bounds not well-defined)"))
             << " (" << cx.regions[i].path << ")\n";
       out << "      parameters: ";
       if (cx.parameters.empty()) out << "none involved";
       for (std::size_t i = 0; i < cx.parameters.size(); ++i)
-        out << (i ? ", " : "") << cx.parameters[i].name << '=' << compact_hex(cx.parameters[i].value);
+        out << (i ? ", " : "") << cx.parameters[i].name << '=' << hex(cx.parameters[i].value);
       out << "\n      unique:     " << unique_text(cx) << "\n";
     }
   }
@@ -126,7 +115,7 @@ void write_json(std::ostream& out, const ProveReport& rep) {
   j["queries"] = rep.queries;
   j["seconds"] = rep.seconds;
   Json example = Json::object();
-  for (const NamedValue& v : rep.example) example[v.name] = compact_hex(v.value);
+  for (const NamedValue& v : rep.example) example[v.name] = hex(v.value);
   j["example"] = example;
   Json obligations = Json::array();
   for (const ObligationResult& o : rep.obligations) {
@@ -143,11 +132,11 @@ void write_json(std::ostream& out, const ProveReport& rep) {
           Json jr{{"name", r.name}, {"path", r.path}};
           jr["start"] = r.range ? Json(hex16(r.range->first.value())) : Json();
           jr["last"] = r.range ? Json(hex16(r.range->last.value())) : Json();
-          jr["end"] = r.range ? Json(exclusive_end(*r.range)) : Json();
+          jr["end"] = r.range ? Json(hex_end(*r.range)) : Json();
           regions.push_back(std::move(jr));
         }
         Json params = Json::object();
-        for (const NamedValue& v : cx.parameters) params[v.name] = compact_hex(v.value);
+        for (const NamedValue& v : cx.parameters) params[v.name] = hex(v.value);
         jg["counterexample"] = {{"message", cx.message},
                                 {"address", cx.address ? Json(hex16(cx.address->value())) : Json()},
                                 {"regions", regions},

@@ -6,7 +6,7 @@
 #include <map>
 #include <sstream>
 
-#include "verifier/report/text.h"
+#include "models/format.h"
 
 namespace ptv::check {
 

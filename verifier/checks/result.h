@@ -14,7 +14,7 @@
 
 #include "models/address.h"
 #include "verifier/checks/rules.h"
-#include "verifier/report/exit_codes.h"
+#include "verifier/base/exit_codes.h"
 
 namespace ptv::check {
 

@@ -4,8 +4,9 @@
 #include <string_view>
 #include <utility>
 
+#include "models/format.h"
 #include "models/paging_state.h"
-#include "verifier/ingest/compressed.h"
+#include "verifier/base/compressed.h"
 
 namespace ptv {
 

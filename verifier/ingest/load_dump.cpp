@@ -1,10 +1,11 @@
+#include "verifier/base/memory_hint.h"
 #include "verifier/ingest/load_dump.h"
 
 #include <algorithm>
 #include <iostream>
 
 #include "models/rights.h"
-#include "verifier/ingest/compressed.h"
+#include "verifier/base/compressed.h"
 #include "verifier/ingest/elf_core.h"
 #include "verifier/ingest/raw_image.h"
 #include "verifier/ingest/text_format.h"
@@ -66,7 +67,7 @@ struct Walked {
 
 Expected<Walked> walk_to_set(const PagingState& state, const PhysMemory& memory, PhysAddr root,
                              const std::string& format, const std::string& source, bool mark) {
-  auto space = enumerate_address_space(state, memory.reader(), root);
+  auto space = enumerate_address_space(state, memory.reader(), root, hinted_enumerate_limits());
   if (!space) return Error{source + ": " + space.error().message};
   Walked w{to_mapping_set(*space, state, format, source, root), std::move(space).value()};
   if (mark) mark_table_frames(w.set, w.space, state, memory.reader(), root);

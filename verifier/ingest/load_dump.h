@@ -18,7 +18,7 @@
 #include "models/expected.h"
 #include "models/walk.h"
 #include "verifier/ingest/machine.h"
-#include "verifier/ingest/mapped_file.h"
+#include "verifier/base/mapped_file.h"
 #include "verifier/ingest/phys_memory.h"
 #include "verifier/mapping/mapping_set.h"
 

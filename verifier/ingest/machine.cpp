@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 
+#include "models/format.h"
 #include "models/entry.h"
 #include "verifier/ingest/registers.h"
 

@@ -11,8 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "verifier/ingest/json_read.h"
-#include "verifier/ingest/text_scan.h"
+#include "models/format.h"
+#include "verifier/base/json_read.h"
+#include "verifier/base/text_scan.h"
 
 namespace ptv {
 
@@ -47,7 +48,7 @@ std::string str(std::string_view s) {
   }
   return out + '"';
 }
-std::string hex_or_null(const std::optional<std::uint64_t>& v) { return v ? '"' + text::hex(*v) + '"' : "null"; }
+std::string hex_or_null(const std::optional<std::uint64_t>& v) { return v ? '"' + hex16(*v) + '"' : "null"; }
 std::string tri_json(Tri t) { return t == Tri::kUnknown ? "null" : (t == Tri::kYes ? "true" : "false"); }
 std::string bool_or_null(const std::optional<bool>& b) { return b ? (*b ? "true" : "false") : "null"; }
 template <class N>
@@ -57,18 +58,18 @@ std::string num_or_null(const std::optional<N>& n) {
 /// The exclusive end of r: 16 hex digits, or "0x10000000000000000" for 2^64.
 std::string end_json(const VirtRange& r) {
   const auto end = r.end();
-  return end ? '"' + text::hex(end->value()) + '"' : "\"0x10000000000000000\"";
+  return end ? '"' + hex16(end->value()) + '"' : "\"0x10000000000000000\"";
 }
 std::string range_json(const VirtRange& r) {
-  return "\"start\": \"" + text::hex(r.first.value()) + "\", \"end\": " + end_json(r);
+  return "\"start\": \"" + hex16(r.first.value()) + "\", \"end\": " + end_json(r);
 }
 std::string provenance_json(const Provenance& p) {
   std::string out = "{";
   auto add = [&](const std::string& kv) { out += (out.size() > 1 ? ", " : "") + kv; };
   if (p.line) add("\"line\": " + std::to_string(p.line));
-  if (p.table) add("\"table\": \"" + text::hex(p.table->value()) + '"');
+  if (p.table) add("\"table\": \"" + hex16(p.table->value()) + '"');
   if (p.index) add("\"index\": " + std::to_string(*p.index));
-  if (p.entry) add("\"entry\": \"" + text::hex(p.entry->value()) + '"');
+  if (p.entry) add("\"entry\": \"" + hex16(p.entry->value()) + '"');
   return out + "}";
 }
 std::string level_json(Level l) { return '"' + std::string(level_name(l)) + '"'; }
@@ -130,7 +131,7 @@ class Reader : public JsonReader<Json> {
       if (!(v[i - 1].range.last < v[i].range.first)) {
         fail_shown(array_ptr + '/' + std::to_string(i) + "/start",
                    "a start above the end of element " + std::to_string(i - 1) + " (elements sorted and disjoint)",
-                   '"' + text::hex(v[i].range.first.value()) + '"');
+                   '"' + hex16(v[i].range.first.value()) + '"');
       }
     }
   }
@@ -285,20 +286,20 @@ void write_mapping_set_json(const MappingSet& set, std::ostream& out) {
            ", \"may_hold_tables\": " + (u.may_hold_tables ? "true" : "false") + "}";
   });
   write_array(out, "faults", set.faults, [](const FaultRange& f) {
-    return "{" + range_json(f.range) + ", \"entry\": \"" + text::hex(f.entry.value()) + "\", \"level\": " +
-           level_json(f.level) + ", \"raw\": \"" + text::hex(f.raw) + "\", \"reserved\": \"" + text::hex(f.reserved) +
+    return "{" + range_json(f.range) + ", \"entry\": \"" + hex16(f.entry.value()) + "\", \"level\": " +
+           level_json(f.level) + ", \"raw\": \"" + hex16(f.raw) + "\", \"reserved\": \"" + hex16(f.reserved) +
            "\"}";
   });
   write_array(out, "markers", set.markers, [](const Marker& m) {
-    return "{\"address\": \"" + text::hex(m.address.value()) + "\", \"name\": " + str(m.name) +
+    return "{\"address\": \"" + hex16(m.address.value()) + "\", \"name\": " + str(m.name) +
            ", \"line\": " + std::to_string(m.line) + "}";
   });
   write_array(out, "tables", set.tables, [](const TableFrame& t) {
-    return "{\"pa\": \"" + text::hex(t.pa.value()) + "\", \"level\": " + level_json(t.level) + "}";
+    return "{\"pa\": \"" + hex16(t.pa.value()) + "\", \"level\": " + level_json(t.level) + "}";
   });
   write_array(out, "self_refs", set.self_refs, [](const SelfReference& s) {
-    return "{\"entry\": \"" + text::hex(s.entry.value()) + "\", \"level\": " + level_json(s.level) +
-           ", \"index\": " + std::to_string(s.index) + ", \"target\": \"" + text::hex(s.target.value()) + "\", " +
+    return "{\"entry\": \"" + hex16(s.entry.value()) + "\", \"level\": " + level_json(s.level) +
+           ", \"index\": " + std::to_string(s.index) + ", \"target\": \"" + hex16(s.target.value()) + "\", " +
            range_json(s.range) + ", \"recursive_slot\": " + (s.recursive_slot ? "true" : "false") + "}";
   });
   write_array(out, "notes", set.notes, [](const std::string& n) { return str(n); });

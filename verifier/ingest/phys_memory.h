@@ -15,7 +15,7 @@
 
 #include "models/address.h"
 #include "models/table_reader.h"
-#include "verifier/ingest/mapped_file.h"
+#include "verifier/base/mapped_file.h"
 
 namespace ptv {
 

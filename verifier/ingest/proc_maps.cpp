@@ -4,7 +4,8 @@
 #include <optional>
 #include <vector>
 
-#include "verifier/ingest/text_scan.h"
+#include "models/format.h"
+#include "verifier/base/text_scan.h"
 
 namespace ptv {
 
@@ -113,7 +114,7 @@ Expected<MappingSet> read_proc_maps(std::string_view content, const std::string&
     std::optional<text::Needs5Level> needs5;
     for (const Vma& v : vmas)
       if (v.start > lower_half_last(PagingMode::k4Level).value() && v.start < upper_half_first(PagingMode::k4Level).value()) {
-        needs5 = text::Needs5Level{v.line, v.col, text::hex(v.start)};
+        needs5 = text::Needs5Level{v.line, v.col, hex16(v.start)};
         break;
       }
     set.mode = text::decide_mode(
@@ -126,13 +127,13 @@ Expected<MappingSet> read_proc_maps(std::string_view content, const std::string&
     std::uint64_t kernel_half_vmas = 0;
     for (const Vma& v : vmas) {
       if (v.start < prev_end)
-        fail_expected(source, v.line, v.col, "a VMA starting at or above " + text::hex(prev_end) + " (the end of line " +
+        fail_expected(source, v.line, v.col, "a VMA starting at or above " + hex16(prev_end) + " (the end of line " +
                                                  std::to_string(prev_line) + ")",
-                      text::hex(v.start));
+                      hex16(v.start));
       const VirtRange range = text::range_to(VirtAddr(v.start), v.end);
       if (!text::is_canonical_range(range, set.mode))
         fail_expected(source, v.line, v.col, std::string("a VMA inside the canonical ") + std::string(to_string(set.mode)) + " space",
-                      text::hex(v.start));
+                      hex16(v.start));
       set.markers.push_back(Marker{range.first, v.path.empty() ? std::string("[anonymous]") : std::string(v.path), v.line});
       prev_end = v.end;
       prev_line = v.line;

@@ -6,7 +6,8 @@
 #include <optional>
 #include <vector>
 
-#include "verifier/ingest/text_scan.h"
+#include "models/format.h"
+#include "verifier/base/text_scan.h"
 
 namespace ptv {
 
@@ -182,7 +183,7 @@ void parse_range(Cursor& c, const text::Line& ln, const std::string& source, con
   if (!end) fail_expected(source, ln.number, c.col(), "1 to 16 hex digits of the end address", c.found());
   // The end is exclusive and prints 0x0000000000000000 for the run that reaches 2^64.
   if (*end != 0 && *end <= *start)
-    fail_expected(source, ln.number, end_col + 1, "an end address above the start " + text::hex(*start),
+    fail_expected(source, ln.number, end_col + 1, "an end address above the start " + hex16(*start),
                   "0x" + std::string(ln.text.substr(end_col + 2, c.pos() - end_col - 2)));
   it.range = text::range_to(VirtAddr(*start), *end);
 
@@ -201,7 +202,7 @@ void parse_range(Cursor& c, const text::Line& ln, const std::string& source, con
     for (std::size_t i = 0; i < unit; ++i) overflow |= __builtin_mul_overflow(bytes, std::uint64_t{1024}, &bytes);
     if (overflow || bytes != delta)
       fail_expected(source, ln.number, size_tok.col,
-                    "the size " + text::ptdump_size(delta) + " (end - start = " + text::hex(delta) + ")",
+                    "the size " + format_size(delta) + " (end - start = " + hex16(delta) + ")",
                     size_tok.text);
   }
   const std::size_t size_end = c.pos();
@@ -318,14 +319,14 @@ ModeEvidence mode_evidence(const std::vector<Item>& items) {
 /// Fails at the 5-level evidence: the p4d name, or the start of the 57-bit range.
 [[noreturn]] void fail_at_5level(const Item& it, const std::string& source, const std::string& expected) {
   if (it.level == PtLevel::kP4d) fail_expected(source, it.line, it.level_col, expected, "p4d");
-  fail_expected(source, it.line, it.col, expected, text::hex(it.range.first.value()));
+  fail_expected(source, it.line, it.col, expected, hex16(it.range.first.value()));
 }
 
 PagingMode decide_mode(const Parsed& p, const std::string& source, const TextReadOptions& options,
                        std::vector<std::string>& notes) {
   const ModeEvidence ev = mode_evidence(p.items);
   auto why5 = [](const Item& it) {
-    return it.level == PtLevel::kP4d ? std::string("a p4d line") : "a mapped range above 48 bits at " + text::hex(it.range.first.value());
+    return it.level == PtLevel::kP4d ? std::string("a p4d line") : "a mapped range above 48 bits at " + hex16(it.range.first.value());
   };
   if (options.mode) {
     if (*options.mode == PagingMode::k4Level && ev.needs5)
@@ -333,7 +334,7 @@ PagingMode decide_mode(const Parsed& p, const std::string& source, const TextRea
     if (*options.mode == PagingMode::k5Level && ev.proves4)
       fail_expected(source, ev.proves4->line, ev.proves4->col,
                     "5-level content (the given paging mode), not a pgd line off a 256 TiB boundary",
-                    text::hex(ev.proves4->range.first.value()));
+                    hex16(ev.proves4->range.first.value()));
     notes.push_back(std::string("paging mode: ") + std::string(to_string(*options.mode)) + " (given)");
     return *options.mode;
   }
@@ -418,27 +419,27 @@ MappingSet build(const Parsed& p, const std::string& source, const TextReadOptio
     if (!prev) {
       if (it.range.first.value() != 0)
         add_unknown(VirtAddr(0), VirtAddr(it.range.first.value() - 1),
-                    elided ? elided_reason : "not in this ptdump text (it starts at " + text::hex(it.range.first.value()) + ")",
+                    elided ? elided_reason : "not in this ptdump text (it starts at " + hex16(it.range.first.value()) + ")",
                     it.line);
     } else {
       const auto expected = prev->last.checked_add(1);
       if (!expected)
         fail_expected(source, it.line, it.col,
                       "no range after line " + std::to_string(prev_line) + ", which reaches the top of the address space",
-                      text::hex(it.range.first.value()));
+                      hex16(it.range.first.value()));
       if (elided) {
         if (it.range.first < *expected)
           fail_expected(source, it.line, it.col,
-                        "a range starting at or above " + text::hex(expected->value()) + " (the end of line " +
+                        "a range starting at or above " + hex16(expected->value()) + " (the end of line " +
                             std::to_string(prev_line) + ")",
-                        text::hex(it.range.first.value()));
+                        hex16(it.range.first.value()));
         if (*expected < it.range.first)
           add_unknown(*expected, VirtAddr(it.range.first.value() - 1), elided_reason, elided->line);
       } else if (it.range.first != *expected) {
         fail_expected(source, it.line, it.col,
-                      "a range starting at " + text::hex(expected->value()) + ", where line " +
+                      "a range starting at " + hex16(expected->value()) + ", where line " +
                           std::to_string(prev_line) + " ends",
-                      text::hex(it.range.first.value()));
+                      hex16(it.range.first.value()));
       }
     }
     elided = nullptr;
@@ -450,12 +451,12 @@ MappingSet build(const Parsed& p, const std::string& source, const TextReadOptio
         fail_expected(source, it.line, it.col,
                       std::string("a mapped range inside the canonical ") + std::string(to_string(set.mode)) +
                           " address space",
-                      text::hex(it.range.first.value()) + "-" + text::hex(it.range.last.value() + 1));
+                      hex16(it.range.first.value()) + "-" + hex16(it.range.last.value() + 1));
       if (const auto size = leaf_size(it.level)) {
         if (!it.range.first.is_aligned(*size) || !VirtAddr(it.range.last.value() + 1).is_aligned(*size))
           fail_expected(source, it.line, it.col,
-                        "a range aligned to the " + text::ptdump_size(*size) + " pages of its level",
-                        text::hex(it.range.first.value()));
+                        "a range aligned to the " + format_size(*size) + " pages of its level",
+                        hex16(it.range.first.value()));
       }
       set.runs.push_back(make_run(it));
     } else if (auto g = it.range.intersect(hole)) {
@@ -477,7 +478,7 @@ MappingSet build(const Parsed& p, const std::string& source, const TextReadOptio
     add_unknown(*end, VirtAddr(~std::uint64_t{0}),
                 elided ? "elided by ptdump ('... " + std::to_string(elided->skipped) + " entries skipped ...' at line " +
                              std::to_string(elided->line) + ")"
-                       : "not in this ptdump text (it ends at " + text::hex(end->value()) + ")",
+                       : "not in this ptdump text (it ends at " + hex16(end->value()) + ")",
                 elided ? elided->line : last_line);
   }
 

@@ -5,7 +5,8 @@
 #include <optional>
 #include <vector>
 
-#include "verifier/ingest/text_scan.h"
+#include "models/format.h"
+#include "verifier/base/text_scan.h"
 
 namespace ptv {
 
@@ -92,7 +93,7 @@ std::optional<text::Needs5Level> first_5level_line(const std::vector<MemLine>& l
   for (const MemLine& m : lines) {
     if (!is_canonical(VirtAddr(m.start), PagingMode::k4Level) ||
         (m.end != top4 && !is_canonical(VirtAddr(m.end), PagingMode::k4Level)))
-      return text::Needs5Level{m.line, m.col, text::hex(m.start) + "-" + text::hex(m.end)};
+      return text::Needs5Level{m.line, m.col, hex16(m.start) + "-" + hex16(m.end)};
   }
   return std::nullopt;
 }
@@ -115,23 +116,23 @@ MappingSet build(const std::vector<MemLine>& lines, const std::string& source, c
   for (const MemLine& m : lines) {
     if (!is_canonical(VirtAddr(m.start), set.mode))
       fail_expected(source, m.line, m.col, std::string("a canonical ") + std::string(to_string(set.mode)) + " start address",
-                    text::hex(m.start));
+                    hex16(m.start));
     if (m.end != top && !is_canonical(VirtAddr(m.end), set.mode))
       fail_expected(source, m.line, m.end_col,
                     std::string("a canonical ") + std::string(to_string(set.mode)) + " end address",
-                    text::hex(m.end));
+                    hex16(m.end));
     const std::uint64_t a = m.start & mask;
     const std::uint64_t b = m.end == top ? top : (m.end & mask);
     if (b <= a)
-      fail_expected(source, m.line, m.end_col, "an end address above the start " + text::hex(m.start),
-                    text::hex(m.end));
+      fail_expected(source, m.line, m.end_col, "an end address above the start " + hex16(m.start),
+                    hex16(m.end));
     if (prev_end && a < *prev_end)
       fail_expected(source, m.line, m.col,
                     "a range starting at or above the end of line " + std::to_string(prev_line),
-                    text::hex(m.start));
+                    hex16(m.start));
     const std::uint64_t size = b - a;
     if (m.size != size && m.size != canonicalize(size, set.mode).value())
-      fail_expected(source, m.line, m.size_col, "the size " + text::hex(size) + " (end - start)", text::hex(m.size));
+      fail_expected(source, m.line, m.size_col, "the size " + hex16(size) + " (end - start)", hex16(m.size));
 
     Run r;
     r.user = m.user;

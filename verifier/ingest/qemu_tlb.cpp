@@ -7,8 +7,9 @@
 #include <optional>
 #include <vector>
 
+#include "models/format.h"
 #include "verifier/ingest/qemu_mem.h"
-#include "verifier/ingest/text_scan.h"
+#include "verifier/base/text_scan.h"
 
 namespace ptv {
 
@@ -82,7 +83,7 @@ std::vector<TlbLine> parse_lines(std::string_view content, const std::string& so
 /// The first line whose address is not a 4-level canonical one, if any.
 std::optional<text::Needs5Level> first_5level_line(const std::vector<TlbLine>& lines) {
   for (const TlbLine& t : lines)
-    if (!is_canonical(VirtAddr(t.va), PagingMode::k4Level)) return text::Needs5Level{t.line, t.col, text::hex(t.va)};
+    if (!is_canonical(VirtAddr(t.va), PagingMode::k4Level)) return text::Needs5Level{t.line, t.col, hex16(t.va)};
   return std::nullopt;
 }
 
@@ -98,11 +99,11 @@ void build_pages(const std::vector<TlbLine>& lines, const std::string& source, M
     const VirtAddr va(t.va);
     if (!is_canonical(va, set.mode))
       fail_expected(source, t.line, t.col, std::string("a canonical ") + std::string(to_string(set.mode)) + " address",
-                    text::hex(t.va));
+                    hex16(t.va));
     if (next_free && va < *next_free)
-      fail_expected(source, t.line, t.col, "an address at or above " + text::hex(next_free->value()) +
+      fail_expected(source, t.line, t.col, "an address at or above " + hex16(next_free->value()) +
                                                  " (QEMU lists pages in address order)",
-                    text::hex(t.va));
+                    hex16(t.va));
     std::optional<std::uint64_t> size = page_size(Level::kPt);
     bool size_known = true;
     if (*t.bits[kPs]) {
@@ -117,15 +118,15 @@ void build_pages(const std::vector<TlbLine>& lines, const std::string& source, M
     }
     const std::uint64_t mapped = size_known ? *size : k2M;
     if (!va.is_aligned(mapped))
-      fail_expected(source, t.line, t.col, "an address aligned to its " + text::ptdump_size(mapped) + " page",
-                    text::hex(t.va));
+      fail_expected(source, t.line, t.col, "an address aligned to its " + format_size(mapped) + " page",
+                    hex16(t.va));
     if (t.pa % mapped != 0)
-      fail_expected(source, t.line, t.pa_col, "a frame aligned to its " + text::ptdump_size(mapped) + " page",
-                    text::hex(t.pa));
+      fail_expected(source, t.line, t.pa_col, "a frame aligned to its " + format_size(mapped) + " page",
+                    hex16(t.pa));
     Run r;
     r.range = VirtRange::from_size(va, mapped);
     if (!text::is_canonical_range(r.range, set.mode))
-      fail_expected(source, t.line, t.col, "a page inside the canonical address space", text::hex(t.va));
+      fail_expected(source, t.line, t.col, "a page inside the canonical address space", hex16(t.va));
     r.phys = PhysAddr(t.pa);
     r.page_size = size_known ? size : std::nullopt;
     r.user = certain_if_clear(t.bits[kUs]);
@@ -140,7 +141,7 @@ void build_pages(const std::vector<TlbLine>& lines, const std::string& source, M
     if (!size_known) {
       UnknownRange u;
       u.range = VirtRange::from_size(VirtAddr(t.va + k2M), k1G - k2M);
-      u.reason = "info tlb: the PS leaf at " + text::hex(t.va) +
+      u.reason = "info tlb: the PS leaf at " + hex16(t.va) +
                  " is a 1 GiB page or a 2 MiB page; nothing listed settles which, so the rest of its gigabyte is unknown";
       u.provenance.line = t.line;
       next_free = u.range.last.checked_add(1);
@@ -148,7 +149,7 @@ void build_pages(const std::vector<TlbLine>& lines, const std::string& source, M
     }
     if (!next_free && i + 1 < lines.size())
       fail_expected(source, lines[i + 1].line, lines[i + 1].col, "no page after the one that reaches 2^64",
-                    text::hex(lines[i + 1].va));
+                    hex16(lines[i + 1].va));
   }
 }
 
@@ -212,9 +213,9 @@ void complete_with_mem(MappingSet& set, const MappingSet& mem, const std::string
         const Run& m = mem.runs[j];
         piece.range.last = std::min(r.range.last, m.range.last);
         if (m.user == Tri::kYes && r.user == Tri::kNo)
-          disagree(r.provenance.line, m.provenance.line, "info mem says user ('u') at " + text::hex(cur.value()) + " but the leaf has U=0");
+          disagree(r.provenance.line, m.provenance.line, "info mem says user ('u') at " + hex16(cur.value()) + " but the leaf has U=0");
         else if (m.writable == Tri::kYes && r.writable == Tri::kNo)
-          disagree(r.provenance.line, m.provenance.line, "info mem says writable ('w') at " + text::hex(cur.value()) + " but the leaf has W=0");
+          disagree(r.provenance.line, m.provenance.line, "info mem says writable ('w') at " + hex16(cur.value()) + " but the leaf has W=0");
         else {
           if (m.user != Tri::kUnknown) piece.user = m.user;
           if (m.writable != Tri::kUnknown) piece.writable = m.writable;
@@ -223,7 +224,7 @@ void complete_with_mem(MappingSet& set, const MappingSet& mem, const std::string
         const VirtAddr limit = j < mem.runs.size() ? VirtAddr(mem.runs[j].range.first.value() - 1) : r.range.last;
         piece.range.last = std::min(r.range.last, limit);
         if (!covered(mem_unknown, piece.range))
-          disagree(r.provenance.line, 0, "info tlb maps " + text::hex(cur.value()) + " but info mem lists nothing there");
+          disagree(r.provenance.line, 0, "info tlb maps " + hex16(cur.value()) + " but info mem lists nothing there");
       }
       out.push_back(piece);
       if (piece.range.last >= r.range.last) break;
@@ -235,8 +236,8 @@ void complete_with_mem(MappingSet& set, const MappingSet& mem, const std::string
   const std::vector<VirtRange> tlb_described = described(set);
   for (const Run& m : mem.runs) {
     if (covered(tlb_described, m.range)) continue;
-    disagree(0, m.provenance.line, "info mem maps " + text::hex(m.range.first.value()) + "-" +
-                                       text::hex(m.range.last.value() + 1) + " but info tlb lists no page in part of it");
+    disagree(0, m.provenance.line, "info mem maps " + hex16(m.range.first.value()) + "-" +
+                                       hex16(m.range.last.value() + 1) + " but info tlb lists no page in part of it");
   }
   set.runs = std::move(out);
   set.notes.push_back("user and writable completed from info mem " + mem_source +

@@ -1,6 +1,6 @@
 #include "verifier/ingest/raw_image.h"
 
-#include "verifier/ingest/compressed.h"
+#include "verifier/base/compressed.h"
 
 namespace ptv {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "models/expected.h"
-#include "verifier/ingest/mapped_file.h"
+#include "verifier/base/mapped_file.h"
 #include "verifier/ingest/phys_memory.h"
 
 namespace ptv {

@@ -3,7 +3,7 @@
 #include <array>
 #include <cstddef>
 
-#include "verifier/ingest/compressed.h"
+#include "verifier/base/compressed.h"
 
 namespace ptv {
 

@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "models/format.h"
 #include "verifier/ingest/elf_core.h"
-#include "verifier/report/output_file.h"
+#include "verifier/base/output_file.h"
 
 namespace ptv {
 

@@ -55,7 +55,7 @@ struct SliceSummary {
 Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, std::vector<PhysAddr> pages,
                                    const SliceRegisters& regs);
 
-/// The same into a file, as an OutputFile (verifier/report/output_file.h): a temporary beside
+/// The same into a file, as an OutputFile (verifier/base/output_file.h): a temporary beside
 /// `path` renamed over it only when complete; a device or FIFO written in place.
 Expected<SliceSummary> write_slice_file(const std::string& path, const PhysMemory& memory,
                                         std::vector<PhysAddr> pages, const SliceRegisters& regs);

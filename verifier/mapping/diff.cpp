@@ -4,6 +4,7 @@
 #include <limits>
 #include <sstream>
 
+#include "models/format.h"
 #include "models/entry.h"
 
 namespace ptv {
@@ -57,7 +58,7 @@ std::string optional_text(std::optional<unsigned> v) { return v ? std::to_string
 
 std::string fault_text(const FaultRange& f) {
   std::ostringstream os;
-  os << "faults: " << level_name(f.level) << " entry at " << f.entry << " = 0x" << std::hex << f.raw
+  os << "faults: " << level_name(f.level) << " entry at " << f.entry << " = " << hex(f.raw)
      << " sets reserved " << describe_reserved(f.reserved, f.level);
   return os.str();
 }

@@ -20,7 +20,7 @@
 
 #include "models/expected.h"
 #include "verifier/mapping/mapping_set.h"
-#include "verifier/report/exit_codes.h"
+#include "verifier/base/exit_codes.h"
 
 namespace ptv {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "models/memory_hint.h"
+#include "verifier/base/memory_hint.h"
 
 namespace ptv {
 

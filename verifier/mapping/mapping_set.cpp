@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include "models/format.h"
 
 namespace ptv {
 
@@ -13,18 +14,17 @@ bool Run::same_attributes(const Run& o) const {
 }
 
 std::string rights_text(Tri user, Tri writable, Tri executable, Tri user_writable, Tri supervisor_executable) {
-  auto c = [](Tri v, char yes) { return v == Tri::kYes ? yes : v == Tri::kNo ? '-' : '?'; };
   std::string s;
-  s += c(user, 'u');
+  s += tri_char(user, 'u');
   s += 'r';
   if (user == Tri::kNo) {
-    s += c(writable, 'w');
-    s += c(executable, 'x');
+    s += tri_char(writable, 'w');
+    s += tri_char(executable, 'x');
     return s;
   }
   // A user page (or one that may be): what user mode may do, then what only the supervisor may.
-  s += c(user_writable, 'w');
-  s += c(executable, 'x');
+  s += tri_char(user_writable, 'w');
+  s += tri_char(executable, 'x');
   if (user_writable != Tri::kYes && writable != Tri::kNo) s += writable == Tri::kYes ? " sw" : " sw?";
   if (executable != Tri::kNo && supervisor_executable != Tri::kNo && user == Tri::kYes)
     s += supervisor_executable == Tri::kYes ? " sx" : " sx?";

@@ -6,6 +6,7 @@
 #include <map>
 #include <tuple>
 
+#include "models/format.h"
 #include "verifier/report/text.h"
 
 namespace ptv {

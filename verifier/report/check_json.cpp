@@ -6,8 +6,11 @@
 #include <optional>
 #include <utility>
 
+#include "models/format.h"
+#include "verifier/base/compressed.h"
+#include "verifier/base/json_read.h"
+#include "verifier/checks/baseline.h"
 #include "verifier/checks/replay.h"
-#include "verifier/ingest/json_read.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -57,7 +60,7 @@ Json violation_json(const Violation& v) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reader: the shared JSON checks (verifier/ingest/json_read.h), plus the report's values. Every
+// Reader: the shared JSON checks (verifier/base/json_read.h), plus the report's values. Every
 // object must have all of its keys (exact_object).
 
 class Reader : public JsonReader<Json> {
@@ -278,6 +281,17 @@ Expected<CheckResult> read_check_json(std::string_view content, const std::strin
       return Error{at + *why + " (a saved walk must be what its own raw entries give)"};
   }
   return r;
+}
+
+Expected<std::vector<std::string>> load_baseline(const std::string& path) {
+  auto content = read_whole_file(path);
+  if (!content) return content.error();
+  auto report = parse_check_json(*content, path);  // only the fingerprints are used, not the walks
+  if (!report) return Error{report.error().message + " (a --baseline file is a `ptverify check --output json` report)"};
+  std::vector<std::string> fingerprints;
+  fingerprints.reserve(report->violations.size());
+  for (const check::Violation& v : report->violations) fingerprints.push_back(fingerprint_of(v));
+  return fingerprints;
 }
 
 }  // namespace ptv

@@ -24,6 +24,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "models/expected.h"
 #include "verifier/checks/result.h"
@@ -47,5 +48,10 @@ Expected<check::CheckResult> read_check_json(std::string_view text, const std::s
 /// name). Unknown keys are errors (a typo must not silently drop a field), and so is a "verdict"
 /// that disagrees with the rules and violations.
 Expected<check::CheckResult> parse_check_json(std::string_view text, const std::string& source);
+
+/// `check --baseline FILE`: the fingerprints (checks/baseline.h) of every violation in the check
+/// JSON report at `path` (gzip/zstd read transparently), baselined or not, in report order.
+/// Errors name the file (and the JSON Pointer for a bad report).
+Expected<std::vector<std::string>> load_baseline(const std::string& path);
 
 }  // namespace ptv

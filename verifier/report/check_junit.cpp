@@ -5,7 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "verifier/ingest/text_scan.h"
+#include "models/format.h"
+#include "verifier/base/text_scan.h"
 #include "verifier/mapping/facts.h"
 #include "verifier/report/text.h"
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "models/format.h"
 #include "verifier/mapping/facts.h"
 #include "verifier/report/text.h"
 
@@ -16,8 +17,6 @@ using check::CheckResult;
 using check::RuleResult;
 using check::Status;
 using check::Violation;
-
-std::string range_text(const VirtRange& r) { return '[' + hex16(r.first.value()) + ", " + hex_end(r) + ')'; }
 
 /// The violation told in one paragraph: what a code-scanning UI shows as the alert.
 std::string message_text(const Violation& v) {

@@ -6,9 +6,10 @@
 #include <string_view>
 #include <vector>
 
+#include "models/format.h"
 #include "verifier/mapping/facts.h"
 #include "verifier/report/ansi.h"
-#include "verifier/report/printable.h"
+#include "verifier/base/printable.h"
 #include "verifier/report/text.h"
 
 namespace ptv {

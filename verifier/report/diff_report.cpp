@@ -4,7 +4,8 @@
 
 #include <iomanip>
 
-#include "verifier/report/printable.h"
+#include "models/format.h"
+#include "verifier/base/printable.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -13,11 +14,10 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-char tri_char(Tri t, char yes) { return t == Tri::kYes ? yes : t == Tri::kNo ? '-' : '?'; }
-
-/// "-rw- 4K G": the rights as `ptverify mappings` prints them ('?' for unknown).
+/// "-rw- 4K G": the rights as `ptverify mappings` prints them ('?' for unknown), then the page
+/// size and attributes.
 std::string rights(const Run& r) {
-  std::string s{tri_char(r.user, 'u'), 'r', tri_char(r.writable, 'w'), tri_char(r.executable, 'x')};
+  std::string s = rights_text(r);
   s += ' ' + (r.page_size ? format_size(*r.page_size) : std::string("?"));
   if (r.global == Tri::kYes) s += " G";
   if (r.global == Tri::kUnknown) s += " G?";

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "models/format.h"
 #include "verifier/report/ansi.h"
 #include "verifier/report/check_text.h"
 #include "verifier/report/text.h"

@@ -1,4 +1,5 @@
 // propose_fix(): the entry change that removes a violation, from the report alone.
+#include "models/format.h"
 #include "verifier/report/explain.h"
 
 #include <algorithm>

@@ -6,8 +6,9 @@
 #include <cstdio>
 #include <set>
 
+#include "models/format.h"
 #include "verifier/report/html_map_parts.h"
-#include "verifier/report/output_file.h"
+#include "verifier/base/output_file.h"
 #include "verifier/report/text.h"
 
 namespace ptv {

@@ -36,7 +36,7 @@ namespace ptv {
 /// Writes the page. Requires: map built by build_address_map (its mappings and check alive).
 void write_html_map(const AddressMap& map, std::ostream& os);
 
-/// Writes the page to `path` as an OutputFile (verifier/report/output_file.h): complete or not
+/// Writes the page to `path` as an OutputFile (verifier/base/output_file.h): complete or not
 /// at all. Empty on success; otherwise the message ("FILE: cannot write: <reason>").
 [[nodiscard]] std::optional<std::string> write_html_map_file(const std::string& path, const AddressMap& map);
 

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdio>
 
+#include "models/format.h"
 #include "verifier/report/html_map_parts.h"
 #include "verifier/report/text.h"
 
@@ -16,12 +17,6 @@ namespace {
 using json = nlohmann::ordered_json;
 
 /// Hex without leading zeros or prefix: offsets inside a box, to keep the page small.
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 struct Entry {
   std::uint64_t first, last;  // absolute, inclusive
   unsigned cls;
@@ -122,12 +117,12 @@ void write_map_data(const AddressMap& map, std::ostream& os) {
     json::array_t runs;
     runs.reserve(br.entries.size());
     for (const Entry& e : br.entries)
-      runs.push_back(tuple(hex(e.first - base), hex(e.last - base), e.cls, e.page_size ? format_size(e.page_size) : "", e.count));
+      runs.push_back(tuple(hex_digits(e.first - base), hex_digits(e.last - base), e.cls, e.page_size ? format_size(e.page_size) : "", e.count));
     json::array_t unknown, faults;
     for (const UnknownRange& u : m.unknown)
-      if (auto c = u.range.intersect(b.range)) unknown.push_back(tuple(hex(c->first.value() - base), hex(c->last.value() - base), u.reason));
+      if (auto c = u.range.intersect(b.range)) unknown.push_back(tuple(hex_digits(c->first.value() - base), hex_digits(c->last.value() - base), u.reason));
     for (const FaultRange& f : m.faults)
-      if (auto c = f.range.intersect(b.range)) faults.push_back(tuple(hex(c->first.value() - base), hex(c->last.value() - base)));
+      if (auto c = f.range.intersect(b.range)) faults.push_back(tuple(hex_digits(c->first.value() - base), hex_digits(c->last.value() - base)));
     json violations = json::array();
     for (std::size_t v : b.violations) violations.push_back(v + 1);
     json o = json::object();

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "models/format.h"
 #include "verifier/report/html_map.h"
 #include "verifier/report/html_map_parts.h"
 #include "verifier/report/text.h"

@@ -7,7 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "verifier/report/printable.h"
+#include "models/format.h"
+#include "verifier/base/printable.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -272,9 +273,7 @@ void write_header(const AddressMap& map, Renderer& r) {
     r.text(map.check->summary_line(), v == check::Status::kHolds ? kGreen : v == check::Status::kViolated ? kRed : kYellow);
     std::string line = map.check->parameters_admissible ? "parameters:" : "parameters (last candidate, not admissible):";
     for (const check::Parameter& p : map.check->parameters) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(p.value));
-      const std::string item = ' ' + p.name + '=' + buf;
+      const std::string item = ' ' + p.name + '=' + hex(p.value);
       if (columns(line) + item.size() > r.inner() + 4) {
         r.text(line);
         line = "           ";

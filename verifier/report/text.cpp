@@ -5,32 +5,13 @@
 #include <cstdio>
 #include <iomanip>
 
-#include "verifier/report/printable.h"
+#include "models/format.h"
+#include "verifier/base/printable.h"
 
 namespace ptv {
 
-std::string hex16(std::uint64_t v) { return detail::hex16(v); }
-
-std::string hex_end(const VirtRange& r) {
-  if (const auto e = r.end()) return hex16(e->value());
-  return "0x10000000000000000";
-}
-
-std::string format_size(std::uint64_t bytes) {
-  if (bytes == 0) return "16777216T";  // 2^64
-  static const char kUnits[] = "BKMGTPE";
-  unsigned u = 0;
-  while (u + 1 < sizeof kUnits - 1 && bytes % 1024 == 0) {
-    bytes /= 1024;
-    ++u;
-  }
-  return std::to_string(bytes) + (u == 0 ? std::string() : std::string(1, kUnits[u]));
-}
-
 namespace {
 
-
-std::string rights(const Run& r) { return rights_text(r); }
 
 std::string page_size_name(std::optional<std::uint64_t> ps) {
   if (!ps) return "?";
@@ -47,7 +28,7 @@ void write_mapping_set_text(const MappingSet& m, std::ostream& os) {
   os << "# start              end (exclusive)      size        rights  page  phys (first page)  flags\n";
   for (const Run& r : m.runs) {
     os << hex16(r.range.first.value()) << '-' << hex_end(r.range) << ' ' << std::setw(10) << format_size(r.range.size_or_zero())
-       << "  " << rights(r) << "    " << std::setw(4) << page_size_name(r.page_size) << "  "
+       << "  " << rights_text(r) << "    " << std::setw(4) << page_size_name(r.page_size) << "  "
        << (r.phys ? hex16(r.phys->value()) : std::string("        ?         "));
     if (r.global == Tri::kYes) os << " G";
     if (r.pwt.value_or(false)) os << " PWT";

@@ -15,7 +15,7 @@
 #include "verifier/smt/context.h"
 #include "verifier/smt/expr_access.h"
 #include "verifier/smt/smt2_file.h"
-#include "verifier/report/output_file.h"
+#include "verifier/base/output_file.h"
 
 namespace ptv::smt {
 

@@ -5,16 +5,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include "models/format.h"
 
 namespace ptv::spec {
 
 namespace {
-
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 // The first (innermost, leftmost) operation of `n` that is not well-defined for these values.
 // Each node is looked at once (a definition is a node shared by the expressions naming it).

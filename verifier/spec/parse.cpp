@@ -7,8 +7,8 @@
 
 #include <set>
 
-#include "verifier/ingest/compressed.h"
-#include "verifier/ingest/json_read.h"
+#include "verifier/base/compressed.h"
+#include "verifier/base/json_read.h"
 #include "verifier/spec/parse_reader.h"
 
 namespace ptv::spec {

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "verifier/checks/rules.h"
-#include "verifier/ingest/compressed.h"
+#include "verifier/base/compressed.h"
 #include "verifier/report/check_json.h"
 #include "verifier/report/check_result_samples.h"
 

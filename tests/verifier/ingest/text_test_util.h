@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "verifier/ingest/compressed.h"
+#include "verifier/base/compressed.h"
 #include "verifier/ingest/text_format.h"
 #include "verifier/mapping/mapping_set.h"
 

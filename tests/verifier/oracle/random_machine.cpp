@@ -4,6 +4,7 @@
 #include <optional>
 #include <sstream>
 #include <vector>
+#include "models/format.h"
 
 namespace ptv::oracle {
 

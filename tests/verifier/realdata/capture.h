@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "models/paging_state.h"
-#include "verifier/ingest/compressed.h"
+#include "verifier/base/compressed.h"
 #include "verifier/ingest/elf_core.h"
 #include "verifier/ingest/machine.h"
 #include "verifier/ingest/registers.h"

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "verifier/ingest/compressed.h"
+#include "verifier/base/compressed.h"
 #include "verifier/ingest/raw_ingest_test_util.h"
 
 namespace ptv {

@@ -1,8 +1,9 @@
-#include "verifier/ingest/json_read.h"
+#include "verifier/base/json_read.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <utility>
+#include "models/format.h"
 
 namespace ptv {
 
@@ -137,7 +138,7 @@ VirtRange JsonReader<Json>::range(const Json& obj, const std::string& ptr, const
   const std::uint64_t start = hex64(required(obj, ptr, start_key), ptr + '/' + start_key);
   const Json& end_j = required(obj, ptr, end_key);
   const auto end = hex(end_j, ptr + '/' + end_key, true);
-  if (end && *end <= start) fail(ptr + '/' + end_key, "an end above the start " + text::hex(start), &end_j);
+  if (end && *end <= start) fail(ptr + '/' + end_key, "an end above the start " + hex16(start), &end_j);
   return text::range_to(VirtAddr(start), end.value_or(0));
 }
 

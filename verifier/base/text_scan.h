@@ -18,8 +18,8 @@
 
 #include "models/address.h"
 #include "models/expected.h"
+#include "models/format.h"
 #include "models/paging_mode.h"
-#include "verifier/mapping/mapping_set.h"
 
 namespace ptv::text {
 
@@ -133,11 +133,6 @@ PagingMode decide_mode(const std::optional<PagingMode>& given, const std::option
 /// point above U+10FFFF. [RFC 3629 §4] Requires: i < s.size().
 [[nodiscard]] std::size_t utf8_length(std::string_view s, std::size_t i);
 
-/// "0x" followed by 16 lowercase hex digits.
-std::string hex(std::uint64_t v);
-/// A size as ptdump prints it: the largest unit of B,K,M,G,T,P,E that divides it ("2040K").
-/// 0 stands for 2^64 ("16E").
-std::string ptdump_size(std::uint64_t bytes);
 
 /// [first, end) where end 0 stands for 2^64. Requires: first < end or end == 0.
 [[nodiscard]] constexpr VirtRange range_to(VirtAddr first, std::uint64_t end_or_zero) {

@@ -1,4 +1,4 @@
-#include "verifier/report/output_file.h"
+#include "verifier/base/output_file.h"
 
 #include <fcntl.h>
 #include <poll.h>

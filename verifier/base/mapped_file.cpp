@@ -1,4 +1,4 @@
-#include "verifier/ingest/mapped_file.h"
+#include "verifier/base/mapped_file.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <vector>
+#include "models/format.h"
 
 namespace ptv {
 
@@ -148,16 +149,6 @@ void MappedFile::release() {
   owned_.clear();
   data_ = nullptr;
   size_ = 0;
-}
-
-std::string hex(std::uint64_t v) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  do {
-    out.insert(out.begin(), kDigits[v & 0xf]);
-    v >>= 4;
-  } while (v != 0);
-  return "0x" + out;
 }
 
 Error error_at(const std::string& name, std::uint64_t offset, const std::string& what) {

@@ -1,4 +1,4 @@
-#include "verifier/ingest/text_scan.h"
+#include "verifier/base/text_scan.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -180,19 +180,6 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
     return second && cont(2) && cont(3) ? 4 : 0;
   }
   return 0;
-}
-
-std::string hex(std::uint64_t v) { return detail::hex16(v); }
-
-std::string ptdump_size(std::uint64_t bytes) {
-  static constexpr char kUnits[] = "BKMGTPE";
-  if (bytes == 0) return "16E";
-  unsigned unit = 0;
-  while ((bytes & 1023) == 0 && kUnits[unit + 1] != '\0') {
-    bytes >>= 10;
-    ++unit;
-  }
-  return std::to_string(bytes) + kUnits[unit];
 }
 
 std::vector<VirtRange> canonical_parts(const VirtRange& r, PagingMode m) {

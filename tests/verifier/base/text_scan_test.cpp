@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "verifier/ingest/text_scan.h"
+#include "verifier/base/text_scan.h"
 
 namespace ptv {
 namespace {
@@ -56,15 +56,6 @@ TEST_CASE("text scan - diagnostics quote what was found, escaped and cut") {
   CHECK(text::expected_at("f", 3, 7, "X", "").message == "f:3:7: expected X, found end of line");
   CHECK(text::quote_found(std::string("a\x01'\\\xff", 5)) == "a\\x01\\x27\\x5c\\xff");
   CHECK(text::quote_found(std::string(50, 'z')) == std::string(40, 'z') + "...");
-}
-
-TEST_CASE("text scan - sizes print in the largest unit that divides them, as ptdump does") {
-  CHECK(text::ptdump_size(4096) == "4K");
-  CHECK(text::ptdump_size(2040 * 1024) == "2040K");
-  CHECK(text::ptdump_size(2u << 20) == "2M");
-  CHECK(text::ptdump_size(1000) == "1000B");
-  CHECK(text::ptdump_size(0xffff'8800'0000'0000) == "16777096T");
-  CHECK(text::ptdump_size(0) == "16E");  // 2^64
 }
 
 TEST_CASE("text scan - canonical parts split a range at the non-canonical hole") {

@@ -1,4 +1,4 @@
-#include "verifier/ingest/compressed.h"
+#include "verifier/base/compressed.h"
 
 #define ZLIB_CONST  // z_stream::next_in becomes a pointer to const
 #include <fcntl.h>

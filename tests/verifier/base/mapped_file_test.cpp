@@ -6,8 +6,9 @@
 #include <array>
 #include <limits>
 
+#include "models/format.h"
 #include "verifier/ingest/raw_ingest_test_util.h"
-#include "verifier/ingest/mapped_file.h"
+#include "verifier/base/mapped_file.h"
 
 namespace ptv {
 namespace {

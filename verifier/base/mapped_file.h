@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "models/expected.h"
+#include "models/format.h"
 
 namespace ptv {
 
@@ -105,8 +106,6 @@ class MappedFile {
   std::size_t size_ = 0;
 };
 
-/// "0x1f6000": lower-case hex with 0x, for diagnostics and summaries.
-std::string hex(std::uint64_t v);
 /// "name+0x40: what", the diagnostic form for a byte offset in a binary file.
 Error error_at(const std::string& name, std::uint64_t offset, const std::string& what);
 

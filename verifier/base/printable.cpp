@@ -1,6 +1,6 @@
-#include "verifier/report/printable.h"
+#include "verifier/base/printable.h"
 
-#include "verifier/ingest/text_scan.h"
+#include "verifier/base/text_scan.h"
 
 namespace ptv {
 

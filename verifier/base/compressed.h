@@ -10,7 +10,7 @@
 #include <string>
 
 #include "models/expected.h"
-#include "verifier/ingest/mapped_file.h"
+#include "verifier/base/mapped_file.h"
 
 namespace ptv {
 

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "verifier/report/output_file.h"
+#include "verifier/base/output_file.h"
 
 namespace ptv {
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <string>
 
-#include "verifier/report/printable.h"
+#include "verifier/base/printable.h"
 
 namespace ptv {
 namespace {

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "verifier/ingest/json_read.h"
+#include "verifier/base/json_read.h"
 
 namespace ptv {
 namespace {

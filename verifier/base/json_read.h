@@ -20,7 +20,7 @@
 
 #include "models/address.h"
 #include "models/expected.h"
-#include "verifier/ingest/text_scan.h"
+#include "verifier/base/text_scan.h"
 
 namespace ptv {
 

@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "models/walk.h"
+
 namespace ptv {
 
 inline void advise_huge_pages([[maybe_unused]] const void* data, [[maybe_unused]] std::size_t bytes) {
@@ -34,6 +36,13 @@ template <class T>
 void reserve_huge(std::vector<T>& v, std::size_t n) {
   v.reserve(n);
   advise_huge_pages(v.data(), v.capacity() * sizeof(T));
+}
+
+/// The default enumeration limits, with each run buffer of the walk asking for huge pages.
+inline EnumerateLimits hinted_enumerate_limits() {
+  EnumerateLimits limits;
+  limits.fresh_buffer = &advise_huge_pages;
+  return limits;
 }
 
 }  // namespace ptv

@@ -1,0 +1,34 @@
+// The one way every stage writes numbers, ranges and rights as text.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "models/address.h"
+#include "models/tri.h"
+
+namespace ptv {
+
+/// "0x" and 16 lowercase hex digits: addresses, table frames and raw entries in every output.
+[[nodiscard]] std::string hex16(std::uint64_t v);
+/// "0x" and the fewest lowercase hex digits ("0x0", "0x1000"): offsets, sizes, parameter values.
+[[nodiscard]] std::string hex(std::uint64_t v);
+/// The fewest lowercase hex digits without "0x" (the compact data of the HTML map).
+[[nodiscard]] std::string hex_digits(std::uint64_t v);
+
+/// The exclusive end of r: hex16, or "0x10000000000000000" when r reaches the top (2^64).
+[[nodiscard]] std::string hex_end(const VirtRange& r);
+/// The half-open range "[FIRST, END)", both as hex16 / hex_end.
+[[nodiscard]] std::string range_text(const VirtRange& r);
+/// The closed range "[FIRST, LAST]", both inclusive, as hex16 (prove's placed regions).
+[[nodiscard]] std::string closed_range_text(std::uint64_t first, std::uint64_t last);
+
+/// A byte count in the largest of the units B, K, M, G, T, P, E that divides
+/// it exactly, as Linux's ptdump prints sizes: "4K", "2M", "2040K", "100B". 0 stands for 2^64
+/// ("16E").
+[[nodiscard]] std::string format_size(std::uint64_t bytes_or_zero);
+
+/// One letter of a rights string: `yes` when t is yes, '-' when no, '?' when unknown.
+[[nodiscard]] constexpr char tri_char(Tri t, char yes) { return t == Tri::kYes ? yes : t == Tri::kNo ? '-' : '?'; }
+
+}  // namespace ptv
