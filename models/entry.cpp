@@ -49,7 +49,7 @@ std::uint64_t Entry::reserved_mask(const PagingState& s) const {
   return m;
 }
 
-std::string describe_reserved(std::uint64_t mask, Level level) {
+std::string describe_reserved(std::uint64_t mask, Level /*level*/) {
   std::ostringstream os;
   const char* sep = "";
   unsigned b = 0;
@@ -60,7 +60,7 @@ std::string describe_reserved(std::uint64_t mask, Level level) {
     os << sep;
     sep = ",";
     if (b == e && b == 63) os << "XD(63)";
-    else if (b == e && b == 7) os << (level == Level::kPml4 || level == Level::kPml5 ? "PS(7)" : "PS(7)");
+    else if (b == e && b == 7) os << "PS(7)";
     else if (b == e) os << "bit " << b;
     else os << "bits " << e << ':' << b;
     b = e + 1;

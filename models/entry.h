@@ -102,7 +102,8 @@ class Entry {
 
 /// Human-readable decoded bits, e.g. "P RW US A PS XD pk=0 addr=P0x...".
 std::string describe(const Entry& e, const PagingState& s);
-/// Names of the set bits in mask as they apply to an entry of `level` ("XD", "51:40", "PS"...).
+/// Names of the set bits of a reserved-bit mask of an entry of `level`, comma-separated:
+/// "XD(63)", "PS(7)" (bit 7 is reserved only where it would be PS), "bit 13", "bits 51:40".
 std::string describe_reserved(std::uint64_t mask, Level level);
 std::ostream& operator<<(std::ostream& os, const Entry& e);
 

@@ -198,7 +198,7 @@ TEST_CASE("leaf runs: random tables with shared tables agree with the walk and w
     std::vector<PhysAddr> pts;
     for (int t = 0; t < 3; ++t) {
       const PhysAddr pt = tb.alloc();
-      std::uint64_t frame = 0x100'0000 + 0x10'0000ull * t;
+      std::uint64_t frame = 0x100'0000 + 0x10'0000ull * static_cast<unsigned>(t);
       for (unsigned i = 0; i < kEntriesPerTable; ++i) {
         if (rng() % 8 == 0) continue;
         if (rng() % 6 == 0) frame += 0x1000 * (1 + rng() % 4);

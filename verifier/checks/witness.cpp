@@ -79,14 +79,4 @@ smt::Expr witness_constraint(smt::Context& ctx, const spec::Spec& spec, const st
   return out;
 }
 
-smt::Expr witness_constraint_quantified(smt::Context& ctx, const spec::Spec& spec, const std::vector<Instance>& insts,
-                                        const VirtRange& range, const AttrClass& wc,
-                                        const std::vector<SymTerms>& terms, const std::string& var) {
-  InferenceDomain id{{&ctx}};
-  const smt::Expr x = ctx.bv_const(var, 64);
-  smt::Expr broken = ctx.bool_val(false);
-  for (const Instance& inst : insts) broken = broken || violates(id, spec, inst, x, wc, terms, Strength::kMust);
-  return forall(x, (x.uge(range.first.value()) && x.ule(range.last.value())).implies(!broken));
-}
-
 }  // namespace ptv::check

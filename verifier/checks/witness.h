@@ -43,9 +43,4 @@ smt::Expr witness_constraint(smt::Context& ctx, const spec::Spec& spec, const st
                              const VirtRange& range, const AttrClass& wc, const std::vector<SymTerms>& terms,
                              const std::string& var);
 
-/// The plain form: one bounded quantifier over every instance.
-smt::Expr witness_constraint_quantified(smt::Context& ctx, const spec::Spec& spec, const std::vector<Instance>& insts,
-                                        const VirtRange& range, const AttrClass& wc,
-                                        const std::vector<SymTerms>& terms, const std::string& var);
-
 }  // namespace ptv::check

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <initializer_list>
 
 #include "models/format.h"
 #include "verifier/ingest/elf_core.h"
@@ -82,7 +83,7 @@ Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, 
 
   Builder b;
   // ELF header [gABI "ELF Header"].
-  for (std::uint8_t c : {0x7f, 0x45, 0x4c, 0x46}) b.u8(c);  // \x7f E L F
+  for (std::uint8_t c : std::initializer_list<std::uint8_t>{0x7f, 0x45, 0x4c, 0x46}) b.u8(c);  // \x7f E L F
   b.u8(2);  // EI_CLASS: ELFCLASS64
   b.u8(1);  // EI_DATA: ELFDATA2LSB
   b.u8(1);  // EI_VERSION

@@ -37,8 +37,8 @@ constexpr Glyphs kAscii{"+", "+", "+", "+", "-", "|", "+", "+", "/", "x", " > ",
 /// Columns of UTF-8 text: one per code point (every glyph used here is one column wide).
 std::size_t columns(std::string_view s) {
   std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xc0) != 0x80) ++n;
+  for (const char c : s)
+    if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++n;
   return n;
 }
 

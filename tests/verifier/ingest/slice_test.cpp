@@ -5,6 +5,7 @@
 // walks to the same address space from its slice as from the full image.
 #include <doctest/doctest.h>
 
+#include <initializer_list>
 #include <sstream>
 
 #include "models/walk.h"
@@ -120,7 +121,7 @@ TEST_CASE("a failed slice leaves no file behind") {
 rawtest::Bytes table_tree() {
   rawtest::Bytes b;
   b.fill(0, 0xc000, 0x5a);
-  for (std::uint64_t t : {0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x6000}) b.fill(t, 4096, 0);
+  for (std::uint64_t t : std::initializer_list<std::uint64_t>{0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x6000}) b.fill(t, 4096, 0);
   b.u64(0x1000 + 8 * 0, 0x2007).u64(0x1000 + 8 * 256, 0x1003).u64(0x1000 + 8 * 511, 0x3003);
   b.u64(0x2000 + 8 * 0, 0x4007).u64(0x2000 + 8 * 1, 0x4000'0083);
   b.u64(0x4000 + 8 * 0, 0x5007).u64(0x4000 + 8 * 1, 0x8000'0000'0020'0087);

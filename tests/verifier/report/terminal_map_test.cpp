@@ -33,8 +33,8 @@ std::vector<std::string> lines(const std::string& s) {
 
 std::size_t code_points(const std::string& s) {
   std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xc0) != 0x80) ++n;
+  for (const char c : s)
+    if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++n;
   return n;
 }
 
@@ -76,7 +76,7 @@ TEST_CASE("terminal map: every line fits the width, ASCII mode is ASCII, colour 
       CHECK(plain.find('\033') == std::string::npos);
       for (const std::string& l : lines(plain)) CHECK(code_points(l) <= width);
       if (ascii)
-        for (unsigned char c : plain) CHECK(c < 0x80);
+        for (const char c : plain) CHECK(static_cast<unsigned char>(c) < 0x80);
       CHECK(strip_sgr(draw(s.map, width, ascii, true)) == plain);
     }
   }
