@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench` (or `bash bench/run.sh BUILD_DIR`): every benchmark in one run on this machine.
+# `make bench` (or `bash bench/run.sh BUILD_DIR`, BUILD_DIR configured with -DPTV_BUILD_BENCH=ON):
+# every benchmark in one run on this machine.
 # Writes bench/results/*.csv, regenerates docs/img/scaling-*.svg with bench/plot.py, and prints
 # the Markdown tables that docs/performance.md quotes. Times are wall-clock, medians of repeats
 # (the machine may be shared: the load average is printed before and after). About 3-4 minutes.
@@ -8,6 +9,10 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 bin=$build/cli/ptverify
 results=bench/results
+if [ ! -x "$build/bench/walk_scaling" ]; then
+  echo "bench/run.sh: $build has no benchmarks: configure it with -DPTV_BUILD_BENCH=ON (make bench does)" >&2
+  exit 2
+fi
 mkdir -p "$results" docs/img
 start=$(date +%s)
 
