@@ -1,8 +1,9 @@
 // Effective rights of a translation, combined across all levels, per privilege. [SDM 3A §4.6]
 //
 // User-mode access needs U/S = 1 in every entry of the walk; user-mode writes also need R/W = 1
-// in every entry. Supervisor writes need R/W = 1 in every entry when CR0.WP = 1 and are allowed
-// to every page when CR0.WP = 0 (§4.6.1). Instruction fetch is forbidden when XD = 1 in any entry
+// in every entry. Supervisor writes need R/W = 1 in every entry when CR0.WP = 1 and ignore R/W
+// when CR0.WP = 0 (§4.6.1): then every present translation, user or supervisor, is writable by
+// the supervisor (Attributes::writable). Instruction fetch is forbidden when XD = 1 in any entry
 // (only when EFER.NXE = 1; otherwise bit 63 is reserved), and CR4.SMEP forbids supervisor
 // fetches from user pages. CR4.SMAP forbids supervisor data accesses to user pages only while
 // EFLAGS.AC = 0, which the kernel clears around every user copy (stac/clac), so it never takes a

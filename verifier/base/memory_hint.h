@@ -1,8 +1,7 @@
 // A memory hint, not semantics: ask Linux to back the 2 MiB-aligned part of a large, freshly
 // reserved buffer with transparent huge pages (honoured in THP "madvise" mode). Filling the
 // run lists of a walk with a million runs (88 MB of AddressRun, 150 MB of Run) otherwise takes
-// one page fault, and the kernel zeroing a page, per 4 KiB (bench/walk_scaling, 1 M runs: the
-// walk went from 199 ms to 73 ms with the hint).
+// one page fault, and the kernel zeroing a page, per 4 KiB (measured in docs/performance.md).
 // Failure is harmless and ignored; elsewhere than Linux it does nothing.
 #pragma once
 

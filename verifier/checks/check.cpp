@@ -86,10 +86,10 @@ std::vector<SymTerms> numeral_terms(smt::Context& ctx, const std::vector<Concret
 
 enum class Query { kInference, kSearch };
 
-/// Search queries are quantifier-free bit-vector formulas over one address: Z3's QF_BV solver
-/// answers them in ~0.3 ms where its default solver spends ~5.5 ms probing which tactic to
-/// build (Z3 4.8.12, measured on a trivial query). Inference queries hold quantified witness
-/// constraints and tracked assertions, so they keep the default solver.
+/// Search queries are quantifier-free bit-vector formulas over one address: they go to Z3's
+/// QF_BV solver, which skips the default solver's probing for a tactic (docs/performance.md).
+/// Inference queries hold quantified witness constraints and tracked assertions, so they keep
+/// the default solver.
 smt::SolverOptions solver_options(const CheckOptions& o, Query q) {
   smt::SolverOptions so;
   if (q == Query::kSearch) {

@@ -1,4 +1,4 @@
-// What it means for an address to break a rule — written once, as templates over a domain, and
+// What it means for an address to break a rule, written once, as templates over a domain, and
 // instantiated three ways:
 //   - SMT search: a symbolic address, the trie's class term, region bounds as numerals;
 //   - parameter inference: a concrete address and class, region bounds as symbolic terms;

@@ -110,7 +110,6 @@ Error empty_parameter_space(const spec::Spec& spec, const std::vector<std::strin
   return Error{msg};
 }
 
-// Goals need no unsat cores, and are pure bit-vector queries: see smt::SolverOptions.
 // "300", "0.5": a time limit as the user would write it.
 std::string limit_text(double s) {
   std::ostringstream os;
@@ -118,6 +117,7 @@ std::string limit_text(double s) {
   return os.str();
 }
 
+// Goals need no unsat cores, and are pure bit-vector queries: see smt::SolverOptions.
 smt::SolverOptions solver_options(const ProveOptions& o) {
   smt::SolverOptions so;
   so.limits = o.limits;

@@ -16,10 +16,10 @@ struct NamedAssertion {
   Expr term;
 };
 
-/// The benchmark text: a header comment naming the query, (set-logic QF_BV) (BV when an assertion has a
-/// quantifier), the expected
-/// status, a declare-fun for every constant the assertions use, one assert per assertion
-/// (preceded by its name as a comment), (check-sat) and (exit).
+/// The benchmark text: a header comment naming the query and the Z3 version that answered it,
+/// (set-logic QF_BV) (BV when an assertion holds a quantifier), the expected status, a
+/// declare-fun for every constant the assertions use, one assert per assertion (preceded by its
+/// name as a comment), (check-sat) and (exit).
 /// Requires: every term is a valid Boolean of ctx.
 std::string render_smt2_benchmark(Context& ctx, std::string_view query, const std::vector<NamedAssertion>& assertions,
                                   std::string_view status);

@@ -11,13 +11,18 @@
 //   }
 //
 // Each check() runs a fresh Z3 solver on the assertions in force (push/pop scopes are kept on
-// this side), so that Z3 picks its non-incremental bit-vector tactic: on spec queries it is two
-// orders of magnitude faster than the incremental core push/pop would select.
+// this side), so that Z3 can pick a non-incremental bit-vector tactic instead of the incremental
+// core that push/pop would select (much slower on these queries: docs/performance.md). Which
+// solver is built is SolverOptions::logic: "QF_BV" for queries without quantifiers (check's
+// search, every prove goal), Z3's default solver otherwise (check's parameter inference, whose
+// witness constraints hold quantifiers).
 //
 // check() never throws and never exits: Z3 errors become Error, an invalid Expr among the
-// assertions becomes Invalid, a reached timeout or resource limit becomes Unknown with the limit
-// named. With SolverOptions::emit_smt2_dir set, every check writes DIR/<query-name>.smt2, a
-// complete SMT-LIB 2 benchmark (logic QF_BV, or BV when it holds a quantifier) that `z3 FILE` and `cvc5 --lang smt2 FILE` re-check.
+// assertions becomes Invalid, a reached timeout, resource or memory limit becomes Unknown with
+// the limit named. With SolverOptions::emit_smt2_dir set, every check writes
+// DIR/<query-name>.smt2, a complete SMT-LIB 2 benchmark that `z3 FILE` and
+// `cvc5 --lang smt2 FILE` re-check; its logic follows the assertions, not SolverOptions::logic:
+// QF_BV, or BV when one holds a quantifier.
 #pragma once
 
 #include <cstdint>
@@ -55,13 +60,12 @@ struct SolverOptions {
   /// Where check() writes each query as <query-name>.smt2; must exist. Empty: no export.
   std::optional<std::filesystem::path> emit_smt2_dir;
   /// Report unsat cores over the tracked assertions. Turn it off where no core is needed:
-  /// tracking makes Z3 use its incremental core, measured ~100x slower than a fresh
-  /// bit-blasting solver on spec queries (0.06 s vs a 5 s timeout on a 9-parameter
-  /// region-bounds query, Z3 4.8.12). With it off, tracked assertions are asserted plainly.
+  /// tracking makes Z3 use its incremental core, far slower than a fresh bit-blasting solver
+  /// on spec queries (docs/performance.md). With it off, tracked assertions are asserted plainly.
   bool unsat_cores = true;
   /// The SMT-LIB logic to build Z3's solver for. Empty: Z3's default solver, which probes the
-  /// query to pick a tactic. "QF_BV" skips the probes (measured ~20% faster over the bundled
-  /// specs' queries); models may differ from the default solver's.
+  /// query to pick a tactic. "QF_BV" skips the probes (faster: docs/performance.md) and
+  /// requires quantifier-free assertions; models may differ from the default solver's.
   std::string logic;
 };
 

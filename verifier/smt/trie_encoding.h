@@ -4,7 +4,7 @@
 // a[shift(L)+8 : shift(L)] select a segment through an ite chain on its last index; a leaf
 // segment yields its attribute-class id, a child segment the child's term. Each node's term is
 // built once per address variable and shared wherever the node is (Z3 terms are DAGs), so the
-// formula grows with the trie — distinct tables and runs of equal entries — not with the pages.
+// formula grows with the trie (distinct tables and runs of equal entries), not with the pages.
 #pragma once
 
 #include <cstdint>

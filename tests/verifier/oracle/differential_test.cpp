@@ -12,7 +12,7 @@
 //
 // Each disagreement is a finding: settle which side the contract supports, fix it, and save the
 // printed case (its "machine:", "  table" and "spec:" lines) as a file in regressions/, which
-// oracle_regressions_test.cpp replays on every run. `make fuzz` runs many more cases.
+// regressions_test.cpp replays on every run. `make fuzz` runs many more cases.
 #include <doctest/doctest.h>
 
 #include <algorithm>
