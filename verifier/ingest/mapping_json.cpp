@@ -298,7 +298,7 @@ void write_mapping_set_json(const MappingSet& set, std::ostream& out) {
     return "{\"pa\": \"" + hex16(t.pa.value()) + "\", \"level\": " + level_json(t.level) + "}";
   });
   write_array(out, "self_refs", set.self_refs, [](const SelfReference& s) {
-    return "{\"entry\": \"" + hex16(s.entry.value()) + "\", \"level\": " + level_json(s.level) +
+    return "{\"entry\": \"" + hex16(s.entry_address.value()) + "\", \"level\": " + level_json(s.level) +
            ", \"index\": " + std::to_string(s.index) + ", \"target\": \"" + hex16(s.target.value()) + "\", " +
            range_json(s.range) + ", \"recursive_slot\": " + (s.recursive_slot ? "true" : "false") + "}";
   });

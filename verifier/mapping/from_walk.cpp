@@ -73,10 +73,8 @@ MappingSet to_mapping_set(const AddressSpace& space, const PagingState& state, s
       }
     }
   }
-  m.tables.reserve(space.tables.size());
-  for (const ReachedTable& t : space.tables) m.tables.push_back(TableFrame{t.pa, t.level});
-  for (const AncestorReference& a : space.ancestor_refs)
-    m.self_refs.push_back(SelfReference{a.entry_address, a.level, a.index, a.target, a.range, a.recursive_slot});
+  m.tables = space.tables;
+  m.self_refs = space.ancestor_refs;
   std::ostringstream note;
   note << "raw walk from " << root.value_or(state.root_table()) << " (" << to_string(space.mode)
        << "): effective rights combined over every level";
