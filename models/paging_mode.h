@@ -23,7 +23,11 @@ enum class Level : std::uint8_t { kPt = 1, kPd = 2, kPdpt = 3, kPml4 = 4, kPml5 
 inline constexpr unsigned kPageShift = 12;
 inline constexpr unsigned kIndexBits = 9;
 inline constexpr unsigned kEntriesPerTable = 1u << kIndexBits;
-inline constexpr std::uint64_t kTableBytes = 4096;
+inline constexpr unsigned kIndexMask = kEntriesPerTable - 1;  ///< a 9-bit table index
+inline constexpr std::uint64_t kEntryBytes = 8;                ///< one 64-bit paging-structure entry
+inline constexpr std::uint64_t kTableBytes = kEntriesPerTable * kEntryBytes;
+inline constexpr std::uint64_t kPageBytes = std::uint64_t{1} << kPageShift;  ///< a 4 KiB page (the PT leaf)
+static_assert(kTableBytes == 4096 && kPageBytes == kTableBytes && kIndexMask == 0x1ff);
 
 [[nodiscard]] constexpr unsigned level_number(Level l) { return static_cast<unsigned>(l); }
 [[nodiscard]] constexpr unsigned levels(PagingMode m) { return static_cast<unsigned>(m); }
@@ -42,7 +46,7 @@ inline constexpr std::uint64_t kTableBytes = 4096;
 [[nodiscard]] constexpr std::uint64_t page_size(Level l) { return entry_span(l); }
 /// The 9-bit index of va into the table of level l.
 [[nodiscard]] constexpr unsigned table_index(VirtAddr va, Level l) {
-  return static_cast<unsigned>((va.value() >> index_shift(l)) & (kEntriesPerTable - 1));
+  return static_cast<unsigned>((va.value() >> index_shift(l)) & kIndexMask);
 }
 
 static_assert(index_shift(Level::kPt) == 12 && index_shift(Level::kPml4) == 39 && index_shift(Level::kPml5) == 48);

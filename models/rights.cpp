@@ -38,7 +38,7 @@ TriRights effective_rights(Tri rw_all, Tri us_all, Tri exec_bits, const RightsCo
 std::ostream& operator<<(std::ostream& os, const Attributes& a) {
   os << 'r' << (a.writable ? 'w' : '-') << (a.executable ? 'x' : '-') << ' ' << (a.user ? "user" : "supervisor");
   const std::uint64_t ps = a.page_size();
-  os << ' ' << (ps >= (1u << 30) ? "1G" : ps >= (1u << 21) ? "2M" : "4K");
+  os << ' ' << (ps >= page_size(Level::kPdpt) ? "1G" : ps >= page_size(Level::kPd) ? "2M" : "4K");
   if (a.global) os << " G";
   if (a.pkey) os << " pk=" << a.pkey;
   if (a.pwt) os << " PWT";

@@ -22,7 +22,7 @@ class TableView {
   /// Requires: index < 512.
   [[nodiscard]] std::uint64_t operator[](unsigned index) const {
     std::uint64_t v;
-    std::memcpy(&v, bytes_ + 8 * static_cast<std::size_t>(index), sizeof v);
+    std::memcpy(&v, bytes_ + kEntryBytes * static_cast<std::size_t>(index), sizeof v);
     return v;  // x86 is little-endian; the dumps are of x86 memory.
   }
   [[nodiscard]] const unsigned char* bytes() const { return bytes_; }

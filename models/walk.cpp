@@ -46,7 +46,7 @@ WalkResult walk(const PagingState& state, const TableReader& read_table, VirtAdd
     }
     const unsigned index = table_index(va, level);
     const Entry e((*view)[index], level);
-    r.path.push_back(WalkStep{level, table, index, PhysAddr(table.value() + 8ull * index), e, above.then(e)});
+    r.path.push_back(WalkStep{level, table, index, PhysAddr(table.value() + kEntryBytes * index), e, above.then(e)});
     if (!e.p()) {
       r.outcome = WalkOutcome::kNotPresent;
       return r;
@@ -144,93 +144,110 @@ class Enumerator {
   AddressSpace& out() { return out_; }
 
  private:
-  void decode_table(PhysAddr table, Level level, AccumulatedRights above, std::uint64_t abs_base,
-                    const TableView& view, Summary& out, std::uint64_t shift) {
-    if (seen_tables_.insert(table_key(table, level)).second) out_.tables.push_back(ReachedTable{table, level});
-    on_path_.push_back(table);
-
-    const std::uint64_t span = entry_span(level);
-    EntryDecoder decoder(state_, level, above);
-    LeafStretch stretch{table, level, above, abs_base, 0, 0};
+  /// What decode_table carries from one entry of a table to the next.
+  struct TableCursor {
+    PhysAddr table;
+    Level level;
+    AccumulatedRights above;
+    std::uint64_t abs_base, shift, span;
+    LeafStretch stretch;
     bool stretch_open = false;
-    auto close_stretch = [&](unsigned end) {
-      if (!stretch_open) return;
-      stretch.last = end;
-      out_.leaf_stretches.push_back(stretch);
-      stretch_open = false;
-    };
     // The run of entry i - 1 and its decoder key when that entry was a mapped leaf (the run
     // is then out.back()), for the common case of a leaf continuing its neighbour's run.
     AddressRun* leaf_run = nullptr;
     std::uint64_t leaf_key = 0;
     std::uint64_t leaves = 0;
+  };
+
+  void decode_table(PhysAddr table, Level level, AccumulatedRights above, std::uint64_t abs_base,
+                    const TableView& view, Summary& out, std::uint64_t shift) {
+    if (seen_tables_.insert(table_key(table, level)).second) out_.tables.push_back(ReachedTable{table, level});
+    on_path_.push_back(table);
+    const std::uint64_t span = entry_span(level);
+    EntryDecoder decoder(state_, level, above);
+    TableCursor t{table, level, above, abs_base, shift, span, LeafStretch{table, level, above, abs_base, 0, 0}};
     out_.entries_read += kEntriesPerTable;
     for (unsigned i = 0; i < kEntriesPerTable; ++i) {
       const std::uint64_t raw = view[i];
       if (!(raw & bits::kP)) {
-        leaf_run = nullptr;
+        t.leaf_run = nullptr;
         continue;
       }
-      const std::uint64_t base = span * i;
       const std::uint64_t k = decoder.key(raw);
-      if (leaf_run && k == leaf_key) {
+      if (t.leaf_run && k == t.leaf_key) {
         // Adjacent to the last run, and decoded alike: append() would extend it, and so on
         // for every alike entry that follows.
         const unsigned end = decoder.alike_until(view, i + 1, k);
-        leaf_run->range.last = VirtAddr(shift + (span * end - 1));
-        leaves += end - i;
+        t.leaf_run->range.last = VirtAddr(shift + (span * end - 1));
+        t.leaves += end - i;
         i = end - 1;
         continue;
       }
-      leaf_run = nullptr;
+      t.leaf_run = nullptr;
       const EntryDecoder::Decoded& d = decoder.decode(raw);
-      const Entry e(raw, level);
-      const PhysAddr entry_addr(table.value() + 8ull * i);
       AddressRun run;
-      run.range = VirtRange{VirtAddr(base), VirtAddr(base + (span - 1))};
-      run.entry = e;
-      run.entry_address = entry_addr;
+      run.range = VirtRange{VirtAddr(span * i), VirtAddr(span * i + (span - 1))};
+      run.entry = Entry(raw, level);
+      run.entry_address = PhysAddr(table.value() + kEntryBytes * i);
       if (d.reserved) {
         run.kind = AddressRun::Kind::kReserved;
         run.reserved_bits = d.reserved;
         append(out, run, shift);
-        continue;
-      }
-      if (d.leaf) {
+      } else if (d.leaf) {
         run.kind = AddressRun::Kind::kMapped;
         run.attributes = d.attributes;
         run.phys = PhysAddr(decoder.address(raw));
-        if (!stretch_open) {
-          stretch.first = i;
-          stretch_open = true;
-        }
-        ++leaves;
-        append(out, run, shift);
-        leaf_run = &out.back();
-        leaf_key = k;
-        continue;
+        add_leaf(t, i, run, k, out);
+      } else {
+        descend(t, i, run, out);
       }
-      const PhysAddr child = e.address(state_);
-      if (std::find(on_path_.begin(), on_path_.end(), child) != on_path_.end()) {
-        out_.ancestor_refs.push_back(AncestorReference{
-            entry_addr, level, i, child,
-            VirtRange{VirtAddr(abs_base + base), VirtAddr(abs_base + base + (span - 1))},
-            level == top_level(state_.mode()) && child == root_});
-      }
-      const std::optional<TableView> child_view = read_(child);
-      if (!child_view) {
-        run.kind = AddressRun::Kind::kUnreadable;
-        run.missing_table = child;
-        run.context = above.then(e);
-        append(out, run, shift);
-        continue;
-      }
-      close_stretch(i);  // the child's leaves come next in walk order
-      summarise(child, child_level(level), above.then(e), abs_base + base, *child_view, out, shift + base);
     }
-    close_stretch(kEntriesPerTable);
-    out_.leaf_uses += leaves;
+    close_stretch(t, kEntriesPerTable);
+    out_.leaf_uses += t.leaves;
     on_path_.pop_back();
+  }
+
+  void close_stretch(TableCursor& t, unsigned end) {
+    if (!t.stretch_open) return;
+    t.stretch.last = end;
+    out_.leaf_stretches.push_back(t.stretch);
+    t.stretch_open = false;
+  }
+
+  /// A mapped leaf at entry i: its run, and the stretch of leaves it opens or continues.
+  void add_leaf(TableCursor& t, unsigned i, const AddressRun& run, std::uint64_t key, Summary& out) {
+    if (!t.stretch_open) {
+      t.stretch.first = i;
+      t.stretch_open = true;
+    }
+    ++t.leaves;
+    append(out, run, t.shift);
+    t.leaf_run = &out.back();
+    t.leaf_key = key;
+  }
+
+  /// A table pointer at entry i (run holds its entry): noted when it points back to a table on
+  /// the path, an unreadable run when the child is outside memory, else the child's runs.
+  void descend(TableCursor& t, unsigned i, AddressRun& run, Summary& out) {
+    const Entry& e = run.entry;
+    const std::uint64_t base = t.span * i;
+    const PhysAddr child = e.address(state_);
+    if (std::find(on_path_.begin(), on_path_.end(), child) != on_path_.end()) {
+      out_.ancestor_refs.push_back(AncestorReference{
+          run.entry_address, t.level, i, child,
+          VirtRange{VirtAddr(t.abs_base + base), VirtAddr(t.abs_base + base + (t.span - 1))},
+          t.level == top_level(state_.mode()) && child == root_});
+    }
+    const std::optional<TableView> child_view = read_(child);
+    if (!child_view) {
+      run.kind = AddressRun::Kind::kUnreadable;
+      run.missing_table = child;
+      run.context = t.above.then(e);
+      append(out, run, t.shift);
+      return;
+    }
+    close_stretch(t, i);  // the child's leaves come next in walk order
+    summarise(child, child_level(t.level), t.above.then(e), t.abs_base + base, *child_view, out, t.shift + base);
   }
 
   // Append `r` shifted by `shift`, merging with the previous run when it continues it with
@@ -293,6 +310,38 @@ class Enumerator {
   AddressSpace out_;
 };
 
+/// Offsets from the top table are va_bits wide; the upper half (index >= 256) becomes the
+/// canonical upper range. A run straddling the middle is split there, its upper part's frame
+/// and first leaf taken from a walk (it is reached through another top-level entry).
+void canonicalize_runs(Summary& runs, const PagingState& state, const TableReader& read_table, PhysAddr top) {
+  const PagingMode mode = state.mode();
+  const std::uint64_t half = std::uint64_t{1} << (va_bits(mode) - 1);
+  std::optional<std::size_t> straddling;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    AddressRun& r = runs[i];
+    const std::uint64_t a = r.range.first.value(), b = r.range.last.value();
+    if (a < half && b >= half) {
+      straddling = i;
+      continue;
+    }
+    r.range = VirtRange{canonicalize(a, mode), canonicalize(b, mode)};
+  }
+  if (!straddling) return;
+  AddressRun& lower = runs[*straddling];
+  AddressRun upper = lower;
+  upper.range = VirtRange{canonicalize(half, mode), canonicalize(lower.range.last.value(), mode)};
+  lower.range = VirtRange{canonicalize(lower.range.first.value(), mode), canonicalize(half - 1, mode)};
+  if (upper.kind == AddressRun::Kind::kMapped) {
+    const WalkResult w = walk(state, read_table, upper.range.first, top);
+    if (w.translation) upper.phys = w.translation->frame;
+    if (!w.path.empty()) {
+      upper.entry = w.path.back().entry;
+      upper.entry_address = w.path.back().entry_address;
+    }
+  }
+  runs.insert(runs.begin() + static_cast<std::ptrdiff_t>(*straddling) + 1, upper);
+}
+
 }  // namespace
 
 Expected<AddressSpace> enumerate_address_space(const PagingState& state, const TableReader& read_table,
@@ -320,36 +369,7 @@ Expected<AddressSpace> enumerate_address_space(const PagingState& state, const T
   }
   AddressSpace out = std::move(en.out());
   out.mode = mode;
-  // Offsets from the top table are va_bits wide; the upper half (index >= 256) becomes the
-  // canonical upper range. A run straddling the middle is split there.
-  const std::uint64_t half = std::uint64_t{1} << (va_bits(mode) - 1);
-  std::optional<std::size_t> straddling;
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    AddressRun& r = runs[i];
-    const std::uint64_t a = r.range.first.value(), b = r.range.last.value();
-    if (a < half && b >= half) {
-      straddling = i;
-      continue;
-    }
-    r.range = VirtRange{canonicalize(a, mode), canonicalize(b, mode)};
-  }
-  if (straddling) {
-    AddressRun& lower = runs[*straddling];
-    AddressRun upper = lower;
-    upper.range = VirtRange{canonicalize(half, mode), canonicalize(lower.range.last.value(), mode)};
-    lower.range = VirtRange{canonicalize(lower.range.first.value(), mode), canonicalize(half - 1, mode)};
-    if (upper.kind == AddressRun::Kind::kMapped) {
-      // The upper part starts at another page, reached through another top-level entry: take its
-      // frame and its first leaf from a walk.
-      const WalkResult w = walk(state, read_table, upper.range.first, top);
-      if (w.translation) upper.phys = w.translation->frame;
-      if (!w.path.empty()) {
-        upper.entry = w.path.back().entry;
-        upper.entry_address = w.path.back().entry_address;
-      }
-    }
-    runs.insert(runs.begin() + static_cast<std::ptrdiff_t>(*straddling) + 1, upper);
-  }
+  canonicalize_runs(runs, state, read_table, top);
   out.runs = std::move(runs);
   // Ancestor references were recorded with offsets too.
   for (AncestorReference& ref : out.ancestor_refs)

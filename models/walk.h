@@ -80,6 +80,7 @@ struct AddressRun {
 struct ReachedTable {
   PhysAddr pa;
   Level level;
+  bool operator==(const ReachedTable&) const = default;
 };
 
 /// An entry whose target table is one of its own ancestors in the walk.
@@ -89,7 +90,8 @@ struct AncestorReference {
   unsigned index;
   PhysAddr target;
   VirtRange range;  ///< addresses translated through this entry (first path found)
-  bool recursive_slot;  ///< a top-level entry pointing to the root itself
+  bool recursive_slot = false;  ///< a top-level entry pointing to the root itself
+  bool operator==(const AncestorReference&) const = default;
 };
 
 /// Entries [first, last) of one table, read under one inherited-rights context, among which
@@ -120,7 +122,7 @@ struct LeafRun {
   VirtAddr first_va;           ///< canonical; what the first entry translates (first path found)
 
   [[nodiscard]] std::uint64_t page_size() const { return attributes.page_size(); }
-  [[nodiscard]] PhysAddr entry_address(unsigned k) const { return PhysAddr(table.value() + 8ull * (first_index + k)); }
+  [[nodiscard]] PhysAddr entry_address(unsigned k) const { return PhysAddr(table.value() + kEntryBytes * (first_index + k)); }
   [[nodiscard]] Entry entry_at(unsigned k) const { return Entry(entry.raw() + k * page_size(), entry.level()); }
   [[nodiscard]] VirtAddr va(unsigned k) const { return VirtAddr(first_va.value() + k * page_size()); }
   [[nodiscard]] PhysAddr frame_at(unsigned k) const { return PhysAddr(frame.value() + k * page_size()); }

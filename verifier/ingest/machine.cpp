@@ -11,7 +11,7 @@ namespace ptv {
 
 namespace {
 
-constexpr std::uint64_t kPtiUserCopyOffset = 0x1000;  // Linux PTI: the user copy is the next page
+constexpr std::uint64_t kPtiUserCopyOffset = kTableBytes;  // Linux PTI: the user copy is the next page
 constexpr unsigned kLeastMaxPhyAddr = 36;             // the least of any x86_64 processor
 
 /// One register and where it came from.
@@ -176,26 +176,13 @@ Expected<Machine> settle_text_machine(const MachineOptions& o) {
   return m;
 }
 
-Expected<Machine> settle_raw_machine(const MachineOptions& o, const PhysMemory& memory,
-                                     const std::optional<CoreRegisters>& note, const std::vector<CoreRegisters>& qemu_cpus) {
-  Machine m;
-  const std::string& name = memory.name();
-  Expected<Resolved> res = resolve_registers(o, note, qemu_cpus, name, m.notes);
-  if (!res) return res.error();
-  Resolved& r = *res;
-  m.cpl = r.cpl;
-  if (!r.cr3.value)
-    return Error{name + ": no CR3: pass --cr3 X or --registers FILE (" +
-                 std::string(note ? "" : "this dump carries no registers") + ")"};
-  cpu_facts(r, o, m.facts);
+namespace {
 
-  // The walk needs concrete bits: an assumed fact walks at its first corner value here and at
-  // its other value in `strict` (load_dump compares the two walks).
-  const auto known = [&](FactId id) { return fact_known(*find_fact(m.facts, id)); };
-  // What an x86_64 kernel runs with when a dump says nothing about a register: PE | PG,
-  // PAE, LME | LMA. The assumed bits are set per corner below.
+/// The register values walked with: a source's value, else what an x86_64 kernel runs with when
+/// a dump says nothing (PE | PG, PAE, LME | LMA), then the single-bit flags.
+EffectiveRegisters effective_registers(const Resolved& r, const MachineOptions& o) {
   constexpr std::uint64_t kCr0Pe = 1;
-  EffectiveRegisters& regs = m.registers;
+  EffectiveRegisters regs;
   regs.cr0 = r.cr0.value.value_or(kCr0Pg | kCr0Pe);
   regs.cr3 = *r.cr3.value;
   regs.cr4 = r.cr4.value.value_or(kCr4Pae);
@@ -207,11 +194,12 @@ Expected<Machine> settle_raw_machine(const MachineOptions& o, const PhysMemory& 
   if (o.smep) set_bit(regs.cr4, kCr4Smep, *o.smep);
   if (o.smap) set_bit(regs.cr4, kCr4Smap, *o.smap);
   if (o.pge) set_bit(regs.cr4, kCr4Pge, *o.pge);
-  if (r.cr0.value) m.cr0 = regs.cr0;
-  if (r.cr4.value) m.cr4 = regs.cr4;
-  if (r.efer.value) m.efer = regs.efer;
+  return regs;
+}
 
-  // [SDM 3A §4.1.1] 4- and 5-level paging need CR0.PG, CR4.PAE and EFER.LME (LMA once active).
+/// [SDM 3A §4.1.1] 4- and 5-level paging need CR0.PG, CR4.PAE and EFER.LME (LMA once active).
+/// Only a register some source gave is held to it.
+std::optional<Error> check_long_mode_paging(const Resolved& r, const EffectiveRegisters& regs, const std::string& name) {
   if (r.cr0.value && (regs.cr0 & kCr0Pg) == 0)
     return Error{name + ": CR0 = " + hex(regs.cr0) + " (from " + r.cr0.origin +
                  ") has PG clear: paging is off, there is no page table to walk"};
@@ -221,15 +209,20 @@ Expected<Machine> settle_raw_machine(const MachineOptions& o, const PhysMemory& 
   if (r.efer.value && (regs.efer & kEferLma) == 0)
     return Error{name + ": EFER = " + hex(regs.efer) + " (from " + r.efer.origin +
                  ") has LMA clear: PAE paging outside long mode, which ptverify does not model"};
+  return std::nullopt;
+}
 
-  // MAXPHYADDR and 1 GiB pages.
+/// The MAXPHYADDR and 1 GiB-page facts (flag, else --cpuinfo, else the PTVERIFY note); returns
+/// the MAXPHYADDR to walk with (the architectural maximum when unknown).
+Expected<unsigned> cpu_size_facts(const MachineOptions& o, const std::optional<CoreRegisters>& note,
+                                  const std::string& name, unsigned floor, std::vector<Fact>& facts) {
   std::optional<CpuInfo> cpuinfo;
   if (!o.cpuinfo_file.empty()) {
     Expected<CpuInfo> c = read_cpuinfo(o.cpuinfo_file);
     if (!c) return c.error();
     cpuinfo = *c;
   }
-  const unsigned floor = maxphyaddr_floor(memory);
+  const auto note_origin = [&] { return name + "+" + hex(note->desc_offset) + " (" + to_string(note->source) + ")"; };
   Fact maxphy{FactId::kMaxPhyAddr, FactSource::kAssumed, "unknown (" + std::to_string(floor) + " to 52 bits)",
               "not in the dump"};
   unsigned maxphyaddr = kMaxPhysAddrArchitectural;
@@ -242,10 +235,9 @@ Expected<Machine> settle_raw_machine(const MachineOptions& o, const PhysMemory& 
               o.cpuinfo_file + ":" + std::to_string(cpuinfo->maxphyaddr_line)};
   } else if (note && note->maxphyaddr) {
     maxphyaddr = *note->maxphyaddr;
-    maxphy = {FactId::kMaxPhyAddr, FactSource::kDump, std::to_string(maxphyaddr) + " bits",
-              name + "+" + hex(note->desc_offset) + " (" + to_string(note->source) + ")"};
+    maxphy = {FactId::kMaxPhyAddr, FactSource::kDump, std::to_string(maxphyaddr) + " bits", note_origin()};
   }
-  set_fact(m.facts, maxphy);
+  set_fact(facts, maxphy);
   Fact gb{FactId::kPage1G, FactSource::kAssumed, "unknown", "not in the dump"};
   if (o.pdpe1gb) {
     gb = {FactId::kPage1G, FactSource::kFlag, *o.pdpe1gb ? "yes" : "no", "--pdpe1gb/--no-pdpe1gb"};
@@ -253,28 +245,32 @@ Expected<Machine> settle_raw_machine(const MachineOptions& o, const PhysMemory& 
     gb = {FactId::kPage1G, FactSource::kDump, *cpuinfo->pdpe1gb ? "yes" : "no",
           o.cpuinfo_file + ":" + std::to_string(cpuinfo->flags_line)};
   } else if (note && note->pdpe1gb) {
-    gb = {FactId::kPage1G, FactSource::kDump, *note->pdpe1gb ? "yes" : "no",
-          name + "+" + hex(note->desc_offset) + " (" + to_string(note->source) + ")"};
+    gb = {FactId::kPage1G, FactSource::kDump, *note->pdpe1gb ? "yes" : "no", note_origin()};
   }
-  set_fact(m.facts, gb);
+  set_fact(facts, gb);
+  return maxphyaddr;
+}
 
-  // The paging mode: the walk needs one.
-  if (o.la57)
-    set_fact(m.facts, Fact{FactId::kPagingMode, FactSource::kFlag, *o.la57 ? "5-level" : "4-level", "--la57/--no-la57"});
-  else if (r.cr4.value)
-    set_fact(m.facts, Fact{FactId::kPagingMode, r.cr4.source, (regs.cr4 & kCr4La57) ? "5-level" : "4-level", r.cr4.origin});
-  else
-    set_fact(m.facts, Fact{FactId::kPagingMode, FactSource::kAssumed, "4-level (walked as such)",
-                           "no CR4 in the dump; pass --la57 or --no-la57"});
+/// The paging mode: the walk needs one, so without CR4 or a flag it is assumed 4-level.
+Fact paging_mode_fact(const MachineOptions& o, const Resolved& r, const EffectiveRegisters& regs) {
+  if (o.la57) return Fact{FactId::kPagingMode, FactSource::kFlag, *o.la57 ? "5-level" : "4-level", "--la57/--no-la57"};
+  if (r.cr4.value)
+    return Fact{FactId::kPagingMode, r.cr4.source, (regs.cr4 & kCr4La57) ? "5-level" : "4-level", r.cr4.origin};
+  return Fact{FactId::kPagingMode, FactSource::kAssumed, "4-level (walked as such)",
+              "no CR4 in the dump; pass --la57 or --no-la57"};
+}
 
-  // Corner A: assumed facts at the values that fault least (MAXPHYADDR 52, NXE 1, 1 GiB pages)
-  // and WP 1, SMEP 1, PGE 1. Corner B: each assumed fact at its other value.
+/// Sets m.state and m.strict. Corner A: assumed facts at the values that fault least
+/// (MAXPHYADDR 52, NXE 1, 1 GiB pages) and WP 1, SMEP 1, PGE 1. Corner B: each assumed fact at
+/// its other value; m.strict is set only when some walk-relevant fact is assumed.
+void settle_corners(Machine& m, unsigned maxphyaddr, unsigned floor) {
+  const EffectiveRegisters& regs = m.registers;
   PagingState a = PagingState::from_registers(regs.cr0, regs.cr3, regs.cr4, regs.efer, maxphyaddr);
   a.page_1gb = find_fact(m.facts, FactId::kPage1G)->value != "no";
   PagingState b = a;
   bool differs = false;
   auto corner = [&](FactId id, bool PagingState::*field, bool a_value) {
-    if (known(id)) return;
+    if (fact_known(*find_fact(m.facts, id))) return;
     a.*field = a_value;
     b.*field = !a_value;
     differs = true;
@@ -291,6 +287,10 @@ Expected<Machine> settle_raw_machine(const MachineOptions& o, const PhysMemory& 
   }
   m.state = a;
   if (differs) m.strict = b;
+}
+
+/// One note per assumed fact that the walk is read under both values of.
+void note_assumed_facts(Machine& m, const MachineOptions& o, const std::optional<CoreRegisters>& note) {
   for (const Fact& f : m.facts)
     if (f.source == FactSource::kAssumed && f.id != FactId::kPke && f.id != FactId::kSmap)
       m.notes.push_back(std::string(fact_name(f.id)) + " is not in the dump" +
@@ -299,24 +299,37 @@ Expected<Machine> settle_raw_machine(const MachineOptions& o, const PhysMemory& 
                              : "") +
                         ": the walk is read under each of its values and what differs is unknown; state it with " +
                         std::string(fact_flag_hint(f.id)));
+}
 
-  // The top-level table: CR3's, or the other PTI copy.
-  const PhysAddr cr3_table = a.root_table();
-  if (!memory.table(cr3_table))
-    return Error{name + ": CR3 = " + hex(regs.cr3) + " (from " + r.cr3.origin + "): the root table " +
-                 hex(cr3_table.value()) + " is outside the dumped memory (held: " + describe_ranges(memory.ranges()) + ")"};
-  const PagingMode mode = a.mode();
-  std::optional<PhysAddr> kernel_copy, user_copy;
+/// Linux PTI's two copies around CR3's table, when CR3's table is one of a pair.
+struct PtiCopies {
+  std::optional<PhysAddr> kernel, user;
+};
+
+PtiCopies find_pti_copies(const PhysMemory& memory, PhysAddr cr3_table, PagingMode mode) {
+  PtiCopies c;
   if (cr3_table.value() & kPtiUserCopyOffset) {
     const PhysAddr below(cr3_table.value() - kPtiUserCopyOffset);
     if (is_pti_pair(memory, below, cr3_table, mode)) {
-      kernel_copy = below;
-      user_copy = cr3_table;
+      c.kernel = below;
+      c.user = cr3_table;
     }
   } else if (const auto above = cr3_table.checked_add(kPtiUserCopyOffset); above && is_pti_pair(memory, cr3_table, *above, mode)) {
-    kernel_copy = cr3_table;
-    user_copy = *above;
+    c.kernel = cr3_table;
+    c.user = *above;
   }
+  return c;
+}
+
+/// Sets m.root, m.other_copy and the top-table fact: CR3's table, or the other PTI copy.
+std::optional<Error> choose_top_table(Machine& m, const PhysMemory& memory, const Resolved& r, const MachineOptions& o) {
+  const std::string& name = memory.name();
+  const EffectiveRegisters& regs = m.registers;
+  const PhysAddr cr3_table = m.state.root_table();
+  if (!memory.table(cr3_table))
+    return Error{name + ": CR3 = " + hex(regs.cr3) + " (from " + r.cr3.origin + "): the root table " +
+                 hex(cr3_table.value()) + " is outside the dumped memory (held: " + describe_ranges(memory.ranges()) + ")"};
+  const auto [kernel_copy, user_copy] = find_pti_copies(memory, cr3_table, m.state.mode());
   const std::string cr3_text = "CR3 " + hex(regs.cr3) + " from " + r.cr3.origin + ", " + cpl_text(r.cpl);
   const FactSource top_source = o.pti == PtiCopy::kAuto ? FactSource::kDump : FactSource::kFlag;
   if (o.pti == PtiCopy::kUser) {
@@ -352,6 +365,37 @@ Expected<Machine> settle_raw_machine(const MachineOptions& o, const PhysMemory& 
   if (r.cpl == 3u && !kernel_copy && o.pti == PtiCopy::kAuto)
     m.notes.push_back("the vCPU was in user mode (CPL 3) and CR3's table is not a recognisable PTI user copy: walking "
                       "CR3's table, which is the table user mode runs on");
+  return std::nullopt;
+}
+
+}  // namespace
+
+Expected<Machine> settle_raw_machine(const MachineOptions& o, const PhysMemory& memory,
+                                     const std::optional<CoreRegisters>& note, const std::vector<CoreRegisters>& qemu_cpus) {
+  Machine m;
+  const std::string& name = memory.name();
+  Expected<Resolved> res = resolve_registers(o, note, qemu_cpus, name, m.notes);
+  if (!res) return res.error();
+  const Resolved& r = *res;
+  m.cpl = r.cpl;
+  if (!r.cr3.value)
+    return Error{name + ": no CR3: pass --cr3 X or --registers FILE (" +
+                 std::string(note ? "" : "this dump carries no registers") + ")"};
+  cpu_facts(r, o, m.facts);
+  // The walk needs concrete bits: an assumed fact walks at its first corner value here and at
+  // its other value in `strict` (load_dump compares the two walks).
+  m.registers = effective_registers(r, o);
+  if (r.cr0.value) m.cr0 = m.registers.cr0;
+  if (r.cr4.value) m.cr4 = m.registers.cr4;
+  if (r.efer.value) m.efer = m.registers.efer;
+  if (std::optional<Error> e = check_long_mode_paging(r, m.registers, name)) return *e;
+  const unsigned floor = maxphyaddr_floor(memory);
+  Expected<unsigned> maxphyaddr = cpu_size_facts(o, note, name, floor, m.facts);
+  if (!maxphyaddr) return maxphyaddr.error();
+  set_fact(m.facts, paging_mode_fact(o, r, m.registers));
+  settle_corners(m, *maxphyaddr, floor);
+  note_assumed_facts(m, o, note);
+  if (std::optional<Error> e = choose_top_table(m, memory, r, o)) return *e;
   // Keep the facts in FactId order.
   std::sort(m.facts.begin(), m.facts.end(), [](const Fact& x, const Fact& y) { return x.id < y.id; });
   return m;

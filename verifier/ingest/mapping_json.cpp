@@ -125,6 +125,94 @@ class Reader : public JsonReader<Json> {
     return p;
   }
 
+  /// One element of "mappings".
+  Run run(const Json& j, const std::string& p) const {
+    object(j, p, {"start", "end", "phys", "page_size", "writable", "user", "executable", "user_writable",
+                  "supervisor_executable", "global", "valid", "page_table_frame", "pkey", "pwt", "pcd", "pat",
+                  "leaf_raw", "provenance"});
+    Run r;
+    r.range = range(j, p);
+    if (const Json* v = member(j, "phys"); v && !v->is_null()) r.phys = PhysAddr(hex64(*v, p + "/phys"));
+    if (const Json* v = member(j, "page_size"); v && !v->is_null()) {
+      r.page_size = unsigned_num(*v, p + "/page_size", ~std::uint64_t{0});
+      if (*r.page_size != page_size(Level::kPt) && *r.page_size != page_size(Level::kPd) &&
+          *r.page_size != page_size(Level::kPdpt))
+        fail(p + "/page_size", "4096, 2097152, 1073741824 or null", v);
+    }
+    rights(j, p, r);
+    r.valid = tri_value(j, p, "valid");
+    r.page_table_frame = tri_value(j, p, "page_table_frame");
+    if (const Json* v = member(j, "pkey"); v && !v->is_null())
+      r.pkey = static_cast<unsigned>(unsigned_num(*v, p + "/pkey", 15));
+    r.pwt = opt_bool(j, p, "pwt");
+    r.pcd = opt_bool(j, p, "pcd");
+    r.pat = opt_bool(j, p, "pat");
+    if (const Json* v = member(j, "leaf_raw"); v && !v->is_null()) r.leaf_raw = hex64(*v, p + "/leaf_raw");
+    r.provenance = provenance(j, p);
+    return r;
+  }
+  /// One element of "unknown".
+  UnknownRange unknown_range(const Json& j, const std::string& p) const {
+    object(j, p, {"start", "end", "reason", "provenance", "writable", "user", "executable", "user_writable",
+                  "supervisor_executable", "global", "max_page_size", "may_hold_tables"});
+    UnknownRange u;
+    u.range = range(j, p);
+    if (const Json* v = member(j, "reason")) u.reason = string(*v, p + "/reason");
+    rights(j, p, u);  // what is known of it (absent: nothing)
+    if (const Json* v = member(j, "max_page_size"); v && !v->is_null())
+      u.max_page_size = unsigned_num(*v, p + "/max_page_size", page_size(Level::kPdpt));
+    if (const Json* v = member(j, "may_hold_tables")) u.may_hold_tables = boolean(*v, p + "/may_hold_tables");
+    u.provenance = provenance(j, p);
+    return u;
+  }
+  /// One element of "faults".
+  FaultRange fault(const Json& j, const std::string& p) const {
+    object(j, p, {"start", "end", "entry", "level", "raw", "reserved"});
+    FaultRange f{range(j, p), PhysAddr(hex64(required(j, p, "entry"), p + "/entry")),
+                 level(required(j, p, "level"), p + "/level"), 0, 0};
+    f.raw = hex64(required(j, p, "raw"), p + "/raw");
+    f.reserved = hex64(required(j, p, "reserved"), p + "/reserved");
+    return f;
+  }
+  /// One element of "markers".
+  Marker marker(const Json& j, const std::string& p) const {
+    object(j, p, {"address", "name", "line"});
+    Marker m;
+    m.address = VirtAddr(hex64(required(j, p, "address"), p + "/address"));
+    m.name = string(required(j, p, "name"), p + "/name");
+    if (const Json* v = member(j, "line")) m.line = unsigned_num(*v, p + "/line", ~std::uint64_t{0});
+    return m;
+  }
+  /// One element of "tables".
+  TableFrame table_frame(const Json& j, const std::string& p) const {
+    object(j, p, {"pa", "level"});
+    return TableFrame{PhysAddr(hex64(required(j, p, "pa"), p + "/pa")), level(required(j, p, "level"), p + "/level")};
+  }
+  /// One element of "self_refs".
+  SelfReference self_ref(const Json& j, const std::string& p) const {
+    object(j, p, {"entry", "level", "index", "target", "start", "end", "recursive_slot"});
+    SelfReference s{PhysAddr(hex64(required(j, p, "entry"), p + "/entry")),
+                    level(required(j, p, "level"), p + "/level"),
+                    static_cast<unsigned>(unsigned_num(required(j, p, "index"), p + "/index", kEntriesPerTable - 1)),
+                    PhysAddr(hex64(required(j, p, "target"), p + "/target")), range(j, p), false};
+    if (const Json* v = member(j, "recursive_slot")) s.recursive_slot = boolean(*v, p + "/recursive_slot");
+    return s;
+  }
+  /// One element of "facts".
+  Fact fact(const Json& j, const std::string& p) const {
+    object(j, p, {"id", "source", "value", "origin", "matters"});
+    const std::string id = string(required(j, p, "id"), p + "/id");
+    const std::string source_name = string(required(j, p, "source"), p + "/source");
+    const auto fid = fact_from_key(id);
+    if (!fid) fail(p + "/id", "a fact id such as \"cr0.wp\" or \"maxphyaddr\"", &required(j, p, "id"));
+    const auto fsrc = fact_source_from(source_name);
+    if (!fsrc) fail(p + "/source", "\"dump\", \"flag\", \"assumed\" or \"blind\"", &required(j, p, "source"));
+    Fact f{*fid, *fsrc, string(required(j, p, "value"), p + "/value"), {}, true};
+    if (const Json* v = member(j, "origin")) f.origin = string(*v, p + "/origin");
+    if (const Json* v = member(j, "matters")) f.matters = boolean(*v, p + "/matters");
+    return f;
+  }
+
   template <class T>
   void check_order(const std::vector<T>& v, const std::string& array_ptr) const {
     for (std::size_t i = 1; i < v.size(); ++i) {
@@ -137,8 +225,9 @@ class Reader : public JsonReader<Json> {
   }
 };
 
-MappingSet read_root(const Json& root, const std::string& source, const TextReadOptions& options) {
-  const Reader rd(source);
+/// The top-level keys besides the arrays: version, mode (checked against the given one), and
+/// the source and format the file claims.
+MappingSet read_header(const Reader& rd, const Json& root, const std::string& source, const TextReadOptions& options) {
   rd.object(root, "", {"format_version", "mode", "source", "format", "mappings", "unknown", "faults", "markers", "facts",
                        "tables", "self_refs", "notes"});
   const Json& version = rd.required(root, "", "format_version");
@@ -163,88 +252,20 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
   if (const Json* fmt = Reader::member(root, "format")) set.claimed_format = rd.string(*fmt, "/format");
   if (!Reader::member(root, "mappings")) rd.fail("/mappings", "an array of mappings (the key is required)", nullptr);
 
-  rd.each(root, "", "mappings", [&](const Json& j, const std::string& p) {
-    rd.object(j, p, {"start", "end", "phys", "page_size", "writable", "user", "executable", "user_writable",
-                     "supervisor_executable", "global", "valid", "page_table_frame", "pkey", "pwt", "pcd", "pat",
-                     "leaf_raw", "provenance"});
-    Run r;
-    r.range = rd.range(j, p);
-    if (const Json* v = Reader::member(j, "phys"); v && !v->is_null()) r.phys = PhysAddr(rd.hex64(*v, p + "/phys"));
-    if (const Json* v = Reader::member(j, "page_size"); v && !v->is_null()) {
-      r.page_size = rd.unsigned_num(*v, p + "/page_size", ~std::uint64_t{0});
-      if (*r.page_size != page_size(Level::kPt) && *r.page_size != page_size(Level::kPd) &&
-          *r.page_size != page_size(Level::kPdpt))
-        rd.fail(p + "/page_size", "4096, 2097152, 1073741824 or null", v);
-    }
-    rd.rights(j, p, r);
-    r.valid = rd.tri_value(j, p, "valid");
-    r.page_table_frame = rd.tri_value(j, p, "page_table_frame");
-    if (const Json* v = Reader::member(j, "pkey"); v && !v->is_null())
-      r.pkey = static_cast<unsigned>(rd.unsigned_num(*v, p + "/pkey", 15));
-    r.pwt = rd.opt_bool(j, p, "pwt");
-    r.pcd = rd.opt_bool(j, p, "pcd");
-    r.pat = rd.opt_bool(j, p, "pat");
-    if (const Json* v = Reader::member(j, "leaf_raw"); v && !v->is_null()) r.leaf_raw = rd.hex64(*v, p + "/leaf_raw");
-    r.provenance = rd.provenance(j, p);
-    set.runs.push_back(std::move(r));
-  });
-  rd.each(root, "", "unknown", [&](const Json& j, const std::string& p) {
-    rd.object(j, p, {"start", "end", "reason", "provenance", "writable", "user", "executable", "user_writable",
-                     "supervisor_executable", "global", "max_page_size", "may_hold_tables"});
-    UnknownRange u;
-    u.range = rd.range(j, p);
-    if (const Json* v = Reader::member(j, "reason")) u.reason = rd.string(*v, p + "/reason");
-    rd.rights(j, p, u);  // what is known of it (absent: nothing)
-    if (const Json* v = Reader::member(j, "max_page_size"); v && !v->is_null())
-      u.max_page_size = rd.unsigned_num(*v, p + "/max_page_size", std::uint64_t{1} << 30);
-    if (const Json* v = Reader::member(j, "may_hold_tables")) u.may_hold_tables = rd.boolean(*v, p + "/may_hold_tables");
-    u.provenance = rd.provenance(j, p);
-    set.unknown.push_back(std::move(u));
-  });
-  rd.each(root, "", "faults", [&](const Json& j, const std::string& p) {
-    rd.object(j, p, {"start", "end", "entry", "level", "raw", "reserved"});
-    FaultRange f{rd.range(j, p), PhysAddr(rd.hex64(rd.required(j, p, "entry"), p + "/entry")),
-                 rd.level(rd.required(j, p, "level"), p + "/level"), 0, 0};
-    f.raw = rd.hex64(rd.required(j, p, "raw"), p + "/raw");
-    f.reserved = rd.hex64(rd.required(j, p, "reserved"), p + "/reserved");
-    set.faults.push_back(f);
-  });
-  rd.each(root, "", "markers", [&](const Json& j, const std::string& p) {
-    rd.object(j, p, {"address", "name", "line"});
-    Marker m;
-    m.address = VirtAddr(rd.hex64(rd.required(j, p, "address"), p + "/address"));
-    m.name = rd.string(rd.required(j, p, "name"), p + "/name");
-    if (const Json* v = Reader::member(j, "line")) m.line = rd.unsigned_num(*v, p + "/line", ~std::uint64_t{0});
-    set.markers.push_back(std::move(m));
-  });
-  rd.each(root, "", "tables", [&](const Json& j, const std::string& p) {
-    rd.object(j, p, {"pa", "level"});
-    set.tables.push_back(TableFrame{PhysAddr(rd.hex64(rd.required(j, p, "pa"), p + "/pa")),
-                                    rd.level(rd.required(j, p, "level"), p + "/level")});
-  });
-  rd.each(root, "", "self_refs", [&](const Json& j, const std::string& p) {
-    rd.object(j, p, {"entry", "level", "index", "target", "start", "end", "recursive_slot"});
-    SelfReference s{PhysAddr(rd.hex64(rd.required(j, p, "entry"), p + "/entry")),
-                    rd.level(rd.required(j, p, "level"), p + "/level"),
-                    static_cast<unsigned>(rd.unsigned_num(rd.required(j, p, "index"), p + "/index", kEntriesPerTable - 1)),
-                    PhysAddr(rd.hex64(rd.required(j, p, "target"), p + "/target")), rd.range(j, p), false};
-    if (const Json* v = Reader::member(j, "recursive_slot")) s.recursive_slot = rd.boolean(*v, p + "/recursive_slot");
-    set.self_refs.push_back(s);
-  });
+  return set;
+}
+
+MappingSet read_root(const Json& root, const std::string& source, const TextReadOptions& options) {
+  const Reader rd(source);
+  MappingSet set = read_header(rd, root, source, options);
+  rd.each(root, "", "mappings", [&](const Json& j, const std::string& p) { set.runs.push_back(rd.run(j, p)); });
+  rd.each(root, "", "unknown", [&](const Json& j, const std::string& p) { set.unknown.push_back(rd.unknown_range(j, p)); });
+  rd.each(root, "", "faults", [&](const Json& j, const std::string& p) { set.faults.push_back(rd.fault(j, p)); });
+  rd.each(root, "", "markers", [&](const Json& j, const std::string& p) { set.markers.push_back(rd.marker(j, p)); });
+  rd.each(root, "", "tables", [&](const Json& j, const std::string& p) { set.tables.push_back(rd.table_frame(j, p)); });
+  rd.each(root, "", "self_refs", [&](const Json& j, const std::string& p) { set.self_refs.push_back(rd.self_ref(j, p)); });
   rd.each(root, "", "notes", [&](const Json& j, const std::string& p) { set.notes.push_back(rd.string(j, p)); });
-  rd.each(root, "", "facts", [&](const Json& j, const std::string& p) {
-    rd.object(j, p, {"id", "source", "value", "origin", "matters"});
-    const std::string id = rd.string(rd.required(j, p, "id"), p + "/id");
-    const std::string source_name = rd.string(rd.required(j, p, "source"), p + "/source");
-    const auto fid = fact_from_key(id);
-    if (!fid) rd.fail(p + "/id", "a fact id such as \"cr0.wp\" or \"maxphyaddr\"", &rd.required(j, p, "id"));
-    const auto fsrc = fact_source_from(source_name);
-    if (!fsrc) rd.fail(p + "/source", "\"dump\", \"flag\", \"assumed\" or \"blind\"", &rd.required(j, p, "source"));
-    Fact f{*fid, *fsrc, rd.string(rd.required(j, p, "value"), p + "/value"), {}, true};
-    if (const Json* v = Reader::member(j, "origin")) f.origin = rd.string(*v, p + "/origin");
-    if (const Json* v = Reader::member(j, "matters")) f.matters = rd.boolean(*v, p + "/matters");
-    set_fact(set.facts, f);
-  });
+  rd.each(root, "", "facts", [&](const Json& j, const std::string& p) { set_fact(set.facts, rd.fact(j, p)); });
 
   rd.check_order(set.runs, "/mappings");
   rd.check_order(set.unknown, "/unknown");
@@ -298,7 +319,7 @@ void write_mapping_set_json(const MappingSet& set, std::ostream& out) {
     return "{\"pa\": \"" + hex16(t.pa.value()) + "\", \"level\": " + level_json(t.level) + "}";
   });
   write_array(out, "self_refs", set.self_refs, [](const SelfReference& s) {
-    return "{\"entry\": \"" + hex16(s.entry.value()) + "\", \"level\": " + level_json(s.level) +
+    return "{\"entry\": \"" + hex16(s.entry_address.value()) + "\", \"level\": " + level_json(s.level) +
            ", \"index\": " + std::to_string(s.index) + ", \"target\": \"" + hex16(s.target.value()) + "\", " +
            range_json(s.range) + ", \"recursive_slot\": " + (s.recursive_slot ? "true" : "false") + "}";
   });

@@ -99,57 +99,73 @@ bool looks_like_maps_line(std::string_view s) {
 
 int sniff_proc_maps(std::string_view content) { return text::sniff_line_share(content, looks_like_maps_line); }
 
+namespace {
+
+std::vector<Vma> parse_lines(std::string_view content, const std::string& source, const TextReadOptions& options) {
+  std::vector<Vma> vmas;
+  text::LineSplitter lines(content);
+  while (auto ln = lines.next()) {
+    if (ln->text.find_first_not_of(" \t") == std::string_view::npos) continue;
+    vmas.push_back(parse_line(*ln, source, options));
+  }
+  return vmas;
+}
+
+/// The first VMA in the 4-level hole (above 47 bits, below the kernel half), if any.
+std::optional<text::Needs5Level> first_5level_vma(const std::vector<Vma>& vmas) {
+  for (const Vma& v : vmas)
+    if (v.start > lower_half_last(PagingMode::k4Level).value() && v.start < upper_half_first(PagingMode::k4Level).value())
+      return text::Needs5Level{v.line, v.col, hex16(v.start)};
+  return std::nullopt;
+}
+
+/// A marker per VMA and a user run per accessible user-half VMA; returns how many VMAs lie in the
+/// kernel half.
+std::uint64_t add_vmas(const std::vector<Vma>& vmas, const std::string& source, MappingSet& set) {
+  const VirtAddr user_last = lower_half_last(set.mode);
+  std::uint64_t prev_end = 0;
+  std::uint64_t prev_line = 0;
+  std::uint64_t kernel_half_vmas = 0;
+  for (const Vma& v : vmas) {
+    if (v.start < prev_end)
+      fail_expected(source, v.line, v.col, "a VMA starting at or above " + hex16(prev_end) + " (the end of line " +
+                                               std::to_string(prev_line) + ")",
+                    hex16(v.start));
+    const VirtRange range = text::range_to(VirtAddr(v.start), v.end);
+    if (!text::is_canonical_range(range, set.mode))
+      fail_expected(source, v.line, v.col, std::string("a VMA inside the canonical ") + std::string(to_string(set.mode)) + " space",
+                    hex16(v.start));
+    set.markers.push_back(Marker{range.first, v.path.empty() ? std::string("[anonymous]") : std::string(v.path), v.line});
+    prev_end = v.end;
+    prev_line = v.line;
+    if (range.first > user_last) {
+      ++kernel_half_vmas;  // [vsyscall]: a pseudo-VMA; whether a page exists is the kernel half's business
+      continue;
+    }
+    if (v.read == Tri::kNo && v.write == Tri::kNo && v.exec == Tri::kNo) continue;  // PROT_NONE: not present
+    Run r;
+    r.range = range;
+    r.user = Tri::kYes;
+    r.writable = v.write;
+    r.executable = v.exec;
+    r.provenance.line = v.line;
+    set.runs.push_back(r);
+  }
+  return kernel_half_vmas;
+}
+
+}  // namespace
+
 Expected<MappingSet> read_proc_maps(std::string_view content, const std::string& source, const TextReadOptions& options) {
   try {
-    std::vector<Vma> vmas;
-    text::LineSplitter lines(content);
-    while (auto ln = lines.next()) {
-      if (ln->text.find_first_not_of(" \t") == std::string_view::npos) continue;
-      vmas.push_back(parse_line(*ln, source, options));
-    }
-
+    const std::vector<Vma> vmas = parse_lines(content, source, options);
     MappingSet set;
     set.format = "proc-maps";
     set.source = source;
-    std::optional<text::Needs5Level> needs5;
-    for (const Vma& v : vmas)
-      if (v.start > lower_half_last(PagingMode::k4Level).value() && v.start < upper_half_first(PagingMode::k4Level).value()) {
-        needs5 = text::Needs5Level{v.line, v.col, hex16(v.start)};
-        break;
-      }
     set.mode = text::decide_mode(
-        options.mode, needs5, source,
+        options.mode, first_5level_vma(vmas), source,
         {.expected_4level = "a 4-level address", .why_5level = "is above 47 bits", .noun = "VMA"}, set.notes);
-
-    const VirtAddr user_last = lower_half_last(set.mode);
-    std::uint64_t prev_end = 0;
-    std::uint64_t prev_line = 0;
-    std::uint64_t kernel_half_vmas = 0;
-    for (const Vma& v : vmas) {
-      if (v.start < prev_end)
-        fail_expected(source, v.line, v.col, "a VMA starting at or above " + hex16(prev_end) + " (the end of line " +
-                                                 std::to_string(prev_line) + ")",
-                      hex16(v.start));
-      const VirtRange range = text::range_to(VirtAddr(v.start), v.end);
-      if (!text::is_canonical_range(range, set.mode))
-        fail_expected(source, v.line, v.col, std::string("a VMA inside the canonical ") + std::string(to_string(set.mode)) + " space",
-                      hex16(v.start));
-      set.markers.push_back(Marker{range.first, v.path.empty() ? std::string("[anonymous]") : std::string(v.path), v.line});
-      prev_end = v.end;
-      prev_line = v.line;
-      if (range.first > user_last) {
-        ++kernel_half_vmas;  // [vsyscall]: a pseudo-VMA; whether a page exists is the kernel half's business
-        continue;
-      }
-      if (v.read == Tri::kNo && v.write == Tri::kNo && v.exec == Tri::kNo) continue;  // PROT_NONE: not present
-      Run r;
-      r.range = range;
-      r.user = Tri::kYes;
-      r.writable = v.write;
-      r.executable = v.exec;
-      r.provenance.line = v.line;
-      set.runs.push_back(r);
-    }
+    const std::uint64_t kernel_half_vmas = add_vmas(vmas, source, set);
     coalesce(set.runs);
 
     UnknownRange k;

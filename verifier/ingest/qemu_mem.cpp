@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "models/format.h"
 #include "verifier/base/text_scan.h"
+#include "verifier/ingest/qemu_monitor.h"
 
 namespace ptv {
 
@@ -33,30 +35,23 @@ struct MemLine {
 
 std::vector<MemLine> parse_lines(std::string_view content, const std::string& source, const TextReadOptions& options) {
   std::vector<MemLine> out;
-  text::LineSplitter lines(content);
-  while (auto ln = lines.next()) {
-    Cursor c(ln->text);
-    c.skip_blanks();
-    if (c.at_end()) continue;
-    if (c.rest().substr(0, 11) == "PG disabled")
-      fail_expected(source, ln->number, c.col(), "ranges of `info mem` (paging is disabled: no translation)",
-                    c.rest());
+  qemu_monitor::for_each_line(content, source, "ranges of `info mem`", [&](Cursor& c, const text::Line& ln) {
     MemLine m;
-    m.line = ln->number;
+    m.line = ln.number;
     m.col = c.col();
     const auto start = c.hex();
-    if (!start) fail_expected(source, ln->number, c.col(), "16 hex digits of the start address", c.found());
-    if (!c.eat("-")) fail_expected(source, ln->number, c.col(), "'-' and the end address", c.found());
+    if (!start) fail_expected(source, ln.number, c.col(), "16 hex digits of the start address", c.found());
+    if (!c.eat("-")) fail_expected(source, ln.number, c.col(), "'-' and the end address", c.found());
     m.end_col = c.col();
     const auto end = c.hex();
-    if (!end) fail_expected(source, ln->number, c.col(), "16 hex digits of the end address", c.found());
-    if (c.skip_blanks() == 0) fail_expected(source, ln->number, c.col(), "blanks, then the size", c.found());
+    if (!end) fail_expected(source, ln.number, c.col(), "16 hex digits of the end address", c.found());
+    if (c.skip_blanks() == 0) fail_expected(source, ln.number, c.col(), "blanks, then the size", c.found());
     m.size_col = c.col();
     const auto size = c.hex();
-    if (!size) fail_expected(source, ln->number, c.col(), "16 hex digits of the size", c.found());
-    if (c.skip_blanks() == 0) fail_expected(source, ln->number, c.col(), "blanks, then the rights 'urw'", c.found());
+    if (!size) fail_expected(source, ln.number, c.col(), "16 hex digits of the size", c.found());
+    if (c.skip_blanks() == 0) fail_expected(source, ln.number, c.col(), "blanks, then the rights 'urw'", c.found());
     const text::Token rights = c.word();
-    if (rights.text.size() != 3) fail_expected(source, ln->number, rights.col, "three rights characters such as 'urw' or '-r-'", rights.text);
+    if (rights.text.size() != 3) fail_expected(source, ln.number, rights.col, "three rights characters such as 'urw' or '-r-'", rights.text);
     auto flag = [&](std::size_t i, char yes, Tri& out_tri) {
       const char ch = rights.text[i];
       if (ch == yes) {
@@ -64,26 +59,26 @@ std::vector<MemLine> parse_lines(std::string_view content, const std::string& so
       } else if (ch == '-') {
         out_tri = Tri::kNo;
       } else if (options.lenient) {
-        text::warn_at(options.warnings, source, ln->number, rights.col + i,
+        text::warn_at(options.warnings, source, ln.number, rights.col + i,
                       "unknown right '" + text::quote_found(std::string_view(&rights.text[i], 1)) +
                           "' skipped (--lenient); that right is unknown");
         out_tri = Tri::kUnknown;
       } else {
-        fail_expected(source, ln->number, rights.col + i, std::string("'") + yes + "' or '-'",
+        fail_expected(source, ln.number, rights.col + i, std::string("'") + yes + "' or '-'",
                       std::string_view(&rights.text[i], 1));
       }
     };
     flag(0, 'u', m.user);
     if (rights.text[1] != 'r')  // QEMU always prints 'r'
-      fail_expected(source, ln->number, rights.col + 1, "'r'", std::string_view(&rights.text[1], 1));
+      fail_expected(source, ln.number, rights.col + 1, "'r'", std::string_view(&rights.text[1], 1));
     flag(2, 'w', m.writable);
     c.skip_blanks();
-    if (!c.at_end()) fail_expected(source, ln->number, c.col(), "the end of the line", c.rest());
+    if (!c.at_end()) fail_expected(source, ln.number, c.col(), "the end of the line", c.rest());
     m.start = *start;
     m.end = *end;
     m.size = *size;
     out.push_back(m);
-  }
+  });
   return out;
 }
 
@@ -98,6 +93,68 @@ std::optional<text::Needs5Level> first_5level_line(const std::vector<MemLine>& l
   return std::nullopt;
 }
 
+/// QEMU's raw linear space under a paging mode: 2^48 (or 2^57) addresses, the upper half of
+/// which canonicalises to the top of the 64-bit space.
+struct LinearSpace {
+  explicit LinearSpace(PagingMode mode)
+      : top(std::uint64_t{1} << va_bits(mode)), mask(top - 1), half(top >> 1) {}
+  std::uint64_t top, mask, half;
+};
+
+/// Checks one line against the mode and the line before it (which ended at prev_end, raw and
+/// exclusive); returns its raw [start, end).
+std::pair<std::uint64_t, std::uint64_t> check_line(const MemLine& m, const LinearSpace& space, PagingMode mode,
+                                                   std::optional<std::uint64_t> prev_end, std::uint64_t prev_line,
+                                                   const std::string& source) {
+  if (!is_canonical(VirtAddr(m.start), mode))
+    fail_expected(source, m.line, m.col, std::string("a canonical ") + std::string(to_string(mode)) + " start address",
+                  hex16(m.start));
+  if (m.end != space.top && !is_canonical(VirtAddr(m.end), mode))
+    fail_expected(source, m.line, m.end_col, std::string("a canonical ") + std::string(to_string(mode)) + " end address",
+                  hex16(m.end));
+  const std::uint64_t a = m.start & space.mask;
+  const std::uint64_t b = m.end == space.top ? space.top : (m.end & space.mask);
+  if (b <= a) fail_expected(source, m.line, m.end_col, "an end address above the start " + hex16(m.start), hex16(m.end));
+  if (prev_end && a < *prev_end)
+    fail_expected(source, m.line, m.col, "a range starting at or above the end of line " + std::to_string(prev_line),
+                  hex16(m.start));
+  const std::uint64_t size = b - a;
+  if (m.size != size && m.size != canonicalize(size, mode).value())
+    fail_expected(source, m.line, m.size_col, "the size " + hex16(size) + " (end - start)", hex16(m.size));
+  return {a, b};
+}
+
+/// The run of raw [a, b) back in canonical addresses, split at the hole.
+void add_runs(const MemLine& m, std::uint64_t a, std::uint64_t b, const LinearSpace& space, MappingSet& set) {
+  Run r;
+  r.user = m.user;
+  r.writable = m.writable;
+  r.provenance.line = m.line;
+  if (a < space.half) {
+    r.range = VirtRange{VirtAddr(a), VirtAddr(std::min(b, space.half) - 1)};
+    set.runs.push_back(r);
+  }
+  if (b > space.half) {
+    r.range = VirtRange{VirtAddr(std::max(a, space.half) | ~space.mask), VirtAddr((b - 1) | ~space.mask)};
+    set.runs.push_back(r);
+  }
+}
+
+/// QEMU 7.2's mem_info_la57 tests the PDPTE/PDE present bit inverted: what it prints under
+/// 5-level paging is not the tables. Read (so that a malformed file is still an error), then
+/// not believed.
+void disbelieve_5level(MappingSet& set) {
+  set.runs.clear();
+  UnknownRange u;
+  u.range = VirtRange{VirtAddr(0), VirtAddr(~std::uint64_t{0})};
+  u.reason = "a 5-level info mem is not believed: QEMU 7.2's mem_info_la57 tests the PDPTE/PDE present bit "
+             "inverted, so what it prints is not the tables";
+  set.unknown.push_back(std::move(u));
+  set.notes.push_back(
+      "5-level: QEMU 7.2's mem_info_la57 tests the PDPTE/PDE present bit inverted, so its 5-level info mem is "
+      "empty or wrong: every address is unknown; use info tlb or a raw dump");
+}
+
 MappingSet build(const std::vector<MemLine>& lines, const std::string& source, const TextReadOptions& options) {
   MappingSet set;
   set.format = "qemu-mem";
@@ -106,47 +163,12 @@ MappingSet build(const std::vector<MemLine>& lines, const std::string& source, c
   set.mode = text::decide_mode(
       options.mode, first_5level_line(lines), source,
       {.expected_4level = "4-level addresses", .why_5level = "needs 57-bit addresses", .noun = "address"}, mode_notes);
-  const unsigned w = va_bits(set.mode);
-  const std::uint64_t top = std::uint64_t{1} << w;
-  const std::uint64_t mask = top - 1;
-  const std::uint64_t half = top >> 1;
-
+  const LinearSpace space(set.mode);
   std::optional<std::uint64_t> prev_end;  // raw, exclusive
   std::uint64_t prev_line = 0;
   for (const MemLine& m : lines) {
-    if (!is_canonical(VirtAddr(m.start), set.mode))
-      fail_expected(source, m.line, m.col, std::string("a canonical ") + std::string(to_string(set.mode)) + " start address",
-                    hex16(m.start));
-    if (m.end != top && !is_canonical(VirtAddr(m.end), set.mode))
-      fail_expected(source, m.line, m.end_col,
-                    std::string("a canonical ") + std::string(to_string(set.mode)) + " end address",
-                    hex16(m.end));
-    const std::uint64_t a = m.start & mask;
-    const std::uint64_t b = m.end == top ? top : (m.end & mask);
-    if (b <= a)
-      fail_expected(source, m.line, m.end_col, "an end address above the start " + hex16(m.start),
-                    hex16(m.end));
-    if (prev_end && a < *prev_end)
-      fail_expected(source, m.line, m.col,
-                    "a range starting at or above the end of line " + std::to_string(prev_line),
-                    hex16(m.start));
-    const std::uint64_t size = b - a;
-    if (m.size != size && m.size != canonicalize(size, set.mode).value())
-      fail_expected(source, m.line, m.size_col, "the size " + hex16(size) + " (end - start)", hex16(m.size));
-
-    Run r;
-    r.user = m.user;
-    r.writable = m.writable;
-    r.provenance.line = m.line;
-    // Back from the raw linear space to canonical addresses, splitting at the hole.
-    if (a < half) {
-      r.range = VirtRange{VirtAddr(a), VirtAddr(std::min(b, half) - 1)};
-      set.runs.push_back(r);
-    }
-    if (b > half) {
-      r.range = VirtRange{VirtAddr(std::max(a, half) | ~mask), VirtAddr((b - 1) | ~mask)};
-      set.runs.push_back(r);
-    }
+    const auto [a, b] = check_line(m, space, set.mode, prev_end, prev_line, source);
+    add_runs(m, a, b, space, set);
     prev_end = b;
     prev_line = m.line;
   }
@@ -155,20 +177,7 @@ MappingSet build(const std::vector<MemLine>& lines, const std::string& source, c
       "info mem prints user and writable combined across all levels (known); it never shows execute permission "
       "(unknown), page sizes or physical addresses");
   for (std::string& n : mode_notes) set.notes.push_back(std::move(n));
-  if (set.mode == PagingMode::k5Level) {
-    // QEMU 7.2's mem_info_la57 tests the PDPTE/PDE present bit inverted: what it prints under
-    // 5-level paging is not the tables. Read (so that a malformed file is still an error), then
-    // not believed.
-    set.runs.clear();
-    UnknownRange u;
-    u.range = VirtRange{VirtAddr(0), VirtAddr(~std::uint64_t{0})};
-    u.reason = "a 5-level info mem is not believed: QEMU 7.2's mem_info_la57 tests the PDPTE/PDE present bit "
-               "inverted, so what it prints is not the tables";
-    set.unknown.push_back(std::move(u));
-    set.notes.push_back(
-        "5-level: QEMU 7.2's mem_info_la57 tests the PDPTE/PDE present bit inverted, so its 5-level info mem is "
-        "empty or wrong: every address is unknown; use info tlb or a raw dump");
-  }
+  if (set.mode == PagingMode::k5Level) disbelieve_5level(set);
   return set;
 }
 

@@ -10,6 +10,7 @@
 #include "models/format.h"
 #include "verifier/ingest/qemu_mem.h"
 #include "verifier/base/text_scan.h"
+#include "verifier/ingest/qemu_monitor.h"
 
 namespace ptv {
 
@@ -35,27 +36,21 @@ struct TlbLine {
 
 std::vector<TlbLine> parse_lines(std::string_view content, const std::string& source, const TextReadOptions& options) {
   std::vector<TlbLine> out;
-  text::LineSplitter lines(content);
-  while (auto ln = lines.next()) {
-    Cursor c(ln->text);
-    c.skip_blanks();
-    if (c.at_end()) continue;
-    if (c.rest().substr(0, 11) == "PG disabled")
-      fail_expected(source, ln->number, c.col(), "pages of `info tlb` (paging is disabled: no translation)", c.rest());
+  qemu_monitor::for_each_line(content, source, "pages of `info tlb`", [&](Cursor& c, const text::Line& ln) {
     TlbLine t;
-    t.line = ln->number;
+    t.line = ln.number;
     t.col = c.col();
     const auto va = c.hex();
-    if (!va) fail_expected(source, ln->number, c.col(), "16 hex digits of the virtual address", c.found());
-    if (!c.eat(":")) fail_expected(source, ln->number, c.col(), "':' after the virtual address", c.found());
-    if (c.skip_blanks() == 0) fail_expected(source, ln->number, c.col(), "a blank, then the physical address", c.found());
+    if (!va) fail_expected(source, ln.number, c.col(), "16 hex digits of the virtual address", c.found());
+    if (!c.eat(":")) fail_expected(source, ln.number, c.col(), "':' after the virtual address", c.found());
+    if (c.skip_blanks() == 0) fail_expected(source, ln.number, c.col(), "a blank, then the physical address", c.found());
     t.pa_col = c.col();
     const auto pa = c.hex();
-    if (!pa) fail_expected(source, ln->number, c.col(), "16 hex digits of the physical address", c.found());
-    if (c.skip_blanks() == 0) fail_expected(source, ln->number, c.col(), "a blank, then the flags XGPDACTUW", c.found());
+    if (!pa) fail_expected(source, ln.number, c.col(), "16 hex digits of the physical address", c.found());
+    if (c.skip_blanks() == 0) fail_expected(source, ln.number, c.col(), "a blank, then the flags XGPDACTUW", c.found());
     const text::Token flags = c.word();
     if (flags.text.size() != kFlagCount)
-      fail_expected(source, ln->number, flags.col, "nine flag characters such as 'X-PDA---W'", flags.text);
+      fail_expected(source, ln.number, flags.col, "nine flag characters such as 'X-PDA---W'", flags.text);
     for (std::size_t i = 0; i < kFlagCount; ++i) {
       const char ch = flags.text[i];
       if (ch == kFlagLetters[i]) {
@@ -63,20 +58,20 @@ std::vector<TlbLine> parse_lines(std::string_view content, const std::string& so
       } else if (ch == '-') {
         t.bits[i] = false;
       } else if (options.lenient && i != kPs) {  // the page size decides coverage: never guessed
-        text::warn_at(options.warnings, source, ln->number, flags.col + i,
+        text::warn_at(options.warnings, source, ln.number, flags.col + i,
                       "unknown flag '" + text::quote_found(std::string_view(&flags.text[i], 1)) +
                           "' skipped (--lenient); what it tells is unknown");
       } else {
-        fail_expected(source, ln->number, flags.col + i, std::string("'") + kFlagLetters[i] + "' or '-'",
+        fail_expected(source, ln.number, flags.col + i, std::string("'") + kFlagLetters[i] + "' or '-'",
                       std::string_view(&flags.text[i], 1));
       }
     }
     c.skip_blanks();
-    if (!c.at_end()) fail_expected(source, ln->number, c.col(), "the end of the line", c.rest());
+    if (!c.at_end()) fail_expected(source, ln.number, c.col(), "the end of the line", c.rest());
     t.va = *va;
     t.pa = *pa;
     out.push_back(t);
-  }
+  });
   return out;
 }
 
@@ -89,10 +84,56 @@ std::optional<text::Needs5Level> first_5level_line(const std::vector<TlbLine>& l
 
 Tri certain_if_clear(const std::optional<bool>& bit) { return bit == false ? Tri::kNo : Tri::kUnknown; }
 
+constexpr std::uint64_t k2M = page_size(Level::kPd);
+constexpr std::uint64_t k1G = page_size(Level::kPdpt);
+
+/// The page size of lines[i]; empty for a PS leaf that may be 1 GiB or 2 MiB. A PS leaf is a
+/// 2M PDE or a 1G PDPTE: it is 2M when the address or the frame is not 1G-aligned, or when the
+/// next listed page lies inside the gigabyte.
+std::optional<std::uint64_t> leaf_page_size(const std::vector<TlbLine>& lines, std::size_t i) {
+  const TlbLine& t = lines[i];
+  if (!*t.bits[kPs]) return page_size(Level::kPt);
+  const bool next_inside = i + 1 < lines.size() && lines[i + 1].va - t.va < k1G && lines[i + 1].va > t.va;
+  if (!VirtAddr(t.va).is_aligned(k1G) || (t.pa % k1G) != 0 || next_inside) return k2M;
+  return std::nullopt;
+}
+
+/// The run of one line: `mapped` bytes (the page, or the first 2 MiB of an undecided leaf).
+Run page_run(const TlbLine& t, std::uint64_t mapped, std::optional<std::uint64_t> size, const std::string& source,
+             PagingMode mode) {
+  const VirtAddr va(t.va);
+  if (!va.is_aligned(mapped))
+    fail_expected(source, t.line, t.col, "an address aligned to its " + format_size(mapped) + " page", hex16(t.va));
+  if (t.pa % mapped != 0)
+    fail_expected(source, t.line, t.pa_col, "a frame aligned to its " + format_size(mapped) + " page", hex16(t.pa));
+  Run r;
+  r.range = VirtRange::from_size(va, mapped);
+  if (!text::is_canonical_range(r.range, mode))
+    fail_expected(source, t.line, t.col, "a page inside the canonical address space", hex16(t.va));
+  r.phys = PhysAddr(t.pa);
+  r.page_size = size;
+  r.user = certain_if_clear(t.bits[kUs]);
+  r.writable = certain_if_clear(t.bits[kRw]);
+  r.executable = t.bits[kXd] == true ? Tri::kNo : Tri::kUnknown;
+  r.global = t.bits[kG] ? tri(*t.bits[kG]) : Tri::kUnknown;
+  r.pcd = t.bits[kPcd];
+  r.pwt = t.bits[kPwt];
+  r.provenance.line = t.line;
+  return r;
+}
+
+/// The rest of the gigabyte of a PS leaf that may be 1 GiB or 2 MiB.
+UnknownRange undecided_rest(const TlbLine& t) {
+  UnknownRange u;
+  u.range = VirtRange::from_size(VirtAddr(t.va + k2M), k1G - k2M);
+  u.reason = "info tlb: the PS leaf at " + hex16(t.va) +
+             " is a 1 GiB page or a 2 MiB page; nothing listed settles which, so the rest of its gigabyte is unknown";
+  u.provenance.line = t.line;
+  return u;
+}
+
 /// One run per line (before coalescing), plus unknown ranges for undecidable 1G/2M leaves.
 void build_pages(const std::vector<TlbLine>& lines, const std::string& source, MappingSet& set) {
-  constexpr std::uint64_t k2M = page_size(Level::kPd);
-  constexpr std::uint64_t k1G = page_size(Level::kPdpt);
   std::optional<VirtAddr> next_free;  // the first address after the previous page
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const TlbLine& t = lines[i];
@@ -104,48 +145,12 @@ void build_pages(const std::vector<TlbLine>& lines, const std::string& source, M
       fail_expected(source, t.line, t.col, "an address at or above " + hex16(next_free->value()) +
                                                  " (QEMU lists pages in address order)",
                     hex16(t.va));
-    std::optional<std::uint64_t> size = page_size(Level::kPt);
-    bool size_known = true;
-    if (*t.bits[kPs]) {
-      // A PS leaf is a 2M PDE or a 1G PDPTE. It is 2M when the address or the frame is not
-      // 1G-aligned, or when the next listed page lies inside the gigabyte.
-      const bool next_inside = i + 1 < lines.size() && lines[i + 1].va - t.va < k1G && lines[i + 1].va > t.va;
-      if (!va.is_aligned(k1G) || (t.pa % k1G) != 0 || next_inside) {
-        size = k2M;
-      } else {
-        size_known = false;
-      }
-    }
-    const std::uint64_t mapped = size_known ? *size : k2M;
-    if (!va.is_aligned(mapped))
-      fail_expected(source, t.line, t.col, "an address aligned to its " + format_size(mapped) + " page",
-                    hex16(t.va));
-    if (t.pa % mapped != 0)
-      fail_expected(source, t.line, t.pa_col, "a frame aligned to its " + format_size(mapped) + " page",
-                    hex16(t.pa));
-    Run r;
-    r.range = VirtRange::from_size(va, mapped);
-    if (!text::is_canonical_range(r.range, set.mode))
-      fail_expected(source, t.line, t.col, "a page inside the canonical address space", hex16(t.va));
-    r.phys = PhysAddr(t.pa);
-    r.page_size = size_known ? size : std::nullopt;
-    r.user = certain_if_clear(t.bits[kUs]);
-    r.writable = certain_if_clear(t.bits[kRw]);
-    r.executable = t.bits[kXd] == true ? Tri::kNo : Tri::kUnknown;
-    r.global = t.bits[kG] ? tri(*t.bits[kG]) : Tri::kUnknown;
-    r.pcd = t.bits[kPcd];
-    r.pwt = t.bits[kPwt];
-    r.provenance.line = t.line;
-    set.runs.push_back(r);
-    next_free = r.range.last.checked_add(1);
-    if (!size_known) {
-      UnknownRange u;
-      u.range = VirtRange::from_size(VirtAddr(t.va + k2M), k1G - k2M);
-      u.reason = "info tlb: the PS leaf at " + hex16(t.va) +
-                 " is a 1 GiB page or a 2 MiB page; nothing listed settles which, so the rest of its gigabyte is unknown";
-      u.provenance.line = t.line;
-      next_free = u.range.last.checked_add(1);
-      set.unknown.push_back(std::move(u));
+    const std::optional<std::uint64_t> size = leaf_page_size(lines, i);
+    set.runs.push_back(page_run(t, size.value_or(k2M), size, source, set.mode));
+    next_free = set.runs.back().range.last.checked_add(1);
+    if (!size) {
+      set.unknown.push_back(undecided_rest(t));
+      next_free = set.unknown.back().range.last.checked_add(1);
     }
     if (!next_free && i + 1 < lines.size())
       fail_expected(source, lines[i + 1].line, lines[i + 1].col, "no page after the one that reaches 2^64",
@@ -181,6 +186,40 @@ std::vector<VirtRange> described(const MappingSet& s) {
   return out;
 }
 
+/// The pieces of a page run along info mem's runs, with user/writable from info mem where it
+/// lists the page; `disagree(tlb_line, mem_line, what)` is told every contradiction.
+template <class Disagree>
+void complete_run(const Run& r, const MappingSet& mem, const std::vector<VirtRange>& mem_unknown,
+                  const Disagree& disagree, std::vector<Run>& out) {
+  VirtAddr cur = r.range.first;
+  for (;;) {
+    const std::size_t j = first_not_below(mem.runs, cur);
+    Run piece = r;
+    piece.range.first = cur;
+    if (r.phys) piece.phys = PhysAddr(r.phys->value() + (cur - r.range.first));
+    if (j < mem.runs.size() && mem.runs[j].range.first <= cur) {
+      const Run& m = mem.runs[j];
+      piece.range.last = std::min(r.range.last, m.range.last);
+      if (m.user == Tri::kYes && r.user == Tri::kNo)
+        disagree(r.provenance.line, m.provenance.line, "info mem says user ('u') at " + hex16(cur.value()) + " but the leaf has U=0");
+      else if (m.writable == Tri::kYes && r.writable == Tri::kNo)
+        disagree(r.provenance.line, m.provenance.line, "info mem says writable ('w') at " + hex16(cur.value()) + " but the leaf has W=0");
+      else {
+        if (m.user != Tri::kUnknown) piece.user = m.user;
+        if (m.writable != Tri::kUnknown) piece.writable = m.writable;
+      }
+    } else {
+      const VirtAddr limit = j < mem.runs.size() ? VirtAddr(mem.runs[j].range.first.value() - 1) : r.range.last;
+      piece.range.last = std::min(r.range.last, limit);
+      if (!covered(mem_unknown, piece.range))
+        disagree(r.provenance.line, 0, "info tlb maps " + hex16(cur.value()) + " but info mem lists nothing there");
+    }
+    out.push_back(piece);
+    if (piece.range.last >= r.range.last) break;
+    cur = VirtAddr(piece.range.last.value() + 1);
+  }
+}
+
 /// Fills user/writable of the page runs from info mem; checks that both list the same pages.
 void complete_with_mem(MappingSet& set, const MappingSet& mem, const std::string& mem_source,
                        const TextReadOptions& options) {
@@ -202,35 +241,7 @@ void complete_with_mem(MappingSet& set, const MappingSet& mem, const std::string
   for (const UnknownRange& u : mem.unknown) mem_unknown.push_back(u.range);
   std::vector<Run> out;
   out.reserve(set.runs.size());
-  for (const Run& r : set.runs) {
-    VirtAddr cur = r.range.first;
-    for (;;) {
-      const std::size_t j = first_not_below(mem.runs, cur);
-      Run piece = r;
-      piece.range.first = cur;
-      if (r.phys) piece.phys = PhysAddr(r.phys->value() + (cur - r.range.first));
-      if (j < mem.runs.size() && mem.runs[j].range.first <= cur) {
-        const Run& m = mem.runs[j];
-        piece.range.last = std::min(r.range.last, m.range.last);
-        if (m.user == Tri::kYes && r.user == Tri::kNo)
-          disagree(r.provenance.line, m.provenance.line, "info mem says user ('u') at " + hex16(cur.value()) + " but the leaf has U=0");
-        else if (m.writable == Tri::kYes && r.writable == Tri::kNo)
-          disagree(r.provenance.line, m.provenance.line, "info mem says writable ('w') at " + hex16(cur.value()) + " but the leaf has W=0");
-        else {
-          if (m.user != Tri::kUnknown) piece.user = m.user;
-          if (m.writable != Tri::kUnknown) piece.writable = m.writable;
-        }
-      } else {
-        const VirtAddr limit = j < mem.runs.size() ? VirtAddr(mem.runs[j].range.first.value() - 1) : r.range.last;
-        piece.range.last = std::min(r.range.last, limit);
-        if (!covered(mem_unknown, piece.range))
-          disagree(r.provenance.line, 0, "info tlb maps " + hex16(cur.value()) + " but info mem lists nothing there");
-      }
-      out.push_back(piece);
-      if (piece.range.last >= r.range.last) break;
-      cur = VirtAddr(piece.range.last.value() + 1);
-    }
-  }
+  for (const Run& r : set.runs) complete_run(r, mem, mem_unknown, disagree, out);
   // The other direction: every page info mem lists must be in info tlb too (or where info tlb
   // cannot tell: the rest of an undecided 1G/2M leaf).
   const std::vector<VirtRange> tlb_described = described(set);

@@ -69,86 +69,107 @@ std::optional<std::uint64_t> parse_register_hex(std::string_view digits) {
   return v;
 }
 
-Expected<std::vector<ControlRegisters>> parse_info_registers_all(std::string_view text, const std::string& name) {
-  std::vector<ControlRegisters> cpus;
-  std::vector<std::array<std::size_t, kWanted.size() + 1>> seen;  // line of each register (and CPL), 0 = not yet
-  std::optional<Error> error;
-  auto open_block = [&](std::size_t line) {
-    cpus.push_back(ControlRegisters{});
-    cpus.back().line = line;
-    seen.push_back({});
-  };
-  for_each_line(text, [&](const TextLine& line) {
-    if (line.text.starts_with("CPU#")) {
-      const std::string_view digits = line.text.substr(4, line.text.find_first_of(" \t:", 4) - 4);
-      unsigned n = 0;
-      bool ok = !digits.empty() && digits.size() <= 4;
-      for (char c : digits) {
-        if (c < '0' || c > '9') ok = false;
-        else n = n * 10 + static_cast<unsigned>(c - '0');
-      }
-      if (!ok) {
-        error = error_at_line(name, line, 4, "expected a vCPU number after 'CPU#', found '" + shown(digits) + "'");
-        return false;
-      }
-      for (const ControlRegisters& c : cpus)
-        if (c.cpu == n) {
-          error = error_at_line(name, line, 0, "a second block for CPU#" + std::to_string(n) + " (the first is on line " +
-                                                   std::to_string(c.line) + ")");
-          return false;
-        }
-      // Registers before the first header belong to an unnamed block of their own.
-      if (cpus.empty() || cpus.back().cpu || cpus.back().cr3 || cpus.back().cr0) open_block(line.number);
-      cpus.back().cpu = n;
-      cpus.back().line = line.number;
-      return true;
-    }
+namespace {
+
+/// The vCPU blocks of `info registers -a`, filled one line at a time; each step returns the
+/// error that stops the read, if any.
+class RegisterBlocks {
+ public:
+  explicit RegisterBlocks(const std::string& name) : name_(name) {}
+
+  std::optional<Error> line(const TextLine& line) {
+    if (line.text.starts_with("CPU#")) return header(line);
     std::size_t i = 0;
     while (i < line.text.size()) {
       while (i < line.text.size() && is_space(line.text[i])) ++i;
       const std::size_t start = i;
       while (i < line.text.size() && !is_space(line.text[i])) ++i;
       const std::string_view token = line.text.substr(start, i - start);
-      if (token.starts_with("CPL=")) {
-        const std::string_view v = token.substr(4);
-        if (v.size() != 1 || v[0] < '0' || v[0] > '3') {
-          error = error_at_line(name, line, start + 4, "expected a privilege level 0..3 after CPL=, found '" + shown(v) + "'");
-          return false;
-        }
-        if (cpus.empty()) open_block(line.number);
-        if (seen.back()[kWanted.size()] != 0) {
-          error = error_at_line(name, line, start, "CPL given twice for one vCPU (first on line " +
-                                                       std::to_string(seen.back()[kWanted.size()]) + ")");
-          return false;
-        }
-        seen.back()[kWanted.size()] = line.number;
-        cpus.back().cpl = static_cast<unsigned>(v[0] - '0');
-        continue;
-      }
-      for (std::size_t w = 0; w < kWanted.size(); ++w) {
-        if (!token.starts_with(kWanted[w].key)) continue;
-        const std::string_view digits = token.substr(kWanted[w].key.size());
-        const std::optional<std::uint64_t> value = parse_register_hex(digits);
-        if (!value) {
-          error = error_at_line(name, line, start + kWanted[w].key.size(),
-                                "expected 1 to 16 hex digits after " + std::string(kWanted[w].key) + ", found '" +
-                                    shown(digits) + "'");
-          return false;
-        }
-        if (cpus.empty()) open_block(line.number);
-        if (seen.back()[w] != 0) {
-          error = error_at_line(name, line, start,
-                                std::string(kWanted[w].key.substr(0, kWanted[w].key.size() - 1)) +
-                                    " given twice for one vCPU (first on line " + std::to_string(seen.back()[w]) + ")");
-          return false;
-        }
-        seen.back()[w] = line.number;
-        cpus.back().*kWanted[w].field = *value;
-      }
+      if (auto e = token.starts_with("CPL=") ? cpl(line, token, start) : registers(line, token, start)) return e;
     }
-    return true;
+    return std::nullopt;
+  }
+
+  std::vector<ControlRegisters> take() { return std::move(cpus_); }
+
+ private:
+  void open_block(std::size_t line) {
+    cpus_.push_back(ControlRegisters{});
+    cpus_.back().line = line;
+    seen_.push_back({});
+  }
+
+  /// "CPU#n": a new block (registers before the first header form an unnamed block of their own).
+  std::optional<Error> header(const TextLine& line) {
+    const std::string_view digits = line.text.substr(4, line.text.find_first_of(" \t:", 4) - 4);
+    unsigned n = 0;
+    bool ok = !digits.empty() && digits.size() <= 4;
+    for (char c : digits) {
+      if (c < '0' || c > '9') ok = false;
+      else n = n * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (!ok) return error_at_line(name_, line, 4, "expected a vCPU number after 'CPU#', found '" + shown(digits) + "'");
+    for (const ControlRegisters& c : cpus_)
+      if (c.cpu == n)
+        return error_at_line(name_, line, 0, "a second block for CPU#" + std::to_string(n) + " (the first is on line " +
+                                                 std::to_string(c.line) + ")");
+    if (cpus_.empty() || cpus_.back().cpu || cpus_.back().cr3 || cpus_.back().cr0) open_block(line.number);
+    cpus_.back().cpu = n;
+    cpus_.back().line = line.number;
+    return std::nullopt;
+  }
+
+  /// "CPL=n", once per block.
+  std::optional<Error> cpl(const TextLine& line, std::string_view token, std::size_t start) {
+    const std::string_view v = token.substr(4);
+    if (v.size() != 1 || v[0] < '0' || v[0] > '3')
+      return error_at_line(name_, line, start + 4, "expected a privilege level 0..3 after CPL=, found '" + shown(v) + "'");
+    if (cpus_.empty()) open_block(line.number);
+    if (seen_.back()[kWanted.size()] != 0)
+      return error_at_line(name_, line, start, "CPL given twice for one vCPU (first on line " +
+                                                   std::to_string(seen_.back()[kWanted.size()]) + ")");
+    seen_.back()[kWanted.size()] = line.number;
+    cpus_.back().cpl = static_cast<unsigned>(v[0] - '0');
+    return std::nullopt;
+  }
+
+  /// "CR0=..." and the other wanted registers, each once per block; other tokens are skipped.
+  std::optional<Error> registers(const TextLine& line, std::string_view token, std::size_t start) {
+    for (std::size_t w = 0; w < kWanted.size(); ++w) {
+      if (!token.starts_with(kWanted[w].key)) continue;
+      const std::string_view digits = token.substr(kWanted[w].key.size());
+      const std::optional<std::uint64_t> value = parse_register_hex(digits);
+      if (!value)
+        return error_at_line(name_, line, start + kWanted[w].key.size(),
+                             "expected 1 to 16 hex digits after " + std::string(kWanted[w].key) + ", found '" +
+                                 shown(digits) + "'");
+      if (cpus_.empty()) open_block(line.number);
+      if (seen_.back()[w] != 0)
+        return error_at_line(name_, line, start,
+                             std::string(kWanted[w].key.substr(0, kWanted[w].key.size() - 1)) +
+                                 " given twice for one vCPU (first on line " + std::to_string(seen_.back()[w]) + ")");
+      seen_.back()[w] = line.number;
+      cpus_.back().*kWanted[w].field = *value;
+    }
+    return std::nullopt;
+  }
+
+  const std::string& name_;
+  std::vector<ControlRegisters> cpus_;
+  std::vector<std::array<std::size_t, kWanted.size() + 1>> seen_;  // line of each register (and CPL), 0 = not yet
+};
+
+}  // namespace
+
+Expected<std::vector<ControlRegisters>> parse_info_registers_all(std::string_view text, const std::string& name) {
+  RegisterBlocks blocks(name);
+  std::optional<Error> error;
+  for_each_line(text, [&](const TextLine& line) {
+    error = blocks.line(line);
+    return !error;
   });
   if (error) return *error;
+  std::vector<ControlRegisters> cpus = blocks.take();
   if (cpus.empty())
     return Error{name + ": no CR3= value found: not a QEMU `info registers` dump (expected a line like "
                         "'CR0=80050033 CR2=... CR3=00000000001f6000 CR4=007506b0')"};

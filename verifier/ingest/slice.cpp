@@ -12,7 +12,7 @@ namespace ptv {
 
 namespace {
 
-constexpr std::uint64_t kPage = 4096;
+constexpr std::uint64_t kPage = kPageBytes;
 constexpr std::uint64_t kEhdrBytes = 64, kShdrBytes = 64, kPhdrBytes = 56;
 constexpr std::uint64_t kPnXnum = 0xffff;
 constexpr std::uint32_t kPtLoad = 1, kPtNote = 4, kPfR = 4;
@@ -57,11 +57,11 @@ void put_phdr(Builder& b, std::uint32_t type, std::uint64_t offset, std::uint64_
 
 }  // namespace
 
-Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, std::vector<PhysAddr> pages,
-                                   const SliceRegisters& regs) {
-  std::sort(pages.begin(), pages.end());
-  pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
-  if (pages.empty()) return Error{memory.name() + ": nothing to slice: no pages were chosen"};
+namespace {
+
+/// The chosen pages (sorted, unique) as runs of contiguous frames; each must be a whole 4 KiB
+/// page of the dumped memory.
+Expected<std::vector<Run>> page_runs(const PhysMemory& memory, const std::vector<PhysAddr>& pages) {
   std::vector<Run> runs;
   for (PhysAddr pa : pages) {
     if (!pa.is_aligned(kPage)) return Error{memory.name() + ": cannot slice page " + hex(pa.value()) + ": not 4 KiB aligned"};
@@ -74,15 +74,25 @@ Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, 
       runs.push_back(Run{pa, 1});
     }
   }
+  return runs;
+}
 
-  const std::uint64_t phnum = runs.size() + 1;
-  const bool xnum = phnum >= kPnXnum;
-  const std::uint64_t phoff = kEhdrBytes + (xnum ? kShdrBytes : 0);
-  const std::uint64_t note_offset = phoff + phnum * kPhdrBytes;
-  const std::uint64_t data_offset = (note_offset + kNoteBytes + kPage - 1) & ~(kPage - 1);
+/// Where the parts of the core go: the program headers after the ELF header (and, with more
+/// than PN_XNUM of them, section header 0), then the note, then the page-aligned data.
+struct SliceLayout {
+  explicit SliceLayout(std::size_t runs)
+      : phnum(runs + 1),
+        xnum(phnum >= kPnXnum),
+        phoff(kEhdrBytes + (xnum ? kShdrBytes : 0)),
+        note_offset(phoff + phnum * kPhdrBytes),
+        data_offset((note_offset + kNoteBytes + kPage - 1) & ~(kPage - 1)) {}
+  std::uint64_t phnum;
+  bool xnum;
+  std::uint64_t phoff, note_offset, data_offset;
+};
 
-  Builder b;
-  // ELF header [gABI "ELF Header"].
+/// ELF header [gABI "ELF Header"], plus section header 0 when the program headers overflow.
+void put_ehdr(Builder& b, const SliceLayout& l) {
   for (std::uint8_t c : std::initializer_list<std::uint8_t>{0x7f, 0x45, 0x4c, 0x46}) b.u8(c);  // \x7f E L F
   b.u8(2);  // EI_CLASS: ELFCLASS64
   b.u8(1);  // EI_DATA: ELFDATA2LSB
@@ -92,28 +102,25 @@ Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, 
   b.u16(62);  // e_machine: EM_X86_64
   b.u32(1);   // e_version
   b.u64(0);   // e_entry
-  b.u64(phoff);
-  b.u64(xnum ? kEhdrBytes : 0);  // e_shoff
-  b.u32(0);                      // e_flags
+  b.u64(l.phoff);
+  b.u64(l.xnum ? kEhdrBytes : 0);  // e_shoff
+  b.u32(0);                        // e_flags
   b.u16(static_cast<std::uint16_t>(kEhdrBytes));
   b.u16(static_cast<std::uint16_t>(kPhdrBytes));
-  b.u16(static_cast<std::uint16_t>(xnum ? kPnXnum : phnum));
+  b.u16(static_cast<std::uint16_t>(l.xnum ? kPnXnum : l.phnum));
   b.u16(static_cast<std::uint16_t>(kShdrBytes));  // e_shentsize
-  b.u16(xnum ? 1 : 0);                            // e_shnum
+  b.u16(l.xnum ? 1 : 0);                          // e_shnum
   b.u16(0);                                       // e_shstrndx: SHN_UNDEF
-  if (xnum) {
+  if (l.xnum) {
     // Section header 0 (SHT_NULL) carrying the real program header count in sh_info.
     b.zeros(0x2c);
-    b.u32(static_cast<std::uint32_t>(phnum));
+    b.u32(static_cast<std::uint32_t>(l.phnum));
     b.zeros(kShdrBytes - 0x30);
   }
-  put_phdr(b, kPtNote, note_offset, 0, kNoteBytes, 4);
-  std::uint64_t offset = data_offset;
-  for (const Run& r : runs) {
-    put_phdr(b, kPtLoad, offset, r.start.value(), r.pages * kPage, kPage);
-    offset += r.pages * kPage;
-  }
-  // The PTVERIFY note [elf_core.h, ptverify_note].
+}
+
+/// The PTVERIFY note [elf_core.h, ptverify_note].
+void put_note(Builder& b, const SliceRegisters& regs) {
   b.u32(static_cast<std::uint32_t>(kNoteNameBytes));
   b.u32(ptverify_note::kDescBytes);
   b.u32(ptverify_note::kType);
@@ -133,7 +140,29 @@ Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, 
   b.u32(regs.pdpe1gb.value_or(false) ? note::kCpuPdpe1gb : 0);
   b.u32(regs.cpl.value_or(note::kUnknownCpl));
   b.u32(regs.vcpu.value_or(note::kUnknownVcpu));
-  b.zeros(data_offset - b.size());
+}
+
+}  // namespace
+
+Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, std::vector<PhysAddr> pages,
+                                   const SliceRegisters& regs) {
+  std::sort(pages.begin(), pages.end());
+  pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
+  if (pages.empty()) return Error{memory.name() + ": nothing to slice: no pages were chosen"};
+  Expected<std::vector<Run>> runs = page_runs(memory, pages);
+  if (!runs) return runs.error();
+
+  const SliceLayout layout(runs->size());
+  Builder b;
+  put_ehdr(b, layout);
+  put_phdr(b, kPtNote, layout.note_offset, 0, kNoteBytes, 4);
+  std::uint64_t offset = layout.data_offset;
+  for (const Run& r : *runs) {
+    put_phdr(b, kPtLoad, offset, r.start.value(), r.pages * kPage, kPage);
+    offset += r.pages * kPage;
+  }
+  put_note(b, regs);
+  b.zeros(layout.data_offset - b.size());
 
   out.write(reinterpret_cast<const char*>(b.bytes().data()), static_cast<std::streamsize>(b.size()));
   for (PhysAddr pa : pages) {
@@ -142,7 +171,7 @@ Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, 
   }
   out.flush();
   if (!out) return Error{"cannot write the slice of " + memory.name()};
-  return SliceSummary{pages.size(), runs.size(), offset};
+  return SliceSummary{pages.size(), runs->size(), offset};
 }
 
 Expected<SliceSummary> write_slice_file(const std::string& path, const PhysMemory& memory,

@@ -46,9 +46,9 @@ namespace {
 std::string page_size_name(std::optional<std::uint64_t> ps) {
   if (!ps) return "unknown";
   switch (*ps) {
-    case std::uint64_t{1} << 12: return "4K";
-    case std::uint64_t{1} << 21: return "2M";
-    case std::uint64_t{1} << 30: return "1G";
+    case page_size(Level::kPt): return "4K";
+    case page_size(Level::kPd): return "2M";
+    case page_size(Level::kPdpt): return "1G";
     default: return std::to_string(*ps);
   }
 }

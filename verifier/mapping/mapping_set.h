@@ -18,6 +18,7 @@
 #include "models/expected.h"
 #include "models/paging_mode.h"
 #include "models/tri.h"
+#include "models/walk.h"
 #include "verifier/mapping/facts.h"
 
 namespace ptv {
@@ -101,24 +102,13 @@ struct Marker {
   bool operator==(const Marker&) const = default;
 };
 
-/// A paging structure reached from the root, with every level it is used at.
-struct TableFrame {
-  PhysAddr pa;
-  Level level;
-  bool operator==(const TableFrame&) const = default;
-};
+/// A paging structure reached from the root, at one level it is used at (the walk's own type,
+/// models/walk.h).
+using TableFrame = ReachedTable;
 
 /// An entry referencing a table that is one of its own ancestors on the walk (a recursive
-/// slot when it is a top-level entry pointing at the root).
-struct SelfReference {
-  PhysAddr entry;
-  Level level;       ///< level of the table holding the entry
-  unsigned index;
-  PhysAddr target;   ///< the ancestor table it points to
-  VirtRange range;   ///< the addresses translated through it (first occurrence)
-  bool recursive_slot = false;  ///< top-level entry pointing to the root table
-  bool operator==(const SelfReference&) const = default;
-};
+/// slot when it is a top-level entry pointing at the root); the walk's own type, models/walk.h.
+using SelfReference = AncestorReference;
 
 struct MappingSet {
   PagingMode mode = PagingMode::k4Level;

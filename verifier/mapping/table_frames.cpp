@@ -26,7 +26,7 @@ class FlaggedPaths {
 
  private:
   bool harmful(PhysAddr t, unsigned i, const Entry& e, const AccumulatedRights& above) const {
-    if (!flagged_.count(t.value() + 8ull * i)) return false;
+    if (!flagged_.count(t.value() + kEntryBytes * i)) return false;
     const Attributes a = effective_attributes(above, e, state_);
     return a.user || a.writable;
   }
@@ -80,16 +80,13 @@ class FlaggedPaths {
   std::map<std::tuple<std::uint64_t, unsigned, unsigned>, bool> memo_;
 };
 
-}  // namespace
-
-TableFrameMarks mark_table_frames(MappingSet& m, const AddressSpace& space, const PagingState& state,
-                                  const TableReader& reader, PhysAddr root, std::size_t cap) {
-  TableFrameMarks marks;
+/// The frames that hold (or may hold) paging structures, sorted: every table reached, and every
+/// table an entry points to outside the dump. `any_frame_may_be_a_table` is set when one of the
+/// missing tables is a PD or higher, which could point to further tables anywhere.
+std::vector<std::uint64_t> table_frame_addresses(const AddressSpace& space, bool& any_frame_may_be_a_table) {
   std::vector<std::uint64_t> tables;
   for (const ReachedTable& t : space.tables) tables.push_back(t.pa.value());
-  // A table an entry points to outside the dump is a paging structure all the same; one that is
-  // a PD or higher could point to further tables anywhere, so no frame is known not to be one.
-  bool any_frame_may_be_a_table = false;
+  any_frame_may_be_a_table = false;
   for (const AddressRun& r : space.runs) {
     if (r.kind != AddressRun::Kind::kUnreadable) continue;
     tables.push_back(r.missing_table.value());
@@ -97,9 +94,13 @@ TableFrameMarks mark_table_frames(MappingSet& m, const AddressSpace& space, cons
   }
   std::sort(tables.begin(), tables.end());
   tables.erase(std::unique(tables.begin(), tables.end()), tables.end());
+  return tables;
+}
 
-  // The leaf entries that map a table frame in a context that can write it or reach it from
-  // user mode.
+/// The leaf entries that map a table frame in a context that can write it or reach it from
+/// user mode (by entry address).
+std::set<std::uint64_t> flagged_entries(const AddressSpace& space, const PagingState& state, const TableReader& reader,
+                                        const std::vector<std::uint64_t>& tables) {
   std::set<std::uint64_t> flagged;
   for_each_leaf_run(space, state, reader, [&](const LeafRun& l) {
     if (!l.attributes.user && !l.attributes.writable) return;
@@ -107,6 +108,72 @@ TableFrameMarks mark_table_frames(MappingSet& m, const AddressSpace& space, cons
          it != tables.end() && *it <= l.frame_last(); ++it)
       flagged.insert(l.entry_address(static_cast<unsigned>((*it - l.frame.value()) / l.page_size())).value());
   });
+  return flagged;
+}
+
+/// Cuts runs at the marked 4 KiB pages; a piece that starts inside a run is walked again for
+/// its frame, leaf and provenance.
+class RunSplitter {
+ public:
+  RunSplitter(const PagingState& state, const TableReader& reader, PhysAddr root, Tri unmarked)
+      : state_(state), reader_(reader), root_(root), unmarked_(unmarked) {}
+
+  std::vector<Run> split(const std::vector<Run>& runs, const std::vector<std::uint64_t>& pages) {
+    out_.reserve(runs.size() + 2 * pages.size());
+    auto next = pages.begin();
+    for (const Run& r : runs) {
+      std::uint64_t from = r.range.first.value();
+      const std::uint64_t last = r.range.last.value();
+      bool consumed = false;
+      next = std::lower_bound(next, pages.end(), from & ~(kPageBytes - 1));
+      while (next != pages.end() && *next <= last) {
+        const std::uint64_t p0 = std::max(*next, from), p1 = std::min(*next + (kPageBytes - 1), last);
+        if (p0 > from) piece(r, from, p0 - 1, false);
+        piece(r, p0, p1, true);
+        ++next;
+        if (p1 == last) {
+          consumed = true;
+          break;
+        }
+        from = p1 + 1;
+      }
+      if (!consumed) piece(r, from, last, false);
+    }
+    return std::move(out_);
+  }
+
+ private:
+  void piece(const Run& r, std::uint64_t first, std::uint64_t last, bool table) {
+    Run p = r;
+    p.range = VirtRange{VirtAddr(first), VirtAddr(last)};
+    p.page_table_frame = table ? Tri::kYes : unmarked_;
+    if (first != r.range.first.value()) {
+      const WalkResult w = walk(state_, reader_, VirtAddr(first), root_);
+      p.phys = w.translation ? std::optional<PhysAddr>(w.translation->pa) : std::nullopt;
+      p.leaf_raw = w.path.empty() ? std::nullopt : std::optional<std::uint64_t>(w.path.back().entry.raw());
+      if (!w.path.empty()) {
+        const WalkStep& leaf = w.path.back();
+        p.provenance = Provenance{0, leaf.table, leaf.index, leaf.entry_address};
+      }
+    }
+    out_.push_back(std::move(p));
+  }
+
+  const PagingState& state_;
+  const TableReader& reader_;
+  PhysAddr root_;
+  Tri unmarked_;  ///< what a page not marked is: no when the marking is complete and certain
+  std::vector<Run> out_;
+};
+
+}  // namespace
+
+TableFrameMarks mark_table_frames(MappingSet& m, const AddressSpace& space, const PagingState& state,
+                                  const TableReader& reader, PhysAddr root, std::size_t cap) {
+  TableFrameMarks marks;
+  bool any_frame_may_be_a_table = false;
+  const std::vector<std::uint64_t> tables = table_frame_addresses(space, any_frame_may_be_a_table);
+  const std::set<std::uint64_t> flagged = flagged_entries(space, state, reader, tables);
   std::vector<std::uint64_t> pages;
   if (!flagged.empty()) {
     FlaggedPaths paths(state, reader, flagged, tables, cap);
@@ -119,43 +186,8 @@ TableFrameMarks mark_table_frames(MappingSet& m, const AddressSpace& space, cons
   std::sort(pages.begin(), pages.end());
   pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
 
-  std::vector<Run> out;
-  out.reserve(m.runs.size() + 2 * pages.size());
-  auto piece = [&](const Run& r, std::uint64_t first, std::uint64_t last, bool table) {
-    Run p = r;
-    p.range = VirtRange{VirtAddr(first), VirtAddr(last)};
-    p.page_table_frame = table ? Tri::kYes : marks.complete && !any_frame_may_be_a_table ? Tri::kNo : Tri::kUnknown;
-    if (first != r.range.first.value()) {
-      const WalkResult w = walk(state, reader, VirtAddr(first), root);
-      p.phys = w.translation ? std::optional<PhysAddr>(w.translation->pa) : std::nullopt;
-      p.leaf_raw = w.path.empty() ? std::nullopt : std::optional<std::uint64_t>(w.path.back().entry.raw());
-      if (!w.path.empty()) {
-        const WalkStep& leaf = w.path.back();
-        p.provenance = Provenance{0, leaf.table, leaf.index, leaf.entry_address};
-      }
-    }
-    out.push_back(std::move(p));
-  };
-  auto next = pages.begin();
-  for (const Run& r : m.runs) {
-    std::uint64_t from = r.range.first.value();
-    const std::uint64_t last = r.range.last.value();
-    bool consumed = false;
-    next = std::lower_bound(next, pages.end(), from & ~std::uint64_t{0xfff});
-    while (next != pages.end() && *next <= last) {
-      const std::uint64_t p0 = std::max(*next, from), p1 = std::min(*next + 0xfff, last);
-      if (p0 > from) piece(r, from, p0 - 1, false);
-      piece(r, p0, p1, true);
-      ++next;
-      if (p1 == last) {
-        consumed = true;
-        break;
-      }
-      from = p1 + 1;
-    }
-    if (!consumed) piece(r, from, last, false);
-  }
-  m.runs = std::move(out);
+  const Tri unmarked = marks.complete && !any_frame_may_be_a_table ? Tri::kNo : Tri::kUnknown;
+  m.runs = RunSplitter(state, reader, root, unmarked).split(m.runs, pages);
   coalesce(m.runs);
   return marks;
 }

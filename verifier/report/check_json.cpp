@@ -131,12 +131,12 @@ Fact read_fact(const Reader& rd, const Json& j, const std::string& p) {
               rd.boolean(j.at("matters"), p + "/matters")};
 }
 
-CheckResult read_root(const Json& root, const std::string& source, std::int64_t* version_read = nullptr) {
-  const Reader rd(source);
+/// The format version, after checking the top-level keys it allows (version 1, before facts,
+/// is still read: its verdicts stand as they were written).
+std::int64_t read_version(const Reader& rd, const Json& root) {
   const Json* version_json = root.is_object() && root.contains("format_version") ? &root.at("format_version") : nullptr;
   const std::int64_t version =
       version_json && version_json->is_number_integer() ? version_json->get<std::int64_t>() : 0;
-  // Version 1 (before facts) is still read: its verdicts stand as they were written.
   if (version == 1)
     rd.exact_object(
         root, "",
@@ -150,6 +150,42 @@ CheckResult read_root(const Json& root, const std::string& source, std::int64_t*
   if (version != 1 && version != kCheckJsonVersion)
     rd.fail("/format_version", "1 or " + std::to_string(kCheckJsonVersion) + " (the versions this reader knows)",
             &root.at("format_version"));
+  return version;
+}
+
+/// The facts, and the assumptions, which are derived from them: the reader checks they agree.
+void read_facts(const Reader& rd, const Json& root, CheckResult& r) {
+  rd.each(root, "", "facts", [&](const Json& j, const std::string& p) { r.facts.push_back(read_fact(rd, j, p)); });
+  Json want = Json::array();
+  for (const Fact& f : r.facts)
+    if (f.source != FactSource::kDump) want.push_back(std::string(fact_key(f.id)));
+  if (root.at("assumptions") != want)
+    rd.fail("/assumptions", "the ids of the facts not read from the dump: " + want.dump(), &root.at("assumptions"));
+}
+
+/// One element of "rules"; from version 2 on, with the ids of the facts it uses.
+RuleResult read_rule(const Reader& rd, const Json& j, const std::string& p, std::int64_t version,
+                     const std::vector<Fact>& facts) {
+  if (version == 1) rd.exact_object(j, p, {"rule", "status", "violations", "detail", "seconds"});
+  else rd.exact_object(j, p, {"rule", "status", "violations", "detail", "seconds", "uses"});
+  RuleResult rr;
+  rr.rule = rd.rule(j.at("rule"), p + "/rule");
+  rr.status = rd.status(j.at("status"), p + "/status");
+  rr.violations = rd.unsigned_num(j.at("violations"), p + "/violations", ~std::uint64_t{0});
+  rr.detail = rd.string(j.at("detail"), p + "/detail");
+  rr.seconds = rd.seconds(j.at("seconds"), p + "/seconds");
+  if (version != 1)
+    rd.each(j, p, "uses", [&](const Json& u, const std::string& up) {
+      const auto id = u.is_string() ? fact_from_key(u.get_ref<const std::string&>()) : std::nullopt;
+      if (!id || !find_fact(facts, *id)) rd.fail(up, "the id of one of the report's facts", &u);
+      rr.uses.push_back(*id);
+    });
+  return rr;
+}
+
+CheckResult read_root(const Json& root, const std::string& source, std::int64_t* version_read = nullptr) {
+  const Reader rd(source);
+  const std::int64_t version = read_version(rd, root);
   if (version_read) *version_read = version;
 
   CheckResult r;
@@ -164,32 +200,9 @@ CheckResult read_root(const Json& root, const std::string& source, std::int64_t*
   for (const auto& [name, value] : params.items())
     r.parameters.push_back(check::Parameter{name, rd.hex64(value, "/parameters/" + name)});
   r.parameters_admissible = rd.boolean(root.at("parameters_admissible"), "/parameters_admissible");
-  if (version != 1) {
-    rd.each(root, "", "facts", [&](const Json& j, const std::string& p) { r.facts.push_back(read_fact(rd, j, p)); });
-    // The assumptions are derived from the facts: the reader checks they agree.
-    Json want = Json::array();
-    for (const Fact& f : r.facts)
-      if (f.source != FactSource::kDump) want.push_back(std::string(fact_key(f.id)));
-    if (root.at("assumptions") != want)
-      rd.fail("/assumptions", "the ids of the facts not read from the dump: " + want.dump(), &root.at("assumptions"));
-  }
-  rd.each(root, "", "rules", [&](const Json& j, const std::string& p) {
-    if (version == 1) rd.exact_object(j, p, {"rule", "status", "violations", "detail", "seconds"});
-    else rd.exact_object(j, p, {"rule", "status", "violations", "detail", "seconds", "uses"});
-    RuleResult rr;
-    rr.rule = rd.rule(j.at("rule"), p + "/rule");
-    rr.status = rd.status(j.at("status"), p + "/status");
-    rr.violations = rd.unsigned_num(j.at("violations"), p + "/violations", ~std::uint64_t{0});
-    rr.detail = rd.string(j.at("detail"), p + "/detail");
-    rr.seconds = rd.seconds(j.at("seconds"), p + "/seconds");
-    if (version != 1)
-      rd.each(j, p, "uses", [&](const Json& u, const std::string& up) {
-        const auto id = u.is_string() ? fact_from_key(u.get_ref<const std::string&>()) : std::nullopt;
-        if (!id || !find_fact(r.facts, *id)) rd.fail(up, "the id of one of the report's facts", &u);
-        rr.uses.push_back(*id);
-      });
-    r.rules.push_back(std::move(rr));
-  });
+  if (version != 1) read_facts(rd, root, r);
+  rd.each(root, "", "rules",
+          [&](const Json& j, const std::string& p) { r.rules.push_back(read_rule(rd, j, p, version, r.facts)); });
   rd.each(root, "", "violations",
           [&](const Json& j, const std::string& p) { r.violations.push_back(read_violation(rd, j, p)); });
   rd.each(root, "", "notes", [&](const Json& j, const std::string& p) { r.notes.push_back(rd.string(j, p)); });

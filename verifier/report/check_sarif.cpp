@@ -84,12 +84,11 @@ std::string sarif_artifact_uri(std::string_view path) {
   return out;
 }
 
-void write_check_sarif(const CheckResult& r, std::ostream& os) {
-  Json log;
-  log["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
-  log["version"] = "2.1.0";
-  Json run;
-  Json& driver = run["tool"]["driver"];
+namespace {
+
+/// The tool's driver: its name and the rule registry.
+Json driver_json() {
+  Json driver;
   driver["name"] = "ptverify";
   driver["informationUri"] = kSarifInformationUri;
   Json& rules = driver["rules"] = Json::array();
@@ -101,8 +100,11 @@ void write_check_sarif(const CheckResult& r, std::ostream& os) {
     d["properties"]["raw_only"] = info.raw_only;
     rules.push_back(std::move(d));
   }
+  return driver;
+}
 
-  const std::string uri = sarif_artifact_uri(r.dump);
+/// The invocation, with a notification per unknown rule and per fact not read from the dump.
+Json invocation_json(const CheckResult& r) {
   Json invocation;
   invocation["executionSuccessful"] = true;
   invocation["exitCode"] = static_cast<int>(r.exit_code());
@@ -130,13 +132,12 @@ void write_check_sarif(const CheckResult& r, std::ostream& os) {
     notifications.push_back(std::move(n));
   }
   if (!notifications.empty()) invocation["toolExecutionNotifications"] = std::move(notifications);
-  run["invocations"] = Json::array({invocation});
+  return invocation;
+}
 
-  run["artifacts"] = Json::array({Json{{"location", Json{{"uri", uri}}}}});
-  Json& results = run["results"] = Json::array();
-  for (const Violation& v : r.violations) results.push_back(result_json(v, uri));
-
-  Json& p = run["properties"];
+/// The run's ptverify properties: verdict, parameters, facts and what each rule rests on.
+Json properties_json(const CheckResult& r) {
+  Json p;
   p["verdict"] = check::to_string(r.verdict());
   p["complete"] = r.complete;
   p["summary"] = r.summary_line();
@@ -165,7 +166,23 @@ void write_check_sarif(const CheckResult& r, std::ostream& os) {
     uses[std::string(check::rule_info(rr.rule).name)] = std::move(u);
   }
   p["rule_facts"] = std::move(uses);
+  return p;
+}
 
+}  // namespace
+
+void write_check_sarif(const CheckResult& r, std::ostream& os) {
+  Json log;
+  log["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
+  log["version"] = "2.1.0";
+  Json run;
+  run["tool"]["driver"] = driver_json();
+  const std::string uri = sarif_artifact_uri(r.dump);
+  run["invocations"] = Json::array({invocation_json(r)});
+  run["artifacts"] = Json::array({Json{{"location", Json{{"uri", uri}}}}});
+  Json& results = run["results"] = Json::array();
+  for (const Violation& v : r.violations) results.push_back(result_json(v, uri));
+  run["properties"] = properties_json(r);
   log["runs"] = Json::array({run});
   os << log.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
 }

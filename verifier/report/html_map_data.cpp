@@ -55,7 +55,7 @@ BoxRuns box_runs(const MappingSet& m, const MapBox& b) {
     out.entries.push_back({c.first.value(), c.last.value(), rights_class(r), r.page_size.value_or(0), 1});
   }
   while (out.entries.size() > kMaxRunsPerBox && out.gap <= (std::uint64_t{1} << 60)) {
-    out.gap = out.gap == 0 ? 4096 : out.gap * 8;
+    out.gap = out.gap == 0 ? kPageBytes : out.gap * 8;
     std::vector<Entry> merged;
     for (const Entry& e : out.entries) {
       if (!merged.empty() && merged.back().cls == e.cls && e.first - merged.back().last - 1 <= out.gap) {
@@ -99,77 +99,76 @@ json tuple(const T&... values) {
   return a;
 }
 
-}  // namespace
-
-void write_map_data(const AddressMap& map, std::ostream& os) {
-  const std::vector<BoxGeometry> geo = box_geometry(map);
+/// One box of the map: its summary, layout, and the runs, unknown ranges and faults inside it
+/// (addresses as hex offsets from the box's first address).
+json box_json(const AddressMap& map, std::size_t i, const BoxGeometry& geo) {
   const MappingSet& m = *map.mappings;
-  json boxes = json::array();
-  for (std::size_t i = 0; i < map.boxes.size(); ++i) {
-    const MapBox& b = map.boxes[i];
-    const std::uint64_t base = b.range.first.value();
-    json groups = json::array();
-    for (const RightsGroup& g : b.groups)
-      groups.push_back(tuple(g.rights, g.page_size ? format_size(*g.page_size) : "?", g.pages, human_size(g.bytes), g.runs));
-    const BoxRuns br = box_runs(m, b);
-    // Arrays are filled as plain vectors and wrapped once: with JSON_DIAGNOSTICS, json's own
-    // push_back re-points every element's parent whenever the array grows.
-    json::array_t runs;
-    runs.reserve(br.entries.size());
-    for (const Entry& e : br.entries)
-      runs.push_back(tuple(hex_digits(e.first - base), hex_digits(e.last - base), e.cls, e.page_size ? format_size(e.page_size) : "", e.count));
-    json::array_t unknown, faults;
-    for (const UnknownRange& u : m.unknown)
-      if (auto c = u.range.intersect(b.range)) unknown.push_back(tuple(hex_digits(c->first.value() - base), hex_digits(c->last.value() - base), u.reason));
-    for (const FaultRange& f : m.faults)
-      if (auto c = f.range.intersect(b.range)) faults.push_back(tuple(hex_digits(c->first.value() - base), hex_digits(c->last.value() - base)));
-    json violations = json::array();
-    for (std::size_t v : b.violations) violations.push_back(v + 1);
-    json o = json::object();
-    o["first"] = hex16(base);
-    o["last"] = hex16(b.range.last.value());
-    o["end"] = hex_end(b.range);
-    o["name"] = b.name;
-    o["kind"] = kind_name(b.kind);
-    o["parents"] = b.parents;
-    o["rule"] = rule_text(b);
-    o["shape"] = b.shape;
-    o["size"] = human_size(b.range.size_or_zero());
-    o["runs"] = b.runs();
-    o["mapped"] = human_size(b.mapped);
-    o["groups"] = std::move(groups);
-    o["unknown"] = tuple(b.unknown_ranges, human_size(b.unknown_bytes), b.unknown_reason);
-    o["faults"] = b.fault_ranges;
-    o["violations"] = std::move(violations);
-    o["y"] = geo[i].y;
-    o["h"] = geo[i].h;
-    o["r"] = std::move(runs);
-    o["gap"] = br.gap ? format_size(br.gap) : "";
-    o["bundle"] = br.bundle;
-    o["u"] = std::move(unknown);
-    o["f"] = std::move(faults);
-    boxes.push_back(std::move(o));
-  }
+  const MapBox& b = map.boxes[i];
+  const std::uint64_t base = b.range.first.value();
+  json groups = json::array();
+  for (const RightsGroup& g : b.groups)
+    groups.push_back(tuple(g.rights, g.page_size ? format_size(*g.page_size) : "?", g.pages, human_size(g.bytes), g.runs));
+  const BoxRuns br = box_runs(m, b);
+  // Arrays are filled as plain vectors and wrapped once: with JSON_DIAGNOSTICS, json's own
+  // push_back re-points every element's parent whenever the array grows.
+  json::array_t runs;
+  runs.reserve(br.entries.size());
+  for (const Entry& e : br.entries)
+    runs.push_back(tuple(hex_digits(e.first - base), hex_digits(e.last - base), e.cls, e.page_size ? format_size(e.page_size) : "", e.count));
+  json::array_t unknown, faults;
+  for (const UnknownRange& u : m.unknown)
+    if (auto c = u.range.intersect(b.range)) unknown.push_back(tuple(hex_digits(c->first.value() - base), hex_digits(c->last.value() - base), u.reason));
+  for (const FaultRange& f : m.faults)
+    if (auto c = f.range.intersect(b.range)) faults.push_back(tuple(hex_digits(c->first.value() - base), hex_digits(c->last.value() - base)));
   json violations = json::array();
-  if (map.check) {
-    for (std::size_t v = 0; v < map.check->violations.size(); ++v) {
-      const check::Violation& vi = map.check->violations[v];
-      json o = json::object();
-      o["n"] = v + 1;
-      o["rule"] = check::rule_info(vi.rule).name;
-      o["first"] = hex16(vi.range.first.value());
-      o["last"] = hex16(vi.range.last.value());
-      o["address"] = hex16(vi.address.value());
-      o["box"] = map.box_at(vi.range.first);
-      violations.push_back(std::move(o));
-    }
+  for (std::size_t v : b.violations) violations.push_back(v + 1);
+  json o = json::object();
+  o["first"] = hex16(base);
+  o["last"] = hex16(b.range.last.value());
+  o["end"] = hex_end(b.range);
+  o["name"] = b.name;
+  o["kind"] = kind_name(b.kind);
+  o["parents"] = b.parents;
+  o["rule"] = rule_text(b);
+  o["shape"] = b.shape;
+  o["size"] = human_size(b.range.size_or_zero());
+  o["runs"] = b.runs();
+  o["mapped"] = human_size(b.mapped);
+  o["groups"] = std::move(groups);
+  o["unknown"] = tuple(b.unknown_ranges, human_size(b.unknown_bytes), b.unknown_reason);
+  o["faults"] = b.fault_ranges;
+  o["violations"] = std::move(violations);
+  o["y"] = geo.y;
+  o["h"] = geo.h;
+  o["r"] = std::move(runs);
+  o["gap"] = br.gap ? format_size(br.gap) : "";
+  o["bundle"] = br.bundle;
+  o["u"] = std::move(unknown);
+  o["f"] = std::move(faults);
+  return o;
+}
+
+/// The check's violations, numbered from 1, with the box each starts in.
+json violations_json(const AddressMap& map) {
+  json violations = json::array();
+  if (!map.check) return violations;
+  for (std::size_t v = 0; v < map.check->violations.size(); ++v) {
+    const check::Violation& vi = map.check->violations[v];
+    json o = json::object();
+    o["n"] = v + 1;
+    o["rule"] = check::rule_info(vi.rule).name;
+    o["first"] = hex16(vi.range.first.value());
+    o["last"] = hex16(vi.range.last.value());
+    o["address"] = hex16(vi.address.value());
+    o["box"] = map.box_at(vi.range.first);
+    violations.push_back(std::move(o));
   }
-  json data = json::object();
-  data["boxes"] = std::move(boxes);
-  data["violations"] = std::move(violations);
-  std::string text = data.dump(-1, ' ', true, json::error_handler_t::replace);
-  // Inside <script>, "</script>" or "<!--" would end or confuse the element: '<', '>' and '&'
-  // only occur inside JSON strings here, where their \u escapes mean the same.
+  return violations;
+}
+
+/// Inside <script>, "</script>" or "<!--" would end or confuse the element: '<', '>' and '&'
+/// only occur inside JSON strings here, where their \u escapes mean the same.
+std::string script_safe(const std::string& text) {
   std::string safe;
   safe.reserve(text.size());
   for (char c : text) {
@@ -178,7 +177,20 @@ void write_map_data(const AddressMap& map, std::ostream& os) {
     else if (c == '&') safe += "\\u0026";
     else safe += c;
   }
-  os << "<script type=\"application/json\" id=\"ptv-data\">" << safe << "</script>\n";
+  return safe;
+}
+
+}  // namespace
+
+void write_map_data(const AddressMap& map, std::ostream& os) {
+  const std::vector<BoxGeometry> geo = box_geometry(map);
+  json boxes = json::array();
+  for (std::size_t i = 0; i < map.boxes.size(); ++i) boxes.push_back(box_json(map, i, geo[i]));
+  json data = json::object();
+  data["boxes"] = std::move(boxes);
+  data["violations"] = violations_json(map);
+  const std::string text = data.dump(-1, ' ', true, json::error_handler_t::replace);
+  os << "<script type=\"application/json\" id=\"ptv-data\">" << script_safe(text) << "</script>\n";
 }
 
 }  // namespace ptv::html

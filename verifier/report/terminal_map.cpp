@@ -188,6 +188,61 @@ std::string plural(std::size_t n, const char* one, const char* many) {
   return std::to_string(n) + ' ' + (n == 1 ? one : many);
 }
 
+/// The box's name line: its name and parents on the left, its size and rule on the right.
+Line name_line(const MapBox& b, const Glyphs& g, const std::string& size) {
+  Line name;
+  name.left.push_back({b.name, kBold});
+  if (!b.parents.empty()) {
+    std::string in = "  in ";
+    for (std::size_t i = 0; i < b.parents.size(); ++i) in += (i ? std::string(g.nest) : "") + b.parents[i];
+    name.left.push_back({in, kDim});
+  }
+  std::string right = size;
+  if (const std::string rule = rule_text(b); !rule.empty()) right += "  " + rule;
+  name.right = {right, kDim};
+  name.right_short = size;
+  return name;
+}
+
+/// "N runs, X mapped:" and one token per rights group, wrapped to the box.
+std::vector<Line> run_lines(const MapBox& b, const Renderer& r) {
+  const Glyphs& g = r.glyphs();
+  std::vector<Span> tokens;
+  for (const RightsGroup& grp : b.groups) {
+    std::string t = grp.rights + ' ';
+    if (grp.pages) t += format_size(*grp.page_size) + ' ' + std::string(g.times) + std::to_string(grp.pages);
+    else t += human_size(grp.bytes);
+    tokens.push_back({t, rights_colour(grp.rights)});
+  }
+  const std::string head = "  " + plural(b.runs(), "run", "runs") + ", " + human_size(b.mapped) + " mapped:";
+  return wrap(head, tokens, r.inner(), 4);
+}
+
+/// One line per rule violated in the box, in the order the violations are listed (by address).
+void add_violation_lines(const check::CheckResult& check, const MapBox& b, std::vector<Line>& lines) {
+  std::vector<std::pair<check::RuleId, std::vector<std::size_t>>> by_rule;
+  for (std::size_t i : b.violations) {
+    const check::RuleId id = check.violations[i].rule;
+    auto it = std::find_if(by_rule.begin(), by_rule.end(), [&](const auto& p) { return p.first == id; });
+    if (it == by_rule.end()) by_rule.push_back({id, {i}});
+    else it->second.push_back(i);
+  }
+  for (const auto& [id, list] : by_rule) {
+    const check::Violation& v = check.violations[list.front()];
+    std::string t = "  !! " + std::string(check::rule_info(id).name) + ": ";
+    if (list.size() == 1) {
+      t += "1 violation at " + hex16(v.range.first.value()) + " (" + human_size(v.range.size_or_zero()) + ")";
+    } else {
+      std::uint64_t bytes = 0;
+      for (std::size_t i : list) bytes += check.violations[i].range.size_or_zero();
+      t += std::to_string(list.size()) + " violations, first at " + hex16(v.range.first.value()) + " (" + human_size(bytes) + " in all)";
+    }
+    const bool all_baselined = std::all_of(list.begin(), list.end(), [&](std::size_t i) { return check.violations[i].baselined; });
+    if (all_baselined) t += ", baselined";
+    lines.push_back(text_line(t, all_baselined ? kYellow : kRed));
+  }
+}
+
 std::vector<Line> box_lines(const AddressMap& map, const MapBox& b, const Renderer& r) {
   std::vector<Line> lines;
   const Glyphs& g = r.glyphs();
@@ -200,60 +255,17 @@ std::vector<Line> box_lines(const AddressMap& map, const MapBox& b, const Render
     lines.push_back(ln);
     return lines;
   }
-  Line name;
-  name.left.push_back({b.name, kBold});
-  if (!b.parents.empty()) {
-    std::string in = "  in ";
-    for (std::size_t i = 0; i < b.parents.size(); ++i) in += (i ? std::string(g.nest) : "") + b.parents[i];
-    name.left.push_back({in, kDim});
-  }
-  std::string right = size;
-  if (const std::string rule = rule_text(b); !rule.empty()) right += "  " + rule;
-  name.right = {right, kDim};
-  name.right_short = size;
-  lines.push_back(name);
+  lines.push_back(name_line(b, g, size));
   if (!b.shape.empty()) lines.push_back(text_line("  array: " + b.shape, kDim));
-  if (b.runs()) {
-    std::vector<Span> tokens;
-    for (const RightsGroup& grp : b.groups) {
-      std::string t = grp.rights + ' ';
-      if (grp.pages) t += format_size(*grp.page_size) + ' ' + std::string(g.times) + std::to_string(grp.pages);
-      else t += human_size(grp.bytes);
-      tokens.push_back({t, rights_colour(grp.rights)});
-    }
-    const std::string head = "  " + plural(b.runs(), "run", "runs") + ", " + human_size(b.mapped) + " mapped:";
-    for (Line& l : wrap(head, tokens, r.inner(), 4)) lines.push_back(l);
-  }
+  if (b.runs())
+    for (Line& l : run_lines(b, r)) lines.push_back(l);
   if (b.unknown_ranges)
     lines.push_back(text_line("  ?? " + plural(b.unknown_ranges, "unknown range", "unknown ranges") + ", " +
                               human_size(b.unknown_bytes) + ": " + b.unknown_reason, kYellow));
   if (b.fault_ranges)
     lines.push_back(text_line("  !! " + plural(b.fault_ranges, "faulting range", "faulting ranges") + ", " +
                               human_size(b.fault_bytes) + ": a present entry sets reserved bits", kRed));
-  if (map.check) {
-    // One line per rule, in the order the violations are listed (by address).
-    std::vector<std::pair<check::RuleId, std::vector<std::size_t>>> by_rule;
-    for (std::size_t i : b.violations) {
-      const check::RuleId id = map.check->violations[i].rule;
-      auto it = std::find_if(by_rule.begin(), by_rule.end(), [&](const auto& p) { return p.first == id; });
-      if (it == by_rule.end()) by_rule.push_back({id, {i}});
-      else it->second.push_back(i);
-    }
-    for (const auto& [id, list] : by_rule) {
-      const check::Violation& v = map.check->violations[list.front()];
-      std::string t = "  !! " + std::string(check::rule_info(id).name) + ": ";
-      if (list.size() == 1) {
-        t += "1 violation at " + hex16(v.range.first.value()) + " (" + human_size(v.range.size_or_zero()) + ")";
-      } else {
-        std::uint64_t bytes = 0;
-        for (std::size_t i : list) bytes += map.check->violations[i].range.size_or_zero();
-        t += std::to_string(list.size()) + " violations, first at " + hex16(v.range.first.value()) + " (" + human_size(bytes) + " in all)";
-      }
-      const bool all_baselined = std::all_of(list.begin(), list.end(), [&](std::size_t i) { return map.check->violations[i].baselined; });
-      if (all_baselined) t += ", baselined";
-      lines.push_back(text_line(t, all_baselined ? kYellow : kRed));
-    }
-  }
+  if (map.check) add_violation_lines(*map.check, b, lines);
   return lines;
 }
 

@@ -46,7 +46,7 @@ void write_mapping_set_text(const MappingSet& m, std::ostream& os) {
        << describe_reserved(f.reserved, f.level) << '\n';
   for (const SelfReference& s : m.self_refs)
     os << "# " << (s.recursive_slot ? "recursive slot" : "ancestor reference") << ": " << level_name(s.level) << '['
-       << s.index << "] at " << s.entry << " -> " << s.target << ", translating " << s.range << '\n';
+       << s.index << "] at " << s.entry_address << " -> " << s.target << ", translating " << s.range << '\n';
   for (const std::string& n : m.notes) os << "# note: " << printable(n) << '\n';
   for (const Fact& f : m.facts)
     os << "# fact: " << fact_name(f.id) << " = " << printable(f.value) << " (" << to_string(f.source) << ": "

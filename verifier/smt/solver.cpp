@@ -185,6 +185,56 @@ struct Solver::Impl {
     return path;
   }
 
+  using Tracks = std::vector<std::pair<Z3_ast, const std::string*>>;  // tracking literal, assertion name
+
+  // Asserts every frame's assertions on `s`; with unsat cores, a named one through a tracking
+  // literal (returned, each holding a reference the caller drops).
+  Tracks assert_frames(Z3_context c, Z3_solver s) const {
+    Tracks tracks;
+    for (const Frame& f : frames)
+      for (const NamedAssertion& a : f.assertions) {
+        if (options.unsat_cores && !a.name.empty()) {
+          Z3_ast lit = Z3_mk_fresh_const(c, "ptv.track", Z3_mk_bool_sort(c));
+          Z3_inc_ref(c, lit);
+          tracks.emplace_back(lit, &a.name);
+          Z3_solver_assert_and_track(c, s, ExprAccess::ast(a.term), lit);
+        } else {
+          Z3_solver_assert(c, s, ExprAccess::ast(a.term));
+        }
+      }
+    return tracks;
+  }
+
+  // The names of the tracked assertions in the unsat core of `s`.
+  static CheckResult::Unsat unsat_with_core(Z3_context c, Z3_solver s, const Tracks& tracks) {
+    CheckResult::Unsat unsat;
+    if (tracks.empty()) return unsat;
+    Z3_ast_vector core = Z3_solver_get_unsat_core(c, s);
+    Z3_ast_vector_inc_ref(c, core);
+    for (unsigned i = 0; i < Z3_ast_vector_size(c, core); ++i) {
+      Z3_ast lit = Z3_ast_vector_get(c, core, i);
+      for (const auto& [t, name] : tracks)
+        if (Z3_is_eq_ast(c, t, lit)) unsat.core.push_back(*name);
+    }
+    Z3_ast_vector_dec_ref(c, core);
+    return unsat;
+  }
+
+  // Turns Z3's answer (and error state) after a check into an outcome.
+  CheckResult::Outcome outcome_of(Z3_context c, Z3_solver s, Z3_lbool answer, const Tracks& tracks, double seconds) {
+    if (const Z3_error_code code = Z3_get_error_code(c); code == Z3_MEMOUT_FAIL)
+      return memory_unknown(std::string(" (Z3: ") + Z3_get_error_msg(c, code) + ")");
+    else if (code != Z3_OK)
+      return CheckResult::Error{std::string("Z3: ") + Z3_get_error_msg(c, code)};
+    if (answer == Z3_L_TRUE) {
+      Z3_model m = Z3_solver_get_model(c, s);
+      if (!m || Z3_get_error_code(c) != Z3_OK) return CheckResult::Error{"Z3 returned sat without a model"};
+      return CheckResult::Sat{Model(*ctx, m)};
+    }
+    if (answer == Z3_L_FALSE) return unsat_with_core(c, s, tracks);
+    return classify_unknown(Z3_solver_get_reason_unknown(c, s), seconds);
+  }
+
   // Runs one query on a fresh Z3 solver and returns its answer; `seconds` receives its time.
   CheckResult::Outcome run(double& seconds) {
     using Clock = std::chrono::steady_clock;
@@ -200,46 +250,11 @@ struct Solver::Impl {
     if (!s || Z3_get_error_code(c) != Z3_OK) return CheckResult::Error{"Z3 could not create a solver"};
     Z3_solver_inc_ref(c, s);
     apply_limits(s);
-    std::vector<std::pair<Z3_ast, const std::string*>> tracks;  // tracking literal, assertion name
-    for (const Frame& f : frames)
-      for (const NamedAssertion& a : f.assertions) {
-        if (options.unsat_cores && !a.name.empty()) {
-          Z3_ast lit = Z3_mk_fresh_const(c, "ptv.track", Z3_mk_bool_sort(c));
-          Z3_inc_ref(c, lit);
-          tracks.emplace_back(lit, &a.name);
-          Z3_solver_assert_and_track(c, s, ExprAccess::ast(a.term), lit);
-        } else {
-          Z3_solver_assert(c, s, ExprAccess::ast(a.term));
-        }
-      }
-    CheckResult::Outcome outcome = CheckResult::Error{"unset"};
+    const Tracks tracks = assert_frames(c, s);
     const auto t0 = Clock::now();
     const Z3_lbool answer = Z3_get_error_code(c) == Z3_OK ? Z3_solver_check(c, s) : Z3_L_UNDEF;
     seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (const Z3_error_code code = Z3_get_error_code(c); code == Z3_MEMOUT_FAIL) {
-      outcome = memory_unknown(std::string(" (Z3: ") + Z3_get_error_msg(c, code) + ")");
-    } else if (code != Z3_OK) {
-      outcome = CheckResult::Error{std::string("Z3: ") + Z3_get_error_msg(c, code)};
-    } else if (answer == Z3_L_TRUE) {
-      Z3_model m = Z3_solver_get_model(c, s);
-      if (!m || Z3_get_error_code(c) != Z3_OK) outcome = CheckResult::Error{"Z3 returned sat without a model"};
-      else outcome = CheckResult::Sat{Model(*ctx, m)};
-    } else if (answer == Z3_L_FALSE) {
-      CheckResult::Unsat unsat;
-      if (!tracks.empty()) {
-        Z3_ast_vector core = Z3_solver_get_unsat_core(c, s);
-        Z3_ast_vector_inc_ref(c, core);
-        for (unsigned i = 0; i < Z3_ast_vector_size(c, core); ++i) {
-          Z3_ast lit = Z3_ast_vector_get(c, core, i);
-          for (const auto& [t, name] : tracks)
-            if (Z3_is_eq_ast(c, t, lit)) unsat.core.push_back(*name);
-        }
-        Z3_ast_vector_dec_ref(c, core);
-      }
-      outcome = std::move(unsat);
-    } else {
-      outcome = classify_unknown(Z3_solver_get_reason_unknown(c, s), seconds);
-    }
+    CheckResult::Outcome outcome = outcome_of(c, s, answer, tracks, seconds);
     for (const auto& [t, name] : tracks) Z3_dec_ref(c, t);
     Z3_solver_dec_ref(c, s);
     return outcome;

@@ -107,13 +107,18 @@ Json parse_json(std::string_view text, const std::string& file) {
   return j;
 }
 
+/// A name the spec declares (`what`: "a parameter name", ...) is an identifier and not built in.
+void check_name(const Reader& r, const std::string& p, const std::string& name, const char* what) {
+  if (!is_identifier(name)) r.fail(p, std::string(what) + " must be an identifier ([A-Za-z_][A-Za-z0-9_]*)");
+  if (is_reserved(name)) r.fail(p, "'" + name + "' is a built-in name");
+}
+
 void read_parameters(Reader& r, const Json& j, Spec& spec) {
   const std::string path = "parameters";
   if (!j.is_object()) r.fail(path, "expected an object mapping parameter names to their domains");
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string p = child(path, it.key());
-    if (!is_identifier(it.key())) r.fail(p, "a parameter name must be an identifier ([A-Za-z_][A-Za-z0-9_]*)");
-    if (is_reserved(it.key())) r.fail(p, "'" + it.key() + "' is a built-in name");
+    check_name(r, p, it.key(), "a parameter name");
     const Json& v = it.value();
     r.expect_object(v, p, {"min", "max", "align", "values", "description"});
     Parameter param;
@@ -149,8 +154,7 @@ void read_definitions(Reader& r, const Json& j) {
   if (!j.is_object()) r.fail(path, "expected an object mapping names to integer expressions");
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string p = child(path, it.key());
-    if (!is_identifier(it.key())) r.fail(p, "a definition name must be an identifier ([A-Za-z_][A-Za-z0-9_]*)");
-    if (is_reserved(it.key())) r.fail(p, "'" + it.key() + "' is a built-in name");
+    check_name(r, p, it.key(), "a definition name");
     if (r.has_name(it.key())) r.fail(p, "'" + it.key() + "' is already a parameter or a definition");
     r.add_definition(it.key(), r.expression_at(it.value(), p, Type::kInteger).root);
   }
@@ -212,7 +216,7 @@ Rules read_rules(const Reader& r, const Json& j) {
   }
   if (j.contains("null_guard")) {
     rules.null_guard = r.constant_at(j["null_guard"], child(path, "null_guard"));
-    if (rules.null_guard % 4096 != 0) r.fail(child(path, "null_guard"), "must be a multiple of the 4 KiB page size");
+    if (rules.null_guard % kPageBytes != 0) r.fail(child(path, "null_guard"), "must be a multiple of the 4 KiB page size");
   }
   const std::initializer_list<std::pair<std::string_view, Policy>> policy = {{"forbidden", Policy::kForbidden},
                                                                               {"allowed", Policy::kAllowed}};

@@ -35,9 +35,9 @@ PageSizes read_page_sizes(const Reader& r, const Json& j, const std::string& pat
     const std::string p = element(path, i);
     if (j[i].is_number_unsigned()) {
       const std::uint64_t v = j[i].get<std::uint64_t>();
-      if (v == 4096) out.bits |= PageSizes::k4K;
-      else if (v == std::uint64_t{2} << 20) out.bits |= PageSizes::k2M;
-      else if (v == std::uint64_t{1} << 30) out.bits |= PageSizes::k1G;
+      if (v == page_size(Level::kPt)) out.bits |= PageSizes::k4K;
+      else if (v == page_size(Level::kPd)) out.bits |= PageSizes::k2M;
+      else if (v == page_size(Level::kPdpt)) out.bits |= PageSizes::k1G;
       else r.fail(p, std::to_string(v) + " is not an x86_64 page size (4096, 2097152 or 1073741824)");
       continue;
     }

@@ -22,9 +22,9 @@ constexpr std::array<std::pair<RegionKind, std::string_view>, 21> kKinds = {{
 }  // namespace
 
 std::uint64_t PageSizes::smallest() const {
-  if (has(k4K)) return 4096;
-  if (has(k2M)) return std::uint64_t{2} << 20;
-  return std::uint64_t{1} << 30;
+  if (has(k4K)) return page_size(Level::kPt);
+  if (has(k2M)) return page_size(Level::kPd);
+  return page_size(Level::kPdpt);
 }
 
 std::optional<std::uint64_t> Parameter::least() const {
@@ -47,7 +47,7 @@ bool Parameter::admits(std::uint64_t v) const {
 }
 
 std::uint64_t Region::required_alignment() const {
-  std::uint64_t a = std::max<std::uint64_t>(align, 4096);
+  std::uint64_t a = std::max<std::uint64_t>(align, kPageBytes);
   if (must == Must::kMapped) a = std::max(a, page_sizes.smallest());
   return a;
 }

@@ -107,7 +107,7 @@ struct Region {
   Rights allowed;
   Rights required;
   PageSizes page_sizes;
-  std::uint64_t align = 4096;      ///< declared alignment of start and end (a power of two)
+  std::uint64_t align = kPageBytes;  ///< declared alignment of start and end (a power of two)
   std::optional<std::size_t> parent;  ///< index of the region it is nested_in
   /// Supervisor translations here may reach page-table frames writably (`check`'s
   /// page-table-exposure rule). JSON "maps_page_tables"; by default true for direct-map and
@@ -132,7 +132,7 @@ struct RecursiveSlotRule {
 struct Rules {
   PagingMode paging_mode = PagingMode::k4Level;
   bool canonical = true;              ///< regions must lie in canonical space
-  std::uint64_t null_guard = 4096;    ///< [0, null_guard) must stay unmapped
+  std::uint64_t null_guard = kPageBytes;  ///< [0, null_guard) must stay unmapped
   Policy wx = Policy::kForbidden;     ///< translations both writable and executable
   UserInKernelHalf user_in_kernel_half = UserInKernelHalf::kForbidden;
   Policy supervisor_in_user_half = Policy::kForbidden;

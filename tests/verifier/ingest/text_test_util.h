@@ -195,7 +195,7 @@ inline void check_same_set(const MappingSet& a, const MappingSet& b) {
     CAPTURE(i);
     const SelfReference& x = a.self_refs[i];
     const SelfReference& y = b.self_refs[i];
-    CHECK(x.entry == y.entry);
+    CHECK(x.entry_address == y.entry_address);
     CHECK(x.level == y.level);
     CHECK(x.index == y.index);
     CHECK(x.target == y.target);
