@@ -24,6 +24,11 @@ inline constexpr unsigned kPageShift = 12;
 inline constexpr unsigned kIndexBits = 9;
 inline constexpr unsigned kEntriesPerTable = 1u << kIndexBits;
 inline constexpr std::uint64_t kTableBytes = 4096;
+/// Bytes of one paging-structure entry: a table holds kEntriesPerTable of them. [SDM 3A §4.5]
+inline constexpr std::uint64_t kEntryBytes = 8;
+/// Bytes of the smallest page, 4 KiB: the unit of every page-aligned bound.
+inline constexpr std::uint64_t kPageBytes = std::uint64_t{1} << kPageShift;
+static_assert(kEntriesPerTable * kEntryBytes == kTableBytes && kPageBytes == kTableBytes);
 
 [[nodiscard]] constexpr unsigned level_number(Level l) { return static_cast<unsigned>(l); }
 [[nodiscard]] constexpr unsigned levels(PagingMode m) { return static_cast<unsigned>(m); }
