@@ -112,7 +112,8 @@ Row measure_once(const MappingSet& m, std::uint64_t pages, const spec::Spec& spe
   t = Clock::now();
   const auto out = check::run_check(m, spec, raw, check::CheckOptions{});
   row.check = ms_since(t);
-  row.verdict = out.result ? check::to_string(out.result->verdict()) : "error";
+  const auto* result = std::get_if<check::CheckResult>(&out);
+  row.verdict = result ? check::to_string(result->verdict()) : "error";
   row.nodes = trie->node_count();
   row.segments = trie->segment_count();
   row.ites = enc.ite_count();

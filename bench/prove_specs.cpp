@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     std::vector<double> times;
     for (int run = 0; run < 5; ++run) {
       const auto t0 = Clock::now();
-      Expected<checks::ProveReport> r = checks::prove(*s);
+      Expected<check::ProveReport> r = check::prove(*s);
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
       if (!r) {
         std::fprintf(stderr, "%s\n", r.error().message.c_str());
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
         queries = r->queries;
         solver = 0;
         for (const auto& o : r->obligations) solver += o.seconds * 1000.0;
-        verdict = std::string(checks::to_string(r->verdict));
+        verdict = std::string(check::prove_word(r->verdict));
       }
     }
     slow = slow || best >= 1000.0;

@@ -75,13 +75,13 @@ int run_check_command(CheckCliOptions& o) {
   if (!loaded.ok()) return bad_input(loaded.error().message);
 
   const std::optional<check::RawContext> raw = check::raw_context(*loaded);
-  const check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, o.check);
-  if (outcome.bad_input) return bad_input(*outcome.bad_input);
-  if (outcome.internal_error) {
-    print_error("internal error: " + *outcome.internal_error);
+  check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, o.check);
+  if (const auto* b = std::get_if<check::BadInput>(&outcome)) return bad_input(b->message);
+  if (const auto* e = std::get_if<check::InternalError>(&outcome)) {
+    print_error("internal error: " + e->message);
     return static_cast<int>(ExitCode::kInternal);
   }
-  check::CheckResult result = *outcome.result;
+  check::CheckResult result = std::move(std::get<check::CheckResult>(outcome));
   if (baseline) apply_baseline(result, *baseline);
   disarm_time_watchdog();
   // Both files are opened before either is written, so that an unwritable one fails the run

@@ -69,12 +69,12 @@ int run_map(MapOptions o) {
     progress.update("ptverify map: checking against " + o.spec + " to place its regions ...");
     const std::optional<check::RawContext> raw = check::raw_context(*loaded);
     check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, check_options);
-    if (outcome.bad_input) return bad_input(*outcome.bad_input);
-    if (outcome.internal_error) {
-      print_error("internal error: " + *outcome.internal_error);
+    if (const auto* b = std::get_if<check::BadInput>(&outcome)) return bad_input(b->message);
+    if (const auto* e = std::get_if<check::InternalError>(&outcome)) {
+      print_error("internal error: " + e->message);
       return static_cast<int>(ExitCode::kInternal);
     }
-    result = std::move(*outcome.result);
+    result = std::move(std::get<check::CheckResult>(outcome));
     auto l = layout_for(*spec, *result);
     if (l.ok()) layout = std::move(*l);
     else notes.push_back("the spec's regions cannot be placed: " + l.error().message);

@@ -18,13 +18,13 @@ namespace ptv::cli {
 int run_prove(const ProveCommandOptions& o) {
   const bool json = o.output == "json";
   if (o.list_obligations) {
-    checks::write_obligation_list(std::cout, json);
+    check::write_obligation_list(std::cout, json);
     return static_cast<int>(ExitCode::kOk);
   }
   if (o.spec.empty()) {
     return bad_input("prove: a SPEC file is required (or --list-obligations)");
   }
-  checks::ProveOptions options;
+  check::ProveOptions options;
   options.limits = smt::QueryLimits{o.timeout_ms, o.rlimit, o.memory_limit_mb};
   options.minimize = !o.no_minimize;
   limit_memory(o.memory_limit_mb);
@@ -39,13 +39,13 @@ int run_prove(const ProveCommandOptions& o) {
   }
   Expected<spec::Spec> s = spec::load_spec(o.spec);
   if (!s) return bad_input(s.error().message);
-  Expected<checks::ProveReport> report = checks::prove(*s, options);
+  Expected<check::ProveReport> report = check::prove(*s, options);
   if (!report) return bad_input(report.error().message);
   disarm_time_watchdog();
-  if (json) checks::write_json(std::cout, *report);
-  else checks::write_text(std::cout, *report);
+  if (json) check::write_json(std::cout, *report);
+  else check::write_text(std::cout, *report);
   for (const std::string& e : report->internal_errors) print_error("internal error: " + e);
-  return static_cast<int>(checks::exit_code(*report));
+  return static_cast<int>(check::exit_code(*report));
 }
 
 Command setup_prove(CLI::App& app) {

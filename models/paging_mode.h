@@ -24,9 +24,11 @@ inline constexpr unsigned kPageShift = 12;
 inline constexpr unsigned kIndexBits = 9;
 inline constexpr unsigned kEntriesPerTable = 1u << kIndexBits;
 inline constexpr unsigned kIndexMask = kEntriesPerTable - 1;  ///< a 9-bit table index
-inline constexpr std::uint64_t kEntryBytes = 8;                ///< one 64-bit paging-structure entry
+/// Bytes of one paging-structure entry: a table holds kEntriesPerTable of them. [SDM 3A §4.5]
+inline constexpr std::uint64_t kEntryBytes = 8;
 inline constexpr std::uint64_t kTableBytes = kEntriesPerTable * kEntryBytes;
-inline constexpr std::uint64_t kPageBytes = std::uint64_t{1} << kPageShift;  ///< a 4 KiB page (the PT leaf)
+/// Bytes of the smallest page, 4 KiB: the unit of every page-aligned bound.
+inline constexpr std::uint64_t kPageBytes = std::uint64_t{1} << kPageShift;
 static_assert(kTableBytes == 4096 && kPageBytes == kTableBytes && kIndexMask == 0x1ff);
 
 [[nodiscard]] constexpr unsigned level_number(Level l) { return static_cast<unsigned>(l); }

@@ -5,22 +5,22 @@
 
 #include "models/format.h"
 
-namespace ptv {
+namespace ptv::check {
 
-std::string make_fingerprint(const check::Violation& v) {
-  return std::string(check::rule_info(v.rule).name) + ':' + v.region + ':' + hex16(v.range.first.value()) + '-' +
+std::string make_fingerprint(const Violation& v) {
+  return std::string(rule_info(v.rule).name) + ':' + v.region + ':' + hex16(v.range.first.value()) + '-' +
          hex_end(v.range);
 }
 
-std::string fingerprint_of(const check::Violation& v) {
+std::string fingerprint_of(const Violation& v) {
   return v.fingerprint.empty() ? make_fingerprint(v) : v.fingerprint;
 }
 
-void apply_baseline(check::CheckResult& r, const std::vector<std::string>& fingerprints) {
+void apply_baseline(CheckResult& r, const std::vector<std::string>& fingerprints) {
   std::vector<std::string> sorted = fingerprints;
   std::sort(sorted.begin(), sorted.end());
-  for (check::Violation& v : r.violations)
+  for (Violation& v : r.violations)
     if (std::binary_search(sorted.begin(), sorted.end(), fingerprint_of(v))) v.baselined = true;
 }
 
-}  // namespace ptv
+}  // namespace ptv::check

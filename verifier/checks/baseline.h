@@ -12,19 +12,19 @@
 
 #include "verifier/checks/result.h"
 
-namespace ptv {
+namespace ptv::check {
 
 /// "RULE:REGION:START-END": the rule name, the region ("" when none), the range's first address
 /// and its exclusive end as hex16 / hex_end, e.g. "wx:direct-map:0xffff888000000000-0xffff888040000000".
-[[nodiscard]] std::string make_fingerprint(const check::Violation& v);
+[[nodiscard]] std::string make_fingerprint(const Violation& v);
 
 /// The fingerprint a violation is matched by: its saved one, or make_fingerprint() when that is
 /// empty. (Reading the fingerprints of a saved report, load_baseline, is in report/check_json.h.)
-[[nodiscard]] std::string fingerprint_of(const check::Violation& v);
+[[nodiscard]] std::string fingerprint_of(const Violation& v);
 
 /// Marks baselined every violation of `r` whose fingerprint (make_fingerprint() when it is
 /// empty) is in `fingerprints`; leaves the others as they are. Rule statuses do not change: a
 /// baselined violation still breaks its rule, it is only accepted.
-void apply_baseline(check::CheckResult& r, const std::vector<std::string>& fingerprints);
+void apply_baseline(CheckResult& r, const std::vector<std::string>& fingerprints);
 
-}  // namespace ptv
+}  // namespace ptv::check

@@ -24,6 +24,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "models/walk.h"
 #include "verifier/checks/result.h"
@@ -63,12 +64,18 @@ struct CheckOptions {
   std::function<void(const std::string&)> progress;
 };
 
-/// Exactly one of the three is set.
-struct CheckOutcome {
-  std::optional<CheckResult> result;
-  std::optional<std::string> bad_input;       ///< exit 2: spec and dump do not fit together
-  std::optional<std::string> internal_error;  ///< exit 4: e.g. a counterexample did not replay
+/// Exit 2: the spec and the dump do not fit together (or an option names what neither has).
+struct BadInput {
+  std::string message;
 };
+/// Exit 4: the verifier contradicts itself, e.g. a counterexample did not replay.
+struct InternalError {
+  std::string message;
+};
+using CheckOutcome = std::variant<CheckResult, BadInput, InternalError>;
+
+/// The message of a BadInput or an InternalError outcome; empty for a CheckResult.
+[[nodiscard]] std::string problem(const CheckOutcome& o);
 
 CheckOutcome run_check(const MappingSet& mappings, const spec::Spec& spec, const RawContext* raw,
                        const CheckOptions& options);

@@ -1,4 +1,5 @@
-// The three domains the rule predicates (predicates.h) are instantiated with.
+// The domains the rule predicates (predicates.h) are instantiated with: spec::ConcreteDomain
+// (spec/evaluate.h: everything concrete, the replay of a counterexample) and the two below.
 #pragma once
 
 #include <cstdint>
@@ -7,27 +8,11 @@
 #include "verifier/smt/context.h"
 #include "verifier/smt/expr.h"
 #include "verifier/smt/trie_encoding.h"
+#include "verifier/spec/evaluate.h"
 
 namespace ptv::check {
 
-/// Everything concrete: the replay of a counterexample.
-struct ConcreteDomain {
-  using Value = std::uint64_t;
-  using Bool = bool;
-  using Class = AttrClass;
-  Value number(std::uint64_t v) const { return v; }
-  Bool truth(bool b) const { return b; }
-  template <class Pred>
-  Bool has(const Class& c, Pred p) const {
-    return p(c);
-  }
-  Bool ule(Value a, Value b) const { return a <= b; }
-  Bool ult(Value a, Value b) const { return a < b; }
-  Value sub(Value a, Value b) const { return a - b; }
-  Value add(Value a, Value b) const { return a + b; }
-  Value udiv(Value a, Value b) const { return b == 0 ? ~Value{0} : a / b; }
-  Value urem(Value a, Value b) const { return b == 0 ? a : a % b; }
-};
+using spec::ConcreteDomain;
 
 /// Terms over 64-bit values; the class is either a term (search) or concrete (inference).
 struct TermOps {

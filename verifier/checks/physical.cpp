@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include "verifier/checks/check_steps.h"
 #include "verifier/checks/replay.h"
 #include "models/format.h"
 
@@ -12,10 +13,10 @@ namespace ptv::check {
 
 namespace {
 
-RuleResult& rule(CheckResult& out, RuleId id) { return out.rules[static_cast<std::size_t>(id)]; }
+using detail::rule_result;
 
 void add(CheckResult& out, Violation v, std::size_t max) {
-  RuleResult& rr = rule(out, v.rule);
+  RuleResult& rr = rule_result(out, v.rule);
   rr.status = Status::kViolated;
   ++rr.violations;
   if (out.violations.size() >= max) {
@@ -38,7 +39,7 @@ void check_canonical(CheckResult& out, const MappingSet& m, std::size_t max) {
                 std::to_string(r.provenance.line) + ")";
     add(out, std::move(v), max);
   }
-  RuleResult& rr = rule(out, RuleId::kCanonical);
+  RuleResult& rr = rule_result(out, RuleId::kCanonical);
   if (rr.status == Status::kHolds)
     rr.detail = m.tables.empty() ? "every run of the dump is canonical"
                                  : "translations from a walk are canonical by construction";
@@ -48,7 +49,7 @@ void check_recursive(CheckResult& out, const spec::Spec& spec, const RawContext&
                      std::size_t max) {
   const auto& refs = raw.space->ancestor_refs;
   const spec::RecursiveSlotRule& want = spec.rules.recursive_slot;
-  RuleResult& rr = rule(out, RuleId::kRecursiveSlot);
+  RuleResult& rr = rule_result(out, RuleId::kRecursiveSlot);
   std::size_t slots = 0;
   bool found_wanted = false;
   for (const AncestorReference& a : refs) {
@@ -84,27 +85,23 @@ void check_recursive(CheckResult& out, const spec::Spec& spec, const RawContext&
     rr.detail = std::to_string(slots) + " recursive slot(s) found, as the spec allows";
 }
 
-// [SDM 3A §4.6; docs/spec-language.md §6] Rights are per translation: a frame that one
-// translation lets the supervisor execute and another lets anyone write can be written and then
-// run in kernel mode; a frame that user mode may execute through one translation and write
-// through another is a user-mode W^X hole. A frame user mode executes and only the supervisor
-// writes is how the kernel fills page caches (with SMEP the supervisor cannot run it), not a
-// hole. A translation is a (leaf entry, rights context) pair: the one leaf run that is writable
-// and executable itself is the wx rule's.
-void check_aliases(CheckResult& out, const spec::Spec& spec, const RawContext& raw, const MappingSet& m,
-                   std::size_t max) {
-  RuleResult& rr = rule(out, RuleId::kConflictingAliases);
-  if (spec.rules.conflicting_aliases == spec::Policy::kAllowed) {
-    rr.detail = "allowed by the spec";
-    return;
-  }
-  // Executable runs are few in any kernel that keeps W^X; they are held, sorted by frame, and
-  // the writable runs stream past them. `seq` numbers runs in walk order: each (leaf entry,
-  // rights context) is in exactly one run, so equal numbers mean the same translation.
-  struct Exec {
-    LeafRun run;
-    std::size_t seq;
-  };
+// Executable runs are few in any kernel that keeps W^X; they are held, sorted by frame, and
+// the writable runs stream past them. `seq` numbers runs in walk order: each (leaf entry,
+// rights context) is in exactly one run, so equal numbers mean the same translation.
+struct Exec {
+  LeafRun run;
+  std::size_t seq;
+};
+
+/// Frames some other translation writes in the way that matters (see check_aliases), with one
+/// writable run that does it.
+struct Aliased {
+  std::uint64_t first, last;  ///< physical, inclusive
+  LeafRun w;
+};
+
+/// The executable runs, sorted by frame.
+std::vector<Exec> executable_runs(const RawContext& raw) {
   std::vector<Exec> x;
   std::size_t seq = 0;
   for_each_leaf_run(*raw.space, raw.state, raw.reader, [&](const LeafRun& r) {
@@ -112,18 +109,21 @@ void check_aliases(CheckResult& out, const spec::Spec& spec, const RawContext& r
     ++seq;
   });
   std::stable_sort(x.begin(), x.end(), [](const Exec& a, const Exec& b) { return a.run.frame < b.run.frame; });
+  return x;
+}
+
+struct AliasedFrames {
+  std::vector<std::vector<Aliased>> of;  ///< per executable run of `x`, in its order
+  std::size_t runs = 0;                  ///< leaf runs walked
+};
+
+/// For each executable run of `x`, its aliased frames.
+AliasedFrames aliased_frames(const RawContext& raw, const std::vector<Exec>& x) {
   std::vector<std::uint64_t> max_last(x.size());  // max frame_last() of x[0..i]
   for (std::size_t i = 0; i < x.size(); ++i)
     max_last[i] = std::max(i ? max_last[i - 1] : 0, x[i].run.frame_last());
-
-  // For each executable run, the frames some other translation writes in the way that matters,
-  // each with one writable run that does it.
-  struct Aliased {
-    std::uint64_t first, last;  ///< physical, inclusive
-    LeafRun w;
-  };
   std::vector<std::vector<Aliased>> found(x.size());
-  seq = 0;
+  std::size_t seq = 0;
   for_each_leaf_run(*raw.space, raw.state, raw.reader, [&](const LeafRun& w) {
     const std::size_t w_seq = seq++;
     if (!w.attributes.writable) return;
@@ -142,8 +142,36 @@ void check_aliases(CheckResult& out, const spec::Spec& spec, const RawContext& r
       found[j].push_back({std::max(a, e.run.frame.value()), std::min(b, e.run.frame_last()), w});
     }
   });
+  return {std::move(found), seq};
+}
 
-  // One violation per maximal interval of aliased frames of an executable run, in walk order.
+/// The violation of frames [head.first, last] of the executable run xr, aliased by head.w.
+Violation alias_violation(const LeafRun& xr, const Aliased& head, std::uint64_t last) {
+  auto va_of = [&](std::uint64_t pa) { return VirtAddr(xr.first_va.value() + (pa - xr.frame.value())); };
+  const LeafRun& w = head.w;
+  const auto kx = static_cast<unsigned>((head.first - xr.frame.value()) / xr.page_size());
+  const auto kw = static_cast<unsigned>((head.first - w.frame.value()) / w.page_size());
+  const VirtAddr w_va(w.first_va.value() + (head.first - w.frame.value()));
+  Violation v;
+  v.rule = RuleId::kConflictingAliases;
+  v.address = va_of(head.first);
+  v.range = VirtRange{va_of(head.first), va_of(last)};
+  v.phys = head.first;
+  const bool supervisor = xr.attributes.supervisor_executable;
+  std::ostringstream os;
+  os << "frame " << PhysAddr(head.first) << " is " << (supervisor ? "executable" : "user-executable") << " at "
+     << v.address << " and " << (supervisor ? "writable" : "user-writable") << " at " << w_va
+     << " (leaf entries " << xr.entry_address(kx) << " and " << w.entry_address(kw) << ")";
+  constexpr std::uint64_t k4K = page_size(Level::kPt);
+  if (last > head.first + (k4K - 1)) os << "; so are the next " << (last - head.first + 1) / k4K - 1 << " 4 KiB frames";
+  v.message = os.str();
+  v.rights = supervisor ? "executable alias of a writable frame" : "user-executable alias of a user-writable frame";
+  return v;
+}
+
+/// One violation per maximal interval of aliased frames of an executable run, in walk order.
+void add_alias_violations(CheckResult& out, const RawContext& raw, const MappingSet& m, const std::vector<Exec>& x,
+                          std::vector<std::vector<Aliased>>& found, std::size_t max) {
   std::vector<std::size_t> hits;
   for (std::size_t j = 0; j < x.size(); ++j)
     if (!found[j].empty()) hits.push_back(j);
@@ -151,39 +179,22 @@ void check_aliases(CheckResult& out, const spec::Spec& spec, const RawContext& r
   for (std::size_t j : hits) {
     std::vector<Aliased>& f = found[j];
     std::sort(f.begin(), f.end(), [](const Aliased& p, const Aliased& q) { return p.first < q.first; });
-    const LeafRun& xr = x[j].run;
-    auto va_of = [&](std::uint64_t pa) { return VirtAddr(xr.first_va.value() + (pa - xr.frame.value())); };
     std::size_t k = 0;
     while (k < f.size()) {
       const Aliased& head = f[k];
       std::uint64_t last = head.last;
       while (k + 1 < f.size() && f[k + 1].first <= last + 1) last = std::max(last, f[++k].last);
       ++k;
-      const LeafRun& w = head.w;
-      const auto kx = static_cast<unsigned>((head.first - xr.frame.value()) / xr.page_size());
-      const auto kw = static_cast<unsigned>((head.first - w.frame.value()) / w.page_size());
-      const VirtAddr w_va(w.first_va.value() + (head.first - w.frame.value()));
-      Violation v;
-      v.rule = RuleId::kConflictingAliases;
-      v.address = va_of(head.first);
-      v.range = VirtRange{va_of(head.first), va_of(last)};
-      v.phys = head.first;
-      const bool supervisor = xr.attributes.supervisor_executable;
-      std::ostringstream os;
-      os << "frame " << PhysAddr(head.first) << " is " << (supervisor ? "executable" : "user-executable") << " at "
-         << v.address << " and " << (supervisor ? "writable" : "user-writable") << " at " << w_va
-         << " (leaf entries " << xr.entry_address(kx) << " and " << w.entry_address(kw) << ")";
-      constexpr std::uint64_t k4K = page_size(Level::kPt);
-      if (last > head.first + (k4K - 1)) os << "; so are the next " << (last - head.first + 1) / k4K - 1 << " 4 KiB frames";
-      v.message = os.str();
-      v.rights = supervisor ? "executable alias of a writable frame" : "user-executable alias of a user-writable frame";
+      Violation v = alias_violation(x[j].run, head, last);
       if (out.violations.size() < max) v.walk = replay_walk(raw, m, RuleId::kConflictingAliases, v.address);
       add(out, std::move(v), max);
     }
   }
-  if (rr.status != Status::kHolds) return;
-  // Tables outside the dump could hold leaves of any rights their entries above allow: an alias
-  // with one of them, or between two of them, cannot be ruled out.
+}
+
+/// Tables outside the dump could hold leaves of any rights their entries above allow: whether
+/// an alias with one of them, or between two of them, cannot be ruled out.
+bool aliases_possible_outside(const RawContext& raw, const MappingSet& m) {
   bool can_w = false, can_sx = false, can_uw = false, can_ux = false;
   for (const UnknownRange& u : m.unknown) {
     can_w = can_w || u.writable != Tri::kNo;
@@ -199,21 +210,42 @@ void check_aliases(CheckResult& out, const spec::Spec& spec, const RawContext& r
       any_uw = any_uw || l.attributes.user_writable;
       any_ux = any_ux || (l.attributes.user && l.attributes.executable);
     });
-  if ((can_w && (can_sx || any_sx)) || (can_sx && any_w) || (can_uw && (can_ux || any_ux)) || (can_ux && any_uw)) {
+  return (can_w && (can_sx || any_sx)) || (can_sx && any_w) || (can_uw && (can_ux || any_ux)) || (can_ux && any_uw);
+}
+
+// [SDM 3A §4.6; docs/spec-language.md §6] Rights are per translation: a frame that one
+// translation lets the supervisor execute and another lets anyone write can be written and then
+// run in kernel mode; a frame that user mode may execute through one translation and write
+// through another is a user-mode W^X hole. A frame user mode executes and only the supervisor
+// writes is how the kernel fills page caches (with SMEP the supervisor cannot run it), not a
+// hole. A translation is a (leaf entry, rights context) pair: the one leaf run that is writable
+// and executable itself is the wx rule's.
+void check_aliases(CheckResult& out, const spec::Spec& spec, const RawContext& raw, const MappingSet& m,
+                   std::size_t max) {
+  RuleResult& rr = rule_result(out, RuleId::kConflictingAliases);
+  if (spec.rules.conflicting_aliases == spec::Policy::kAllowed) {
+    rr.detail = "allowed by the spec";
+    return;
+  }
+  const std::vector<Exec> x = executable_runs(raw);
+  AliasedFrames found = aliased_frames(raw, x);
+  add_alias_violations(out, raw, m, x, found.of, max);
+  if (rr.status != Status::kHolds) return;
+  if (aliases_possible_outside(raw, m)) {
     rr.status = Status::kUnknown;
     rr.detail = "no alias among the tables held, but tables outside the dump could map a frame that one "
                 "translation writes and another executes";
     return;
   }
   rr.detail = "no frame is executable through one translation and writable (by a privilege that matters) through "
-              "another, across " + std::to_string(raw.space->leaf_uses) + " leaf entries (" + std::to_string(seq) +
+              "another, across " + std::to_string(raw.space->leaf_uses) + " leaf entries (" + std::to_string(found.runs) +
               " runs of contiguous frames)";
 }
 
 // Rules `check_physical` cannot decide: each becomes `status` with `why`, unless already violated.
 void mark_undecided(CheckResult& out, std::initializer_list<RuleId> ids, Status status, const std::string& why) {
   for (RuleId id : ids) {
-    RuleResult& rr = rule(out, id);
+    RuleResult& rr = rule_result(out, id);
     if (rr.status == Status::kViolated) continue;
     rr.status = status;
     rr.detail = why;

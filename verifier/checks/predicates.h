@@ -2,11 +2,12 @@
 // instantiated three ways:
 //   - SMT search: a symbolic address, the trie's class term, region bounds as numerals;
 //   - parameter inference: a concrete address and class, region bounds as symbolic terms;
-//   - replay: everything concrete (uint64_t, bool, AttrClass).
+//   - replay: everything concrete (uint64_t, bool, AttrClass): spec::ConcreteDomain.
 // So the solver's counterexample and the concrete replay cannot disagree about the rule.
 //
-// A Domain provides: types Value, Bool, Class; Value number(uint64_t); Bool truth(bool);
-// Bool has(const Class&, Pred) for a predicate on AttrClass; Bool ule(Value, Value);
+// A Domain provides: types Value, Bool; Value number(uint64_t); Bool truth(bool);
+// Bool has(const Class&, Pred) for a predicate on AttrClass, the class being an AttrClass or
+// the trie's term; Bool ule(Value, Value);
 // Bool ult(Value, Value); Value add/sub/udiv/urem(Value, Value); and the operators &&, ||, ! on
 // Bool.
 #pragma once
@@ -90,8 +91,9 @@ inline Tri wx_of(const AttrClass& c) {
   return tri_or(tri_and(c.writable, c.supervisor_executable), tri_and(c.user_writable, tri_and(c.user, c.executable)));
 }
 inline bool page_size_allowed(std::uint64_t ps, spec::PageSizes allowed) {
-  return (ps == 4096 && allowed.has(spec::PageSizes::k4K)) || (ps == (2u << 20) && allowed.has(spec::PageSizes::k2M)) ||
-         (ps == (1u << 30) && allowed.has(spec::PageSizes::k1G));
+  return (ps == page_size(Level::kPt) && allowed.has(spec::PageSizes::k4K)) ||
+         (ps == page_size(Level::kPd) && allowed.has(spec::PageSizes::k2M)) ||
+         (ps == page_size(Level::kPdpt) && allowed.has(spec::PageSizes::k1G));
 }
 
 inline constexpr std::uint8_t kAllRights[] = {spec::Rights::kUser, spec::Rights::kWritable, spec::Rights::kExecutable,
@@ -155,115 +157,146 @@ std::vector<std::size_t> vsyscall_candidates(const spec::Spec& spec);
 
 // --- The rules ---------------------------------------------------------------------------
 
-/// Does address `a`, whose translation has class `cls`, break `inst`? Requires: a canonical.
 template <class D>
-typename D::Bool violates(D& d, const spec::Spec& spec, const Instance& inst, const typename D::Value& a,
-                          const typename D::Class& cls,
-                          const std::vector<RegionTerms<typename D::Value, typename D::Bool>>& regions, Strength s) {
-  using B = typename D::Bool;
-  const PagingMode mode = spec.rules.paging_mode;
-  auto mapped = [&] { return d.has(cls, [s](const AttrClass& c) { return class_mapped(c, s); }); };
-  auto unmapped = [&] { return d.has(cls, [s](const AttrClass& c) { return class_unmapped(c, s); }); };
-  auto has_right = [&](std::uint8_t r) {
-    return d.has(cls, [r, s](const AttrClass& c) { return class_has_right(c, r, s); });
-  };
-  auto lacks_right = [&](std::uint8_t r) {
-    return d.has(cls, [r, s](const AttrClass& c) { return class_lacks_right(c, r, s); });
-  };
-  auto kernel_half = [&] { return d.ule(d.number(upper_half_first(mode).value()), a); };
-  auto user_half = [&] { return d.ule(a, d.number(lower_half_last(mode).value())); };
-  const spec::Rules& rules = spec.rules;
+using Terms = std::vector<RegionTerms<typename D::Value, typename D::Bool>>;
 
+template <class D, class Class>
+typename D::Bool mapped_at(D& d, const Class& cls, Strength s) {
+  return d.has(cls, [s](const AttrClass& c) { return class_mapped(c, s); });
+}
+template <class D, class Class>
+typename D::Bool unmapped_at(D& d, const Class& cls, Strength s) {
+  return d.has(cls, [s](const AttrClass& c) { return class_unmapped(c, s); });
+}
+template <class D, class Class>
+typename D::Bool has_right_at(D& d, const Class& cls, std::uint8_t r, Strength s) {
+  return d.has(cls, [r, s](const AttrClass& c) { return class_has_right(c, r, s); });
+}
+template <class D, class Class>
+typename D::Bool lacks_right_at(D& d, const Class& cls, std::uint8_t r, Strength s) {
+  return d.has(cls, [r, s](const AttrClass& c) { return class_lacks_right(c, r, s); });
+}
+
+/// user-kernel-split: user access in the kernel half, but where the vsyscall page governs
+/// (rules "vsyscall-only"): the first candidate exactly 4 KiB long.
+template <class D, class Class>
+typename D::Bool breaks_user_kernel_split(D& d, const spec::Spec& spec, const typename D::Value& a, const Class& cls,
+                                          const Terms<D>& regions, Strength s) {
+  using B = typename D::Bool;
+  const spec::Rules& rules = spec.rules;
+  if (rules.user_in_kernel_half == spec::UserInKernelHalf::kAllowed) return d.truth(false);
+  B excused = d.truth(false);
+  if (rules.user_in_kernel_half == spec::UserInKernelHalf::kVsyscallOnly) {
+    B earlier_page = d.truth(false);
+    for (std::size_t v : vsyscall_candidates(spec)) {
+      const auto& r = regions[v];
+      const auto extent_minus_one = d.sub(r.last, r.start);
+      const B page = r.ok && d.ule(extent_minus_one, d.number(kPageBytes - 1)) && d.ule(d.number(kPageBytes - 1), extent_minus_one);
+      excused = excused || (page && !earlier_page && governs(d, spec, regions, v, a));
+      earlier_page = earlier_page || page;
+    }
+  }
+  const B kernel_half = d.ule(d.number(upper_half_first(rules.paging_mode).value()), a);
+  return kernel_half && has_right_at(d, cls, spec::Rights::kUser, s) && !excused;
+}
+
+/// region-rights: a right the governing region does not allow; region-required-rights: one
+/// it requires and the translation lacks.
+template <class D, class Class>
+typename D::Bool breaks_region_rights(D& d, const spec::Spec& spec, const Instance& inst, const typename D::Value& a,
+                                      const Class& cls, const Terms<D>& regions, Strength s) {
+  using B = typename D::Bool;
+  const spec::Region& r = spec.regions[inst.region];
+  B wrong = d.truth(false);
+  for (std::uint8_t right : kAllRights) {
+    if (inst.rule == RuleId::kRegionRights && !r.allowed.has(right)) wrong = wrong || has_right_at(d, cls, right, s);
+    if (inst.rule == RuleId::kRegionRequiredRights && r.required.has(right))
+      wrong = wrong || lacks_right_at(d, cls, right, s);
+  }
+  return in_governed_element(d, spec, regions, inst.region, a) && wrong;
+}
+
+/// page-size: a page of a size the governing region does not allow.
+template <class D, class Class>
+typename D::Bool breaks_page_size(D& d, const spec::Spec& spec, const Instance& inst, const typename D::Value& a,
+                                  const Class& cls, const Terms<D>& regions, Strength s) {
+  const spec::PageSizes allowed = spec.regions[inst.region].page_sizes;
+  return in_governed_element(d, spec, regions, inst.region, a) && d.has(cls, [allowed, s](const AttrClass& c) {
+           if (!class_mapped(c, s)) return false;
+           if (c.kind == AttrClass::Kind::kUnknown) {
+             // Any page up to the largest the missing tables can hold (0: any).
+             const auto possible = [&](std::uint64_t size) { return c.page_size == 0 || size <= c.page_size; };
+             for (std::uint64_t size : {page_size(Level::kPt), page_size(Level::kPd), page_size(Level::kPdpt)})
+               if (possible(size) && !page_size_allowed(size, allowed)) return true;
+             return false;
+           }
+           if (c.page_size == 0) return s == Strength::kMay;
+           return !page_size_allowed(c.page_size, allowed);
+         });
+}
+
+/// reserved-bits: a fault; or (kMay) an address the source cannot tell about, or a listed
+/// translation whose walk the format cannot show.
+template <class D, class Class>
+typename D::Bool breaks_reserved_bits(D& d, const Class& cls, Strength s) {
+  return d.has(cls, [s](const AttrClass& c) {
+    if (c.kind == AttrClass::Kind::kFault) return true;
+    if (s == Strength::kMust) return false;
+    return c.kind == AttrClass::Kind::kUnknown || (c.kind == AttrClass::Kind::kMapped && c.valid != Tri::kYes);
+  });
+}
+
+/// [docs/spec-language.md §5.4] page-table-exposure: a page-table frame is never
+/// user-accessible, and writable only where the governing region maps page tables.
+template <class D, class Class>
+typename D::Bool breaks_page_table_exposure(D& d, const spec::Spec& spec, const typename D::Value& a, const Class& cls,
+                                            const Terms<D>& regions, Strength s) {
+  using B = typename D::Bool;
+  B allowed = d.truth(false);
+  for (std::size_t i = 0; i < spec.regions.size(); ++i)
+    if (spec.regions[i].maps_page_tables) allowed = allowed || governs(d, spec, regions, i, a);
+  const B user = d.has(cls, [s](const AttrClass& c) {
+    return class_is(c, s, [](const AttrClass& k) { return tri_and(k.page_table_frame, k.user); });
+  });
+  const B write = d.has(cls, [s](const AttrClass& c) {
+    return class_is(c, s, [](const AttrClass& k) { return tri_and(k.page_table_frame, k.writable); });
+  });
+  return user || (write && !allowed);
+}
+
+/// Does address `a`, whose translation has class `cls`, break `inst`? Requires: a canonical.
+template <class D, class Class>
+typename D::Bool violates(D& d, const spec::Spec& spec, const Instance& inst, const typename D::Value& a,
+                          const Class& cls, const Terms<D>& regions, Strength s) {
+  using B = typename D::Bool;
+  const spec::Rules& rules = spec.rules;
   switch (inst.rule) {
     case RuleId::kNullGuard:
       if (rules.null_guard == 0) return d.truth(false);
-      return d.ule(a, d.number(rules.null_guard - 1)) && mapped();
-    case RuleId::kUserKernelSplit: {
-      if (rules.user_in_kernel_half == spec::UserInKernelHalf::kAllowed) return d.truth(false);
-      B excused = d.truth(false);
-      if (rules.user_in_kernel_half == spec::UserInKernelHalf::kVsyscallOnly) {
-        // The vsyscall page excuses where it governs: the first candidate exactly 4 KiB long.
-        B earlier_page = d.truth(false);
-        for (std::size_t v : vsyscall_candidates(spec)) {
-          const auto& r = regions[v];
-          const auto extent_minus_one = d.sub(r.last, r.start);
-          const B page = r.ok && d.ule(extent_minus_one, d.number(4095)) && d.ule(d.number(4095), extent_minus_one);
-          excused = excused || (page && !earlier_page && governs(d, spec, regions, v, a));
-          earlier_page = earlier_page || page;
-        }
-      }
-      return kernel_half() && has_right(spec::Rights::kUser) && !excused;
-    }
+      return d.ule(a, d.number(rules.null_guard - 1)) && mapped_at(d, cls, s);
+    case RuleId::kUserKernelSplit: return breaks_user_kernel_split(d, spec, a, cls, regions, s);
     case RuleId::kSupervisorInUserHalf:
       if (rules.supervisor_in_user_half == spec::Policy::kAllowed) return d.truth(false);
-      return user_half() && lacks_right(spec::Rights::kUser);
+      return d.ule(a, d.number(lower_half_last(rules.paging_mode).value())) &&
+             lacks_right_at(d, cls, spec::Rights::kUser, s);
     case RuleId::kWx:
       if (rules.wx == spec::Policy::kAllowed) return d.truth(false);
       return d.has(cls, [s](const AttrClass& c) { return class_is(c, s, wx_of); });
-    case RuleId::kRegionRights: {
-      const spec::Region& r = spec.regions[inst.region];
-      B extra = d.truth(false);
-      for (std::uint8_t right : kAllRights)
-        if (!r.allowed.has(right)) extra = extra || has_right(right);
-      return in_governed_element(d, spec, regions, inst.region, a) && extra;
-    }
-    case RuleId::kRegionRequiredRights: {
-      const spec::Region& r = spec.regions[inst.region];
-      B missing = d.truth(false);
-      for (std::uint8_t right : kAllRights)
-        if (r.required.has(right)) missing = missing || lacks_right(right);
-      return in_governed_element(d, spec, regions, inst.region, a) && missing;
-    }
-    case RuleId::kRequiredMapped: {
-      const spec::Region& r = spec.regions[inst.region];
-      if (r.must != spec::Must::kMapped) return d.truth(false);
-      return in_governed_element(d, spec, regions, inst.region, a) && unmapped();
-    }
-    case RuleId::kGuardUnmapped:
-      return in_guard(d, spec, regions, inst.region, a) && mapped();
+    case RuleId::kRegionRights:
+    case RuleId::kRegionRequiredRights: return breaks_region_rights(d, spec, inst, a, cls, regions, s);
+    case RuleId::kRequiredMapped:
+      if (spec.regions[inst.region].must != spec::Must::kMapped) return d.truth(false);
+      return in_governed_element(d, spec, regions, inst.region, a) && unmapped_at(d, cls, s);
+    case RuleId::kGuardUnmapped: return in_guard(d, spec, regions, inst.region, a) && mapped_at(d, cls, s);
     case RuleId::kOutsideRegions: {
       if (rules.outside_regions == spec::Policy::kAllowed) return d.truth(false);
       B inside = d.truth(false);
       for (const auto& r : regions) inside = inside || in_cover(d, r, a);
-      return mapped() && !inside;
+      return mapped_at(d, cls, s) && !inside;
     }
-    case RuleId::kPageSize: {
-      const spec::PageSizes allowed = spec.regions[inst.region].page_sizes;
-      return in_governed_element(d, spec, regions, inst.region, a) && d.has(cls, [allowed, s](const AttrClass& c) {
-               if (!class_mapped(c, s)) return false;
-               if (c.kind == AttrClass::Kind::kUnknown) {
-                 // Any page up to the largest the missing tables can hold (0: any).
-                 const auto possible = [&](std::uint64_t size) { return c.page_size == 0 || size <= c.page_size; };
-                 for (std::uint64_t size : {std::uint64_t{4096}, std::uint64_t{2} << 20, std::uint64_t{1} << 30})
-                   if (possible(size) && !page_size_allowed(size, allowed)) return true;
-                 return false;
-               }
-               if (c.page_size == 0) return s == Strength::kMay;
-               return !page_size_allowed(c.page_size, allowed);
-             });
-    }
-    case RuleId::kReservedBits:
-      // A fault; or (kMay) an address the source cannot tell about, or a listed translation
-      // whose walk the format cannot show.
-      return d.has(cls, [s](const AttrClass& c) {
-        if (c.kind == AttrClass::Kind::kFault) return true;
-        if (s == Strength::kMust) return false;
-        return c.kind == AttrClass::Kind::kUnknown || (c.kind == AttrClass::Kind::kMapped && c.valid != Tri::kYes);
-      });
-    case RuleId::kPageTableExposure: {
-      // [docs/spec-language.md §5.4] A page-table frame: never user-accessible; writable only
-      // where the governing region maps page tables.
-      B allowed = d.truth(false);
-      for (std::size_t i = 0; i < spec.regions.size(); ++i)
-        if (spec.regions[i].maps_page_tables) allowed = allowed || governs(d, spec, regions, i, a);
-      const B user = d.has(cls, [s](const AttrClass& c) {
-        return class_is(c, s, [](const AttrClass& k) { return tri_and(k.page_table_frame, k.user); });
-      });
-      const B write = d.has(cls, [s](const AttrClass& c) {
-        return class_is(c, s, [](const AttrClass& k) { return tri_and(k.page_table_frame, k.writable); });
-      });
-      return user || (write && !allowed);
-    }
+    case RuleId::kPageSize: return breaks_page_size(d, spec, inst, a, cls, regions, s);
+    case RuleId::kReservedBits: return breaks_reserved_bits(d, cls, s);
+    case RuleId::kPageTableExposure: return breaks_page_table_exposure(d, spec, a, cls, regions, s);
     case RuleId::kCanonical:
     case RuleId::kRecursiveSlot:
     case RuleId::kConflictingAliases:

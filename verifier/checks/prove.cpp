@@ -14,21 +14,11 @@
 #include "verifier/spec/concrete.h"
 #include "verifier/spec/symbolic.h"
 
-namespace ptv::checks {
+namespace ptv::check {
 
 using detail::Goal;
 
 const ObligationInfo& info(ObligationId id) { return kObligations[static_cast<std::size_t>(id)]; }
-
-std::string_view to_string(Status s) {
-  switch (s) {
-    case Status::kNotApplicable: return "not-applicable";
-    case Status::kProved: return "proved";
-    case Status::kUnknown: return "unknown";
-    case Status::kRefuted: return "refuted";
-  }
-  return "unknown";
-}
 
 std::size_t ProveReport::count(Status s) const {
   std::size_t n = 0;
@@ -38,11 +28,7 @@ std::size_t ProveReport::count(Status s) const {
 
 ExitCode exit_code(const ProveReport& report) {
   if (!report.internal_errors.empty()) return ExitCode::kInternal;
-  switch (report.verdict) {
-    case Status::kRefuted: return ExitCode::kViolations;
-    case Status::kUnknown: return ExitCode::kUnknown;
-    default: return ExitCode::kOk;
-  }
+  return exit_code(report.verdict);
 }
 
 namespace {
@@ -146,15 +132,29 @@ class Engine {
     rep.paging_mode = spec_.rules.paging_mode;
     rep.parameter_count = spec_.parameters.size();
     rep.region_count = spec_.regions.size();
+    Expected<ObligationResult> p01 = parameters_satisfiable(rep);
+    if (!p01.ok()) return p01.error();
+    rep.obligations.push_back(std::move(*p01));
+    detail::Goals goals = detail::build_goals(spec_, sym_);
+    for (std::size_t o = 1; o < kObligations.size(); ++o) rep.obligations.push_back(obligation(o, goals, rep));
+    for (const ObligationResult& o : rep.obligations) rep.verdict = join(rep.verdict, o.status);
+    rep.queries = solver_.history().size();
+    rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return rep;
+  }
 
-    ObligationResult p01{info(ObligationId::kParametersSatisfiable), Status::kProved, "", {}, 0};
+ private:
+  // P01, vacuity: some parameter values satisfy every assumption (its example is kept for the
+  // counterexamples). Error: none do, a bad spec.
+  Expected<ObligationResult> parameters_satisfiable(ProveReport& rep) {
+    ObligationResult p01{info(ObligationId::kParametersSatisfiable), Status::kHolds, "", {}, 0};
     std::vector<std::size_t> all(spec_.parameters.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     std::optional<smt::Solver::Scope> vac_scope = assume(all);
     smt::CheckResult vac = bounded_check("P01.parameters-satisfiable");
     vac_scope.reset();
     p01.seconds = vac.seconds();
-    GoalResult vg{"parameter space", vac.query(), Status::kProved, std::nullopt, "", vac.seconds()};
+    GoalResult vg{"parameter space", vac.query(), Status::kHolds, std::nullopt, "", vac.seconds()};
     if (vac.is_unsat()) return empty_parameter_space(spec_, vac.unsat()->core);
     if (const smt::Model* m = vac.model()) {
       const spec::ParameterValues v = values_from(*m, sym_);
@@ -169,43 +169,37 @@ class Engine {
     }
     p01.status = vg.status;
     p01.goals.push_back(std::move(vg));
-    rep.obligations.push_back(std::move(p01));
-
-    std::vector<std::string> notes;
-    std::vector<detail::Unbuilt> unbuilt;
-    std::vector<Goal> goals = detail::build_goals(spec_, sym_, notes, unbuilt);
-    for (std::size_t o = 1; o < kObligations.size(); ++o) {
-      ObligationResult res{kObligations[o], Status::kNotApplicable, notes[o], {}, 0};
-      res.apart = unbuilt[o].apart;
-      if (res.apart != 0) res.status = join(res.status, Status::kProved);
-      if (unbuilt[o].dropped != 0) {
-        res.undecided = unbuilt[o].dropped;
-        res.status = join(res.status, Status::kUnknown);
-        res.note = std::to_string(unbuilt[o].dropped) + " goal(s) not decided: the spec needs more than " +
-                   std::to_string(detail::kMaxGoals) + " goals in all";
-      }
-      for (Goal& g : goals) {
-        if (g.obligation != kObligations[o].kind) continue;
-        if (const std::optional<std::string> stop = stopped()) {
-          ++res.undecided;
-          res.status = join(res.status, Status::kUnknown);
-          res.note = std::to_string(res.undecided) + " goal(s) not decided: " + *stop;
-          continue;
-        }
-        GoalResult gr = run_goal(g, rep);
-        res.seconds += gr.seconds;
-        res.status = join(res.status, gr.status);
-        res.goals.push_back(std::move(gr));
-      }
-      rep.obligations.push_back(std::move(res));
-    }
-    for (const ObligationResult& o : rep.obligations) rep.verdict = join(rep.verdict, o.status);
-    rep.queries = solver_.history().size();
-    rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    return rep;
+    return p01;
   }
 
- private:
+  // Obligation `o` (its index in kObligations): the join of its goals, those proved unbuilt
+  // and those left undecided.
+  ObligationResult obligation(std::size_t o, const detail::Goals& goals, ProveReport& rep) {
+    ObligationResult res{kObligations[o], Status::kNotApplicable, goals.notes[o], {}, 0};
+    res.apart = goals.unbuilt[o].apart;
+    if (res.apart != 0) res.status = join(res.status, Status::kHolds);
+    if (goals.unbuilt[o].dropped != 0) {
+      res.undecided = goals.unbuilt[o].dropped;
+      res.status = join(res.status, Status::kUnknown);
+      res.note = std::to_string(goals.unbuilt[o].dropped) + " goal(s) not decided: the spec needs more than " +
+                 std::to_string(detail::kMaxGoals) + " goals in all";
+    }
+    for (const Goal& g : goals.goals) {
+      if (g.obligation != kObligations[o].kind) continue;
+      if (const std::optional<std::string> stop = stopped()) {
+        ++res.undecided;
+        res.status = join(res.status, Status::kUnknown);
+        res.note = std::to_string(res.undecided) + " goal(s) not decided: " + *stop;
+        continue;
+      }
+      GoalResult gr = run_goal(g, rep);
+      res.seconds += gr.seconds;
+      res.status = join(res.status, gr.status);
+      res.goals.push_back(std::move(gr));
+    }
+    return res;
+  }
+
   // Unknown, Error or Invalid, as a reason; Error and Invalid are also internal errors.
   static std::string failure_reason(const smt::CheckResult& c, ProveReport& rep) {
     if (const auto* u = c.unknown()) return u->detail;  // names the limit: "timeout of 10000 ms reached (...)"
@@ -300,7 +294,7 @@ class Engine {
   }
 
   GoalResult run_goal(const Goal& g, ProveReport& rep) {
-    GoalResult r{g.subject, "", Status::kProved, std::nullopt, "", 0};
+    GoalResult r{g.subject, "", Status::kHolds, std::nullopt, "", 0};
     if (auto k = g.violation.as_bool(); k && !*k) return r;  // decided by evaluation: no parameter value breaks it
     const std::vector<std::size_t> used = parameters_of(g);
     std::optional<smt::Solver::Scope> scope = assume(used);
@@ -335,37 +329,49 @@ class Engine {
   std::optional<bool> minimise(const Goal& g, const std::vector<std::size_t>& used, spec::ParameterValues& values) {
     std::vector<smt::Solver::Scope> fixed;
     for (std::size_t p : used) {
-      const std::string& name = spec_.parameters[p].name;
-      const smt::Expr& term = sym_.parameters[p];
-      auto try_bound = [&](const smt::Expr& bound, const std::string& query) {
-        auto s = solver_.push();
-        solver_.add(bound);
-        smt::CheckResult c = bounded_check(query);
-        if (const smt::Model* m = c.model()) values = values_from_model(*m);
-        return c.is_sat();
-      };
-      const spec::Parameter& param = spec_.parameters[p];
-      const std::optional<std::uint64_t> least = param.least();
-      if (!param.values.empty()) {
-        // A short list: try the smaller allowed values in ascending order.
-        std::vector<std::uint64_t> smaller;
-        for (std::uint64_t v : param.values)
-          if (v < values[p] && param.admits(v)) smaller.push_back(v);
-        std::sort(smaller.begin(), smaller.end());
-        for (std::size_t k = 0; k < smaller.size(); ++k)
-          if (try_bound(term == smaller[k], g.query + ".min." + name + "." + std::to_string(k))) break;
-      } else if (least && values[p] != *least && !try_bound(term == *least, g.query + ".min." + name)) {
-        std::uint64_t lo = *least + 1, hi = values[p];
-        for (int step = 0; lo < hi; ++step) {
-          const std::uint64_t mid = lo + (hi - lo) / 2;
-          if (try_bound(term.ule(mid), g.query + ".min." + name + "." + std::to_string(step))) hi = values[p];
-          else lo = mid + 1;
-        }
-      }
+      minimise_parameter(g, p, values);
       fixed.push_back(solver_.push());
-      solver_.add(term == values[p]);
+      solver_.add(sym_.parameters[p] == values[p]);
     }
     fixed.clear();
+    return unique(g, used, values);
+  }
+
+  // The least value of parameter p that still breaks the goal, into `values` (with the other
+  // parameters of the model that has it).
+  void minimise_parameter(const Goal& g, std::size_t p, spec::ParameterValues& values) {
+    const std::string& name = spec_.parameters[p].name;
+    const smt::Expr& term = sym_.parameters[p];
+    auto try_bound = [&](const smt::Expr& bound, const std::string& query) {
+      auto s = solver_.push();
+      solver_.add(bound);
+      smt::CheckResult c = bounded_check(query);
+      if (const smt::Model* m = c.model()) values = values_from_model(*m);
+      return c.is_sat();
+    };
+    const spec::Parameter& param = spec_.parameters[p];
+    const std::optional<std::uint64_t> least = param.least();
+    if (!param.values.empty()) {
+      // A short list: try the smaller allowed values in ascending order.
+      std::vector<std::uint64_t> smaller;
+      for (std::uint64_t v : param.values)
+        if (v < values[p] && param.admits(v)) smaller.push_back(v);
+      std::sort(smaller.begin(), smaller.end());
+      for (std::size_t k = 0; k < smaller.size(); ++k)
+        if (try_bound(term == smaller[k], g.query + ".min." + name + "." + std::to_string(k))) break;
+    } else if (least && values[p] != *least && !try_bound(term == *least, g.query + ".min." + name)) {
+      std::uint64_t lo = *least + 1, hi = values[p];
+      for (int step = 0; lo < hi; ++step) {
+        const std::uint64_t mid = lo + (hi - lo) / 2;
+        if (try_bound(term.ule(mid), g.query + ".min." + name + "." + std::to_string(step))) hi = values[p];
+        else lo = mid + 1;
+      }
+    }
+  }
+
+  // Whether no other values of the `used` parameters break the goal; empty when the solver
+  // cannot tell.
+  std::optional<bool> unique(const Goal& g, const std::vector<std::size_t>& used, const spec::ParameterValues& values) {
     if (used.empty()) return true;
     auto s = solver_.push();
     smt::Expr other = ctx_.bool_val(false);
@@ -405,7 +411,7 @@ class Engine {
           rp.bounds[i].ok ? std::optional<VirtRange>(VirtRange{VirtAddr(rp.bounds[i].start), VirtAddr(rp.bounds[i].last)}) : std::nullopt});
     for (std::size_t p : used) cx.parameters.push_back(NamedValue{spec_.parameters[p].name, values[p]});
     cx.unique = unique;
-    r.status = Status::kRefuted;
+    r.status = Status::kViolated;
     r.counterexample = std::move(cx);
     return r;
   }
@@ -425,4 +431,4 @@ class Engine {
 
 Expected<ProveReport> prove(const spec::Spec& spec, const ProveOptions& options) { return Engine(spec, options).run(); }
 
-}  // namespace ptv::checks
+}  // namespace ptv::check

@@ -36,10 +36,11 @@
 #include "models/expected.h"
 #include "models/paging_mode.h"
 #include "verifier/base/exit_codes.h"
+#include "verifier/checks/status.h"
 #include "verifier/smt/solver.h"
 #include "verifier/spec/spec.h"
 
-namespace ptv::checks {
+namespace ptv::check {
 
 enum class ObligationId : std::uint8_t {
   kParametersSatisfiable,
@@ -96,10 +97,8 @@ inline constexpr std::array<ObligationInfo, 10> kObligations = {{
 
 [[nodiscard]] const ObligationInfo& info(ObligationId id);
 
-/// Ordered as the lattice: the join of two statuses is the larger.
-enum class Status : std::uint8_t { kNotApplicable, kProved, kUnknown, kRefuted };
-[[nodiscard]] std::string_view to_string(Status s);  // "not-applicable", "proved", "unknown", "refuted"
-[[nodiscard]] constexpr Status join(Status a, Status b) { return a < b ? b : a; }
+// Status and join: verifier/checks/status.h, the lattice `check` uses too; prove prints kHolds as
+// "proved" and kViolated as "refuted" (prove_word).
 
 struct NamedValue {
   std::string name;
@@ -126,7 +125,7 @@ struct Counterexample {
 struct GoalResult {
   std::string subject;  ///< e.g. "kernel-heap / kernel-stacks"
   std::string query;    ///< the solver query's name; empty when decided without the solver
-  Status status = Status::kProved;
+  Status status = Status::kHolds;
   std::optional<Counterexample> counterexample;  ///< when refuted
   std::string unknown_reason;                    ///< when unknown: the limit reached, or the failure
   double seconds = 0;
@@ -188,4 +187,4 @@ void write_json(std::ostream& out, const ProveReport& report);
 /// The registry: text "P01  parameters-satisfiable  description" lines, or a JSON array.
 void write_obligation_list(std::ostream& out, bool json);
 
-}  // namespace ptv::checks
+}  // namespace ptv::check

@@ -17,7 +17,7 @@
 #include "verifier/spec/concrete.h"
 #include "verifier/spec/symbolic.h"
 
-namespace ptv::checks::detail {
+namespace ptv::check::detail {
 
 /// What a replayed violation looks like.
 struct Finding {
@@ -55,10 +55,13 @@ struct Unbuilt {
 /// past this, the obligation is unknown.
 inline constexpr std::size_t kMaxGoals = 100'000;
 
-/// Every goal of every obligation but P01, in registry order; `notes` gets, per obligation,
-/// why it has no goals when it has none, and `unbuilt` the goals decided or dropped unbuilt.
-std::vector<Goal> build_goals(const spec::Spec& spec, spec::SymbolicSpec& symbolic, std::vector<std::string>& notes,
-                              std::vector<Unbuilt>& unbuilt);
+/// Every goal of every obligation but P01, in registry order, and per obligation (indexed by
+/// ObligationId) why it has no goals when it has none, and the goals decided or dropped unbuilt.
+struct Goals {
+  std::vector<Goal> goals;
+  std::vector<std::string> notes;
+  std::vector<Unbuilt> unbuilt;
+};
+Goals build_goals(const spec::Spec& spec, spec::SymbolicSpec& symbolic);
 
-
-}  // namespace ptv::checks::detail
+}  // namespace ptv::check::detail

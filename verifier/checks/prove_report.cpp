@@ -11,7 +11,7 @@
 #include "verifier/checks/prove_goals.h"
 #include "verifier/base/printable.h"
 
-namespace ptv::checks {
+namespace ptv::check {
 
 
 namespace {
@@ -43,17 +43,17 @@ std::size_t goals_with(const ObligationResult& o, Status s) {
 // The report's names (the spec's name, regions, parameters) and messages come from the spec
 // file: write_text passes this text through printable_lines() (verifier/base/printable.h).
 void write_text_unescaped(std::ostream& out, const ProveReport& rep) {
-  out << "prove " << rep.spec_file << ": " << upper(to_string(rep.verdict)) << " (" << rep.count(Status::kRefuted) << " refuted, "
-      << rep.count(Status::kUnknown) << " unknown, " << rep.count(Status::kProved) << " proved, " << rep.count(Status::kNotApplicable)
+  out << "prove " << rep.spec_file << ": " << upper(prove_word(rep.verdict)) << " (" << rep.count(Status::kViolated) << " refuted, "
+      << rep.count(Status::kUnknown) << " unknown, " << rep.count(Status::kHolds) << " proved, " << rep.count(Status::kNotApplicable)
       << " not applicable, of " << rep.obligations.size() << " obligations) in " << seconds_text(rep.seconds) << ", " << rep.queries
       << " queries\n";
   out << "spec \"" << rep.spec_name << "\": " << to_string(rep.paging_mode) << " paging, " << rep.parameter_count
       << " parameters, " << rep.region_count << " regions and arrays\n\n";
   for (const ObligationResult& o : rep.obligations) {
     out << o.info.id << ' ' << std::left << std::setw(24) << o.info.name << ' ' << std::setw(15)
-        << (o.status == Status::kProved || o.status == Status::kNotApplicable ? std::string(to_string(o.status)) : upper(to_string(o.status)));
+        << (o.status == Status::kHolds || o.status == Status::kNotApplicable ? std::string(prove_word(o.status)) : upper(prove_word(o.status)));
     const std::size_t total = o.goals.size() + o.apart + o.undecided;
-    if (o.status == Status::kRefuted || o.status == Status::kUnknown) {
+    if (o.status == Status::kViolated || o.status == Status::kUnknown) {
       out << goals_with(o, o.status) + (o.status == Status::kUnknown ? o.undecided : 0) << " of " << total << " goals";
       if (o.undecided != 0) out << " (" << o.note << ")";
     } else if (!o.note.empty()) {
@@ -68,7 +68,7 @@ void write_text_unescaped(std::ostream& out, const ProveReport& rep) {
         if (!g.query.empty()) out << " [query " << g.query << "]";
         out << '\n';
       }
-      if (g.status != Status::kRefuted || !g.counterexample) continue;
+      if (g.status != Status::kViolated || !g.counterexample) continue;
       const Counterexample& cx = *g.counterexample;
       out << "  - " << g.subject << "\n";
       out << "      " << cx.message << "\n";
@@ -86,7 +86,7 @@ void write_text_unescaped(std::ostream& out, const ProveReport& rep) {
     }
   }
   for (const std::string& e : rep.internal_errors) out << "internal error: " << e << '\n';
-  out << "\nverdict: " << to_string(rep.verdict) << " (exit " << static_cast<int>(exit_code(rep)) << ")\n";
+  out << "\nverdict: " << prove_word(rep.verdict) << " (exit " << static_cast<int>(exit_code(rep)) << ")\n";
 }
 
 }  // namespace
@@ -106,10 +106,10 @@ void write_json(std::ostream& out, const ProveReport& rep) {
                {"paging_mode", rep.paging_mode == PagingMode::k4Level ? 4 : 5},
                {"parameters", rep.parameter_count},
                {"regions", rep.region_count}};
-  j["verdict"] = to_string(rep.verdict);
+  j["verdict"] = prove_word(rep.verdict);
   j["exit_code"] = static_cast<int>(exit_code(rep));
-  j["summary"] = {{"proved", rep.count(Status::kProved)},
-                  {"refuted", rep.count(Status::kRefuted)},
+  j["summary"] = {{"proved", rep.count(Status::kHolds)},
+                  {"refuted", rep.count(Status::kViolated)},
                   {"unknown", rep.count(Status::kUnknown)},
                   {"not_applicable", rep.count(Status::kNotApplicable)}};
   j["queries"] = rep.queries;
@@ -119,11 +119,11 @@ void write_json(std::ostream& out, const ProveReport& rep) {
   j["example"] = example;
   Json obligations = Json::array();
   for (const ObligationResult& o : rep.obligations) {
-    Json jo{{"id", o.info.id}, {"name", o.info.name}, {"description", o.info.description}, {"status", to_string(o.status)},
+    Json jo{{"id", o.info.id}, {"name", o.info.name}, {"description", o.info.description}, {"status", prove_word(o.status)},
             {"note", o.note}, {"seconds", o.seconds}};
     Json goals = Json::array();
     for (const GoalResult& g : o.goals) {
-      Json jg{{"subject", g.subject}, {"status", to_string(g.status)}, {"query", g.query}, {"seconds", g.seconds}};
+      Json jg{{"subject", g.subject}, {"status", prove_word(g.status)}, {"query", g.query}, {"seconds", g.seconds}};
       if (g.status == Status::kUnknown) jg["unknown_reason"] = g.unknown_reason;
       if (g.counterexample) {
         const Counterexample& cx = *g.counterexample;
@@ -165,4 +165,4 @@ void write_obligation_list(std::ostream& out, bool json) {
   for (const ObligationInfo& o : kObligations) out << o.id << "  " << std::left << std::setw(24) << o.name << o.description << '\n';
 }
 
-}  // namespace ptv::checks
+}  // namespace ptv::check

@@ -145,19 +145,24 @@ std::optional<bool> fact_bool(const std::vector<Fact>& facts, FactId id) {
   return std::nullopt;
 }
 
-/// The saved walk's first disagreement with a walk of the same address over its own entries.
-std::optional<std::string> walk_disagreement(const Violation& v, const PagingState& s, WalkResult& out) {
-  std::map<std::uint64_t, std::array<unsigned char, 4096>> tables;
+/// The walk of v.address over the saved walk's own entries.
+WalkResult saved_walk(const Violation& v, const PagingState& s) {
+  std::map<std::uint64_t, std::array<unsigned char, kTableBytes>> tables;
   for (const WalkLevel& l : v.walk) {
-    auto& t = tables.try_emplace(l.entry_address & ~std::uint64_t{0xfff}).first->second;
-    std::memcpy(t.data() + (l.entry_address & 0xff8), &l.raw, sizeof l.raw);
+    auto& t = tables.try_emplace(l.entry_address & ~(kTableBytes - 1)).first->second;
+    std::memcpy(t.data() + (l.entry_address & (kTableBytes - kEntryBytes)), &l.raw, sizeof l.raw);
   }
   const TableReader read = [&](PhysAddr a) -> std::optional<TableView> {
     const auto it = tables.find(a.value());
     if (it == tables.end()) return std::nullopt;
     return TableView(it->second.data());
   };
-  out = walk(s, read, v.address, PhysAddr(v.walk.front().table));
+  return walk(s, read, v.address, PhysAddr(v.walk.front().table));
+}
+
+/// The saved walk's first disagreement with `out`, the walk of the same address over its own
+/// entries (saved_walk).
+std::optional<std::string> walk_disagreement(const Violation& v, const PagingState& s, const WalkResult& out) {
   for (std::size_t k = 0; k < v.walk.size(); ++k) {
     const WalkLevel& l = v.walk[k];
     const std::string at = "walk level " + std::to_string(k) + " (" + l.level + ")";
@@ -218,11 +223,11 @@ std::optional<std::string> rule_disagreement(const Violation& v, const WalkResul
 
 }  // namespace
 
-std::optional<std::string> check_saved_walk(const Violation& v, PagingMode mode, const std::vector<Fact>& facts,
-                                            bool check_marking) {
-  if (v.walk.empty()) return std::nullopt;
-  // The processor states the report's facts allow: a known fact as read, an unknown one both
-  // ways (MAXPHYADDR: every width). The first is the facts' own reading, for the message.
+namespace {
+
+/// The processor states the report's facts allow: a known fact as read, an unknown one both
+/// ways (MAXPHYADDR: every width). The first is the facts' own reading, for the message.
+std::vector<PagingState> allowed_states(PagingMode mode, const std::vector<Fact>& facts) {
   std::vector<PagingState> states;
   const std::optional<bool> wp = fact_bool(facts, FactId::kWp), smep = fact_bool(facts, FactId::kSmep),
                             nxe = fact_bool(facts, FactId::kNxe), p1g = fact_bool(facts, FactId::kPage1G);
@@ -259,23 +264,35 @@ std::optional<std::string> check_saved_walk(const Violation& v, PagingMode mode,
                 s.cr4_pks = pks;
                 states.push_back(s);
               }
+  return states;
+}
+
+/// Whether the entry marked as deciding, and its bits, are check's marking of walk `w`; empty
+/// when they are.
+std::optional<std::string> marking_disagreement(const Violation& v, const PagingState& s, const WalkResult& w) {
+  std::vector<WalkLevel> marked;
+  for (const WalkStep& st : w.path) marked.push_back(level_of(st, s));
+  mark_deciding(marked, w, v.rule);
+  for (std::size_t k = 0; k < marked.size(); ++k)
+    if (marked[k].deciding != v.walk[k].deciding || marked[k].deciding_bits != v.walk[k].deciding_bits)
+      return "walk level " + std::to_string(k) + " (" + v.walk[k].level + "): the entry deciding " +
+             std::string(rule_info(v.rule).name) + " is " +
+             (marked[k].deciding ? "this one, by \"" + marked[k].deciding_bits + "\"" : std::string("another")) +
+             ", not as saved";
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> check_saved_walk(const Violation& v, PagingMode mode, const std::vector<Fact>& facts,
+                                            bool check_marking) {
+  if (v.walk.empty()) return std::nullopt;
   std::optional<std::string> first;
-  for (const PagingState& s : states) {
-    WalkResult w;
+  for (const PagingState& s : allowed_states(mode, facts)) {
+    const WalkResult w = saved_walk(v, s);
     std::optional<std::string> why = walk_disagreement(v, s, w);
     if (!why) why = rule_disagreement(v, w);
-    if (!why && check_marking) {
-      // The entry marked as deciding, and its bits, are check's marking of this walk.
-      std::vector<WalkLevel> marked;
-      for (const WalkStep& st : w.path) marked.push_back(level_of(st, s));
-      mark_deciding(marked, w, v.rule);
-      for (std::size_t k = 0; k < marked.size() && !why; ++k)
-        if (marked[k].deciding != v.walk[k].deciding || marked[k].deciding_bits != v.walk[k].deciding_bits)
-          why = "walk level " + std::to_string(k) + " (" + v.walk[k].level + "): the entry deciding " +
-                std::string(rule_info(v.rule).name) + " is " +
-                (marked[k].deciding ? "this one, by \"" + marked[k].deciding_bits + "\"" : std::string("another")) +
-                ", not as saved";
-    }
+    if (!why && check_marking) why = marking_disagreement(v, s, w);
     if (!why) return std::nullopt;
     if (!first) first = why;
   }

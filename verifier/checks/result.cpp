@@ -31,39 +31,34 @@ std::vector<FactId> rule_facts(RuleId id) {
   return f;
 }
 
-const char* to_string(Status s) {
-  switch (s) {
-    case Status::kHolds: return "holds";
-    case Status::kViolated: return "violated";
-    case Status::kUnknown: return "unknown";
-    case Status::kNotApplicable: return "not-applicable";
+namespace {
+
+/// A violated rule counts as violated unless the baseline accepts all its violations. A rule
+/// with more violations than the list shows (the cap, or the time limit, cut it short) has
+/// unlisted ones that were never held against the baseline: they count as new.
+Status counted(const RuleResult& r, const std::vector<Violation>& violations) {
+  if (r.status != Status::kViolated) return r.status;
+  std::size_t listed = 0;
+  bool fresh = false;
+  for (const Violation& v : violations) {
+    if (v.rule != r.rule) continue;
+    ++listed;
+    fresh = fresh || !v.baselined;
   }
-  return "?";
+  return fresh || r.violations > listed || listed == 0 ? Status::kViolated : Status::kHolds;
 }
+
+}  // namespace
 
 Status CheckResult::verdict() const {
-  for (const Violation& v : violations)
-    if (!v.baselined) return Status::kViolated;
-  // A violated rule with more violations than the list shows (the cap, or the time limit, cut
-  // it short): the unlisted ones were never held against the baseline, so they count as new.
-  for (const RuleResult& r : rules) {
-    if (r.status != Status::kViolated) continue;
-    const auto listed = static_cast<std::size_t>(
-        std::count_if(violations.begin(), violations.end(), [&](const Violation& v) { return v.rule == r.rule; }));
-    if (r.violations > listed || listed == 0) return Status::kViolated;
-  }
-  for (const RuleResult& r : rules)
-    if (r.status == Status::kUnknown) return Status::kUnknown;
-  return Status::kHolds;
+  Status v = Status::kHolds;  // a run with nothing applicable holds
+  for (const RuleResult& r : rules) v = join(v, counted(r, violations));
+  for (const Violation& x : violations)
+    if (!x.baselined) v = join(v, Status::kViolated);
+  return v;
 }
 
-ExitCode CheckResult::exit_code() const {
-  switch (verdict()) {
-    case Status::kViolated: return ExitCode::kViolations;
-    case Status::kUnknown: return ExitCode::kUnknown;
-    default: return ExitCode::kOk;
-  }
-}
+ExitCode CheckResult::exit_code() const { return check::exit_code(verdict()); }
 
 std::string CheckResult::summary_line() const {
   std::size_t proved = 0, unknown = 0, fresh = 0;

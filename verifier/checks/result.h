@@ -1,6 +1,6 @@
 // The result of `ptverify check`: a value that every report format writes.
 //
-// Each rule has its own status, and statuses form a lattice (CBMC's property status): a rule is
+// Each rule has its own status, and statuses form a lattice (status.h, CBMC's property status): a rule is
 // kHolds only when the solver proved "some address breaks it" unsat over the whole address space;
 // kViolated when at least one replayed counterexample breaks it; kUnknown when the solver hit a
 // limit or the dump cannot settle it (rights a text format does not show, elided ranges, rules
@@ -14,12 +14,10 @@
 
 #include "models/address.h"
 #include "verifier/checks/rules.h"
+#include "verifier/checks/status.h"
 #include "verifier/base/exit_codes.h"
 
 namespace ptv::check {
-
-enum class Status : unsigned char { kHolds, kViolated, kUnknown, kNotApplicable };
-const char* to_string(Status s);  // "holds", "violated", "unknown", "not-applicable"
 
 /// One level of the walk of a counterexample address (raw dumps).
 struct WalkLevel {
@@ -84,8 +82,10 @@ struct CheckResult {
   std::size_t queries = 0;
   std::size_t formula_nodes = 0;     ///< ite nodes of the translation encoding
 
-  /// holds / violated / unknown, from the rule statuses: any non-baselined violation -> violated;
-  /// else any unknown -> unknown; else holds. Internal errors never reach a CheckResult.
+  /// holds / violated / unknown: the join (status.h) of the rule statuses, where a violated rule
+  /// counts as violated unless the baseline accepts every one of its violations (and all of them
+  /// are listed), and of every violation the baseline does not accept; holds when nothing is
+  /// applicable. Internal errors never reach a CheckResult.
   [[nodiscard]] Status verdict() const;
   [[nodiscard]] ExitCode exit_code() const;
   /// "ptverify check: VIOLATED - 12 rules proved, 3 violations (2 new), 1 unknown, 0.21 s"

@@ -1,6 +1,6 @@
 // Parameter inference's witnesses: an interval of addresses of one attribute class that broke
 // a rule under some candidate becomes a constraint on the parameters, "no address of it breaks
-// any rule" (verifier/checks/check.cpp, Checker::infer).
+// any rule" (verifier/checks/infer.cpp, ParameterInference::add_witness).
 #pragma once
 
 #include <optional>

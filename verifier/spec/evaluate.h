@@ -244,7 +244,9 @@ Bounds<D> region_bounds(D& d, const Region& r) {
   return {s.value, d.add(s.value, extent_minus_one), ok, n.value, size.value, guard.value, stride};
 }
 
-/// The concrete domain: 64-bit unsigned values, C++ Booleans.
+/// The concrete domain: 64-bit unsigned values, C++ Booleans. The one concrete domain of the
+/// verifier: the spec's expressions here, and the rule predicates of checks/predicates.h (the
+/// replay of a counterexample), which also use udiv, urem and has.
 struct ConcreteDomain {
   using Value = std::uint64_t;
   using Bool = bool;
@@ -275,6 +277,14 @@ struct ConcreteDomain {
   Bool negate(Bool a) const { return !a; }
   Value select(Bool c, Value a, Value b) const { return c ? a : b; }
   Bool power_of_two(Value a) const { return a != 0 && (a & (a - 1)) == 0; }
+  /// As SMT-LIB's bvudiv and bvurem: x / 0 is all ones, x % 0 is x.
+  Value udiv(Value a, Value b) const { return b == 0 ? ~Value{0} : a / b; }
+  Value urem(Value a, Value b) const { return b == 0 ? a : a % b; }
+  /// Whether a concrete class (checks: an AttrClass) satisfies `p`.
+  template <class Class, class Pred>
+  Bool has(const Class& c, Pred p) const {
+    return p(c);
+  }
 };
 
 }  // namespace ptv::spec

@@ -37,8 +37,8 @@ CheckResult check_file(const std::string& path, const LoadOptions& lo, const spe
   REQUIRE_MESSAGE(loaded.ok(), (loaded.ok() ? "" : loaded.error().message));
   const std::optional<RawContext> raw = raw_context(*loaded);
   const CheckOutcome o = run_check(loaded->mappings, spec, raw ? &*raw : nullptr, CheckOptions{});
-  REQUIRE_MESSAGE(o.result, o.internal_error.value_or(o.bad_input.value_or("")));
-  return *o.result;
+  REQUIRE_MESSAGE(std::holds_alternative<CheckResult>(o), problem(o));
+  return std::get<CheckResult>(o);
 }
 
 Status status(const CheckResult& r, RuleId id) { return r.rules[static_cast<std::size_t>(id)].status; }

@@ -48,8 +48,8 @@ CheckResult check_text(const spec::Spec& spec, const std::string& file, const st
   CheckOptions opts;
   opts.fixed_parameters = params;
   const CheckOutcome out = run_check(m->mappings, spec, nullptr, opts);
-  REQUIRE_MESSAGE(out.result, out.internal_error.value_or(out.bad_input.value_or("")));
-  return *out.result;
+  REQUIRE_MESSAGE(std::holds_alternative<CheckResult>(out), problem(out));
+  return std::get<CheckResult>(out);
 }
 
 }  // namespace

@@ -52,8 +52,8 @@ CheckResult check_with(const CheckOptions& o) {
   REQUIRE_MESSAGE(spec.ok(), (spec.ok() ? "" : spec.error().message));
   const RawContext raw{t.state, t.tb.reader(), std::nullopt, &*space};
   const CheckOutcome r = run_check(m, *spec, &raw, o);
-  REQUIRE_MESSAGE(r.result, (r.bad_input ? *r.bad_input : r.internal_error ? *r.internal_error : ""));
-  return *r.result;
+  REQUIRE_MESSAGE(std::holds_alternative<CheckResult>(r), problem(r));
+  return std::get<CheckResult>(r);
 }
 
 const RuleResult& rule(const CheckResult& r, RuleId id) {
@@ -147,9 +147,9 @@ TEST_CASE("check limits: the number of queries does not grow with the number of 
     }
     REQUIRE_FALSE(m.validate());
     const CheckOutcome r = run_check(m, *spec, nullptr, CheckOptions{});
-    REQUIRE_MESSAGE(r.result, (r.bad_input ? *r.bad_input : r.internal_error ? *r.internal_error : ""));
-    CHECK(r.result->verdict() == Status::kUnknown);
-    return r.result->queries;
+    REQUIRE_MESSAGE(std::holds_alternative<CheckResult>(r), problem(r));
+    CHECK(std::get<CheckResult>(r).verdict() == Status::kUnknown);
+    return std::get<CheckResult>(r).queries;
   };
   const std::size_t few = queries(4);
   const std::size_t many = queries(4000);

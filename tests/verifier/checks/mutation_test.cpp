@@ -257,12 +257,12 @@ TEST_CASE("canonical: a text dump claiming a non-canonical translation is a viol
   m.runs.push_back(r);
   const spec::Spec s = load("outside-pti.json");
   const CheckOutcome o = run_check(m, s, nullptr, CheckOptions{});
-  REQUIRE(o.result);
-  const Violation* v = find(o.result->violations, RuleId::kCanonical);
+  REQUIRE(std::holds_alternative<CheckResult>(o));
+  const Violation* v = find(std::get<CheckResult>(o).violations, RuleId::kCanonical);
   REQUIRE(v);
   CHECK(v->range == r.range);
   CHECK(v->message.find("line 7") != std::string::npos);
-  CHECK(o.result->rules[static_cast<std::size_t>(RuleId::kConflictingAliases)].status == Status::kNotApplicable);
+  CHECK(std::get<CheckResult>(o).rules[static_cast<std::size_t>(RuleId::kConflictingAliases)].status == Status::kNotApplicable);
 }
 
 // A kernel booted without PTI (the default on most machines): the Linux spec holds because the

@@ -35,9 +35,9 @@ check::CheckResult check_tables(const TableBuilder& tb, PhysAddr root, const cha
   REQUIRE_MESSAGE(spec.ok(), (spec.ok() ? "" : spec.error().message));
   const check::RawContext raw{s, reader, std::nullopt, &*space};
   const check::CheckOutcome o = check::run_check(m, *spec, &raw, check::CheckOptions{});
-  REQUIRE_MESSAGE(!o.internal_error, o.internal_error.value_or(""));
-  REQUIRE(o.result);
-  return *o.result;
+  REQUIRE_MESSAGE(!std::holds_alternative<check::InternalError>(o), check::problem(o));
+  REQUIRE(std::holds_alternative<check::CheckResult>(o));
+  return std::get<check::CheckResult>(o);
 }
 
 std::vector<check::Violation> of_rule(const check::CheckResult& r, RuleId id) {
@@ -176,8 +176,8 @@ TEST_CASE("wx: with CR0.WP = 0 a read-only executable supervisor page is W+X, to
   REQUIRE(spec.ok());
   const check::RawContext raw{s, reader, std::nullopt, &*space};
   const check::CheckOutcome o = check::run_check(m, *spec, &raw, check::CheckOptions{});
-  REQUIRE(o.result);
-  const auto vs = of_rule(*o.result, RuleId::kWx);
+  REQUIRE(std::holds_alternative<check::CheckResult>(o));
+  const auto vs = of_rule(std::get<check::CheckResult>(o), RuleId::kWx);
   REQUIRE(vs.size() == 1);
   REQUIRE_FALSE(vs[0].walk.empty());
   CHECK(vs[0].walk.back().deciding_bits == "R/W=0 but CR0.WP=0, XD=0");

@@ -16,7 +16,7 @@
 #include "verifier/spec/parse.h"
 
 using namespace ptv;
-using namespace ptv::checks;
+using namespace ptv::check;
 
 namespace {
 
@@ -35,7 +35,7 @@ std::set<std::pair<std::string, std::string>> refutations(const ProveReport& r) 
   std::set<std::pair<std::string, std::string>> out;
   for (const ObligationResult& o : r.obligations)
     for (const GoalResult& g : o.goals)
-      if (g.status == Status::kRefuted) out.emplace(std::string(o.info.id), g.subject);
+      if (g.status == Status::kViolated) out.emplace(std::string(o.info.id), g.subject);
   return out;
 }
 
@@ -72,27 +72,27 @@ bool have(const char* binary) { return std::system((std::string("command -v ") +
 
 TEST_CASE("prove bundled: linux-x86_64-4level.json proves every obligation") {
   const ProveReport r = prove_file("linux-x86_64-4level.json");
-  CHECK(r.verdict == Status::kProved);
+  CHECK(r.verdict == Status::kHolds);
   CHECK(exit_code(r) == ExitCode::kOk);
   for (const ObligationResult& o : r.obligations) {
     CAPTURE(o.info.name);
-    CHECK((o.status == Status::kProved || (o.info.kind == ObligationId::kRecursiveSlot && o.status == Status::kNotApplicable)));
+    CHECK((o.status == Status::kHolds || (o.info.kind == ObligationId::kRecursiveSlot && o.status == Status::kNotApplicable)));
   }
 }
 
 TEST_CASE("prove bundled: linux-x86_64-5level.json proves every obligation") {
   const ProveReport r = prove_file("linux-x86_64-5level.json");
-  CHECK(r.verdict == Status::kProved);
+  CHECK(r.verdict == Status::kHolds);
   CHECK(r.paging_mode == PagingMode::k5Level);
   for (const ObligationResult& o : r.obligations) {
     CAPTURE(o.info.name);
-    CHECK((o.status == Status::kProved || (o.info.kind == ObligationId::kRecursiveSlot && o.status == Status::kNotApplicable)));
+    CHECK((o.status == Status::kHolds || (o.info.kind == ObligationId::kRecursiveSlot && o.status == Status::kNotApplicable)));
   }
 }
 
 TEST_CASE("prove bundled: reference-layout.json is refuted exactly as documented") {
   const ProveReport r = prove_file("reference-layout.json");
-  CHECK(r.verdict == Status::kRefuted);
+  CHECK(r.verdict == Status::kViolated);
   CHECK(exit_code(r) == ExitCode::kViolations);
   const std::set<std::pair<std::string, std::string>> expected = {
       {"P03", "kernel-code-as-drawn"},
@@ -125,9 +125,9 @@ TEST_CASE("prove bundled: reference-layout.json is refuted exactly as documented
   CHECK(slot.address == VirtAddr(0xffff'ffff'c000'0000));
   CHECK(slot.unique == true);
   // What the sketch gets right stays proved: the guards, alignment, array guards and rights.
-  CHECK(r.obligations[static_cast<std::size_t>(ObligationId::kAligned)].status == Status::kProved);
-  CHECK(r.obligations[static_cast<std::size_t>(ObligationId::kArrayGuards)].status == Status::kProved);
-  CHECK(r.obligations[static_cast<std::size_t>(ObligationId::kRightsVsRules)].status == Status::kProved);
+  CHECK(r.obligations[static_cast<std::size_t>(ObligationId::kAligned)].status == Status::kHolds);
+  CHECK(r.obligations[static_cast<std::size_t>(ObligationId::kArrayGuards)].status == Status::kHolds);
+  CHECK(r.obligations[static_cast<std::size_t>(ObligationId::kRightsVsRules)].status == Status::kHolds);
   // Disjoint by the ranges of their bounds alone: proved without a goal of its own.
   CHECK(refutations(r).count({"P06", "user-stacks / user-kernel-guard"}) == 0);
   CHECK(r.obligations[static_cast<std::size_t>(ObligationId::kDisjoint)].apart > 0);

@@ -13,7 +13,7 @@
 #include "verifier/spec/parse.h"
 
 using namespace ptv;
-using namespace ptv::checks;
+using namespace ptv::check;
 
 namespace {
 
@@ -47,10 +47,10 @@ const ObligationResult& obligation(const ProveReport& r, ObligationId id) { retu
 const GoalResult& refuted(const ProveReport& r, ObligationId id) {
   const ObligationResult& o = obligation(r, id);
   CAPTURE(o.info.name);
-  REQUIRE(o.status == Status::kRefuted);
+  REQUIRE(o.status == Status::kViolated);
   const GoalResult* found = nullptr;
   for (const GoalResult& g : o.goals)
-    if (g.status == Status::kRefuted) {
+    if (g.status == Status::kViolated) {
       REQUIRE(found == nullptr);
       found = &g;
     }
@@ -63,7 +63,7 @@ void only_refuted(const ProveReport& r, std::initializer_list<ObligationId> ids)
   for (const ObligationResult& o : r.obligations) {
     CAPTURE(o.info.name);
     const bool expected = std::find(ids.begin(), ids.end(), o.info.kind) != ids.end();
-    CHECK((o.status == Status::kRefuted) == expected);
+    CHECK((o.status == Status::kViolated) == expected);
     CHECK(o.status != Status::kUnknown);
   }
 }
@@ -87,7 +87,7 @@ TEST_CASE("prove: a well-formed spec proves every obligation and exits 0") {
   p.regions = std::string(kUserRegion) + "," + kKernelRegion;
   p.arrays = R"({"name": "st", "kind": "stack", "half": "kernel", "start": "0xffffc90000000000", "count": "n", "size": "16 * KiB", "guard": "4 * KiB", "must": "mapped", "rights": {"allowed": ["writable"]}, "nested_in": "k"})";
   const ProveReport r = run(p);
-  CHECK(r.verdict == Status::kProved);
+  CHECK(r.verdict == Status::kHolds);
   CHECK(exit_code(r) == ExitCode::kOk);
   only_refuted(r, {});
   CHECK(obligation(r, ObligationId::kRecursiveSlot).status == Status::kNotApplicable);
@@ -349,12 +349,12 @@ TEST_CASE("prove: a solver limit makes goals unknown with the limit named, never
 }
 
 TEST_CASE("prove: the status lattice joins to the worst status, unknown never becomes proved") {
-  CHECK(join(Status::kProved, Status::kNotApplicable) == Status::kProved);
-  CHECK(join(Status::kProved, Status::kUnknown) == Status::kUnknown);
-  CHECK(join(Status::kUnknown, Status::kRefuted) == Status::kRefuted);
+  CHECK(join(Status::kHolds, Status::kNotApplicable) == Status::kHolds);
+  CHECK(join(Status::kHolds, Status::kUnknown) == Status::kUnknown);
+  CHECK(join(Status::kUnknown, Status::kViolated) == Status::kViolated);
   CHECK(join(Status::kNotApplicable, Status::kNotApplicable) == Status::kNotApplicable);
   ProveReport r;
-  r.verdict = Status::kRefuted;
+  r.verdict = Status::kViolated;
   CHECK(exit_code(r) == ExitCode::kViolations);
   r.internal_errors.push_back("replay failed");
   CHECK(exit_code(r) == ExitCode::kInternal);

@@ -83,16 +83,16 @@ TEST_CASE("soundness: a counterexample that does not replay on the walker is an 
   const RawContext raw{t.state, t.tb.reader(), std::nullopt, &*space};
   // Honest set: W^X holds.
   CheckOutcome ok = run_check(m, *spec, &raw, CheckOptions{});
-  REQUIRE(ok.result);
-  CHECK(ok.result->verdict() == Status::kHolds);
+  REQUIRE(std::holds_alternative<CheckResult>(ok));
+  CHECK(std::get<CheckResult>(ok).verdict() == Status::kHolds);
   // Tampered set: claims the writable page is also executable, which the tables deny.
   REQUIRE(m.runs.front().writable == Tri::kYes);
   m.runs.front().executable = Tri::kYes;
   m.runs.front().supervisor_executable = Tri::kYes;
   const CheckOutcome bad = run_check(m, *spec, &raw, CheckOptions{});
-  REQUIRE(bad.internal_error);
-  CHECK_FALSE(bad.result);
-  CHECK(bad.internal_error->find("0xffff888000000000") != std::string::npos);
+  REQUIRE(std::holds_alternative<InternalError>(bad));
+  CHECK_FALSE(std::holds_alternative<CheckResult>(bad));
+  CHECK(std::get<InternalError>(bad).message.find("0xffff888000000000") != std::string::npos);
 }
 
 TEST_CASE("soundness: a resource limit makes the rules unknown, never holds") {
@@ -109,9 +109,9 @@ TEST_CASE("soundness: a resource limit makes the rules unknown, never holds") {
   CheckOptions o;
   o.rlimit = 1;
   const CheckOutcome r = run_check(m, *spec, &raw, o);
-  REQUIRE(r.result);
-  CHECK(r.result->verdict() == Status::kUnknown);
-  CHECK(r.result->exit_code() == ExitCode::kUnknown);
+  REQUIRE(std::holds_alternative<CheckResult>(r));
+  CHECK(std::get<CheckResult>(r).verdict() == Status::kUnknown);
+  CHECK(std::get<CheckResult>(r).exit_code() == ExitCode::kUnknown);
 }
 
 TEST_CASE("soundness: every exported check query is re-checked by the z3 binary with the same answer") {
@@ -126,8 +126,8 @@ TEST_CASE("soundness: every exported check query is re-checked by the z3 binary 
   const RawContext raw{t.state, t.tb.reader(), std::nullopt, &*space};
   const auto dir = std::filesystem::temp_directory_path() / ("ptv-smt2-" + std::to_string(::getpid()));
   const CheckOutcome r = run_check_exporting(m, *spec, raw, dir);
-  REQUIRE(r.result);
-  REQUIRE(r.result->violations.size() == 1);
+  REQUIRE(std::holds_alternative<CheckResult>(r));
+  REQUIRE(std::get<CheckResult>(r).violations.size() == 1);
   std::size_t files = 0, sat = 0, unsat = 0;
   for (const auto& f : std::filesystem::directory_iterator(dir)) {
     ++files;
@@ -157,8 +157,8 @@ TEST_CASE("soundness: the exported parameter-inference queries of a real slice a
   const RawContext raw{cap.state, cap.core->reader(), std::nullopt, &*space};
   const auto dir = std::filesystem::temp_directory_path() / ("ptv-smt2-infer-" + std::to_string(::getpid()));
   const CheckOutcome r = run_check_exporting(m, *spec, raw, dir);
-  REQUIRE(r.result);
-  CHECK(r.result->verdict() == Status::kHolds);
+  REQUIRE(std::holds_alternative<CheckResult>(r));
+  CHECK(std::get<CheckResult>(r).verdict() == Status::kHolds);
   std::size_t inference = 0, quantified = 0;
   for (const auto& f : std::filesystem::directory_iterator(dir)) {
     const std::string text = read_text(f.path());

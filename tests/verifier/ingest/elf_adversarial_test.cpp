@@ -398,9 +398,9 @@ std::unique_ptr<Pipeline> run_pipeline(const Bytes& core_bytes, const std::strin
   REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? "" : parsed.error().message));
   const check::RawContext raw{p->state, p->reader, std::nullopt, &p->space};
   const check::CheckOutcome o = check::run_check(p->mappings, *parsed, &raw, options);
-  REQUIRE_MESSAGE(!o.internal_error, o.internal_error.value_or(""));
-  REQUIRE_MESSAGE(!o.bad_input, o.bad_input.value_or(""));
-  p->result = *o.result;
+  REQUIRE_MESSAGE(!std::holds_alternative<check::InternalError>(o), check::problem(o));
+  REQUIRE_MESSAGE(!std::holds_alternative<check::BadInput>(o), check::problem(o));
+  p->result = std::get<check::CheckResult>(o);
   p->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return p;
 }

@@ -35,9 +35,9 @@ std::variant<check::CheckResult, std::string> check_machine(const Machine& m, co
   const spec::ParameterValues values = single_values(s);
   for (std::size_t i = 0; i < s.parameters.size(); ++i) opts.fixed_parameters[s.parameters[i].name] = values[i];
   check::CheckOutcome o = check::run_check(ms, s, &raw, opts);
-  if (o.internal_error) return "internal error: " + *o.internal_error;
-  if (o.bad_input) return "bad input: " + *o.bad_input;
-  return std::move(*o.result);
+  if (const auto* e = std::get_if<check::InternalError>(&o)) return "internal error: " + e->message;
+  if (const auto* b = std::get_if<check::BadInput>(&o)) return "bad input: " + b->message;
+  return std::move(std::get<check::CheckResult>(o));
 }
 
 namespace {

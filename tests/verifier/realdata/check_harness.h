@@ -37,9 +37,9 @@ inline check::CheckResult check_raw(const Capture& cap, const TableReader& reade
   check::CheckOptions opts;
   opts.fixed_parameters = fixed;
   const check::CheckOutcome o = check::run_check(m, spec, &raw, opts);
-  REQUIRE_MESSAGE(!o.internal_error, o.internal_error.value_or(""));
-  REQUIRE_MESSAGE(!o.bad_input, o.bad_input.value_or(""));
-  return *o.result;
+  REQUIRE_MESSAGE(!std::holds_alternative<check::InternalError>(o), check::problem(o));
+  REQUIRE_MESSAGE(!std::holds_alternative<check::BadInput>(o), check::problem(o));
+  return std::get<check::CheckResult>(o);
 }
 
 }  // namespace ptv::test

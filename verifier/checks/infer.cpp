@@ -1,0 +1,261 @@
+#include "verifier/checks/infer.h"
+
+#include <algorithm>
+
+#include "verifier/checks/domains.h"
+#include "verifier/smt/trie_encoding.h"
+#include "verifier/spec/symbolic.h"
+
+namespace ptv::check::detail {
+
+namespace {
+
+constexpr std::size_t kMaxSatisfyRounds = 16;
+
+/// The values when every parameter is pinned (by --param, or a domain of one value); empty
+/// when some parameter has more than one admissible value.
+std::optional<spec::ParameterValues> pinned_values(const spec::Spec& spec, const CheckOptions& o) {
+  spec::ParameterValues pinned;
+  for (const spec::Parameter& p : spec.parameters) {
+    if (auto it = o.fixed_parameters.find(p.name); it != o.fixed_parameters.end()) {
+      pinned.push_back(it->second);
+      continue;
+    }
+    const std::optional<std::uint64_t> least = p.least();
+    const bool single = least && (p.values.empty() ? *least + p.align > p.max || *least + p.align < *least
+                                                   : std::count_if(p.values.begin(), p.values.end(),
+                                                                   [&](std::uint64_t v) { return p.admits(v); }) == 1);
+    if (!single) return std::nullopt;
+    pinned.push_back(*least);
+  }
+  return pinned;
+}
+
+}  // namespace
+
+/// The counterexample-guided search's state across rounds.
+struct ParameterInference::State {
+  struct Witness {
+    VirtRange range;
+    smt::Expr constraint;
+    smt::Expr kept;         ///< Boolean: the candidate satisfies this witness (max-satisfy mode)
+    bool violated = false;  ///< by the current candidate: its interval is an accepted violation
+  };
+
+  explicit State(const CheckInputs& in)
+      : sym(spec::encode_spec(pctx, in.spec)),
+        sym_terms(symbolic_terms(in.spec, sym)),
+        insts(decidable_instances(in.spec, in.raw)) {}
+
+  smt::Context pctx;
+  const spec::SymbolicSpec sym;
+  const std::vector<SymTerms> sym_terms;
+  const std::vector<Instance> insts;
+  std::vector<Witness> witnesses;
+  std::vector<smt::Expr> excluded;  ///< candidates whose layout is ill-defined
+  std::optional<spec::ParameterValues> candidate;
+  bool max_mode = false;       ///< the witnesses are not satisfiable together
+  std::size_t best = 0;        ///< max-satisfy mode: witnesses the last candidate satisfies
+  std::size_t max_rounds = 0;  ///< rounds in max-satisfy mode
+
+  [[nodiscard]] std::size_t violated() const {
+    return static_cast<std::size_t>(
+        std::count_if(witnesses.begin(), witnesses.end(), [](const Witness& w) { return w.violated; }));
+  }
+};
+
+/// The next candidate, or why there is none.
+struct ParameterInference::Next {
+  enum class Kind {
+    kFound,      ///< `values`
+    kExhausted,  ///< no candidate beyond those tried
+    kUnknown,    ///< the solver gave up (noted)
+    kNoValues,   ///< no parameter values satisfy the spec's constraints at all
+  } kind;
+  spec::ParameterValues values;
+  std::optional<smt::CheckResult> model;  ///< max_satisfying: the query that found them
+};
+
+/// Whether some address breaks some rule under a candidate.
+struct ParameterInference::Probe {
+  enum class Kind { kNone, kUnknown, kFound } kind;
+  VirtAddr address;  ///< kFound: one such address
+};
+
+BadInput ParameterInference::no_values() const {
+  return BadInput{in_.spec.file + ": no parameter values satisfy the spec's constraints" +
+                  (in_.options.fixed_parameters.empty() ? std::string() : " together with --param")};
+}
+
+void ParameterInference::unknown(const smt::CheckResult& r) {
+  notes_.push_back("parameter inference: " + unknown_detail(r, in_.options));
+  partial_ = true;
+}
+
+std::variant<Inferred, BadInput> ParameterInference::run() {
+  const spec::Spec& spec = in_.spec;
+  if (spec.parameters.empty()) return Inferred{spec::ParameterValues{}};
+  for (const auto& [name, value] : in_.options.fixed_parameters)
+    if (!spec.find_parameter(name)) return BadInput{spec.file + ": --param " + name + ": the spec has no such parameter"};
+  if (std::optional<spec::ParameterValues> pinned = pinned_values(spec, in_.options)) {
+    if (!spec::evaluate_layout(spec, *pinned).ok()) return no_values();
+    return Inferred{std::move(*pinned), false, true};
+  }
+  return search();
+}
+
+std::variant<Inferred, BadInput> ParameterInference::search() {
+  State st(in_);
+  for (std::size_t round = 0; round < in_.options.max_inference_rounds; ++round) {
+    if (in_.options.progress)
+      in_.options.progress("check: inferring " + std::to_string(in_.spec.parameters.size()) + " parameters, round " +
+                           std::to_string(round + 1));
+    Next next = next_candidate(st, round);
+    if (next.kind == Next::Kind::kNoValues) return no_values();
+    if (next.kind == Next::Kind::kUnknown) return Inferred{st.candidate, partial_};
+    if (next.kind == Next::Kind::kExhausted) break;
+    const std::optional<spec::Layout> layout = evaluate(st, next.values);
+    if (!layout) continue;
+    st.candidate = next.values;
+    const Probe p = probe(st, *layout, round);
+    if (p.kind == Probe::Kind::kNone) {
+      if (st.max_mode) notes_.push_back(max_satisfy_note(st));
+      return Inferred{std::move(next.values), partial_};
+    }
+    if (p.kind == Probe::Kind::kUnknown) return Inferred{std::move(next.values), partial_};
+    // No admissible values satisfy the spec (proved on entering max-satisfy mode), so the
+    // verdict is settled; what more rounds buy is only a smaller list of violations, and each
+    // costs a query over every witness so far. A bounded number of them, then these values.
+    if (st.max_mode && ++st.max_rounds > kMaxSatisfyRounds) {
+      notes_.push_back(max_satisfy_note(st) + ", and the search for better values stopped after " +
+                       std::to_string(kMaxSatisfyRounds) +
+                       " rounds: other values may avoid some of the violations listed");
+      return Inferred{std::move(next.values), partial_};
+    }
+    add_witness(st, p.address);
+  }
+  notes_.push_back("parameter inference stopped after " + std::to_string(in_.options.max_inference_rounds) +
+                   " rounds; the last candidate is used");
+  partial_ = true;
+  return Inferred{st.candidate, partial_};
+}
+
+std::string ParameterInference::max_satisfy_note(const State& st) const {
+  return "no admissible parameter values let this dump satisfy the spec (an unsat core over " +
+         std::to_string(st.witnesses.size()) + " violating interval(s) proves it); the values shown satisfy all but " +
+         std::to_string(st.violated()) + " of them, the most any values do";
+}
+
+void ParameterInference::base(State& st, smt::Solver& p) const {
+  for (const auto& as : st.sym.assumptions) p.add(as.holds, as.name);
+  for (const auto& [name, value] : in_.options.fixed_parameters)
+    p.add(st.sym.parameters[*in_.spec.find_parameter(name)] == st.pctx.bv_val(value, 64), "param." + name);
+  // Only parameter values that place every region are candidates.
+  for (std::size_t i = 0; i < st.sym_terms.size(); ++i) p.add(st.sym_terms[i].ok, "placed." + in_.spec.regions[i].name);
+  for (const smt::Expr& e : st.excluded) p.add(e);
+}
+
+ParameterInference::Next ParameterInference::next_candidate(State& st, std::size_t round) {
+  std::optional<smt::CheckResult> found;
+  bool entered = false;
+  if (!st.max_mode) {
+    smt::Solver p(st.pctx, solver_options(in_.options, Query::kInference));
+    base(st, p);
+    for (std::size_t k = 0; k < st.witnesses.size(); ++k) p.add(st.witnesses[k].constraint, "witness." + std::to_string(k));
+    smt::CheckResult r = bounded(p, "infer-parameters-" + std::to_string(round));
+    if (r.is_unsat()) {
+      const std::vector<std::string>& core = r.unsat()->core;
+      if (std::none_of(core.begin(), core.end(), [](const std::string& n) { return n.rfind("witness.", 0) == 0; }))
+        return {st.candidate ? Next::Kind::kExhausted : Next::Kind::kNoValues, {}, {}};
+      st.max_mode = entered = true;
+      st.best = st.witnesses.size() - 1;  // all of them are unsat together
+      admissible_ = false;
+    } else if (!r.is_sat()) {
+      unknown(r);
+      return {Next::Kind::kUnknown, {}, {}};
+    } else {
+      found = std::move(r);
+    }
+  }
+  if (st.max_mode) {
+    Next most = max_satisfying(st, round, entered);
+    if (most.kind != Next::Kind::kFound) return most;
+    found = std::move(most.model);
+  }
+  const smt::Model& model = *found->model();
+  spec::ParameterValues values;
+  for (const smt::Expr& t : st.sym.parameters) values.push_back(model.eval(t).value_or(0));
+  for (State::Witness& w : st.witnesses) w.violated = st.max_mode && !model.eval_bool(w.kept).value_or(false);
+  return {Next::Kind::kFound, std::move(values), {}};
+}
+
+ParameterInference::Next ParameterInference::max_satisfying(State& st, std::size_t round, bool entered) {
+  // At least K witnesses satisfied, K from best + 1 down: the maximum rarely moves by more
+  // than one per round.
+  smt::Expr count = st.pctx.bv_val(0, 32);
+  for (const State::Witness& w : st.witnesses)
+    count = count + ite(w.kept, st.pctx.bv_val(1, 32), st.pctx.bv_val(0, 32));
+  const std::size_t from = entered ? st.best : std::min(st.best + 1, st.witnesses.size());
+  for (std::size_t k = from;; --k) {
+    smt::Solver p(st.pctx, solver_options(in_.options, Query::kInference));
+    base(st, p);
+    for (const State::Witness& w : st.witnesses) p.add(w.kept.implies(w.constraint));
+    p.add(count.uge(st.pctx.bv_val(k, 32)));
+    smt::CheckResult r = bounded(p, "infer-parameters-" + std::to_string(round) + "-at-least-" + std::to_string(k));
+    if (r.is_sat()) {
+      st.best = k;
+      return {Next::Kind::kFound, {}, std::move(r)};
+    }
+    if (!r.is_unsat()) {
+      unknown(r);
+      return {Next::Kind::kUnknown, {}, {}};
+    }
+    if (k == 0) break;  // unreachable: the assumptions alone are satisfiable
+  }
+  return {Next::Kind::kExhausted, {}, {}};
+}
+
+std::optional<spec::Layout> ParameterInference::evaluate(State& st, const spec::ParameterValues& values) const {
+  auto layout = spec::evaluate_layout(in_.spec, values);
+  if (layout.ok()) return std::move(*layout);
+  smt::Expr same = st.pctx.bool_val(true);
+  for (std::size_t i = 0; i < values.size(); ++i) same = same && (st.sym.parameters[i] == st.pctx.bv_val(values[i], 64));
+  st.excluded.push_back(!same);
+  return std::nullopt;
+}
+
+ParameterInference::Probe ParameterInference::probe(const State& st, const spec::Layout& layout, std::size_t round) {
+  // Does some address (outside the witnesses this candidate violates) break some rule?
+  smt::Context ctx;
+  smt::TrieEncoding enc(ctx, in_.trie);
+  const smt::Expr a = ctx.bv_const("va", 64);
+  const smt::Expr cls = enc.class_of(a);
+  SearchDomain d{{&ctx}, &enc};
+  const auto terms = numeral_terms(ctx, concrete_terms(in_.spec, layout));
+  smt::Expr any = ctx.bool_val(false);
+  for (const Instance& inst : st.insts) any = any || violates(d, in_.spec, inst, a, cls, terms, Strength::kMust);
+  smt::Solver s(ctx, solver_options(in_.options, Query::kSearch));
+  s.add(enc.canonical(a));
+  s.add(any);
+  for (const State::Witness& w : st.witnesses)
+    if (w.violated) s.add(!(a.uge(w.range.first.value()) && a.ule(w.range.last.value())));
+  const smt::CheckResult v = bounded(s, "infer-search-" + std::to_string(round));
+  if (v.is_unsat()) return {Probe::Kind::kNone, VirtAddr(0)};
+  if (!v.is_sat()) {
+    unknown(v);
+    return {Probe::Kind::kUnknown, VirtAddr(0)};
+  }
+  return {Probe::Kind::kFound, VirtAddr(v.model()->eval(a).value_or(0))};
+}
+
+void ParameterInference::add_witness(State& st, VirtAddr w) const {
+  // The witness generalises to its whole interval of constant class: no parameter value may
+  // make any address of it break a rule (a bounded quantifier over one address variable).
+  const AttrClass wc = class_at(in_.mappings, w);
+  const VirtRange same = in_.trie.class_range(w);
+  const std::string name = "witness" + std::to_string(st.witnesses.size());
+  st.witnesses.push_back({same, witness_constraint(st.pctx, in_.spec, st.insts, same, wc, st.sym_terms, name),
+                          st.pctx.bool_const("keep." + name), false});
+}
+
+}  // namespace ptv::check::detail

@@ -1,0 +1,78 @@
+// Step 2 of run_check (check.h): the parameters the dump does not fix (KASLR bases, sizes),
+// inferred by counterexample-guided search. Internal to verifier/checks.
+//
+// Each round: a candidate from the spec's constraints and the witnesses so far
+// (next_candidate), its layout (evaluate), a search for an address that breaks some rule under
+// it (probe), and that address's interval of constant class added as a witness: a constraint
+// "no address of it breaks a rule" (add_witness). Until no address breaks any rule (the
+// candidate is the answer) or no candidate is left.
+//
+// When the witnesses are not satisfiable together, no admissible parameter values let the dump
+// satisfy the spec (the unsat core proves it), and the candidate becomes values that satisfy as
+// many witnesses as possible (a maximum found by asking for at least K of them, K falling from
+// the last maximum plus one): the violations reported are then those that no choice of
+// parameters avoids, plus as few others as the witnesses allow.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "verifier/checks/check_steps.h"
+
+namespace ptv::check::detail {
+
+/// What parameter inference found.
+struct Inferred {
+  std::optional<spec::ParameterValues> values;  ///< empty: inference did not finish
+  bool partial = false;  ///< a limit or the round cap stopped it: the values are a candidate only
+  bool pinned = false;   ///< every parameter had one admissible value: nothing was inferred
+};
+
+class ParameterInference {
+ public:
+  /// Requires: `in` outlives the inference.
+  explicit ParameterInference(const CheckInputs& in) : in_(in) {}
+
+  /// BadInput: a --param the spec does not have, or no parameter values satisfy the spec's
+  /// constraints. Throws LimitReached on the run's limits.
+  std::variant<Inferred, BadInput> run();
+
+  /// What the inference adds to the CheckResult, also after run() threw.
+  [[nodiscard]] std::size_t queries() const { return queries_; }
+  [[nodiscard]] const std::vector<std::string>& notes() const { return notes_; }
+  /// False when no admissible parameter values let the dump satisfy the spec.
+  [[nodiscard]] bool admissible() const { return admissible_; }
+
+ private:
+  struct State;
+  struct Next;
+  struct Probe;
+
+  std::variant<Inferred, BadInput> search();
+  Next next_candidate(State& st, std::size_t round);
+  Next max_satisfying(State& st, std::size_t round, bool entered);
+  std::optional<spec::Layout> evaluate(State& st, const spec::ParameterValues& values) const;
+  Probe probe(const State& st, const spec::Layout& layout, std::size_t round);
+  void add_witness(State& st, VirtAddr w) const;
+  void base(State& st, smt::Solver& p) const;
+  void unknown(const smt::CheckResult& r);
+  [[nodiscard]] BadInput no_values() const;
+  std::string max_satisfy_note(const State& st) const;
+  /// A query within the run's limits, counted when it returns.
+  smt::CheckResult bounded(smt::Solver& s, const std::string& name) {
+    smt::CheckResult r = check_within_limits(s, name, in_.options);
+    ++queries_;
+    return r;
+  }
+
+  const CheckInputs& in_;
+  std::size_t queries_ = 0;
+  std::vector<std::string> notes_;
+  bool admissible_ = true;
+  bool partial_ = false;
+};
+
+}  // namespace ptv::check::detail
