@@ -72,7 +72,7 @@ int run_check_command(CheckCliOptions& o) {
   }
   o.load.load.mark_table_frames = true;
   auto loaded = load_dump_cli(o.dump, o.load);
-  if (!loaded.ok()) return bad_input(loaded.error().message);
+  if (!loaded.ok()) return failed(loaded.error());
 
   const std::optional<check::RawContext> raw = check::raw_context(*loaded);
   const check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, o.check);

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "cli/run_limits.h"
+#include "models/expected.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/base/output_file.h"
 #include "verifier/base/printable.h"
@@ -114,6 +115,11 @@ void print_error(std::string_view message) { std::cerr << "ptverify: " << printa
 int bad_input(std::string_view message) {
   print_error(message);
   return static_cast<int>(ExitCode::kBadInput);
+}
+
+int failed(const Error& e) {
+  print_error(e.message);
+  return static_cast<int>(e.internal ? ExitCode::kInternal : ExitCode::kBadInput);
 }
 
 int finish_standard_output(StandardOutput& out, int code) {

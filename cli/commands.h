@@ -15,6 +15,7 @@ class Validator;
 
 namespace ptv {
 class StandardOutput;
+struct Error;
 }
 
 namespace ptv::cli {
@@ -42,6 +43,9 @@ int run_selected(const CLI::App& app, const Commands& commands);
 void print_error(std::string_view message);
 /// print_error(message), then ExitCode::kBadInput: for bad input, usage, and unwritable outputs.
 int bad_input(std::string_view message);
+/// A stage's error as the run's end: print_error(e.message), then ExitCode::kInternal when the
+/// error is ptverify's own (Error::internal), else ExitCode::kBadInput.
+int failed(const Error& e);
 
 /// The end of every run: flushes standard output and returns `code`, or ExitCode::kBadInput
 /// after "ptverify: standard output: cannot write: <reason>" when a write to it failed. A reader

@@ -24,9 +24,9 @@ struct DiffOptions {
 
 int run_diff(const DiffOptions& o) {
   auto a = load_dump_cli(o.a, o.load);
-  if (!a.ok()) return bad_input(a.error().message);
+  if (!a.ok()) return failed(a.error());
   auto b = load_dump_cli(o.b, o.load);
-  if (!b.ok()) return bad_input(b.error().message);
+  if (!b.ok()) return failed(b.error());
   const auto d = diff_mappings(a->mappings, b->mappings);
   if (!d.ok()) return bad_input(d.error().message);
   if (o.output == "json") {

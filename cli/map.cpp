@@ -60,7 +60,7 @@ int run_map(MapOptions o) {
   }
   o.load.load.mark_table_frames = spec.has_value();
   auto loaded = load_dump_cli(o.dump, o.load);
-  if (!loaded.ok()) return bad_input(loaded.error().message);
+  if (!loaded.ok()) return failed(loaded.error());
 
   std::optional<check::CheckResult> result;
   std::optional<spec::Layout> layout;

@@ -22,10 +22,7 @@ struct MappingsOptions {
 
 int run_mappings(const MappingsOptions& o) {
   auto loaded = load_dump_cli(o.dump, o.load);
-  if (!loaded.ok()) {
-    print_error(loaded.error().message);
-    return static_cast<int>(ExitCode::kBadInput);
-  }
+  if (!loaded.ok()) return failed(loaded.error());
   if (o.output == "json") write_mapping_set_json(loaded->mappings, std::cout);
   else write_mapping_set_text(loaded->mappings, std::cout);
   return static_cast<int>(ExitCode::kOk);

@@ -222,11 +222,11 @@ Expected<LoadedDump> load_dump(const std::string& path, const LoadOptions& opts)
     topts.with_mem = mem_text;
     topts.with_mem_source = opts.with_mem;
   }
-  std::string chosen;
-  auto m = read_text_dump(content, path, opts.format, topts, &chosen);
+  auto m = read_text_dump(content, path, opts.format, topts);
   if (!m) return m.error();
+  const std::string chosen = m->format;
   LoadedDump out;
-  out.mappings = std::move(m).value();
+  out.mappings = std::move(m->mappings);
   if (opts.format == "auto") out.format_chosen = "format " + chosen;
   if (chosen != "json") {
     for (const Fact& f : machine->facts) set_fact(out.mappings.facts, f);
