@@ -38,6 +38,17 @@ CLI::Validator non_negative_integer() {
       "UINT", "non-negative integer");
 }
 
+CLI::Option* add_output_option(CLI::App& app, OutputFormat& slot, std::initializer_list<OutputFormat> allowed,
+                               const std::string& description) {
+  std::vector<std::string> names;
+  for (OutputFormat f : allowed) names.emplace_back(to_string(f));
+  return app
+      .add_option_function<std::string>(
+          "--output,-O", [&slot](const std::string& name) { slot = output_format_named(name).value_or(slot); },
+          description)
+      ->check(CLI::IsMember(names));
+}
+
 Commands setup_all(CLI::App& app) {
   Commands all{
       setup_mappings(app),

@@ -605,8 +605,8 @@ CheckOutcome run_check(const MappingSet& given, const spec::Spec& spec, const Ra
     return outcome;
   }
   if (opts.emit_smt2_dir) {
-    if (auto err = make_output_directory(opts.emit_smt2_dir->string())) {
-      outcome.bad_input = "--emit-smt2 " + err->message;
+    if (auto err = smt::make_emit_smt2_dir(*opts.emit_smt2_dir)) {
+      outcome.bad_input = err->message;
       return outcome;
     }
   }
