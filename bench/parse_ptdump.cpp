@@ -109,10 +109,9 @@ bool measure(std::uint64_t lines, ptv::bench::CsvWriter& csv) {
     }
     runs = m->runs.size();
     t0 = Clock::now();
-    std::string chosen;
-    auto a = read_text_dump(text, "synthetic", "auto", {}, &chosen);
+    auto a = read_text_dump(text, "synthetic", "auto", {});
     automatic.push_back(ms_since(t0));
-    if (!a || chosen != "ptdump") {
+    if (!a || a->format != "ptdump") {
       std::cerr << "parse_ptdump: auto-detection failed\n";
       return false;
     }

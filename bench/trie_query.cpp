@@ -32,9 +32,10 @@ int main(int argc, char** argv) {
   app.add_flag("--user-pgd", user_pgd, "Walk the PTI user copy of the top-level table");
   CLI11_PARSE(app, argc, argv);
   auto t0 = Clock::now();
-  MachineOptions mo;
-  if (user_pgd) mo.pti = PtiCopy::kUser;
-  auto dump = open_raw_dump(core_path, mo);
+  DumpOptions opts;
+  opts.path = core_path;
+  if (user_pgd) opts.machine.pti = PtiCopy::kUser;
+  auto dump = open_raw_dump(opts);
   if (!dump.ok()) return std::cerr << dump.error().message << '\n', 2;
   const PagingState s = dump->machine.state;
   const std::optional<PhysAddr> root = dump->machine.root;

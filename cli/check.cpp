@@ -28,10 +28,9 @@ namespace ptv::cli {
 namespace {
 
 struct CheckCliOptions {
-  std::string dump;
   std::string spec;
-  CliLoadOptions load;
-  std::string output = "text";
+  CliLoadOptions load;  ///< load.dump.path: DUMP
+  OutputFormat output = OutputFormat::kText;
   std::string output_file;
   std::string baseline;
   std::vector<std::string> params;
@@ -52,8 +51,10 @@ int run_check_command(CheckCliOptions& o) {
       std::cout << r.name << (r.raw_only ? " (raw dumps)" : "") << ": " << r.description << '\n';
     return static_cast<int>(ExitCode::kOk);
   }
-  if (o.dump.empty() || o.spec.empty()) return bad_input("check: DUMP and --spec SPEC are required");
-  if (auto err = parse_param_flags("check", o.params, o.check.fixed_parameters)) return bad_input(*err);
+  if (o.load.dump.path.empty() || o.spec.empty()) return bad_input("check: DUMP and --spec SPEC are required");
+  auto params = parse_param_flags("check", o.params);
+  if (!params) return failed(params.error());
+  o.check.fixed_parameters = std::move(params).value();
   if (!o.emit_smt2.empty()) o.check.emit_smt2_dir = o.emit_smt2;
   limit_memory(o.check.memory_limit_mb);
   if (o.check.time_limit_s > 0)
@@ -70,9 +71,9 @@ int run_check_command(CheckCliOptions& o) {
     if (!fp.ok()) return bad_input(fp.error().message);
     baseline = std::move(*fp);
   }
-  o.load.load.mark_table_frames = true;
-  auto loaded = load_dump_cli(o.dump, o.load);
-  if (!loaded.ok()) return bad_input(loaded.error().message);
+  o.load.dump.mark_table_frames = true;
+  auto loaded = load_dump_cli(o.load);
+  if (!loaded.ok()) return failed(loaded.error());
 
   const std::optional<check::RawContext> raw = check::raw_context(*loaded);
   check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, o.check);
@@ -99,10 +100,14 @@ int run_check_command(CheckCliOptions& o) {
     html = std::move(*f);
   }
   std::ostream& os = file ? file->stream() : std::cout;
-  if (o.output == "json") write_check_json(result, os);
-  else if (o.output == "sarif") write_check_sarif(result, os);
-  else if (o.output == "junit") write_check_junit(result, os);
-  else write_check_text(result, os, !file && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
+  switch (o.output) {
+    case OutputFormat::kJson: write_check_json(result, os); break;
+    case OutputFormat::kSarif: write_check_sarif(result, os); break;
+    case OutputFormat::kJunit: write_check_junit(result, os); break;
+    case OutputFormat::kText:
+      write_check_text(result, os, !file && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
+      break;
+  }
   if (file) {
     if (auto err = file->commit()) return bad_input(err->message);
   }
@@ -111,7 +116,7 @@ int run_check_command(CheckCliOptions& o) {
     if (auto err = html->commit()) return bad_input(err->message);
   }
   // The one-line summary a CI log reader sees first, on stderr when stdout carries a report.
-  if (o.output != "text" || file) std::cerr << result.summary_line() << '\n';
+  if (o.output != OutputFormat::kText || file) std::cerr << result.summary_line() << '\n';
   return static_cast<int>(result.exit_code());
 }
 
@@ -120,11 +125,11 @@ int run_check_command(CheckCliOptions& o) {
 Command setup_check(CLI::App& app) {
   auto o = std::make_shared<CheckCliOptions>();
   CLI::App* sub = app.add_subcommand("check", "Prove a dump obeys a layout spec for every address, or list counterexamples");
-  sub->add_option("DUMP", o->dump, "ELF core, raw image, or text dump (ptdump, info tlb, info mem, maps, json)");
+  sub->add_option("DUMP", o->load.dump.path, "ELF core, raw image, or text dump (ptdump, info tlb, info mem, maps, json)");
   sub->add_option("--spec,-s", o->spec, "Layout spec (JSON), e.g. specs/linux-x86_64-4level.json");
   add_load_options(*sub, o->load);
-  sub->add_option("--output,-O", o->output, "text, json, sarif or junit")
-      ->check(CLI::IsMember({"text", "json", "sarif", "junit"}));
+  add_output_option(*sub, o->output, {OutputFormat::kText, OutputFormat::kJson, OutputFormat::kSarif, OutputFormat::kJunit},
+                    "text, json, sarif or junit");
   sub->add_option("--output-file,-o", o->output_file, "Write the report here instead of stdout");
   sub->add_option("--timeout", o->check.timeout_ms, "Per solver query, in milliseconds; reaching it is 'unknown' (exit 3)")
       ->capture_default_str();

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "cli/run_limits.h"
+#include "models/expected.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/base/output_file.h"
 #include "verifier/base/printable.h"
@@ -35,6 +36,17 @@ CLI::Validator non_negative_integer() {
         return "'" + text + "' is not a whole number from 0 to 18446744073709551615";
       },
       "UINT", "non-negative integer");
+}
+
+CLI::Option* add_output_option(CLI::App& app, OutputFormat& slot, std::initializer_list<OutputFormat> allowed,
+                               const std::string& description) {
+  std::vector<std::string> names;
+  for (OutputFormat f : allowed) names.emplace_back(to_string(f));
+  return app
+      .add_option_function<std::string>(
+          "--output,-O", [&slot](const std::string& name) { slot = output_format_named(name).value_or(slot); },
+          description)
+      ->check(CLI::IsMember(names));
 }
 
 Commands setup_all(CLI::App& app) {
@@ -114,6 +126,11 @@ void print_error(std::string_view message) { std::cerr << "ptverify: " << printa
 int bad_input(std::string_view message) {
   print_error(message);
   return static_cast<int>(ExitCode::kBadInput);
+}
+
+int failed(const Error& e) {
+  print_error(e.message);
+  return static_cast<int>(e.internal ? ExitCode::kInternal : ExitCode::kBadInput);
 }
 
 int finish_standard_output(StandardOutput& out, int code) {

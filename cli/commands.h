@@ -4,17 +4,23 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "verifier/base/output_format.h"
+
 namespace CLI {
 class App;
+class Option;
 class Validator;
 }
 
 namespace ptv {
 class StandardOutput;
+struct Error;
 }
 
 namespace ptv::cli {
@@ -35,6 +41,10 @@ Commands setup_all(CLI::App& app);
 /// A CLI11 check for a count or a limit: a whole number 0..2^64-1 in decimal, nothing else (a
 /// negative number would otherwise wrap around to a huge one). Its message names the value.
 CLI::Validator non_negative_integer();
+/// Adds --output,-O: one of `allowed` by name (verifier/base/output_format.h), parsed here into
+/// `slot` so that run_<name> gets the enum. Requires: `slot` outlives app's parse.
+CLI::Option* add_output_option(CLI::App& app, OutputFormat& slot, std::initializer_list<OutputFormat> allowed,
+                               const std::string& description);
 int run_selected(const CLI::App& app, const Commands& commands);
 
 /// Every diagnostic goes out through here: "ptverify: MESSAGE" on stderr, with MESSAGE's
@@ -42,6 +52,9 @@ int run_selected(const CLI::App& app, const Commands& commands);
 void print_error(std::string_view message);
 /// print_error(message), then ExitCode::kBadInput: for bad input, usage, and unwritable outputs.
 int bad_input(std::string_view message);
+/// A stage's error as the run's end: print_error(e.message), then ExitCode::kInternal when the
+/// error is ptverify's own (Error::internal), else ExitCode::kBadInput.
+int failed(const Error& e);
 
 /// The end of every run: flushes standard output and returns `code`, or ExitCode::kBadInput
 /// after "ptverify: standard output: cannot write: <reason>" when a write to it failed. A reader

@@ -19,17 +19,20 @@ namespace {
 struct DiffOptions {
   std::string a, b;
   CliLoadOptions load;  ///< applies to both dumps
-  std::string output = "text";
+  OutputFormat output = OutputFormat::kText;
 };
 
 int run_diff(const DiffOptions& o) {
-  auto a = load_dump_cli(o.a, o.load);
-  if (!a.ok()) return bad_input(a.error().message);
-  auto b = load_dump_cli(o.b, o.load);
-  if (!b.ok()) return bad_input(b.error().message);
+  CliLoadOptions load = o.load;
+  load.dump.path = o.a;
+  auto a = load_dump_cli(load);
+  if (!a.ok()) return failed(a.error());
+  load.dump.path = o.b;
+  auto b = load_dump_cli(load);
+  if (!b.ok()) return failed(b.error());
   const auto d = diff_mappings(a->mappings, b->mappings);
   if (!d.ok()) return bad_input(d.error().message);
-  if (o.output == "json") {
+  if (o.output == OutputFormat::kJson) {
     write_diff_json(*d, std::cout);
     std::cerr << d->summary_line() << '\n';
   } else {
@@ -46,7 +49,7 @@ Command setup_diff(CLI::App& app) {
   sub->add_option("A", o->a, "The dump before (any format `ptverify mappings` reads)")->required();
   sub->add_option("B", o->b, "The dump after")->required();
   add_load_options(*sub, o->load);
-  sub->add_option("--output,-O", o->output, "text or json (docs/inspect.md)")->check(CLI::IsMember({"text", "json"}));
+  add_output_option(*sub, o->output, {OutputFormat::kText, OutputFormat::kJson}, "text or json (docs/inspect.md)");
   return Command{sub, [o] { return run_diff(*o); }, nullptr, nullptr};
 }
 

@@ -72,14 +72,10 @@ void add_machine_options(CLI::App& app, MachineOptions& opts) {
          "mode");
 }
 
-void add_raw_format_option(CLI::App& app, std::optional<bool>& elf) {
-  app.add_option_function<std::string>(
-         "--format",
-         [&elf](const std::string& f) {
-           elf = f == "elf-core" ? std::optional<bool>(true) : f == "raw" ? std::optional<bool>(false) : std::nullopt;
-         },
-         "Dump format: auto (ELF magic -> elf-core, else raw), elf-core (QEMU dump-guest-memory), raw (file "
-         "offset = physical address, QEMU pmemsave); gzip/zstd are decompressed transparently")
+void add_raw_format_option(CLI::App& app, std::string& format) {
+  app.add_option("--format", format,
+                 "Dump format: auto (ELF magic -> elf-core, else raw), elf-core (QEMU dump-guest-memory), raw (file "
+                 "offset = physical address, QEMU pmemsave); gzip/zstd are decompressed transparently")
       ->check(CLI::IsMember({"auto", "elf-core", "raw"}))
       ->default_str("auto");
 }

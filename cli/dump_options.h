@@ -3,6 +3,8 @@
 // and what happens to a fact no source gives is decided there, not here.
 #pragma once
 
+#include <string>
+
 #include "verifier/ingest/machine.h"
 
 namespace CLI {
@@ -16,8 +18,8 @@ namespace ptv::cli {
 /// outlives app's parse.
 void add_machine_options(CLI::App& app, MachineOptions& opts);
 
-/// Adds --format auto|elf-core|raw for subcommands that read raw memory only: `elf` empty means
-/// auto (ELF magic decides), true an ELF core, false a raw image.
-void add_raw_format_option(CLI::App& app, std::optional<bool>& elf);
+/// Adds --format auto|elf-core|raw for subcommands that read raw memory only (walk, slice),
+/// bound onto DumpOptions::format; open_raw_dump decides what each means.
+void add_raw_format_option(CLI::App& app, std::string& format);
 
 }  // namespace ptv::cli

@@ -25,9 +25,8 @@ namespace ptv::cli {
 namespace {
 
 struct MapOptions {
-  std::string dump;
   std::string spec;
-  CliLoadOptions load;
+  CliLoadOptions load;  ///< load.dump.path: DUMP
   bool ascii = false;
   unsigned width = 0;  ///< 0: from the terminal
   std::string html;
@@ -47,9 +46,11 @@ unsigned terminal_width() {
 }
 
 int run_map(MapOptions o) {
-  if (o.dump.empty()) return bad_input("map: DUMP is required");
+  if (o.load.dump.path.empty()) return bad_input("map: DUMP is required");
   check::CheckOptions check_options;
-  if (auto err = parse_param_flags("map", o.params, check_options.fixed_parameters)) return bad_input(*err);
+  auto params = parse_param_flags("map", o.params);
+  if (!params) return failed(params.error());
+  check_options.fixed_parameters = std::move(params).value();
   // --quiet (a load option) also silences the progress line.
   Progress progress(o.load.quiet);
   std::optional<spec::Spec> spec;
@@ -58,9 +59,9 @@ int run_map(MapOptions o) {
     if (!s.ok()) return bad_input(s.error().message);
     spec = std::move(*s);
   }
-  o.load.load.mark_table_frames = spec.has_value();
-  auto loaded = load_dump_cli(o.dump, o.load);
-  if (!loaded.ok()) return bad_input(loaded.error().message);
+  o.load.dump.mark_table_frames = spec.has_value();
+  auto loaded = load_dump_cli(o.load);
+  if (!loaded.ok()) return failed(loaded.error());
 
   std::optional<check::CheckResult> result;
   std::optional<spec::Layout> layout;
@@ -108,7 +109,7 @@ int run_map(MapOptions o) {
 Command setup_map(CLI::App& app) {
   auto o = std::make_shared<MapOptions>();
   CLI::App* sub = app.add_subcommand("map", "Draw the address space: regions, mapped runs, violations (terminal and HTML)");
-  sub->add_option("DUMP", o->dump, "ELF core, raw image, or text dump (ptdump, info tlb, info mem, maps, json)");
+  sub->add_option("DUMP", o->load.dump.path, "ELF core, raw image, or text dump (ptdump, info tlb, info mem, maps, json)");
   add_load_options(*sub, o->load);
   sub->add_option("--spec,-s", o->spec, "Name the boxes by this spec's regions, placed as `check` places them, and mark violations");
   sub->add_option("--param", o->params, "With --spec: fix a spec parameter, as for check: NAME=VALUE (repeatable)");

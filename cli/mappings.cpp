@@ -15,18 +15,14 @@ namespace ptv::cli {
 namespace {
 
 struct MappingsOptions {
-  std::string dump;
-  CliLoadOptions load;
-  std::string output = "text";
+  CliLoadOptions load;  ///< load.dump.path: DUMP
+  OutputFormat output = OutputFormat::kText;
 };
 
 int run_mappings(const MappingsOptions& o) {
-  auto loaded = load_dump_cli(o.dump, o.load);
-  if (!loaded.ok()) {
-    print_error(loaded.error().message);
-    return static_cast<int>(ExitCode::kBadInput);
-  }
-  if (o.output == "json") write_mapping_set_json(loaded->mappings, std::cout);
+  auto loaded = load_dump_cli(o.load);
+  if (!loaded.ok()) return failed(loaded.error());
+  if (o.output == OutputFormat::kJson) write_mapping_set_json(loaded->mappings, std::cout);
   else write_mapping_set_text(loaded->mappings, std::cout);
   return static_cast<int>(ExitCode::kOk);
 }
@@ -36,10 +32,9 @@ int run_mappings(const MappingsOptions& o) {
 Command setup_mappings(CLI::App& app) {
   auto opts = std::make_shared<MappingsOptions>();
   CLI::App* sub = app.add_subcommand("mappings", "Print every translation of a dump as coalesced runs");
-  sub->add_option("DUMP", opts->dump, "ELF core, raw image, or text dump (ptdump, info tlb, ...)")->required();
+  sub->add_option("DUMP", opts->load.dump.path, "ELF core, raw image, or text dump (ptdump, info tlb, ...)")->required();
   add_load_options(*sub, opts->load);
-  sub->add_option("--output,-O", opts->output, "text or json (docs/formats.md)")
-      ->check(CLI::IsMember({"text", "json"}));
+  add_output_option(*sub, opts->output, {OutputFormat::kText, OutputFormat::kJson}, "text or json (docs/formats.md)");
   return Command{sub, [opts] { return run_mappings(*opts); }, nullptr, nullptr};
 }
 

@@ -4,11 +4,12 @@
 
 namespace ptv::cli {
 
-std::optional<std::string> parse_param_flags(const std::string& command, const std::vector<std::string>& flags,
-                                             std::map<std::string, std::uint64_t>& out) {
+Expected<std::map<std::string, std::uint64_t>> parse_param_flags(const std::string& command,
+                                                                 const std::vector<std::string>& flags) {
+  std::map<std::string, std::uint64_t> out;
   for (const std::string& p : flags) {
     const auto eq = p.find('=');
-    if (eq == std::string::npos) return command + ": --param " + p + ": expected NAME=VALUE";
+    if (eq == std::string::npos) return Error{command + ": --param " + p + ": expected NAME=VALUE"};
     try {
       std::size_t used = 0;
       const std::string v = p.substr(eq + 1);
@@ -17,10 +18,10 @@ std::optional<std::string> parse_param_flags(const std::string& command, const s
       out[p.substr(0, eq)] = std::stoull(v, &used, 0);
       if (used != v.size()) throw std::invalid_argument(v);
     } catch (const std::exception&) {
-      return command + ": --param " + p + ": VALUE must be a number (0x for hex)";
+      return Error{command + ": --param " + p + ": VALUE must be a number (0x for hex)"};
     }
   }
-  return std::nullopt;
+  return out;
 }
 
 }  // namespace ptv::cli

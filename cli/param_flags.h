@@ -7,11 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "models/expected.h"
+
 namespace ptv::cli {
 
-/// Parses each "NAME=VALUE" (VALUE decimal, or hex with 0x) into `out`. Returns the first
-/// malformed flag's error message, prefixed by `command` (e.g. "check: --param x: ...").
-[[nodiscard]] std::optional<std::string> parse_param_flags(const std::string& command, const std::vector<std::string>& flags,
-                                                           std::map<std::string, std::uint64_t>& out);
+/// The spec parameters fixed by --param flags: each "NAME=VALUE" (VALUE decimal, or hex with
+/// 0x); a later flag for the same NAME wins. Error: the first malformed flag, prefixed by
+/// `command` (e.g. "check: --param x: ...").
+[[nodiscard]] Expected<std::map<std::string, std::uint64_t>> parse_param_flags(const std::string& command,
+                                                                              const std::vector<std::string>& flags);
 
 }  // namespace ptv::cli

@@ -11,12 +11,13 @@
 #include "verifier/checks/prove.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/base/output_file.h"
+#include "verifier/smt/solver.h"
 #include "verifier/spec/parse.h"
 
 namespace ptv::cli {
 
 int run_prove(const ProveCommandOptions& o) {
-  const bool json = o.output == "json";
+  const bool json = o.output == OutputFormat::kJson;
   if (o.list_obligations) {
     check::write_obligation_list(std::cout, json);
     return static_cast<int>(ExitCode::kOk);
@@ -34,7 +35,7 @@ int run_prove(const ProveCommandOptions& o) {
                                                               std::chrono::duration<double>(o.time_limit_s));
   arm_time_watchdog("prove", o.time_limit_s, true);
   if (!o.emit_smt2_dir.empty()) {
-    if (auto err = make_output_directory(o.emit_smt2_dir)) return bad_input("prove: --emit-smt2 " + err->message);
+    if (auto err = smt::make_emit_smt2_dir(o.emit_smt2_dir)) return bad_input("prove: " + err->message);
     options.emit_smt2_dir = o.emit_smt2_dir;
   }
   Expected<spec::Spec> s = spec::load_spec(o.spec);
@@ -52,7 +53,7 @@ Command setup_prove(CLI::App& app) {
   auto opts = std::make_shared<ProveCommandOptions>();
   CLI::App* sub = app.add_subcommand("prove", "Prove a layout spec's obligations for all admissible parameter values");
   sub->add_option("SPEC", opts->spec, "layout spec (JSON with comments), e.g. specs/linux-x86_64-4level.json");
-  sub->add_option("--output,-O", opts->output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  add_output_option(*sub, opts->output, {OutputFormat::kText, OutputFormat::kJson}, "text or json");
   sub->add_option("--timeout", opts->timeout_ms, "per-query solver timeout in milliseconds (0: none)")->capture_default_str();
   sub->add_option("--time-limit", opts->time_limit_s,
                   "the whole run, in seconds: goals not decided by then are unknown (exit 3); 0: none")

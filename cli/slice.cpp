@@ -27,18 +27,18 @@ Command setup_slice(CLI::App& app) {
   auto opts = std::make_shared<SliceOptions>();
   CLI::App* sub = app.add_subcommand(
       "slice", "Write a small ELF core holding only the page tables reachable from CR3, with the registers");
-  sub->add_option("DUMP", opts->dump, "Memory dump: ELF core or raw image (gzip/zstd accepted)")
+  sub->add_option("DUMP", opts->dump.path, "Memory dump: ELF core or raw image (gzip/zstd accepted)")
       ->required()
       ->check(CLI::ExistingFile);
   sub->add_option("-o,--output", opts->output, "The slice to write (ELF core)")->required();
-  add_machine_options(*sub, opts->machine);
-  add_raw_format_option(*sub, opts->elf);
+  add_machine_options(*sub, opts->dump.machine);
+  add_raw_format_option(*sub, opts->dump.format);
   return Command{sub, [opts] { return run_slice(*opts); }, nullptr, nullptr};
 }
 
 int run_slice(const SliceOptions& opts) {
-  Expected<RawDump> dump = open_raw_dump(opts.dump, opts.machine, opts.elf);
-  if (!dump) return bad_input(dump.error().message);
+  Expected<RawDump> dump = open_raw_dump(opts.dump);
+  if (!dump) return failed(dump.error());
   const PhysMemory& memory = *dump->memory;
   const Machine& machine = dump->machine;
   for (const std::string& n : machine.notes) print_error("note: " + n);
@@ -49,12 +49,12 @@ int run_slice(const SliceOptions& opts) {
   if (machine.other_copy) roots.push_back(*machine.other_copy);
   // `info registers -a`: every vCPU's tables (and their PTI pairs), so that --cpu N can choose
   // any of them from the slice.
-  if (!opts.machine.registers_file.empty()) {
-    Expected<std::vector<ControlRegisters>> all = read_info_registers_all(opts.machine.registers_file);
+  if (!opts.dump.machine.registers_file.empty()) {
+    Expected<std::vector<ControlRegisters>> all = read_info_registers_all(opts.dump.machine.registers_file);
     if (!all) return bad_input(all.error().message);
     for (const ControlRegisters& c : *all) {
       if (!c.cr3) continue;
-      MachineOptions one = opts.machine;
+      MachineOptions one = opts.dump.machine;
       one.cpu = c.cpu.value_or(0);
       Expected<Machine> m = settle_raw_machine(one, memory, std::nullopt, {});
       if (!m) continue;  // a vCPU whose registers do not walk (paging off) has nothing to slice
@@ -81,7 +81,7 @@ int run_slice(const SliceOptions& opts) {
   if (const Fact* m = find_fact(machine.facts, FactId::kMaxPhyAddr); m && fact_known(*m)) regs.maxphyaddr = machine.state.maxphyaddr;
   if (const Fact* g = find_fact(machine.facts, FactId::kPage1G); g && fact_known(*g)) regs.pdpe1gb = machine.state.page_1gb;
   regs.cpl = machine.cpl;
-  regs.flags = opts.machine.pti == PtiCopy::kUser ? ptverify_note::kFlagUserPgd : 0;
+  regs.flags = opts.dump.machine.pti == PtiCopy::kUser ? ptverify_note::kFlagUserPgd : 0;
   Expected<SliceSummary> written = write_slice_file(opts.output, memory, std::move(pages), regs);
   if (!written) return bad_input(written.error().message);
 

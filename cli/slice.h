@@ -8,7 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/dump_options.h"
-#include "verifier/ingest/machine.h"
+#include "verifier/ingest/load_dump.h"
 
 namespace CLI {
 class App;
@@ -17,10 +17,10 @@ class App;
 namespace ptv::cli {
 
 struct SliceOptions {
-  std::string dump;    ///< the full dump (ELF core or raw image, maybe compressed)
+  /// The full dump (ELF core or raw image, maybe compressed): path, format (auto, elf-core,
+  /// raw) and the machine options.
+  DumpOptions dump;
   std::string output;  ///< -o: the slice to write
-  MachineOptions machine;
-  std::optional<bool> elf;  ///< --format: empty = auto
 };
 
 Command setup_slice(CLI::App& app);

@@ -17,11 +17,9 @@ namespace ptv::cli {
 namespace {
 
 struct WalkOptions {
-  std::string dump;
-  MachineOptions machine;
-  std::optional<bool> elf;  ///< --format: empty = auto
+  DumpOptions dump;  ///< raw memory only: dump.path, dump.format (auto, elf-core, raw), dump.machine
   std::string address;
-  std::string output = "text";
+  OutputFormat output = OutputFormat::kText;
 };
 
 int run_walk(const WalkOptions& o) {
@@ -40,8 +38,8 @@ int run_walk(const WalkOptions& o) {
       return bad_input("walk: ADDRESS '" + o.address + "' is not a hexadecimal address");
     }
   }
-  auto dump = open_raw_dump(o.dump, o.machine, o.elf);
-  if (!dump.ok()) return bad_input(dump.error().message);
+  auto dump = open_raw_dump(o.dump);
+  if (!dump.ok()) return failed(dump.error());
   const Machine& m = dump->machine;
   print_notes(m.notes, false);
   for (const Fact& f : m.facts)
@@ -50,7 +48,7 @@ int run_walk(const WalkOptions& o) {
                 << "the value that faults least, and the rights it shows may depend on it (" << fact_flag_hint(f.id)
                 << ")\n";
   const WalkResult w = walk(m.state, dump->memory->reader(), VirtAddr(va), m.root);
-  if (o.output == "json") write_walk_json(w, m.state, std::cout);
+  if (o.output == OutputFormat::kJson) write_walk_json(w, m.state, std::cout);
   else write_walk_text(w, m.state, std::cout);
   return static_cast<int>(ExitCode::kOk);
 }
@@ -60,13 +58,13 @@ int run_walk(const WalkOptions& o) {
 Command setup_walk(CLI::App& app) {
   auto opts = std::make_shared<WalkOptions>();
   CLI::App* sub = app.add_subcommand("walk", "Walk one virtual address through a raw dump's page tables");
-  sub->add_option("DUMP", opts->dump, "ELF core (QEMU dump-guest-memory, or a ptverify slice) or raw image")
+  sub->add_option("DUMP", opts->dump.path, "ELF core (QEMU dump-guest-memory, or a ptverify slice) or raw image")
       ->required();
   sub->add_option("ADDRESS", opts->address, "virtual address, hexadecimal (0x optional, _ or ' separators)")
       ->required();
-  add_machine_options(*sub, opts->machine);
-  add_raw_format_option(*sub, opts->elf);
-  sub->add_option("--output,-O", opts->output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  add_machine_options(*sub, opts->dump.machine);
+  add_raw_format_option(*sub, opts->dump.format);
+  add_output_option(*sub, opts->output, {OutputFormat::kText, OutputFormat::kJson}, "text or json");
   return Command{sub, [opts] { return run_walk(*opts); }, nullptr, nullptr};
 }
 

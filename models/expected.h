@@ -12,6 +12,9 @@ namespace ptv {
 /// file+0xoffset, or a JSON path) and what was expected.
 struct Error {
   std::string message;
+  /// True when ptverify itself is at fault (a stage broke an invariant it promises), not the
+  /// input: exit 4 instead of 2 (verifier/base/exit_codes.h).
+  bool internal = false;
 };
 
 template <class T>

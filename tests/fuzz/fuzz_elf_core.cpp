@@ -1,7 +1,7 @@
 // libFuzzer harness: the input as an ELF core (ElfCore::from_file over a memfd mapping), then
-// the walk over its tables from the registers its notes give (a core without notes is walked
-// from its lowest physical address, with 4-level paging and NXE, so the walker still sees the
-// hostile tables).
+// opened as `ptverify walk` opens it (open_raw_dump: the registers its notes give, every other
+// fact settled by the library) and walked from the top-level table chosen. A core without notes
+// is given its lowest physical address as CR3, so the walker still sees the hostile tables.
 // Invariants: errors name the file first; registers from a note have MAXPHYADDR in 32..52; the
 // walk invariants of fuzz_memory.h.
 #include <cstddef>
@@ -11,6 +11,7 @@
 #include "fuzz_check.h"
 #include "fuzz_memory.h"
 #include "verifier/ingest/elf_core.h"
+#include "verifier/ingest/load_dump.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace ptv;
@@ -22,16 +23,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const ElfCore& c = **core;
   for (const std::string& w : c.warnings()) fuzz::require(w.starts_with(name), "a core warning names the file", w);
-  PagingState state;
+  DumpOptions opts;
+  opts.format = "elf-core";
   if (const auto& regs = c.registers()) {
     const unsigned m = regs->maxphyaddr.value_or(kMaxPhysAddrArchitectural);
     fuzz::require(m >= 32 && m <= 52, "a note's MAXPHYADDR is within 32..52", std::to_string(m));
-    state = PagingState::from_registers(regs->cr0.value_or(kCr0Pg | kCr0Wp | 1), regs->cr3, regs->cr4.value_or(kCr4Pae),
-                                        regs->efer.value_or(kEferNxe | kEferLma | kEferLme), m);
   } else {
-    const std::uint64_t root = c.ranges().empty() ? 0 : c.ranges().front().start.value();
-    state = PagingState::from_registers(kCr0Pg | kCr0Wp | 1, root, kCr4Pae | kCr4Pge, kEferNxe | kEferLma | kEferLme);
+    opts.machine.cr3 = c.ranges().empty() ? 0 : c.ranges().front().start.value();
   }
-  fuzz::fuzz_walk(c, state);
+  auto dump = open_raw_dump(fuzz::map_bytes(data, size, name), opts);
+  if (!dump.ok()) {
+    fuzz::check_error(dump.error(), name);
+    return 0;
+  }
+  fuzz::fuzz_walk(*dump->memory, dump->machine.state);
   return 0;
 }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "verifier/base/output_file.h"
+#include "verifier/smt/solver.h"
 #include "verifier/checks/baseline.h"
 #include "verifier/checks/check_steps.h"
 #include "verifier/checks/infer.h"
@@ -204,7 +204,7 @@ CheckOutcome run_check(const MappingSet& given, const spec::Spec& spec, const Ra
   const auto trie = AddressTrie::build(m);
   if (!trie.ok()) return BadInput{trie.error().message};
   if (opts.emit_smt2_dir)
-    if (auto err = make_output_directory(opts.emit_smt2_dir->string())) return BadInput{"--emit-smt2 " + err->message};
+    if (auto err = smt::make_emit_smt2_dir(*opts.emit_smt2_dir)) return BadInput{err->message};
   CheckResult out = new_result(m, spec);
   try {
     if (std::optional<CheckOutcome> failed = decide(CheckInputs{m, spec, raw, opts, *trie}, out)) return std::move(*failed);

@@ -24,7 +24,7 @@ Tri fact_bit(const std::vector<Fact>& facts, FactId id) {
 }
 
 /// What a text format cannot see, beyond its own notes.
-void text_facts(MappingSet& m, const LoadOptions& opts, const std::string& format) {
+void text_facts(MappingSet& m, const DumpOptions& opts, const std::string& format) {
   set_fact(m.facts, opts.assume_no_reserved
                         ? Fact{FactId::kReservedBits, FactSource::kFlag, "no entry sets a reserved bit",
                                "--assume-no-reserved"}
@@ -90,7 +90,10 @@ constexpr AssumedWalkFact kWalkFacts[] = {
 
 }  // namespace
 
-Expected<RawDump> open_raw_dump(MappedFile file, const MachineOptions& opts, std::optional<bool> elf) {
+namespace {
+
+/// Raw memory as `elf` says (empty: the ELF magic decides), under the machine `opts` describes.
+Expected<RawDump> open_raw_memory(MappedFile file, const MachineOptions& opts, std::optional<bool> elf) {
   RawDump dump;
   std::optional<CoreRegisters> note;
   std::vector<CoreRegisters> qemu_cpus;
@@ -116,10 +119,28 @@ Expected<RawDump> open_raw_dump(MappedFile file, const MachineOptions& opts, std
   return dump;
 }
 
-Expected<RawDump> open_raw_dump(const std::string& path, const MachineOptions& opts, std::optional<bool> elf) {
-  Expected<MappedFile> file = open_mapped_maybe_compressed(path);
+/// The raw-memory choice of a --format value: empty is auto (the ELF magic decides).
+Expected<std::optional<bool>> raw_format(const std::string& format) {
+  if (format == "auto") return std::optional<bool>();
+  if (format == "elf-core") return std::optional<bool>(true);
+  if (format == "raw") return std::optional<bool>(false);
+  return Error{"unknown raw-memory format '" + format + "' (known: auto, elf-core, raw)"};
+}
+
+}  // namespace
+
+Expected<RawDump> open_raw_dump(MappedFile file, const DumpOptions& opts) {
+  Expected<std::optional<bool>> elf = raw_format(opts.format);
+  if (!elf) return elf.error();
+  return open_raw_memory(std::move(file), opts.machine, *elf);
+}
+
+Expected<RawDump> open_raw_dump(const DumpOptions& opts) {
+  Expected<std::optional<bool>> elf = raw_format(opts.format);
+  if (!elf) return elf.error();
+  Expected<MappedFile> file = open_mapped_maybe_compressed(opts.path);
   if (!file) return file.error();
-  return open_raw_dump(std::move(file).value(), opts, elf);
+  return open_raw_memory(std::move(file).value(), opts.machine, *elf);
 }
 
 Expected<LoadedDump> map_raw_dump(RawDump dump, const std::string& format, const std::string& source, bool mark,
@@ -180,10 +201,11 @@ Expected<LoadedDump> map_raw_dump(RawDump dump, const std::string& format, const
   return out;
 }
 
-Expected<LoadedDump> load_dump(const std::string& path, const LoadOptions& opts) {
+Expected<LoadedDump> load_dump(const DumpOptions& opts) {
+  const std::string& path = opts.path;
   auto raw = [&](MappedFile file, bool elf, std::string why) -> Expected<LoadedDump> {
     if (opts.progress) opts.progress("ptverify: opening " + path);
-    Expected<RawDump> dump = open_raw_dump(std::move(file), opts.machine, elf);
+    Expected<RawDump> dump = open_raw_memory(std::move(file), opts.machine, elf);
     if (!dump) return dump.error();
     Expected<LoadedDump> out = map_raw_dump(std::move(dump).value(), elf ? "elf-core" : "raw", path,
                                             opts.mark_table_frames, opts.progress);
@@ -222,11 +244,11 @@ Expected<LoadedDump> load_dump(const std::string& path, const LoadOptions& opts)
     topts.with_mem = mem_text;
     topts.with_mem_source = opts.with_mem;
   }
-  std::string chosen;
-  auto m = read_text_dump(content, path, opts.format, topts, &chosen);
+  auto m = read_text_dump(content, path, opts.format, topts);
   if (!m) return m.error();
+  const std::string chosen = m->format;
   LoadedDump out;
-  out.mappings = std::move(m).value();
+  out.mappings = std::move(m->mappings);
   if (opts.format == "auto") out.format_chosen = "format " + chosen;
   if (chosen != "json") {
     for (const Fact& f : machine->facts) set_fact(out.mappings.facts, f);

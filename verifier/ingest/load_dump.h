@@ -24,9 +24,17 @@
 
 namespace ptv {
 
-struct LoadOptions {
-  MachineOptions machine;       ///< raw dumps: where CR3 and the processor state come from
-  std::string format = "auto";  ///< auto, elf-core, raw, or a text format name
+/// What the user gave about one dump: the file, its format, and where the processor state comes
+/// from. Every subcommand that reads a dump fills one from its flags (cli/load_dump.h), and
+/// tests fill one to load a dump the way the command line does; which register source wins,
+/// what an unstated fact becomes, which PTI copy is walked and whether the paging mode fits are
+/// decided by load_dump / open_raw_dump (through verifier/ingest/machine.h), never by a caller.
+struct DumpOptions {
+  std::string path;              ///< the dump file (gzip and zstd are decompressed transparently)
+  /// "auto" (ELF magic, then the text readers' sniffing, else a raw image when CR3 is given),
+  /// "elf-core", "raw", or a text format name (text_formats()).
+  std::string format = "auto";
+  MachineOptions machine;       ///< --registers, --cpuinfo, --cr3/--cr0/--cr4/--efer, bits, --pti, --cpu
   bool lenient = false;         ///< text: report and skip unknown flag tokens
   std::string with_mem;         ///< info tlb: an `info mem` file of the same moment
   bool assume_no_reserved = false;  ///< text: the user confirms no entry sets a reserved bit
@@ -53,13 +61,17 @@ struct LoadedDump {
   bool assumptions_matter = false;
 };
 
-/// Raw memory only: opens the core or image and settles the machine. `elf` empty: sniff.
-Expected<RawDump> open_raw_dump(MappedFile file, const MachineOptions& opts, std::optional<bool> elf = std::nullopt);
-Expected<RawDump> open_raw_dump(const std::string& path, const MachineOptions& opts,
-                                std::optional<bool> elf = std::nullopt);
+/// Raw memory only (walk, slice): opens opts.path as opts.format, which must be "auto" (the
+/// ELF magic decides), "elf-core" or "raw", and settles the machine from opts.machine and the
+/// core's notes. Only the raw-memory fields of `opts` are used.
+Expected<RawDump> open_raw_dump(const DumpOptions& opts);
+/// The same over memory already mapped (tests and fuzzers over in-memory bytes); opts.path is
+/// not read.
+Expected<RawDump> open_raw_dump(MappedFile file, const DumpOptions& opts);
 
-/// Any dump. Errors name the file and where.
-Expected<LoadedDump> load_dump(const std::string& path, const LoadOptions& opts);
+/// Any dump, in any format. Errors name the file and where; an error with Error::internal set
+/// is ptverify's own fault (a reader broke the mapping-set invariant), not the input's.
+Expected<LoadedDump> load_dump(const DumpOptions& opts);
 
 /// The mapping set of a raw dump (both walks when assumed facts could matter, merged), with its
 /// facts; `mark` sets Run::page_table_frame.

@@ -179,7 +179,6 @@ Expected<MappingSet> read_proc_maps(std::string_view content, const std::string&
     if (kernel_half_vmas)
       set.notes.push_back(std::to_string(kernel_half_vmas) +
                           " VMA(s) in the kernel half (e.g. [vsyscall]) kept as markers only: the kernel half is unknown here");
-    if (auto broken = set.validate()) return Error{source + ": internal: maps reader broke the mapping-set invariant: " + *broken};
     return set;
   } catch (const text::ParseFailure& f) {
     return f.error;

@@ -58,8 +58,16 @@ const TextFormat* find_text_format(std::string_view name) {
   return nullptr;
 }
 
-Expected<MappingSet> read_text_dump(std::string_view content, const std::string& source, std::string_view format,
-                                    const TextReadOptions& options, std::string* chosen_format_out) {
+std::optional<Error> check_reader_output(const MappingSet& set, std::string_view reader, const std::string& source) {
+  if (auto broken = set.validate())
+    return Error{source + ": internal error: the " + std::string(reader) +
+                     " reader broke the mapping-set invariant: " + *broken,
+                 true};
+  return std::nullopt;
+}
+
+Expected<TextDump> read_text_dump(std::string_view content, const std::string& source, std::string_view format,
+                                  const TextReadOptions& options) {
   const TextFormat* chosen = nullptr;
   const bool automatic = format == "auto";
   if (automatic) {
@@ -79,10 +87,11 @@ Expected<MappingSet> read_text_dump(std::string_view content, const std::string&
     chosen = find_text_format(format);
     if (!chosen) return Error{"unknown format '" + std::string(format) + "' (known: auto, " + known_names() + ")"};
   }
-  if (chosen_format_out) *chosen_format_out = std::string(chosen->name);
-
   Expected<MappingSet> result = chosen->read(content, source, options);
-  if (result.ok()) return result;
+  if (result.ok()) {
+    if (auto broken = check_reader_output(*result, chosen->name, source)) return *broken;
+    return TextDump{std::move(result).value(), std::string(chosen->name)};
+  }
 
   // Say what the content looks like when it is not what was asked for.
   std::string msg = result.error().message;

@@ -55,12 +55,25 @@ const TextFormat* find_text_format(std::string_view name);
 /// The confidence below which auto-detection refuses to guess.
 inline constexpr int kMinSniffConfidence = 30;
 
+/// A text dump read: its mapping set and the format it was read as.
+struct TextDump {
+  MappingSet mappings;
+  std::string format;  ///< the registry name of the reader used (what "auto" chose)
+};
+
 /// Reads `content` as `format` ("auto" or a format name). With "auto" the format with the
-/// highest sniff confidence is read; *chosen_format_out (when not null) receives the name of
-/// the format used. Errors: an unknown format name lists the known ones; empty content with
-/// "auto" asks for a format (it could be any); undetectable content names the closest format; a failed read whose content looks more like another format says
-/// which ("... this looks like QEMU info tlb (--format qemu-tlb)").
-Expected<MappingSet> read_text_dump(std::string_view content, const std::string& source, std::string_view format,
-                                    const TextReadOptions& options, std::string* chosen_format_out);
+/// highest sniff confidence is read. Errors: an unknown format name lists the known ones; empty
+/// content with "auto" asks for a format (it could be any); undetectable content names the
+/// closest format; a failed read whose content looks more like another format says which
+/// ("... this looks like QEMU info tlb (--format qemu-tlb)"); a reader's set that breaks the
+/// MappingSet invariant is an internal error (check_reader_output).
+Expected<TextDump> read_text_dump(std::string_view content, const std::string& source, std::string_view format,
+                                  const TextReadOptions& options);
+
+/// The one check of what a reader returned: a set breaking MappingSet::validate() is ptverify's
+/// fault, not the input's, so the error is internal (Error::internal, exit 4) and names the
+/// reader and the file. Empty when the set holds its invariant.
+[[nodiscard]] std::optional<Error> check_reader_output(const MappingSet& set, std::string_view reader,
+                                                       const std::string& source);
 
 }  // namespace ptv

@@ -318,4 +318,9 @@ CheckResult Solver::check(std::string_view query_name) {
   return r;
 }
 
+std::optional<Error> make_emit_smt2_dir(const std::filesystem::path& dir) {
+  if (auto err = make_output_directory(dir.string())) return Error{"--emit-smt2 " + err->message};
+  return std::nullopt;
+}
+
 }  // namespace ptv::smt

@@ -34,6 +34,7 @@
 #include <variant>
 #include <vector>
 
+#include "models/expected.h"
 #include "verifier/smt/expr.h"
 
 typedef struct _Z3_model* Z3_model;  // NOLINT: the same declaration as <z3_api.h>
@@ -57,7 +58,8 @@ struct QueryLimits {
 
 struct SolverOptions {
   QueryLimits limits;
-  /// Where check() writes each query as <query-name>.smt2; must exist. Empty: no export.
+  /// Where check() writes each query as <query-name>.smt2; must exist (make_emit_smt2_dir).
+  /// Empty: no export.
   std::optional<std::filesystem::path> emit_smt2_dir;
   /// Report unsat cores over the tracked assertions. Turn it off where no core is needed:
   /// tracking makes Z3 use its incremental core, far slower than a fresh bit-blasting solver
@@ -195,5 +197,10 @@ class Solver {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// The one place the --emit-smt2 directory is made, for check and prove alike: created if
+/// missing, kept if it is already a directory. Error: "--emit-smt2 DIR: cannot create the
+/// directory: REASON" (the caller adds its subcommand's name if it says one).
+[[nodiscard]] std::optional<Error> make_emit_smt2_dir(const std::filesystem::path& dir);
 
 }  // namespace ptv::smt

@@ -30,10 +30,11 @@ spec::Spec spec_with(const std::string& regions, const std::string& wx = "forbid
   return std::move(s).value();
 }
 
-CheckResult check_file(const std::string& path, const LoadOptions& lo, const spec::Spec& spec) {
-  LoadOptions with_marks = lo;
+CheckResult check_file(const std::string& path, const DumpOptions& lo, const spec::Spec& spec) {
+  DumpOptions with_marks = lo;
+  with_marks.path = path;
   with_marks.mark_table_frames = true;
-  const auto loaded = load_dump(path, with_marks);
+  const auto loaded = load_dump(with_marks);
   REQUIRE_MESSAGE(loaded.ok(), (loaded.ok() ? "" : loaded.error().message));
   const std::optional<RawContext> raw = raw_context(*loaded);
   const CheckOutcome o = run_check(loaded->mappings, spec, raw ? &*raw : nullptr, CheckOptions{});
@@ -51,8 +52,8 @@ const Fact& fact(const CheckResult& r, FactId id) {
 
 /// A raw image of hand-built tables, with CR3 = 0x1000 and the control registers given as flags
 /// (WP, NXE, SMEP known); MAXPHYADDR and 1 GiB pages are left to each case.
-LoadOptions raw_options() {
-  LoadOptions lo;
+DumpOptions raw_options() {
+  DumpOptions lo;
   lo.format = "raw";
   lo.machine.cr3 = 0x1000;
   lo.machine.cr0 = kCr0Pg | kCr0Wp | 1;
@@ -73,7 +74,7 @@ TEST_CASE("assumptions: a leaf whose frame needs MAXPHYADDR 46 is unknown until 
   const rawtest::TempFile image(test::flat_image(tb, 0x8000));
   const spec::Spec spec = spec_with(R"({"name": "page", "kind": "data", "half": "user", "start": "0x400000",
       "size": "4 * KiB", "must": "mapped", "rights": {"allowed": ["user", "writable"], "required": ["user"]}})");
-  LoadOptions lo = raw_options();
+  DumpOptions lo = raw_options();
   const CheckResult unknown = check_file(image.path(), lo, spec);
   CHECK(status(unknown, RuleId::kRequiredMapped) == Status::kUnknown);
   CHECK(status(unknown, RuleId::kReservedBits) == Status::kUnknown);
@@ -97,7 +98,7 @@ TEST_CASE("assumptions: a 1 GiB leaf is unknown until the CPU's 1 GiB page suppo
   const rawtest::TempFile image(test::flat_image(tb, 0x4000));
   const spec::Spec spec = spec_with(R"({"name": "gig", "kind": "data", "half": "user", "start": "0x40000000",
       "size": "1 * GiB", "must": "mapped", "rights": {"allowed": ["user", "writable"], "required": ["user"]}})");
-  LoadOptions lo = raw_options();
+  DumpOptions lo = raw_options();
   lo.machine.maxphyaddr = 40;
   const CheckResult unknown = check_file(image.path(), lo, spec);
   CHECK(unknown.verdict() == Status::kUnknown);
@@ -124,7 +125,7 @@ TEST_CASE("assumptions: a text dump's read-only executable supervisor page is W+
   const rawtest::TempFile tlb{std::string("ffffffff81000000: 0000000001000000 -GPDA----\n")};
   const spec::Spec spec = spec_with(R"({"name": "text", "kind": "code", "half": "kernel", "start": "0xffffffff81000000",
       "size": "2 * MiB", "must": "mapped", "rights": {"allowed": ["writable", "executable", "global"]}})");
-  LoadOptions lo;
+  DumpOptions lo;
   lo.format = "qemu-tlb";
   lo.assume_no_reserved = true;
   const CheckResult unknown = check_file(tlb.path(), lo, spec);
@@ -140,7 +141,7 @@ TEST_CASE("assumptions: a text dump cannot show reserved bits, so a listed page 
   const rawtest::TempFile tlb{std::string("ffffffff81000000: 0000000001000000 XGPDA---W\n")};
   const spec::Spec spec = spec_with(R"({"name": "data", "kind": "data", "half": "kernel", "start": "0xffffffff81000000",
       "size": "2 * MiB", "must": "mapped", "rights": {"allowed": ["writable", "global"]}})");
-  LoadOptions lo;
+  DumpOptions lo;
   lo.format = "qemu-tlb";
   lo.machine.wp = true;
   const CheckResult blind = check_file(tlb.path(), lo, spec);
@@ -158,7 +159,7 @@ TEST_CASE("assumptions: /proc/PID/maps lists VMAs whose pages may not be populat
   const rawtest::TempFile maps{std::string("00400000-00401000 r-xp 00000000 00:02 5 /bin/busybox\n")};
   const spec::Spec spec = spec_with(R"({"name": "text", "kind": "code", "half": "user", "start": "0x400000",
       "size": "4 * KiB", "must": "mapped", "rights": {"allowed": ["user", "executable"], "required": ["user"]}})");
-  LoadOptions lo;
+  DumpOptions lo;
   lo.format = "proc-maps";
   lo.assume_no_reserved = true;
   const CheckResult r = check_file(maps.path(), lo, spec);

@@ -39,11 +39,12 @@ std::string capture_file(const std::string& name) {
 /// [--assume-no-reserved]` does it.
 CheckResult check_text(const spec::Spec& spec, const std::string& file, const std::map<std::string, std::uint64_t>& params,
                        const std::string& with_mem = "", bool assume_no_reserved = true) {
-  LoadOptions lo;
+  DumpOptions lo;
+  lo.path = capture_file(file);
   lo.machine.registers_file = capture_file("registers.txt");
   if (!with_mem.empty()) lo.with_mem = capture_file(with_mem);
   lo.assume_no_reserved = assume_no_reserved;
-  const auto m = load_dump(capture_file(file), lo);
+  const auto m = load_dump(lo);
   REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().message));
   CheckOptions opts;
   opts.fixed_parameters = params;

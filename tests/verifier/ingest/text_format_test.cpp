@@ -2,7 +2,9 @@
 // sniff to its own format with the highest confidence and load through read_text_dump("auto");
 // then every file of the real captures whose kind is known by name (skips visibly without
 // PTV_SHARED_DIR); then the errors: a file given as the wrong format names the format it looks
-// like, empty or unrecognisable content asks for --format, an unknown name lists the known.
+// like, empty or unrecognisable content asks for --format, an unknown name lists the known;
+// last, the one check of every reader's output: a set breaking the MappingSet invariant is an
+// internal error naming the reader and the file, never bad input.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -65,10 +67,9 @@ TEST_CASE("text formats - every real fixture sniffs to its format and loads with
     const auto [name, confidence] = best_format(row.content);
     CHECK(name == row.format);
     CHECK(confidence >= 90);
-    std::string chosen;
-    auto m = read_text_dump(row.content, "f", "auto", {}, &chosen);
-    CHECK_MESSAGE(m.ok(), (m.ok() ? "" : m.error().message));
-    CHECK(chosen == row.format);
+    auto m = read_text_dump(row.content, "f", "auto", {});
+    REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().message));
+    CHECK(m->format == row.format);
   }
 }
 
@@ -99,8 +100,7 @@ TEST_CASE("text formats - every text file of the real captures sniffs to its kin
       if (kind) {
         CHECK(best == kind->format);
         CHECK(confidence >= 90);
-        std::string chosen;
-        auto m = read_text_dump(*content, name, "auto", {}, &chosen);
+        auto m = read_text_dump(*content, name, "auto", {});
         CHECK_MESSAGE(m.ok(), (m.ok() ? "" : m.error().message));
         ++seen;
       } else {
@@ -114,40 +114,38 @@ TEST_CASE("text formats - every text file of the real captures sniffs to its kin
 
 TEST_CASE("text formats - a file given as the wrong format names the format it looks like") {
   const std::string tlb = texttest::load_fixture("pti-info-tlb.txt.zst");
-  auto m = read_text_dump(tlb, "info-tlb.txt", "ptdump", {}, nullptr);
+  auto m = read_text_dump(tlb, "info-tlb.txt", "ptdump", {});
   REQUIRE_FALSE(m.ok());
   CHECK(m.error().message ==
         "info-tlb.txt:1:1: expected an address range '0x...-0x...', a marker '---[ ... ]---' or '... N entries "
         "skipped ...', found '0000000000400000:'; this looks like QEMU monitor `info tlb` (--format qemu-tlb)");
   const std::string ptdump = texttest::load_fixture("pti-ptdump-kernel.txt");
-  auto as_mem = read_text_dump(ptdump, "k.txt", "qemu-mem", {}, nullptr);
+  auto as_mem = read_text_dump(ptdump, "k.txt", "qemu-mem", {});
   REQUIRE_FALSE(as_mem.ok());
   CHECK(as_mem.error().message.ends_with("; this looks like Linux ptdump (debugfs page_tables/*, kernel_page_tables, "
                                          "or the dmesg variant) (--format ptdump)"));
   const std::string maps = texttest::load_fixture("pti-proc-1-maps.txt");
-  auto as_tlb = read_text_dump(maps, "maps", "qemu-tlb", {}, nullptr);
+  auto as_tlb = read_text_dump(maps, "maps", "qemu-tlb", {});
   REQUIRE_FALSE(as_tlb.ok());
   CHECK(as_tlb.error().message.find("(--format proc-maps)") != std::string::npos);
 }
 
 TEST_CASE("text formats - auto-detection refuses what it cannot tell") {
-  std::string chosen = "untouched";
-  auto empty = read_text_dump("\n", "efi.txt", "auto", {}, &chosen);
+  auto empty = read_text_dump("\n", "efi.txt", "auto", {});
   REQUIRE_FALSE(empty.ok());
   CHECK(empty.error().message.starts_with("efi.txt: empty input: nothing to detect the format from; give --format"));
-  CHECK(chosen == "untouched");
-  auto prose = read_text_dump("CR0=80050033 CR2=00000000005794a9\n", "registers.txt", "auto", {}, nullptr);
+  auto prose = read_text_dump("CR0=80050033 CR2=00000000005794a9\n", "registers.txt", "auto", {});
   REQUIRE_FALSE(prose.ok());
   CHECK(prose.error().message.starts_with("registers.txt: cannot detect the format (known: ptdump, qemu-tlb, qemu-mem, "
                                           "proc-maps, json)"));
-  auto unknown = read_text_dump("x", "f", "kdump", {}, nullptr);
+  auto unknown = read_text_dump("x", "f", "kdump", {});
   REQUIRE_FALSE(unknown.ok());
   CHECK(unknown.error().message == "unknown format 'kdump' (known: auto, ptdump, qemu-tlb, qemu-mem, proc-maps, json)");
   // An explicit format wins over what the content looks like, and the empty info mem is read.
-  auto mem = read_text_dump("", "info-mem.txt", "qemu-mem", {}, &chosen);
+  auto mem = read_text_dump("", "info-mem.txt", "qemu-mem", {});
   REQUIRE(mem.ok());
-  CHECK(chosen == "qemu-mem");
-  CHECK(mem->unknown.size() == 1);
+  CHECK(mem->format == "qemu-mem");
+  CHECK(mem->mappings.unknown.size() == 1);
 }
 
 TEST_CASE("text formats - a failed automatic read says which format it was read as") {
@@ -156,11 +154,40 @@ TEST_CASE("text formats - a failed automatic read says which format it was read 
       "---[ User Space ]---\n"
       "0x0000000000000000-0xffff880000000000    16777096T                               pgd\n"
       "0xffff880000000000-0xffff980000000000          16T                               pgx\n";
-  auto m = read_text_dump(text, "k.txt", "auto", {}, nullptr);
+  auto m = read_text_dump(text, "k.txt", "auto", {});
   REQUIRE_FALSE(m.ok());
   CHECK(m.error().message ==
         "k.txt:3:82: expected a level name (pgd, p4d, pud, pmd or pte), found 'pgx' (read as ptdump, detected "
         "automatically)");
+}
+
+TEST_CASE("text formats - a reader's set that breaks the mapping-set invariant is an internal error") {
+  // Two overlapping runs, as a broken reader could return them.
+  MappingSet broken;
+  Run a;
+  a.range = VirtRange::from_size(VirtAddr(0x40'0000), 0x2000);
+  Run b = a;
+  b.range = VirtRange::from_size(VirtAddr(0x40'1000), 0x1000);
+  broken.runs = {a, b};
+  REQUIRE(broken.validate().has_value());
+  const std::optional<Error> e = check_reader_output(broken, "ptdump", "k.txt");
+  REQUIRE(e.has_value());
+  CHECK(e->internal);
+  CHECK(e->message == "k.txt: internal error: the ptdump reader broke the mapping-set invariant: " + *broken.validate());
+
+  MappingSet fine;
+  fine.runs = {a};
+  CHECK_FALSE(check_reader_output(fine, "ptdump", "k.txt").has_value());
+}
+
+TEST_CASE("text formats - bad input is never reported as an internal error") {
+  auto m = read_text_dump("x", "f", "kdump", {});
+  REQUIRE_FALSE(m.ok());
+  CHECK_FALSE(m.error().internal);
+  const std::string tlb = texttest::load_fixture("pti-info-tlb.txt.zst");
+  auto wrong = read_text_dump(tlb, "info-tlb.txt", "ptdump", {});
+  REQUIRE_FALSE(wrong.ok());
+  CHECK_FALSE(wrong.error().internal);
 }
 
 }  // namespace

@@ -51,7 +51,9 @@ void read_all_ways(std::string_view content, bool lenient) {
     CHECK((c >= 0 && c <= 100));
     check(f.read(content, "fz", options));
   }
-  check(read_text_dump(content, "fz", "auto", options, nullptr));
+  const Expected<TextDump> automatic = read_text_dump(content, "fz", "auto", options);
+  if (automatic.ok()) check(automatic->mappings);
+  else check(automatic.error());
 }
 
 /// Real lines of every format, the material for truncation and mutation.

@@ -15,8 +15,7 @@
 
 #include "models/paging_state.h"
 #include "verifier/base/compressed.h"
-#include "verifier/ingest/elf_core.h"
-#include "verifier/ingest/machine.h"
+#include "verifier/ingest/load_dump.h"
 #include "verifier/ingest/registers.h"
 
 namespace ptv::test {
@@ -41,7 +40,7 @@ inline std::filesystem::path realdumps_dir() { return std::filesystem::path(PTV_
 /// user mode under PTI, the kernel copy below CR3's), `other_copy` the other PTI copy if any.
 struct Capture {
   std::filesystem::path dir;
-  std::unique_ptr<ElfCore> core;
+  std::unique_ptr<PhysMemory> core;  ///< the core's memory
   PagingState state;
   PhysAddr root;
   std::optional<PhysAddr> other_copy;
@@ -55,16 +54,15 @@ struct Capture {
 };
 
 inline Capture open_core(const std::filesystem::path& dir, const std::string& core_name) {
-  auto file = open_mapped_maybe_compressed((dir / core_name).string());
-  REQUIRE_MESSAGE(file.ok(), (file.ok() ? "" : file.error().message));
-  auto core = ElfCore::from_file(std::move(file.value()));
-  REQUIRE_MESSAGE(core.ok(), (core.ok() ? "" : core.error().message));
-  MachineOptions o;
-  o.registers_file = (dir / "registers.txt").string();
-  o.cpuinfo_file = (dir / "cpuinfo.txt").string();
-  const auto m = settle_raw_machine(o, **core, (*core)->registers(), (*core)->qemu_cpus());
-  REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().message));
-  return Capture{dir, std::move(core.value()), m->state, m->root, m->other_copy, m->facts};
+  DumpOptions o;
+  o.path = (dir / core_name).string();
+  o.format = "elf-core";
+  o.machine.registers_file = (dir / "registers.txt").string();
+  o.machine.cpuinfo_file = (dir / "cpuinfo.txt").string();
+  auto dump = open_raw_dump(o);
+  REQUIRE_MESSAGE(dump.ok(), (dump.ok() ? "" : dump.error().message));
+  const Machine& m = dump->machine;
+  return Capture{dir, std::move(dump->memory), m.state, m.root, m.other_copy, m.facts};
 }
 
 /// The full core of PTV_SHARED_DIR/realdumps/<name>; nullopt (after a visible MESSAGE) when the

@@ -22,7 +22,7 @@ TEST_CASE("trie encoding: the SMT class of an address equals the concrete class,
   for (const char* name : test::kCaptures) {
     CAPTURE(std::string(name));
     const test::Capture cap = test::open_fixture(name);
-    for (PhysAddr root : {cap.state.root_table(), PhysAddr(cap.state.root_table().value() + 0x1000)}) {
+    for (PhysAddr root : cap.roots()) {
       const auto space = enumerate_address_space(cap.state, cap.core->reader(), root);
       REQUIRE(space.ok());
       const MappingSet m = to_mapping_set(*space, cap.state, "elf-core", name);
