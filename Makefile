@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 APT_PACKAGES := g++ cmake make pkg-config libz3-dev z3 nlohmann-json3-dev libcli11-dev doctest-dev \
-                libzstd-dev zlib1g-dev zstd chromium
+                libzstd-dev zlib1g-dev zstd clang-format chromium
 # Wanted but not needed: where apt cannot install them, the rest is installed and the tests that
 # use them skip (tests/browser/render_test.sh without chromium).
 OPTIONAL_APT_PACKAGES := chromium
@@ -19,7 +19,7 @@ DIFF_SEED ?= $(shell date +%s)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_CAPTURE := tests/fixtures/linux-6.1-ptdump-4level-pti
 
-.PHONY: all deps configure build test demo test-sanitize bench fuzz-deps fuzz fuzz-rules clean
+.PHONY: all deps configure build test demo test-sanitize bench format fuzz-deps fuzz fuzz-rules clean
 
 all: build
 
@@ -83,6 +83,11 @@ demo: build
 bench:
 	$(MAKE) build CMAKE_ARGS="$(CMAKE_ARGS) -DPTV_BUILD_BENCH=ON"
 	@bash bench/run.sh $(BUILD)
+
+# Rewrite every C++ file as .clang-format says (clang-format 14); `make test` checks it
+# (tests/CMakeLists.txt: format/clang-format).
+format: deps
+	@bash tools/check_format.sh --fix
 
 clean:
 	rm -rf $(BUILD) build-sanitize $(FUZZ_BUILD)

@@ -73,9 +73,9 @@ inline std::string fixed(double v, int digits = 2) {
 }
 
 struct ChildResult {
-  bool ok = false;           ///< exited with status 0
-  std::string output;        ///< what the body returned
-  long max_rss_kib = 0;      ///< the child's own peak resident set (ru_maxrss of wait4)
+  bool ok = false;       ///< exited with status 0
+  std::string output;    ///< what the body returned
+  long max_rss_kib = 0;  ///< the child's own peak resident set (ru_maxrss of wait4)
 };
 
 /// Runs `body` in a forked child and returns its result string and peak RSS. The caller should

@@ -18,13 +18,12 @@
 //   minute, and the default 10 s per-query timeout makes its verdict unknown).
 // Prints Markdown tables; --csv writes one row per measurement.
 #include <CLI/CLI.hpp>
-
 #include <map>
 #include <sstream>
 
-#include "verifier/base/memory_hint.h"
 #include "bench/bench_util.h"
 #include "bench/synthetic_tables.h"
+#include "verifier/base/memory_hint.h"
 #include "verifier/checks/check.h"
 #include "verifier/ingest/raw_image.h"
 #include "verifier/mapping/address_trie.h"
@@ -142,7 +141,8 @@ class Printer {
                    "solve_ms", "check_ms", "solve_result", "verdict"}) {}
 
   void header(const std::string& title, bool with_walk = false) {
-    std::cout << '\n' << title << "\n\n| runs | pages | trie nodes | segments | ite nodes |"
+    std::cout << '\n'
+              << title << "\n\n| runs | pages | trie nodes | segments | ite nodes |"
               << (with_walk ? " walk+set ms |" : "") << " trie ms | encode ms | solve ms | full check ms |\n|"
               << (with_walk ? "---:|" : "") << "---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   }

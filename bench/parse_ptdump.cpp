@@ -6,7 +6,6 @@
 // auto-detection) as milliseconds and lines per second; the target is well under a second for
 // 100k lines.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -119,11 +118,13 @@ bool measure(std::uint64_t lines, ptv::bench::CsvWriter& csv) {
   const double best = *std::min_element(direct.begin(), direct.end());
   const double med = ptv::bench::median(direct);
   const double per_second = static_cast<double>(line_count) / (med / 1000.0);
-  std::cout << "| " << line_count << " | " << text.size() / 1024 << " KiB | " << runs << " | " << ptv::bench::fixed(best)
-            << " | " << ptv::bench::fixed(med) << " | " << ptv::bench::fixed(per_second / 1e6) << " M | "
-            << ptv::bench::fixed(ptv::bench::median(automatic)) << " | " << ptv::bench::fixed(t_synth) << " |\n";
+  std::cout << "| " << line_count << " | " << text.size() / 1024 << " KiB | " << runs << " | "
+            << ptv::bench::fixed(best) << " | " << ptv::bench::fixed(med) << " | "
+            << ptv::bench::fixed(per_second / 1e6) << " M | " << ptv::bench::fixed(ptv::bench::median(automatic))
+            << " | " << ptv::bench::fixed(t_synth) << " |\n";
   csv.row({std::to_string(line_count), std::to_string(text.size()), std::to_string(runs), ptv::bench::fixed(best, 3),
-           ptv::bench::fixed(med, 3), ptv::bench::fixed(per_second, 0), ptv::bench::fixed(ptv::bench::median(automatic), 3)});
+           ptv::bench::fixed(med, 3), ptv::bench::fixed(per_second, 0),
+           ptv::bench::fixed(ptv::bench::median(automatic), 3)});
   return true;
 }
 
@@ -138,8 +139,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   ptv::bench::CsvWriter csv(csv_path,
                             {"lines", "bytes", "runs", "best_ms", "median_ms", "lines_per_s", "auto_median_ms"});
-  std::cout << "| lines | text | runs | best ms | median ms | lines/s (median) | auto-detect median ms | synthesise ms |\n"
-               "|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  std::cout
+      << "| lines | text | runs | best ms | median ms | lines/s (median) | auto-detect median ms | synthesise ms |\n"
+         "|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (std::uint64_t lines : sizes)
     if (!measure(lines, csv)) return 2;
   return 0;

@@ -4,7 +4,6 @@
 // Prints, per spec, the best and the median of 5 runs: wall time, solver queries, the solver
 // time of the best run, and the verdict. Exits 1 when a spec takes a second or more.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -44,7 +43,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (specs.empty()) specs = default_specs();
   if (specs.empty()) {
-    std::fprintf(stderr, "prove_specs: no specs found; pass spec files, or run from the repository or a build directory\n");
+    std::fprintf(stderr,
+                 "prove_specs: no specs found; pass spec files, or run from the repository or a build directory\n");
     return 2;
   }
   bool slow = false;

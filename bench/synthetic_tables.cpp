@@ -95,7 +95,10 @@ SyntheticTables leaves_4k(std::uint64_t leaves, std::uint64_t runs, PagingMode m
   const bool scattered = frames == Frames::kScattered;
   SyntheticTables t{"4k-" + count_name(leaves) + "-leaves-" + count_name(runs) + "-runs-" +
                         (scattered ? "scattered-" : "") + mode_suffix(mode),
-                    TableImage(leaves / kEntriesPerTable + 64), {}, leaves, runs};
+                    TableImage(leaves / kEntriesPerTable + 64),
+                    {},
+                    leaves,
+                    runs};
   // Scattered: leaf i maps frame (i * step) mod leaves, a permutation (step coprime to the
   // count) in which neighbours are `step` frames apart.
   std::uint64_t step = 7919;
@@ -123,11 +126,15 @@ SyntheticTables direct_map(std::uint64_t bytes, Level leaf_level, PagingMode mod
   const std::uint64_t size = page_size(leaf_level);
   const char* unit = leaf_level == Level::kPdpt ? "1g" : "2m";
   SyntheticTables t{std::string(unit) + "-direct-map-" + std::to_string(bytes >> 30) + "GiB-" + mode_suffix(mode),
-                    TableImage(bytes / size / kEntriesPerTable + 64), {}, bytes / size, 1};
+                    TableImage(bytes / size / kEntriesPerTable + 64),
+                    {},
+                    bytes / size,
+                    1};
   TableBuilder b(t.image, mode);
   const VirtAddr base = direct_map_base(mode);
   for (std::uint64_t pa = 0; pa < bytes; pa += size)
-    b.map(VirtAddr(base.value() + pa), PhysAddr(pa), leaf_level, bits::kRW | bits::kA | bits::kD | bits::kG | bits::kXd);
+    b.map(VirtAddr(base.value() + pa), PhysAddr(pa), leaf_level,
+          bits::kRW | bits::kA | bits::kD | bits::kG | bits::kXd);
   t.state = synthetic_state(b.root(), mode);
   return t;
 }
@@ -136,7 +143,10 @@ SyntheticTables shared_chain(PagingMode mode, bool alternate) {
   const unsigned n = levels(mode);
   const std::uint64_t pages = std::uint64_t{1} << (kIndexBits * (n - 1) + kIndexBits);
   SyntheticTables t{std::string("shared-chain-") + (alternate ? "alternating-" : "") + mode_suffix(mode),
-                    TableImage(n), {}, pages, alternate ? pages : 2};
+                    TableImage(n),
+                    {},
+                    pages,
+                    alternate ? pages : 2};
   std::vector<PhysAddr> tables;  // top level first
   for (unsigned i = 0; i < n; ++i) tables.push_back(t.image.alloc());
   for (unsigned l = 0; l + 1 < n; ++l)

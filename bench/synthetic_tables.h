@@ -70,9 +70,9 @@ class TableBuilder {
 
 /// A generated address space: the image, the registers to walk it with, and what it holds.
 struct SyntheticTables {
-  std::string name;       ///< "4k-1M-leaves-1k-runs-4level", for tables and CSV rows
+  std::string name;  ///< "4k-1M-leaves-1k-runs-4level", for tables and CSV rows
   TableImage image;
-  PagingState state;      ///< CR3 = root, LA57 for 5-level, NXE, WP, PGE, MAXPHYADDR 46
+  PagingState state;                ///< CR3 = root, LA57 for 5-level, NXE, WP, PGE, MAXPHYADDR 46
   std::uint64_t pages = 0;          ///< translations mapped (pages of the leaf size)
   std::uint64_t expected_runs = 0;  ///< runs the walk must find (a self-check for the bench)
 };

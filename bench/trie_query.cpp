@@ -3,14 +3,13 @@
 // where CORE is an ELF core carrying its registers (a ptverify slice). Prints one line per
 // phase with wall-clock milliseconds; the walk (with the mapping set) is the median of 11.
 #include <CLI/CLI.hpp>
-
 #include <chrono>
 #include <iostream>
 
-#include "verifier/base/memory_hint.h"
 #include "bench/bench_util.h"
 #include "models/walk.h"
 #include "verifier/base/compressed.h"
+#include "verifier/base/memory_hint.h"
 #include "verifier/ingest/elf_core.h"
 #include "verifier/ingest/load_dump.h"
 #include "verifier/mapping/address_trie.h"

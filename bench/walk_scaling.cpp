@@ -21,13 +21,12 @@
 // Usage: walk_scaling [--quick] [--csv-dir DIR] [--tmp DIR] [--only SERIES]
 // Prints Markdown tables; with --csv-dir writes walk.csv and memory.csv there.
 #include <CLI/CLI.hpp>
-
 #include <sstream>
 
 #include "bench/bench_util.h"
 #include "bench/synthetic_tables.h"
-#include "verifier/base/memory_hint.h"
 #include "models/walk.h"
+#include "verifier/base/memory_hint.h"
 #include "verifier/ingest/raw_image.h"
 #include "verifier/mapping/from_walk.h"
 
@@ -124,17 +123,19 @@ Timing time_scenario(const std::string& path, const ImageInfo& info, int reps) {
         return std::shared_ptr<const void>(out);
       },
       [&](const RawImage& img) {
-        return std::shared_ptr<const void>(
-            std::make_shared<Expected<AddressSpace>>(enumerate_address_space(s, img.reader(), std::nullopt, hinted_enumerate_limits())));
+        return std::shared_ptr<const void>(std::make_shared<Expected<AddressSpace>>(
+            enumerate_address_space(s, img.reader(), std::nullopt, hinted_enumerate_limits())));
       },
       [&](const RawImage& img) {
-        auto space = std::make_shared<Expected<AddressSpace>>(enumerate_address_space(s, img.reader(), std::nullopt, hinted_enumerate_limits()));
+        auto space = std::make_shared<Expected<AddressSpace>>(
+            enumerate_address_space(s, img.reader(), std::nullopt, hinted_enumerate_limits()));
         auto both = std::make_shared<std::pair<decltype(space), MappingSet>>(space, MappingSet{});
         if (*space) both->second = to_mapping_set(**space, s, "raw", path);
         return std::shared_ptr<const void>(both);
       },
       [&](const RawImage& img) {
-        auto space = std::make_shared<Expected<AddressSpace>>(enumerate_address_space(s, img.reader(), std::nullopt, hinted_enumerate_limits()));
+        auto space = std::make_shared<Expected<AddressSpace>>(
+            enumerate_address_space(s, img.reader(), std::nullopt, hinted_enumerate_limits()));
         std::uint64_t entries = 0;
         if (*space) for_each_leaf_run(**space, s, img.reader(), [&](const LeafRun& r) { entries += r.count; });
         g_sink = entries;
@@ -225,9 +226,10 @@ int main(int argc, char** argv) {
                "walk / out | walk+set | walk + leaf runs | peak RSS read floor | peak RSS walk+set |\n"
                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   std::ostringstream warm_table;
-  warm_table << "\nWarm mapping (the tables already mapped and cached); median ms:\n\n"
-             << "| scenario | read floor | out floor | walk | walk / read | walk / out | walk+set | walk + leaf runs |\n"
-                "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  warm_table
+      << "\nWarm mapping (the tables already mapped and cached); median ms:\n\n"
+      << "| scenario | read floor | out floor | walk | walk / read | walk / out | walk+set | walk + leaf runs |\n"
+         "|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const Scenario& sc : scenarios) {
     if (!only.empty() && sc.series != only) continue;
     const std::string path = tmp + "/ptv-bench-" + std::to_string(getpid()) + ".img";
@@ -305,13 +307,18 @@ int main(int argc, char** argv) {
     warm_table << "| " << info.name << " | " << fixed(t.floor[1]) << " | " << fixed(t.out[1]) << " | "
                << fixed(t.walk[1]) << " | " << ratio(t.walk[1], t.floor[1]) << " | " << ratio(t.walk[1], t.out[1])
                << " | " << fixed(t.set[1]) << " | " << fixed(t.leaf_runs[1]) << " |\n";
-    std::vector<std::string> row{sc.series, info.name, std::to_string(info.tables), std::to_string(t.entries),
-                                 std::to_string(t.leaves), std::to_string(info.pages), runs};
+    std::vector<std::string> row{sc.series,
+                                 info.name,
+                                 std::to_string(info.tables),
+                                 std::to_string(t.entries),
+                                 std::to_string(t.leaves),
+                                 std::to_string(info.pages),
+                                 runs};
     for (int w = 0; w < 2; ++w)
       for (double v : {t.floor[w], t.out[w], t.walk[w], t.set[w], t.leaf_runs[w]}) row.push_back(fixed(v, 3));
     walk_csv.row(row);
-    mem_csv.row({sc.series, info.name, std::to_string(info.tables), std::to_string(t.entries),
-                 std::to_string(t.leaves), std::to_string(info.pages), runs, std::to_string(baseline.max_rss_kib),
+    mem_csv.row({sc.series, info.name, std::to_string(info.tables), std::to_string(t.entries), std::to_string(t.leaves),
+                 std::to_string(info.pages), runs, std::to_string(baseline.max_rss_kib),
                  std::to_string(floor_mem.max_rss_kib), std::to_string(walk_mem.max_rss_kib)});
   }
   std::cout << warm_table.str();

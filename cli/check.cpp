@@ -1,7 +1,9 @@
 // ptverify check DUMP --spec SPEC: does the dump obey the spec, for every virtual address?
-#include <CLI/CLI.hpp>
+#include "verifier/checks/check.h"
+
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -12,15 +14,14 @@
 #include "cli/load_dump.h"
 #include "cli/param_flags.h"
 #include "cli/run_limits.h"
+#include "verifier/base/exit_codes.h"
+#include "verifier/base/output_file.h"
 #include "verifier/checks/baseline.h"
-#include "verifier/checks/check.h"
 #include "verifier/report/check_json.h"
 #include "verifier/report/check_junit.h"
 #include "verifier/report/check_sarif.h"
 #include "verifier/report/check_text.h"
-#include "verifier/base/exit_codes.h"
 #include "verifier/report/html_map.h"
-#include "verifier/base/output_file.h"
 #include "verifier/spec/parse.h"
 
 namespace ptv::cli {
@@ -58,9 +59,9 @@ int run_check_command(CheckCliOptions& o) {
   if (!o.emit_smt2.empty()) o.check.emit_smt2_dir = o.emit_smt2;
   limit_memory(o.check.memory_limit_mb);
   if (o.check.time_limit_s > 0)
-    o.check.deadline = std::chrono::steady_clock::now() +
-                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                           std::chrono::duration<double>(o.check.time_limit_s));
+    o.check.deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                               std::chrono::duration<double>(o.check.time_limit_s));
   arm_time_watchdog("check", o.check.time_limit_s, true);
   auto spec = spec::load_spec(o.spec);
   if (!spec.ok()) return bad_input(spec.error().message);
@@ -101,9 +102,15 @@ int run_check_command(CheckCliOptions& o) {
   }
   std::ostream& os = file ? file->stream() : std::cout;
   switch (o.output) {
-    case OutputFormat::kJson: write_check_json(result, os); break;
-    case OutputFormat::kSarif: write_check_sarif(result, os); break;
-    case OutputFormat::kJunit: write_check_junit(result, os); break;
+    case OutputFormat::kJson:
+      write_check_json(result, os);
+      break;
+    case OutputFormat::kSarif:
+      write_check_sarif(result, os);
+      break;
+    case OutputFormat::kJunit:
+      write_check_junit(result, os);
+      break;
     case OutputFormat::kText:
       write_check_text(result, os, !file && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
       break;
@@ -124,14 +131,18 @@ int run_check_command(CheckCliOptions& o) {
 
 Command setup_check(CLI::App& app) {
   auto o = std::make_shared<CheckCliOptions>();
-  CLI::App* sub = app.add_subcommand("check", "Prove a dump obeys a layout spec for every address, or list counterexamples");
-  sub->add_option("DUMP", o->load.dump.path, "ELF core, raw image, or text dump (ptdump, info tlb, info mem, maps, json)");
+  CLI::App* sub =
+      app.add_subcommand("check", "Prove a dump obeys a layout spec for every address, or list counterexamples");
+  sub->add_option("DUMP", o->load.dump.path,
+                  "ELF core, raw image, or text dump (ptdump, info tlb, info mem, maps, json)");
   sub->add_option("--spec,-s", o->spec, "Layout spec (JSON), e.g. specs/linux-x86_64-4level.json");
   add_load_options(*sub, o->load);
-  add_output_option(*sub, o->output, {OutputFormat::kText, OutputFormat::kJson, OutputFormat::kSarif, OutputFormat::kJunit},
+  add_output_option(*sub, o->output,
+                    {OutputFormat::kText, OutputFormat::kJson, OutputFormat::kSarif, OutputFormat::kJunit},
                     "text, json, sarif or junit");
   sub->add_option("--output-file,-o", o->output_file, "Write the report here instead of stdout");
-  sub->add_option("--timeout", o->check.timeout_ms, "Per solver query, in milliseconds; reaching it is 'unknown' (exit 3)")
+  sub->add_option("--timeout", o->check.timeout_ms,
+                  "Per solver query, in milliseconds; reaching it is 'unknown' (exit 3)")
       ->capture_default_str();
   sub->add_option("--time-limit", o->check.time_limit_s,
                   "The whole run, in seconds: rules not decided by then are 'unknown' (exit 3); 0 = none")
@@ -151,7 +162,8 @@ Command setup_check(CLI::App& app) {
   sub->add_option("--baseline", o->baseline, "A previous JSON report: its violations are accepted, only new ones fail")
       ->check(CLI::ExistingFile);
   sub->add_option("--emit-smt2", o->emit_smt2, "Write every solver query as SMT-LIB 2 into this directory");
-  sub->add_option("--html", o->html, "Also write the map with every violation and its walk as one self-contained HTML page");
+  sub->add_option("--html", o->html,
+                  "Also write the map with every violation and its walk as one self-contained HTML page");
   sub->add_flag("--list-rules", o->list_rules, "List the rules check decides, and exit");
   return Command{sub, [o] { return run_check_command(*o); }, nullptr, nullptr};
 }

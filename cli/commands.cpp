@@ -1,7 +1,6 @@
 #include "cli/commands.h"
 
 #include <CLI/CLI.hpp>
-
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -30,8 +29,8 @@ Command setup_diff(CLI::App& app);
 CLI::Validator non_negative_integer() {
   return CLI::Validator(
       [](const std::string& text) -> std::string {
-        const bool digits = !text.empty() && text.size() <= 20 &&
-                            text.find_first_not_of("0123456789") == std::string::npos;
+        const bool digits =
+            !text.empty() && text.size() <= 20 && text.find_first_not_of("0123456789") == std::string::npos;
         if (digits && (text.size() < 20 || text <= "18446744073709551615")) return {};
         return "'" + text + "' is not a whole number from 0 to 18446744073709551615";
       },
@@ -51,31 +50,27 @@ CLI::Option* add_output_option(CLI::App& app, OutputFormat& slot, std::initializ
 
 Commands setup_all(CLI::App& app) {
   Commands all{
-      setup_mappings(app),
-      setup_walk(app),
-      setup_check(app),
-      setup_map(app),
-      setup_slice(app),
-      setup_prove(app),
-      setup_explain(app),
-      setup_diff(app),
+      setup_mappings(app), setup_walk(app),  setup_check(app),   setup_map(app),
+      setup_slice(app),    setup_prove(app), setup_explain(app), setup_diff(app),
   };
   // Every run is bounded: a subcommand without a --time-limit or --memory-limit of its own gets
   // the watchdog's and the data segment's.
   for (Command& c : all) {
     if (c.app->get_option_no_throw("--time-limit") == nullptr) {
       c.time_limit = std::make_shared<double>(kDefaultTimeLimitSeconds);
-      c.app->add_option("--time-limit", *c.time_limit,
-                        "The whole run, in seconds: past it the run ends with exit 3 (unknown), leaving no partial "
-                        "output file; 0 = none")
+      c.app
+          ->add_option("--time-limit", *c.time_limit,
+                       "The whole run, in seconds: past it the run ends with exit 3 (unknown), leaving no partial "
+                       "output file; 0 = none")
           ->capture_default_str()
           ->check(CLI::Range(0.0, 1e7));
     }
     if (c.app->get_option_no_throw("--memory-limit") == nullptr) {
       c.memory_limit = std::make_shared<std::uint64_t>(kDefaultMemoryLimitMib);
-      c.app->add_option("--memory-limit", *c.memory_limit,
-                        "The run's memory in MiB (its data segment; dumps are mapped and do not count): an allocation "
-                        "past it ends the run with exit 3 (unknown); 0 = none")
+      c.app
+          ->add_option("--memory-limit", *c.memory_limit,
+                       "The run's memory in MiB (its data segment; dumps are mapped and do not count): an allocation "
+                       "past it ends the run with exit 3 (unknown); 0 = none")
           ->capture_default_str()
           ->check(non_negative_integer());
     }

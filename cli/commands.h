@@ -16,12 +16,12 @@ namespace CLI {
 class App;
 class Option;
 class Validator;
-}
+}  // namespace CLI
 
 namespace ptv {
 class StandardOutput;
 struct Error;
-}
+}  // namespace ptv
 
 namespace ptv::cli {
 

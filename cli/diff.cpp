@@ -1,16 +1,16 @@
 // ptverify diff A B: what changed between two dumps of any formats (runs added, removed, rights
 // changed), for "this patch made a page writable" reviews. Exit 0 identical, 1 different,
 // 2 bad input, 3 when only ranges one side cannot tell about differ.
-#include <CLI/CLI.hpp>
+#include "verifier/mapping/diff.h"
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/load_dump.h"
-#include "verifier/mapping/diff.h"
-#include "verifier/report/diff_report.h"
 #include "verifier/base/exit_codes.h"
+#include "verifier/report/diff_report.h"
 
 namespace ptv::cli {
 

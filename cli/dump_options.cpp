@@ -18,7 +18,8 @@ void add_register_option(CLI::App& app, const std::string& name, std::optional<s
                          const std::string& what) {
   static const CLI::Validator kHex(
       [](std::string& s) {
-        return parse_hex_arg(s) ? std::string{} : "expected a hex value (0x optional), e.g. 0x1f6000, found '" + s + "'";
+        return parse_hex_arg(s) ? std::string{}
+                                : "expected a hex value (0x optional), e.g. 0x1f6000, found '" + s + "'";
       },
       "");
   app.add_option_function<std::string>(
@@ -28,7 +29,8 @@ void add_register_option(CLI::App& app, const std::string& name, std::optional<s
 }
 
 void add_bit_flag(CLI::App& app, const std::string& names, std::optional<bool>& slot, const std::string& what) {
-  app.add_flag_function(names, [&slot](std::int64_t n) { slot = n > 0; }, what);
+  app.add_flag_function(
+      names, [&slot](std::int64_t n) { slot = n > 0; }, what);
 }
 
 }  // namespace
@@ -46,7 +48,8 @@ void add_machine_options(CLI::App& app, MachineOptions& opts) {
   add_bit_flag(app, "--nxe,!--no-nxe", opts.nxe, "State EFER.NXE (bit 63 is XD / reserved)");
   add_bit_flag(app, "--wp,!--no-wp", opts.wp, "State CR0.WP (supervisor writes honour R/W)");
   add_bit_flag(app, "--smep,!--no-smep", opts.smep, "State CR4.SMEP (no supervisor fetch from user pages)");
-  add_bit_flag(app, "--smap,!--no-smap", opts.smap, "State CR4.SMAP (supervisor data access to user pages needs EFLAGS.AC)");
+  add_bit_flag(app, "--smap,!--no-smap", opts.smap,
+               "State CR4.SMAP (supervisor data access to user pages needs EFLAGS.AC)");
   add_bit_flag(app, "--pge,!--no-pge", opts.pge, "State CR4.PGE (the G bit is honoured)");
   add_bit_flag(app, "--pdpe1gb,!--no-pdpe1gb", opts.pdpe1gb,
                "State whether the CPU has 1 GiB pages (CPUID pdpe1gb); default from --cpuinfo or the core");
@@ -59,7 +62,9 @@ void add_machine_options(CLI::App& app, MachineOptions& opts) {
       ->check(CLI::ExistingFile);
   app.add_option_function<std::string>(
          "--pti",
-         [&opts](const std::string& v) { opts.pti = v == "user" ? PtiCopy::kUser : v == "kernel" ? PtiCopy::kKernel : PtiCopy::kAuto; },
+         [&opts](const std::string& v) {
+           opts.pti = v == "user" ? PtiCopy::kUser : v == "kernel" ? PtiCopy::kKernel : PtiCopy::kAuto;
+         },
          "Which Linux PTI copy of the top-level table to walk: auto (the kernel copy, also when CR3 holds the user "
          "copy), kernel, or user")
       ->check(CLI::IsMember({"auto", "kernel", "user"}))
@@ -67,9 +72,9 @@ void add_machine_options(CLI::App& app, MachineOptions& opts) {
   app.add_flag_function(
       "--user-pgd", [&opts](std::int64_t) { opts.pti = PtiCopy::kUser; }, "The same as --pti user");
   app.add_option_function<unsigned>(
-         "--cpu", [&opts](const unsigned& n) { opts.cpu = n; },
-         "Which vCPU's registers to use (`info registers -a`, or a core's QEMU notes); default: the first in kernel "
-         "mode");
+      "--cpu", [&opts](const unsigned& n) { opts.cpu = n; },
+      "Which vCPU's registers to use (`info registers -a`, or a core's QEMU notes); default: the first in kernel "
+      "mode");
 }
 
 void add_raw_format_option(CLI::App& app, std::string& format) {

@@ -1,17 +1,18 @@
 // ptverify explain REPORT.json: the story of one violation of a saved check report, and the
 // entry change that would fix it.
-#include <CLI/CLI.hpp>
+#include "verifier/report/explain.h"
+
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
 #include "verifier/base/compressed.h"
-#include "verifier/report/check_json.h"
 #include "verifier/base/exit_codes.h"
-#include "verifier/report/explain.h"
+#include "verifier/report/check_json.h"
 
 namespace ptv::cli {
 
@@ -36,7 +37,7 @@ int run_explain(const ExplainOptions& o) {
   const std::size_t n = r.violations.size();
   if (!o.all && (o.violation < 1 || o.violation > n)) {
     return bad_input("explain: " + o.report + " has " + std::to_string(n) + (n == 1 ? " violation" : " violations") +
-               ": --violation " + std::to_string(o.violation) + " is not in 1.." + std::to_string(n));
+                     ": --violation " + std::to_string(o.violation) + " is not in 1.." + std::to_string(n));
   }
   const bool colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
   const std::size_t first = o.all ? 0 : o.violation - 1;
@@ -52,7 +53,8 @@ int run_explain(const ExplainOptions& o) {
 
 Command setup_explain(CLI::App& app) {
   auto o = std::make_shared<ExplainOptions>();
-  CLI::App* sub = app.add_subcommand("explain", "Tell one violation of a check report in plain words, and how to fix it");
+  CLI::App* sub =
+      app.add_subcommand("explain", "Tell one violation of a check report in plain words, and how to fix it");
   sub->add_option("REPORT", o->report, "A JSON report of `ptverify check --output json` (may be gzip or zstd)")
       ->required();
   CLI::Option* all = sub->add_flag("--all", o->all, "Explain every violation of the report");

@@ -1,15 +1,14 @@
 #include "cli/load_dump.h"
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <sstream>
 
 #include "cli/commands.h"
 #include "cli/dump_options.h"
 #include "cli/progress.h"
-#include "verifier/ingest/text_format.h"
 #include "verifier/base/printable.h"
+#include "verifier/ingest/text_format.h"
 
 namespace ptv::cli {
 
@@ -25,7 +24,8 @@ void add_load_options(CLI::App& app, CliLoadOptions& opts) {
       ->check(CLI::IsMember(allowed))
       ->default_str("auto");
   app.add_flag("--lenient", opts.dump.lenient, "Text formats: report and skip unknown flag tokens instead of failing");
-  app.add_option("--with-mem", opts.dump.with_mem, "With an info tlb dump: the `info mem` of the same moment (completes U/W)")
+  app.add_option("--with-mem", opts.dump.with_mem,
+                 "With an info tlb dump: the `info mem` of the same moment (completes U/W)")
       ->check(CLI::ExistingFile);
   app.add_flag("--assume-no-reserved", opts.dump.assume_no_reserved,
                "Text formats: confirm that no entry sets a reserved bit (a text dump cannot show one), so every listed "

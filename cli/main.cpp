@@ -1,7 +1,6 @@
 // ptverify: the command line. Each subcommand lives in its own file pair (cli/<name>.{h,cpp})
 // with setup_<name>(CLI::App&) binding an options struct and run_<name>() returning the exit code.
 #include <CLI/CLI.hpp>
-
 #include <csignal>
 #include <iostream>
 

@@ -1,8 +1,8 @@
 // ptverify map DUMP [--spec SPEC]: the address space drawn as boxes, in the terminal and as HTML.
-#include <CLI/CLI.hpp>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -12,11 +12,11 @@
 #include "cli/load_dump.h"
 #include "cli/param_flags.h"
 #include "cli/progress.h"
+#include "verifier/base/exit_codes.h"
+#include "verifier/base/output_file.h"
 #include "verifier/checks/check.h"
 #include "verifier/report/address_map.h"
-#include "verifier/base/exit_codes.h"
 #include "verifier/report/html_map.h"
-#include "verifier/base/output_file.h"
 #include "verifier/report/terminal_map.h"
 #include "verifier/spec/parse.h"
 
@@ -77,8 +77,10 @@ int run_map(MapOptions o) {
     }
     result = std::move(std::get<check::CheckResult>(outcome));
     auto l = layout_for(*spec, *result);
-    if (l.ok()) layout = std::move(*l);
-    else notes.push_back("the spec's regions cannot be placed: " + l.error().message);
+    if (l.ok())
+      layout = std::move(*l);
+    else
+      notes.push_back("the spec's regions cannot be placed: " + l.error().message);
   }
   progress.clear();
 
@@ -108,10 +110,13 @@ int run_map(MapOptions o) {
 
 Command setup_map(CLI::App& app) {
   auto o = std::make_shared<MapOptions>();
-  CLI::App* sub = app.add_subcommand("map", "Draw the address space: regions, mapped runs, violations (terminal and HTML)");
-  sub->add_option("DUMP", o->load.dump.path, "ELF core, raw image, or text dump (ptdump, info tlb, info mem, maps, json)");
+  CLI::App* sub =
+      app.add_subcommand("map", "Draw the address space: regions, mapped runs, violations (terminal and HTML)");
+  sub->add_option("DUMP", o->load.dump.path,
+                  "ELF core, raw image, or text dump (ptdump, info tlb, info mem, maps, json)");
   add_load_options(*sub, o->load);
-  sub->add_option("--spec,-s", o->spec, "Name the boxes by this spec's regions, placed as `check` places them, and mark violations");
+  sub->add_option("--spec,-s", o->spec,
+                  "Name the boxes by this spec's regions, placed as `check` places them, and mark violations");
   sub->add_option("--param", o->params, "With --spec: fix a spec parameter, as for check: NAME=VALUE (repeatable)");
   sub->add_flag("--ascii", o->ascii, "Plain ASCII (+-|) instead of Unicode box drawing");
   sub->add_option("--width", o->width, "Columns of the drawing (default: the terminal's, else $COLUMNS, else 100)")

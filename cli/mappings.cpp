@@ -1,13 +1,12 @@
 // ptverify mappings DUMP: every translation of the dump as coalesced runs.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/load_dump.h"
-#include "verifier/ingest/mapping_json.h"
 #include "verifier/base/exit_codes.h"
+#include "verifier/ingest/mapping_json.h"
 #include "verifier/report/text.h"
 
 namespace ptv::cli {
@@ -22,8 +21,10 @@ struct MappingsOptions {
 int run_mappings(const MappingsOptions& o) {
   auto loaded = load_dump_cli(o.load);
   if (!loaded.ok()) return failed(loaded.error());
-  if (o.output == OutputFormat::kJson) write_mapping_set_json(loaded->mappings, std::cout);
-  else write_mapping_set_text(loaded->mappings, std::cout);
+  if (o.output == OutputFormat::kJson)
+    write_mapping_set_json(loaded->mappings, std::cout);
+  else
+    write_mapping_set_text(loaded->mappings, std::cout);
   return static_cast<int>(ExitCode::kOk);
 }
 
@@ -32,7 +33,8 @@ int run_mappings(const MappingsOptions& o) {
 Command setup_mappings(CLI::App& app) {
   auto opts = std::make_shared<MappingsOptions>();
   CLI::App* sub = app.add_subcommand("mappings", "Print every translation of a dump as coalesced runs");
-  sub->add_option("DUMP", opts->load.dump.path, "ELF core, raw image, or text dump (ptdump, info tlb, ...)")->required();
+  sub->add_option("DUMP", opts->load.dump.path, "ELF core, raw image, or text dump (ptdump, info tlb, ...)")
+      ->required();
   add_load_options(*sub, opts->load);
   add_output_option(*sub, opts->output, {OutputFormat::kText, OutputFormat::kJson}, "text or json (docs/formats.md)");
   return Command{sub, [opts] { return run_mappings(*opts); }, nullptr, nullptr};

@@ -15,6 +15,6 @@ namespace ptv::cli {
 /// 0x); a later flag for the same NAME wins. Error: the first malformed flag, prefixed by
 /// `command` (e.g. "check: --param x: ...").
 [[nodiscard]] Expected<std::map<std::string, std::uint64_t>> parse_param_flags(const std::string& command,
-                                                                              const std::vector<std::string>& flags);
+                                                                               const std::vector<std::string>& flags);
 
 }  // namespace ptv::cli

@@ -3,14 +3,13 @@
 #include "cli/prove.h"
 
 #include <CLI/CLI.hpp>
-
 #include <chrono>
 #include <iostream>
 #include <memory>
 
-#include "verifier/checks/prove.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/base/output_file.h"
+#include "verifier/checks/prove.h"
 #include "verifier/smt/solver.h"
 #include "verifier/spec/parse.h"
 
@@ -31,8 +30,9 @@ int run_prove(const ProveCommandOptions& o) {
   limit_memory(o.memory_limit_mb);
   options.time_limit_s = o.time_limit_s;
   if (o.time_limit_s > 0)
-    options.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                              std::chrono::duration<double>(o.time_limit_s));
+    options.deadline =
+        std::chrono::steady_clock::now() +
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(o.time_limit_s));
   arm_time_watchdog("prove", o.time_limit_s, true);
   if (!o.emit_smt2_dir.empty()) {
     if (auto err = smt::make_emit_smt2_dir(o.emit_smt2_dir)) return bad_input("prove: " + err->message);
@@ -43,8 +43,10 @@ int run_prove(const ProveCommandOptions& o) {
   Expected<check::ProveReport> report = check::prove(*s, options);
   if (!report) return bad_input(report.error().message);
   disarm_time_watchdog();
-  if (json) check::write_json(std::cout, *report);
-  else check::write_text(std::cout, *report);
+  if (json)
+    check::write_json(std::cout, *report);
+  else
+    check::write_text(std::cout, *report);
   for (const std::string& e : report->internal_errors) print_error("internal error: " + e);
   return static_cast<int>(check::exit_code(*report));
 }
@@ -54,7 +56,8 @@ Command setup_prove(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("prove", "Prove a layout spec's obligations for all admissible parameter values");
   sub->add_option("SPEC", opts->spec, "layout spec (JSON with comments), e.g. specs/linux-x86_64-4level.json");
   add_output_option(*sub, opts->output, {OutputFormat::kText, OutputFormat::kJson}, "text or json");
-  sub->add_option("--timeout", opts->timeout_ms, "per-query solver timeout in milliseconds (0: none)")->capture_default_str();
+  sub->add_option("--timeout", opts->timeout_ms, "per-query solver timeout in milliseconds (0: none)")
+      ->capture_default_str();
   sub->add_option("--time-limit", opts->time_limit_s,
                   "the whole run, in seconds: goals not decided by then are unknown (exit 3); 0: none")
       ->capture_default_str()
@@ -62,8 +65,9 @@ Command setup_prove(CLI::App& app) {
   sub->add_option("--rlimit", opts->rlimit, "per-query Z3 resource limit, deterministic (0: none)")
       ->capture_default_str()
       ->check(non_negative_integer());
-  sub->add_option("--memory-limit", opts->memory_limit_mb,
-                  "the run's memory in MiB (its data segment, and the solver's ceiling); reaching it is unknown (0: none)")
+  sub->add_option(
+         "--memory-limit", opts->memory_limit_mb,
+         "the run's memory in MiB (its data segment, and the solver's ceiling); reaching it is unknown (0: none)")
       ->capture_default_str()
       ->check(non_negative_integer());
   sub->add_option("--emit-smt2", opts->emit_smt2_dir, "write every solver query to DIR/<query-name>.smt2");

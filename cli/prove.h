@@ -10,13 +10,13 @@
 namespace ptv::cli {
 
 struct ProveCommandOptions {
-  std::string spec;                 ///< the spec file; may be empty with list_obligations
-  OutputFormat output = OutputFormat::kText;  ///< text or json
-  unsigned timeout_ms = 10'000;     ///< per query; 0: none
-  double time_limit_s = kDefaultTimeLimitSeconds;  ///< the whole run, seconds; 0: none
-  std::uint64_t rlimit = 0;         ///< per query, Z3 resource units; 0: none
+  std::string spec;                                        ///< the spec file; may be empty with list_obligations
+  OutputFormat output = OutputFormat::kText;               ///< text or json
+  unsigned timeout_ms = 10'000;                            ///< per query; 0: none
+  double time_limit_s = kDefaultTimeLimitSeconds;          ///< the whole run, seconds; 0: none
+  std::uint64_t rlimit = 0;                                ///< per query, Z3 resource units; 0: none
   std::uint64_t memory_limit_mb = kDefaultMemoryLimitMib;  ///< the run's memory, MiB; 0: none
-  std::string emit_smt2_dir;        ///< empty: no export
+  std::string emit_smt2_dir;                               ///< empty: no export
   bool list_obligations = false;
   bool no_minimize = false;
 };

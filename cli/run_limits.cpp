@@ -43,8 +43,8 @@ void on_allocation_failure() {
     constexpr rlim_t kMargin = rlim_t{256} << 20;
     rlimit rl{};
     if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
-      rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max - rl.rlim_cur > kMargin ? rl.rlim_cur + kMargin
-                                                                                         : rl.rlim_max;
+      rl.rlim_cur =
+          rl.rlim_max == RLIM_INFINITY || rl.rlim_max - rl.rlim_cur > kMargin ? rl.rlim_cur + kMargin : rl.rlim_max;
       setrlimit(RLIMIT_DATA, &rl);
     }
   }

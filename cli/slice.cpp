@@ -1,8 +1,6 @@
-#include "verifier/base/memory_hint.h"
 #include "cli/slice.h"
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <iostream>
 #include <memory>
@@ -10,18 +8,17 @@
 
 #include "models/format.h"
 #include "models/walk.h"
+#include "verifier/base/exit_codes.h"
+#include "verifier/base/memory_hint.h"
+#include "verifier/base/printable.h"
 #include "verifier/ingest/elf_core.h"
 #include "verifier/ingest/load_dump.h"
 #include "verifier/ingest/registers.h"
 #include "verifier/ingest/slice.h"
-#include "verifier/base/exit_codes.h"
-#include "verifier/base/printable.h"
 
 namespace ptv::cli {
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 Command setup_slice(CLI::App& app) {
   auto opts = std::make_shared<SliceOptions>();
@@ -65,7 +62,8 @@ int run_slice(const SliceOptions& opts) {
 
   std::vector<PhysAddr> pages;
   for (PhysAddr root : roots) {
-    Expected<AddressSpace> space = enumerate_address_space(machine.state, memory.reader(), root, hinted_enumerate_limits());
+    Expected<AddressSpace> space =
+        enumerate_address_space(machine.state, memory.reader(), root, hinted_enumerate_limits());
     if (!space) return bad_input(memory.name() + ": walking from " + hex(root.value()) + ": " + space.error().message);
     pages.push_back(root);
     for (const ReachedTable& t : space->tables) {
@@ -78,16 +76,18 @@ int run_slice(const SliceOptions& opts) {
   regs.cr3 = machine.registers.cr3;
   regs.cr4 = machine.cr4;
   regs.efer = machine.efer;
-  if (const Fact* m = find_fact(machine.facts, FactId::kMaxPhyAddr); m && fact_known(*m)) regs.maxphyaddr = machine.state.maxphyaddr;
-  if (const Fact* g = find_fact(machine.facts, FactId::kPage1G); g && fact_known(*g)) regs.pdpe1gb = machine.state.page_1gb;
+  if (const Fact* m = find_fact(machine.facts, FactId::kMaxPhyAddr); m && fact_known(*m))
+    regs.maxphyaddr = machine.state.maxphyaddr;
+  if (const Fact* g = find_fact(machine.facts, FactId::kPage1G); g && fact_known(*g))
+    regs.pdpe1gb = machine.state.page_1gb;
   regs.cpl = machine.cpl;
   regs.flags = opts.dump.machine.pti == PtiCopy::kUser ? ptverify_note::kFlagUserPgd : 0;
   Expected<SliceSummary> written = write_slice_file(opts.output, memory, std::move(pages), regs);
   if (!written) return bad_input(written.error().message);
 
   auto plural = [](std::size_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); };
-  std::cerr << "ptverify: slice: wrote " << printable(opts.output) << ": " << plural(written->pages, "page-table page") << " in "
-            << plural(written->segments, "segment") << ", " << written->bytes << " bytes (reachable from "
+  std::cerr << "ptverify: slice: wrote " << printable(opts.output) << ": " << plural(written->pages, "page-table page")
+            << " in " << plural(written->segments, "segment") << ", " << written->bytes << " bytes (reachable from "
             << (roots.size() > 1 ? "the top-level tables" : "the top-level table");
   for (std::size_t i = 0; i < roots.size(); ++i) std::cerr << (i ? ", " : " ") << hex(roots[i].value());
   std::cerr << ")\n";

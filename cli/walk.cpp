@@ -1,15 +1,15 @@
 // ptverify walk DUMP ADDRESS: one address's walk, level by level.
-#include <CLI/CLI.hpp>
+#include "models/walk.h"
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/dump_options.h"
 #include "cli/load_dump.h"
-#include "verifier/ingest/load_dump.h"
-#include "models/walk.h"
 #include "verifier/base/exit_codes.h"
+#include "verifier/ingest/load_dump.h"
 #include "verifier/report/text.h"
 
 namespace ptv::cli {
@@ -48,8 +48,10 @@ int run_walk(const WalkOptions& o) {
                 << "the value that faults least, and the rights it shows may depend on it (" << fact_flag_hint(f.id)
                 << ")\n";
   const WalkResult w = walk(m.state, dump->memory->reader(), VirtAddr(va), m.root);
-  if (o.output == OutputFormat::kJson) write_walk_json(w, m.state, std::cout);
-  else write_walk_text(w, m.state, std::cout);
+  if (o.output == OutputFormat::kJson)
+    write_walk_json(w, m.state, std::cout);
+  else
+    write_walk_text(w, m.state, std::cout);
   return static_cast<int>(ExitCode::kOk);
 }
 

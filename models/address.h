@@ -33,9 +33,7 @@ class Address {
   [[nodiscard]] constexpr Address align_down(std::uint64_t alignment) const {
     return Address(value_ & ~(alignment - 1));
   }
-  [[nodiscard]] constexpr bool is_aligned(std::uint64_t alignment) const {
-    return (value_ & (alignment - 1)) == 0;
-  }
+  [[nodiscard]] constexpr bool is_aligned(std::uint64_t alignment) const { return (value_ & (alignment - 1)) == 0; }
 
   constexpr auto operator<=>(const Address&) const = default;
 
@@ -64,12 +62,8 @@ struct VirtRange {
   /// Number of bytes; 0 means 2^64 (the whole space).
   [[nodiscard]] constexpr std::uint64_t size_or_zero() const { return last.value() - first.value() + 1; }
   [[nodiscard]] constexpr bool contains(VirtAddr a) const { return first <= a && a <= last; }
-  [[nodiscard]] constexpr bool contains(const VirtRange& r) const {
-    return first <= r.first && r.last <= last;
-  }
-  [[nodiscard]] constexpr bool overlaps(const VirtRange& r) const {
-    return first <= r.last && r.first <= last;
-  }
+  [[nodiscard]] constexpr bool contains(const VirtRange& r) const { return first <= r.first && r.last <= last; }
+  [[nodiscard]] constexpr bool overlaps(const VirtRange& r) const { return first <= r.last && r.first <= last; }
   [[nodiscard]] constexpr std::optional<VirtRange> intersect(const VirtRange& r) const {
     if (!overlaps(r)) return std::nullopt;
     return VirtRange{first < r.first ? r.first : first, last < r.last ? last : r.last};

@@ -1,9 +1,9 @@
 #include "models/entry.h"
 
-#include "models/format.h"
-
 #include <cstdio>
 #include <sstream>
+
+#include "models/format.h"
 
 namespace ptv {
 
@@ -36,8 +36,10 @@ std::uint64_t Entry::reserved_mask(const PagingState& s) const {
       break;
     case Level::kPdpt:
       if (ps_or_pat_7()) {
-        if (!s.page_1gb) m |= bits::kPsOrPat7;  // no 1 GiB pages on this CPU
-        else m |= bit_range(29, 13);             // 1 GiB leaf: address bits below 30, bit 12 is PAT
+        if (!s.page_1gb)
+          m |= bits::kPsOrPat7;  // no 1 GiB pages on this CPU
+        else
+          m |= bit_range(29, 13);  // 1 GiB leaf: address bits below 30, bit 12 is PAT
       }
       break;
     case Level::kPd:
@@ -54,15 +56,22 @@ std::string describe_reserved(std::uint64_t mask, Level /*level*/) {
   const char* sep = "";
   unsigned b = 0;
   while (b < 64) {
-    if (!((mask >> b) & 1)) { ++b; continue; }
+    if (!((mask >> b) & 1)) {
+      ++b;
+      continue;
+    }
     unsigned e = b;
     while (e + 1 < 64 && ((mask >> (e + 1)) & 1)) ++e;
     os << sep;
     sep = ",";
-    if (b == e && b == 63) os << "XD(63)";
-    else if (b == e && b == 7) os << "PS(7)";
-    else if (b == e) os << "bit " << b;
-    else os << "bits " << e << ':' << b;
+    if (b == e && b == 63)
+      os << "XD(63)";
+    else if (b == e && b == 7)
+      os << "PS(7)";
+    else if (b == e)
+      os << "bit " << b;
+    else
+      os << "bits " << e << ':' << b;
     b = e + 1;
   }
   return os.str();

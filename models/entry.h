@@ -29,7 +29,7 @@ inline constexpr std::uint64_t kPwt = 1ull << 3;
 inline constexpr std::uint64_t kPcd = 1ull << 4;
 inline constexpr std::uint64_t kA = 1ull << 5;
 inline constexpr std::uint64_t kD = 1ull << 6;
-inline constexpr std::uint64_t kPsOrPat7 = 1ull << 7;      ///< PS (PDPTE/PDE), PAT (PTE), reserved (PML4E/PML5E)
+inline constexpr std::uint64_t kPsOrPat7 = 1ull << 7;  ///< PS (PDPTE/PDE), PAT (PTE), reserved (PML4E/PML5E)
 inline constexpr std::uint64_t kG = 1ull << 8;
 inline constexpr std::uint64_t kPatOrAddr12 = 1ull << 12;  ///< PAT in a large leaf, else address bit 12
 inline constexpr unsigned kPkShift = 59;
@@ -67,8 +67,12 @@ class Entry {
   [[nodiscard]] constexpr bool leaf() const { return level_ == Level::kPt || ps().value_or(false); }
 
   // Leaf-only fields: empty for an entry that references a table.
-  [[nodiscard]] constexpr std::optional<bool> d() const { return leaf() ? std::optional<bool>(raw_ & bits::kD) : std::nullopt; }
-  [[nodiscard]] constexpr std::optional<bool> g() const { return leaf() ? std::optional<bool>(raw_ & bits::kG) : std::nullopt; }
+  [[nodiscard]] constexpr std::optional<bool> d() const {
+    return leaf() ? std::optional<bool>(raw_ & bits::kD) : std::nullopt;
+  }
+  [[nodiscard]] constexpr std::optional<bool> g() const {
+    return leaf() ? std::optional<bool>(raw_ & bits::kG) : std::nullopt;
+  }
   /// PAT: bit 7 of a 4 KiB PTE, bit 12 of a 2 MiB / 1 GiB leaf.
   [[nodiscard]] constexpr std::optional<bool> pat() const {
     if (!leaf()) return std::nullopt;

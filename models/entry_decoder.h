@@ -47,8 +47,8 @@ class EntryDecoder {
     const std::uint64_t m = ~address_mask(key);
     unsigned j = from;
     for (; j + 4 <= kEntriesPerTable; j += 4) {
-      const std::uint64_t differ = ((view[j] & m) ^ key) | ((view[j + 1] & m) ^ key) | ((view[j + 2] & m) ^ key) |
-                                   ((view[j + 3] & m) ^ key);
+      const std::uint64_t differ =
+          ((view[j] & m) ^ key) | ((view[j + 1] & m) ^ key) | ((view[j + 2] & m) ^ key) | ((view[j + 3] & m) ^ key);
       if (differ) break;
     }
     while (j < kEntriesPerTable && (view[j] & m) == key) ++j;

@@ -4,11 +4,16 @@ namespace ptv {
 
 std::string_view level_name(Level l) {
   switch (l) {
-    case Level::kPt: return "PT";
-    case Level::kPd: return "PD";
-    case Level::kPdpt: return "PDPT";
-    case Level::kPml4: return "PML4";
-    case Level::kPml5: return "PML5";
+    case Level::kPt:
+      return "PT";
+    case Level::kPd:
+      return "PD";
+    case Level::kPdpt:
+      return "PDPT";
+    case Level::kPml4:
+      return "PML4";
+    case Level::kPml5:
+      return "PML5";
   }
   return "?";
 }

@@ -78,7 +78,7 @@ static_assert(upper_half_first(PagingMode::k4Level).value() == 0xffff'8000'0000'
 static_assert(upper_half_first(PagingMode::k5Level).value() == 0xff00'0000'0000'0000);
 static_assert(canonicalize(0x8000'0000'0000, PagingMode::k4Level).value() == 0xffff'8000'0000'0000);
 
-std::string_view level_name(Level l);  // "PT", "PD", "PDPT", "PML4", "PML5"
+std::string_view level_name(Level l);      // "PT", "PD", "PDPT", "PML4", "PML5"
 std::string_view to_string(PagingMode m);  // "4-level", "5-level"
 
 }  // namespace ptv

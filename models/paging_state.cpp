@@ -12,8 +12,8 @@ PhysAddr PagingState::root_table() const {
   return PhysAddr(cr3 & phys_mask() & ~(kTableBytes - 1));
 }
 
-PagingState PagingState::from_registers(std::uint64_t cr0, std::uint64_t cr3, std::uint64_t cr4,
-                                        std::uint64_t efer, unsigned maxphyaddr) {
+PagingState PagingState::from_registers(std::uint64_t cr0, std::uint64_t cr3, std::uint64_t cr4, std::uint64_t efer,
+                                        unsigned maxphyaddr) {
   PagingState s;
   s.cr3 = cr3;
   s.cr0_wp = (cr0 & kCr0Wp) != 0;

@@ -11,17 +11,17 @@ namespace ptv {
 inline constexpr unsigned kMaxPhysAddrArchitectural = 52;
 
 struct PagingState {
-  std::uint64_t cr3 = 0;  ///< raw CR3: PCID in bits 11:0 when CR4.PCIDE, else PWT/PCD
-  bool cr0_wp = true;     ///< CR0.WP: supervisor writes honour R/W
-  bool cr4_la57 = false;  ///< CR4.LA57: 5-level paging
-  bool cr4_pge = true;    ///< CR4.PGE: the G bit is honoured
-  bool cr4_pke = false;   ///< CR4.PKE: protection keys for user pages
-  bool cr4_pks = false;   ///< CR4.PKS: protection keys for supervisor pages
-  bool cr4_smep = false;  ///< CR4.SMEP: supervisor cannot fetch from user pages
-  bool cr4_smap = false;  ///< CR4.SMAP: supervisor data access to user pages is checked
-  bool cr4_pcide = false; ///< CR4.PCIDE: CR3 bits 11:0 are a PCID
-  bool efer_nxe = true;   ///< EFER.NXE: bit 63 is XD; otherwise bit 63 is reserved
-  bool page_1gb = true;   ///< CPUID pdpe1gb: PS in a PDPTE makes a 1 GiB page
+  std::uint64_t cr3 = 0;                            ///< raw CR3: PCID in bits 11:0 when CR4.PCIDE, else PWT/PCD
+  bool cr0_wp = true;                               ///< CR0.WP: supervisor writes honour R/W
+  bool cr4_la57 = false;                            ///< CR4.LA57: 5-level paging
+  bool cr4_pge = true;                              ///< CR4.PGE: the G bit is honoured
+  bool cr4_pke = false;                             ///< CR4.PKE: protection keys for user pages
+  bool cr4_pks = false;                             ///< CR4.PKS: protection keys for supervisor pages
+  bool cr4_smep = false;                            ///< CR4.SMEP: supervisor cannot fetch from user pages
+  bool cr4_smap = false;                            ///< CR4.SMAP: supervisor data access to user pages is checked
+  bool cr4_pcide = false;                           ///< CR4.PCIDE: CR3 bits 11:0 are a PCID
+  bool efer_nxe = true;                             ///< EFER.NXE: bit 63 is XD; otherwise bit 63 is reserved
+  bool page_1gb = true;                             ///< CPUID pdpe1gb: PS in a PDPTE makes a 1 GiB page
   unsigned maxphyaddr = kMaxPhysAddrArchitectural;  ///< M, 32..52
 
   [[nodiscard]] PagingMode mode() const { return cr4_la57 ? PagingMode::k5Level : PagingMode::k4Level; }

@@ -38,18 +38,18 @@ struct AccumulatedRights {
 /// What a present, valid translation allows, plus the leaf's memory-type and key bits.
 /// `writable` and `executable` are "by some privilege"; the two finer rights say which.
 struct Attributes {
-  bool writable = false;    ///< some privilege may write: R/W in every level, or CR0.WP = 0
-  bool user = false;        ///< U/S in every level: user-mode accessible
-  bool executable = false;  ///< some privilege may fetch: no XD in any level (or EFER.NXE = 0)
+  bool writable = false;               ///< some privilege may write: R/W in every level, or CR0.WP = 0
+  bool user = false;                   ///< U/S in every level: user-mode accessible
+  bool executable = false;             ///< some privilege may fetch: no XD in any level (or EFER.NXE = 0)
   bool user_writable = false;          ///< user mode may write: user and R/W in every level
   bool supervisor_executable = false;  ///< supervisor may fetch: executable, unless user with SMEP
-  bool global = false;      ///< leaf G with CR4.PGE
-  unsigned pkey = 0;        ///< leaf bits 62:59 when a key applies (user page with CR4.PKE,
-                            ///< supervisor page with CR4.PKS), else 0
-  bool pwt = false;         ///< leaf PWT
-  bool pcd = false;         ///< leaf PCD
-  bool pat = false;         ///< leaf PAT (bit 7 of a PTE, bit 12 of a large leaf)
-  Level level = Level::kPt; ///< level of the leaf: page size 4 KiB / 2 MiB / 1 GiB
+  bool global = false;                 ///< leaf G with CR4.PGE
+  unsigned pkey = 0;                   ///< leaf bits 62:59 when a key applies (user page with CR4.PKE,
+                                       ///< supervisor page with CR4.PKS), else 0
+  bool pwt = false;                    ///< leaf PWT
+  bool pcd = false;                    ///< leaf PCD
+  bool pat = false;                    ///< leaf PAT (bit 7 of a PTE, bit 12 of a large leaf)
+  Level level = Level::kPt;            ///< level of the leaf: page size 4 KiB / 2 MiB / 1 GiB
 
   [[nodiscard]] std::uint64_t page_size() const { return ptv::page_size(level); }
   constexpr bool operator==(const Attributes&) const = default;

@@ -14,11 +14,16 @@ namespace ptv {
 
 const char* to_string(WalkOutcome o) {
   switch (o) {
-    case WalkOutcome::kMapped: return "mapped";
-    case WalkOutcome::kNotPresent: return "not present";
-    case WalkOutcome::kReservedBit: return "reserved bit set";
-    case WalkOutcome::kTableOutsideMemory: return "table outside dumped memory";
-    case WalkOutcome::kNonCanonical: return "non-canonical address";
+    case WalkOutcome::kMapped:
+      return "mapped";
+    case WalkOutcome::kNotPresent:
+      return "not present";
+    case WalkOutcome::kReservedBit:
+      return "reserved bit set";
+    case WalkOutcome::kTableOutsideMemory:
+      return "table outside dumped memory";
+    case WalkOutcome::kNonCanonical:
+      return "non-canonical address";
   }
   return "?";
 }
@@ -159,8 +164,8 @@ class Enumerator {
     std::uint64_t leaves = 0;
   };
 
-  void decode_table(PhysAddr table, Level level, AccumulatedRights above, std::uint64_t abs_base,
-                    const TableView& view, Summary& out, std::uint64_t shift) {
+  void decode_table(PhysAddr table, Level level, AccumulatedRights above, std::uint64_t abs_base, const TableView& view,
+                    Summary& out, std::uint64_t shift) {
     if (seen_tables_.insert(table_key(table, level)).second) out_.tables.push_back(ReachedTable{table, level});
     on_path_.push_back(table);
     const std::uint64_t span = entry_span(level);
@@ -233,10 +238,10 @@ class Enumerator {
     const std::uint64_t base = t.span * i;
     const PhysAddr child = e.address(state_);
     if (std::find(on_path_.begin(), on_path_.end(), child) != on_path_.end()) {
-      out_.ancestor_refs.push_back(AncestorReference{
-          run.entry_address, t.level, i, child,
-          VirtRange{VirtAddr(t.abs_base + base), VirtAddr(t.abs_base + base + (t.span - 1))},
-          t.level == top_level(state_.mode()) && child == root_});
+      out_.ancestor_refs.push_back(
+          AncestorReference{run.entry_address, t.level, i, child,
+                            VirtRange{VirtAddr(t.abs_base + base), VirtAddr(t.abs_base + base + (t.span - 1))},
+                            t.level == top_level(state_.mode()) && child == root_});
     }
     const std::optional<TableView> child_view = read_(child);
     if (!child_view) {
@@ -407,7 +412,12 @@ void for_each_leaf_run(const AddressSpace& space, const PagingState& state, cons
       if (!(raw & bits::kP)) continue;
       const EntryDecoder::Decoded& d = decoder.decode(raw);
       if (d.reserved || !d.leaf) continue;
-      run = LeafRun{st.table, i, 1, Entry(raw, st.level), d.attributes, PhysAddr(decoder.address(raw)),
+      run = LeafRun{st.table,
+                    i,
+                    1,
+                    Entry(raw, st.level),
+                    d.attributes,
+                    PhysAddr(decoder.address(raw)),
                     canonicalize(st.base + span * i, mode)};
       run_key = decoder.key(raw);
       next_raw = raw + span;

@@ -20,12 +20,12 @@ namespace ptv {
 
 /// One level of a walk: which table, which index, and the entry found there.
 struct WalkStep {
-  Level level;                ///< level of the table read
-  PhysAddr table;             ///< its physical address
-  unsigned index;             ///< index used, from the VA's bits for this level
-  PhysAddr entry_address;     ///< table + 8 * index
-  Entry entry;                ///< the raw entry, decoded
-  AccumulatedRights rights;   ///< rights accumulated including this entry
+  Level level;               ///< level of the table read
+  PhysAddr table;            ///< its physical address
+  unsigned index;            ///< index used, from the VA's bits for this level
+  PhysAddr entry_address;    ///< table + 8 * index
+  Entry entry;               ///< the raw entry, decoded
+  AccumulatedRights rights;  ///< rights accumulated including this entry
 };
 
 enum class WalkOutcome : std::uint8_t {
@@ -47,10 +47,10 @@ struct Translation {
 struct WalkResult {
   VirtAddr va;
   WalkOutcome outcome = WalkOutcome::kNotPresent;
-  std::vector<WalkStep> path;             ///< every table read, top level first
-  std::optional<Translation> translation; ///< set iff outcome == kMapped
-  std::uint64_t reserved_bits = 0;        ///< kReservedBit: the offending bits of the last step
-  std::optional<PhysAddr> missing_table;  ///< kTableOutsideMemory: the table that could not be read
+  std::vector<WalkStep> path;              ///< every table read, top level first
+  std::optional<Translation> translation;  ///< set iff outcome == kMapped
+  std::uint64_t reserved_bits = 0;         ///< kReservedBit: the offending bits of the last step
+  std::optional<PhysAddr> missing_table;   ///< kTableOutsideMemory: the table that could not be read
 };
 
 /// Walk one address from state.root_table() (or `root` when given, e.g. the PTI user PGD).
@@ -66,14 +66,14 @@ struct AddressRun {
   enum class Kind : std::uint8_t { kMapped, kReserved, kUnreadable };
   VirtRange range;
   Kind kind = Kind::kMapped;
-  Attributes attributes;        ///< kMapped
-  PhysAddr phys;                ///< kMapped: frame of range.first (PA of its first byte)
-  Entry entry{0, Level::kPt};   ///< kMapped: the first leaf; kReserved: the faulting entry;
-                                ///< kUnreadable: the entry pointing outside memory
-  PhysAddr entry_address;       ///< physical address of `entry`
+  Attributes attributes;            ///< kMapped
+  PhysAddr phys;                    ///< kMapped: frame of range.first (PA of its first byte)
+  Entry entry{0, Level::kPt};       ///< kMapped: the first leaf; kReserved: the faulting entry;
+                                    ///< kUnreadable: the entry pointing outside memory
+  PhysAddr entry_address;           ///< physical address of `entry`
   std::uint64_t reserved_bits = 0;  ///< kReserved
-  PhysAddr missing_table;       ///< kUnreadable
-  AccumulatedRights context;    ///< kUnreadable: the rights of every entry down to the missing table
+  PhysAddr missing_table;           ///< kUnreadable
+  AccumulatedRights context;        ///< kUnreadable: the rights of every entry down to the missing table
 };
 
 /// A table reached from the root at a level (a frame can be used at several levels).
@@ -86,10 +86,10 @@ struct ReachedTable {
 /// An entry whose target table is one of its own ancestors in the walk.
 struct AncestorReference {
   PhysAddr entry_address;
-  Level level;      ///< level of the table holding the entry
+  Level level;  ///< level of the table holding the entry
   unsigned index;
   PhysAddr target;
-  VirtRange range;  ///< addresses translated through this entry (first path found)
+  VirtRange range;              ///< addresses translated through this entry (first path found)
   bool recursive_slot = false;  ///< a top-level entry pointing to the root itself
   bool operator==(const AncestorReference&) const = default;
 };
@@ -114,15 +114,17 @@ struct LeafStretch {
 /// exposure): a direct map of 4 KiB pages is one run per page table, whatever it maps.
 struct LeafRun {
   PhysAddr table;
-  unsigned first_index = 0;  ///< index of the first entry in its table
-  unsigned count = 0;        ///< entries, >= 1
+  unsigned first_index = 0;    ///< index of the first entry in its table
+  unsigned count = 0;          ///< entries, >= 1
   Entry entry{0, Level::kPt};  ///< the first entry
   Attributes attributes;       ///< effective attributes of every entry of the run
   PhysAddr frame;              ///< the frame the first entry maps
   VirtAddr first_va;           ///< canonical; what the first entry translates (first path found)
 
   [[nodiscard]] std::uint64_t page_size() const { return attributes.page_size(); }
-  [[nodiscard]] PhysAddr entry_address(unsigned k) const { return PhysAddr(table.value() + kEntryBytes * (first_index + k)); }
+  [[nodiscard]] PhysAddr entry_address(unsigned k) const {
+    return PhysAddr(table.value() + kEntryBytes * (first_index + k));
+  }
   [[nodiscard]] Entry entry_at(unsigned k) const { return Entry(entry.raw() + k * page_size(), entry.level()); }
   [[nodiscard]] VirtAddr va(unsigned k) const { return VirtAddr(first_va.value() + k * page_size()); }
   [[nodiscard]] PhysAddr frame_at(unsigned k) const { return PhysAddr(frame.value() + k * page_size()); }
@@ -132,12 +134,12 @@ struct LeafRun {
 
 struct AddressSpace {
   PagingMode mode;
-  std::vector<AddressRun> runs;              ///< sorted, disjoint, canonical addresses
-  std::vector<ReachedTable> tables;          ///< every (table, level) reached, each once
+  std::vector<AddressRun> runs;      ///< sorted, disjoint, canonical addresses
+  std::vector<ReachedTable> tables;  ///< every (table, level) reached, each once
   std::vector<AncestorReference> ancestor_refs;
-  std::vector<LeafStretch> leaf_stretches;   ///< where the leaf entries are, in walk order
-  std::uint64_t leaf_uses = 0;               ///< distinct (leaf entry, rights context) pairs
-  std::uint64_t entries_read = 0;            ///< table entries decoded (each table once per context)
+  std::vector<LeafStretch> leaf_stretches;  ///< where the leaf entries are, in walk order
+  std::uint64_t leaf_uses = 0;              ///< distinct (leaf entry, rights context) pairs
+  std::uint64_t entries_read = 0;           ///< table entries decoded (each table once per context)
 };
 
 struct EnumerateLimits {

@@ -63,8 +63,8 @@ void check_trie(const MappingSet& m, std::size_t max_probes) {
             "at " + hex16(va.value()) + ": set says " + to_string(want) + ", trie says " + to_string(got));
     const VirtRange around = trie->class_range(va);
     require(around.contains(va), "class_range contains its address", hex16(va.value()));
-    require(class_at(m, around.first) == want && class_at(m, around.last) == want,
-            "class_range has one class", hex16(va.value()));
+    require(class_at(m, around.first) == want && class_at(m, around.last) == want, "class_range has one class",
+            hex16(va.value()));
   }
 }
 

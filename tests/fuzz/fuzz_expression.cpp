@@ -1,10 +1,10 @@
 // libFuzzer harness: the input as a spec expression (parse_expression), wanted as an integer
 // and as a Boolean, with one definition (two = 2), the unit constants, names starting with 'x'
 // unknown (the "did you mean" path) and every other name one of four parameters (so the
-// expressions of the real specs in the seed corpus parse); a parsed expression is then evaluated concretely (evaluate.h) at two
-// parameter assignments, where wrapping arithmetic must come out as "not well-defined".
-// Invariants: an error has a message and a column within the text (1 .. length + 1); a parsed
-// expression has the type asked for, and uses only the parameters that exist.
+// expressions of the real specs in the seed corpus parse); a parsed expression is then evaluated concretely
+// (evaluate.h) at two parameter assignments, where wrapping arithmetic must come out as "not well-defined". Invariants:
+// an error has a message and a column within the text (1 .. length + 1); a parsed expression has the type asked for,
+// and uses only the parameters that exist.
 #include <array>
 #include <cstddef>
 #include <cstdint>

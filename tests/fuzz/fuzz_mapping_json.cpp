@@ -14,10 +14,9 @@ namespace ptv::fuzz {
 namespace {
 
 bool same(const MappingSet& a, const MappingSet& b) {
-  return a.mode == b.mode && a.format == b.format && a.source == b.source &&
-         a.claimed_format == b.claimed_format && a.claimed_source == b.claimed_source && a.runs == b.runs &&
-         a.unknown == b.unknown && a.faults == b.faults && a.markers == b.markers && a.tables == b.tables &&
-         a.self_refs == b.self_refs && a.notes == b.notes;
+  return a.mode == b.mode && a.format == b.format && a.source == b.source && a.claimed_format == b.claimed_format &&
+         a.claimed_source == b.claimed_source && a.runs == b.runs && a.unknown == b.unknown && a.faults == b.faults &&
+         a.markers == b.markers && a.tables == b.tables && a.self_refs == b.self_refs && a.notes == b.notes;
 }
 
 }  // namespace

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <optional>
 
-#include "models/format.h"
 #include "fuzz_check.h"
+#include "models/format.h"
 #include "models/walk.h"
 #include "verifier/mapping/from_walk.h"
 
@@ -42,9 +42,12 @@ constexpr std::size_t kMaxProbedRuns = 64;
 
 WalkOutcome outcome_of(AddressRun::Kind k) {
   switch (k) {
-    case AddressRun::Kind::kMapped: return WalkOutcome::kMapped;
-    case AddressRun::Kind::kReserved: return WalkOutcome::kReservedBit;
-    case AddressRun::Kind::kUnreadable: return WalkOutcome::kTableOutsideMemory;
+    case AddressRun::Kind::kMapped:
+      return WalkOutcome::kMapped;
+    case AddressRun::Kind::kReserved:
+      return WalkOutcome::kReservedBit;
+    case AddressRun::Kind::kUnreadable:
+      return WalkOutcome::kTableOutsideMemory;
   }
   return WalkOutcome::kNotPresent;
 }

@@ -1,5 +1,5 @@
-// libFuzzer harness: the input as a text dump of any format (auto-detection picks the reader), read strictly and leniently.
-// Invariants: fuzz_text.h and fuzz_check.h.
+// libFuzzer harness: the input as a text dump of any format (auto-detection picks the reader), read strictly and
+// leniently. Invariants: fuzz_text.h and fuzz_check.h.
 #include <cstddef>
 #include <cstdint>
 

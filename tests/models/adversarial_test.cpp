@@ -10,7 +10,6 @@
 // The same shapes written into ELF cores and checked end to end (reserved-bits and
 // recursive-slot findings) are in tests/verifier/ingest/elf_adversarial_test.cpp.
 #include <doctest/doctest.h>
-
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -19,8 +18,8 @@
 #include <utility>
 #include <vector>
 
-#include "models/walk.h"
 #include "leaf_run_oracle.h"
+#include "models/walk.h"
 #include "table_builder.h"
 
 using namespace ptv;

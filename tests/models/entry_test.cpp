@@ -1,9 +1,9 @@
 // Strategy: pin each decoding rule of models/entry.h to the SDM tables one rule per test case,
 // looping exhaustively over the bits that matter and over every level; reserved-bit rules are
 // checked for every level, leaf-ness, MAXPHYADDR and NXE combination.
-#include <doctest/doctest.h>
-
 #include "models/entry.h"
+
+#include <doctest/doctest.h>
 
 using namespace ptv;
 

@@ -1,7 +1,7 @@
 // The one text formatter of numbers, ranges and sizes (models/format.h).
-#include <doctest/doctest.h>
-
 #include "models/format.h"
+
+#include <doctest/doctest.h>
 
 using namespace ptv;
 

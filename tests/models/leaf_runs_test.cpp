@@ -168,8 +168,8 @@ namespace {
 /// recursion that reads every table at every path (no sharing, no memo): small tables only.
 /// Values: the entry's effective attributes.
 using PairMap = std::map<std::tuple<std::uint64_t, unsigned, unsigned>, Attributes>;
-void naive_leaves(const PagingState& s, const TableReader& read, PhysAddr table, Level level,
-                  AccumulatedRights above, PairMap& out) {
+void naive_leaves(const PagingState& s, const TableReader& read, PhysAddr table, Level level, AccumulatedRights above,
+                  PairMap& out) {
   const auto view = read(table);
   if (!view) return;
   for (unsigned i = 0; i < kEntriesPerTable; ++i) {
@@ -203,8 +203,7 @@ TEST_CASE("leaf runs: random tables with shared tables agree with the walk and w
         if (rng() % 8 == 0) continue;
         if (rng() % 6 == 0) frame += 0x1000 * (1 + rng() % 4);
         const std::uint64_t flags = (rng() % 5 == 0 ? (rng() & (bits::kRW | bits::kUS | bits::kG)) : bits::kRW) |
-                                    (rng() % 7 == 0 ? bits::kXd : 0) |
-                                    (rng() % 97 == 0 ? (std::uint64_t{1} << 45) : 0);
+                                    (rng() % 7 == 0 ? bits::kXd : 0) | (rng() % 97 == 0 ? (std::uint64_t{1} << 45) : 0);
         tb.set(pt, i, frame | flags | bits::kP);
         frame += 0x1000;
       }
@@ -214,10 +213,13 @@ TEST_CASE("leaf runs: random tables with shared tables agree with the walk and w
     for (unsigned i = 0; i < 64; ++i) {
       const std::uint64_t r = rng() % 6;
       const std::uint64_t rights = rng() & (bits::kRW | bits::kUS | bits::kXd);
-      if (r < 3) tb.set(pd, i, pts[r].value() | rights | bits::kP);
-      else if (r == 3) tb.set(pd, i, (0x4000'0000 + 0x20'0000ull * (i % 3)) | rights | bits::kP | bits::kPsOrPat7);
+      if (r < 3)
+        tb.set(pd, i, pts[r].value() | rights | bits::kP);
+      else if (r == 3)
+        tb.set(pd, i, (0x4000'0000 + 0x20'0000ull * (i % 3)) | rights | bits::kP | bits::kPsOrPat7);
     }
-    for (unsigned i = 0; i < 6; ++i) tb.set(pdpt, i * 3, pd.value() | (rng() & (bits::kRW | bits::kUS | bits::kXd)) | bits::kP);
+    for (unsigned i = 0; i < 6; ++i)
+      tb.set(pdpt, i * 3, pd.value() | (rng() & (bits::kRW | bits::kUS | bits::kXd)) | bits::kP);
     tb.set(root, 1, pdpt.value() | bits::kP | bits::kRW | bits::kUS);
     tb.set(root, 300, pdpt.value() | bits::kP | bits::kRW);
 

@@ -1,8 +1,8 @@
 // Strategy: the geometry and canonical bounds are derived from (levels, 9, 12); pin them to
 // the SDM's numbers and to the Linux memory map's half boundaries, for both modes.
-#include <doctest/doctest.h>
-
 #include "models/paging_mode.h"
+
+#include <doctest/doctest.h>
 
 using namespace ptv;
 
@@ -12,8 +12,8 @@ TEST_CASE("geometry: index bit ranges and entry spans per level") {
   CHECK(index_shift(Level::kPdpt) == 30);
   CHECK(index_shift(Level::kPml4) == 39);
   CHECK(index_shift(Level::kPml5) == 48);
-  CHECK(entry_span(Level::kPml4) == 0x80'0000'0000ull);       // 512 GiB
-  CHECK(entry_span(Level::kPml5) == 0x1'0000'0000'0000ull);   // 256 TiB
+  CHECK(entry_span(Level::kPml4) == 0x80'0000'0000ull);      // 512 GiB
+  CHECK(entry_span(Level::kPml5) == 0x1'0000'0000'0000ull);  // 256 TiB
   //                 PML4=0x1ff  PDPT=0x1fe  PD=0x003  PT=0x004
   const VirtAddr va(0xffff'ffff'8060'4123);
   CHECK(table_index(va, Level::kPml4) == 0x1ff);

@@ -25,9 +25,7 @@ class TableBuilder {
     pages_[pa.value()]->fill(0);
     return pa;
   }
-  void set(PhysAddr table, unsigned index, std::uint64_t raw) {
-    write_u64(table.value() + 8ull * index, raw);
-  }
+  void set(PhysAddr table, unsigned index, std::uint64_t raw) { write_u64(table.value() + 8ull * index, raw); }
   std::uint64_t get(PhysAddr table, unsigned index) const { return read_u64(table.value() + 8ull * index); }
 
   /// Map one page of size page_size(leaf_level) at va -> pa with leaf flags `leaf_bits`

@@ -2,11 +2,12 @@
 // modes, every outcome, rights folded across levels exactly as the SDM says, looping over all
 // R/W, U/S, XD combinations at every level); then test enumerate_address_space() against
 // walk() by brute force: every page of small random tables must agree with the run holding it.
+#include "models/walk.h"
+
 #include <doctest/doctest.h>
 
 #include <random>
 
-#include "models/walk.h"
 #include "table_builder.h"
 
 using namespace ptv;

@@ -43,8 +43,7 @@ std::optional<Error> inflate_zstd(const std::string& name, ByteView in, const Si
     if (ret == 0) return std::nullopt;  // all input read and the last frame complete
     // A full output buffer may hold back more output; a partial one means the decoder has
     // given all it can and the frame still wants input.
-    if (dst.pos < dst.size)
-      return error_at(name, src.pos, "zstd: stream is truncated (the last frame is incomplete)");
+    if (dst.pos < dst.size) return error_at(name, src.pos, "zstd: stream is truncated (the last frame is incomplete)");
   }
 }
 
@@ -67,15 +66,14 @@ std::optional<std::uint64_t> zstd_declared_size(ByteView in) {
   return total;
 }
 
-
 std::optional<Error> inflate_gzip(const std::string& name, ByteView in, const Sink& sink) {
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 16) != Z_OK) return Error{name + ": gzip: cannot initialise zlib"};  // 16: gzip only
   std::unique_ptr<z_stream, decltype(&inflateEnd)> guard(&zs, &inflateEnd);
   std::vector<unsigned char> out(kOutChunk);
   const std::span<const unsigned char> src = in.span();
-  std::uint64_t fed = 0;      // bytes of src handed to zlib so far
-  bool member_done = false;   // the last inflate() finished a gzip member
+  std::uint64_t fed = 0;     // bytes of src handed to zlib so far
+  bool member_done = false;  // the last inflate() finished a gzip member
   for (;;) {
     if (zs.avail_in == 0 && fed < src.size()) {
       // avail_in is 32 bits: feed the mapping in pieces of at most 1 GiB.
@@ -109,9 +107,12 @@ std::optional<Error> inflate_gzip(const std::string& name, ByteView in, const Si
 
 std::optional<Error> decompress(const std::string& name, Compression c, ByteView in, const Sink& sink) {
   switch (c) {
-    case Compression::kZstd: return inflate_zstd(name, in, sink);
-    case Compression::kGzip: return inflate_gzip(name, in, sink);
-    case Compression::kNone: break;
+    case Compression::kZstd:
+      return inflate_zstd(name, in, sink);
+    case Compression::kGzip:
+      return inflate_gzip(name, in, sink);
+    case Compression::kNone:
+      break;
   }
   if (std::optional<std::string> stop = sink(in.span())) return Error{std::move(*stop)};
   return std::nullopt;
@@ -209,9 +210,12 @@ std::optional<std::uint64_t> elf_extent(ByteView head) {
 
 const char* to_string(Compression c) {
   switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kGzip: return "gzip";
-    case Compression::kZstd: return "zstd";
+    case Compression::kNone:
+      return "none";
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kZstd:
+      return "zstd";
   }
   return "?";
 }
@@ -259,13 +263,14 @@ Expected<MappedFile> open_mapped_maybe_compressed(const std::string& path, std::
   const std::string dir = (env != nullptr && *env != '\0') ? env : "/tmp";
   std::string tmpl = dir + "/ptverify-XXXXXX";
   const int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
-  if (fd < 0) return Error{path + ": cannot create a temporary file in " + dir + " to decompress into: " + std::strerror(errno)};
+  if (fd < 0)
+    return Error{path + ": cannot create a temporary file in " + dir + " to decompress into: " + std::strerror(errno)};
   const FdCloser closer(fd);
   ::unlink(tmpl.c_str());  // the open descriptor and, later, the mapping keep the data alive
 
   // What the copy may take on disk: the space free in $TMPDIR less a margin for others.
   std::uint64_t room = ~std::uint64_t{0};
-  if (struct statvfs vfs {}; ::fstatvfs(fd, &vfs) == 0) {
+  if (struct statvfs vfs{}; ::fstatvfs(fd, &vfs) == 0) {
     const std::uint64_t free_bytes = std::uint64_t{vfs.f_bavail} * vfs.f_frsize;
     room = free_bytes - std::min(free_bytes, free_bytes / 20 + (std::uint64_t{64} << 20));
   }
@@ -278,7 +283,8 @@ Expected<MappedFile> open_mapped_maybe_compressed(const std::string& path, std::
     if (bytes.size() > max_bytes - written)
       return path + ": decompresses to more than " + limit_text(max_bytes) + " (the limit for memory dumps)";
     if (head.size() < kHead) {
-      head.insert(head.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(std::min(bytes.size(), kHead - head.size())));
+      head.insert(head.end(), bytes.begin(),
+                  bytes.begin() + static_cast<std::ptrdiff_t>(std::min(bytes.size(), kHead - head.size())));
       if (head.size() == kHead || !elf_end) elf_end = elf_extent(ByteView(head));
     }
     if (elf_end && head.size() == kHead && written + bytes.size() > *elf_end + (std::uint64_t{1} << 20))
@@ -287,7 +293,8 @@ Expected<MappedFile> open_mapped_maybe_compressed(const std::string& path, std::
     if (const int err = pwrite_sparse(fd, bytes, written, stored); err != 0)
       return path + ": cannot write the decompressed copy to " + dir + ": " + std::strerror(err);
     if (stored > room)
-      return path + ": the decompressed copy does not fit in " + dir + " (leaving 5% of it free; set TMPDIR to a larger file system)";
+      return path + ": the decompressed copy does not fit in " + dir +
+             " (leaving 5% of it free; set TMPDIR to a larger file system)";
     written += bytes.size();
     return std::nullopt;
   };

@@ -42,7 +42,6 @@ Expected<std::string> read_whole_file(const std::string& path, std::uint64_t max
 /// refused before any output; an ELF core is not decompressed past the end its own headers
 /// describe (plus 1 MiB); and the non-zero data written never takes more than what $TMPDIR has
 /// free less 5%. Zero blocks are written as holes.
-Expected<MappedFile> open_mapped_maybe_compressed(const std::string& path,
-                                                  std::uint64_t max_bytes = kMaxDumpBytes);
+Expected<MappedFile> open_mapped_maybe_compressed(const std::string& path, std::uint64_t max_bytes = kMaxDumpBytes);
 
 }  // namespace ptv

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <utility>
+
 #include "models/format.h"
 
 namespace ptv {
@@ -26,8 +27,10 @@ std::optional<Error> json_too_deep(std::string_view content, const std::string& 
   for (std::size_t i = 0; i < content.size(); ++i) {
     const char c = content[i];
     if (in_string) {
-      if (c == '\\') ++i;  // the escaped character cannot end the string
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;  // the escaped character cannot end the string
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {

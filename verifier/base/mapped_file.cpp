@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <vector>
+
 #include "models/format.h"
 
 namespace ptv {
@@ -92,7 +93,8 @@ Expected<MappedFile> MappedFile::read_unsized(int fd, std::string name, std::uin
   std::vector<unsigned char> buf;
   for (;;) {
     const std::size_t at = buf.size();
-    if (at >= max_bytes) return Error{name + ": longer than " + std::to_string(max_bytes) + " bytes (the limit for this input)"};
+    if (at >= max_bytes)
+      return Error{name + ": longer than " + std::to_string(max_bytes) + " bytes (the limit for this input)"};
     buf.resize(at + 65536);
     const ssize_t n = ::read(fd, buf.data() + at, buf.size() - at);
     if (n < 0) {

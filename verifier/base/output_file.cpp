@@ -20,13 +20,11 @@ namespace ptv {
 namespace {
 
 constexpr std::size_t kBufferBytes = 64 * 1024;
-constexpr int kMaxLinks = 40;        // Linux's own limit on symlinks in one lookup (MAXSYMLINKS)
+constexpr int kMaxLinks = 40;  // Linux's own limit on symlinks in one lookup (MAXSYMLINKS)
 constexpr int kMaxTempAttempts = 100;
 constexpr std::size_t kMaxBaseInTemp = 200;  // keeps ".NAME.ptv-XXXXXX" under NAME_MAX (255)
 
-Error cannot_write(const std::string& path, int err) {
-  return Error{path + ": cannot write: " + std::strerror(err)};
-}
+Error cannot_write(const std::string& path, int err) { return Error{path + ": cannot write: " + std::strerror(err)}; }
 
 std::string random_suffix() {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -72,7 +70,9 @@ Expected<std::string> resolve_links(const std::string& path) {
 // ---------------------------------------------------------------------------------------------
 // FdOutputBuf
 
-FdOutputBuf::FdOutputBuf(int fd) : fd_(fd), buffer_(kBufferBytes) { setp(buffer_.data(), buffer_.data() + buffer_.size()); }
+FdOutputBuf::FdOutputBuf(int fd) : fd_(fd), buffer_(kBufferBytes) {
+  setp(buffer_.data(), buffer_.data() + buffer_.size());
+}
 
 bool FdOutputBuf::write_all(const char* s, std::size_t n) {
   while (n > 0 && error_ == 0) {

@@ -12,10 +12,14 @@ enum class OutputFormat { kText, kJson, kSarif, kJunit };
 /// The --output name of each format, as the user types it.
 [[nodiscard]] constexpr std::string_view to_string(OutputFormat f) {
   switch (f) {
-    case OutputFormat::kText: return "text";
-    case OutputFormat::kJson: return "json";
-    case OutputFormat::kSarif: return "sarif";
-    case OutputFormat::kJunit: return "junit";
+    case OutputFormat::kText:
+      return "text";
+    case OutputFormat::kJson:
+      return "json";
+    case OutputFormat::kSarif:
+      return "sarif";
+    case OutputFormat::kJunit:
+      return "junit";
   }
   return "text";
 }

@@ -21,8 +21,10 @@ std::string printable(std::string_view s, bool keep_newlines) {
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
-      if ((c < 0x20 && !(keep_newlines && c == '\n')) || c == 0x7f) escape_byte(c, out);
-      else out += static_cast<char>(c);
+      if ((c < 0x20 && !(keep_newlines && c == '\n')) || c == 0x7f)
+        escape_byte(c, out);
+      else
+        out += static_cast<char>(c);
       ++i;
       continue;
     }

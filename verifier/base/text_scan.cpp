@@ -84,8 +84,7 @@ std::optional<std::uint64_t> Cursor::dec() {
   std::uint64_t v = 0;
   while (end < line_.size() && line_[end] >= '0' && line_[end] <= '9') {
     const auto digit = static_cast<std::uint64_t>(line_[end] - '0');
-    if (__builtin_mul_overflow(v, std::uint64_t{10}, &v) || __builtin_add_overflow(v, digit, &v))
-      return std::nullopt;
+    if (__builtin_mul_overflow(v, std::uint64_t{10}, &v) || __builtin_add_overflow(v, digit, &v)) return std::nullopt;
     ++end;
   }
   if (end == pos_) return std::nullopt;

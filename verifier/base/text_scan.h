@@ -91,8 +91,8 @@ std::string quote_found(std::string_view found);
 /// "SOURCE:LINE:COL: expected WHAT, found 'FOUND'" ("found end of line" when FOUND is empty).
 Error expected_at(const std::string& source, std::uint64_t line, std::size_t col, std::string_view what,
                   std::string_view found);
-[[noreturn]] void fail_expected(const std::string& source, std::uint64_t line, std::size_t col,
-                                std::string_view what, std::string_view found);
+[[noreturn]] void fail_expected(const std::string& source, std::uint64_t line, std::size_t col, std::string_view what,
+                                std::string_view found);
 
 /// "SOURCE:LINE:COL: warning: MESSAGE" to `out` (std::cerr when null).
 void warn_at(std::ostream* out, const std::string& source, std::uint64_t line, std::size_t col,
@@ -132,7 +132,6 @@ PagingMode decide_mode(const std::optional<PagingMode>& given, const std::option
 /// a bad lead byte, a missing or wrong continuation, an overlong form, a surrogate, or a code
 /// point above U+10FFFF. [RFC 3629 §4] Requires: i < s.size().
 [[nodiscard]] std::size_t utf8_length(std::string_view s, std::size_t i);
-
 
 /// [first, end) where end 0 stands for 2^64. Requires: first < end or end == 0.
 [[nodiscard]] constexpr VirtRange range_to(VirtAddr first, std::uint64_t end_or_zero) {

@@ -12,9 +12,7 @@ std::string make_fingerprint(const Violation& v) {
          hex_end(v.range);
 }
 
-std::string fingerprint_of(const Violation& v) {
-  return v.fingerprint.empty() ? make_fingerprint(v) : v.fingerprint;
-}
+std::string fingerprint_of(const Violation& v) { return v.fingerprint.empty() ? make_fingerprint(v) : v.fingerprint; }
 
 void apply_baseline(CheckResult& r, const std::vector<std::string>& fingerprints) {
   std::vector<std::string> sorted = fingerprints;

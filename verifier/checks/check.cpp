@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "verifier/smt/solver.h"
 #include "verifier/checks/baseline.h"
 #include "verifier/checks/check_steps.h"
 #include "verifier/checks/infer.h"
@@ -13,6 +12,7 @@
 #include "verifier/checks/search.h"
 #include "verifier/mapping/address_trie.h"
 #include "verifier/mapping/table_frames.h"
+#include "verifier/smt/solver.h"
 
 namespace ptv::check {
 
@@ -71,8 +71,9 @@ bool decided_over_tables(RuleId r) {
 /// page-table-exposure reads which pages map a table frame: a raw walk's set not yet marked
 /// (load_dump marks it when asked) is marked here, on a copy. Empty: `given` is marked already.
 std::optional<MappingSet> with_table_frames_marked(const MappingSet& given, const RawContext* raw) {
-  if (!raw || !raw->space ||
-      std::none_of(given.runs.begin(), given.runs.end(), [](const Run& r) { return r.page_table_frame == Tri::kUnknown; }))
+  if (!raw || !raw->space || std::none_of(given.runs.begin(), given.runs.end(), [](const Run& r) {
+        return r.page_table_frame == Tri::kUnknown;
+      }))
     return std::nullopt;
   MappingSet marked = given;
   mark_table_frames(marked, *raw->space, raw->state, raw->reader, raw->root.value_or(raw->state.root_table()));
@@ -185,8 +186,8 @@ void finish(CheckResult& out, const MappingSet& m) {
     if (f.source != FactSource::kAssumed || !f.matters || f.id != FactId::kPagingMode) continue;
     for (RuleResult& r : out.rules)
       if (r.status == Status::kHolds && std::find(r.uses.begin(), r.uses.end(), f.id) != r.uses.end())
-        mark_unknown(r, "holds only if " + std::string(fact_name(f.id)) + " is " + f.value + " (assumed: " + f.origin +
-                            ")");
+        mark_unknown(
+            r, "holds only if " + std::string(fact_name(f.id)) + " is " + f.value + " (assumed: " + f.origin + ")");
   }
   for (RuleResult& r : out.rules)
     if (r.status == Status::kHolds && r.detail.empty()) r.detail = "proved for every address";
@@ -194,7 +195,8 @@ void finish(CheckResult& out, const MappingSet& m) {
 
 }  // namespace
 
-CheckOutcome run_check(const MappingSet& given, const spec::Spec& spec, const RawContext* raw, const CheckOptions& opts) {
+CheckOutcome run_check(const MappingSet& given, const spec::Spec& spec, const RawContext* raw,
+                       const CheckOptions& opts) {
   const auto t0 = Clock::now();
   const std::optional<MappingSet> marked = with_table_frames_marked(given, raw);
   const MappingSet& m = marked ? *marked : given;
@@ -207,7 +209,8 @@ CheckOutcome run_check(const MappingSet& given, const spec::Spec& spec, const Ra
     if (auto err = smt::make_emit_smt2_dir(*opts.emit_smt2_dir)) return BadInput{err->message};
   CheckResult out = new_result(m, spec);
   try {
-    if (std::optional<CheckOutcome> failed = decide(CheckInputs{m, spec, raw, opts, *trie}, out)) return std::move(*failed);
+    if (std::optional<CheckOutcome> failed = decide(CheckInputs{m, spec, raw, opts, *trie}, out))
+      return std::move(*failed);
   } catch (const Inconsistency& e) {
     return InternalError{e.what()};
   } catch (const ReplayMismatch& e) {

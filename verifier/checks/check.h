@@ -49,10 +49,10 @@ struct RawContext {
 std::optional<RawContext> raw_context(const LoadedDump& d);
 
 struct CheckOptions {
-  unsigned timeout_ms = 10'000;        ///< per solver query; reaching it makes the rule unknown
-  std::uint64_t rlimit = 0;            ///< per query, deterministic; 0 = none
-  std::uint64_t memory_limit_mb = 0;   ///< Z3's heap while solving (smt::QueryLimits); 0 = none
-  std::size_t max_violations = 100;    ///< listed violations, all rules together
+  unsigned timeout_ms = 10'000;       ///< per solver query; reaching it makes the rule unknown
+  std::uint64_t rlimit = 0;           ///< per query, deterministic; 0 = none
+  std::uint64_t memory_limit_mb = 0;  ///< Z3's heap while solving (smt::QueryLimits); 0 = none
+  std::size_t max_violations = 100;   ///< listed violations, all rules together
   std::size_t max_inference_rounds = 200;
   std::map<std::string, std::uint64_t> fixed_parameters;  ///< --param NAME=VALUE
   std::optional<std::filesystem::path> emit_smt2_dir;

@@ -78,7 +78,9 @@ std::vector<Instance> decidable_instances(const spec::Spec& spec, const RawConte
 }
 
 smt::CheckResult check_within_limits(smt::Solver& s, const std::string& name, const CheckOptions& o) {
-  const auto time_limit = [&] { return LimitReached{"time limit (--time-limit " + seconds_text(o.time_limit_s) + " s)"}; };
+  const auto time_limit = [&] {
+    return LimitReached{"time limit (--time-limit " + seconds_text(o.time_limit_s) + " s)"};
+  };
   if (o.deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*o.deadline - Clock::now()).count();
     if (left <= 0) throw time_limit();
@@ -90,8 +92,10 @@ smt::CheckResult check_within_limits(smt::Solver& s, const std::string& name, co
   smt::CheckResult r = s.check(name);
   if (!r.is_sat() && !r.is_unsat() && o.deadline && Clock::now() >= *o.deadline) throw time_limit();
   if (const auto* u = r.unknown(); u && u->reason == smt::UnknownReason::kMemoryLimit)
-    throw LimitReached{"memory limit (" + (o.memory_limit_mb != 0 ? "--memory-limit " + std::to_string(o.memory_limit_mb) + " MiB"
-                                                                   : std::string("the machine's memory")) + ")"};
+    throw LimitReached{"memory limit (" +
+                       (o.memory_limit_mb != 0 ? "--memory-limit " + std::to_string(o.memory_limit_mb) + " MiB"
+                                               : std::string("the machine's memory")) +
+                       ")"};
   return r;
 }
 
@@ -99,8 +103,10 @@ RuleResult& rule_result(CheckResult& out, RuleId id) { return out.rules[static_c
 
 void mark_unknown(RuleResult& rr, const std::string& why) {
   if (rr.status != Status::kViolated) rr.status = Status::kUnknown;
-  if (rr.detail.empty()) rr.detail = why;
-  else if (rr.detail.size() < 400) rr.detail += "; " + why;
+  if (rr.detail.empty())
+    rr.detail = why;
+  else if (rr.detail.size() < 400)
+    rr.detail += "; " + why;
 }
 
 }  // namespace ptv::check::detail

@@ -96,7 +96,8 @@ std::variant<Inferred, BadInput> ParameterInference::run() {
   const spec::Spec& spec = in_.spec;
   if (spec.parameters.empty()) return Inferred{spec::ParameterValues{}};
   for (const auto& [name, value] : in_.options.fixed_parameters)
-    if (!spec.find_parameter(name)) return BadInput{spec.file + ": --param " + name + ": the spec has no such parameter"};
+    if (!spec.find_parameter(name))
+      return BadInput{spec.file + ": --param " + name + ": the spec has no such parameter"};
   if (std::optional<spec::ParameterValues> pinned = pinned_values(spec, in_.options)) {
     if (!spec::evaluate_layout(spec, *pinned).ok()) return no_values();
     return Inferred{std::move(*pinned), false, true};
@@ -161,7 +162,8 @@ ParameterInference::Next ParameterInference::next_candidate(State& st, std::size
   if (!st.max_mode) {
     smt::Solver p(st.pctx, solver_options(in_.options, Query::kInference));
     base(st, p);
-    for (std::size_t k = 0; k < st.witnesses.size(); ++k) p.add(st.witnesses[k].constraint, "witness." + std::to_string(k));
+    for (std::size_t k = 0; k < st.witnesses.size(); ++k)
+      p.add(st.witnesses[k].constraint, "witness." + std::to_string(k));
     smt::CheckResult r = bounded(p, "infer-parameters-" + std::to_string(round));
     if (r.is_unsat()) {
       const std::vector<std::string>& core = r.unsat()->core;
@@ -219,7 +221,8 @@ std::optional<spec::Layout> ParameterInference::evaluate(State& st, const spec::
   auto layout = spec::evaluate_layout(in_.spec, values);
   if (layout.ok()) return std::move(*layout);
   smt::Expr same = st.pctx.bool_val(true);
-  for (std::size_t i = 0; i < values.size(); ++i) same = same && (st.sym.parameters[i] == st.pctx.bv_val(values[i], 64));
+  for (std::size_t i = 0; i < values.size(); ++i)
+    same = same && (st.sym.parameters[i] == st.pctx.bv_val(values[i], 64));
   st.excluded.push_back(!same);
   return std::nullopt;
 }

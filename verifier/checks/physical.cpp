@@ -5,9 +5,9 @@
 #include <optional>
 #include <sstream>
 
+#include "models/format.h"
 #include "verifier/checks/check_steps.h"
 #include "verifier/checks/replay.h"
-#include "models/format.h"
 
 namespace ptv::check {
 
@@ -35,8 +35,8 @@ void check_canonical(CheckResult& out, const MappingSet& m, std::size_t max) {
     v.rule = RuleId::kCanonical;
     v.address = r.range.first;
     v.range = r.range;
-    v.message = "the dump claims a translation for non-canonical addresses (line " +
-                std::to_string(r.provenance.line) + ")";
+    v.message =
+        "the dump claims a translation for non-canonical addresses (line " + std::to_string(r.provenance.line) + ")";
     add(out, std::move(v), max);
   }
   RuleResult& rr = rule_result(out, RuleId::kCanonical);
@@ -65,8 +65,8 @@ void check_recursive(CheckResult& out, const spec::Spec& spec, const RawContext&
     v.range = a.range;
     v.phys = a.entry_address.value();
     std::ostringstream os;
-    os << "top-level entry " << a.index << " at " << a.entry_address << " points back to the root table "
-       << a.target << " (a recursive slot the spec does not allow here)";
+    os << "top-level entry " << a.index << " at " << a.entry_address << " points back to the root table " << a.target
+       << " (a recursive slot the spec does not allow here)";
     v.message = os.str();
     v.walk = replay_walk(raw, m, RuleId::kRecursiveSlot, a.range.first);
     add(out, std::move(v), max);
@@ -81,8 +81,7 @@ void check_recursive(CheckResult& out, const spec::Spec& spec, const RawContext&
                 ", but that entry does not point back to the root table";
     add(out, std::move(v), max);
   }
-  if (rr.status == Status::kHolds)
-    rr.detail = std::to_string(slots) + " recursive slot(s) found, as the spec allows";
+  if (rr.status == Status::kHolds) rr.detail = std::to_string(slots) + " recursive slot(s) found, as the spec allows";
 }
 
 // Executable runs are few in any kernel that keeps W^X; they are held, sorted by frame, and
@@ -120,8 +119,7 @@ struct AliasedFrames {
 /// For each executable run of `x`, its aliased frames.
 AliasedFrames aliased_frames(const RawContext& raw, const std::vector<Exec>& x) {
   std::vector<std::uint64_t> max_last(x.size());  // max frame_last() of x[0..i]
-  for (std::size_t i = 0; i < x.size(); ++i)
-    max_last[i] = std::max(i ? max_last[i - 1] : 0, x[i].run.frame_last());
+  for (std::size_t i = 0; i < x.size(); ++i) max_last[i] = std::max(i ? max_last[i - 1] : 0, x[i].run.frame_last());
   std::vector<std::vector<Aliased>> found(x.size());
   std::size_t seq = 0;
   for_each_leaf_run(*raw.space, raw.state, raw.reader, [&](const LeafRun& w) {
@@ -130,7 +128,8 @@ AliasedFrames aliased_frames(const RawContext& raw, const std::vector<Exec>& x) 
     const std::uint64_t a = w.frame.value(), b = w.frame_last();
     // The executable runs starting at or below b; those ending at or above a overlap.
     std::size_t j = static_cast<std::size_t>(
-        std::upper_bound(x.begin(), x.end(), b, [](std::uint64_t v, const Exec& e) { return v < e.run.frame.value(); }) -
+        std::upper_bound(x.begin(), x.end(), b,
+                         [](std::uint64_t v, const Exec& e) { return v < e.run.frame.value(); }) -
         x.begin());
     while (j-- > 0 && max_last[j] >= a) {
       const Exec& e = x[j];
@@ -160,8 +159,8 @@ Violation alias_violation(const LeafRun& xr, const Aliased& head, std::uint64_t 
   const bool supervisor = xr.attributes.supervisor_executable;
   std::ostringstream os;
   os << "frame " << PhysAddr(head.first) << " is " << (supervisor ? "executable" : "user-executable") << " at "
-     << v.address << " and " << (supervisor ? "writable" : "user-writable") << " at " << w_va
-     << " (leaf entries " << xr.entry_address(kx) << " and " << w.entry_address(kw) << ")";
+     << v.address << " and " << (supervisor ? "writable" : "user-writable") << " at " << w_va << " (leaf entries "
+     << xr.entry_address(kx) << " and " << w.entry_address(kw) << ")";
   constexpr std::uint64_t k4K = page_size(Level::kPt);
   if (last > head.first + (k4K - 1)) os << "; so are the next " << (last - head.first + 1) / k4K - 1 << " 4 KiB frames";
   v.message = os.str();
@@ -233,13 +232,16 @@ void check_aliases(CheckResult& out, const spec::Spec& spec, const RawContext& r
   if (rr.status != Status::kHolds) return;
   if (aliases_possible_outside(raw, m)) {
     rr.status = Status::kUnknown;
-    rr.detail = "no alias among the tables held, but tables outside the dump could map a frame that one "
-                "translation writes and another executes";
+    rr.detail =
+        "no alias among the tables held, but tables outside the dump could map a frame that one "
+        "translation writes and another executes";
     return;
   }
-  rr.detail = "no frame is executable through one translation and writable (by a privilege that matters) through "
-              "another, across " + std::to_string(raw.space->leaf_uses) + " leaf entries (" + std::to_string(found.runs) +
-              " runs of contiguous frames)";
+  rr.detail =
+      "no frame is executable through one translation and writable (by a privilege that matters) through "
+      "another, across " +
+      std::to_string(raw.space->leaf_uses) + " leaf entries (" + std::to_string(found.runs) +
+      " runs of contiguous frames)";
 }
 
 // Rules `check_physical` cannot decide: each becomes `status` with `why`, unless already violated.

@@ -73,10 +73,14 @@ bool class_is(const AttrClass& c, Strength s, F property) {
 /// The class's value for one right (spec::Rights bit).
 inline Tri right_of(const AttrClass& c, std::uint8_t right) {
   switch (right) {
-    case spec::Rights::kUser: return c.user;
-    case spec::Rights::kWritable: return c.writable;
-    case spec::Rights::kExecutable: return c.executable;
-    default: return c.global;
+    case spec::Rights::kUser:
+      return c.user;
+    case spec::Rights::kWritable:
+      return c.writable;
+    case spec::Rights::kExecutable:
+      return c.executable;
+    default:
+      return c.global;
   }
 }
 inline bool class_has_right(const AttrClass& c, std::uint8_t right, Strength s) {
@@ -191,7 +195,8 @@ typename D::Bool breaks_user_kernel_split(D& d, const spec::Spec& spec, const ty
     for (std::size_t v : vsyscall_candidates(spec)) {
       const auto& r = regions[v];
       const auto extent_minus_one = d.sub(r.last, r.start);
-      const B page = r.ok && d.ule(extent_minus_one, d.number(kPageBytes - 1)) && d.ule(d.number(kPageBytes - 1), extent_minus_one);
+      const B page = r.ok && d.ule(extent_minus_one, d.number(kPageBytes - 1)) &&
+                     d.ule(d.number(kPageBytes - 1), extent_minus_one);
       excused = excused || (page && !earlier_page && governs(d, spec, regions, v, a));
       earlier_page = earlier_page || page;
     }
@@ -222,17 +227,17 @@ typename D::Bool breaks_page_size(D& d, const spec::Spec& spec, const Instance& 
                                   const Class& cls, const Terms<D>& regions, Strength s) {
   const spec::PageSizes allowed = spec.regions[inst.region].page_sizes;
   return in_governed_element(d, spec, regions, inst.region, a) && d.has(cls, [allowed, s](const AttrClass& c) {
-           if (!class_mapped(c, s)) return false;
-           if (c.kind == AttrClass::Kind::kUnknown) {
-             // Any page up to the largest the missing tables can hold (0: any).
-             const auto possible = [&](std::uint64_t size) { return c.page_size == 0 || size <= c.page_size; };
-             for (std::uint64_t size : {page_size(Level::kPt), page_size(Level::kPd), page_size(Level::kPdpt)})
-               if (possible(size) && !page_size_allowed(size, allowed)) return true;
-             return false;
-           }
-           if (c.page_size == 0) return s == Strength::kMay;
-           return !page_size_allowed(c.page_size, allowed);
-         });
+    if (!class_mapped(c, s)) return false;
+    if (c.kind == AttrClass::Kind::kUnknown) {
+      // Any page up to the largest the missing tables can hold (0: any).
+      const auto possible = [&](std::uint64_t size) { return c.page_size == 0 || size <= c.page_size; };
+      for (std::uint64_t size : {page_size(Level::kPt), page_size(Level::kPd), page_size(Level::kPdpt)})
+        if (possible(size) && !page_size_allowed(size, allowed)) return true;
+      return false;
+    }
+    if (c.page_size == 0) return s == Strength::kMay;
+    return !page_size_allowed(c.page_size, allowed);
+  });
 }
 
 /// reserved-bits: a fault; or (kMay) an address the source cannot tell about, or a listed
@@ -274,7 +279,8 @@ typename D::Bool violates(D& d, const spec::Spec& spec, const Instance& inst, co
     case RuleId::kNullGuard:
       if (rules.null_guard == 0) return d.truth(false);
       return d.ule(a, d.number(rules.null_guard - 1)) && mapped_at(d, cls, s);
-    case RuleId::kUserKernelSplit: return breaks_user_kernel_split(d, spec, a, cls, regions, s);
+    case RuleId::kUserKernelSplit:
+      return breaks_user_kernel_split(d, spec, a, cls, regions, s);
     case RuleId::kSupervisorInUserHalf:
       if (rules.supervisor_in_user_half == spec::Policy::kAllowed) return d.truth(false);
       return d.ule(a, d.number(lower_half_last(rules.paging_mode).value())) &&
@@ -283,20 +289,25 @@ typename D::Bool violates(D& d, const spec::Spec& spec, const Instance& inst, co
       if (rules.wx == spec::Policy::kAllowed) return d.truth(false);
       return d.has(cls, [s](const AttrClass& c) { return class_is(c, s, wx_of); });
     case RuleId::kRegionRights:
-    case RuleId::kRegionRequiredRights: return breaks_region_rights(d, spec, inst, a, cls, regions, s);
+    case RuleId::kRegionRequiredRights:
+      return breaks_region_rights(d, spec, inst, a, cls, regions, s);
     case RuleId::kRequiredMapped:
       if (spec.regions[inst.region].must != spec::Must::kMapped) return d.truth(false);
       return in_governed_element(d, spec, regions, inst.region, a) && unmapped_at(d, cls, s);
-    case RuleId::kGuardUnmapped: return in_guard(d, spec, regions, inst.region, a) && mapped_at(d, cls, s);
+    case RuleId::kGuardUnmapped:
+      return in_guard(d, spec, regions, inst.region, a) && mapped_at(d, cls, s);
     case RuleId::kOutsideRegions: {
       if (rules.outside_regions == spec::Policy::kAllowed) return d.truth(false);
       B inside = d.truth(false);
       for (const auto& r : regions) inside = inside || in_cover(d, r, a);
       return mapped_at(d, cls, s) && !inside;
     }
-    case RuleId::kPageSize: return breaks_page_size(d, spec, inst, a, cls, regions, s);
-    case RuleId::kReservedBits: return breaks_reserved_bits(d, cls, s);
-    case RuleId::kPageTableExposure: return breaks_page_table_exposure(d, spec, a, cls, regions, s);
+    case RuleId::kPageSize:
+      return breaks_page_size(d, spec, inst, a, cls, regions, s);
+    case RuleId::kReservedBits:
+      return breaks_reserved_bits(d, cls, s);
+    case RuleId::kPageTableExposure:
+      return breaks_page_table_exposure(d, spec, a, cls, regions, s);
     case RuleId::kCanonical:
     case RuleId::kRecursiveSlot:
     case RuleId::kConflictingAliases:

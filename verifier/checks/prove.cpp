@@ -78,7 +78,8 @@ Error empty_parameter_space(const spec::Spec& spec, const std::vector<std::strin
   std::set<std::string> all;
   for (const auto& a : plain.assumptions) all.insert(a.name);
   smt::CheckResult first = unsat_without(all);
-  std::vector<std::string> core = first.is_unsat() && !first.unsat()->core.empty() ? first.unsat()->core : fallback_core;
+  std::vector<std::string> core =
+      first.is_unsat() && !first.unsat()->core.empty() ? first.unsat()->core : fallback_core;
   std::set<std::string> kept(core.begin(), core.end());
   for (const std::string& name : core) {
     if (kept.size() <= 1) break;
@@ -116,12 +117,12 @@ smt::SolverOptions solver_options(const ProveOptions& o) {
 class Engine {
  public:
   Engine(const spec::Spec& spec, const ProveOptions& options)
-      : spec_(spec), options_(options), sym_(spec::encode_spec(ctx_, spec)),
-        solver_(ctx_, solver_options(options)) {
+      : spec_(spec), options_(options), sym_(spec::encode_spec(ctx_, spec)), solver_(ctx_, solver_options(options)) {
     // The parameters each assumption mentions: a domain its own parameter, a constraint those
     // of its expression (assumptions are in spec order: domains, then constraints).
     for (std::size_t i = 0; i < spec.parameters.size(); ++i) assumption_parameters_.push_back({i});
-    for (const spec::Constraint& c : spec.constraints) assumption_parameters_.push_back(spec::parameters_used(*c.expr.root));
+    for (const spec::Constraint& c : spec.constraints)
+      assumption_parameters_.push_back(spec::parameters_used(*c.expr.root));
   }
 
   Expected<ProveReport> run() {
@@ -162,7 +163,8 @@ class Engine {
       for (std::size_t i = 0; i < v.size(); ++i) rep.example.push_back(NamedValue{spec_.parameters[i].name, v[i]});
       p01.note = v.empty() ? "the spec has no parameters" : "e.g. " + spec::format_parameters(spec_, v);
       if (auto bad = spec::violated_assumptions(spec_, v); !bad.empty())
-        rep.internal_errors.push_back("the satisfying parameter values violate " + bad.front() + " on the concrete evaluator");
+        rep.internal_errors.push_back("the satisfying parameter values violate " + bad.front() +
+                                      " on the concrete evaluator");
     } else {
       vg.status = Status::kUnknown;
       vg.unknown_reason = failure_reason(vac, rep);
@@ -245,9 +247,10 @@ class Engine {
   // which it is asked nothing more).
   std::optional<std::string> stopped() const {
     if (past_deadline()) return "time limit (--time-limit " + limit_text(options_.time_limit_s) + " s)";
-    if (out_of_memory_) return "memory limit" + (options_.limits.memory_mb != 0
-                                                     ? " (--memory-limit " + std::to_string(options_.limits.memory_mb) + " MiB)"
-                                                     : std::string());
+    if (out_of_memory_)
+      return "memory limit" + (options_.limits.memory_mb != 0
+                                   ? " (--memory-limit " + std::to_string(options_.limits.memory_mb) + " MiB)"
+                                   : std::string());
     return std::nullopt;
   }
 
@@ -255,16 +258,19 @@ class Engine {
   // (past it, the query is not run: unknown, "time limit").
   smt::CheckResult bounded_check(const std::string& query) {
     if (options_.deadline) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*options_.deadline - Clock::now()).count();
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*options_.deadline - Clock::now()).count();
       smt::QueryLimits limits = options_.limits;
-      if (left <= 0) limits.timeout_ms = 1;
+      if (left <= 0)
+        limits.timeout_ms = 1;
       else if (limits.timeout_ms == 0 || static_cast<std::uint64_t>(left) < limits.timeout_ms)
         limits.timeout_ms = static_cast<unsigned>(left);
       solver_.set_limits(limits);
     }
     if (out_of_memory_)
-      return smt::CheckResult(query, smt::CheckResult::Unknown{smt::UnknownReason::kMemoryLimit, "not asked: Z3 ran out of memory earlier"},
-                              0, std::nullopt);
+      return smt::CheckResult(
+          query, smt::CheckResult::Unknown{smt::UnknownReason::kMemoryLimit, "not asked: Z3 ran out of memory earlier"},
+          0, std::nullopt);
     smt::CheckResult c = solver_.check(query);
     if (const auto* u = c.unknown(); u && u->reason == smt::UnknownReason::kMemoryLimit) out_of_memory_ = true;
     return c;
@@ -363,8 +369,10 @@ class Engine {
       std::uint64_t lo = *least + 1, hi = values[p];
       for (int step = 0; lo < hi; ++step) {
         const std::uint64_t mid = lo + (hi - lo) / 2;
-        if (try_bound(term.ule(mid), g.query + ".min." + name + "." + std::to_string(step))) hi = values[p];
-        else lo = mid + 1;
+        if (try_bound(term.ule(mid), g.query + ".min." + name + "." + std::to_string(step)))
+          hi = values[p];
+        else
+          lo = mid + 1;
       }
     }
   }
@@ -396,7 +404,8 @@ class Engine {
     for (std::size_t i = 0; i < spec_.regions.size(); ++i) rp.bounds.push_back(spec::concrete_bounds(spec_, values, i));
     std::optional<detail::Finding> f = g.replay(rp);
     if (!f) {
-      rep.internal_errors.push_back(g.query + ": Z3's counterexample does not break the goal on the concrete evaluator (" +
+      rep.internal_errors.push_back(g.query +
+                                    ": Z3's counterexample does not break the goal on the concrete evaluator (" +
                                     spec::format_parameters(spec_, values) + ")");
       r.status = Status::kUnknown;
       r.unknown_reason = "counterexample does not replay";
@@ -408,7 +417,9 @@ class Engine {
     for (std::size_t i : g.regions)
       cx.regions.push_back(PlacedRegionWitness{
           spec_.regions[i].name, spec_.regions[i].path,
-          rp.bounds[i].ok ? std::optional<VirtRange>(VirtRange{VirtAddr(rp.bounds[i].start), VirtAddr(rp.bounds[i].last)}) : std::nullopt});
+          rp.bounds[i].ok
+              ? std::optional<VirtRange>(VirtRange{VirtAddr(rp.bounds[i].start), VirtAddr(rp.bounds[i].last)})
+              : std::nullopt});
     for (std::size_t p : used) cx.parameters.push_back(NamedValue{spec_.parameters[p].name, values[p]});
     cx.unique = unique;
     r.status = Status::kViolated;

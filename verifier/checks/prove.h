@@ -65,7 +65,8 @@ struct ObligationInfo {
 /// The obligations `prove` discharges, in the order it checks and reports them.
 inline constexpr std::array<ObligationInfo, 10> kObligations = {{
     {ObligationId::kParametersSatisfiable, "P01", "parameters-satisfiable",
-     "Some parameter values satisfy every parameter domain and constraint (checked first; an empty parameter space is a "
+     "Some parameter values satisfy every parameter domain and constraint (checked first; an empty parameter space is "
+     "a "
      "spec error, never a vacuous proof)."},
     {ObligationId::kRegionBounds, "P02", "region-bounds",
      "Every region and array is well-defined: its expressions never wrap around 2^64 or go below 0, its extent is "
@@ -73,13 +74,15 @@ inline constexpr std::array<ObligationInfo, 10> kObligations = {{
     {ObligationId::kCanonical, "P03", "canonical",
      "Every region lies in canonical address space for the paging mode (4-level: bits 63:47 equal; 5-level: 63:56)."},
     {ObligationId::kInHalf, "P04", "in-half",
-     "Every region lies in the half it declares: user regions at or below the lower half's last address, kernel regions "
+     "Every region lies in the half it declares: user regions at or below the lower half's last address, kernel "
+     "regions "
      "at or above the upper half's first."},
     {ObligationId::kAligned, "P05", "aligned",
      "Region bounds are multiples of the page size, of the region's declared align, and, for a region that must be "
      "mapped, of its smallest allowed page size; array elements and guards are page-aligned."},
     {ObligationId::kDisjoint, "P06", "disjoint",
-     "Regions are pairwise disjoint unless one is declared nested in the other: top-level regions among themselves, and "
+     "Regions are pairwise disjoint unless one is declared nested in the other: top-level regions among themselves, "
+     "and "
      "the regions nested in one parent among themselves."},
     {ObligationId::kNesting, "P07", "nesting",
      "A region declared nested_in another lies entirely inside it (required regions fit where they are declared)."},
@@ -90,7 +93,8 @@ inline constexpr std::array<ObligationInfo, 10> kObligations = {{
      "A recursive region is exactly one top-level slot (512 GiB aligned with 4-level paging, 256 TiB with 5-level), at "
      "the index rules.recursive_slot names if it names one, and shares that slot with no other region."},
     {ObligationId::kRightsVsRules, "P10", "rights-vs-rules",
-     "Region rights never contradict the global rules: no user access in the kernel half (beyond one vsyscall page when "
+     "Region rights never contradict the global rules: no user access in the kernel half (beyond one vsyscall page "
+     "when "
      "allowed), no supervisor-only region in the user half when forbidden, no region requiring W and X under W^X, no "
      "region that may be mapped inside the null guard."},
 }};
@@ -114,10 +118,10 @@ struct PlacedRegionWitness {
 };
 
 struct Counterexample {
-  std::string message;                   ///< what is wrong, in addresses and region names
-  std::optional<VirtAddr> address;       ///< the lowest offending address, when the goal has one
+  std::string message;              ///< what is wrong, in addresses and region names
+  std::optional<VirtAddr> address;  ///< the lowest offending address, when the goal has one
   std::vector<PlacedRegionWitness> regions;
-  std::vector<NamedValue> parameters;    ///< the parameters the involved regions depend on
+  std::vector<NamedValue> parameters;  ///< the parameters the involved regions depend on
   /// Whether no other values of those parameters break the goal; empty when not established.
   std::optional<bool> unique;
 };
@@ -165,7 +169,7 @@ struct ProveReport {
   std::size_t region_count = 0;
   std::vector<ObligationResult> obligations;  ///< in kObligations order
   Status verdict = Status::kNotApplicable;
-  std::vector<NamedValue> example;            ///< parameter values satisfying every assumption
+  std::vector<NamedValue> example;  ///< parameter values satisfying every assumption
   std::vector<std::string> internal_errors;
   std::size_t queries = 0;
   double seconds = 0;

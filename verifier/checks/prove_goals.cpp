@@ -2,12 +2,12 @@
 // the concrete domain) and a description of a concrete violation in domain terms.
 #include "verifier/checks/prove_goals.h"
 
-#include "models/format.h"
-#include "verifier/checks/predicates.h"
-
 #include <algorithm>
 #include <cstdio>
 #include <map>
+
+#include "models/format.h"
+#include "verifier/checks/predicates.h"
 
 namespace ptv::check::detail {
 
@@ -21,16 +21,20 @@ using spec::Rights;
 namespace {
 
 std::string bytes_text(std::uint64_t n) {
-  static constexpr std::pair<unsigned, const char*> kUnits[] = {{50, "PiB"}, {40, "TiB"}, {30, "GiB"}, {20, "MiB"}, {10, "KiB"}};
+  static constexpr std::pair<unsigned, const char*> kUnits[] = {
+      {50, "PiB"}, {40, "TiB"}, {30, "GiB"}, {20, "MiB"}, {10, "KiB"}};
   for (const auto& [shift, unit] : kUnits)
-    if (n >= (std::uint64_t{1} << shift) && n % (std::uint64_t{1} << shift) == 0) return std::to_string(n >> shift) + " " + unit;
+    if (n >= (std::uint64_t{1} << shift) && n % (std::uint64_t{1} << shift) == 0)
+      return std::to_string(n >> shift) + " " + unit;
   return hex(n) + " bytes";
 }
 
 // --- Violation predicates, generic over the evaluation domain ------------------------------
 
 template <class D>
-auto nonzero(D& d, const typename D::Value& v) { return d.negate(d.eq(v, d.number(0))); }
+auto nonzero(D& d, const typename D::Value& v) {
+  return d.negate(d.eq(v, d.number(0)));
+}
 
 template <class D>
 auto overlap(D& d, const typename D::Value& a_start, const typename D::Value& a_last, const typename D::Value& b_start,
@@ -39,7 +43,9 @@ auto overlap(D& d, const typename D::Value& a_start, const typename D::Value& a_
 }
 
 template <class D>
-auto both_ok(D& d, const Bounds<D>& a, const Bounds<D>& b) { return d.all(a.ok, b.ok); }
+auto both_ok(D& d, const Bounds<D>& a, const Bounds<D>& b) {
+  return d.all(a.ok, b.ok);
+}
 
 class Builder {
  public:
@@ -105,11 +111,13 @@ Note region_bounds_goals(Builder& b, const Inputs& in) {
   const spec::Spec& spec = in.spec;
   const std::size_t n = spec.regions.size();
   for (std::size_t i = 0; i < n; ++i)
-    b.add(ObligationId::kRegionBounds, spec.regions[i].name, {i},
-          [i](auto& d, const auto& bs) { return d.negate(bs[i].ok); },
-          [i](const Replay& r) {
-            return Finding{std::nullopt, spec::explain_bounds(r.spec, r.values, i).value_or(r.spec.regions[i].path + ": ill-defined")};
-          });
+    b.add(
+        ObligationId::kRegionBounds, spec.regions[i].name, {i},
+        [i](auto& d, const auto& bs) { return d.negate(bs[i].ok); },
+        [i](const Replay& r) {
+          return Finding{std::nullopt,
+                         spec::explain_bounds(r.spec, r.values, i).value_or(r.spec.regions[i].path + ": ill-defined")};
+        });
   return std::nullopt;
 }
 
@@ -120,18 +128,20 @@ Note canonical_goals(Builder& b, const Inputs& in) {
   const std::uint64_t lhl = in.lhl, uhf = in.uhf;
   if (!spec.rules.canonical) return "rules.canonical is false";
   for (std::size_t i = 0; i < n; ++i)
-    b.add(ObligationId::kCanonical, spec.regions[i].name, {i},
-          [i, lhl, uhf](auto& d, const auto& bs) {
-            const auto& x = bs[i];
-            return d.all(x.ok, d.negate(d.any(d.ule(x.last, d.number(lhl)), d.ule(d.number(uhf), x.start))));
-          },
-          [i, lhl, uhf, mode_text = in.mode_text](const Replay& r) {
-            const auto& x = r.bounds[i];
-            const std::uint64_t a = x.start <= lhl ? lhl + 1 : x.start;
-            return Finding{VirtAddr(a), placed(r.spec, r, i) + " contains the non-canonical address " + hex16(a) + " (with " +
-                                            mode_text + ", canonical addresses are " + closed_range_text(0, lhl) + " and " +
-                                            closed_range_text(uhf, ~std::uint64_t{0}) + ")"};
-          });
+    b.add(
+        ObligationId::kCanonical, spec.regions[i].name, {i},
+        [i, lhl, uhf](auto& d, const auto& bs) {
+          const auto& x = bs[i];
+          return d.all(x.ok, d.negate(d.any(d.ule(x.last, d.number(lhl)), d.ule(d.number(uhf), x.start))));
+        },
+        [i, lhl, uhf, mode_text = in.mode_text](const Replay& r) {
+          const auto& x = r.bounds[i];
+          const std::uint64_t a = x.start <= lhl ? lhl + 1 : x.start;
+          return Finding{VirtAddr(a), placed(r.spec, r, i) + " contains the non-canonical address " + hex16(a) +
+                                          " (with " + mode_text + ", canonical addresses are " +
+                                          closed_range_text(0, lhl) + " and " +
+                                          closed_range_text(uhf, ~std::uint64_t{0}) + ")"};
+        });
   return std::nullopt;
 }
 
@@ -142,22 +152,24 @@ Note in_half_goals(Builder& b, const Inputs& in) {
   const std::uint64_t lhl = in.lhl, uhf = in.uhf;
   for (std::size_t i = 0; i < n; ++i) {
     const bool user = spec.regions[i].half == Half::kUser;
-    b.add(ObligationId::kInHalf, spec.regions[i].name, {i},
-          [i, user, lhl, uhf](auto& d, const auto& bs) {
-            const auto& x = bs[i];
-            return d.all(x.ok, user ? d.ult(d.number(lhl), x.last) : d.ult(x.start, d.number(uhf)));
-          },
-          [i, user, lhl, uhf, mode_text = in.mode_text](const Replay& r) {
-            const auto& x = r.bounds[i];
-            if (user) {
-              const std::uint64_t a = std::max(x.start, lhl + 1);
-              return Finding{VirtAddr(a), placed(r.spec, r, i) + " is declared in the user half, but reaches " + hex16(a) +
-                                              ", above the user half's last address " + hex16(lhl) + " (" + mode_text + ")"};
-            }
-            return Finding{VirtAddr(x.start), placed(r.spec, r, i) + " is declared in the kernel half, but starts at " +
-                                                  hex16(x.start) + ", below the kernel half's first address " + hex16(uhf) +
-                                                  " (" + mode_text + ")"};
-          });
+    b.add(
+        ObligationId::kInHalf, spec.regions[i].name, {i},
+        [i, user, lhl, uhf](auto& d, const auto& bs) {
+          const auto& x = bs[i];
+          return d.all(x.ok, user ? d.ult(d.number(lhl), x.last) : d.ult(x.start, d.number(uhf)));
+        },
+        [i, user, lhl, uhf, mode_text = in.mode_text](const Replay& r) {
+          const auto& x = r.bounds[i];
+          if (user) {
+            const std::uint64_t a = std::max(x.start, lhl + 1);
+            return Finding{VirtAddr(a), placed(r.spec, r, i) + " is declared in the user half, but reaches " +
+                                            hex16(a) + ", above the user half's last address " + hex16(lhl) + " (" +
+                                            mode_text + ")"};
+          }
+          return Finding{VirtAddr(x.start), placed(r.spec, r, i) + " is declared in the kernel half, but starts at " +
+                                                hex16(x.start) + ", below the kernel half's first address " +
+                                                hex16(uhf) + " (" + mode_text + ")"};
+        });
   }
   return std::nullopt;
 }
@@ -170,39 +182,45 @@ Note aligned_goals(Builder& b, const Inputs& in) {
     const Region& reg = spec.regions[i];
     const std::uint64_t a = reg.required_alignment();
     std::string why = "the 4 KiB page size";
-    if (reg.align > kPageBytes && reg.align == a) why = "its align " + bytes_text(a);
-    else if (a > kPageBytes) why = "its smallest allowed page size " + bytes_text(a) + " (it must be mapped)";
+    if (reg.align > kPageBytes && reg.align == a)
+      why = "its align " + bytes_text(a);
+    else if (a > kPageBytes)
+      why = "its smallest allowed page size " + bytes_text(a) + " (it must be mapped)";
     const bool array = reg.is_array();
-    b.add(ObligationId::kAligned, reg.name, {i},
-          [i, a, array](auto& d, const auto& bs) {
-            const auto& x = bs[i];
-            const auto mask = d.number(a - 1), page = d.number(kPageBytes - 1);
-            auto bad = nonzero(d, d.bit_and(x.start, mask));
-            if (array) {
-              bad = d.any(bad, d.all(d.ule(d.number(2), x.count), nonzero(d, d.bit_and(x.stride, mask))));
-              bad = d.any(bad, d.any(nonzero(d, d.bit_and(x.size, page)), nonzero(d, d.bit_and(x.guard, page))));
-            } else {
-              bad = d.any(bad, nonzero(d, d.bit_and(d.add(x.last, d.number(1)), mask)));
-            }
-            return d.all(x.ok, bad);
-          },
-          [i, a, array, why](const Replay& r) {
-            const auto& x = r.bounds[i];
-            const std::string head = placed(r.spec, r, i) + ": ";
-            if (x.start % a != 0)
-              return Finding{VirtAddr(x.start), head + "its start " + hex16(x.start) + " is not a multiple of " + bytes_text(a) + ", " + why};
-            if (!array)
-              return Finding{VirtAddr(x.last + 1), head + "its end " + hex16(x.last + 1) + " is not a multiple of " + bytes_text(a) + ", " + why};
-            if (x.count >= 2 && x.stride % a != 0)
-              return Finding{VirtAddr(x.start + x.stride), head + "element 1 starts at " + hex16(x.start + x.stride) +
-                                                              ", not a multiple of " + bytes_text(a) + " (stride " + bytes_text(x.stride) + ")"};
-            if (x.size % kPageBytes != 0)
-              return Finding{VirtAddr(x.start + x.size), head + "element 0 ends at " + hex16(x.start + x.size) +
-                                                            ", inside a page (element size " + bytes_text(x.size) + ")"};
-            return Finding{VirtAddr(x.start + x.size + x.guard), head + "the guard after element 0 ends at " +
-                                                                     hex16(x.start + x.size + x.guard) + ", inside a page (guard " +
-                                                                     bytes_text(x.guard) + ")"};
-          });
+    b.add(
+        ObligationId::kAligned, reg.name, {i},
+        [i, a, array](auto& d, const auto& bs) {
+          const auto& x = bs[i];
+          const auto mask = d.number(a - 1), page = d.number(kPageBytes - 1);
+          auto bad = nonzero(d, d.bit_and(x.start, mask));
+          if (array) {
+            bad = d.any(bad, d.all(d.ule(d.number(2), x.count), nonzero(d, d.bit_and(x.stride, mask))));
+            bad = d.any(bad, d.any(nonzero(d, d.bit_and(x.size, page)), nonzero(d, d.bit_and(x.guard, page))));
+          } else {
+            bad = d.any(bad, nonzero(d, d.bit_and(d.add(x.last, d.number(1)), mask)));
+          }
+          return d.all(x.ok, bad);
+        },
+        [i, a, array, why](const Replay& r) {
+          const auto& x = r.bounds[i];
+          const std::string head = placed(r.spec, r, i) + ": ";
+          if (x.start % a != 0)
+            return Finding{VirtAddr(x.start), head + "its start " + hex16(x.start) + " is not a multiple of " +
+                                                  bytes_text(a) + ", " + why};
+          if (!array)
+            return Finding{VirtAddr(x.last + 1), head + "its end " + hex16(x.last + 1) + " is not a multiple of " +
+                                                     bytes_text(a) + ", " + why};
+          if (x.count >= 2 && x.stride % a != 0)
+            return Finding{VirtAddr(x.start + x.stride), head + "element 1 starts at " + hex16(x.start + x.stride) +
+                                                             ", not a multiple of " + bytes_text(a) + " (stride " +
+                                                             bytes_text(x.stride) + ")"};
+          if (x.size % kPageBytes != 0)
+            return Finding{VirtAddr(x.start + x.size), head + "element 0 ends at " + hex16(x.start + x.size) +
+                                                           ", inside a page (element size " + bytes_text(x.size) + ")"};
+          return Finding{VirtAddr(x.start + x.size + x.guard),
+                         head + "the guard after element 0 ends at " + hex16(x.start + x.size + x.guard) +
+                             ", inside a page (guard " + bytes_text(x.guard) + ")"};
+        });
   }
   return std::nullopt;
 }
@@ -233,22 +251,22 @@ Note disjoint_goals(Builder& b, const Inputs& in) {
     }
     std::sort(pairs.begin(), pairs.end());
     for (const auto& [i, j] : pairs)
-      b.add(ObligationId::kDisjoint, spec.regions[i].name + " / " + spec.regions[j].name, {i, j},
-            [i, j](auto& d, const auto& bs) {
-              return d.all(both_ok(d, bs[i], bs[j]), overlap(d, bs[i].start, bs[i].last, bs[j].start, bs[j].last));
-            },
-            [i, j](const Replay& r) {
-              const std::uint64_t a = std::max(r.bounds[i].start, r.bounds[j].start);
-              return Finding{VirtAddr(a), hex16(a) + " lies in both " + placed(r.spec, r, i) + " and " + placed(r.spec, r, j)};
-            });
+      b.add(
+          ObligationId::kDisjoint, spec.regions[i].name + " / " + spec.regions[j].name, {i, j},
+          [i, j](auto& d, const auto& bs) {
+            return d.all(both_ok(d, bs[i], bs[j]), overlap(d, bs[i].start, bs[i].last, bs[j].start, bs[j].last));
+          },
+          [i, j](const Replay& r) {
+            const std::uint64_t a = std::max(r.bounds[i].start, r.bounds[j].start);
+            return Finding{VirtAddr(a),
+                           hex16(a) + " lies in both " + placed(r.spec, r, i) + " and " + placed(r.spec, r, j)};
+          });
     apart += group.size() * (group.size() - 1) / 2 - pairs.size();
   }
-  if (apart != 0 && n >= 2)
-    b.apart(ObligationId::kDisjoint, apart);
+  if (apart != 0 && n >= 2) b.apart(ObligationId::kDisjoint, apart);
   if (n < 2) return "fewer than two regions";
   return std::nullopt;
 }
-
 
 /// P07 nesting.
 Note nesting_goals(Builder& b, const Inputs& in) {
@@ -259,23 +277,24 @@ Note nesting_goals(Builder& b, const Inputs& in) {
     if (!spec.regions[i].parent) continue;
     any_nested = true;
     const std::size_t p = *spec.regions[i].parent;
-    b.add(ObligationId::kNesting, spec.regions[i].name + " in " + spec.regions[p].name, {i, p},
-          [i, p](auto& d, const auto& bs) {
-            return d.all(both_ok(d, bs[i], bs[p]), d.any(d.ult(bs[i].start, bs[p].start), d.ult(bs[p].last, bs[i].last)));
-          },
-          [i, p](const Replay& r) {
-            const auto& c = r.bounds[i];
-            const auto& q = r.bounds[p];
-            if (c.start < q.start)
-              return Finding{VirtAddr(c.start), placed(r.spec, r, i) + " starts at " + hex16(c.start) + ", below its parent " + placed(r.spec, r, p)};
-            return Finding{VirtAddr(q.last + 1), placed(r.spec, r, i) + " reaches " + hex16(q.last + 1) + ", past the end of its parent " +
-                                                     placed(r.spec, r, p)};
-          });
+    b.add(
+        ObligationId::kNesting, spec.regions[i].name + " in " + spec.regions[p].name, {i, p},
+        [i, p](auto& d, const auto& bs) {
+          return d.all(both_ok(d, bs[i], bs[p]), d.any(d.ult(bs[i].start, bs[p].start), d.ult(bs[p].last, bs[i].last)));
+        },
+        [i, p](const Replay& r) {
+          const auto& c = r.bounds[i];
+          const auto& q = r.bounds[p];
+          if (c.start < q.start)
+            return Finding{VirtAddr(c.start), placed(r.spec, r, i) + " starts at " + hex16(c.start) +
+                                                  ", below its parent " + placed(r.spec, r, p)};
+          return Finding{VirtAddr(q.last + 1), placed(r.spec, r, i) + " reaches " + hex16(q.last + 1) +
+                                                   ", past the end of its parent " + placed(r.spec, r, p)};
+        });
   }
   if (!any_nested) return "no region is nested_in another";
   return std::nullopt;
 }
-
 
 /// P08 array-guards.
 Note array_guard_goals(Builder& b, const Inputs& in) {
@@ -285,27 +304,30 @@ Note array_guard_goals(Builder& b, const Inputs& in) {
   for (std::size_t i = 0; i < n; ++i) {
     if (!spec.regions[i].is_array()) continue;
     any_array = true;
-    b.add(ObligationId::kArrayGuards, spec.regions[i].name, {i},
-          [i](auto& d, const auto& bs) {
-            const auto& x = bs[i];
-            const auto missing = d.any(d.eq(x.guard, d.number(0)), d.ult(x.stride, d.add(x.size, x.guard)));
-            return d.all(x.ok, d.all(d.ule(d.number(2), x.count), missing));
-          },
-          [i](const Replay& r) {
-            const auto& x = r.bounds[i];
-            const std::string head = placed(r.spec, r, i) + " (" + std::to_string(x.count) + " elements of " + bytes_text(x.size) + ")";
-            if (x.guard == 0)
-              return Finding{VirtAddr(x.start + x.size), head + ": the guard is 0 bytes, so nothing separates element 0 from element 1; " +
-                                                            hex16(x.start + x.size) + " follows element 0 unguarded"};
-            return Finding{VirtAddr(x.start + x.stride), head + ": element 1 starts at " + hex16(x.start + x.stride) +
-                                                            ", inside element 0 or its guard (stride " + bytes_text(x.stride) +
-                                                            " < size + guard " + bytes_text(x.size + x.guard) + ")"};
-          });
+    b.add(
+        ObligationId::kArrayGuards, spec.regions[i].name, {i},
+        [i](auto& d, const auto& bs) {
+          const auto& x = bs[i];
+          const auto missing = d.any(d.eq(x.guard, d.number(0)), d.ult(x.stride, d.add(x.size, x.guard)));
+          return d.all(x.ok, d.all(d.ule(d.number(2), x.count), missing));
+        },
+        [i](const Replay& r) {
+          const auto& x = r.bounds[i];
+          const std::string head =
+              placed(r.spec, r, i) + " (" + std::to_string(x.count) + " elements of " + bytes_text(x.size) + ")";
+          if (x.guard == 0)
+            return Finding{VirtAddr(x.start + x.size),
+                           head + ": the guard is 0 bytes, so nothing separates element 0 from element 1; " +
+                               hex16(x.start + x.size) + " follows element 0 unguarded"};
+          return Finding{VirtAddr(x.start + x.stride), head + ": element 1 starts at " + hex16(x.start + x.stride) +
+                                                           ", inside element 0 or its guard (stride " +
+                                                           bytes_text(x.stride) + " < size + guard " +
+                                                           bytes_text(x.size + x.guard) + ")"};
+        });
   }
   if (!any_array) return "the spec has no arrays";
   return std::nullopt;
 }
-
 
 /// P09 for one recursive region: exactly one top-level slot, at the index rules.recursive_slot
 /// names if it names one, shared with no other region.
@@ -319,54 +341,63 @@ void recursive_slot_goals_of(Builder& b, const Inputs& in, std::size_t i) {
   const std::string top_name(level_name(top));
   const auto& rule = spec.rules.recursive_slot;
   if (rule.kind == spec::RecursiveSlotRule::Kind::kNone) {
-    b.add(ObligationId::kRecursiveSlot, spec.regions[i].name + ": rules.recursive_slot", {i},
-          [i](auto&, const auto& bs) { return bs[i].ok; },
-          [i](const Replay& r) {
-            return Finding{VirtAddr(r.bounds[i].start), placed(r.spec, r, i) + " is a recursive region, but rules.recursive_slot is \"none\""};
-          });
+    b.add(
+        ObligationId::kRecursiveSlot, spec.regions[i].name + ": rules.recursive_slot", {i},
+        [i](auto&, const auto& bs) { return bs[i].ok; },
+        [i](const Replay& r) {
+          return Finding{VirtAddr(r.bounds[i].start),
+                         placed(r.spec, r, i) + " is a recursive region, but rules.recursive_slot is \"none\""};
+        });
     return;
   }
   const std::optional<std::uint64_t> slot_addr =
       rule.kind == spec::RecursiveSlotRule::Kind::kIndex
-          ? std::optional<std::uint64_t>(canonicalize(static_cast<std::uint64_t>(rule.index) << index_shift(top), mode).value())
+          ? std::optional<std::uint64_t>(
+                canonicalize(static_cast<std::uint64_t>(rule.index) << index_shift(top), mode).value())
           : std::nullopt;
-  b.add(ObligationId::kRecursiveSlot, spec.regions[i].name + ": one " + top_name + " slot", {i},
-        [i, span, slot_addr](auto& d, const auto& bs) {
-          const auto& x = bs[i];
-          auto bad = d.any(nonzero(d, d.bit_and(x.start, d.number(span - 1))), d.negate(d.eq(d.sub(x.last, x.start), d.number(span - 1))));
-          if (slot_addr) bad = d.any(bad, d.negate(d.eq(x.start, d.number(*slot_addr))));
-          return d.all(x.ok, bad);
-        },
-        [i, span, slot_addr, slot_of, top_name, rule](const Replay& r) {
-          const auto& x = r.bounds[i];
-          const std::uint64_t slot_start = x.start & ~(span - 1);
-          std::string msg = placed(r.spec, r, i) + " is not exactly one " + top_name + " slot: ";
-          if (x.start % span != 0 || x.last - x.start != span - 1) {
-            msg += "it starts " + bytes_text(x.start - slot_start) + " into slot " + std::to_string(slot_of(x.start)) + " " +
-                   closed_range_text(slot_start, slot_start + span - 1) + " and spans " + bytes_text(x.last - x.start + 1) + ", but a slot spans " +
-                   bytes_text(span) + " from a multiple of " + bytes_text(span);
-          } else {
-            msg += "it is slot " + std::to_string(slot_of(x.start)) + ", but rules.recursive_slot.index is " + std::to_string(rule.index) +
-                   " " + closed_range_text(*slot_addr, *slot_addr + span - 1);
-          }
-          return Finding{VirtAddr(x.start), msg};
-        });
+  b.add(
+      ObligationId::kRecursiveSlot, spec.regions[i].name + ": one " + top_name + " slot", {i},
+      [i, span, slot_addr](auto& d, const auto& bs) {
+        const auto& x = bs[i];
+        auto bad = d.any(nonzero(d, d.bit_and(x.start, d.number(span - 1))),
+                         d.negate(d.eq(d.sub(x.last, x.start), d.number(span - 1))));
+        if (slot_addr) bad = d.any(bad, d.negate(d.eq(x.start, d.number(*slot_addr))));
+        return d.all(x.ok, bad);
+      },
+      [i, span, slot_addr, slot_of, top_name, rule](const Replay& r) {
+        const auto& x = r.bounds[i];
+        const std::uint64_t slot_start = x.start & ~(span - 1);
+        std::string msg = placed(r.spec, r, i) + " is not exactly one " + top_name + " slot: ";
+        if (x.start % span != 0 || x.last - x.start != span - 1) {
+          msg += "it starts " + bytes_text(x.start - slot_start) + " into slot " + std::to_string(slot_of(x.start)) +
+                 " " + closed_range_text(slot_start, slot_start + span - 1) + " and spans " +
+                 bytes_text(x.last - x.start + 1) + ", but a slot spans " + bytes_text(span) + " from a multiple of " +
+                 bytes_text(span);
+        } else {
+          msg += "it is slot " + std::to_string(slot_of(x.start)) + ", but rules.recursive_slot.index is " +
+                 std::to_string(rule.index) + " " + closed_range_text(*slot_addr, *slot_addr + span - 1);
+        }
+        return Finding{VirtAddr(x.start), msg};
+      });
   for (std::size_t j = 0; j < n; ++j) {
     if (j == i || spec.is_ancestor_or_self(j, i)) continue;
-    b.add(ObligationId::kRecursiveSlot, spec.regions[i].name + ": slot shared with " + spec.regions[j].name, {i, j},
-          [i, j, span](auto& d, const auto& bs) {
-            const auto& x = bs[i];
-            const auto slot_start = d.sub(x.start, d.bit_and(x.start, d.number(span - 1)));
-            const auto slot_last = d.add(slot_start, d.number(span - 1));
-            return d.all(both_ok(d, bs[i], bs[j]), overlap(d, slot_start, slot_last, bs[j].start, bs[j].last));
-          },
-          [i, j, span, slot_of, top_name](const Replay& r) {
-            const std::uint64_t slot_start = r.bounds[i].start & ~(span - 1);
-            const std::uint64_t a = std::max(slot_start, r.bounds[j].start);
-            return Finding{VirtAddr(a), hex16(a) + " of " + placed(r.spec, r, j) + " lies in " + top_name + " slot " +
-                                            std::to_string(slot_of(slot_start)) + " " + closed_range_text(slot_start, slot_start + span - 1) +
-                                            ", which the recursive region " + placed(r.spec, r, i) + " must have to itself"};
-          });
+    b.add(
+        ObligationId::kRecursiveSlot, spec.regions[i].name + ": slot shared with " + spec.regions[j].name, {i, j},
+        [i, j, span](auto& d, const auto& bs) {
+          const auto& x = bs[i];
+          const auto slot_start = d.sub(x.start, d.bit_and(x.start, d.number(span - 1)));
+          const auto slot_last = d.add(slot_start, d.number(span - 1));
+          return d.all(both_ok(d, bs[i], bs[j]), overlap(d, slot_start, slot_last, bs[j].start, bs[j].last));
+        },
+        [i, j, span, slot_of, top_name](const Replay& r) {
+          const std::uint64_t slot_start = r.bounds[i].start & ~(span - 1);
+          const std::uint64_t a = std::max(slot_start, r.bounds[j].start);
+          return Finding{VirtAddr(a), hex16(a) + " of " + placed(r.spec, r, j) + " lies in " + top_name + " slot " +
+                                          std::to_string(slot_of(slot_start)) + " " +
+                                          closed_range_text(slot_start, slot_start + span - 1) +
+                                          ", which the recursive region " + placed(r.spec, r, i) +
+                                          " must have to itself"};
+        });
   }
 }
 
@@ -398,29 +429,34 @@ void user_in_kernel_half_goal(Builder& b, const Inputs& in, std::size_t i) {
     b.add(ObligationId::kRightsVsRules, reg.name + ": a second vsyscall page", {i}, always,
           [i, first](const Replay& r) {
             return Finding{VirtAddr(r.bounds[i].start),
-                           placed(r.spec, r, i) + " is a second vsyscall region that allows user access, but "
-                                                  "rules.user_kernel_split.user_in_kernel_half is \"vsyscall-only\": "
-                                                  "one page, and " +
+                           placed(r.spec, r, i) +
+                               " is a second vsyscall region that allows user access, but "
+                               "rules.user_kernel_split.user_in_kernel_half is \"vsyscall-only\": "
+                               "one page, and " +
                                r.spec.regions[first].name + " is it"};
           });
   } else if (vsyscall_only && reg.kind == spec::RegionKind::kVsyscall) {
     b.suffix("vsyscall-page");
-    b.add(ObligationId::kRightsVsRules, reg.name + ": one vsyscall page", {i},
-          [i](auto& d, const auto& bs) {
-            return d.all(bs[i].ok, d.negate(d.eq(d.sub(bs[i].last, bs[i].start), d.number(kPageBytes - 1))));
-          },
-          [i](const Replay& r) {
-            return Finding{VirtAddr(r.bounds[i].start), placed(r.spec, r, i) + " allows user access in the kernel half over " +
-                                                            bytes_text(r.bounds[i].last - r.bounds[i].start + 1) +
-                                                            ", but rules.user_kernel_split.user_in_kernel_half is \"vsyscall-only\": one 4 KiB page"};
-          });
+    b.add(
+        ObligationId::kRightsVsRules, reg.name + ": one vsyscall page", {i},
+        [i](auto& d, const auto& bs) {
+          return d.all(bs[i].ok, d.negate(d.eq(d.sub(bs[i].last, bs[i].start), d.number(kPageBytes - 1))));
+        },
+        [i](const Replay& r) {
+          return Finding{VirtAddr(r.bounds[i].start),
+                         placed(r.spec, r, i) + " allows user access in the kernel half over " +
+                             bytes_text(r.bounds[i].last - r.bounds[i].start + 1) +
+                             ", but rules.user_kernel_split.user_in_kernel_half is \"vsyscall-only\": one 4 KiB page"};
+        });
   } else {
     b.suffix("user-in-kernel-half");
     b.add(ObligationId::kRightsVsRules, reg.name + ": user access in the kernel half", {i}, always,
           [i, vsyscall_only](const Replay& r) {
-            return Finding{VirtAddr(r.bounds[i].start),
-                           placed(r.spec, r, i) + " is in the kernel half and allows \"user\", but rules.user_kernel_split.user_in_kernel_half is " +
-                               (vsyscall_only ? "\"vsyscall-only\" and this is not a vsyscall region" : "\"forbidden\"")};
+            return Finding{
+                VirtAddr(r.bounds[i].start),
+                placed(r.spec, r, i) +
+                    " is in the kernel half and allows \"user\", but rules.user_kernel_split.user_in_kernel_half is " +
+                    (vsyscall_only ? "\"vsyscall-only\" and this is not a vsyscall region" : "\"forbidden\"")};
           });
   }
 }
@@ -432,7 +468,8 @@ bool rights_vs_rules_goals_of(Builder& b, const Inputs& in, std::size_t i) {
   const Region& reg = in.spec.regions[i];
   const auto always = [i](auto&, const auto& bs) { return bs[i].ok; };
   bool any = false;
-  if (reg.half == Half::kKernel && reg.allowed.has(Rights::kUser) && rules.user_in_kernel_half != spec::UserInKernelHalf::kAllowed) {
+  if (reg.half == Half::kKernel && reg.allowed.has(Rights::kUser) &&
+      rules.user_in_kernel_half != spec::UserInKernelHalf::kAllowed) {
     any = true;
     user_in_kernel_half_goal(b, in, i);
   }
@@ -440,29 +477,36 @@ bool rights_vs_rules_goals_of(Builder& b, const Inputs& in, std::size_t i) {
       rules.supervisor_in_user_half == spec::Policy::kForbidden) {
     any = true;
     b.suffix("supervisor-in-user-half");
-    b.add(ObligationId::kRightsVsRules, reg.name + ": supervisor-only in the user half", {i}, always, [i](const Replay& r) {
-      return Finding{VirtAddr(r.bounds[i].start), placed(r.spec, r, i) +
-                                                      " is in the user half and may be mapped, but does not allow \"user\": its translations would be "
-                                                      "supervisor-only, which rules.user_kernel_split.supervisor_in_user_half forbids"};
-    });
+    b.add(ObligationId::kRightsVsRules, reg.name + ": supervisor-only in the user half", {i}, always,
+          [i](const Replay& r) {
+            return Finding{
+                VirtAddr(r.bounds[i].start),
+                placed(r.spec, r, i) +
+                    " is in the user half and may be mapped, but does not allow \"user\": its translations would be "
+                    "supervisor-only, which rules.user_kernel_split.supervisor_in_user_half forbids"};
+          });
   }
   if (reg.required.has(Rights::kWritable | Rights::kExecutable) && rules.wx == spec::Policy::kForbidden) {
     any = true;
     b.suffix("wx");
     b.add(ObligationId::kRightsVsRules, reg.name + ": requires W and X", {i}, always, [i](const Replay& r) {
-      return Finding{VirtAddr(r.bounds[i].start), placed(r.spec, r, i) + " requires every translation to be writable and executable, which rules.wx forbids"};
+      return Finding{
+          VirtAddr(r.bounds[i].start),
+          placed(r.spec, r, i) + " requires every translation to be writable and executable, which rules.wx forbids"};
     });
   }
   if (reg.must != Must::kUnmapped && rules.null_guard != 0) {
     any = true;
     const std::uint64_t ng = rules.null_guard;
     b.suffix("null-guard");
-    b.add(ObligationId::kRightsVsRules, reg.name + ": null guard", {i},
-          [i, ng](auto& d, const auto& bs) { return d.all(bs[i].ok, d.ult(bs[i].start, d.number(ng))); },
-          [i, ng](const Replay& r) {
-            return Finding{VirtAddr(r.bounds[i].start), placed(r.spec, r, i) + " may be mapped, but starts at " + hex16(r.bounds[i].start) +
-                                                            ", inside the null guard " + closed_range_text(0, ng - 1) + " (rules.null_guard)"};
-          });
+    b.add(
+        ObligationId::kRightsVsRules, reg.name + ": null guard", {i},
+        [i, ng](auto& d, const auto& bs) { return d.all(bs[i].ok, d.ult(bs[i].start, d.number(ng))); },
+        [i, ng](const Replay& r) {
+          return Finding{VirtAddr(r.bounds[i].start), placed(r.spec, r, i) + " may be mapped, but starts at " +
+                                                          hex16(r.bounds[i].start) + ", inside the null guard " +
+                                                          closed_range_text(0, ng - 1) + " (rules.null_guard)"};
+        });
   }
   b.suffix(std::nullopt);
   return any;
@@ -471,7 +515,8 @@ bool rights_vs_rules_goals_of(Builder& b, const Inputs& in, std::size_t i) {
 /// P10 rights-vs-rules.
 Note rights_vs_rules_goals(Builder& b, const Inputs& in) {
   bool any_rights_goal = false;
-  for (std::size_t i = 0; i < in.spec.regions.size(); ++i) any_rights_goal = rights_vs_rules_goals_of(b, in, i) || any_rights_goal;
+  for (std::size_t i = 0; i < in.spec.regions.size(); ++i)
+    any_rights_goal = rights_vs_rules_goals_of(b, in, i) || any_rights_goal;
   if (!any_rights_goal) return "no region declaration touches a global rule";
   return std::nullopt;
 }
@@ -486,10 +531,14 @@ Goals build_goals(const spec::Spec& spec, spec::SymbolicSpec& sym) {
   // In registry order: the goals' order is the report's.
   using Obligation = Note (*)(Builder&, const Inputs&);
   static constexpr std::pair<ObligationId, Obligation> kBuilders[] = {
-      {ObligationId::kRegionBounds, region_bounds_goals}, {ObligationId::kCanonical, canonical_goals},
-      {ObligationId::kInHalf, in_half_goals},             {ObligationId::kAligned, aligned_goals},
-      {ObligationId::kDisjoint, disjoint_goals},          {ObligationId::kNesting, nesting_goals},
-      {ObligationId::kArrayGuards, array_guard_goals},    {ObligationId::kRecursiveSlot, recursive_slot_goals},
+      {ObligationId::kRegionBounds, region_bounds_goals},
+      {ObligationId::kCanonical, canonical_goals},
+      {ObligationId::kInHalf, in_half_goals},
+      {ObligationId::kAligned, aligned_goals},
+      {ObligationId::kDisjoint, disjoint_goals},
+      {ObligationId::kNesting, nesting_goals},
+      {ObligationId::kArrayGuards, array_guard_goals},
+      {ObligationId::kRecursiveSlot, recursive_slot_goals},
       {ObligationId::kRightsVsRules, rights_vs_rules_goals},
   };
   Goals out;

@@ -1,18 +1,16 @@
 // Writers over a ProveReport: text for people (summary line first), JSON for programs, and the
 // obligation registry listing.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <iomanip>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "models/format.h"
+#include "verifier/base/printable.h"
 #include "verifier/checks/prove.h"
 #include "verifier/checks/prove_goals.h"
-#include "verifier/base/printable.h"
 
 namespace ptv::check {
-
 
 namespace {
 
@@ -31,7 +29,8 @@ std::string seconds_text(double s) {
 std::string unique_text(const Counterexample& cx) {
   if (!cx.unique) return "not established";
   if (!*cx.unique) return "no: other values of these parameters break it too";
-  return cx.parameters.empty() ? "yes: the refutation does not depend on parameter values" : "yes: no other values of these parameters break it";
+  return cx.parameters.empty() ? "yes: the refutation does not depend on parameter values"
+                               : "yes: no other values of these parameters break it";
 }
 
 std::size_t goals_with(const ObligationResult& o, Status s) {
@@ -43,15 +42,16 @@ std::size_t goals_with(const ObligationResult& o, Status s) {
 // The report's names (the spec's name, regions, parameters) and messages come from the spec
 // file: write_text passes this text through printable_lines() (verifier/base/printable.h).
 void write_text_unescaped(std::ostream& out, const ProveReport& rep) {
-  out << "prove " << rep.spec_file << ": " << upper(prove_word(rep.verdict)) << " (" << rep.count(Status::kViolated) << " refuted, "
-      << rep.count(Status::kUnknown) << " unknown, " << rep.count(Status::kHolds) << " proved, " << rep.count(Status::kNotApplicable)
-      << " not applicable, of " << rep.obligations.size() << " obligations) in " << seconds_text(rep.seconds) << ", " << rep.queries
-      << " queries\n";
+  out << "prove " << rep.spec_file << ": " << upper(prove_word(rep.verdict)) << " (" << rep.count(Status::kViolated)
+      << " refuted, " << rep.count(Status::kUnknown) << " unknown, " << rep.count(Status::kHolds) << " proved, "
+      << rep.count(Status::kNotApplicable) << " not applicable, of " << rep.obligations.size() << " obligations) in "
+      << seconds_text(rep.seconds) << ", " << rep.queries << " queries\n";
   out << "spec \"" << rep.spec_name << "\": " << to_string(rep.paging_mode) << " paging, " << rep.parameter_count
       << " parameters, " << rep.region_count << " regions and arrays\n\n";
   for (const ObligationResult& o : rep.obligations) {
     out << o.info.id << ' ' << std::left << std::setw(24) << o.info.name << ' ' << std::setw(15)
-        << (o.status == Status::kHolds || o.status == Status::kNotApplicable ? std::string(prove_word(o.status)) : upper(prove_word(o.status)));
+        << (o.status == Status::kHolds || o.status == Status::kNotApplicable ? std::string(prove_word(o.status))
+                                                                             : upper(prove_word(o.status)));
     const std::size_t total = o.goals.size() + o.apart + o.undecided;
     if (o.status == Status::kViolated || o.status == Status::kUnknown) {
       out << goals_with(o, o.status) + (o.status == Status::kUnknown ? o.undecided : 0) << " of " << total << " goals";
@@ -75,8 +75,9 @@ void write_text_unescaped(std::ostream& out, const ProveReport& rep) {
       if (cx.address) out << "      address:    " << hex16(cx.address->value()) << "\n";
       for (std::size_t i = 0; i < cx.regions.size(); ++i)
         out << (i == 0 ? "      regions:    " : "                  ") << cx.regions[i].name << ' '
-            << (cx.regions[i].range ? closed_range_text(cx.regions[i].range->first.value(), cx.regions[i].range->last.value())
-                                    : std::string("(bounds not well-defined)"))
+            << (cx.regions[i].range
+                    ? closed_range_text(cx.regions[i].range->first.value(), cx.regions[i].range->last.value())
+                    : std::string("(bounds not well-defined)"))
             << " (" << cx.regions[i].path << ")\n";
       out << "      parameters: ";
       if (cx.parameters.empty()) out << "none involved";
@@ -119,8 +120,9 @@ void write_json(std::ostream& out, const ProveReport& rep) {
   j["example"] = example;
   Json obligations = Json::array();
   for (const ObligationResult& o : rep.obligations) {
-    Json jo{{"id", o.info.id}, {"name", o.info.name}, {"description", o.info.description}, {"status", prove_word(o.status)},
-            {"note", o.note}, {"seconds", o.seconds}};
+    Json jo{
+        {"id", o.info.id}, {"name", o.info.name}, {"description", o.info.description}, {"status", prove_word(o.status)},
+        {"note", o.note},  {"seconds", o.seconds}};
     Json goals = Json::array();
     for (const GoalResult& g : o.goals) {
       Json jg{{"subject", g.subject}, {"status", prove_word(g.status)}, {"query", g.query}, {"seconds", g.seconds}};
@@ -158,11 +160,13 @@ void write_json(std::ostream& out, const ProveReport& rep) {
 void write_obligation_list(std::ostream& out, bool json) {
   if (json) {
     nlohmann::ordered_json j = nlohmann::ordered_json::array();
-    for (const ObligationInfo& o : kObligations) j.push_back({{"id", o.id}, {"name", o.name}, {"description", o.description}});
+    for (const ObligationInfo& o : kObligations)
+      j.push_back({{"id", o.id}, {"name", o.name}, {"description", o.description}});
     out << j.dump(2) << '\n';
     return;
   }
-  for (const ObligationInfo& o : kObligations) out << o.id << "  " << std::left << std::setw(24) << o.name << o.description << '\n';
+  for (const ObligationInfo& o : kObligations)
+    out << o.id << "  " << std::left << std::setw(24) << o.name << o.description << '\n';
 }
 
 }  // namespace ptv::check

@@ -14,19 +14,29 @@ std::optional<RuleId> rule_from_name(std::string_view name) {
 
 std::vector<FactId> rule_facts(RuleId id) {
   // Whether a translation exists, and which: every rule but canonical reads it.
-  std::vector<FactId> f{FactId::kPagingMode, FactId::kTopTable, FactId::kVcpu,    FactId::kNxe,
+  std::vector<FactId> f{FactId::kPagingMode, FactId::kTopTable, FactId::kVcpu,        FactId::kNxe,
                         FactId::kMaxPhyAddr, FactId::kPage1G,   FactId::kReservedBits};
   auto add = [&f](std::initializer_list<FactId> more) { f.insert(f.end(), more); };
   switch (id) {
-    case RuleId::kCanonical: return {FactId::kPagingMode};
+    case RuleId::kCanonical:
+      return {FactId::kPagingMode};
     case RuleId::kUserKernelSplit:
-    case RuleId::kSupervisorInUserHalf: add({FactId::kUpperLevels}); break;
+    case RuleId::kSupervisorInUserHalf:
+      add({FactId::kUpperLevels});
+      break;
     case RuleId::kWx:
-    case RuleId::kConflictingAliases: add({FactId::kWp, FactId::kSmep, FactId::kUpperLevels}); break;
+    case RuleId::kConflictingAliases:
+      add({FactId::kWp, FactId::kSmep, FactId::kUpperLevels});
+      break;
     case RuleId::kRegionRights:
-    case RuleId::kRegionRequiredRights: add({FactId::kWp, FactId::kPge, FactId::kUpperLevels}); break;
-    case RuleId::kPageTableExposure: add({FactId::kWp, FactId::kUpperLevels}); break;
-    default: break;
+    case RuleId::kRegionRequiredRights:
+      add({FactId::kWp, FactId::kPge, FactId::kUpperLevels});
+      break;
+    case RuleId::kPageTableExposure:
+      add({FactId::kWp, FactId::kUpperLevels});
+      break;
+    default:
+      break;
   }
   return f;
 }
@@ -70,9 +80,12 @@ std::string CheckResult::summary_line() const {
     if (!v.baselined) ++fresh;
   const Status v = verdict();
   char buf[256];
-  std::snprintf(buf, sizeof buf, "ptverify check: %s - %zu rules proved, %zu violations (%zu new)%s, %zu unknown, %.2f s",
-                v == Status::kHolds ? "HOLDS" : v == Status::kViolated ? "VIOLATED" : "UNKNOWN", proved,
-                violations.size(), fresh, complete ? "" : " (list incomplete)", unknown, seconds);
+  std::snprintf(buf, sizeof buf,
+                "ptverify check: %s - %zu rules proved, %zu violations (%zu new)%s, %zu unknown, %.2f s",
+                v == Status::kHolds      ? "HOLDS"
+                : v == Status::kViolated ? "VIOLATED"
+                                         : "UNKNOWN",
+                proved, violations.size(), fresh, complete ? "" : " (list incomplete)", unknown, seconds);
   return buf;
 }
 

@@ -13,35 +13,35 @@
 #include <vector>
 
 #include "models/address.h"
+#include "verifier/base/exit_codes.h"
 #include "verifier/checks/rules.h"
 #include "verifier/checks/status.h"
-#include "verifier/base/exit_codes.h"
 
 namespace ptv::check {
 
 /// One level of the walk of a counterexample address (raw dumps).
 struct WalkLevel {
-  std::string level;           ///< "PML4", "PDPT", ...
-  std::uint64_t table = 0;     ///< physical address of the table
+  std::string level;        ///< "PML4", "PDPT", ...
+  std::uint64_t table = 0;  ///< physical address of the table
   unsigned index = 0;
   std::uint64_t entry_address = 0;
   std::uint64_t raw = 0;
-  std::string decoded;         ///< e.g. "P RW US A table=P0x..."
-  bool deciding = false;       ///< this entry's bits decide the violation
-  std::string deciding_bits;   ///< e.g. "U/S=1", "XD=0", "reserved bits 51:40"
+  std::string decoded;        ///< e.g. "P RW US A table=P0x..."
+  bool deciding = false;      ///< this entry's bits decide the violation
+  std::string deciding_bits;  ///< e.g. "U/S=1", "XD=0", "reserved bits 51:40"
 };
 
 struct Violation {
   RuleId rule;
-  std::string region;          ///< the region involved ("" when none)
-  VirtAddr address;            ///< one concrete address from the solver model, replayed
-  VirtRange range;             ///< the maximal range around it breaking the rule the same way
-  std::string rights;          ///< effective rights there, e.g. "urwx 4K"
-  std::string message;         ///< one sentence in domain terms
-  std::vector<WalkLevel> walk; ///< raw dumps: the walk of `address`
+  std::string region;                 ///< the region involved ("" when none)
+  VirtAddr address;                   ///< one concrete address from the solver model, replayed
+  VirtRange range;                    ///< the maximal range around it breaking the rule the same way
+  std::string rights;                 ///< effective rights there, e.g. "urwx 4K"
+  std::string message;                ///< one sentence in domain terms
+  std::vector<WalkLevel> walk;        ///< raw dumps: the walk of `address`
   std::optional<std::uint64_t> phys;  ///< physical address involved (aliases, table frames)
-  std::string fingerprint;     ///< stable across runs: rule + region + range, for --baseline
-  bool baselined = false;      ///< accepted by --baseline
+  std::string fingerprint;            ///< stable across runs: rule + region + range, for --baseline
+  bool baselined = false;             ///< accepted by --baseline
 };
 
 struct RuleResult {
@@ -61,18 +61,18 @@ struct Parameter {
 };
 
 struct CheckResult {
-  std::string dump;                  ///< file checked
+  std::string dump;  ///< file checked
   std::string dump_format;
-  std::string spec;                  ///< spec file
-  std::string mode;                  ///< "4-level" / "5-level"
+  std::string spec;  ///< spec file
+  std::string mode;  ///< "4-level" / "5-level"
   std::vector<RuleResult> rules;
-  std::vector<Violation> violations; ///< sorted by address
-  bool complete = false;             ///< proved: no violation outside the listed ranges
-  bool parameters_admissible = true; ///< some admissible parameter values satisfy the spec
+  std::vector<Violation> violations;  ///< sorted by address
+  bool complete = false;              ///< proved: no violation outside the listed ranges
+  bool parameters_admissible = true;  ///< some admissible parameter values satisfy the spec
   /// The run limit that stopped it ("time limit (--time-limit 300 s)"); empty: none did. The
   /// rules not decided by then are unknown.
   std::string limit_reached;
-  std::vector<Parameter> parameters; ///< the values found (inferred) or the last candidate
+  std::vector<Parameter> parameters;  ///< the values found (inferred) or the last candidate
   std::vector<std::string> notes;
   /// What the verdicts rest on besides the entries: each processor fact and reading choice, read
   /// from the dump, stated by a flag, assumed (unknown: what depends on it is undecided) or a
@@ -80,7 +80,7 @@ struct CheckResult {
   std::vector<Fact> facts;
   double seconds = 0;
   std::size_t queries = 0;
-  std::size_t formula_nodes = 0;     ///< ite nodes of the translation encoding
+  std::size_t formula_nodes = 0;  ///< ite nodes of the translation encoding
 
   /// holds / violated / unknown: the join (status.h) of the rule statuses, where a violated rule
   /// counts as violated unless the baseline accepts every one of its violations (and all of them

@@ -11,8 +11,8 @@ namespace ptv::check::detail {
 namespace {
 
 /// The first address, at or after which the instance's region terms can change value.
-std::vector<std::uint64_t> boundaries(const spec::Spec& spec, const Instance& inst, const std::vector<ConcreteTerms>& terms,
-                                      std::uint64_t a) {
+std::vector<std::uint64_t> boundaries(const spec::Spec& spec, const Instance& inst,
+                                      const std::vector<ConcreteTerms>& terms, std::uint64_t a) {
   std::vector<std::uint64_t> b;
   auto region = [&](std::size_t i) {
     const ConcreteTerms& t = terms[i];
@@ -28,7 +28,9 @@ std::vector<std::uint64_t> boundaries(const spec::Spec& spec, const Instance& in
     }
   };
   switch (inst.rule) {
-    case RuleId::kNullGuard: b.push_back(spec.rules.null_guard); break;
+    case RuleId::kNullGuard:
+      b.push_back(spec.rules.null_guard);
+      break;
     case RuleId::kUserKernelSplit:
       for (std::size_t v : vsyscall_candidates(spec))
         for (std::size_t c = 0; c < terms.size(); ++c)

@@ -31,9 +31,9 @@ class AddressSearch {
   /// A model of "the instance breaks at some address", replayed.
   struct Finding {
     VirtAddr address;
-    AttrClass cls;     ///< the mapping set's class there
-    VirtRange range;   ///< the maximal range breaking the instance the same way
-    bool definite;     ///< the dump shows the violation (kMust), not only cannot rule it out
+    AttrClass cls;    ///< the mapping set's class there
+    VirtRange range;  ///< the maximal range breaking the instance the same way
+    bool definite;    ///< the dump shows the violation (kMust), not only cannot rule it out
   };
 
   /// One query for every instance at once: true when no address breaks any (the common case).

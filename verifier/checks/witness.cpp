@@ -23,8 +23,10 @@ bool breaks_in_one_extent(const spec::Spec& spec, const Instance& inst) {
     case RuleId::kRegionRequiredRights:
     case RuleId::kRequiredMapped:
     case RuleId::kPageSize:
-    case RuleId::kGuardUnmapped: break;
-    default: return false;
+    case RuleId::kGuardUnmapped:
+      break;
+    default:
+      return false;
   }
   if (spec.regions[inst.region].is_array()) return false;
   for (std::size_t c = 0; c < spec.regions.size(); ++c)

@@ -118,7 +118,8 @@ std::uint64_t CoreParser::u64(std::uint64_t at) const {
 void CoreParser::check_ident() const {
   if (!has_elf_magic(bytes_)) fail_at(0, "not an ELF file (no \\x7fELF magic)");
   if (bytes_.size() < kEhdrBytes)
-    fail_at(0, "ELF header truncated: the file has " + std::to_string(bytes_.size()) + " bytes, an ELF64 header needs 64");
+    fail_at(0,
+            "ELF header truncated: the file has " + std::to_string(bytes_.size()) + " bytes, an ELF64 header needs 64");
   if (const std::uint8_t c = *bytes_.u8(kEiClass); c != kElfClass64)
     fail_at(kEiClass, "not a 64-bit ELF (EI_CLASS = " + std::to_string(c) + ", expected 2)");
   if (const std::uint8_t d = *bytes_.u8(kEiData); d != kElfData2Lsb)
@@ -138,7 +139,8 @@ std::uint64_t CoreParser::program_header_count() const {
   const std::uint64_t shoff = u64(kEShoff);
   if (shoff == 0) fail_at(kEPhnum, "e_phnum is PN_XNUM (0xffff) but there is no section header 0 (e_shoff = 0)");
   if (const std::uint16_t shentsize = u16(kEShentsize); shentsize < kShdrBytes)
-    fail_at(kEShentsize, "e_shentsize = " + std::to_string(shentsize) + " is too small for an ELF64 section header (64)");
+    fail_at(kEShentsize,
+            "e_shentsize = " + std::to_string(shentsize) + " is too small for an ELF64 section header (64)");
   if (!bytes_.contains(shoff, kShdrBytes))
     fail_at(shoff, "section header 0 (holding the PN_XNUM program header count) " + past_eof());
   return u32(shoff + kShInfo);
@@ -173,10 +175,10 @@ void CoreParser::parse() {
     const PhysRange& a = loads_[k - 1].segment.range;
     const PhysRange& b = loads_[k].segment.range;
     if (b.start <= a.last())
-      fail_at(loads_[k].header_offset,
-              "PT_LOAD segments " + std::to_string(loads_[k - 1].index) + " and " + std::to_string(loads_[k].index) +
-                  " overlap in physical memory: [" + hex(a.start.value()) + "-" + hex(a.last().value()) + "] and [" +
-                  hex(b.start.value()) + "-" + hex(b.last().value()) + "]");
+      fail_at(loads_[k].header_offset, "PT_LOAD segments " + std::to_string(loads_[k - 1].index) + " and " +
+                                           std::to_string(loads_[k].index) + " overlap in physical memory: [" +
+                                           hex(a.start.value()) + "-" + hex(a.last().value()) + "] and [" +
+                                           hex(b.start.value()) + "-" + hex(b.last().value()) + "]");
   }
   for (const IndexedLoad& l : loads_) segments.push_back(l.segment);
 }
@@ -187,7 +189,8 @@ void CoreParser::add_load(std::uint64_t index, std::uint64_t at) {
   const std::uint64_t paddr = u64(at + kPPaddr);
   const std::uint64_t filesz = u64(at + kPFilesz);
   const std::uint64_t memsz = u64(at + kPMemsz);
-  if (filesz > memsz) fail_at(at + kPFilesz, what + "p_filesz " + hex(filesz) + " is larger than p_memsz " + hex(memsz));
+  if (filesz > memsz)
+    fail_at(at + kPFilesz, what + "p_filesz " + hex(filesz) + " is larger than p_memsz " + hex(memsz));
   // Bytes from p_filesz up to p_memsz belong to the guest's RAM but are not in the file (QEMU
   // writes fewer file bytes when a block is only partly dumped). Their content is unknown, not
   // zero, so they are not held: a table there reads as outside the dump.
@@ -212,14 +215,16 @@ void CoreParser::parse_notes(std::uint64_t index, std::uint64_t at) {
   while (pos < filesz) {
     const std::uint64_t here = offset + pos;
     if (filesz - pos < 12)
-      fail_at(here, "note header truncated: 12 bytes needed, " + std::to_string(filesz - pos) + " left in the PT_NOTE segment");
+      fail_at(here, "note header truncated: 12 bytes needed, " + std::to_string(filesz - pos) +
+                        " left in the PT_NOTE segment");
     const std::uint32_t namesz = *seg->u32(pos);
     const std::uint32_t descsz = *seg->u32(pos + 4);
     const std::uint32_t type = *seg->u32(pos + 8);
     const std::uint64_t name_pos = pos + 12;
     const std::uint64_t desc_pos = name_pos + align4(namesz);
     const std::optional<ByteView> name = seg->sub(name_pos, namesz);
-    if (!name) fail_at(here, "note name (namesz " + std::to_string(namesz) + ") runs past the end of the PT_NOTE segment");
+    if (!name)
+      fail_at(here, "note name (namesz " + std::to_string(namesz) + ") runs past the end of the PT_NOTE segment");
     std::string_view note_name(reinterpret_cast<const char*>(name->span().data()), name->span().size());
     while (!note_name.empty() && note_name.back() == '\0') note_name.remove_suffix(1);
     const std::optional<ByteView> desc = seg->sub(desc_pos, descsz);
@@ -244,7 +249,8 @@ void CoreParser::take_qemu_note(ByteView desc, std::uint64_t desc_at) {
   if (!version || !size) {
     warnings.push_back(where + "is " + std::to_string(desc.size()) + " bytes, too short for QEMUCPUState; ignored");
   } else if (*version != kQemuCpuStateVersion) {
-    warnings.push_back(where + "has QEMUCPUState version " + std::to_string(*version) + " (only 1 is understood); ignored");
+    warnings.push_back(where + "has QEMUCPUState version " + std::to_string(*version) +
+                       " (only 1 is understood); ignored");
   } else if (*size < kQemuCpuStateBytes || desc.size() < kQemuCpuStateBytes) {
     warnings.push_back(where + "holds " + std::to_string(std::min<std::uint64_t>(*size, desc.size())) +
                        " bytes of QEMUCPUState, 440 expected; ignored");
@@ -265,7 +271,8 @@ void CoreParser::take_qemu_note(ByteView desc, std::uint64_t desc_at) {
 void CoreParser::take_ptverify_note(ByteView desc, std::uint64_t desc_at) {
   namespace note = ptverify_note;
   if (ptverify) fail_at(desc_at, "a second PTVERIFY note (the first is at +" + hex(ptverify->desc_offset) + ")");
-  if (desc.size() < 8) fail_at(desc_at, "PTVERIFY note is " + std::to_string(desc.size()) + " bytes, too short for its header");
+  if (desc.size() < 8)
+    fail_at(desc_at, "PTVERIFY note is " + std::to_string(desc.size()) + " bytes, too short for its header");
   const std::uint32_t v = *desc.u32(0);
   if (v != 1 && v != note::kVersion)
     fail_at(desc_at, "PTVERIFY note version " + std::to_string(v) + " is not supported (expected 1 or 2)");
@@ -276,8 +283,8 @@ void CoreParser::take_ptverify_note(ByteView desc, std::uint64_t desc_at) {
   if (const std::uint32_t sz = *desc.u32(4); sz < want || sz > desc.size())
     fail_at(desc_at + 4, "PTVERIFY note size field " + std::to_string(sz) + " does not match its " +
                              std::to_string(want) + "-byte layout");
-  const std::uint32_t known = v == 1 ? (note::kKnownCr0 | note::kKnownCr4 | note::kKnownEfer | note::kKnownMaxPhyAddr)
-                                     : *desc.u32(0x30);
+  const std::uint32_t known =
+      v == 1 ? (note::kKnownCr0 | note::kKnownCr4 | note::kKnownEfer | note::kKnownMaxPhyAddr) : *desc.u32(0x30);
   const std::uint32_t m = *desc.u32(0x28);
   if ((known & note::kKnownMaxPhyAddr) && (m < 32 || m > kMaxPhysAddrArchitectural))
     fail_at(desc_at + 0x28, "PTVERIFY note maxphyaddr " + std::to_string(m) + " is outside 32..52");
@@ -306,8 +313,10 @@ void CoreParser::take_ptverify_note(ByteView desc, std::uint64_t desc_at) {
 
 const char* to_string(CoreRegisters::Source s) {
   switch (s) {
-    case CoreRegisters::Source::kQemuNote: return "QEMU note";
-    case CoreRegisters::Source::kPtverifyNote: return "PTVERIFY note";
+    case CoreRegisters::Source::kQemuNote:
+      return "QEMU note";
+    case CoreRegisters::Source::kPtverifyNote:
+      return "PTVERIFY note";
   }
   return "?";
 }

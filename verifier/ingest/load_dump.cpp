@@ -1,4 +1,3 @@
-#include "verifier/base/memory_hint.h"
 #include "verifier/ingest/load_dump.h"
 
 #include <algorithm>
@@ -6,6 +5,7 @@
 
 #include "models/rights.h"
 #include "verifier/base/compressed.h"
+#include "verifier/base/memory_hint.h"
 #include "verifier/ingest/elf_core.h"
 #include "verifier/ingest/raw_image.h"
 #include "verifier/ingest/text_format.h"
@@ -25,13 +25,13 @@ Tri fact_bit(const std::vector<Fact>& facts, FactId id) {
 
 /// What a text format cannot see, beyond its own notes.
 void text_facts(MappingSet& m, const DumpOptions& opts, const std::string& format) {
-  set_fact(m.facts, opts.assume_no_reserved
-                        ? Fact{FactId::kReservedBits, FactSource::kFlag, "no entry sets a reserved bit",
-                               "--assume-no-reserved"}
-                        : Fact{FactId::kReservedBits, FactSource::kBlind,
-                               "unknown: a " + format + " dump cannot show reserved bits, so any listed "
-                               "translation may fault",
-                               "pass --assume-no-reserved to confirm none is set"});
+  set_fact(m.facts, opts.assume_no_reserved ? Fact{FactId::kReservedBits, FactSource::kFlag,
+                                                   "no entry sets a reserved bit", "--assume-no-reserved"}
+                                            : Fact{FactId::kReservedBits, FactSource::kBlind,
+                                                   "unknown: a " + format +
+                                                       " dump cannot show reserved bits, so any listed "
+                                                       "translation may fault",
+                                                   "pass --assume-no-reserved to confirm none is set"});
   std::string upper;
   if (format == "qemu-tlb" && opts.with_mem.empty())
     upper = "info tlb shows the leaf's U/W only: user and writable are unknown where the leaf sets them";
@@ -40,8 +40,9 @@ void text_facts(MappingSet& m, const DumpOptions& opts, const std::string& forma
   else if (format == "ptdump")
     upper = "ptdump shows the leaf's flags: rights an upper level withholds are unknown where the leaf grants them";
   else if (format == "proc-maps")
-    upper = "/proc/PID/maps gives each VMA's protection, not the page tables' state: a listed page may not be "
-            "populated yet (demand paging)";
+    upper =
+        "/proc/PID/maps gives each VMA's protection, not the page tables' state: a listed page may not be "
+        "populated yet (demand paging)";
   if (!upper.empty()) set_fact(m.facts, Fact{FactId::kUpperLevels, FactSource::kBlind, upper, format});
 }
 
@@ -189,10 +190,10 @@ Expected<LoadedDump> map_raw_dump(RawDump dump, const std::string& format, const
       std::string what;
       for (FactId id : matter)
         what += (what.empty() ? "" : ", ") + std::string(fact_name(id)) + " (" + std::string(fact_flag_hint(id)) + ")";
-      merged.notes.push_back("walked under both values of " + names + " (not in the dump): " +
-                             std::to_string(s.differing_ranges + s.differing_rights) +
-                             " range(s) differ and are unknown; " +
-                             (matter.empty() ? std::string("no single fact changes them alone") : "what changes them: " + what));
+      merged.notes.push_back(
+          "walked under both values of " + names + " (not in the dump): " +
+          std::to_string(s.differing_ranges + s.differing_rights) + " range(s) differ and are unknown; " +
+          (matter.empty() ? std::string("no single fact changes them alone") : "what changes them: " + what));
     }
     out.mappings = std::move(merged);
   }
@@ -207,8 +208,8 @@ Expected<LoadedDump> load_dump(const DumpOptions& opts) {
     if (opts.progress) opts.progress("ptverify: opening " + path);
     Expected<RawDump> dump = open_raw_memory(std::move(file), opts.machine, elf);
     if (!dump) return dump.error();
-    Expected<LoadedDump> out = map_raw_dump(std::move(dump).value(), elf ? "elf-core" : "raw", path,
-                                            opts.mark_table_frames, opts.progress);
+    Expected<LoadedDump> out =
+        map_raw_dump(std::move(dump).value(), elf ? "elf-core" : "raw", path, opts.mark_table_frames, opts.progress);
     if (out) out->format_chosen = std::move(why);
     return out;
   };

@@ -17,8 +17,8 @@
 
 #include "models/expected.h"
 #include "models/walk.h"
-#include "verifier/ingest/machine.h"
 #include "verifier/base/mapped_file.h"
+#include "verifier/ingest/machine.h"
 #include "verifier/ingest/phys_memory.h"
 #include "verifier/mapping/mapping_set.h"
 
@@ -30,13 +30,13 @@ namespace ptv {
 /// what an unstated fact becomes, which PTI copy is walked and whether the paging mode fits are
 /// decided by load_dump / open_raw_dump (through verifier/ingest/machine.h), never by a caller.
 struct DumpOptions {
-  std::string path;              ///< the dump file (gzip and zstd are decompressed transparently)
+  std::string path;  ///< the dump file (gzip and zstd are decompressed transparently)
   /// "auto" (ELF magic, then the text readers' sniffing, else a raw image when CR3 is given),
   /// "elf-core", "raw", or a text format name (text_formats()).
   std::string format = "auto";
-  MachineOptions machine;       ///< --registers, --cpuinfo, --cr3/--cr0/--cr4/--efer, bits, --pti, --cpu
-  bool lenient = false;         ///< text: report and skip unknown flag tokens
-  std::string with_mem;         ///< info tlb: an `info mem` file of the same moment
+  MachineOptions machine;           ///< --registers, --cpuinfo, --cr3/--cr0/--cr4/--efer, bits, --pti, --cpu
+  bool lenient = false;             ///< text: report and skip unknown flag tokens
+  std::string with_mem;             ///< info tlb: an `info mem` file of the same moment
   bool assume_no_reserved = false;  ///< text: the user confirms no entry sets a reserved bit
   bool mark_table_frames = false;   ///< raw: set Run::page_table_frame (check needs it)
   /// Short descriptions of the current step (for a progress line); may be empty.

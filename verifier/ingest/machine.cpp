@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <bit>
 
-#include "models/format.h"
 #include "models/entry.h"
+#include "models/format.h"
 #include "verifier/ingest/registers.h"
 
 namespace ptv {
@@ -12,7 +12,7 @@ namespace ptv {
 namespace {
 
 constexpr std::uint64_t kPtiUserCopyOffset = kTableBytes;  // Linux PTI: the user copy is the next page
-constexpr unsigned kLeastMaxPhyAddr = 36;             // the least of any x86_64 processor
+constexpr unsigned kLeastMaxPhyAddr = 36;                  // the least of any x86_64 processor
 
 /// One register and where it came from.
 struct Sourced {
@@ -30,7 +30,8 @@ Sourced pick(const std::optional<std::uint64_t>& flag, const char* flag_name, co
 }
 
 /// A bit of a register as a fact; a flag for that bit alone overrides it.
-Fact bit_fact(FactId id, const Sourced& reg, std::uint64_t mask, const std::optional<bool>& flag, const char* flag_name) {
+Fact bit_fact(FactId id, const Sourced& reg, std::uint64_t mask, const std::optional<bool>& flag,
+              const char* flag_name) {
   if (flag) return Fact{id, FactSource::kFlag, *flag ? "1" : "0", flag_name};
   if (!reg.value) return Fact{id, FactSource::kAssumed, "unknown", "not in the dump"};
   return Fact{id, reg.source, (*reg.value & mask) ? "1" : "0", reg.origin};
@@ -38,7 +39,7 @@ Fact bit_fact(FactId id, const Sourced& reg, std::uint64_t mask, const std::opti
 
 /// The registers file's block to use: --cpu N, else the first in kernel mode, else the first.
 Expected<const ControlRegisters*> choose_vcpu(const std::vector<ControlRegisters>& cpus, const MachineOptions& o,
-                                             std::vector<std::string>& notes) {
+                                              std::vector<std::string>& notes) {
   if (o.cpu) {
     for (const ControlRegisters& c : cpus)
       if (c.cpu.value_or(0) == *o.cpu) return &c;
@@ -143,7 +144,8 @@ Expected<Resolved> resolve_registers(const MachineOptions& o, const std::optiona
   r.cr3 = pick(o.cr3, "--cr3", from_file.cr3, file_origin,
                from_note ? std::optional<std::uint64_t>(from_note->cr3) : std::nullopt, note_origin);
   r.cr4 = pick(o.cr4, "--cr4", from_file.cr4, file_origin, nv(from_note ? from_note->cr4 : std::nullopt), note_origin);
-  r.efer = pick(o.efer, "--efer", from_file.efer, file_origin, nv(from_note ? from_note->efer : std::nullopt), note_origin);
+  r.efer =
+      pick(o.efer, "--efer", from_file.efer, file_origin, nv(from_note ? from_note->efer : std::nullopt), note_origin);
   return r;
 }
 
@@ -199,7 +201,8 @@ EffectiveRegisters effective_registers(const Resolved& r, const MachineOptions& 
 
 /// [SDM 3A §4.1.1] 4- and 5-level paging need CR0.PG, CR4.PAE and EFER.LME (LMA once active).
 /// Only a register some source gave is held to it.
-std::optional<Error> check_long_mode_paging(const Resolved& r, const EffectiveRegisters& regs, const std::string& name) {
+std::optional<Error> check_long_mode_paging(const Resolved& r, const EffectiveRegisters& regs,
+                                            const std::string& name) {
   if (r.cr0.value && (regs.cr0 & kCr0Pg) == 0)
     return Error{name + ": CR0 = " + hex(regs.cr0) + " (from " + r.cr0.origin +
                  ") has PG clear: paging is off, there is no page table to walk"};
@@ -293,12 +296,13 @@ void settle_corners(Machine& m, unsigned maxphyaddr, unsigned floor) {
 void note_assumed_facts(Machine& m, const MachineOptions& o, const std::optional<CoreRegisters>& note) {
   for (const Fact& f : m.facts)
     if (f.source == FactSource::kAssumed && f.id != FactId::kPke && f.id != FactId::kSmap)
-      m.notes.push_back(std::string(fact_name(f.id)) + " is not in the dump" +
-                        (f.id == FactId::kNxe && note && note->source == CoreRegisters::Source::kQemuNote && o.registers_file.empty()
-                             ? " (QEMU's note has no EFER)"
-                             : "") +
-                        ": the walk is read under each of its values and what differs is unknown; state it with " +
-                        std::string(fact_flag_hint(f.id)));
+      m.notes.push_back(
+          std::string(fact_name(f.id)) + " is not in the dump" +
+          (f.id == FactId::kNxe && note && note->source == CoreRegisters::Source::kQemuNote && o.registers_file.empty()
+               ? " (QEMU's note has no EFER)"
+               : "") +
+          ": the walk is read under each of its values and what differs is unknown; state it with " +
+          std::string(fact_flag_hint(f.id)));
 }
 
 /// Linux PTI's two copies around CR3's table, when CR3's table is one of a pair.
@@ -314,7 +318,8 @@ PtiCopies find_pti_copies(const PhysMemory& memory, PhysAddr cr3_table, PagingMo
       c.kernel = below;
       c.user = cr3_table;
     }
-  } else if (const auto above = cr3_table.checked_add(kPtiUserCopyOffset); above && is_pti_pair(memory, cr3_table, *above, mode)) {
+  } else if (const auto above = cr3_table.checked_add(kPtiUserCopyOffset);
+             above && is_pti_pair(memory, cr3_table, *above, mode)) {
     c.kernel = cr3_table;
     c.user = *above;
   }
@@ -322,13 +327,15 @@ PtiCopies find_pti_copies(const PhysMemory& memory, PhysAddr cr3_table, PagingMo
 }
 
 /// Sets m.root, m.other_copy and the top-table fact: CR3's table, or the other PTI copy.
-std::optional<Error> choose_top_table(Machine& m, const PhysMemory& memory, const Resolved& r, const MachineOptions& o) {
+std::optional<Error> choose_top_table(Machine& m, const PhysMemory& memory, const Resolved& r,
+                                      const MachineOptions& o) {
   const std::string& name = memory.name();
   const EffectiveRegisters& regs = m.registers;
   const PhysAddr cr3_table = m.state.root_table();
   if (!memory.table(cr3_table))
     return Error{name + ": CR3 = " + hex(regs.cr3) + " (from " + r.cr3.origin + "): the root table " +
-                 hex(cr3_table.value()) + " is outside the dumped memory (held: " + describe_ranges(memory.ranges()) + ")"};
+                 hex(cr3_table.value()) + " is outside the dumped memory (held: " + describe_ranges(memory.ranges()) +
+                 ")"};
   const auto [kernel_copy, user_copy] = find_pti_copies(memory, cr3_table, m.state.mode());
   const std::string cr3_text = "CR3 " + hex(regs.cr3) + " from " + r.cr3.origin + ", " + cpl_text(r.cpl);
   const FactSource top_source = o.pti == PtiCopy::kAuto ? FactSource::kDump : FactSource::kFlag;
@@ -337,8 +344,10 @@ std::optional<Error> choose_top_table(Machine& m, const PhysMemory& memory, cons
     if (!user_copy) {
       if (!memory.table(u))
         return Error{name + ": --pti user: the PTI user top-level table " + hex(u.value()) +
-                     " (CR3's table + 0x1000) is outside the dumped memory (held: " + describe_ranges(memory.ranges()) + ")"};
-      m.notes.push_back("--pti user: " + hex(u.value()) + " does not look like a PTI user copy of CR3's table; walking it anyway");
+                     " (CR3's table + 0x1000) is outside the dumped memory (held: " + describe_ranges(memory.ranges()) +
+                     ")"};
+      m.notes.push_back("--pti user: " + hex(u.value()) +
+                        " does not look like a PTI user copy of CR3's table; walking it anyway");
     }
     m.root = u;
     m.other_copy = kernel_copy.value_or(cr3_table);
@@ -356,22 +365,25 @@ std::optional<Error> choose_top_table(Machine& m, const PhysMemory& memory, cons
   } else {
     m.root = cr3_table;
     m.other_copy = user_copy;
-    set_fact(m.facts,
-             Fact{FactId::kTopTable, top_source,
-                  (user_copy ? "PTI kernel copy at " : "CR3's table ") + hex(cr3_table.value()),
-                  cr3_text + (user_copy ? "; the PTI user copy is at " + hex(user_copy->value()) + " (--pti user)" : "")});
+    set_fact(
+        m.facts,
+        Fact{FactId::kTopTable, top_source,
+             (user_copy ? "PTI kernel copy at " : "CR3's table ") + hex(cr3_table.value()),
+             cr3_text + (user_copy ? "; the PTI user copy is at " + hex(user_copy->value()) + " (--pti user)" : "")});
   }
   if (r.vcpu) set_fact(m.facts, *r.vcpu);
   if (r.cpl == 3u && !kernel_copy && o.pti == PtiCopy::kAuto)
-    m.notes.push_back("the vCPU was in user mode (CPL 3) and CR3's table is not a recognisable PTI user copy: walking "
-                      "CR3's table, which is the table user mode runs on");
+    m.notes.push_back(
+        "the vCPU was in user mode (CPL 3) and CR3's table is not a recognisable PTI user copy: walking "
+        "CR3's table, which is the table user mode runs on");
   return std::nullopt;
 }
 
 }  // namespace
 
 Expected<Machine> settle_raw_machine(const MachineOptions& o, const PhysMemory& memory,
-                                     const std::optional<CoreRegisters>& note, const std::vector<CoreRegisters>& qemu_cpus) {
+                                     const std::optional<CoreRegisters>& note,
+                                     const std::vector<CoreRegisters>& qemu_cpus) {
   Machine m;
   const std::string& name = memory.name();
   Expected<Resolved> res = resolve_registers(o, note, qemu_cpus, name, m.notes);

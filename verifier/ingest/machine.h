@@ -52,7 +52,7 @@ struct MachineOptions {
   std::optional<bool> la57, nxe, wp, smep, smap, pge, pdpe1gb;
   std::optional<unsigned> maxphyaddr;  ///< 32..52
   PtiCopy pti = PtiCopy::kAuto;
-  std::optional<unsigned> cpu;         ///< --cpu N: which vCPU's registers
+  std::optional<unsigned> cpu;  ///< --cpu N: which vCPU's registers
 };
 
 /// The raw control-register values in effect, after precedence and bit flags.
@@ -70,13 +70,13 @@ struct EffectiveRegisters {
 struct Machine {
   PagingState state;
   std::optional<PagingState> strict;
-  EffectiveRegisters registers;    ///< the values walked with (assumed bits at `state`'s values)
+  EffectiveRegisters registers;                 ///< the values walked with (assumed bits at `state`'s values)
   std::optional<std::uint64_t> cr0, cr4, efer;  ///< the values a source gave (flags applied)
-  PhysAddr root;                   ///< where the walk starts (the top-level table chosen)
-  std::optional<PhysAddr> other_copy;  ///< the other PTI copy, when there is one
-  std::optional<unsigned> cpl;     ///< of the vCPU used, when known
-  std::vector<Fact> facts;         ///< every fact, in FactId order
-  std::vector<std::string> notes;  ///< what was chosen, for stderr and the report
+  PhysAddr root;                                ///< where the walk starts (the top-level table chosen)
+  std::optional<PhysAddr> other_copy;           ///< the other PTI copy, when there is one
+  std::optional<unsigned> cpl;                  ///< of the vCPU used, when known
+  std::vector<Fact> facts;                      ///< every fact, in FactId order
+  std::vector<std::string> notes;               ///< what was chosen, for stderr and the report
 };
 
 /// The facts for a dump without registers (text formats): the CPU bits the flags and
@@ -88,7 +88,8 @@ Expected<Machine> settle_text_machine(const MachineOptions& opts);
 /// (CR0.PG or CR4.PAE clear, EFER.LMA clear), a root table outside the dumped memory, a --cpu
 /// the dump does not have.
 Expected<Machine> settle_raw_machine(const MachineOptions& opts, const PhysMemory& memory,
-                                     const std::optional<CoreRegisters>& note, const std::vector<CoreRegisters>& qemu_cpus);
+                                     const std::optional<CoreRegisters>& note,
+                                     const std::vector<CoreRegisters>& qemu_cpus);
 
 /// The lowest MAXPHYADDR consistent with the memory a dump holds: 36 (the least of any x86_64
 /// processor) or the width of its highest physical address, whichever is larger.

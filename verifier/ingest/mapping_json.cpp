@@ -120,16 +120,18 @@ class Reader : public JsonReader<Json> {
     object(*pj, pp, {"line", "table", "index", "entry"});
     if (const Json* v = member(*pj, "line")) p.line = unsigned_num(*v, pp + "/line", ~std::uint64_t{0});
     if (const Json* v = member(*pj, "table")) p.table = PhysAddr(hex64(*v, pp + "/table"));
-    if (const Json* v = member(*pj, "index")) p.index = static_cast<unsigned>(unsigned_num(*v, pp + "/index", kEntriesPerTable - 1));
+    if (const Json* v = member(*pj, "index"))
+      p.index = static_cast<unsigned>(unsigned_num(*v, pp + "/index", kEntriesPerTable - 1));
     if (const Json* v = member(*pj, "entry")) p.entry = PhysAddr(hex64(*v, pp + "/entry"));
     return p;
   }
 
   /// One element of "mappings".
   Run run(const Json& j, const std::string& p) const {
-    object(j, p, {"start", "end", "phys", "page_size", "writable", "user", "executable", "user_writable",
-                  "supervisor_executable", "global", "valid", "page_table_frame", "pkey", "pwt", "pcd", "pat",
-                  "leaf_raw", "provenance"});
+    object(j, p,
+           {"start", "end", "phys", "page_size", "writable", "user", "executable", "user_writable",
+            "supervisor_executable", "global", "valid", "page_table_frame", "pkey", "pwt", "pcd", "pat", "leaf_raw",
+            "provenance"});
     Run r;
     r.range = range(j, p);
     if (const Json* v = member(j, "phys"); v && !v->is_null()) r.phys = PhysAddr(hex64(*v, p + "/phys"));
@@ -153,8 +155,9 @@ class Reader : public JsonReader<Json> {
   }
   /// One element of "unknown".
   UnknownRange unknown_range(const Json& j, const std::string& p) const {
-    object(j, p, {"start", "end", "reason", "provenance", "writable", "user", "executable", "user_writable",
-                  "supervisor_executable", "global", "max_page_size", "may_hold_tables"});
+    object(j, p,
+           {"start", "end", "reason", "provenance", "writable", "user", "executable", "user_writable",
+            "supervisor_executable", "global", "max_page_size", "may_hold_tables"});
     UnknownRange u;
     u.range = range(j, p);
     if (const Json* v = member(j, "reason")) u.reason = string(*v, p + "/reason");
@@ -194,7 +197,9 @@ class Reader : public JsonReader<Json> {
     SelfReference s{PhysAddr(hex64(required(j, p, "entry"), p + "/entry")),
                     level(required(j, p, "level"), p + "/level"),
                     static_cast<unsigned>(unsigned_num(required(j, p, "index"), p + "/index", kEntriesPerTable - 1)),
-                    PhysAddr(hex64(required(j, p, "target"), p + "/target")), range(j, p), false};
+                    PhysAddr(hex64(required(j, p, "target"), p + "/target")),
+                    range(j, p),
+                    false};
     if (const Json* v = member(j, "recursive_slot")) s.recursive_slot = boolean(*v, p + "/recursive_slot");
     return s;
   }
@@ -228,8 +233,9 @@ class Reader : public JsonReader<Json> {
 /// The top-level keys besides the arrays: version, mode (checked against the given one), and
 /// the source and format the file claims.
 MappingSet read_header(const Reader& rd, const Json& root, const std::string& source, const TextReadOptions& options) {
-  rd.object(root, "", {"format_version", "mode", "source", "format", "mappings", "unknown", "faults", "markers", "facts",
-                       "tables", "self_refs", "notes"});
+  rd.object(root, "",
+            {"format_version", "mode", "source", "format", "mappings", "unknown", "faults", "markers", "facts",
+             "tables", "self_refs", "notes"});
   const Json& version = rd.required(root, "", "format_version");
   if (!version.is_number_integer() || version.get<std::int64_t>() != kMappingJsonVersion)
     rd.fail("/format_version", "1 (the only version this reader knows)", &version);
@@ -259,11 +265,13 @@ MappingSet read_root(const Json& root, const std::string& source, const TextRead
   const Reader rd(source);
   MappingSet set = read_header(rd, root, source, options);
   rd.each(root, "", "mappings", [&](const Json& j, const std::string& p) { set.runs.push_back(rd.run(j, p)); });
-  rd.each(root, "", "unknown", [&](const Json& j, const std::string& p) { set.unknown.push_back(rd.unknown_range(j, p)); });
+  rd.each(root, "", "unknown",
+          [&](const Json& j, const std::string& p) { set.unknown.push_back(rd.unknown_range(j, p)); });
   rd.each(root, "", "faults", [&](const Json& j, const std::string& p) { set.faults.push_back(rd.fault(j, p)); });
   rd.each(root, "", "markers", [&](const Json& j, const std::string& p) { set.markers.push_back(rd.marker(j, p)); });
   rd.each(root, "", "tables", [&](const Json& j, const std::string& p) { set.tables.push_back(rd.table_frame(j, p)); });
-  rd.each(root, "", "self_refs", [&](const Json& j, const std::string& p) { set.self_refs.push_back(rd.self_ref(j, p)); });
+  rd.each(root, "", "self_refs",
+          [&](const Json& j, const std::string& p) { set.self_refs.push_back(rd.self_ref(j, p)); });
   rd.each(root, "", "notes", [&](const Json& j, const std::string& p) { set.notes.push_back(rd.string(j, p)); });
   rd.each(root, "", "facts", [&](const Json& j, const std::string& p) { set_fact(set.facts, rd.fact(j, p)); });
 
@@ -297,8 +305,9 @@ void write_mapping_set_json(const MappingSet& set, std::ostream& out) {
            ", \"phys\": " + hex_or_null(r.phys ? std::optional<std::uint64_t>(r.phys->value()) : std::nullopt) +
            ", \"page_size\": " + num_or_null(r.page_size) + rights_json(r) + ", \"valid\": " + tri_json(r.valid) +
            ", \"page_table_frame\": " + tri_json(r.page_table_frame) + ", \"pkey\": " + num_or_null(r.pkey) +
-           ", \"pwt\": " + bool_or_null(r.pwt) + ", \"pcd\": " + bool_or_null(r.pcd) + ", \"pat\": " + bool_or_null(r.pat) +
-           ", \"leaf_raw\": " + hex_or_null(r.leaf_raw) + ", \"provenance\": " + provenance_json(r.provenance) + "}";
+           ", \"pwt\": " + bool_or_null(r.pwt) + ", \"pcd\": " + bool_or_null(r.pcd) +
+           ", \"pat\": " + bool_or_null(r.pat) + ", \"leaf_raw\": " + hex_or_null(r.leaf_raw) +
+           ", \"provenance\": " + provenance_json(r.provenance) + "}";
   });
   write_array(out, "unknown", set.unknown, [](const UnknownRange& u) {
     return "{" + range_json(u.range) + ", \"reason\": " + str(u.reason) +
@@ -307,9 +316,9 @@ void write_mapping_set_json(const MappingSet& set, std::ostream& out) {
            ", \"may_hold_tables\": " + (u.may_hold_tables ? "true" : "false") + "}";
   });
   write_array(out, "faults", set.faults, [](const FaultRange& f) {
-    return "{" + range_json(f.range) + ", \"entry\": \"" + hex16(f.entry.value()) + "\", \"level\": " +
-           level_json(f.level) + ", \"raw\": \"" + hex16(f.raw) + "\", \"reserved\": \"" + hex16(f.reserved) +
-           "\"}";
+    return "{" + range_json(f.range) + ", \"entry\": \"" + hex16(f.entry.value()) +
+           "\", \"level\": " + level_json(f.level) + ", \"raw\": \"" + hex16(f.raw) + "\", \"reserved\": \"" +
+           hex16(f.reserved) + "\"}";
   });
   write_array(out, "markers", set.markers, [](const Marker& m) {
     return "{\"address\": \"" + hex16(m.address.value()) + "\", \"name\": " + str(m.name) +
@@ -324,11 +333,14 @@ void write_mapping_set_json(const MappingSet& set, std::ostream& out) {
            range_json(s.range) + ", \"recursive_slot\": " + (s.recursive_slot ? "true" : "false") + "}";
   });
   write_array(out, "notes", set.notes, [](const std::string& n) { return str(n); });
-  write_array(out, "facts", set.facts, [](const Fact& f) {
-    return "{\"id\": " + str(std::string(fact_key(f.id))) + ", \"source\": " + str(std::string(to_string(f.source))) +
-           ", \"value\": " + str(f.value) + ", \"origin\": " + str(f.origin) +
-           ", \"matters\": " + (f.matters ? "true" : "false") + "}";
-  }, true);
+  write_array(
+      out, "facts", set.facts,
+      [](const Fact& f) {
+        return "{\"id\": " + str(std::string(fact_key(f.id))) +
+               ", \"source\": " + str(std::string(to_string(f.source))) + ", \"value\": " + str(f.value) +
+               ", \"origin\": " + str(f.origin) + ", \"matters\": " + (f.matters ? "true" : "false") + "}";
+      },
+      true);
   out << "}\n";
 }
 
@@ -341,7 +353,8 @@ int sniff_mapping_json(std::string_view content) {
   return 40;
 }
 
-Expected<MappingSet> read_mapping_json(std::string_view content, const std::string& source, const TextReadOptions& options) {
+Expected<MappingSet> read_mapping_json(std::string_view content, const std::string& source,
+                                       const TextReadOptions& options) {
   return read_json<Json>(content, source, [&](const Json& root) { return read_root(root, source, options); });
 }
 

@@ -37,6 +37,7 @@ int sniff_mapping_json(std::string_view content);
 /// Parses a JSON mapping set. MappingSet::source and ::format come from the JSON ("source" and
 /// "format"), so a round trip is exact; `source` names the file in diagnostics (and stands in
 /// for a missing "source"). options.mode, when given, must match "mode".
-Expected<MappingSet> read_mapping_json(std::string_view content, const std::string& source, const TextReadOptions& options);
+Expected<MappingSet> read_mapping_json(std::string_view content, const std::string& source,
+                                       const TextReadOptions& options);
 
 }  // namespace ptv

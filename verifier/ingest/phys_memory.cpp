@@ -1,6 +1,7 @@
 #include "verifier/ingest/phys_memory.h"
 
 #include <algorithm>
+
 #include "models/format.h"
 
 namespace ptv {

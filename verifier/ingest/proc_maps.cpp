@@ -43,7 +43,8 @@ Vma parse_line(const text::Line& ln, const std::string& source, const TextReadOp
                   ln.text.substr(v.end_col - 1, c.pos() - (v.end_col - 1)));
   if (c.skip_blanks() == 0) fail_expected(source, ln.number, c.col(), "a blank, then the permissions", c.found());
   const text::Token perms = c.word();
-  if (perms.text.size() != 4) fail_expected(source, ln.number, perms.col, "four permission characters such as 'r-xp'", perms.text);
+  if (perms.text.size() != 4)
+    fail_expected(source, ln.number, perms.col, "four permission characters such as 'r-xp'", perms.text);
   auto perm = [&](std::size_t i, char yes, Tri& out) {
     const char ch = perms.text[i];
     if (ch == yes) {
@@ -55,17 +56,20 @@ Vma parse_line(const text::Line& ln, const std::string& source, const TextReadOp
                     "unknown permission '" + text::quote_found(std::string_view(&perms.text[i], 1)) +
                         "' skipped (--lenient); that right is unknown");
     } else {
-      fail_expected(source, ln.number, perms.col + i, std::string("'") + yes + "' or '-'", std::string_view(&perms.text[i], 1));
+      fail_expected(source, ln.number, perms.col + i, std::string("'") + yes + "' or '-'",
+                    std::string_view(&perms.text[i], 1));
     }
   };
   perm(0, 'r', v.read);
   perm(1, 'w', v.write);
   perm(2, 'x', v.exec);
   if (perms.text[3] != 'p' && perms.text[3] != 's')
-    fail_expected(source, ln.number, perms.col + 3, "'p' (private) or 's' (shared)", std::string_view(&perms.text[3], 1));
+    fail_expected(source, ln.number, perms.col + 3, "'p' (private) or 's' (shared)",
+                  std::string_view(&perms.text[3], 1));
   // Each field is one word: on failure the diagnostic points at the word's start.
   auto field = [&](std::string_view what, auto parse) {
-    if (c.skip_blanks() == 0) fail_expected(source, ln.number, c.col(), "a blank, then " + std::string(what), c.found());
+    if (c.skip_blanks() == 0)
+      fail_expected(source, ln.number, c.col(), "a blank, then " + std::string(what), c.found());
     const text::Token t = c.peek_word();
     Cursor w(t.text);
     if (!parse(w) || !w.at_end()) fail_expected(source, ln.number, t.col, what, t.text);
@@ -114,7 +118,8 @@ std::vector<Vma> parse_lines(std::string_view content, const std::string& source
 /// The first VMA in the 4-level hole (above 47 bits, below the kernel half), if any.
 std::optional<text::Needs5Level> first_5level_vma(const std::vector<Vma>& vmas) {
   for (const Vma& v : vmas)
-    if (v.start > lower_half_last(PagingMode::k4Level).value() && v.start < upper_half_first(PagingMode::k4Level).value())
+    if (v.start > lower_half_last(PagingMode::k4Level).value() &&
+        v.start < upper_half_first(PagingMode::k4Level).value())
       return text::Needs5Level{v.line, v.col, hex16(v.start)};
   return std::nullopt;
 }
@@ -128,14 +133,17 @@ std::uint64_t add_vmas(const std::vector<Vma>& vmas, const std::string& source, 
   std::uint64_t kernel_half_vmas = 0;
   for (const Vma& v : vmas) {
     if (v.start < prev_end)
-      fail_expected(source, v.line, v.col, "a VMA starting at or above " + hex16(prev_end) + " (the end of line " +
-                                               std::to_string(prev_line) + ")",
-                    hex16(v.start));
+      fail_expected(
+          source, v.line, v.col,
+          "a VMA starting at or above " + hex16(prev_end) + " (the end of line " + std::to_string(prev_line) + ")",
+          hex16(v.start));
     const VirtRange range = text::range_to(VirtAddr(v.start), v.end);
     if (!text::is_canonical_range(range, set.mode))
-      fail_expected(source, v.line, v.col, std::string("a VMA inside the canonical ") + std::string(to_string(set.mode)) + " space",
+      fail_expected(source, v.line, v.col,
+                    std::string("a VMA inside the canonical ") + std::string(to_string(set.mode)) + " space",
                     hex16(v.start));
-    set.markers.push_back(Marker{range.first, v.path.empty() ? std::string("[anonymous]") : std::string(v.path), v.line});
+    set.markers.push_back(
+        Marker{range.first, v.path.empty() ? std::string("[anonymous]") : std::string(v.path), v.line});
     prev_end = v.end;
     prev_line = v.line;
     if (range.first > user_last) {
@@ -156,7 +164,8 @@ std::uint64_t add_vmas(const std::vector<Vma>& vmas, const std::string& source, 
 
 }  // namespace
 
-Expected<MappingSet> read_proc_maps(std::string_view content, const std::string& source, const TextReadOptions& options) {
+Expected<MappingSet> read_proc_maps(std::string_view content, const std::string& source,
+                                    const TextReadOptions& options) {
   try {
     const std::vector<Vma> vmas = parse_lines(content, source, options);
     MappingSet set;
@@ -177,8 +186,9 @@ Expected<MappingSet> read_proc_maps(std::string_view content, const std::string&
         "/proc/PID/maps gives each VMA's intent, not page-table state: runs are user-accessible with writable and "
         "executable from the VMA's w and x; a page may not be populated yet; PROT_NONE VMAs and gaps are not mapped");
     if (kernel_half_vmas)
-      set.notes.push_back(std::to_string(kernel_half_vmas) +
-                          " VMA(s) in the kernel half (e.g. [vsyscall]) kept as markers only: the kernel half is unknown here");
+      set.notes.push_back(
+          std::to_string(kernel_half_vmas) +
+          " VMA(s) in the kernel half (e.g. [vsyscall]) kept as markers only: the kernel half is unknown here");
     return set;
   } catch (const text::ParseFailure& f) {
     return f.error;

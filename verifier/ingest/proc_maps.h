@@ -29,6 +29,7 @@ int sniff_proc_maps(std::string_view content);
 
 /// Parses /proc/PID/maps. The mode is options.mode, else 5-level when a VMA lies above the
 /// 47-bit user half, else 4-level.
-Expected<MappingSet> read_proc_maps(std::string_view content, const std::string& source, const TextReadOptions& options);
+Expected<MappingSet> read_proc_maps(std::string_view content, const std::string& source,
+                                    const TextReadOptions& options);
 
 }  // namespace ptv

@@ -28,8 +28,8 @@ VirtRange guard_hole(PagingMode m) {
 }
 
 struct ModeEvidence {
-  const Item* needs5 = nullptr;  // a p4d line or an address canonical only with 57 bits
-  const Item* proves4 = nullptr; // a pgd line boundary that is not a multiple of 256 TiB
+  const Item* needs5 = nullptr;   // a p4d line or an address canonical only with 57 bits
+  const Item* proves4 = nullptr;  // a pgd line boundary that is not a multiple of 256 TiB
 };
 
 ModeEvidence mode_evidence(const std::vector<Item>& items) {
@@ -62,11 +62,13 @@ PagingMode decide_mode(const Parsed& p, const std::string& source, const TextRea
                        std::vector<std::string>& notes) {
   const ModeEvidence ev = mode_evidence(p.items);
   auto why5 = [](const Item& it) {
-    return it.level == PtLevel::kP4d ? std::string("a p4d line") : "a mapped range above 48 bits at " + hex16(it.range.first.value());
+    return it.level == PtLevel::kP4d ? std::string("a p4d line")
+                                     : "a mapped range above 48 bits at " + hex16(it.range.first.value());
   };
   if (options.mode) {
     if (*options.mode == PagingMode::k4Level && ev.needs5)
-      fail_at_5level(*ev.needs5, source, "4-level content (the given paging mode), not a p4d line or a 57-bit mapped address");
+      fail_at_5level(*ev.needs5, source,
+                     "4-level content (the given paging mode), not a p4d line or a 57-bit mapped address");
     if (*options.mode == PagingMode::k5Level && ev.proves4)
       fail_expected(source, ev.proves4->line, ev.proves4->col,
                     "5-level content (the given paging mode), not a pgd line off a 256 TiB boundary",
@@ -156,9 +158,10 @@ class SetBuilder {
                   last_line);
     } else if (const auto end = prev_->last.checked_add(1)) {
       for (std::size_t m : pending_markers_) set_.markers[m].address = *end;
-      add_unknown(*end, VirtAddr(~std::uint64_t{0}),
-                  elided_ ? elided_reason(*elided_) : "not in this ptdump text (it ends at " + hex16(end->value()) + ")",
-                  elided_ ? elided_->line : last_line);
+      add_unknown(
+          *end, VirtAddr(~std::uint64_t{0}),
+          elided_ ? elided_reason(*elided_) : "not in this ptdump text (it ends at " + hex16(end->value()) + ")",
+          elided_ ? elided_->line : last_line);
     }
     add_notes(p, mode_notes);
     return std::move(set_);
@@ -203,31 +206,33 @@ class SetBuilder {
     }
     const auto expected = prev_->last.checked_add(1);
     if (!expected)
-      fail_expected(source_, it.line, it.col,
-                    "no range after line " + std::to_string(prev_line_) + ", which reaches the top of the address space",
-                    hex16(it.range.first.value()));
+      fail_expected(
+          source_, it.line, it.col,
+          "no range after line " + std::to_string(prev_line_) + ", which reaches the top of the address space",
+          hex16(it.range.first.value()));
     if (elided_) {
       if (it.range.first < *expected)
         fail_expected(source_, it.line, it.col,
                       "a range starting at or above " + hex16(expected->value()) + " (the end of line " +
                           std::to_string(prev_line_) + ")",
                       hex16(it.range.first.value()));
-      if (*expected < it.range.first) add_unknown(*expected, VirtAddr(it.range.first.value() - 1), reason, elided_->line);
+      if (*expected < it.range.first)
+        add_unknown(*expected, VirtAddr(it.range.first.value() - 1), reason, elided_->line);
     } else if (it.range.first != *expected) {
-      fail_expected(source_, it.line, it.col,
-                    "a range starting at " + hex16(expected->value()) + ", where line " + std::to_string(prev_line_) +
-                        " ends",
-                    hex16(it.range.first.value()));
+      fail_expected(
+          source_, it.line, it.col,
+          "a range starting at " + hex16(expected->value()) + ", where line " + std::to_string(prev_line_) + " ends",
+          hex16(it.range.first.value()));
     }
   }
 
   /// A mapped range is canonical and aligned to its level's pages.
   void check_present(const Item& it) const {
     if (!text::is_canonical_range(it.range, set_.mode))
-      fail_expected(source_, it.line, it.col,
-                    std::string("a mapped range inside the canonical ") + std::string(to_string(set_.mode)) +
-                        " address space",
-                    hex16(it.range.first.value()) + "-" + hex16(it.range.last.value() + 1));
+      fail_expected(
+          source_, it.line, it.col,
+          std::string("a mapped range inside the canonical ") + std::string(to_string(set_.mode)) + " address space",
+          hex16(it.range.first.value()) + "-" + hex16(it.range.last.value() + 1));
     if (const auto size = leaf_size(it.level)) {
       if (!it.range.first.is_aligned(*size) || !VirtAddr(it.range.last.value() + 1).is_aligned(*size))
         fail_expected(source_, it.line, it.col, "a range aligned to the " + format_size(*size) + " pages of its level",

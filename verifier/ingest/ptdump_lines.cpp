@@ -11,10 +11,14 @@ using text::fail_expected;
 
 std::optional<std::uint64_t> leaf_size(PtLevel l) {
   switch (l) {
-    case PtLevel::kPte: return page_size(Level::kPt);
-    case PtLevel::kPmd: return page_size(Level::kPd);
-    case PtLevel::kPud: return page_size(Level::kPdpt);
-    default: return std::nullopt;
+    case PtLevel::kPte:
+      return page_size(Level::kPt);
+    case PtLevel::kPmd:
+      return page_size(Level::kPd);
+    case PtLevel::kPud:
+      return page_size(Level::kPdpt);
+    default:
+      return std::nullopt;
   }
 }
 
@@ -81,7 +85,8 @@ void parse_elided(Cursor& c, const text::Line& ln, const std::string& source, Pa
 }
 
 /// Parses "0x%016lx-0x%016lx" into it.range; returns the raw start and (exclusive) end.
-std::pair<std::uint64_t, std::uint64_t> parse_bounds(Cursor& c, const text::Line& ln, const std::string& source, Item& it) {
+std::pair<std::uint64_t, std::uint64_t> parse_bounds(Cursor& c, const text::Line& ln, const std::string& source,
+                                                     Item& it) {
   c.eat("0x");
   const auto start = c.hex();
   if (!start) fail_expected(source, ln.number, c.col(), "1 to 16 hex digits of the start address", c.found());
@@ -108,7 +113,7 @@ void parse_size(Cursor& c, const text::Line& ln, const std::string& source, std:
   if (!count || unit == std::string_view::npos)
     fail_expected(source, ln.number, size_tok.col, "a size such as '4K' or '2M'", size_tok.text);
   const std::uint64_t delta = end - start;  // mod 2^64: the wrapped last run comes out right
-  if (delta == 0) return;  // the whole 2^64 in one line, which no walk prints; nothing to check
+  if (delta == 0) return;                   // the whole 2^64 in one line, which no walk prints; nothing to check
   std::uint64_t bytes = *count;
   bool overflow = false;
   for (std::size_t i = 0; i < unit; ++i) overflow |= __builtin_mul_overflow(bytes, std::uint64_t{1024}, &bytes);
@@ -142,8 +147,9 @@ void parse_flags(const std::vector<text::Token>& words, const text::Line& ln, co
         fail_expected(source, ln.number, w.col, "a flag (USR RW ro PWT PCD PSE PAT GLB NX x) or the level name",
                       w.text);
       text::warn_at(options.warnings, source, ln.number, w.col,
-                    "unknown flag '" + text::quote_found(w.text) + "' skipped (--lenient); the absent flags of this "
-                    "line are unknown");
+                    "unknown flag '" + text::quote_found(w.text) +
+                        "' skipped (--lenient); the absent flags of this "
+                        "line are unknown");
       it.absent_flags_known = false;
       ++out.lenient_skips;
       continue;
@@ -162,11 +168,9 @@ void check_present_flags(const text::Token& level_tok, std::size_t size_end, con
   if ((it.flags & kNx) && (it.flags & kX))
     fail_expected(source, ln.number, level_tok.col, "either 'NX' or 'x', not both", level_tok.text);
   if (it.absent_flags_known && !(it.flags & (kRw | kRo)))
-    fail_expected(source, ln.number, level_tok.col, "'RW' or 'ro' among the flags of a present entry",
-                  level_tok.text);
+    fail_expected(source, ln.number, level_tok.col, "'RW' or 'ro' among the flags of a present entry", level_tok.text);
   if (it.absent_flags_known && !(it.flags & (kNx | kX)))
-    fail_expected(source, ln.number, level_tok.col, "'NX' or 'x' among the flags of a present entry",
-                  level_tok.text);
+    fail_expected(source, ln.number, level_tok.col, "'NX' or 'x' among the flags of a present entry", level_tok.text);
   const std::size_t field = level_tok.col - 1 - size_end;
   if (field == kFlagFieldWidth + 1) it.pat_column = true;
   if (field == kFlagFieldWidthNoPat + 1) it.pat_column = false;
@@ -185,8 +189,7 @@ void parse_range(Cursor& c, const text::Line& ln, const std::string& source, con
   // The remaining words: flags, then the level name.
   std::vector<text::Token> words;
   for (c.skip_blanks(); !c.at_end(); c.skip_blanks()) words.push_back(c.word());
-  if (words.empty())
-    fail_expected(source, ln.number, c.col(), "flags and a level name (pgd, p4d, pud, pmd, pte)", "");
+  if (words.empty()) fail_expected(source, ln.number, c.col(), "flags and a level name (pgd, p4d, pud, pmd, pte)", "");
   const text::Token level_tok = words.back();
   words.pop_back();
   parse_level(level_tok, ln, source, it);

@@ -73,10 +73,10 @@ struct Item {
   std::size_t col = 1;  // of the start address, marker or "..."
   // kRange
   VirtRange range;
-  bool present = false;             // any flag printed: the entry's P bit
+  bool present = false;  // any flag printed: the entry's P bit
   std::uint16_t flags = 0;
-  bool absent_flags_known = true;   // false when a lenient skip makes "absent" unsure
-  std::optional<bool> pat_column;   // the layout shows whether a PAT column exists
+  bool absent_flags_known = true;  // false when a lenient skip makes "absent" unsure
+  std::optional<bool> pat_column;  // the layout shows whether a PAT column exists
   PtLevel level = PtLevel::kPte;
   std::size_t level_col = 1;
   // kMarker

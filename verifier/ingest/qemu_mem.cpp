@@ -24,10 +24,10 @@ using text::fail_expected;
 struct MemLine {
   std::uint64_t line = 0;
   std::size_t col = 1;
-  std::uint64_t start = 0;   // as printed
-  std::uint64_t end = 0;     // as printed
+  std::uint64_t start = 0;  // as printed
+  std::uint64_t end = 0;    // as printed
   std::size_t end_col = 1;
-  std::uint64_t size = 0;    // as printed
+  std::uint64_t size = 0;  // as printed
   std::size_t size_col = 1;
   Tri user = Tri::kUnknown;
   Tri writable = Tri::kUnknown;
@@ -51,7 +51,8 @@ std::vector<MemLine> parse_lines(std::string_view content, const std::string& so
     if (!size) fail_expected(source, ln.number, c.col(), "16 hex digits of the size", c.found());
     if (c.skip_blanks() == 0) fail_expected(source, ln.number, c.col(), "blanks, then the rights 'urw'", c.found());
     const text::Token rights = c.word();
-    if (rights.text.size() != 3) fail_expected(source, ln.number, rights.col, "three rights characters such as 'urw' or '-r-'", rights.text);
+    if (rights.text.size() != 3)
+      fail_expected(source, ln.number, rights.col, "three rights characters such as 'urw' or '-r-'", rights.text);
     auto flag = [&](std::size_t i, char yes, Tri& out_tri) {
       const char ch = rights.text[i];
       if (ch == yes) {
@@ -96,8 +97,7 @@ std::optional<text::Needs5Level> first_5level_line(const std::vector<MemLine>& l
 /// QEMU's raw linear space under a paging mode: 2^48 (or 2^57) addresses, the upper half of
 /// which canonicalises to the top of the 64-bit space.
 struct LinearSpace {
-  explicit LinearSpace(PagingMode mode)
-      : top(std::uint64_t{1} << va_bits(mode)), mask(top - 1), half(top >> 1) {}
+  explicit LinearSpace(PagingMode mode) : top(std::uint64_t{1} << va_bits(mode)), mask(top - 1), half(top >> 1) {}
   std::uint64_t top, mask, half;
 };
 
@@ -110,11 +110,12 @@ std::pair<std::uint64_t, std::uint64_t> check_line(const MemLine& m, const Linea
     fail_expected(source, m.line, m.col, std::string("a canonical ") + std::string(to_string(mode)) + " start address",
                   hex16(m.start));
   if (m.end != space.top && !is_canonical(VirtAddr(m.end), mode))
-    fail_expected(source, m.line, m.end_col, std::string("a canonical ") + std::string(to_string(mode)) + " end address",
-                  hex16(m.end));
+    fail_expected(source, m.line, m.end_col,
+                  std::string("a canonical ") + std::string(to_string(mode)) + " end address", hex16(m.end));
   const std::uint64_t a = m.start & space.mask;
   const std::uint64_t b = m.end == space.top ? space.top : (m.end & space.mask);
-  if (b <= a) fail_expected(source, m.line, m.end_col, "an end address above the start " + hex16(m.start), hex16(m.end));
+  if (b <= a)
+    fail_expected(source, m.line, m.end_col, "an end address above the start " + hex16(m.start), hex16(m.end));
   if (prev_end && a < *prev_end)
     fail_expected(source, m.line, m.col, "a range starting at or above the end of line " + std::to_string(prev_line),
                   hex16(m.start));
@@ -147,8 +148,9 @@ void disbelieve_5level(MappingSet& set) {
   set.runs.clear();
   UnknownRange u;
   u.range = VirtRange{VirtAddr(0), VirtAddr(~std::uint64_t{0})};
-  u.reason = "a 5-level info mem is not believed: QEMU 7.2's mem_info_la57 tests the PDPTE/PDE present bit "
-             "inverted, so what it prints is not the tables";
+  u.reason =
+      "a 5-level info mem is not believed: QEMU 7.2's mem_info_la57 tests the PDPTE/PDE present bit "
+      "inverted, so what it prints is not the tables";
   set.unknown.push_back(std::move(u));
   set.notes.push_back(
       "5-level: QEMU 7.2's mem_info_la57 tests the PDPTE/PDE present bit inverted, so its 5-level info mem is "
@@ -194,7 +196,8 @@ bool looks_like_mem_line(std::string_view s) {
 
 int sniff_qemu_mem(std::string_view content) { return text::sniff_line_share(content, looks_like_mem_line); }
 
-Expected<MappingSet> read_qemu_mem(std::string_view content, const std::string& source, const TextReadOptions& options) {
+Expected<MappingSet> read_qemu_mem(std::string_view content, const std::string& source,
+                                   const TextReadOptions& options) {
   try {
     const std::vector<MemLine> lines = parse_lines(content, source, options);
     if (lines.empty()) {
@@ -208,9 +211,10 @@ Expected<MappingSet> read_qemu_mem(std::string_view content, const std::string& 
           "info mem printed nothing: no information (QEMU 7.2 prints nothing under 5-level paging), never "
           "'nothing mapped'";
       set.unknown.push_back(std::move(u));
-      set.notes.push_back(options.mode ? std::string("paging mode: ") + std::string(to_string(*options.mode)) + " (given)"
-                                       : "paging mode: 5-level (assumed: QEMU prints an empty info mem only under "
-                                         "5-level paging)");
+      set.notes.push_back(options.mode
+                              ? std::string("paging mode: ") + std::string(to_string(*options.mode)) + " (given)"
+                              : "paging mode: 5-level (assumed: QEMU prints an empty info mem only under "
+                                "5-level paging)");
       set.notes.push_back("an empty info mem tells nothing: every address is unknown");
       return set;
     }

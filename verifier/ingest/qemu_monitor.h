@@ -19,8 +19,8 @@ void for_each_line(std::string_view content, const std::string& source, std::str
     c.skip_blanks();
     if (c.at_end()) continue;
     if (c.rest().substr(0, 11) == "PG disabled")
-      text::fail_expected(source, ln->number, c.col(),
-                          std::string(items) + " (paging is disabled: no translation)", c.rest());
+      text::fail_expected(source, ln->number, c.col(), std::string(items) + " (paging is disabled: no translation)",
+                          c.rest());
     f(c, *ln);
   }
 }

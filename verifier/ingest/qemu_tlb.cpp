@@ -2,14 +2,14 @@
 
 #include <algorithm>
 #include <array>
-#include <iostream>
 #include <cstdint>
+#include <iostream>
 #include <optional>
 #include <vector>
 
 #include "models/format.h"
-#include "verifier/ingest/qemu_mem.h"
 #include "verifier/base/text_scan.h"
+#include "verifier/ingest/qemu_mem.h"
 #include "verifier/ingest/qemu_monitor.h"
 
 namespace ptv {
@@ -43,7 +43,8 @@ std::vector<TlbLine> parse_lines(std::string_view content, const std::string& so
     const auto va = c.hex();
     if (!va) fail_expected(source, ln.number, c.col(), "16 hex digits of the virtual address", c.found());
     if (!c.eat(":")) fail_expected(source, ln.number, c.col(), "':' after the virtual address", c.found());
-    if (c.skip_blanks() == 0) fail_expected(source, ln.number, c.col(), "a blank, then the physical address", c.found());
+    if (c.skip_blanks() == 0)
+      fail_expected(source, ln.number, c.col(), "a blank, then the physical address", c.found());
     t.pa_col = c.col();
     const auto pa = c.hex();
     if (!pa) fail_expected(source, ln.number, c.col(), "16 hex digits of the physical address", c.found());
@@ -142,8 +143,8 @@ void build_pages(const std::vector<TlbLine>& lines, const std::string& source, M
       fail_expected(source, t.line, t.col, std::string("a canonical ") + std::string(to_string(set.mode)) + " address",
                     hex16(t.va));
     if (next_free && va < *next_free)
-      fail_expected(source, t.line, t.col, "an address at or above " + hex16(next_free->value()) +
-                                                 " (QEMU lists pages in address order)",
+      fail_expected(source, t.line, t.col,
+                    "an address at or above " + hex16(next_free->value()) + " (QEMU lists pages in address order)",
                     hex16(t.va));
     const std::optional<std::uint64_t> size = leaf_page_size(lines, i);
     set.runs.push_back(page_run(t, size.value_or(k2M), size, source, set.mode));
@@ -201,9 +202,11 @@ void complete_run(const Run& r, const MappingSet& mem, const std::vector<VirtRan
       const Run& m = mem.runs[j];
       piece.range.last = std::min(r.range.last, m.range.last);
       if (m.user == Tri::kYes && r.user == Tri::kNo)
-        disagree(r.provenance.line, m.provenance.line, "info mem says user ('u') at " + hex16(cur.value()) + " but the leaf has U=0");
+        disagree(r.provenance.line, m.provenance.line,
+                 "info mem says user ('u') at " + hex16(cur.value()) + " but the leaf has U=0");
       else if (m.writable == Tri::kYes && r.writable == Tri::kNo)
-        disagree(r.provenance.line, m.provenance.line, "info mem says writable ('w') at " + hex16(cur.value()) + " but the leaf has W=0");
+        disagree(r.provenance.line, m.provenance.line,
+                 "info mem says writable ('w') at " + hex16(cur.value()) + " but the leaf has W=0");
       else {
         if (m.user != Tri::kUnknown) piece.user = m.user;
         if (m.writable != Tri::kUnknown) piece.writable = m.writable;
@@ -233,7 +236,8 @@ void complete_with_mem(MappingSet& set, const MappingSet& mem, const std::string
     os << msg << " (--lenient: info tlb's rights kept)\n";
   };
   if (mem.runs.empty()) {
-    set.notes.push_back("info mem " + mem_source + " gave no information: user and writable stay as info tlb tells them");
+    set.notes.push_back("info mem " + mem_source +
+                        " gave no information: user and writable stay as info tlb tells them");
     return;
   }
 
@@ -247,8 +251,9 @@ void complete_with_mem(MappingSet& set, const MappingSet& mem, const std::string
   const std::vector<VirtRange> tlb_described = described(set);
   for (const Run& m : mem.runs) {
     if (covered(tlb_described, m.range)) continue;
-    disagree(0, m.provenance.line, "info mem maps " + hex16(m.range.first.value()) + "-" +
-                                       hex16(m.range.last.value() + 1) + " but info tlb lists no page in part of it");
+    disagree(0, m.provenance.line,
+             "info mem maps " + hex16(m.range.first.value()) + "-" + hex16(m.range.last.value() + 1) +
+                 " but info tlb lists no page in part of it");
   }
   set.runs = std::move(out);
   set.notes.push_back("user and writable completed from info mem " + mem_source +
@@ -270,7 +275,8 @@ bool looks_like_tlb_line(std::string_view s) {
 
 int sniff_qemu_tlb(std::string_view content) { return text::sniff_line_share(content, looks_like_tlb_line); }
 
-Expected<MappingSet> read_qemu_tlb(std::string_view content, const std::string& source, const TextReadOptions& options) {
+Expected<MappingSet> read_qemu_tlb(std::string_view content, const std::string& source,
+                                   const TextReadOptions& options) {
   try {
     const std::vector<TlbLine> lines = parse_lines(content, source, options);
     MappingSet set;

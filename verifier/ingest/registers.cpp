@@ -60,10 +60,14 @@ std::optional<std::uint64_t> parse_register_hex(std::string_view digits) {
   std::uint64_t v = 0;
   for (char c : digits) {
     unsigned d;
-    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
-    else return std::nullopt;
+    if (c >= '0' && c <= '9')
+      d = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      d = static_cast<unsigned>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      d = static_cast<unsigned>(c - 'A' + 10);
+    else
+      return std::nullopt;
     v = (v << 4) | d;
   }
   return v;
@@ -105,14 +109,17 @@ class RegisterBlocks {
     unsigned n = 0;
     bool ok = !digits.empty() && digits.size() <= 4;
     for (char c : digits) {
-      if (c < '0' || c > '9') ok = false;
-      else n = n * 10 + static_cast<unsigned>(c - '0');
+      if (c < '0' || c > '9')
+        ok = false;
+      else
+        n = n * 10 + static_cast<unsigned>(c - '0');
     }
     if (!ok) return error_at_line(name_, line, 4, "expected a vCPU number after 'CPU#', found '" + shown(digits) + "'");
     for (const ControlRegisters& c : cpus_)
       if (c.cpu == n)
-        return error_at_line(name_, line, 0, "a second block for CPU#" + std::to_string(n) + " (the first is on line " +
-                                                 std::to_string(c.line) + ")");
+        return error_at_line(
+            name_, line, 0,
+            "a second block for CPU#" + std::to_string(n) + " (the first is on line " + std::to_string(c.line) + ")");
     if (cpus_.empty() || cpus_.back().cpu || cpus_.back().cr3 || cpus_.back().cr0) open_block(line.number);
     cpus_.back().cpu = n;
     cpus_.back().line = line.number;
@@ -123,11 +130,13 @@ class RegisterBlocks {
   std::optional<Error> cpl(const TextLine& line, std::string_view token, std::size_t start) {
     const std::string_view v = token.substr(4);
     if (v.size() != 1 || v[0] < '0' || v[0] > '3')
-      return error_at_line(name_, line, start + 4, "expected a privilege level 0..3 after CPL=, found '" + shown(v) + "'");
+      return error_at_line(name_, line, start + 4,
+                           "expected a privilege level 0..3 after CPL=, found '" + shown(v) + "'");
     if (cpus_.empty()) open_block(line.number);
     if (seen_.back()[kWanted.size()] != 0)
-      return error_at_line(name_, line, start, "CPL given twice for one vCPU (first on line " +
-                                                   std::to_string(seen_.back()[kWanted.size()]) + ")");
+      return error_at_line(
+          name_, line, start,
+          "CPL given twice for one vCPU (first on line " + std::to_string(seen_.back()[kWanted.size()]) + ")");
     seen_.back()[kWanted.size()] = line.number;
     cpus_.back().cpl = static_cast<unsigned>(v[0] - '0');
     return std::nullopt;
@@ -140,9 +149,9 @@ class RegisterBlocks {
       const std::string_view digits = token.substr(kWanted[w].key.size());
       const std::optional<std::uint64_t> value = parse_register_hex(digits);
       if (!value)
-        return error_at_line(name_, line, start + kWanted[w].key.size(),
-                             "expected 1 to 16 hex digits after " + std::string(kWanted[w].key) + ", found '" +
-                                 shown(digits) + "'");
+        return error_at_line(
+            name_, line, start + kWanted[w].key.size(),
+            "expected 1 to 16 hex digits after " + std::string(kWanted[w].key) + ", found '" + shown(digits) + "'");
       if (cpus_.empty()) open_block(line.number);
       if (seen_.back()[w] != 0)
         return error_at_line(name_, line, start,
@@ -171,8 +180,9 @@ Expected<std::vector<ControlRegisters>> parse_info_registers_all(std::string_vie
   if (error) return *error;
   std::vector<ControlRegisters> cpus = blocks.take();
   if (cpus.empty())
-    return Error{name + ": no CR3= value found: not a QEMU `info registers` dump (expected a line like "
-                        "'CR0=80050033 CR2=... CR3=00000000001f6000 CR4=007506b0')"};
+    return Error{name +
+                 ": no CR3= value found: not a QEMU `info registers` dump (expected a line like "
+                 "'CR0=80050033 CR2=... CR3=00000000001f6000 CR4=007506b0')"};
   for (const ControlRegisters& c : cpus)
     if (!c.cr3)
       return Error{name + ":" + std::to_string(c.line) + ": " +
@@ -206,7 +216,8 @@ Expected<PagingState> to_paging_state(const ControlRegisters& regs, const std::s
     if (!missing.empty()) missing += ", ";
     missing += w.key.substr(0, w.key.size() - 1);
   }
-  if (!missing.empty()) return Error{name + ": no value for " + missing + " (QEMU `info registers` prints all of CR0, CR3, CR4 and EFER)"};
+  if (!missing.empty())
+    return Error{name + ": no value for " + missing + " (QEMU `info registers` prints all of CR0, CR3, CR4 and EFER)"};
   return PagingState::from_registers(*regs.cr0, *regs.cr3, *regs.cr4, *regs.efer, maxphyaddr);
 }
 
@@ -224,7 +235,8 @@ Expected<unsigned> parse_cpuinfo_maxphyaddr(std::string_view text, const std::st
     std::size_t i = kKey.size();
     while (i < line.text.size() && is_space(line.text[i])) ++i;
     if (i >= line.text.size() || line.text[i] != ':') {
-      result = error_at_line(name, line, i, "expected ':' after 'address sizes', found '" + shown(line.text.substr(i)) + "'");
+      result = error_at_line(name, line, i,
+                             "expected ':' after 'address sizes', found '" + shown(line.text.substr(i)) + "'");
       return false;
     }
     ++i;
@@ -234,11 +246,13 @@ Expected<unsigned> parse_cpuinfo_maxphyaddr(std::string_view text, const std::st
     while (i < line.text.size() && line.text[i] >= '0' && line.text[i] <= '9' && bits < 1000)
       bits = bits * 10 + static_cast<unsigned>(line.text[i++] - '0');
     if (i == start || !line.text.substr(i).starts_with(" bits physical")) {
-      result = error_at_line(name, line, start, "expected 'N bits physical', found '" + shown(line.text.substr(start)) + "'");
+      result = error_at_line(name, line, start,
+                             "expected 'N bits physical', found '" + shown(line.text.substr(start)) + "'");
       return false;
     }
     if (bits < 32 || bits > kMaxPhysAddrArchitectural) {
-      result = error_at_line(name, line, start, "physical address width " + std::to_string(bits) + " is outside 32..52");
+      result =
+          error_at_line(name, line, start, "physical address width " + std::to_string(bits) + " is outside 32..52");
       return false;
     }
     result = bits;
@@ -263,7 +277,8 @@ Expected<CpuInfo> parse_cpuinfo(std::string_view text, const std::string& name) 
     if (line.text.starts_with("address sizes") && info.maxphyaddr_line == 0) info.maxphyaddr_line = line.number;
     if (line.text.starts_with("flags") && !info.pdpe1gb) {
       const std::size_t colon = line.text.find(':');
-      if (colon != std::string_view::npos && line.text.substr(5, colon - 5).find_first_not_of(" \t") == std::string_view::npos) {
+      if (colon != std::string_view::npos &&
+          line.text.substr(5, colon - 5).find_first_not_of(" \t") == std::string_view::npos) {
         info.flags_line = line.number;
         info.pdpe1gb = false;
         std::string_view rest = line.text.substr(colon + 1);

@@ -5,8 +5,8 @@
 #include <initializer_list>
 
 #include "models/format.h"
-#include "verifier/ingest/elf_core.h"
 #include "verifier/base/output_file.h"
+#include "verifier/ingest/elf_core.h"
 
 namespace ptv {
 
@@ -64,7 +64,8 @@ namespace {
 Expected<std::vector<Run>> page_runs(const PhysMemory& memory, const std::vector<PhysAddr>& pages) {
   std::vector<Run> runs;
   for (PhysAddr pa : pages) {
-    if (!pa.is_aligned(kPage)) return Error{memory.name() + ": cannot slice page " + hex(pa.value()) + ": not 4 KiB aligned"};
+    if (!pa.is_aligned(kPage))
+      return Error{memory.name() + ": cannot slice page " + hex(pa.value()) + ": not 4 KiB aligned"};
     if (!memory.read(pa, kPage))
       return Error{memory.name() + ": cannot slice page " + hex(pa.value()) + ": not in the dumped memory (" +
                    describe_ranges(memory.ranges()) + ")"};
@@ -94,9 +95,9 @@ struct SliceLayout {
 /// ELF header [gABI "ELF Header"], plus section header 0 when the program headers overflow.
 void put_ehdr(Builder& b, const SliceLayout& l) {
   for (std::uint8_t c : std::initializer_list<std::uint8_t>{0x7f, 0x45, 0x4c, 0x46}) b.u8(c);  // \x7f E L F
-  b.u8(2);  // EI_CLASS: ELFCLASS64
-  b.u8(1);  // EI_DATA: ELFDATA2LSB
-  b.u8(1);  // EI_VERSION
+  b.u8(2);                                                                                     // EI_CLASS: ELFCLASS64
+  b.u8(1);                                                                                     // EI_DATA: ELFDATA2LSB
+  b.u8(1);                                                                                     // EI_VERSION
   b.zeros(9);
   b.u16(4);   // e_type: ET_CORE
   b.u16(62);  // e_machine: EM_X86_64
@@ -174,8 +175,8 @@ Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, 
   return SliceSummary{pages.size(), runs->size(), offset};
 }
 
-Expected<SliceSummary> write_slice_file(const std::string& path, const PhysMemory& memory,
-                                        std::vector<PhysAddr> pages, const SliceRegisters& regs) {
+Expected<SliceSummary> write_slice_file(const std::string& path, const PhysMemory& memory, std::vector<PhysAddr> pages,
+                                        const SliceRegisters& regs) {
   Expected<OutputFile> out = OutputFile::open(path);
   if (!out) return out.error();
   Expected<SliceSummary> summary = write_slice(out->stream(), memory, std::move(pages), regs);

@@ -38,9 +38,9 @@ struct SliceRegisters {
   std::optional<std::uint64_t> efer;
   std::optional<unsigned> maxphyaddr;  ///< Requires: 32..52
   std::optional<bool> pdpe1gb;
-  std::optional<unsigned> cpl;         ///< Requires: 0..3
+  std::optional<unsigned> cpl;  ///< Requires: 0..3
   std::optional<unsigned> vcpu;
-  std::uint32_t flags = 0;             ///< ptverify_note::kFlag*
+  std::uint32_t flags = 0;  ///< ptverify_note::kFlag*
 };
 
 struct SliceSummary {
@@ -57,7 +57,7 @@ Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, 
 
 /// The same into a file, as an OutputFile (verifier/base/output_file.h): a temporary beside
 /// `path` renamed over it only when complete; a device or FIFO written in place.
-Expected<SliceSummary> write_slice_file(const std::string& path, const PhysMemory& memory,
-                                        std::vector<PhysAddr> pages, const SliceRegisters& regs);
+Expected<SliceSummary> write_slice_file(const std::string& path, const PhysMemory& memory, std::vector<PhysAddr> pages,
+                                        const SliceRegisters& regs);
 
 }  // namespace ptv

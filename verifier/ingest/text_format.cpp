@@ -60,9 +60,9 @@ const TextFormat* find_text_format(std::string_view name) {
 
 std::optional<Error> check_reader_output(const MappingSet& set, std::string_view reader, const std::string& source) {
   if (auto broken = set.validate())
-    return Error{source + ": internal error: the " + std::string(reader) +
-                     " reader broke the mapping-set invariant: " + *broken,
-                 true};
+    return Error{
+        source + ": internal error: the " + std::string(reader) + " reader broke the mapping-set invariant: " + *broken,
+        true};
   return std::nullopt;
 }
 
@@ -79,7 +79,8 @@ Expected<TextDump> read_text_dump(std::string_view content, const std::string& s
     if (best.confidence < kMinSniffConfidence) {
       std::string msg = source + ": cannot detect the format (known: " + known_names() + ")";
       if (best.format)
-        msg += "; closest is " + std::string(best.format->name) + " at " + std::to_string(best.confidence) + "% confidence";
+        msg += "; closest is " + std::string(best.format->name) + " at " + std::to_string(best.confidence) +
+               "% confidence";
       return Error{msg + "; give --format"};
     }
     chosen = best.format;
@@ -98,8 +99,9 @@ Expected<TextDump> read_text_dump(std::string_view content, const std::string& s
   const int own = chosen->sniff(content);
   const Best other = best_sniff(content, chosen);
   if (other.format && other.confidence >= kMinSniffConfidence && other.confidence > own) {
-    msg += "; this looks like " + std::string(other.format->description.substr(0, other.format->description.find(':'))) +
-           " (--format " + std::string(other.format->name) + ")";
+    msg += "; this looks like " +
+           std::string(other.format->description.substr(0, other.format->description.find(':'))) + " (--format " +
+           std::string(other.format->name) + ")";
   } else if (automatic) {
     msg += " (read as " + std::string(chosen->name) + ", detected automatically)";
   }

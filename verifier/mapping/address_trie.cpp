@@ -8,10 +8,14 @@ namespace ptv {
 std::string to_string(const AttrClass& c) {
   std::ostringstream os;
   switch (c.kind) {
-    case AttrClass::Kind::kUnmapped: return "unmapped";
-    case AttrClass::Kind::kUnknown: return "unknown";
-    case AttrClass::Kind::kFault: return "faults (reserved bit)";
-    case AttrClass::Kind::kMapped: break;
+    case AttrClass::Kind::kUnmapped:
+      return "unmapped";
+    case AttrClass::Kind::kUnknown:
+      return "unknown";
+    case AttrClass::Kind::kFault:
+      return "faults (reserved bit)";
+    case AttrClass::Kind::kMapped:
+      break;
   }
   os << "mapped " << rights_text(c.user, c.writable, c.executable, c.user_writable, c.supervisor_executable);
   if (c.global == Tri::kYes) os << " G";
@@ -65,7 +69,8 @@ namespace {
 std::uint64_t hash_node(const AddressTrie::Node& n) {
   std::uint64_t h = 1469598103934665603ull ^ static_cast<std::uint64_t>(n.level);
   for (const auto& s : n.segments) {
-    for (std::uint64_t v : {std::uint64_t{s.first}, std::uint64_t{s.last}, std::uint64_t{s.child}, std::uint64_t{s.value}}) {
+    for (std::uint64_t v :
+         {std::uint64_t{s.first}, std::uint64_t{s.last}, std::uint64_t{s.child}, std::uint64_t{s.value}}) {
       h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
     }
   }
@@ -237,8 +242,10 @@ VirtRange AddressTrie::class_range(VirtAddr va, const std::function<bool(const A
   std::uint64_t f = iv_first_[lo], l = iv_last_[hi];
   // Stay inside va's canonical half.
   const std::uint64_t half = std::uint64_t{1} << (va_bits(mode_) - 1);
-  if (off < half) l = std::min(l, half - 1);
-  else f = std::max(f, half);
+  if (off < half)
+    l = std::min(l, half - 1);
+  else
+    f = std::max(f, half);
   return VirtRange{canonicalize(f, mode_), canonicalize(l, mode_)};
 }
 

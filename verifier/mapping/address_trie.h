@@ -35,8 +35,8 @@ struct AttrClass {
   Tri user_writable = Tri::kNo, supervisor_executable = Tri::kNo;
   Tri valid = Tri::kNo;             ///< the translation exists (no reserved bit on the walk)
   Tri page_table_frame = Tri::kNo;  ///< the frame holds a paging structure of the walk
-  std::uint64_t page_size = 0;  ///< kMapped: the page size (0 unknown); kUnknown: the largest
-                                ///< page possible there (0 any); else 0
+  std::uint64_t page_size = 0;      ///< kMapped: the page size (0 unknown); kUnknown: the largest
+                                    ///< page possible there (0 any); else 0
 
   bool operator==(const AttrClass&) const = default;
 };
@@ -54,7 +54,7 @@ class AddressTrie {
   /// A maximal range of slots [first, last] of one node.
   struct Segment {
     std::uint16_t first = 0, last = 0;
-    bool child = false;      ///< value is a node id (else an attribute class id)
+    bool child = false;  ///< value is a node id (else an attribute class id)
     std::uint32_t value = 0;
     bool operator==(const Segment&) const = default;
   };

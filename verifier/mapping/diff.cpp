@@ -4,27 +4,35 @@
 #include <limits>
 #include <sstream>
 
-#include "models/format.h"
 #include "models/entry.h"
+#include "models/format.h"
 
 namespace ptv {
 
 const char* to_string(DiffSide::State s) {
   switch (s) {
-    case DiffSide::State::kUnmapped: return "unmapped";
-    case DiffSide::State::kMapped: return "mapped";
-    case DiffSide::State::kUnknown: return "unknown";
-    case DiffSide::State::kFault: return "faults";
+    case DiffSide::State::kUnmapped:
+      return "unmapped";
+    case DiffSide::State::kMapped:
+      return "mapped";
+    case DiffSide::State::kUnknown:
+      return "unknown";
+    case DiffSide::State::kFault:
+      return "faults";
   }
   return "?";
 }
 
 const char* to_string(DiffKind k) {
   switch (k) {
-    case DiffKind::kAdded: return "added";
-    case DiffKind::kRemoved: return "removed";
-    case DiffKind::kChanged: return "changed";
-    case DiffKind::kCannotCompare: return "cannot-compare";
+    case DiffKind::kAdded:
+      return "added";
+    case DiffKind::kRemoved:
+      return "removed";
+    case DiffKind::kChanged:
+      return "changed";
+    case DiffKind::kCannotCompare:
+      return "cannot-compare";
   }
   return "?";
 }
@@ -32,9 +40,12 @@ const char* to_string(DiffKind k) {
 bool DiffSide::same(const DiffSide& o) const {
   if (state != o.state) return false;
   switch (state) {
-    case State::kUnmapped: return true;
-    case State::kMapped: return run->same_attributes(*o.run);
-    case State::kUnknown: return unknown->reason == o.unknown->reason;
+    case State::kUnmapped:
+      return true;
+    case State::kMapped:
+      return run->same_attributes(*o.run);
+    case State::kUnknown:
+      return unknown->reason == o.unknown->reason;
     case State::kFault:
       return fault->entry == o.fault->entry && fault->raw == o.fault->raw && fault->reserved == o.fault->reserved;
   }
@@ -46,10 +57,14 @@ namespace {
 std::string page_size_name(std::optional<std::uint64_t> ps) {
   if (!ps) return "unknown";
   switch (*ps) {
-    case page_size(Level::kPt): return "4K";
-    case page_size(Level::kPd): return "2M";
-    case page_size(Level::kPdpt): return "1G";
-    default: return std::to_string(*ps);
+    case page_size(Level::kPt):
+      return "4K";
+    case page_size(Level::kPd):
+      return "2M";
+    case page_size(Level::kPdpt):
+      return "1G";
+    default:
+      return std::to_string(*ps);
   }
 }
 
@@ -58,17 +73,21 @@ std::string optional_text(std::optional<unsigned> v) { return v ? std::to_string
 
 std::string fault_text(const FaultRange& f) {
   std::ostringstream os;
-  os << "faults: " << level_name(f.level) << " entry at " << f.entry << " = " << hex(f.raw)
-     << " sets reserved " << describe_reserved(f.reserved, f.level);
+  os << "faults: " << level_name(f.level) << " entry at " << f.entry << " = " << hex(f.raw) << " sets reserved "
+     << describe_reserved(f.reserved, f.level);
   return os.str();
 }
 
 std::string side_text(const DiffSide& s) {
   switch (s.state) {
-    case DiffSide::State::kFault: return fault_text(*s.fault);
-    case DiffSide::State::kUnknown: return "unknown: " + s.unknown->reason;
-    case DiffSide::State::kMapped: return "mapped";
-    case DiffSide::State::kUnmapped: return "not mapped";
+    case DiffSide::State::kFault:
+      return fault_text(*s.fault);
+    case DiffSide::State::kUnknown:
+      return "unknown: " + s.unknown->reason;
+    case DiffSide::State::kMapped:
+      return "mapped";
+    case DiffSide::State::kUnmapped:
+      return "not mapped";
   }
   return "?";
 }
@@ -114,10 +133,17 @@ DiffSide side_of(const MappingSet& m, const Item* it) {
   if (!it) return s;
   s.state = it->state;
   switch (it->state) {
-    case DiffSide::State::kMapped: s.run = m.runs[it->index]; break;
-    case DiffSide::State::kUnknown: s.unknown = m.unknown[it->index]; break;
-    case DiffSide::State::kFault: s.fault = m.faults[it->index]; break;
-    case DiffSide::State::kUnmapped: break;
+    case DiffSide::State::kMapped:
+      s.run = m.runs[it->index];
+      break;
+    case DiffSide::State::kUnknown:
+      s.unknown = m.unknown[it->index];
+      break;
+    case DiffSide::State::kFault:
+      s.fault = m.faults[it->index];
+      break;
+    case DiffSide::State::kUnmapped:
+      break;
   }
   return s;
 }
@@ -156,7 +182,8 @@ std::vector<AttributeChange> attribute_changes(const Run& a, const Run& b) {
   tri("user", a.user, b.user);
   tri("executable", a.executable, b.executable);
   tri("global", a.global, b.global);
-  if (a.page_size != b.page_size) out.push_back({"page size", page_size_name(a.page_size), page_size_name(b.page_size)});
+  if (a.page_size != b.page_size)
+    out.push_back({"page size", page_size_name(a.page_size), page_size_name(b.page_size)});
   if (a.pkey != b.pkey) out.push_back({"protection key", optional_text(a.pkey), optional_text(b.pkey)});
   if (a.pwt != b.pwt) out.push_back({"PWT", optional_text(a.pwt), optional_text(b.pwt)});
   if (a.pcd != b.pcd) out.push_back({"PCD", optional_text(a.pcd), optional_text(b.pcd)});

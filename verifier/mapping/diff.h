@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "models/expected.h"
-#include "verifier/mapping/mapping_set.h"
 #include "verifier/base/exit_codes.h"
+#include "verifier/mapping/mapping_set.h"
 
 namespace ptv {
 
@@ -28,9 +28,9 @@ namespace ptv {
 struct DiffSide {
   enum class State : std::uint8_t { kUnmapped, kMapped, kUnknown, kFault };
   State state = State::kUnmapped;
-  std::optional<Run> run;            ///< kMapped: the run (its whole range, which may be wider)
+  std::optional<Run> run;               ///< kMapped: the run (its whole range, which may be wider)
   std::optional<UnknownRange> unknown;  ///< kUnknown
-  std::optional<FaultRange> fault;   ///< kFault: the entry whose reserved bit makes the walk fault
+  std::optional<FaultRange> fault;      ///< kFault: the entry whose reserved bit makes the walk fault
 
   /// Same state and, when mapped, Run::same_attributes; unknown ranges by reason, faults by entry.
   [[nodiscard]] bool same(const DiffSide& o) const;

@@ -42,10 +42,14 @@ std::optional<FactId> fact_from_key(std::string_view key) {
 
 std::string_view to_string(FactSource s) {
   switch (s) {
-    case FactSource::kDump: return "dump";
-    case FactSource::kFlag: return "flag";
-    case FactSource::kAssumed: return "assumed";
-    case FactSource::kBlind: return "blind";
+    case FactSource::kDump:
+      return "dump";
+    case FactSource::kFlag:
+      return "flag";
+    case FactSource::kAssumed:
+      return "assumed";
+    case FactSource::kBlind:
+      return "blind";
   }
   return "?";
 }

@@ -17,19 +17,19 @@
 namespace ptv {
 
 enum class FactId : std::uint8_t {
-  kPagingMode,     ///< CR4.LA57: 4- or 5-level paging
-  kWp,             ///< CR0.WP: supervisor writes honour R/W
-  kSmep,           ///< CR4.SMEP: no supervisor fetch from user pages
-  kSmap,           ///< CR4.SMAP: no supervisor data access to user pages while EFLAGS.AC = 0
-  kPge,            ///< CR4.PGE: the G bit is honoured
-  kPke,            ///< CR4.PKE / PKS: protection keys
-  kNxe,            ///< EFER.NXE: bit 63 is XD (else reserved)
-  kMaxPhyAddr,     ///< MAXPHYADDR: bits above it are reserved
-  kPage1G,         ///< CPUID pdpe1gb: PS in a PDPTE maps 1 GiB (else reserved)
-  kTopTable,       ///< which top-level table was walked (PTI kernel or user copy)
-  kVcpu,           ///< which vCPU's registers were used
-  kReservedBits,   ///< text formats: no entry sets a reserved bit (they cannot show it)
-  kUpperLevels,    ///< text formats: rights the upper levels may withhold
+  kPagingMode,    ///< CR4.LA57: 4- or 5-level paging
+  kWp,            ///< CR0.WP: supervisor writes honour R/W
+  kSmep,          ///< CR4.SMEP: no supervisor fetch from user pages
+  kSmap,          ///< CR4.SMAP: no supervisor data access to user pages while EFLAGS.AC = 0
+  kPge,           ///< CR4.PGE: the G bit is honoured
+  kPke,           ///< CR4.PKE / PKS: protection keys
+  kNxe,           ///< EFER.NXE: bit 63 is XD (else reserved)
+  kMaxPhyAddr,    ///< MAXPHYADDR: bits above it are reserved
+  kPage1G,        ///< CPUID pdpe1gb: PS in a PDPTE maps 1 GiB (else reserved)
+  kTopTable,      ///< which top-level table was walked (PTI kernel or user copy)
+  kVcpu,          ///< which vCPU's registers were used
+  kReservedBits,  ///< text formats: no entry sets a reserved bit (they cannot show it)
+  kUpperLevels,   ///< text formats: rights the upper levels may withhold
 };
 
 enum class FactSource : std::uint8_t {
@@ -50,8 +50,8 @@ struct Fact {
   bool operator==(const Fact&) const = default;
 };
 
-[[nodiscard]] std::string_view fact_name(FactId id);      // "CR0.WP", "MAXPHYADDR", ...
-[[nodiscard]] std::string_view fact_key(FactId id);       // "cr0.wp", "maxphyaddr": JSON ids
+[[nodiscard]] std::string_view fact_name(FactId id);  // "CR0.WP", "MAXPHYADDR", ...
+[[nodiscard]] std::string_view fact_key(FactId id);   // "cr0.wp", "maxphyaddr": JSON ids
 [[nodiscard]] std::optional<FactId> fact_from_key(std::string_view key);
 [[nodiscard]] std::string_view to_string(FactSource s);  // "dump", "flag", "assumed", "blind"
 [[nodiscard]] std::optional<FactSource> fact_source_from(std::string_view s);

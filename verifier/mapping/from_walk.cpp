@@ -35,9 +35,8 @@ Run mapped_run(const AddressRun& r, const PagingState& state, const Provenance& 
 /// the missing table already decide (models/rights.h).
 UnknownRange unreadable_range(const AddressRun& r, const PagingState& state, const Provenance& p) {
   std::ostringstream os;
-  os << "the " << level_name(child_level(r.entry.level())) << " table " << r.missing_table
-     << " referenced by the " << level_name(r.entry.level()) << " entry at " << r.entry_address
-     << " is outside the dumped memory";
+  os << "the " << level_name(child_level(r.entry.level())) << " table " << r.missing_table << " referenced by the "
+     << level_name(r.entry.level()) << " entry at " << r.entry_address << " is outside the dumped memory";
   UnknownRange u{r.range, os.str(), p};
   const AccumulatedRights& c = r.context;
   const Tri exec_bits = !state.efer_nxe ? Tri::kYes : c.xd ? Tri::kNo : Tri::kUnknown;
@@ -50,7 +49,7 @@ UnknownRange unreadable_range(const AddressRun& r, const PagingState& state, con
   u.supervisor_executable = bound.supervisor_executable;
   u.global = state.cr4_pge ? Tri::kUnknown : Tri::kNo;
   const Level missing = child_level(r.entry.level());
-  u.max_page_size = missing == Level::kPt ? page_size(Level::kPt)
+  u.max_page_size = missing == Level::kPt                      ? page_size(Level::kPt)
                     : missing == Level::kPd || !state.page_1gb ? page_size(Level::kPd)
                                                                : page_size(Level::kPdpt);
   u.may_hold_tables = missing != Level::kPt;
@@ -74,11 +73,15 @@ MappingSet to_mapping_set(const AddressSpace& space, const PagingState& state, s
     p.table = r.entry_address.align_down(kTableBytes);
     p.index = static_cast<unsigned>((r.entry_address.value() & (kTableBytes - 1)) / kEntryBytes);
     switch (r.kind) {
-      case AddressRun::Kind::kMapped: m.runs.push_back(mapped_run(r, state, p)); break;
+      case AddressRun::Kind::kMapped:
+        m.runs.push_back(mapped_run(r, state, p));
+        break;
       case AddressRun::Kind::kReserved:
         m.faults.push_back(FaultRange{r.range, r.entry_address, r.entry.level(), r.entry.raw(), r.reserved_bits});
         break;
-      case AddressRun::Kind::kUnreadable: m.unknown.push_back(unreadable_range(r, state, p)); break;
+      case AddressRun::Kind::kUnreadable:
+        m.unknown.push_back(unreadable_range(r, state, p));
+        break;
     }
   }
   m.tables = space.tables;

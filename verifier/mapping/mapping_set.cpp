@@ -2,15 +2,16 @@
 
 #include <algorithm>
 #include <sstream>
+
 #include "models/format.h"
 
 namespace ptv {
 
 bool Run::same_attributes(const Run& o) const {
   return page_size == o.page_size && writable == o.writable && user == o.user && executable == o.executable &&
-         user_writable == o.user_writable && supervisor_executable == o.supervisor_executable &&
-         global == o.global && valid == o.valid && page_table_frame == o.page_table_frame && pkey == o.pkey &&
-         pwt == o.pwt && pcd == o.pcd && pat == o.pat;
+         user_writable == o.user_writable && supervisor_executable == o.supervisor_executable && global == o.global &&
+         valid == o.valid && page_table_frame == o.page_table_frame && pkey == o.pkey && pwt == o.pwt && pcd == o.pcd &&
+         pat == o.pat;
 }
 
 std::string rights_text(Tri user, Tri writable, Tri executable, Tri user_writable, Tri supervisor_executable) {
@@ -77,8 +78,8 @@ std::optional<std::string> MappingSet::validate() const {
   if (auto e = check_sorted_disjoint(faults, "fault ranges")) return e;
   // Unknown and fault ranges must not overlap any run.
   auto overlaps_run = [&](const VirtRange& q) {
-    auto it = std::lower_bound(runs.begin(), runs.end(), q.first,
-                               [](const Run& r, VirtAddr a) { return r.range.last < a; });
+    auto it =
+        std::lower_bound(runs.begin(), runs.end(), q.first, [](const Run& r, VirtAddr a) { return r.range.last < a; });
     return it != runs.end() && it->range.overlaps(q);
   };
   for (const auto& u : unknown)

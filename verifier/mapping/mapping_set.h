@@ -23,13 +23,12 @@
 
 namespace ptv {
 
-
 /// Where a run came from: the reader, the text line, or the table and entry of a raw walk.
 struct Provenance {
-  std::uint64_t line = 0;          ///< 1-based line in the source text; 0 when not text
-  std::optional<PhysAddr> table;   ///< raw walk: the table holding the (first) leaf
-  std::optional<unsigned> index;   ///< raw walk: that leaf's index in its table
-  std::optional<PhysAddr> entry;   ///< raw walk: the leaf entry's physical address
+  std::uint64_t line = 0;         ///< 1-based line in the source text; 0 when not text
+  std::optional<PhysAddr> table;  ///< raw walk: the table holding the (first) leaf
+  std::optional<unsigned> index;  ///< raw walk: that leaf's index in its table
+  std::optional<PhysAddr> entry;  ///< raw walk: the leaf entry's physical address
   bool operator==(const Provenance&) const = default;
 };
 
@@ -42,10 +41,10 @@ struct Run {
   std::optional<std::uint64_t> page_size;  ///< 4 KiB, 2 MiB or 1 GiB, if known
   // Effective rights (models/rights.h; docs/spec-language.md §5): `writable` and `executable`
   // are "by some privilege", the two finer ones say which.
-  Tri writable = Tri::kUnknown;            ///< R/W at every level, or CR0.WP = 0
-  Tri user = Tri::kUnknown;                ///< U/S at every level
-  Tri executable = Tri::kUnknown;          ///< no XD at any level (or EFER.NXE = 0)
-  Tri user_writable = Tri::kUnknown;       ///< user and R/W at every level
+  Tri writable = Tri::kUnknown;               ///< R/W at every level, or CR0.WP = 0
+  Tri user = Tri::kUnknown;                   ///< U/S at every level
+  Tri executable = Tri::kUnknown;             ///< no XD at any level (or EFER.NXE = 0)
+  Tri user_writable = Tri::kUnknown;          ///< user and R/W at every level
   Tri supervisor_executable = Tri::kUnknown;  ///< executable, unless user with CR4.SMEP
   Tri global = Tri::kUnknown;
   /// The walk to these pages sets no reserved bit, so the translation exists: yes for a raw walk,
@@ -57,7 +56,7 @@ struct Run {
   Tri page_table_frame = Tri::kUnknown;
   std::optional<unsigned> pkey;
   std::optional<bool> pwt, pcd, pat;
-  std::optional<std::uint64_t> leaf_raw;   ///< the (first) leaf entry's raw value, if known
+  std::optional<std::uint64_t> leaf_raw;  ///< the (first) leaf entry's raw value, if known
   Provenance provenance;
 
   /// Same attributes (everything but range, phys, leaf_raw and provenance).
@@ -87,10 +86,10 @@ struct UnknownRange {
 /// finding in its own right.
 struct FaultRange {
   VirtRange range;
-  PhysAddr entry;             ///< physical address of the offending entry
-  Level level;                ///< level of the table holding it
-  std::uint64_t raw = 0;      ///< its raw value
-  std::uint64_t reserved = 0; ///< the reserved bits it sets
+  PhysAddr entry;              ///< physical address of the offending entry
+  Level level;                 ///< level of the table holding it
+  std::uint64_t raw = 0;       ///< its raw value
+  std::uint64_t reserved = 0;  ///< the reserved bits it sets
   bool operator==(const FaultRange&) const = default;
 };
 
@@ -112,8 +111,8 @@ using SelfReference = AncestorReference;
 
 struct MappingSet {
   PagingMode mode = PagingMode::k4Level;
-  std::string format;   ///< reader name: "elf-core", "raw", "ptdump", "qemu-tlb", ..., "json"
-  std::string source;   ///< file the set was read from
+  std::string format;  ///< reader name: "elf-core", "raw", "ptdump", "qemu-tlb", ..., "json"
+  std::string source;  ///< file the set was read from
   /// A JSON mapping set only: the format and source it says it was made from. A claim of that
   /// file, shown as such and written back, never taken for what was read.
   std::string claimed_format, claimed_source;
@@ -121,10 +120,10 @@ struct MappingSet {
   std::vector<UnknownRange> unknown;
   std::vector<FaultRange> faults;
   std::vector<Marker> markers;
-  std::vector<TableFrame> tables;          ///< raw walks only: every table frame reached
-  std::vector<SelfReference> self_refs;    ///< raw walks only
-  std::vector<std::string> notes;          ///< what this source can and cannot tell
-  std::vector<Fact> facts;                 ///< what the set rests on besides the entries (facts.h)
+  std::vector<TableFrame> tables;        ///< raw walks only: every table frame reached
+  std::vector<SelfReference> self_refs;  ///< raw walks only
+  std::vector<std::string> notes;        ///< what this source can and cannot tell
+  std::vector<Fact> facts;               ///< what the set rests on besides the entries (facts.h)
 
   /// The run containing va, if any (binary search).
   [[nodiscard]] const Run* find(VirtAddr va) const;

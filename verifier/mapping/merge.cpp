@@ -137,7 +137,8 @@ void add_differing(MappingSet& out, VirtRange range, const std::string& reason, 
 
 }  // namespace
 
-MappingSet merge_alternatives(const MappingSet& a, const MappingSet& b, const std::string& reason, MergeSummary* summary) {
+MappingSet merge_alternatives(const MappingSet& a, const MappingSet& b, const std::string& reason,
+                              MergeSummary* summary) {
   MergeSummary sum;
   MappingSet out;
   out.mode = a.mode;

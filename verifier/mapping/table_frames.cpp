@@ -40,8 +40,10 @@ class FlaggedPaths {
       for (unsigned i = 0; i < kEntriesPerTable && !any; ++i) {
         const Entry e((*view)[i], l);
         if (!e.p() || e.reserved_bits_set(state_)) continue;
-        if (e.leaf()) any = harmful(t, i, e, above);
-        else any = holds_flagged(e.address(state_), child_level(l), above.then(e));
+        if (e.leaf())
+          any = harmful(t, i, e, above);
+        else
+          any = holds_flagged(e.address(state_), child_level(l), above.then(e));
       }
     }
     memo_[key] = any;

@@ -15,7 +15,6 @@ namespace {
 
 constexpr std::uint64_t kTop = ~std::uint64_t{0};
 
-
 /// What names an elementary interval; equal labels on neighbouring intervals merge into a box.
 struct Label {
   BoxKind kind = BoxKind::kNoRegion;
@@ -55,8 +54,10 @@ std::vector<std::pair<VirtRange, Label>> merge(const std::vector<std::uint64_t>&
   std::vector<std::pair<VirtRange, Label>> out;
   for (std::size_t i = 0; i < starts.size(); ++i) {
     const std::uint64_t last = i + 1 < starts.size() ? starts[i + 1] - 1 : kTop;
-    if (!out.empty() && out.back().second == labels[i]) out.back().first.last = VirtAddr(last);
-    else out.push_back({VirtRange{VirtAddr(starts[i]), VirtAddr(last)}, labels[i]});
+    if (!out.empty() && out.back().second == labels[i])
+      out.back().first.last = VirtAddr(last);
+    else
+      out.push_back({VirtRange{VirtAddr(starts[i]), VirtAddr(last)}, labels[i]});
   }
   return out;
 }
@@ -72,9 +73,12 @@ std::vector<std::pair<VirtRange, Label>> spec_boxes(const MappingSet& m, const s
   const std::vector<std::uint64_t> starts = interval_starts(m.mode, cuts);
   std::vector<Label> labels;
   for (std::uint64_t s : starts) {
-    if (in_hole(s, m.mode)) labels.push_back({BoxKind::kNonCanonical, 0});
-    else if (auto r = layout.innermost(VirtAddr(s))) labels.push_back({BoxKind::kRegion, *r});
-    else labels.push_back({BoxKind::kNoRegion, s > lower_half_last(m.mode).value() ? 1u : 0u});
+    if (in_hole(s, m.mode))
+      labels.push_back({BoxKind::kNonCanonical, 0});
+    else if (auto r = layout.innermost(VirtAddr(s)))
+      labels.push_back({BoxKind::kRegion, *r});
+    else
+      labels.push_back({BoxKind::kNoRegion, s > lower_half_last(m.mode).value() ? 1u : 0u});
   }
   return merge(starts, labels);
 }
@@ -109,7 +113,8 @@ std::vector<std::pair<VirtRange, Label>> marker_boxes(const MappingSet& m, const
 
 void summarise(const MappingSet& m, const check::CheckResult* check, MapBox& b) {
   const auto& runs = m.runs;
-  const auto first = std::partition_point(runs.begin(), runs.end(), [&](const Run& r) { return r.range.last < b.range.first; });
+  const auto first =
+      std::partition_point(runs.begin(), runs.end(), [&](const Run& r) { return r.range.last < b.range.first; });
   const auto end = std::partition_point(first, runs.end(), [&](const Run& r) { return r.range.first <= b.range.last; });
   b.first_run = static_cast<std::size_t>(first - runs.begin());
   b.end_run = static_cast<std::size_t>(end - runs.begin());
@@ -128,7 +133,8 @@ void summarise(const MappingSet& m, const check::CheckResult* check, MapBox& b) 
     if (g.page_size && *g.page_size) g.pages = g.bytes / *g.page_size + (g.bytes % *g.page_size != 0);
     b.groups.push_back(g);
   }
-  std::stable_sort(b.groups.begin(), b.groups.end(), [](const RightsGroup& x, const RightsGroup& y) { return x.bytes > y.bytes; });
+  std::stable_sort(b.groups.begin(), b.groups.end(),
+                   [](const RightsGroup& x, const RightsGroup& y) { return x.bytes > y.bytes; });
   for (const UnknownRange& u : m.unknown) {
     if (auto c = u.range.intersect(b.range)) {
       if (b.unknown_ranges++ == 0) b.unknown_reason = u.reason;
@@ -173,8 +179,9 @@ AddressMap build_address_map(const MappingSet& mappings, const spec::Layout* lay
   std::vector<std::pair<VirtRange, Label>> boxes;
   std::vector<std::size_t> marker_order(mappings.markers.size());
   for (std::size_t i = 0; i < marker_order.size(); ++i) marker_order[i] = i;
-  std::stable_sort(marker_order.begin(), marker_order.end(),
-                   [&](std::size_t a, std::size_t b) { return mappings.markers[a].address < mappings.markers[b].address; });
+  std::stable_sort(marker_order.begin(), marker_order.end(), [&](std::size_t a, std::size_t b) {
+    return mappings.markers[a].address < mappings.markers[b].address;
+  });
   if (layout && layout->spec) {
     map.labels = MapLabels::kSpec;
     map.spec_name = layout->spec->name;
@@ -191,10 +198,18 @@ AddressMap build_address_map(const MappingSet& mappings, const spec::Layout* lay
     b.range = range;
     b.kind = label.kind;
     switch (label.kind) {
-      case BoxKind::kNonCanonical: b.name = "non-canonical hole"; break;
-      case BoxKind::kNoRegion: b.name = "(no region)"; break;
-      case BoxKind::kHalf: b.name = label.index ? "upper half (kernel)" : "lower half (user)"; break;
-      case BoxKind::kMarker: b.name = mappings.markers[label.index].name; break;
+      case BoxKind::kNonCanonical:
+        b.name = "non-canonical hole";
+        break;
+      case BoxKind::kNoRegion:
+        b.name = "(no region)";
+        break;
+      case BoxKind::kHalf:
+        b.name = label.index ? "upper half (kernel)" : "lower half (user)";
+        break;
+      case BoxKind::kMarker:
+        b.name = mappings.markers[label.index].name;
+        break;
       case BoxKind::kRegion: {
         const spec::Spec& s = *layout->spec;
         const spec::Region& r = s.regions[label.index];
@@ -216,9 +231,12 @@ AddressMap build_address_map(const MappingSet& mappings, const spec::Layout* lay
 std::string rule_text(const MapBox& b) {
   if (!b.must) return "";
   switch (*b.must) {
-    case spec::Must::kUnmapped: return "must be unmapped";
-    case spec::Must::kMapped: return "must be mapped, allows " + b.allowed;
-    case spec::Must::kMayBeMapped: return "allows " + b.allowed;
+    case spec::Must::kUnmapped:
+      return "must be unmapped";
+    case spec::Must::kMapped:
+      return "must be mapped, allows " + b.allowed;
+    case spec::Must::kMayBeMapped:
+      return "allows " + b.allowed;
   }
   return "";
 }

@@ -41,7 +41,7 @@ struct RightsGroup {
   std::string rights;                      ///< "urwx" as `mappings` prints it: '-' no, '?' unknown
   std::optional<std::uint64_t> page_size;  ///< empty when the source does not tell
   std::uint64_t bytes = 0;
-  std::uint64_t pages = 0;                 ///< bytes / page size, rounded up (0 when no page size)
+  std::uint64_t pages = 0;  ///< bytes / page size, rounded up (0 when no page size)
   std::size_t runs = 0;
 };
 
@@ -55,23 +55,23 @@ inline constexpr unsigned kUnknownRights = 8;
 struct MapBox {
   VirtRange range;
   BoxKind kind = BoxKind::kNoRegion;
-  std::string name;                    ///< region or marker name, "(no region)", "user half", ...
-  std::vector<std::string> parents;    ///< regions this one is nested in, outermost first
-  std::optional<std::size_t> region;   ///< index into Spec::regions
-  std::optional<spec::Must> must;      ///< the region's rule, when from a spec
-  std::string allowed;                 ///< rights the region allows, "urwx" style; "" without a spec
-  std::string shape;                   ///< arrays: "294920 x 16K + 4K guard, stride 32K"
+  std::string name;                   ///< region or marker name, "(no region)", "user half", ...
+  std::vector<std::string> parents;   ///< regions this one is nested in, outermost first
+  std::optional<std::size_t> region;  ///< index into Spec::regions
+  std::optional<spec::Must> must;     ///< the region's rule, when from a spec
+  std::string allowed;                ///< rights the region allows, "urwx" style; "" without a spec
+  std::string shape;                  ///< arrays: "294920 x 16K + 4K guard, stride 32K"
 
-  std::size_t first_run = 0;           ///< runs overlapping the box: MappingSet::runs[first_run,
-  std::size_t end_run = 0;             ///< end_run) (the runs are sorted and disjoint)
-  std::uint64_t mapped = 0;            ///< bytes translated inside the box
-  std::vector<RightsGroup> groups;     ///< largest first
+  std::size_t first_run = 0;        ///< runs overlapping the box: MappingSet::runs[first_run,
+  std::size_t end_run = 0;          ///< end_run) (the runs are sorted and disjoint)
+  std::uint64_t mapped = 0;         ///< bytes translated inside the box
+  std::vector<RightsGroup> groups;  ///< largest first
   std::size_t unknown_ranges = 0;
   std::uint64_t unknown_bytes = 0;
-  std::string unknown_reason;          ///< the first unknown range's reason
+  std::string unknown_reason;  ///< the first unknown range's reason
   std::size_t fault_ranges = 0;
   std::uint64_t fault_bytes = 0;
-  std::vector<std::size_t> violations; ///< into CheckResult::violations, ranges overlapping the box
+  std::vector<std::size_t> violations;  ///< into CheckResult::violations, ranges overlapping the box
 
   [[nodiscard]] std::size_t runs() const { return end_run - first_run; }
 };
@@ -83,9 +83,9 @@ struct AddressMap {
   const MappingSet* mappings = nullptr;       ///< must outlive the map
   const check::CheckResult* check = nullptr;  ///< with a spec; must outlive the map
   MapLabels labels = MapLabels::kHalves;
-  std::string spec_name;                      ///< the spec's name, "" without one
-  std::vector<MapBox> boxes;                  ///< drawing order, highest address first
-  std::vector<std::string> notes;             ///< e.g. why the spec's regions could not be placed
+  std::string spec_name;           ///< the spec's name, "" without one
+  std::vector<MapBox> boxes;       ///< drawing order, highest address first
+  std::vector<std::string> notes;  ///< e.g. why the spec's regions could not be placed
 
   /// The box holding va. Requires: boxes non-empty (always, once built).
   [[nodiscard]] std::size_t box_at(VirtAddr va) const;

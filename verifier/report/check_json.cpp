@@ -166,8 +166,10 @@ void read_facts(const Reader& rd, const Json& root, CheckResult& r) {
 /// One element of "rules"; from version 2 on, with the ids of the facts it uses.
 RuleResult read_rule(const Reader& rd, const Json& j, const std::string& p, std::int64_t version,
                      const std::vector<Fact>& facts) {
-  if (version == 1) rd.exact_object(j, p, {"rule", "status", "violations", "detail", "seconds"});
-  else rd.exact_object(j, p, {"rule", "status", "violations", "detail", "seconds", "uses"});
+  if (version == 1)
+    rd.exact_object(j, p, {"rule", "status", "violations", "detail", "seconds"});
+  else
+    rd.exact_object(j, p, {"rule", "status", "violations", "detail", "seconds", "uses"});
   RuleResult rr;
   rr.rule = rd.rule(j.at("rule"), p + "/rule");
   rr.status = rd.status(j.at("status"), p + "/status");
@@ -289,7 +291,8 @@ Expected<CheckResult> read_check_json(std::string_view content, const std::strin
     const std::optional<PagingMode> mode = r->mode == "4-level"   ? std::optional(PagingMode::k4Level)
                                            : r->mode == "5-level" ? std::optional(PagingMode::k5Level)
                                                                   : std::nullopt;
-    if (!mode) return Error{at + "the report's mode \"" + r->mode + "\" is not 4-level or 5-level, so no walk can be checked"};
+    if (!mode)
+      return Error{at + "the report's mode \"" + r->mode + "\" is not 4-level or 5-level, so no walk can be checked"};
     if (const auto why = check::check_saved_walk(v, *mode, r->facts, current))
       return Error{at + *why + " (a saved walk must be what its own raw entries give)"};
   }

@@ -68,7 +68,8 @@ CaseBody case_body(const RuleResult& rr, const std::vector<Violation>& all) {
   }
   const std::string detail = rr.detail.empty() ? std::string() : ": " + rr.detail;
   switch (rr.status) {
-    case Status::kHolds: break;
+    case Status::kHolds:
+      break;
     case Status::kUnknown:
       b.kind = CaseBody::Kind::kSkipped;
       b.message = "unknown" + detail;
@@ -106,14 +107,30 @@ std::string xml_escape(std::string_view s, bool attribute) {
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\r': out += "&#13;"; break;
-      case '\n': out += attribute ? "&#10;" : "\n"; break;
-      case '\t': out += attribute ? "&#9;" : "\t"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
+      case '\n':
+        out += attribute ? "&#10;" : "\n";
+        break;
+      case '\t':
+        out += attribute ? "&#9;" : "\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {  // XML 1.0 §2.2 Char excludes C0 controls (DEL is allowed but invisible)
           out += kReplacement;
@@ -149,8 +166,8 @@ void write_check_junit(const CheckResult& r, std::ostream& os) {
     cases += ">\n";
     if (b.kind == CaseBody::Kind::kFailure) {
       ++counts.failures;
-      cases += "      <failure" + attr("message", b.message) + attr("type", "violated") + ">" + xml_escape(b.text, false) +
-               "</failure>\n";
+      cases += "      <failure" + attr("message", b.message) + attr("type", "violated") + ">" +
+               xml_escape(b.text, false) + "</failure>\n";
     } else if (b.kind == CaseBody::Kind::kSkipped) {
       ++counts.skipped;
       cases += "      <skipped" + attr("message", b.message) + "/>\n";

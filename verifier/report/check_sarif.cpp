@@ -22,8 +22,8 @@ using check::Violation;
 std::string message_text(const Violation& v) {
   std::string s = v.message;
   if (!s.empty() && s.back() != '.') s += '.';
-  s += (s.empty() ? "" : " ") + std::string("Addresses ") + range_text(v.range) + " (" + format_size(v.range.size_or_zero()) +
-       ")";
+  s += (s.empty() ? "" : " ") + std::string("Addresses ") + range_text(v.range) + " (" +
+       format_size(v.range.size_or_zero()) + ")";
   if (!v.region.empty()) s += " in region \"" + v.region + '"';
   if (!v.rights.empty()) s += ", rights " + v.rights;
   s += ", e.g. " + hex16(v.address.value());

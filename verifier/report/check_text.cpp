@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "models/format.h"
+#include "verifier/base/printable.h"
 #include "verifier/mapping/facts.h"
 #include "verifier/report/ansi.h"
-#include "verifier/base/printable.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -22,20 +22,24 @@ using check::Status;
 using check::Violation;
 using check::WalkLevel;
 
-using ansi::kReset;
 using ansi::kBold;
-using ansi::kRed;
-using ansi::kGreen;
-using ansi::kYellow;
 using ansi::kDim;
+using ansi::kGreen;
+using ansi::kRed;
+using ansi::kReset;
+using ansi::kYellow;
 using ansi::Painter;
 
 std::string_view status_colour(Status s) {
   switch (s) {
-    case Status::kHolds: return kGreen;
-    case Status::kViolated: return kRed;
-    case Status::kUnknown: return kYellow;
-    case Status::kNotApplicable: return kDim;
+    case Status::kHolds:
+      return kGreen;
+    case Status::kViolated:
+      return kRed;
+    case Status::kUnknown:
+      return kYellow;
+    case Status::kNotApplicable:
+      return kDim;
   }
   return kReset;
 }
@@ -112,8 +116,10 @@ void write_facts(const CheckResult& r, const Painter& paint, std::ostream& os) {
     if (f.id == FactId::kTopTable || !fact_known(f)) continue;
     const std::string item = std::string(fact_name(f.id)) + " " + f.value;
     auto it = std::find_if(read.begin(), read.end(), [&](const auto& g) { return g.first == f.origin; });
-    if (it == read.end()) read.emplace_back(f.origin, item);
-    else it->second += ", " + item;
+    if (it == read.end())
+      read.emplace_back(f.origin, item);
+    else
+      it->second += ", " + item;
   }
   for (const auto& [origin, items] : read) os << "read:   " << items << " (" << origin << ")\n";
   for (const Fact& f : r.facts) {
@@ -123,8 +129,9 @@ void write_facts(const CheckResult& r, const Painter& paint, std::ostream& os) {
       if (std::find(rr.uses.begin(), rr.uses.end(), f.id) != rr.uses.end())
         rules += (rules.empty() ? "" : ", ") + std::string(check::rule_info(rr.rule).name);
     const std::string hint(fact_flag_hint(f.id));
-    os << paint(f.source == FactSource::kBlind ? "blind:  " : "assumed: ", kYellow) << fact_name(f.id) << ": " << f.value
-       << (f.matters ? "" : " (changes nothing in this dump)") << (hint.empty() ? "" : "; state it with " + hint)
+    os << paint(f.source == FactSource::kBlind ? "blind:  " : "assumed: ", kYellow) << fact_name(f.id) << ": "
+       << f.value << (f.matters ? "" : " (changes nothing in this dump)")
+       << (hint.empty() ? "" : "; state it with " + hint)
        << (rules.empty() || !f.matters ? "" : "; rules resting on it: " + rules) << '\n';
   }
 }

@@ -1,8 +1,7 @@
 #include "verifier/report/diff_report.h"
 
-#include <nlohmann/json.hpp>
-
 #include <iomanip>
+#include <nlohmann/json.hpp>
 
 #include "models/format.h"
 #include "verifier/base/printable.h"
@@ -30,10 +29,14 @@ std::string rights(const Run& r) {
 
 std::string side_text(const DiffSide& s) {
   switch (s.state) {
-    case DiffSide::State::kMapped: return rights(*s.run);
-    case DiffSide::State::kUnmapped: return "not mapped";
-    case DiffSide::State::kUnknown: return "unknown (" + s.unknown->reason + ")";
-    case DiffSide::State::kFault: return "faults on a reserved bit";
+    case DiffSide::State::kMapped:
+      return rights(*s.run);
+    case DiffSide::State::kUnmapped:
+      return "not mapped";
+    case DiffSide::State::kUnknown:
+      return "unknown (" + s.unknown->reason + ")";
+    case DiffSide::State::kFault:
+      return "faults on a reserved bit";
   }
   return "?";
 }
@@ -54,9 +57,11 @@ std::string what_changed(const Difference& d) {
     case DiffKind::kRemoved:
       return side_text(d.a) + (d.b.state == DiffSide::State::kFault ? "  (b: " + side_text(d.b) + ")" : "");
     case DiffKind::kChanged:
-      if (d.a.state == DiffSide::State::kMapped) return changes_text(d) + "  (" + rights(*d.a.run) + " -> " + rights(*d.b.run) + ")";
+      if (d.a.state == DiffSide::State::kMapped)
+        return changes_text(d) + "  (" + rights(*d.a.run) + " -> " + rights(*d.b.run) + ")";
       return changes_text(d);
-    case DiffKind::kCannotCompare: return "a: " + side_text(d.a) + "; b: " + side_text(d.b);
+    case DiffKind::kCannotCompare:
+      return "a: " + side_text(d.a) + "; b: " + side_text(d.b);
   }
   return "";
 }
@@ -80,23 +85,29 @@ Json side_json(const DiffSide& s) {
       j["pat"] = optional_json(r.pat);
       break;
     }
-    case DiffSide::State::kUnknown: j["reason"] = s.unknown->reason; break;
+    case DiffSide::State::kUnknown:
+      j["reason"] = s.unknown->reason;
+      break;
     case DiffSide::State::kFault:
       j["level"] = level_name(s.fault->level);
       j["entry"] = hex16(s.fault->entry.value());
       j["raw"] = hex16(s.fault->raw);
       j["reserved"] = hex16(s.fault->reserved);
       break;
-    case DiffSide::State::kUnmapped: break;
+    case DiffSide::State::kUnmapped:
+      break;
   }
   return j;
 }
 
 const char* verdict(const MappingDiff& d) {
   switch (d.exit_code()) {
-    case ExitCode::kOk: return "identical";
-    case ExitCode::kViolations: return "different";
-    default: return "unknown";
+    case ExitCode::kOk:
+      return "identical";
+    case ExitCode::kViolations:
+      return "different";
+    default:
+      return "unknown";
   }
 }
 
@@ -136,7 +147,8 @@ void write_diff_json(const MappingDiff& d, std::ostream& os) {
     e["a"] = side_json(x.a);
     e["b"] = side_json(x.b);
     Json& changes = e["changes"] = Json::array();
-    for (const AttributeChange& c : x.changes) changes.push_back(Json{{"attribute", c.attribute}, {"a", c.a}, {"b", c.b}});
+    for (const AttributeChange& c : x.changes)
+      changes.push_back(Json{{"attribute", c.attribute}, {"a", c.a}, {"b", c.b}});
     diffs.push_back(std::move(e));
   }
   os << j.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';

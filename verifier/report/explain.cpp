@@ -18,10 +18,10 @@ using check::CheckResult;
 using check::Violation;
 using check::WalkLevel;
 
-using ansi::kReset;
 using ansi::kBold;
-using ansi::kRed;
 using ansi::kGreen;
+using ansi::kRed;
+using ansi::kReset;
 using ansi::Painter;
 
 std::string pad(std::string s, std::size_t width) {
@@ -56,8 +56,8 @@ void write_walk(const Violation& v, const Fix& f, const Painter& paint, std::ost
 void write_fix(const Violation& v, const Fix& f, const CheckResult& r, const Painter& paint, std::ostream& os) {
   os << '\n' << paint("fix:", std::string(kBold) + std::string(kGreen)) << ' ' << f.summary << '\n';
   for (const EntryChange& c : f.changes) {
-    os << "  " << entry_at(v.walk[c.level]) << ": " << hex16(c.before) << " -> " << paint(hex16(c.after), kBold) << "  ("
-       << describe_bit_changes(v.walk[c.level], c.after) << ")\n";
+    os << "  " << entry_at(v.walk[c.level]) << ": " << hex16(c.before) << " -> " << paint(hex16(c.after), kBold)
+       << "  (" << describe_bit_changes(v.walk[c.level], c.after) << ")\n";
   }
   if (f.split) {
     const PageSplit& s = *f.split;
@@ -89,7 +89,8 @@ void write_explain_text(const CheckResult& given, std::size_t index, std::ostrea
   os << "Every address of [" << hex16(v.range.first.value()) << ", " << hex_end(v.range) << ") ("
      << format_size(v.range.size_or_zero()) << ") breaks the rule the same way.\n\n";
   os << "  rule     " << rule.name << ": " << rule.description << '\n';
-  os << "  region   " << (v.region.empty() ? std::string("none (no region of the spec is involved)") : v.region) << '\n';
+  os << "  region   " << (v.region.empty() ? std::string("none (no region of the spec is involved)") : v.region)
+     << '\n';
   os << "  rights   " << (v.rights.empty() ? "-" : v.rights) << '\n';
   if (v.phys) os << "  phys     " << hex16(*v.phys) << '\n';
   os << "  report   dump " << r.dump << " (" << r.dump_format << ", " << r.mode << "), spec " << r.spec << '\n';

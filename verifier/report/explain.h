@@ -22,21 +22,21 @@ namespace ptv {
 
 /// One entry of a violation's walk, and the raw value it should hold instead.
 struct EntryChange {
-  std::size_t level = 0;    ///< index into Violation::walk
-  std::uint64_t before = 0; ///< the raw entry now (Violation::walk[level].raw)
-  std::uint64_t after = 0;  ///< the raw entry that fixes the violation
-  std::string what;         ///< e.g. "set XD (bit 63)"
+  std::size_t level = 0;     ///< index into Violation::walk
+  std::uint64_t before = 0;  ///< the raw entry now (Violation::walk[level].raw)
+  std::uint64_t after = 0;   ///< the raw entry that fixes the violation
+  std::string what;          ///< e.g. "set XD (bit 63)"
   bool operator==(const EntryChange&) const = default;
 };
 
 /// Splitting a large page: the leaf at `level` becomes a pointer to a new table whose 512
 /// entries map the same frames with the same attributes at the next size down.
 struct PageSplit {
-  std::size_t level = 0;          ///< index into Violation::walk of the large leaf
-  std::uint64_t table_entry = 0;  ///< the leaf's replacement, with the new table's address left 0
-  std::uint64_t first_child = 0;  ///< entry 0 of the new table
-  std::uint64_t child_stride = 0; ///< entry i = first_child + i * child_stride (i = 0..511)
-  std::string child_level;        ///< "PT" (2 MiB split into 4 KiB) or "PD" (1 GiB into 2 MiB)
+  std::size_t level = 0;           ///< index into Violation::walk of the large leaf
+  std::uint64_t table_entry = 0;   ///< the leaf's replacement, with the new table's address left 0
+  std::uint64_t first_child = 0;   ///< entry 0 of the new table
+  std::uint64_t child_stride = 0;  ///< entry i = first_child + i * child_stride (i = 0..511)
+  std::string child_level;         ///< "PT" (2 MiB split into 4 KiB) or "PD" (1 GiB into 2 MiB)
   bool operator==(const PageSplit&) const = default;
 };
 

@@ -1,13 +1,12 @@
 // propose_fix(): the entry change that removes a violation, from the report alone.
-#include "models/format.h"
-#include "verifier/report/explain.h"
-
 #include <algorithm>
 #include <cstdio>
 #include <string_view>
 #include <utility>
 
 #include "models/entry.h"
+#include "models/format.h"
+#include "verifier/report/explain.h"
 #include "verifier/report/explain_fix_parts.h"
 #include "verifier/report/text.h"
 
@@ -22,7 +21,8 @@ using check::WalkLevel;
 // ---- building fixes ---------------------------------------------------------------------------
 
 /// Sets `set` and clears `clear` in walk entry i; merges with an earlier change of that entry.
-void change(Fix& f, const Violation& v, std::size_t i, std::uint64_t set, std::uint64_t clear, const std::string& what) {
+void change(Fix& f, const Violation& v, std::size_t i, std::uint64_t set, std::uint64_t clear,
+            const std::string& what) {
   for (EntryChange& c : f.changes) {
     if (c.level != i) continue;
     c.after = (c.after | set) & ~clear;
@@ -36,7 +36,8 @@ void change(Fix& f, const Violation& v, std::size_t i, std::uint64_t set, std::u
 std::string concrete(const Violation& v, const std::vector<Entry>& walk, std::size_t i, std::uint64_t set,
                      std::uint64_t clear) {
   const std::uint64_t after = (walk[i].raw() | set) & ~clear;
-  return entry_at(v, i) + ": " + hex16(walk[i].raw()) + " -> " + hex16(after) + " (" + bit_changes(walk[i], after) + ')';
+  return entry_at(v, i) + ": " + hex16(walk[i].raw()) + " -> " + hex16(after) + " (" + bit_changes(walk[i], after) +
+         ')';
 }
 
 /// Notes on the rest of the range: how many pages share the leaf's problem, and the highest
@@ -49,7 +50,8 @@ void scope_notes(Fix& f, const Violation& v, const std::vector<Entry>& walk, std
   const std::uint64_t size = v.range.size_or_zero();
   if (size != 0 && size <= page) return;
   const std::string pages = size == 0 ? "2^64 bytes" : std::to_string(size / page) + " pages of " + format_size(page);
-  f.notes.push_back("the range holds " + pages + ": each leaf mapping it needs the same change (`ptverify walk` "
+  f.notes.push_back("the range holds " + pages +
+                    ": each leaf mapping it needs the same change (`ptverify walk` "
                     "shows any address's entry)");
   for (std::size_t i = 0; i < leaf; ++i) {
     const std::uint64_t span = walk[i].span();
@@ -87,8 +89,9 @@ Fix fix_wx(const Violation& v, const std::vector<Entry>& walk) {
   if (!walk.empty() && !rw_everywhere)
     // [SDM 3A §4.6.1] An entry already clears R/W: the page is writable only because CR0.WP = 0
     // lets supervisor writes ignore R/W. No entry change makes it read-only.
-    f.notes.push_back("or, if the code must stay executable: the walk already clears R/W, and the page is writable "
-                      "only because CR0.WP = 0 lets the supervisor ignore R/W; set CR0.WP");
+    f.notes.push_back(
+        "or, if the code must stay executable: the walk already clears R/W, and the page is writable "
+        "only because CR0.WP = 0 lets the supervisor ignore R/W; set CR0.WP");
   else if (const auto leaf = leaf_of(walk))
     f.notes.push_back("or, if the code must stay executable, make it read-only: " + kClearRw + " in the " +
                       concrete(v, walk, *leaf, 0, bits::kRW));
@@ -103,8 +106,9 @@ Fix fix_supervisor(const Violation& v, const std::vector<Entry>& walk) {
   Fix f;
   const auto leaf = leaf_of(walk);
   if (!leaf) {
-    f.summary = "make the page user-accessible: set U/S (bit 2) in every entry of its walk that clears it, or "
-                "unmap it if user space must not see it";
+    f.summary =
+        "make the page user-accessible: set U/S (bit 2) in every entry of its walk that clears it, or "
+        "unmap it if user space must not see it";
     return f;
   }
   for (std::size_t i = 0; i < walk.size(); ++i)
@@ -112,8 +116,9 @@ Fix fix_supervisor(const Violation& v, const std::vector<Entry>& walk) {
   f.summary = "make the page user-accessible: set U/S (bit 2) in every entry of the walk that clears it";
   if (!f.changes.empty()) f.summary += ", the first being the " + entry_at(v, f.changes.front().level);
   if (f.changes.size() > 1 || (!f.changes.empty() && f.changes.front().level != *leaf))
-    f.notes.push_back("U/S in a table entry opens every leaf below it that sets U/S: check them with "
-                      "`ptverify mappings` after the change");
+    f.notes.push_back(
+        "U/S in a table entry opens every leaf below it that sets U/S: check them with "
+        "`ptverify mappings` after the change");
   f.notes.push_back("or, if user space must not see this page, unmap it: " + kClearP + " in the " +
                     concrete(v, walk, *leaf, 0, bits::kP));
   return f;
@@ -127,8 +132,9 @@ Fix fix_reserved(const Violation& v, const std::vector<Entry>& walk) {
   std::optional<std::uint64_t> mask;
   if (i < walk.size()) mask = parse_reserved(v.walk[i].deciding_bits);
   if (!mask) {
-    f.summary = "clear the reserved bits the faulting entry sets (a present entry with a reserved bit set makes "
-                "the walk fault)";
+    f.summary =
+        "clear the reserved bits the faulting entry sets (a present entry with a reserved bit set makes "
+        "the walk fault)";
     return f;
   }
   const std::string what = "clear reserved " + describe_reserved(*mask, walk[i].level());
@@ -198,8 +204,9 @@ Fix fix_required_rights(const Violation& v, const std::vector<Entry>& walk) {
   const bool g = need(required->global && !have->global, "global");
   f.summary += " (" + missing + ")";
   if (!leaf) {
-    f.summary += ": in every entry of the walk, set R/W (writable) and U/S (user), clear XD (executable); set G "
-                 "in the leaf (global)";
+    f.summary +=
+        ": in every entry of the walk, set R/W (writable) and U/S (user), clear XD (executable); set G "
+        "in the leaf (global)";
     return f;
   }
   for (std::size_t i = 0; i < walk.size(); ++i) {
@@ -232,14 +239,16 @@ Fix fix_page_size(const Violation& v, const std::vector<Entry>& walk) {
   Fix f;
   const auto leaf = leaf_of(walk);
   if (!leaf) {
-    f.summary = "map the range with a page size region " + v.region + " allows (split a large page into a table "
+    f.summary = "map the range with a page size region " + v.region +
+                " allows (split a large page into a table "
                 "of smaller ones, or merge small pages into a large one)";
     return f;
   }
   const Entry& e = walk[*leaf];
   if (e.level() == Level::kPt) {
-    f.summary = "map the range with larger pages: replace the page table under the PD entry by one 2M leaf "
-                "(needs 512 contiguous frames, 2M-aligned, with equal attributes)";
+    f.summary =
+        "map the range with larger pages: replace the page table under the PD entry by one 2M leaf "
+        "(needs 512 contiguous frames, 2M-aligned, with equal attributes)";
     return f;
   }
   // [SDM 3A §4.5, the PDPTE, PDE and PTE formats]: a large leaf keeps PAT in bit 12 and its frame from bit 21 (or
@@ -250,14 +259,16 @@ Fix fix_page_size(const Violation& v, const std::vector<Entry>& walk) {
   s.table_entry = e.raw() & (bits::kP | bits::kRW | bits::kUS | bits::kPwt | bits::kPcd | bits::kA | bits::kXd);
   if (e.level() == Level::kPd) {
     s.child_level = "PT";
-    s.first_child = (e.raw() & ~(bits::kPsOrPat7 | bits::kPatOrAddr12)) | (e.pat().value_or(false) ? bits::kPsOrPat7 : 0);
+    s.first_child =
+        (e.raw() & ~(bits::kPsOrPat7 | bits::kPatOrAddr12)) | (e.pat().value_or(false) ? bits::kPsOrPat7 : 0);
   } else {
     s.child_level = "PD";
     s.first_child = e.raw();
   }
   s.child_stride = entry_span(child_level(e.level()));
-  f.summary = "split the " + format_size(e.span()) + " page: the " + entry_at(v, *leaf) + " becomes a pointer to a new " +
-              s.child_level + " whose 512 entries map the same frames as " + format_size(s.child_stride) + " pages";
+  f.summary = "split the " + format_size(e.span()) + " page: the " + entry_at(v, *leaf) +
+              " becomes a pointer to a new " + s.child_level + " whose 512 entries map the same frames as " +
+              format_size(s.child_stride) + " pages";
   f.split = s;
   if (s.child_level == "PD")
     f.notes.push_back("if region " + v.region + " allows only 4K pages, split each 2M page of the new PD again");
@@ -267,8 +278,9 @@ Fix fix_page_size(const Violation& v, const std::vector<Entry>& walk) {
 Fix fix_recursive(const Violation& v, const std::vector<Entry>& walk) {
   Fix f;
   if (walk.empty()) {
-    f.summary = "make the top-level entry the spec names point back to the root table (CR3's table) with P and R/W "
-                "set and U/S clear";
+    f.summary =
+        "make the top-level entry the spec names point back to the root table (CR3's table) with P and R/W "
+        "set and U/S clear";
     return f;
   }
   std::size_t i = 0;
@@ -304,9 +316,9 @@ Fix fix_exposure(const Violation& v, const std::vector<Entry>& walk) {
   return f;
 }
 
-/// The entry whose bits decide the violation. check marks it (verifier/checks/replay.cpp); for rules decided by frames or
-/// ancestors rather than by rights it marks the leaf with the generic "P=1". There the entry
-/// the fix changes, and the bits the fix flips, name the cause better.
+/// The entry whose bits decide the violation. check marks it (verifier/checks/replay.cpp); for rules decided by frames
+/// or ancestors rather than by rights it marks the leaf with the generic "P=1". There the entry the fix changes, and
+/// the bits the fix flips, name the cause better.
 void mark_deciding(Fix& f, const Violation& v, const std::vector<Entry>& walk) {
   std::optional<std::pair<std::size_t, std::string>> marked;
   for (std::size_t k = 0; k < v.walk.size(); ++k)
@@ -328,8 +340,8 @@ void mark_deciding(Fix& f, const Violation& v, const std::vector<Entry>& walk) {
     std::string named;
     for (unsigned b = 64; b-- > 0;) {
       if (!(((c.before ^ c.after) >> b) & 1)) continue;
-      named += (named.empty() ? "" : ", ") + bit_mnemonic(b, walk[c.level]).value_or("bit " + std::to_string(b)) +
-               '=' + (((c.before >> b) & 1) ? '1' : '0');
+      named += (named.empty() ? "" : ", ") + bit_mnemonic(b, walk[c.level]).value_or("bit " + std::to_string(b)) + '=' +
+               (((c.before >> b) & 1) ? '1' : '0');
     }
     f.deciding = c.level;
     f.deciding_bits = named;
@@ -350,29 +362,44 @@ Fix fix_for_rule(const Violation& v, const std::vector<Entry>& walk) {
   switch (v.rule) {
     case RuleId::kCanonical: {
       Fix f;
-      f.summary = "no page table can translate a non-canonical address: the dump itself is wrong here (fix the "
-                  "source that produced it)";
+      f.summary =
+          "no page table can translate a non-canonical address: the dump itself is wrong here (fix the "
+          "source that produced it)";
       return f;
     }
-    case RuleId::kNullGuard: return fix_unmap(v, walk, "unmap the page below the null guard");
+    case RuleId::kNullGuard:
+      return fix_unmap(v, walk, "unmap the page below the null guard");
     case RuleId::kUserKernelSplit: {
       Fix f = leaf_fix(v, walk, "make the page supervisor-only", 0, bits::kUS, kClearUs);
-      f.notes.push_back("U/S = 0 at any level of the walk is enough [SDM 3A §4.6.1]; the leaf changes this page "
-                        "only");
+      f.notes.push_back(
+          "U/S = 0 at any level of the walk is enough [SDM 3A §4.6.1]; the leaf changes this page "
+          "only");
       return f;
     }
-    case RuleId::kSupervisorInUserHalf: return fix_supervisor(v, walk);
-    case RuleId::kWx: return fix_wx(v, walk);
-    case RuleId::kRegionRights: return fix_region_rights(v, walk);
-    case RuleId::kRegionRequiredRights: return fix_required_rights(v, walk);
-    case RuleId::kRequiredMapped: return fix_required_mapped(v, walk);
-    case RuleId::kGuardUnmapped: return fix_unmap(v, walk, "unmap the page from the guard");
-    case RuleId::kOutsideRegions: return fix_unmap(v, walk, "unmap the page, or add a region for it to the spec");
-    case RuleId::kPageSize: return fix_page_size(v, walk);
-    case RuleId::kReservedBits: return fix_reserved(v, walk);
-    case RuleId::kRecursiveSlot: return fix_recursive(v, walk);
-    case RuleId::kConflictingAliases: return fix_aliases(v, walk);
-    case RuleId::kPageTableExposure: return fix_exposure(v, walk);
+    case RuleId::kSupervisorInUserHalf:
+      return fix_supervisor(v, walk);
+    case RuleId::kWx:
+      return fix_wx(v, walk);
+    case RuleId::kRegionRights:
+      return fix_region_rights(v, walk);
+    case RuleId::kRegionRequiredRights:
+      return fix_required_rights(v, walk);
+    case RuleId::kRequiredMapped:
+      return fix_required_mapped(v, walk);
+    case RuleId::kGuardUnmapped:
+      return fix_unmap(v, walk, "unmap the page from the guard");
+    case RuleId::kOutsideRegions:
+      return fix_unmap(v, walk, "unmap the page, or add a region for it to the spec");
+    case RuleId::kPageSize:
+      return fix_page_size(v, walk);
+    case RuleId::kReservedBits:
+      return fix_reserved(v, walk);
+    case RuleId::kRecursiveSlot:
+      return fix_recursive(v, walk);
+    case RuleId::kConflictingAliases:
+      return fix_aliases(v, walk);
+    case RuleId::kPageTableExposure:
+      return fix_exposure(v, walk);
   }
   Fix f;
   f.summary = "no fix is known for this rule";
@@ -393,5 +420,3 @@ std::string describe_bit_changes(const WalkLevel& entry, std::uint64_t after) {
 }
 
 }  // namespace ptv
-
-

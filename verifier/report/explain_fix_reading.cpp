@@ -1,10 +1,9 @@
 // Reading a saved violation back: explain_fix_parts.h.
-#include "verifier/report/explain_fix_parts.h"
-
 #include <algorithm>
 #include <cstdio>
 
 #include "models/format.h"
+#include "verifier/report/explain_fix_parts.h"
 
 namespace ptv {
 
@@ -35,18 +34,41 @@ std::optional<std::size_t> leaf_of(const std::vector<Entry>& walk) {
 std::optional<std::string> bit_mnemonic(unsigned b, const Entry& e) {
   const char* n = nullptr;
   switch (b) {
-    case 0: n = "P"; break;
-    case 1: n = "R/W"; break;
-    case 2: n = "U/S"; break;
-    case 3: n = "PWT"; break;
-    case 4: n = "PCD"; break;
-    case 5: n = "A"; break;
-    case 6: n = e.leaf() ? "D" : nullptr; break;
-    case 7: n = e.level() == Level::kPt ? "PAT" : e.ps() ? "PS" : nullptr; break;
-    case 8: n = e.leaf() ? "G" : nullptr; break;
-    case 12: n = e.leaf() && e.level() != Level::kPt ? "PAT" : nullptr; break;
-    case 63: n = "XD"; break;
-    default: break;
+    case 0:
+      n = "P";
+      break;
+    case 1:
+      n = "R/W";
+      break;
+    case 2:
+      n = "U/S";
+      break;
+    case 3:
+      n = "PWT";
+      break;
+    case 4:
+      n = "PCD";
+      break;
+    case 5:
+      n = "A";
+      break;
+    case 6:
+      n = e.leaf() ? "D" : nullptr;
+      break;
+    case 7:
+      n = e.level() == Level::kPt ? "PAT" : e.ps() ? "PS" : nullptr;
+      break;
+    case 8:
+      n = e.leaf() ? "G" : nullptr;
+      break;
+    case 12:
+      n = e.leaf() && e.level() != Level::kPt ? "PAT" : nullptr;
+      break;
+    case 63:
+      n = "XD";
+      break;
+    default:
+      break;
   }
   if (b >= bits::kPkShift && b < 63 && e.leaf()) n = "PK";
   if (!n) return std::nullopt;
@@ -72,8 +94,6 @@ std::string bit_changes(const Entry& before, std::uint64_t after) {
 std::string entry_at(const Violation& v, std::size_t i) {
   return v.walk[i].level + " entry at " + hex16(v.walk[i].entry_address);
 }
-
-
 
 std::optional<RightSet> parse_rights(const std::string& s) {
   std::optional<RightSet> out;
@@ -104,11 +124,16 @@ std::optional<RightSet> parse_listed_rights(const std::string& message, std::str
   while (i <= list.size()) {
     const std::size_t j = std::min(list.find(", ", i), list.size());
     const std::string name = list.substr(i, j - i);
-    if (name == "user") r.user = true;
-    else if (name == "writable") r.writable = true;
-    else if (name == "executable") r.executable = true;
-    else if (name == "global") r.global = true;
-    else if (name != "none") return std::nullopt;
+    if (name == "user")
+      r.user = true;
+    else if (name == "writable")
+      r.writable = true;
+    else if (name == "executable")
+      r.executable = true;
+    else if (name == "global")
+      r.global = true;
+    else if (name != "none")
+      return std::nullopt;
     i = j + 2;
   }
   return r;
@@ -123,11 +148,15 @@ std::optional<std::uint64_t> parse_reserved(std::string_view s) {
     s.remove_prefix(std::min(comma + 1, s.size()));
     unsigned hi = 0, lo = 0;
     const std::string t(tok);
-    if (t == "XD(63)") hi = lo = 63;
-    else if (t == "PS(7)") hi = lo = 7;
+    if (t == "XD(63)")
+      hi = lo = 63;
+    else if (t == "PS(7)")
+      hi = lo = 7;
     else if (std::sscanf(t.c_str(), "bits %u:%u", &hi, &lo) == 2) {
-    } else if (std::sscanf(t.c_str(), "bit %u", &hi) == 1) lo = hi;
-    else return std::nullopt;
+    } else if (std::sscanf(t.c_str(), "bit %u", &hi) == 1)
+      lo = hi;
+    else
+      return std::nullopt;
     if (hi > 63 || lo > hi) return std::nullopt;
     for (unsigned b = lo; b <= hi; ++b) mask |= std::uint64_t{1} << b;
   }

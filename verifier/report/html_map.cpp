@@ -7,8 +7,8 @@
 #include <set>
 
 #include "models/format.h"
-#include "verifier/report/html_map_parts.h"
 #include "verifier/base/output_file.h"
+#include "verifier/report/html_map_parts.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -19,15 +19,24 @@ using check::Violation;
 using check::WalkLevel;
 
 const char* kClassNames[] = {
-    "-r-- read-only",      "ur-- user read-only", "-rw- writable",      "urw- user writable",
-    "-r-x executable",     "ur-x user executable", "-rwx writable + executable", "urwx user, W+X",
-    "rights unknown",      "unknown to this dump", "faults (reserved bits)",
+    "-r-- read-only",
+    "ur-- user read-only",
+    "-rw- writable",
+    "urw- user writable",
+    "-r-x executable",
+    "ur-x user executable",
+    "-rwx writable + executable",
+    "urwx user, W+X",
+    "rights unknown",
+    "unknown to this dump",
+    "faults (reserved bits)",
 };
 
 void write_header(const AddressMap& map, std::ostream& os) {
   const MappingSet& m = *map.mappings;
-  os << "<header id=\"summary\"><h1>ptverify map <span class=\"src\">" << html_escape(m.source) << "</span></h1>\n<p class=\"meta\">"
-     << html_escape(m.format_shown()) << " \xc2\xb7 " << to_string(m.mode) << " \xc2\xb7 " << m.runs.size() << " runs";
+  os << "<header id=\"summary\"><h1>ptverify map <span class=\"src\">" << html_escape(m.source)
+     << "</span></h1>\n<p class=\"meta\">" << html_escape(m.format_shown()) << " \xc2\xb7 " << to_string(m.mode)
+     << " \xc2\xb7 " << m.runs.size() << " runs";
   if (!m.unknown.empty()) os << " \xc2\xb7 " << m.unknown.size() << " unknown ranges";
   os << " \xc2\xb7 regions: ";
   switch (map.labels) {
@@ -35,8 +44,12 @@ void write_header(const AddressMap& map, std::ostream& os) {
       os << "spec <b>" << html_escape(map.spec_name) << "</b>";
       if (map.check) os << " (" << html_escape(map.check->spec) << ")";
       break;
-    case MapLabels::kMarkers: os << "the dump's ptdump section markers"; break;
-    case MapLabels::kHalves: os << "the canonical halves (no spec given)"; break;
+    case MapLabels::kMarkers:
+      os << "the dump's ptdump section markers";
+      break;
+    case MapLabels::kHalves:
+      os << "the canonical halves (no spec given)";
+      break;
   }
   os << "</p>\n";
   if (map.check) {
@@ -71,15 +84,22 @@ void write_bits(const WalkLevel& w, std::ostream& os) {
     const char* what;
   };
   const Bit bits[] = {
-      {"XD", 63, "execute-disable"}, {"G", 8, "global"}, {w.level == "PT" ? "PAT" : "PS", 7, w.level == "PT" ? "PAT" : "page size"},
-      {"D", 6, "dirty"}, {"A", 5, "accessed"}, {"PCD", 4, "cache disable"}, {"PWT", 3, "write-through"},
-      {"U/S", 2, "user/supervisor"}, {"R/W", 1, "read/write"}, {"P", 0, "present"},
+      {"XD", 63, "execute-disable"},
+      {"G", 8, "global"},
+      {w.level == "PT" ? "PAT" : "PS", 7, w.level == "PT" ? "PAT" : "page size"},
+      {"D", 6, "dirty"},
+      {"A", 5, "accessed"},
+      {"PCD", 4, "cache disable"},
+      {"PWT", 3, "write-through"},
+      {"U/S", 2, "user/supervisor"},
+      {"R/W", 1, "read/write"},
+      {"P", 0, "present"},
   };
   os << "<span class=\"bits\">";
   for (const Bit& b : bits) {
     const unsigned v = static_cast<unsigned>((w.raw >> b.bit) & 1);
-    os << "<span class=\"bit " << (v ? "on" : "off") << (deciding.count(b.name) ? " decides" : "") << "\" title=\"bit " << b.bit
-       << ": " << b.what << " = " << v << "\">" << b.name << '=' << v << "</span>";
+    os << "<span class=\"bit " << (v ? "on" : "off") << (deciding.count(b.name) ? " decides" : "") << "\" title=\"bit "
+       << b.bit << ": " << b.what << " = " << v << "\">" << b.name << '=' << v << "</span>";
     if (b.bit == 63 && leaf)
       os << "<span class=\"bit field\" title=\"bits 62:59: protection key\">PK=" << ((w.raw >> 59) & 0xf) << "</span>";
   }
@@ -92,13 +112,15 @@ void write_walk(const Violation& v, std::size_t n, std::ostream& os) {
     os << "<p class=\"nowalk\" id=\"walk-" << n << "\">No walk: the dump is text, not raw memory.</p>\n";
     return;
   }
-  os << "<table class=\"walk\" id=\"walk-" << n << "\"><thead><tr><th></th><th>level</th><th>table</th><th>index</th>"
+  os << "<table class=\"walk\" id=\"walk-" << n
+     << "\"><thead><tr><th></th><th>level</th><th>table</th><th>index</th>"
         "<th>entry address</th><th>raw entry</th></tr></thead><tbody>\n";
   for (const WalkLevel& w : v.walk) {
     const char* deciding = w.deciding ? " deciding" : "";
-    os << "<tr class=\"level" << deciding << "\"><td class=\"mark\">" << (w.deciding ? "\xe2\x96\xb6" : "") << "</td><td>"
-       << html_escape(w.level) << "</td><td class=\"hex\">" << hex16(w.table) << "</td><td class=\"num\">" << w.index
-       << "</td><td class=\"hex\">" << hex16(w.entry_address) << "</td><td class=\"hex raw\">" << hex16(w.raw) << "</td></tr>\n"
+    os << "<tr class=\"level" << deciding << "\"><td class=\"mark\">" << (w.deciding ? "\xe2\x96\xb6" : "")
+       << "</td><td>" << html_escape(w.level) << "</td><td class=\"hex\">" << hex16(w.table)
+       << "</td><td class=\"num\">" << w.index << "</td><td class=\"hex\">" << hex16(w.entry_address)
+       << "</td><td class=\"hex raw\">" << hex16(w.raw) << "</td></tr>\n"
        << "<tr class=\"decoded" << deciding << "\"><td></td><td colspan=\"5\">";
     write_bits(w, os);
     os << "<div class=\"dec\">" << html_escape(w.decoded);
@@ -112,7 +134,8 @@ void write_walk(const Violation& v, std::size_t n, std::ostream& os) {
 void write_violations(const AddressMap& map, std::ostream& os) {
   os << "<section id=\"violations\">";
   if (!map.check) {
-    os << "<h2>Violations</h2><p class=\"none\">Not checked: give <code>--spec SPEC</code> to mark violations.</p></section>\n";
+    os << "<h2>Violations</h2><p class=\"none\">Not checked: give <code>--spec SPEC</code> to mark "
+          "violations.</p></section>\n";
     return;
   }
   const auto& vs = map.check->violations;
@@ -123,11 +146,14 @@ void write_violations(const AddressMap& map, std::ostream& os) {
     const std::size_t n = i + 1;
     const std::string rule(check::rule_info(v.rule).name);
     const MapBox& box = map.boxes[map.box_at(v.range.first)];
-    os << "<details class=\"violation\" id=\"violation-" << n << "\" data-n=\"" << n << "\" data-rule=\"" << html_escape(rule)
-       << "\" data-first=\"" << hex16(v.range.first.value()) << "\" data-end=\"" << hex_end(v.range) << "\">\n<summary><span class=\"rule\">"
-       << html_escape(rule) << "</span> <span class=\"hex\">" << hex16(v.range.first.value()) << "</span> "
-       << format_size(v.range.size_or_zero()) << " in <b>" << html_escape(v.region.empty() ? box.name : v.region) << "</b>"
-       << (v.baselined ? " <span class=\"tag baselined\">baselined</span>" : " <span class=\"tag new\">new</span>") << "</summary>\n";
+    os << "<details class=\"violation\" id=\"violation-" << n << "\" data-n=\"" << n << "\" data-rule=\""
+       << html_escape(rule) << "\" data-first=\"" << hex16(v.range.first.value()) << "\" data-end=\""
+       << hex_end(v.range) << "\">\n<summary><span class=\"rule\">" << html_escape(rule)
+       << "</span> <span class=\"hex\">" << hex16(v.range.first.value()) << "</span> "
+       << format_size(v.range.size_or_zero()) << " in <b>" << html_escape(v.region.empty() ? box.name : v.region)
+       << "</b>"
+       << (v.baselined ? " <span class=\"tag baselined\">baselined</span>" : " <span class=\"tag new\">new</span>")
+       << "</summary>\n";
     os << "<p class=\"message\">" << html_escape(v.message) << "</p>\n<dl>"
        << "<dt>range</dt><dd class=\"hex\">[" << hex16(v.range.first.value()) << ", " << hex_end(v.range) << ")  "
        << format_size(v.range.size_or_zero()) << "</dd>"
@@ -144,21 +170,25 @@ void write_violations(const AddressMap& map, std::ostream& os) {
 void write_legend(std::ostream& os) {
   os << "<section id=\"legend\"><h2>Legend</h2><ul class=\"swatches\">";
   for (unsigned c = 0; c < std::size(kClassNames); ++c)
-    os << "<li><svg width=\"14\" height=\"14\"><rect class=\"c" << c << "\" width=\"14\" height=\"14\"/></svg> " << kClassNames[c] << "</li>";
+    os << "<li><svg width=\"14\" height=\"14\"><rect class=\"c" << c << "\" width=\"14\" height=\"14\"/></svg> "
+       << kClassNames[c] << "</li>";
   os << "</ul><p class=\"hint\">Box heights grow with the logarithm of the size, so a 4K guard and a 64T "
         "direct map are both visible; the strip at each box's right edge shows its runs at a linear scale. "
-        "Click a box to zoom in, then click inside to zoom further; Escape or the breadcrumb zooms out.</p></section>\n";
+        "Click a box to zoom in, then click inside to zoom further; Escape or the breadcrumb zooms "
+        "out.</p></section>\n";
 }
 
 void write_check_tables(const AddressMap& map, std::ostream& os) {
   if (!map.check) return;
   const check::CheckResult& r = *map.check;
-  os << "<section id=\"rules\"><h2>Rules</h2><table><thead><tr><th>rule</th><th>status</th><th>violations</th><th>detail</th></tr>"
+  os << "<section "
+        "id=\"rules\"><h2>Rules</h2><table><thead><tr><th>rule</th><th>status</th><th>violations</th><th>detail</th></"
+        "tr>"
         "</thead><tbody>\n";
   for (const check::RuleResult& rr : r.rules)
     os << "<tr><td>" << html_escape(std::string(check::rule_info(rr.rule).name)) << "</td><td><span class=\"status "
-       << check::to_string(rr.status) << "\">" << check::to_string(rr.status) << "</span></td><td class=\"num\">" << rr.violations
-       << "</td><td>" << html_escape(rr.detail) << "</td></tr>\n";
+       << check::to_string(rr.status) << "\">" << check::to_string(rr.status) << "</span></td><td class=\"num\">"
+       << rr.violations << "</td><td>" << html_escape(rr.detail) << "</td></tr>\n";
   os << "</tbody></table></section>\n<section id=\"parameters\"><h2>Parameters"
      << (r.parameters_admissible ? "" : " (last candidate: no admissible values exist)") << "</h2><table><tbody>";
   for (const check::Parameter& p : r.parameters)
@@ -183,10 +213,14 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   std::size_t n = 0;
   unsigned cp = 0;
   if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) n = 2, cp = c & 0x1f;
-  else if (c >= 0xe0 && c <= 0xef) n = 3, cp = c & 0x0f;
-  else if (c >= 0xf0 && c <= 0xf4) n = 4, cp = c & 0x07;
-  else return 0;
+  if (c >= 0xc2 && c <= 0xdf)
+    n = 2, cp = c & 0x1f;
+  else if (c >= 0xe0 && c <= 0xef)
+    n = 3, cp = c & 0x0f;
+  else if (c >= 0xf0 && c <= 0xf4)
+    n = 4, cp = c & 0x07;
+  else
+    return 0;
   if (i + n > s.size()) return 0;
   for (std::size_t k = 1; k < n; ++k) {
     const auto d = static_cast<unsigned char>(s[i + k]);
@@ -211,12 +245,23 @@ std::string html_escape(std::string_view s) {
       continue;
     }
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.append(s.substr(i, n));
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.append(s.substr(i, n));
     }
     i += n;
   }
@@ -226,12 +271,15 @@ std::string html_escape(std::string_view s) {
 void write_html_map(const AddressMap& map, std::ostream& os) {
   os << "<!DOCTYPE html>\n<html lang=\"en\" data-ptv-ready=\"no\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>ptverify map: "
-     << html_escape(map.mappings->source) << "</title>\n<style>\n" << html::kStyle << "</style>\n</head>\n<body>\n";
+     << html_escape(map.mappings->source) << "</title>\n<style>\n"
+     << html::kStyle << "</style>\n</head>\n<body>\n";
   write_header(map, os);
-  os << "<main>\n<section id=\"map-panel\">\n<nav id=\"crumbs\" aria-label=\"zoom\"><button type=\"button\" id=\"back\" disabled>"
+  os << "<main>\n<section id=\"map-panel\">\n<nav id=\"crumbs\" aria-label=\"zoom\"><button type=\"button\" "
+        "id=\"back\" disabled>"
         "\xe2\x97\x80 back</button> <span class=\"crumb current\">whole space</span></nav>\n";
   html::write_map_svg(map, os);
-  os << "</section>\n<section id=\"side\">\n<div id=\"selection\" class=\"panel\"><p class=\"hint\">The whole 64-bit address "
+  os << "</section>\n<section id=\"side\">\n<div id=\"selection\" class=\"panel\"><p class=\"hint\">The whole 64-bit "
+        "address "
         "space, highest address at the top. Click a box to zoom in.</p></div>\n";
   write_violations(map, os);
   write_legend(os);
@@ -248,7 +296,8 @@ std::optional<std::string> write_html_map_file(const std::string& path, const Ad
   return std::nullopt;
 }
 
-void write_check_html(std::ostream& os, const MappingSet& mappings, const spec::Spec& spec, const check::CheckResult& result) {
+void write_check_html(std::ostream& os, const MappingSet& mappings, const spec::Spec& spec,
+                      const check::CheckResult& result) {
   auto layout = layout_for(spec, result);
   AddressMap map = build_address_map(mappings, layout.ok() ? &*layout : nullptr, &result);
   if (!layout.ok()) map.notes.push_back("the spec's regions cannot be placed: " + layout.error().message);

@@ -42,7 +42,8 @@ void write_html_map(const AddressMap& map, std::ostream& os);
 
 /// `check --html`: the page for a check's result, its regions placed with the parameters the
 /// check reported (a note says so when they cannot be placed).
-void write_check_html(std::ostream& os, const MappingSet& mappings, const spec::Spec& spec, const check::CheckResult& result);
+void write_check_html(std::ostream& os, const MappingSet& mappings, const spec::Spec& spec,
+                      const check::CheckResult& result);
 
 /// Text for HTML content and attribute values: & < > " ' escaped; bytes that are not valid
 /// UTF-8 and control characters other than tab and newline become U+FFFD.

@@ -1,9 +1,8 @@
 // The HTML map's data: what the script needs to zoom into a box and to find a violation.
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "models/format.h"
 #include "verifier/report/html_map_parts.h"
@@ -20,14 +19,14 @@ using json = nlohmann::ordered_json;
 struct Entry {
   std::uint64_t first, last;  // absolute, inclusive
   unsigned cls;
-  std::uint64_t page_size;    // 0: unknown, or runs of several sizes merged
-  std::size_t count;          // runs merged into this entry
+  std::uint64_t page_size;  // 0: unknown, or runs of several sizes merged
+  std::size_t count;        // runs merged into this entry
 };
 
 struct BoxRuns {
   std::vector<Entry> entries;
-  std::uint64_t gap = 0;    ///< neighbours of one class closer than this were merged (0: none)
-  std::size_t bundle = 0;   ///< then every `bundle` neighbours were drawn as one (0: none)
+  std::uint64_t gap = 0;   ///< neighbours of one class closer than this were merged (0: none)
+  std::size_t bundle = 0;  ///< then every `bundle` neighbours were drawn as one (0: none)
 };
 
 /// Entries [first, last) as one: its class the one with the most bytes there.
@@ -82,11 +81,16 @@ BoxRuns box_runs(const MappingSet& m, const MapBox& b) {
 
 std::string_view kind_name(BoxKind k) {
   switch (k) {
-    case BoxKind::kRegion: return "region";
-    case BoxKind::kNoRegion: return "no-region";
-    case BoxKind::kMarker: return "marker";
-    case BoxKind::kHalf: return "half";
-    case BoxKind::kNonCanonical: return "non-canonical";
+    case BoxKind::kRegion:
+      return "region";
+    case BoxKind::kNoRegion:
+      return "no-region";
+    case BoxKind::kMarker:
+      return "marker";
+    case BoxKind::kHalf:
+      return "half";
+    case BoxKind::kNonCanonical:
+      return "non-canonical";
   }
   return "";
 }
@@ -107,19 +111,23 @@ json box_json(const AddressMap& map, std::size_t i, const BoxGeometry& geo) {
   const std::uint64_t base = b.range.first.value();
   json groups = json::array();
   for (const RightsGroup& g : b.groups)
-    groups.push_back(tuple(g.rights, g.page_size ? format_size(*g.page_size) : "?", g.pages, human_size(g.bytes), g.runs));
+    groups.push_back(
+        tuple(g.rights, g.page_size ? format_size(*g.page_size) : "?", g.pages, human_size(g.bytes), g.runs));
   const BoxRuns br = box_runs(m, b);
   // Arrays are filled as plain vectors and wrapped once: with JSON_DIAGNOSTICS, json's own
   // push_back re-points every element's parent whenever the array grows.
   json::array_t runs;
   runs.reserve(br.entries.size());
   for (const Entry& e : br.entries)
-    runs.push_back(tuple(hex_digits(e.first - base), hex_digits(e.last - base), e.cls, e.page_size ? format_size(e.page_size) : "", e.count));
+    runs.push_back(tuple(hex_digits(e.first - base), hex_digits(e.last - base), e.cls,
+                         e.page_size ? format_size(e.page_size) : "", e.count));
   json::array_t unknown, faults;
   for (const UnknownRange& u : m.unknown)
-    if (auto c = u.range.intersect(b.range)) unknown.push_back(tuple(hex_digits(c->first.value() - base), hex_digits(c->last.value() - base), u.reason));
+    if (auto c = u.range.intersect(b.range))
+      unknown.push_back(tuple(hex_digits(c->first.value() - base), hex_digits(c->last.value() - base), u.reason));
   for (const FaultRange& f : m.faults)
-    if (auto c = f.range.intersect(b.range)) faults.push_back(tuple(hex_digits(c->first.value() - base), hex_digits(c->last.value() - base)));
+    if (auto c = f.range.intersect(b.range))
+      faults.push_back(tuple(hex_digits(c->first.value() - base), hex_digits(c->last.value() - base)));
   json violations = json::array();
   for (std::size_t v : b.violations) violations.push_back(v + 1);
   json o = json::object();
@@ -172,10 +180,14 @@ std::string script_safe(const std::string& text) {
   std::string safe;
   safe.reserve(text.size());
   for (char c : text) {
-    if (c == '<') safe += "\\u003c";
-    else if (c == '>') safe += "\\u003e";
-    else if (c == '&') safe += "\\u0026";
-    else safe += c;
+    if (c == '<')
+      safe += "\\u003c";
+    else if (c == '>')
+      safe += "\\u003e";
+    else if (c == '&')
+      safe += "\\u0026";
+    else
+      safe += c;
   }
   return safe;
 }

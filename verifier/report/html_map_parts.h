@@ -14,10 +14,10 @@ namespace ptv::html {
 /// Overview geometry, in SVG user units (px). The script reads the same numbers from the
 /// svg's data attributes, so they are defined once, here.
 inline constexpr double kSvgWidth = 600;
-inline constexpr double kBoxX = 10;       ///< left edge of the boxes (room for violation marks)
+inline constexpr double kBoxX = 10;  ///< left edge of the boxes (room for violation marks)
 inline constexpr double kBoxWidth = 430;
-inline constexpr double kStripWidth = 36; ///< the linear run strip at each box's right edge
-inline constexpr double kMargin = 8;      ///< above the first box and below the last
+inline constexpr double kStripWidth = 36;  ///< the linear run strip at each box's right edge
+inline constexpr double kMargin = 8;       ///< above the first box and below the last
 inline constexpr double kTargetHeight = 1340;
 inline constexpr std::size_t kMaxRunsPerBox = 3000;  ///< runs in the page's data, per box
 

@@ -36,10 +36,13 @@ std::pair<long double, long double> span_px(const VirtRange& r, double h, std::u
 
 std::string box_class(const MapBox& b) {
   switch (b.kind) {
-    case BoxKind::kNonCanonical: return "box hole";
-    case BoxKind::kNoRegion: return "box none";
+    case BoxKind::kNonCanonical:
+      return "box hole";
+    case BoxKind::kNoRegion:
+      return "box none";
     case BoxKind::kMarker:
-    case BoxKind::kHalf: return "box plain";
+    case BoxKind::kHalf:
+      return "box plain";
     case BoxKind::kRegion:
       if (b.must == spec::Must::kUnmapped) return "box guard";
       if (b.must == spec::Must::kMapped) return "box required";
@@ -105,10 +108,10 @@ void write_box(const AddressMap& map, std::size_t i, const BoxGeometry& g, std::
   const bool hole = b.kind == BoxKind::kNonCanonical;
   std::string cls = box_class(b);
   if (!b.violations.empty()) cls += " violating";
-  os << "<g class=\"" << cls << "\" id=\"box-" << i << "\" data-box=\"" << i << "\" data-name=\""
-     << html_escape(b.name) << "\"" << (hole ? "" : " tabindex=\"0\" role=\"button\"") << ">";
-  os << "<title>" << html_escape(b.name) << " [" << hex16(b.range.first.value()) << ", " << hex_end(b.range) << ") " << size
-     << (hole ? "" : " - click to zoom in") << "</title>";
+  os << "<g class=\"" << cls << "\" id=\"box-" << i << "\" data-box=\"" << i << "\" data-name=\"" << html_escape(b.name)
+     << "\"" << (hole ? "" : " tabindex=\"0\" role=\"button\"") << ">";
+  os << "<title>" << html_escape(b.name) << " [" << hex16(b.range.first.value()) << ", " << hex_end(b.range) << ") "
+     << size << (hole ? "" : " - click to zoom in") << "</title>";
   os << "<rect class=\"frame\" x=\"" << num(kBoxX) << "\" y=\"" << num(g.y) << "\" width=\"" << num(kBoxWidth)
      << "\" height=\"" << num(g.h) << "\"/>";
   const double tx = kBoxX + 8;
@@ -133,8 +136,10 @@ void write_box(const AddressMap& map, std::size_t i, const BoxGeometry& g, std::
   if (!vio.empty() && slots >= 2) lines.push_back({"vio", vio});
   if (b.runs() || b.unknown_ranges || b.fault_ranges) {
     std::string s;
-    if (b.runs()) s = std::to_string(b.runs()) + (b.runs() == 1 ? " run, " : " runs, ") + human_size(b.mapped) + " mapped";
-    if (b.unknown_ranges) s += std::string(s.empty() ? "" : " \xc2\xb7 ") + "?? " + human_size(b.unknown_bytes) + " unknown";
+    if (b.runs())
+      s = std::to_string(b.runs()) + (b.runs() == 1 ? " run, " : " runs, ") + human_size(b.mapped) + " mapped";
+    if (b.unknown_ranges)
+      s += std::string(s.empty() ? "" : " \xc2\xb7 ") + "?? " + human_size(b.unknown_bytes) + " unknown";
     if (b.fault_ranges) s += std::string(s.empty() ? "" : " \xc2\xb7 ") + "!! faults";
     lines.push_back({"sum", s});
   }
@@ -143,14 +148,17 @@ void write_box(const AddressMap& map, std::size_t i, const BoxGeometry& g, std::
   if (!b.shape.empty()) info += (info.empty() ? "" : " \xc2\xb7 ") + b.shape;
   if (!info.empty()) lines.push_back({"info", info});
 
-  const auto name_chars = static_cast<std::size_t>(std::max(4.0, (right - tx - 7.0 * static_cast<double>(size.size())) / 7.2));
-  os << "<text class=\"name\" x=\"" << num(tx) << "\" y=\"" << num(g.y + 12.5) << "\">" << html_escape(cut(b.name, name_chars));
+  const auto name_chars =
+      static_cast<std::size_t>(std::max(4.0, (right - tx - 7.0 * static_cast<double>(size.size())) / 7.2));
+  os << "<text class=\"name\" x=\"" << num(tx) << "\" y=\"" << num(g.y + 12.5) << "\">"
+     << html_escape(cut(b.name, name_chars));
   if (!vio.empty() && slots < 2) os << "<tspan class=\"vio\"> !!</tspan>";
   os << "</text><text class=\"size\" x=\"" << num(right) << "\" y=\"" << num(g.y + 12.5) << "\">" << size << "</text>";
   const auto chars = static_cast<std::size_t>((right - tx) / 6.2);
   for (std::size_t k = 0; k < lines.size() && k + 1 < slots; ++k)
-    os << "<text class=\"" << lines[k].first << "\" x=\"" << num(tx) << "\" y=\"" << num(g.y + 12.5 + kLine * static_cast<double>(k + 1))
-       << "\">" << html_escape(cut(lines[k].second, chars)) << "</text>";
+    os << "<text class=\"" << lines[k].first << "\" x=\"" << num(tx) << "\" y=\""
+       << num(g.y + 12.5 + kLine * static_cast<double>(k + 1)) << "\">" << html_escape(cut(lines[k].second, chars))
+       << "</text>";
   write_strip(map, b, g, os);
   os << "</g>";
 }
@@ -172,18 +180,25 @@ std::vector<BoxGeometry> box_geometry(const AddressMap& map) {
   return out;
 }
 
-double map_height(const std::vector<BoxGeometry>& g) { return g.empty() ? 2 * kMargin : g.back().y + g.back().h + kMargin; }
+double map_height(const std::vector<BoxGeometry>& g) {
+  return g.empty() ? 2 * kMargin : g.back().y + g.back().h + kMargin;
+}
 
 void write_map_svg(const AddressMap& map, std::ostream& os) {
   const std::vector<BoxGeometry> geo = box_geometry(map);
   const double height = map_height(geo);
-  os << "<svg id=\"map\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << num(kSvgWidth) << "\" height=\"" << num(height)
-     << "\" viewBox=\"0 0 " << num(kSvgWidth) << ' ' << num(height) << "\" data-box-x=\"" << num(kBoxX) << "\" data-box-width=\""
-     << num(kBoxWidth) << "\" data-margin=\"" << num(kMargin) << "\" data-view=\"overview\" role=\"img\" aria-label=\"address space map\">\n"
-     << "<defs><pattern id=\"hatch\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
-        "<rect width=\"8\" height=\"8\" class=\"hatch-bg\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"8\" class=\"hatch-line\"/></pattern>"
-        "<pattern id=\"unknown-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
-        "<rect width=\"6\" height=\"6\" fill=\"#f6e7a8\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#c9a227\" stroke-width=\"2\"/>"
+  os << "<svg id=\"map\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << num(kSvgWidth) << "\" height=\""
+     << num(height) << "\" viewBox=\"0 0 " << num(kSvgWidth) << ' ' << num(height) << "\" data-box-x=\"" << num(kBoxX)
+     << "\" data-box-width=\"" << num(kBoxWidth) << "\" data-margin=\"" << num(kMargin)
+     << "\" data-view=\"overview\" role=\"img\" aria-label=\"address space map\">\n"
+     << "<defs><pattern id=\"hatch\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" "
+        "patternTransform=\"rotate(45)\">"
+        "<rect width=\"8\" height=\"8\" class=\"hatch-bg\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"8\" "
+        "class=\"hatch-line\"/></pattern>"
+        "<pattern id=\"unknown-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+        "patternTransform=\"rotate(45)\">"
+        "<rect width=\"6\" height=\"6\" fill=\"#f6e7a8\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#c9a227\" "
+        "stroke-width=\"2\"/>"
         "</pattern></defs>\n<g id=\"overview\">\n";
   for (std::size_t i = 0; i < map.boxes.size(); ++i) {
     write_box(map, i, geo[i], os);
@@ -197,7 +212,8 @@ void write_map_svg(const AddressMap& map, std::ostream& os) {
     const std::uint64_t a = i == 0 ? map.boxes[0].range.last.value() : map.boxes[i - 1].range.first.value();
     os << "<text x=\"" << num(ax) << "\" y=\"" << num(geo[i].y + 3.5) << "\">" << hex16(a) << "</text>";
   }
-  if (!geo.empty()) os << "<text x=\"" << num(ax) << "\" y=\"" << num(height - kMargin + 3.5) << "\">" << hex16(0) << "</text>";
+  if (!geo.empty())
+    os << "<text x=\"" << num(ax) << "\" y=\"" << num(height - kMargin + 3.5) << "\">" << hex16(0) << "</text>";
   os << "</g>\n";
   if (map.check) {
     for (std::size_t v = 0; v < map.check->violations.size(); ++v) {
@@ -208,9 +224,11 @@ void write_map_svg(const AddressMap& map, std::ostream& os) {
       const auto [top, bottom] = span_px(b.range, geo[bi].h, c.first.value(), c.last.value());
       const double y = geo[bi].y + static_cast<double>((top + bottom) / 2);
       os << "<g class=\"vmark\" id=\"vmark-" << v + 1 << "\" data-violation=\"" << v + 1 << "\"><title>"
-         << html_escape(std::string(check::rule_info(vi.rule).name)) << " at " << hex16(vi.range.first.value()) << "</title>"
-         << "<line x1=\"" << num(kBoxX) << "\" x2=\"" << num(kBoxX + kBoxWidth) << "\" y1=\"" << num(y) << "\" y2=\"" << num(y)
-         << "\"/><path d=\"M0," << num(y - 6) << " L" << num(kBoxX - 1) << ',' << num(y) << " L0," << num(y + 6) << "Z\"/></g>";
+         << html_escape(std::string(check::rule_info(vi.rule).name)) << " at " << hex16(vi.range.first.value())
+         << "</title>"
+         << "<line x1=\"" << num(kBoxX) << "\" x2=\"" << num(kBoxX + kBoxWidth) << "\" y1=\"" << num(y) << "\" y2=\""
+         << num(y) << "\"/><path d=\"M0," << num(y - 6) << " L" << num(kBoxX - 1) << ',' << num(y) << " L0,"
+         << num(y + 6) << "Z\"/></g>";
     }
   }
   os << "</g>\n<g id=\"zoom\" display=\"none\"></g>\n</svg>\n";

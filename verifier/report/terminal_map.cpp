@@ -89,8 +89,11 @@ Line blank_line(bool hatch) {
 class Renderer {
  public:
   Renderer(const TerminalMapOptions& o, std::ostream& os)
-      : o_(o), g_(o.ascii ? kAscii : kUnicode), os_(os),
-        box_(std::max(o.width, 60u) - kAddressColumns), inner_(box_ - 4) {}
+      : o_(o),
+        g_(o.ascii ? kAscii : kUnicode),
+        os_(os),
+        box_(std::max(o.width, 60u) - kAddressColumns),
+        inner_(box_ - 4) {}
 
   [[nodiscard]] std::size_t inner() const { return inner_; }
   [[nodiscard]] const Glyphs& glyphs() const { return g_; }
@@ -163,7 +166,8 @@ std::string_view rights_colour(std::string_view rights) {
 }
 
 /// Wraps tokens into lines of at most `width` columns; continuation lines start with `indent`.
-std::vector<Line> wrap(const std::string& head, const std::vector<Span>& tokens, std::size_t width, std::size_t indent) {
+std::vector<Line> wrap(const std::string& head, const std::vector<Span>& tokens, std::size_t width,
+                       std::size_t indent) {
   std::vector<Line> out(1);
   out.back().left.push_back({head});
   std::size_t used = columns(head);
@@ -210,8 +214,10 @@ std::vector<Line> run_lines(const MapBox& b, const Renderer& r) {
   std::vector<Span> tokens;
   for (const RightsGroup& grp : b.groups) {
     std::string t = grp.rights + ' ';
-    if (grp.pages) t += format_size(*grp.page_size) + ' ' + std::string(g.times) + std::to_string(grp.pages);
-    else t += human_size(grp.bytes);
+    if (grp.pages)
+      t += format_size(*grp.page_size) + ' ' + std::string(g.times) + std::to_string(grp.pages);
+    else
+      t += human_size(grp.bytes);
     tokens.push_back({t, rights_colour(grp.rights)});
   }
   const std::string head = "  " + plural(b.runs(), "run", "runs") + ", " + human_size(b.mapped) + " mapped:";
@@ -224,8 +230,10 @@ void add_violation_lines(const check::CheckResult& check, const MapBox& b, std::
   for (std::size_t i : b.violations) {
     const check::RuleId id = check.violations[i].rule;
     auto it = std::find_if(by_rule.begin(), by_rule.end(), [&](const auto& p) { return p.first == id; });
-    if (it == by_rule.end()) by_rule.push_back({id, {i}});
-    else it->second.push_back(i);
+    if (it == by_rule.end())
+      by_rule.push_back({id, {i}});
+    else
+      it->second.push_back(i);
   }
   for (const auto& [id, list] : by_rule) {
     const check::Violation& v = check.violations[list.front()];
@@ -235,9 +243,11 @@ void add_violation_lines(const check::CheckResult& check, const MapBox& b, std::
     } else {
       std::uint64_t bytes = 0;
       for (std::size_t i : list) bytes += check.violations[i].range.size_or_zero();
-      t += std::to_string(list.size()) + " violations, first at " + hex16(v.range.first.value()) + " (" + human_size(bytes) + " in all)";
+      t += std::to_string(list.size()) + " violations, first at " + hex16(v.range.first.value()) + " (" +
+           human_size(bytes) + " in all)";
     }
-    const bool all_baselined = std::all_of(list.begin(), list.end(), [&](std::size_t i) { return check.violations[i].baselined; });
+    const bool all_baselined =
+        std::all_of(list.begin(), list.end(), [&](std::size_t i) { return check.violations[i].baselined; });
     if (all_baselined) t += ", baselined";
     lines.push_back(text_line(t, all_baselined ? kYellow : kRed));
   }
@@ -250,7 +260,8 @@ std::vector<Line> box_lines(const AddressMap& map, const MapBox& b, const Render
   if (b.kind == BoxKind::kNonCanonical) {
     Line ln;
     ln.hatch = true;
-    ln.left.push_back({std::string(g.hatch) + std::string(g.hatch) + " non-canonical hole: no address here translates ", kDim});
+    ln.left.push_back(
+        {std::string(g.hatch) + std::string(g.hatch) + " non-canonical hole: no address here translates ", kDim});
     ln.right = {size, kDim};
     lines.push_back(ln);
     return lines;
@@ -261,10 +272,12 @@ std::vector<Line> box_lines(const AddressMap& map, const MapBox& b, const Render
     for (Line& l : run_lines(b, r)) lines.push_back(l);
   if (b.unknown_ranges)
     lines.push_back(text_line("  ?? " + plural(b.unknown_ranges, "unknown range", "unknown ranges") + ", " +
-                              human_size(b.unknown_bytes) + ": " + b.unknown_reason, kYellow));
+                                  human_size(b.unknown_bytes) + ": " + b.unknown_reason,
+                              kYellow));
   if (b.fault_ranges)
     lines.push_back(text_line("  !! " + plural(b.fault_ranges, "faulting range", "faulting ranges") + ", " +
-                              human_size(b.fault_bytes) + ": a present entry sets reserved bits", kRed));
+                                  human_size(b.fault_bytes) + ": a present entry sets reserved bits",
+                              kRed));
   if (map.check) add_violation_lines(*map.check, b, lines);
   return lines;
 }
@@ -272,18 +285,28 @@ std::vector<Line> box_lines(const AddressMap& map, const MapBox& b, const Render
 void write_header(const AddressMap& map, Renderer& r) {
   const MappingSet& m = *map.mappings;
   r.text("ptverify map: " + m.source, kBold);
-  std::string about = m.format_shown() + ", " + std::string(to_string(m.mode)) + ", " + plural(m.runs.size(), "run", "runs");
+  std::string about =
+      m.format_shown() + ", " + std::string(to_string(m.mode)) + ", " + plural(m.runs.size(), "run", "runs");
   if (!m.unknown.empty()) about += ", " + plural(m.unknown.size(), "unknown range", "unknown ranges");
   switch (map.labels) {
-    case MapLabels::kSpec: about += "; regions of spec " + map.spec_name + (map.check ? " (" + map.check->spec + ")" : ""); break;
-    case MapLabels::kMarkers: about += "; regions from the dump's ptdump section markers"; break;
-    case MapLabels::kHalves: about += map.check ? "; the canonical halves" : "; the canonical halves (--spec SPEC names regions)"; break;
+    case MapLabels::kSpec:
+      about += "; regions of spec " + map.spec_name + (map.check ? " (" + map.check->spec + ")" : "");
+      break;
+    case MapLabels::kMarkers:
+      about += "; regions from the dump's ptdump section markers";
+      break;
+    case MapLabels::kHalves:
+      about += map.check ? "; the canonical halves" : "; the canonical halves (--spec SPEC names regions)";
+      break;
   }
   r.text(about);
   if (map.check) {
     const check::Status v = map.check->verdict();
-    r.text(map.check->summary_line(), v == check::Status::kHolds ? kGreen : v == check::Status::kViolated ? kRed : kYellow);
-    std::string line = map.check->parameters_admissible ? "parameters:" : "parameters (last candidate, not admissible):";
+    r.text(map.check->summary_line(), v == check::Status::kHolds      ? kGreen
+                                      : v == check::Status::kViolated ? kRed
+                                                                      : kYellow);
+    std::string line =
+        map.check->parameters_admissible ? "parameters:" : "parameters (last candidate, not admissible):";
     for (const check::Parameter& p : map.check->parameters) {
       const std::string item = ' ' + p.name + '=' + hex(p.value);
       if (columns(line) + item.size() > r.inner() + 4) {
@@ -310,16 +333,20 @@ void write_terminal_map(const AddressMap& map, const TerminalMapOptions& options
   write_header(map, r);
   for (std::size_t i = 0; i < map.boxes.size(); ++i) {
     const MapBox& b = map.boxes[i];
-    if (i == 0) r.border(g.tl, g.tr, b.range.last.value());
-    else r.border(g.ml, g.mr, map.boxes[i - 1].range.first.value());
+    if (i == 0)
+      r.border(g.tl, g.tr, b.range.last.value());
+    else
+      r.border(g.ml, g.mr, map.boxes[i - 1].range.first.value());
     std::vector<Line> lines = box_lines(map, b, r);
     const std::size_t height = std::max<std::size_t>(scale_lines(b.range), lines.size());
     const bool hatch = b.kind == BoxKind::kNonCanonical;
     // The hole's label sits in its middle line, hatching above and below.
     const std::size_t at = hatch ? (height - 1) / 2 : 0;
     for (std::size_t k = 0; k < height; ++k) {
-      if (k >= at && k - at < lines.size()) r.line(lines[k - at]);
-      else r.line(blank_line(hatch));
+      if (k >= at && k - at < lines.size())
+        r.line(lines[k - at]);
+      else
+        r.line(blank_line(hatch));
     }
   }
   r.border(g.bl, g.br, 0);

@@ -1,9 +1,8 @@
 #include "verifier/report/text.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <iomanip>
+#include <nlohmann/json.hpp>
 
 #include "models/format.h"
 #include "verifier/base/printable.h"
@@ -11,7 +10,6 @@
 namespace ptv {
 
 namespace {
-
 
 std::string page_size_name(std::optional<std::uint64_t> ps) {
   if (!ps) return "?";
@@ -21,15 +19,16 @@ std::string page_size_name(std::optional<std::uint64_t> ps) {
 }  // namespace
 
 void write_mapping_set_text(const MappingSet& m, std::ostream& os) {
-  os << "# " << printable(m.format_shown()) << " " << printable(m.source) << " (" << to_string(m.mode) << "): " << m.runs.size() << " runs";
+  os << "# " << printable(m.format_shown()) << " " << printable(m.source) << " (" << to_string(m.mode)
+     << "): " << m.runs.size() << " runs";
   if (!m.unknown.empty()) os << ", " << m.unknown.size() << " unknown ranges";
   if (!m.faults.empty()) os << ", " << m.faults.size() << " faulting ranges";
   os << '\n';
   os << "# start              end (exclusive)      size        rights  page  phys (first page)  flags\n";
   for (const Run& r : m.runs) {
-    os << hex16(r.range.first.value()) << '-' << hex_end(r.range) << ' ' << std::setw(10) << format_size(r.range.size_or_zero())
-       << "  " << rights_text(r) << "    " << std::setw(4) << page_size_name(r.page_size) << "  "
-       << (r.phys ? hex16(r.phys->value()) : std::string("        ?         "));
+    os << hex16(r.range.first.value()) << '-' << hex_end(r.range) << ' ' << std::setw(10)
+       << format_size(r.range.size_or_zero()) << "  " << rights_text(r) << "    " << std::setw(4)
+       << page_size_name(r.page_size) << "  " << (r.phys ? hex16(r.phys->value()) : std::string("        ?         "));
     if (r.global == Tri::kYes) os << " G";
     if (r.pwt.value_or(false)) os << " PWT";
     if (r.pcd.value_or(false)) os << " PCD";
@@ -38,20 +37,20 @@ void write_mapping_set_text(const MappingSet& m, std::ostream& os) {
     os << '\n';
   }
   for (const UnknownRange& u : m.unknown)
-    os << hex16(u.range.first.value()) << '-' << hex_end(u.range) << ' ' << std::setw(10) << format_size(u.range.size_or_zero())
-       << "  unknown: " << printable(u.reason) << '\n';
+    os << hex16(u.range.first.value()) << '-' << hex_end(u.range) << ' ' << std::setw(10)
+       << format_size(u.range.size_or_zero()) << "  unknown: " << printable(u.reason) << '\n';
   for (const FaultRange& f : m.faults)
-    os << hex16(f.range.first.value()) << '-' << hex_end(f.range) << ' ' << std::setw(10) << format_size(f.range.size_or_zero())
-       << "  faults: " << level_name(f.level) << " entry at " << f.entry << " = " << hex16(f.raw) << " sets reserved "
-       << describe_reserved(f.reserved, f.level) << '\n';
+    os << hex16(f.range.first.value()) << '-' << hex_end(f.range) << ' ' << std::setw(10)
+       << format_size(f.range.size_or_zero()) << "  faults: " << level_name(f.level) << " entry at " << f.entry << " = "
+       << hex16(f.raw) << " sets reserved " << describe_reserved(f.reserved, f.level) << '\n';
   for (const SelfReference& s : m.self_refs)
     os << "# " << (s.recursive_slot ? "recursive slot" : "ancestor reference") << ": " << level_name(s.level) << '['
        << s.index << "] at " << s.entry_address << " -> " << s.target << ", translating " << s.range << '\n';
   for (const std::string& n : m.notes) os << "# note: " << printable(n) << '\n';
   for (const Fact& f : m.facts)
     os << "# fact: " << fact_name(f.id) << " = " << printable(f.value) << " (" << to_string(f.source) << ": "
-       << printable(f.origin) << ")"
-       << (f.source == FactSource::kAssumed && !f.matters ? "; changes nothing here" : "") << '\n';
+       << printable(f.origin) << ")" << (f.source == FactSource::kAssumed && !f.matters ? "; changes nothing here" : "")
+       << '\n';
 }
 
 void write_walk_text(const WalkResult& w, const PagingState& s, std::ostream& os) {
@@ -60,7 +59,8 @@ void write_walk_text(const WalkResult& w, const PagingState& s, std::ostream& os
     char idx[8];
     std::snprintf(idx, sizeof idx, "%3u", st.index);
     os << "  " << std::left << std::setw(5) << level_name(st.level) << std::right << " table " << st.table << " ["
-       << idx << "] entry " << st.entry_address << " = " << hex16(st.entry.raw()) << "  " << describe(st.entry, s) << '\n';
+       << idx << "] entry " << st.entry_address << " = " << hex16(st.entry.raw()) << "  " << describe(st.entry, s)
+       << '\n';
   }
   os << "  => " << to_string(w.outcome);
   if (w.translation) os << ": " << w.translation->pa << " (" << w.translation->attributes << ")";

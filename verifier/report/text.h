@@ -11,7 +11,6 @@
 
 namespace ptv {
 
-
 /// One line per run, then unknown and fault ranges, then notes. Strings from the input (the
 /// source, format, reasons, notes, facts) are written made printable (printable.h).
 void write_mapping_set_text(const MappingSet& m, std::ostream& os);

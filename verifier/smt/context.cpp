@@ -3,11 +3,10 @@
 // site polls Z3_get_error_code and turns an error into an invalid Expr or an Error result.
 #include "verifier/smt/context.h"
 
-#include <new>
-
 #include <z3.h>
 
 #include <map>
+#include <new>
 #include <utility>
 
 #include "verifier/smt/expr_access.h"
@@ -58,14 +57,12 @@ const std::vector<Declaration>& Context::declarations() const { return impl_->de
 
 std::optional<std::string> Context::last_error() const { return impl_->last_error; }
 
-void Context::record_error(std::string message) {
-  impl_->last_error = std::move(message);
-}
+void Context::record_error(std::string message) { impl_->last_error = std::move(message); }
 
 namespace {
 
-Expr declare(Context& ctx, std::map<std::string, unsigned, std::less<>>& widths,
-             std::vector<Declaration>& decls, std::string_view name, unsigned width) {
+Expr declare(Context& ctx, std::map<std::string, unsigned, std::less<>>& widths, std::vector<Declaration>& decls,
+             std::string_view name, unsigned width) {
   const char* what = width == 0 ? "bool_const" : "bv_const";
   if (!is_simple_symbol(name)) {
     ctx.record_error(std::string(what) + ": '" + std::string(name) + "' is not an SMT-LIB simple symbol");

@@ -40,8 +40,10 @@ Expr::Expr(const Expr& other)
 }
 
 Expr::Expr(Expr&& other) noexcept
-    : ctx_(std::exchange(other.ctx_, nullptr)), ast_(std::exchange(other.ast_, nullptr)),
-      width_(std::exchange(other.width_, 0)), folded_(std::exchange(other.folded_, false)),
+    : ctx_(std::exchange(other.ctx_, nullptr)),
+      ast_(std::exchange(other.ast_, nullptr)),
+      width_(std::exchange(other.width_, 0)),
+      folded_(std::exchange(other.folded_, false)),
       value_(std::exchange(other.value_, 0)) {}
 
 Expr& Expr::operator=(const Expr& other) {
@@ -88,7 +90,9 @@ namespace {
 using A = ExprAccess;
 using MkBinary = Z3_ast (*)(Z3_context, Z3_ast, Z3_ast);
 
-constexpr std::uint64_t mask(unsigned width) { return width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1; }
+constexpr std::uint64_t mask(unsigned width) {
+  return width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
+}
 
 bool is_const(const Expr& e) { return A::folded(e); }
 std::uint64_t val(const Expr& e) { return A::value(e); }
@@ -281,7 +285,8 @@ Expr Expr::implies(const Expr& b) const { return !*this || b; }
 
 Expr Expr::extract(unsigned hi, unsigned lo) const {
   if (!is_bv() || lo > hi || hi >= width_) {
-    if (ctx_) ctx_->record_error("extract(" + std::to_string(hi) + ", " + std::to_string(lo) + ") of " + sort_name(*this));
+    if (ctx_)
+      ctx_->record_error("extract(" + std::to_string(hi) + ", " + std::to_string(lo) + ") of " + sort_name(*this));
     return {};
   }
   const unsigned w = hi - lo + 1;

@@ -114,8 +114,8 @@ class Expr {
 
   Context* ctx_ = nullptr;
   Z3_ast ast_ = nullptr;
-  unsigned width_ = 0;     // 0 = Boolean
-  bool folded_ = false;    // value_ holds the constant (Booleans: 0 or 1; widths <= 64)
+  unsigned width_ = 0;   // 0 = Boolean
+  bool folded_ = false;  // value_ holds the constant (Booleans: 0 or 1; widths <= 64)
   std::uint64_t value_ = 0;
 };
 

@@ -12,19 +12,23 @@
 #include <map>
 #include <utility>
 
+#include "verifier/base/output_file.h"
 #include "verifier/smt/context.h"
 #include "verifier/smt/expr_access.h"
 #include "verifier/smt/smt2_file.h"
-#include "verifier/base/output_file.h"
 
 namespace ptv::smt {
 
 std::string_view to_string(UnknownReason r) {
   switch (r) {
-    case UnknownReason::kTimeout: return "timeout";
-    case UnknownReason::kResourceLimit: return "resource limit";
-    case UnknownReason::kMemoryLimit: return "memory limit";
-    case UnknownReason::kOther: return "other";
+    case UnknownReason::kTimeout:
+      return "timeout";
+    case UnknownReason::kResourceLimit:
+      return "resource limit";
+    case UnknownReason::kMemoryLimit:
+      return "memory limit";
+    case UnknownReason::kOther:
+      return "other";
   }
   return "other";
 }
@@ -81,16 +85,20 @@ std::optional<bool> Model::eval_bool(const Expr& e) const {
   Z3_context z = ctx_ ? ctx_->raw() : nullptr;
   return eval_term(ctx_, m_, e, [z](Z3_ast out) -> std::optional<bool> {
     switch (Z3_get_bool_value(z, out)) {
-      case Z3_L_TRUE: return true;
-      case Z3_L_FALSE: return false;
-      default: return std::nullopt;
+      case Z3_L_TRUE:
+        return true;
+      case Z3_L_FALSE:
+        return false;
+      default:
+        return std::nullopt;
     }
   });
 }
 
 // --- CheckResult ---------------------------------------------------------------------------
 
-CheckResult::CheckResult(std::string query, Outcome outcome, double seconds, std::optional<std::filesystem::path> smt2_file)
+CheckResult::CheckResult(std::string query, Outcome outcome, double seconds,
+                         std::optional<std::filesystem::path> smt2_file)
     : query_(std::move(query)), outcome_(std::move(outcome)), seconds_(seconds), smt2_file_(std::move(smt2_file)) {}
 
 std::string_view CheckResult::kind() const {
@@ -131,7 +139,8 @@ struct Solver::Impl {
     const unsigned timeout = options.limits.timeout_ms == 0 ? 4294967295u : options.limits.timeout_ms;
     Z3_params_set_uint(z(), p, Z3_mk_string_symbol(z(), "timeout"), timeout);
     const std::uint64_t rl = options.limits.rlimit;
-    Z3_params_set_uint(z(), p, Z3_mk_string_symbol(z(), "rlimit"), rl > 4294967295u ? 4294967295u : static_cast<unsigned>(rl));
+    Z3_params_set_uint(z(), p, Z3_mk_string_symbol(z(), "rlimit"),
+                       rl > 4294967295u ? 4294967295u : static_cast<unsigned>(rl));
     Z3_solver_set_params(z(), s, p);
     Z3_params_dec_ref(z(), p);
   }
@@ -141,7 +150,8 @@ struct Solver::Impl {
     const QueryLimits& l = options.limits;
     const bool timed_out = l.timeout_ms != 0 && seconds * 1000.0 >= 0.9 * l.timeout_ms;
     const bool said_timeout = z3_reason.find("timeout") != std::string::npos;
-    const bool said_resource = z3_reason.find("resource") != std::string::npos || z3_reason.find("rlimit") != std::string::npos;
+    const bool said_resource =
+        z3_reason.find("resource") != std::string::npos || z3_reason.find("rlimit") != std::string::npos;
     const bool canceled = z3_reason.find("canceled") != std::string::npos;
     const std::string suffix = " (Z3: " + z3_reason + ")";
     if (z3_reason.find("memory") != std::string::npos || z3_reason.find("memout") != std::string::npos)
@@ -149,7 +159,8 @@ struct Solver::Impl {
     if (said_timeout || (canceled && timed_out))
       return {UnknownReason::kTimeout, "timeout of " + std::to_string(l.timeout_ms) + " ms reached" + suffix};
     if (said_resource || (canceled && l.rlimit != 0))
-      return {UnknownReason::kResourceLimit, "resource limit (rlimit) of " + std::to_string(l.rlimit) + " reached" + suffix};
+      return {UnknownReason::kResourceLimit,
+              "resource limit (rlimit) of " + std::to_string(l.rlimit) + " reached" + suffix};
     if (canceled && l.timeout_ms != 0)
       return {UnknownReason::kTimeout, "timeout of " + std::to_string(l.timeout_ms) + " ms reached" + suffix};
     return {UnknownReason::kOther, "the solver gave up" + suffix};
@@ -157,7 +168,9 @@ struct Solver::Impl {
 
   CheckResult::Unknown memory_unknown(const std::string& suffix) const {
     const std::uint64_t mb = options.limits.memory_mb;
-    return {UnknownReason::kMemoryLimit, (mb != 0 ? "memory limit of " + std::to_string(mb) + " MiB reached" : std::string("out of memory")) + suffix};
+    return {
+        UnknownReason::kMemoryLimit,
+        (mb != 0 ? "memory limit of " + std::to_string(mb) + " MiB reached" : std::string("out of memory")) + suffix};
   }
 
   // Z3's memory limits are process-wide parameters, read when a solver is made: set before
@@ -241,12 +254,17 @@ struct Solver::Impl {
     Z3_context c = z();
     struct MemoryCeiling {
       std::uint64_t mb;
-      explicit MemoryCeiling(std::uint64_t m) : mb(m) { if (mb != 0) set_memory_ceiling(mb); }
-      ~MemoryCeiling() { if (mb != 0) set_memory_ceiling(0); }
+      explicit MemoryCeiling(std::uint64_t m) : mb(m) {
+        if (mb != 0) set_memory_ceiling(mb);
+      }
+      ~MemoryCeiling() {
+        if (mb != 0) set_memory_ceiling(0);
+      }
       MemoryCeiling(const MemoryCeiling&) = delete;
       MemoryCeiling& operator=(const MemoryCeiling&) = delete;
     } ceiling(options.limits.memory_mb);
-    Z3_solver s = options.logic.empty() ? Z3_mk_solver(c) : Z3_mk_solver_for_logic(c, Z3_mk_string_symbol(c, options.logic.c_str()));
+    Z3_solver s = options.logic.empty() ? Z3_mk_solver(c)
+                                        : Z3_mk_solver_for_logic(c, Z3_mk_string_symbol(c, options.logic.c_str()));
     if (!s || Z3_get_error_code(c) != Z3_OK) return CheckResult::Error{"Z3 could not create a solver"};
     Z3_solver_inc_ref(c, s);
     apply_limits(s);
@@ -275,7 +293,9 @@ void Solver::add(const Expr& assertion, std::string_view name) {
   const std::string label = name.empty() ? std::string("an assertion") : "assertion '" + std::string(name) + "'";
   if (!assertion.valid() || assertion.context() != impl_->ctx || !assertion.is_bool()) {
     if (!frame.invalid) {
-      std::string why = !assertion.valid() ? "is invalid" : assertion.context() != impl_->ctx ? "belongs to another context" : "is not a Boolean";
+      std::string why = !assertion.valid()                  ? "is invalid"
+                        : assertion.context() != impl_->ctx ? "belongs to another context"
+                                                            : "is not a Boolean";
       if (!assertion.valid())
         if (auto e = impl_->ctx->last_error()) why += " (" + *e + ")";
       frame.invalid = label + " " + why;
@@ -306,12 +326,15 @@ const std::vector<QueryRecord>& Solver::history() const { return impl_->history;
 CheckResult Solver::check(std::string_view query_name) {
   double seconds = 0;
   CheckResult::Outcome outcome = CheckResult::Invalid{""};
-  if (auto why = impl_->first_invalid()) outcome = CheckResult::Invalid{*why};
-  else outcome = impl_->run(seconds);
+  if (auto why = impl_->first_invalid())
+    outcome = CheckResult::Invalid{*why};
+  else
+    outcome = impl_->run(seconds);
   static constexpr std::string_view kStatus[] = {"unsat", "sat", "unknown", "unknown", "unknown"};
   std::string emit_error;
   std::optional<std::filesystem::path> file;
-  if (!std::holds_alternative<CheckResult::Invalid>(outcome)) file = impl_->emit(query_name, kStatus[outcome.index()], emit_error);
+  if (!std::holds_alternative<CheckResult::Invalid>(outcome))
+    file = impl_->emit(query_name, kStatus[outcome.index()], emit_error);
   if (!emit_error.empty()) outcome = CheckResult::Error{emit_error};
   CheckResult r(std::string(query_name), std::move(outcome), seconds, std::move(file));
   impl_->history.push_back(QueryRecord{r.query(), std::string(r.kind()), seconds});

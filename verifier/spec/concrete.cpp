@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+
 #include "models/format.h"
 
 namespace ptv::spec {
@@ -39,7 +40,8 @@ std::optional<std::string> first_ill_defined(ConcreteDomain& d, const Node& n, E
       if (!d.power_of_two(y)) return at + "aligns to " + hex(y) + ", which is not a power of two";
       if (n.op == Op::kAlignUp && d.add_wraps(x, y - 1)) return at + "passes 2^64 - 1 (rounding " + hex(x) + " up)";
       break;
-    default: break;
+    default:
+      break;
   }
   return std::nullopt;
 }
@@ -54,7 +56,8 @@ Expected<ParameterValues> parameter_values(const Spec& spec, const std::map<std:
     out[*i] = v;
   }
   for (std::size_t i = 0; i < spec.parameters.size(); ++i)
-    if (!by_name.count(spec.parameters[i].name)) return Error{spec.file + ": no value given for parameter '" + spec.parameters[i].name + "'"};
+    if (!by_name.count(spec.parameters[i].name))
+      return Error{spec.file + ": no value given for parameter '" + spec.parameters[i].name + "'"};
   return out;
 }
 
@@ -94,8 +97,10 @@ std::optional<std::string> explain_bounds(const Spec& spec, const ParameterValue
   if (!r.array) {
     const std::uint64_t end = eval_integer(d, *r.end.root).value;
     switch (r.end_kind) {
-      case EndKind::kEnd: return r.path + ": the region is empty or reversed (end " + hex(end) + " <= start " + hex(start) + ")";
-      case EndKind::kLast: return r.path + ": the region is reversed (last " + hex(end) + " < start " + hex(start) + ")";
+      case EndKind::kEnd:
+        return r.path + ": the region is empty or reversed (end " + hex(end) + " <= start " + hex(start) + ")";
+      case EndKind::kLast:
+        return r.path + ": the region is reversed (last " + hex(end) + " < start " + hex(start) + ")";
       case EndKind::kSize:
         if (end == 0) return r.path + ".size: the region is empty (size 0)";
         return r.path + ": start " + hex(start) + " + size " + hex(end) + " passes the top of the address space (2^64)";
@@ -136,7 +141,8 @@ std::optional<std::size_t> Layout::innermost(VirtAddr va) const {
 
 Expected<Layout> evaluate_layout(const Spec& spec, ParameterValues values) {
   if (values.size() != spec.parameters.size())
-    return Error{spec.file + ": expected " + std::to_string(spec.parameters.size()) + " parameter values, got " + std::to_string(values.size())};
+    return Error{spec.file + ": expected " + std::to_string(spec.parameters.size()) + " parameter values, got " +
+                 std::to_string(values.size())};
   if (auto bad = violated_assumptions(spec, values); !bad.empty())
     return Error{spec.file + ": " + bad.front() + " does not hold for " + format_parameters(spec, values)};
   Layout layout;
@@ -144,8 +150,11 @@ Expected<Layout> evaluate_layout(const Spec& spec, ParameterValues values) {
   ConcreteDomain d{values};
   for (std::size_t i = 0; i < spec.regions.size(); ++i) {
     const Bounds<ConcreteDomain> b = region_bounds(d, spec.regions[i]);
-    if (!b.ok) return Error{spec.file + ": " + explain_bounds(spec, values, i).value_or(spec.regions[i].path + ": ill-defined bounds")};
-    layout.regions.push_back(PlacedRegion{i, VirtRange{VirtAddr(b.start), VirtAddr(b.last)}, b.count, b.size, b.guard, b.stride});
+    if (!b.ok)
+      return Error{spec.file + ": " +
+                   explain_bounds(spec, values, i).value_or(spec.regions[i].path + ": ill-defined bounds")};
+    layout.regions.push_back(
+        PlacedRegion{i, VirtRange{VirtAddr(b.start), VirtAddr(b.last)}, b.count, b.size, b.guard, b.stride});
   }
   layout.parameters = std::move(values);
   return layout;

@@ -22,23 +22,26 @@ namespace ptv::spec {
 using ParameterValues = std::vector<std::uint64_t>;
 
 /// Values from a name -> value map. Error when a parameter is missing or a name is unknown.
-[[nodiscard]] Expected<ParameterValues> parameter_values(const Spec& spec, const std::map<std::string, std::uint64_t>& by_name);
+[[nodiscard]] Expected<ParameterValues> parameter_values(const Spec& spec,
+                                                         const std::map<std::string, std::uint64_t>& by_name);
 
 /// The JSON paths of the parameter domains and constraints these values violate (empty: none).
 [[nodiscard]] std::vector<std::string> violated_assumptions(const Spec& spec, const ParameterValues& values);
 
 /// A region's bounds for these values (ok false when an expression wraps or the extent is empty).
-[[nodiscard]] Bounds<ConcreteDomain> concrete_bounds(const Spec& spec, const ParameterValues& values, std::size_t region);
+[[nodiscard]] Bounds<ConcreteDomain> concrete_bounds(const Spec& spec, const ParameterValues& values,
+                                                     std::size_t region);
 
 /// Why a region's bounds are not well-defined for these values, in words naming the field and
 /// the column of the operation that wraps ("regions[2].size: the '-' at column 9 goes below
 /// 0"), or the empty extent. Empty when the bounds are fine.
-[[nodiscard]] std::optional<std::string> explain_bounds(const Spec& spec, const ParameterValues& values, std::size_t region);
+[[nodiscard]] std::optional<std::string> explain_bounds(const Spec& spec, const ParameterValues& values,
+                                                        std::size_t region);
 
 /// A region placed: its extent and, for an array, its shape.
 struct PlacedRegion {
-  std::size_t index = 0;  ///< into Spec::regions
-  VirtRange range;        ///< the extent, first..last
+  std::size_t index = 0;                                     ///< into Spec::regions
+  VirtRange range;                                           ///< the extent, first..last
   std::uint64_t count = 1, size = 0, guard = 0, stride = 0;  ///< arrays (plain regions: 1, extent, 0, extent)
 
   enum class Part { kWhole, kElement, kGuard, kGap };

@@ -60,8 +60,10 @@ CheckedValue<D> eval_integer_node(D& d, const Node& n, EvalMemo<D>& memo) {
   auto arg = [&](std::size_t i) { return eval_integer(d, *n.args[i], memo); };
   auto both = [&](const V& a, const V& b) { return d.all(a.ok, b.ok); };
   switch (n.op) {
-    case Op::kNumber: return {d.number(n.number), d.truth(true)};
-    case Op::kParameter: return {d.parameter(n.parameter), d.truth(true)};
+    case Op::kNumber:
+      return {d.number(n.number), d.truth(true)};
+    case Op::kParameter:
+      return {d.parameter(n.parameter), d.truth(true)};
     case Op::kAdd: {
       V a = arg(0), b = arg(1);
       return {d.add(a.value, b.value), d.all(both(a, b), d.negate(d.add_wraps(a.value, b.value)))};
@@ -111,7 +113,8 @@ CheckedValue<D> eval_integer_node(D& d, const Node& n, EvalMemo<D>& memo) {
       }
       return {d.sub(y, d.bit_and(y, mask)), ok};
     }
-    default: return {d.number(0), d.truth(false)};  // a Boolean node: rejected by the parser's type check
+    default:
+      return {d.number(0), d.truth(false)};  // a Boolean node: rejected by the parser's type check
   }
 }
 
@@ -131,12 +134,18 @@ CheckedBool<D> eval_boolean(D& d, const Node& n, EvalMemo<D>& memo) {
     return {f(a.value, b.value), d.all(a.ok, b.ok)};
   };
   switch (n.op) {
-    case Op::kEq: return cmp([&](const auto& a, const auto& b) { return d.eq(a, b); });
-    case Op::kNe: return cmp([&](const auto& a, const auto& b) { return d.negate(d.eq(a, b)); });
-    case Op::kLt: return cmp([&](const auto& a, const auto& b) { return d.ult(a, b); });
-    case Op::kLe: return cmp([&](const auto& a, const auto& b) { return d.ule(a, b); });
-    case Op::kGt: return cmp([&](const auto& a, const auto& b) { return d.ult(b, a); });
-    case Op::kGe: return cmp([&](const auto& a, const auto& b) { return d.ule(b, a); });
+    case Op::kEq:
+      return cmp([&](const auto& a, const auto& b) { return d.eq(a, b); });
+    case Op::kNe:
+      return cmp([&](const auto& a, const auto& b) { return d.negate(d.eq(a, b)); });
+    case Op::kLt:
+      return cmp([&](const auto& a, const auto& b) { return d.ult(a, b); });
+    case Op::kLe:
+      return cmp([&](const auto& a, const auto& b) { return d.ule(a, b); });
+    case Op::kGt:
+      return cmp([&](const auto& a, const auto& b) { return d.ult(b, a); });
+    case Op::kGe:
+      return cmp([&](const auto& a, const auto& b) { return d.ule(b, a); });
     case Op::kAnd:
     case Op::kOr: {
       CheckedBool<D> a = eval_boolean(d, *n.args[0], memo), b = eval_boolean(d, *n.args[1], memo);
@@ -147,7 +156,8 @@ CheckedBool<D> eval_boolean(D& d, const Node& n, EvalMemo<D>& memo) {
       CheckedBool<D> a = eval_boolean(d, *n.args[0], memo);
       return {d.negate(a.value), a.ok};
     }
-    default: return {d.truth(false), d.truth(false)};  // an integer node: rejected by the parser
+    default:
+      return {d.truth(false), d.truth(false)};  // an integer node: rejected by the parser
   }
 }
 

@@ -27,7 +27,9 @@ struct Failure {
   ExpressionError error;
 };
 
-[[noreturn]] void fail(unsigned column, std::string message) { throw Failure{ExpressionError{column, std::move(message)}}; }
+[[noreturn]] void fail(unsigned column, std::string message) {
+  throw Failure{ExpressionError{column, std::move(message)}};
+}
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
@@ -48,16 +50,21 @@ std::uint64_t parse_number(std::string_view lexeme, unsigned column) {
   char prev = 0;
   for (char c : digits) {
     if (c == '\'' || c == '_') {
-      if (!any || prev == '\'' || prev == '_') fail(column, "misplaced digit separator in number '" + std::string(lexeme) + "'");
+      if (!any || prev == '\'' || prev == '_')
+        fail(column, "misplaced digit separator in number '" + std::string(lexeme) + "'");
       prev = c;
       continue;
     }
     unsigned d = 99;
-    if (is_digit(c)) d = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
+    if (is_digit(c))
+      d = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      d = static_cast<unsigned>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      d = static_cast<unsigned>(c - 'A' + 10);
     if (d >= base) fail(column, "'" + std::string(lexeme) + "' is not a valid number");
-    if (v > (~std::uint64_t{0} - d) / base) fail(column, "number '" + std::string(lexeme) + "' does not fit in 64 bits");
+    if (v > (~std::uint64_t{0} - d) / base)
+      fail(column, "number '" + std::string(lexeme) + "' does not fit in 64 bits");
     v = v * base + d;
     any = true;
     prev = c;
@@ -152,7 +159,8 @@ class Parser {
 
   static void want(const NodePtr& n, Type t, std::string_view op, const char* side) {
     if (n->type != t)
-      fail(n->column, "'" + std::string(op) + "' needs " + describe(t) + " " + side + " operand, got " + describe(n->type));
+      fail(n->column,
+           "'" + std::string(op) + "' needs " + describe(t) + " " + side + " operand, got " + describe(n->type));
   }
 
   static NodePtr make(Op op, Type type, unsigned column, std::vector<NodePtr> args) {
@@ -168,7 +176,8 @@ class Parser {
     if ((op == Op::kAlignUp || op == Op::kAlignDown) && n->args[1]->op == Op::kNumber) {
       const std::uint64_t a = n->args[1]->number;
       if (a == 0 || (a & (a - 1)) != 0)
-        fail(n->args[1]->column, std::string(op_name(op)) + ": the alignment " + std::to_string(a) + " is not a power of two");
+        fail(n->args[1]->column,
+             std::string(op_name(op)) + ": the alignment " + std::to_string(a) + " is not a power of two");
     }
     if (type == Type::kInteger && !n->args.empty() &&
         std::all_of(n->args.begin(), n->args.end(), [](const NodePtr& a) { return a->op == Op::kNumber; }))
@@ -182,7 +191,9 @@ class Parser {
     if (!v.ok) {
       if (n->op == Op::kAlignUp || n->op == Op::kAlignDown) {
         const std::uint64_t a = n->args[1]->number;
-        if (a == 0 || (a & (a - 1)) != 0) fail(n->args[1]->column, std::string(op_name(n->op)) + ": the alignment " + std::to_string(a) + " is not a power of two");
+        if (a == 0 || (a & (a - 1)) != 0)
+          fail(n->args[1]->column,
+               std::string(op_name(n->op)) + ": the alignment " + std::to_string(a) + " is not a power of two");
       }
       fail(n->column, "this constant '" + std::string(op_name(n->op)) + "' wraps around (below 0 or past 2^64 - 1)");
     }
@@ -193,8 +204,8 @@ class Parser {
     return k;
   }
 
-  NodePtr binary_level(NodePtr (Parser::*next)(), std::initializer_list<std::pair<std::string_view, Op>> ops, Type operand,
-                       Type result) {
+  NodePtr binary_level(NodePtr (Parser::*next)(), std::initializer_list<std::pair<std::string_view, Op>> ops,
+                       Type operand, Type result) {
     NodePtr lhs = (this->*next)();
     for (;;) {
       const auto it = std::find_if(ops.begin(), ops.end(), [&](const auto& p) { return at(p.first); });
@@ -208,7 +219,9 @@ class Parser {
   }
 
   NodePtr parse_or() { return binary_level(&Parser::parse_and, {{"||", Op::kOr}}, Type::kBoolean, Type::kBoolean); }
-  NodePtr parse_and() { return binary_level(&Parser::parse_compare, {{"&&", Op::kAnd}}, Type::kBoolean, Type::kBoolean); }
+  NodePtr parse_and() {
+    return binary_level(&Parser::parse_compare, {{"&&", Op::kAnd}}, Type::kBoolean, Type::kBoolean);
+  }
 
   NodePtr parse_compare() {
     static constexpr std::pair<std::string_view, Op> kOps[] = {{"==", Op::kEq}, {"!=", Op::kNe}, {"<=", Op::kLe},
@@ -227,15 +240,21 @@ class Parser {
     return lhs;
   }
 
-  NodePtr parse_bitor() { return binary_level(&Parser::parse_bitand, {{"|", Op::kBitOr}}, Type::kInteger, Type::kInteger); }
-  NodePtr parse_bitand() { return binary_level(&Parser::parse_shift, {{"&", Op::kBitAnd}}, Type::kInteger, Type::kInteger); }
+  NodePtr parse_bitor() {
+    return binary_level(&Parser::parse_bitand, {{"|", Op::kBitOr}}, Type::kInteger, Type::kInteger);
+  }
+  NodePtr parse_bitand() {
+    return binary_level(&Parser::parse_shift, {{"&", Op::kBitAnd}}, Type::kInteger, Type::kInteger);
+  }
   NodePtr parse_shift() {
     return binary_level(&Parser::parse_sum, {{"<<", Op::kShl}, {">>", Op::kShr}}, Type::kInteger, Type::kInteger);
   }
   NodePtr parse_sum() {
     return binary_level(&Parser::parse_product, {{"+", Op::kAdd}, {"-", Op::kSub}}, Type::kInteger, Type::kInteger);
   }
-  NodePtr parse_product() { return binary_level(&Parser::parse_unary, {{"*", Op::kMul}}, Type::kInteger, Type::kInteger); }
+  NodePtr parse_product() {
+    return binary_level(&Parser::parse_unary, {{"*", Op::kMul}}, Type::kInteger, Type::kInteger);
+  }
 
   NodePtr parse_unary() {
     if (at("!")) {
@@ -262,8 +281,9 @@ class Parser {
       take();
       const Nesting level(*this, t.column);
       NodePtr inner = parse_or();
-      if (!at(")")) fail(peek().column, peek().kind == Tok::kEnd ? "missing ')' for the '(' at column " + std::to_string(t.column)
-                                                                 : "expected ')', found '" + std::string(peek().text) + "'");
+      if (!at(")"))
+        fail(peek().column, peek().kind == Tok::kEnd ? "missing ')' for the '(' at column " + std::to_string(t.column)
+                                                     : "expected ')', found '" + std::string(peek().text) + "'");
       take();
       return inner;
     }
@@ -272,7 +292,8 @@ class Parser {
       if (at("(")) return parse_call(t);
       return resolve_name(t);
     }
-    if (t.kind == Tok::kEnd) fail(t.column, pos_ == 0 ? "the expression is empty" : "the expression ends where an operand was expected");
+    if (t.kind == Tok::kEnd)
+      fail(t.column, pos_ == 0 ? "the expression is empty" : "the expression ends where an operand was expected");
     fail(t.column, "expected an operand, found '" + std::string(t.text) + "'");
   }
 
@@ -315,9 +336,11 @@ class Parser {
   NodePtr parse_call(const Token& name) {
     static constexpr std::pair<std::string_view, Op> kFunctions[] = {
         {"align_up", Op::kAlignUp}, {"align_down", Op::kAlignDown}, {"min", Op::kMin}, {"max", Op::kMax}};
-    const auto it = std::find_if(std::begin(kFunctions), std::end(kFunctions), [&](const auto& f) { return f.first == name.text; });
+    const auto it =
+        std::find_if(std::begin(kFunctions), std::end(kFunctions), [&](const auto& f) { return f.first == name.text; });
     if (it == std::end(kFunctions))
-      fail(name.column, "unknown function '" + std::string(name.text) + "' (functions: align_up, align_down, min, max)");
+      fail(name.column,
+           "unknown function '" + std::string(name.text) + "' (functions: align_up, align_down, min, max)");
     take();  // '('
     const Nesting level(*this, name.column);
     std::vector<NodePtr> args;
@@ -384,28 +407,50 @@ std::vector<std::size_t> parameters_used(const Node& root) {
 
 std::string_view op_name(Op op) {
   switch (op) {
-    case Op::kNumber: return "number";
-    case Op::kParameter: return "parameter";
-    case Op::kAdd: return "+";
-    case Op::kSub: return "-";
-    case Op::kMul: return "*";
-    case Op::kShl: return "<<";
-    case Op::kShr: return ">>";
-    case Op::kBitAnd: return "&";
-    case Op::kBitOr: return "|";
-    case Op::kMin: return "min";
-    case Op::kMax: return "max";
-    case Op::kAlignUp: return "align_up";
-    case Op::kAlignDown: return "align_down";
-    case Op::kEq: return "==";
-    case Op::kNe: return "!=";
-    case Op::kLt: return "<";
-    case Op::kLe: return "<=";
-    case Op::kGt: return ">";
-    case Op::kGe: return ">=";
-    case Op::kAnd: return "&&";
-    case Op::kOr: return "||";
-    case Op::kNot: return "!";
+    case Op::kNumber:
+      return "number";
+    case Op::kParameter:
+      return "parameter";
+    case Op::kAdd:
+      return "+";
+    case Op::kSub:
+      return "-";
+    case Op::kMul:
+      return "*";
+    case Op::kShl:
+      return "<<";
+    case Op::kShr:
+      return ">>";
+    case Op::kBitAnd:
+      return "&";
+    case Op::kBitOr:
+      return "|";
+    case Op::kMin:
+      return "min";
+    case Op::kMax:
+      return "max";
+    case Op::kAlignUp:
+      return "align_up";
+    case Op::kAlignDown:
+      return "align_down";
+    case Op::kEq:
+      return "==";
+    case Op::kNe:
+      return "!=";
+    case Op::kLt:
+      return "<";
+    case Op::kLe:
+      return "<=";
+    case Op::kGt:
+      return ">";
+    case Op::kGe:
+      return ">=";
+    case Op::kAnd:
+      return "&&";
+    case Op::kOr:
+      return "||";
+    case Op::kNot:
+      return "!";
   }
   return "?";
 }

@@ -32,11 +32,28 @@
 namespace ptv::spec {
 
 enum class Op : std::uint8_t {
-  kNumber, kParameter,
-  kAdd, kSub, kMul, kShl, kShr, kBitAnd, kBitOr,
-  kMin, kMax, kAlignUp, kAlignDown,
-  kEq, kNe, kLt, kLe, kGt, kGe,
-  kAnd, kOr, kNot,
+  kNumber,
+  kParameter,
+  kAdd,
+  kSub,
+  kMul,
+  kShl,
+  kShr,
+  kBitAnd,
+  kBitOr,
+  kMin,
+  kMax,
+  kAlignUp,
+  kAlignDown,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kAnd,
+  kOr,
+  kNot,
 };
 
 enum class Type : std::uint8_t { kInteger, kBoolean };
@@ -53,10 +70,10 @@ inline constexpr unsigned kMaxExpressionDepth = 128;
 struct Node {
   Op op = Op::kNumber;
   Type type = Type::kInteger;
-  std::uint64_t number = 0;     ///< kNumber: the value
-  std::size_t parameter = 0;    ///< kParameter: index into Spec::parameters
-  unsigned column = 0;          ///< 1-based column of the operator or operand in its source text
-  unsigned depth = 1;           ///< nodes on the longest path from here to a leaf (a leaf: 1)
+  std::uint64_t number = 0;   ///< kNumber: the value
+  std::size_t parameter = 0;  ///< kParameter: index into Spec::parameters
+  unsigned column = 0;        ///< 1-based column of the operator or operand in its source text
+  unsigned depth = 1;         ///< nodes on the longest path from here to a leaf (a leaf: 1)
   std::vector<NodePtr> args;
 };
 
@@ -81,8 +98,9 @@ struct ExpressionError {
 /// Parses `text`, resolving names with `resolve`, and checks types (integer operands for
 /// arithmetic and comparisons, Boolean operands for && || !). `want` is the type the caller
 /// needs. On failure the error names the column and what was expected.
-[[nodiscard]] std::variant<NodePtr, ExpressionError> parse_expression(std::string_view text, const NameResolver& resolve,
-                                                                      Type want, const NameSuggester& suggest = {});
+[[nodiscard]] std::variant<NodePtr, ExpressionError> parse_expression(std::string_view text,
+                                                                      const NameResolver& resolve, Type want,
+                                                                      const NameSuggester& suggest = {});
 
 /// The unit constants every spec may use: KiB = 2^10 ... EiB = 2^60.
 [[nodiscard]] std::optional<std::uint64_t> unit_constant(std::string_view name);

@@ -39,8 +39,12 @@ class DuplicateKeys {
   bool on_event(Json::parse_event_t event, Json& parsed) {
     using E = Json::parse_event_t;
     switch (event) {
-      case E::object_start: frames_.push_back(Frame{false, 0, {}, {}}); break;
-      case E::array_start: frames_.push_back(Frame{true, 0, {}, {}}); break;
+      case E::object_start:
+        frames_.push_back(Frame{false, 0, {}, {}});
+        break;
+      case E::array_start:
+        frames_.push_back(Frame{true, 0, {}, {}});
+        break;
       case E::key: {
         const std::string k = parsed.get<std::string>();
         if (!frames_.back().keys.insert(k).second && !duplicate_) duplicate_ = child(path(), k);
@@ -52,7 +56,9 @@ class DuplicateKeys {
         frames_.pop_back();
         completed();
         break;
-      case E::value: completed(); break;
+      case E::value:
+        completed();
+        break;
     }
     return true;
   }
@@ -100,10 +106,12 @@ Json parse_json(std::string_view text, const std::string& file) {
       }
     }
     std::string what = e.what();
-    if (auto p = what.find(": "); p != std::string::npos && what.find("parse error") != std::string::npos) what = what.substr(p + 2);
+    if (auto p = what.find(": "); p != std::string::npos && what.find("parse error") != std::string::npos)
+      what = what.substr(p + 2);
     throw SpecFailure{file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": JSON syntax error: " + what};
   }
-  if (dups.duplicate()) throw SpecFailure{file + ": " + *dups.duplicate() + ": duplicate key (JSON objects need unique keys)"};
+  if (dups.duplicate())
+    throw SpecFailure{file + ": " + *dups.duplicate() + ": duplicate key (JSON objects need unique keys)"};
   return j;
 }
 
@@ -135,14 +143,16 @@ void read_parameters(Reader& r, const Json& j, Spec& spec) {
       const std::string vp = child(p, "values");
       r.expect_array(v["values"], vp);
       if (v["values"].empty()) r.fail(vp, "the list of allowed values is empty");
-      for (std::size_t i = 0; i < v["values"].size(); ++i) param.values.push_back(r.constant_at(v["values"][i], element(vp, i)));
+      for (std::size_t i = 0; i < v["values"].size(); ++i)
+        param.values.push_back(r.constant_at(v["values"][i], element(vp, i)));
     }
     if (v.contains("description")) param.description = r.string_at(v["description"], child(p, "description"));
     if (param.min > param.max)
       r.fail(p, "min (" + std::to_string(param.min) + ") is greater than max (" + std::to_string(param.max) + ")");
     for (std::size_t i = 0; i < param.values.size(); ++i)
       if (!param.admits(param.values[i]))
-        r.fail(element(child(p, "values"), i), std::to_string(param.values[i]) + " lies outside min/max or is not a multiple of align");
+        r.fail(element(child(p, "values"), i),
+               std::to_string(param.values[i]) + " lies outside min/max or is not a multiple of align");
     if (!param.least()) r.fail(p, "no value satisfies min, max and align together");
     r.add_parameter(param.name, spec.parameters.size());
     spec.parameters.push_back(std::move(param));
@@ -180,7 +190,8 @@ void read_constraints(const Reader& r, const Json& j, Spec& spec) {
 
 Spec read_spec(const Json& j, const std::string& file) {
   Reader r(file);
-  r.expect_object(j, "", {"name", "description", "rules", "parameters", "definitions", "constraints", "regions", "arrays"});
+  r.expect_object(j, "",
+                  {"name", "description", "rules", "parameters", "definitions", "constraints", "regions", "arrays"});
   Spec spec;
   spec.file = file;
   if (!j.contains("name")) r.fail("", "missing key \"name\"");
@@ -192,7 +203,8 @@ Spec read_spec(const Json& j, const std::string& file) {
   spec.rules = detail::read_rules(r, j["rules"]);
   if (j.contains("constraints")) read_constraints(r, j["constraints"], spec);
   static const Json kEmpty = Json::array();
-  detail::read_regions(r, j.contains("regions") ? j["regions"] : kEmpty, j.contains("arrays") ? j["arrays"] : kEmpty, spec);
+  detail::read_regions(r, j.contains("regions") ? j["regions"] : kEmpty, j.contains("arrays") ? j["arrays"] : kEmpty,
+                       spec);
   return spec;
 }
 
@@ -202,8 +214,9 @@ namespace detail {
 
 Rules read_rules(const Reader& r, const Json& j) {
   const std::string path = "rules";
-  r.expect_object(j, path, {"paging_mode", "canonical", "null_guard", "wx", "user_kernel_split", "outside_regions",
-                            "recursive_slot", "conflicting_aliases"});
+  r.expect_object(j, path,
+                  {"paging_mode", "canonical", "null_guard", "wx", "user_kernel_split", "outside_regions",
+                   "recursive_slot", "conflicting_aliases"});
   Rules rules;
   if (!j.contains("paging_mode")) r.fail(path, "missing key \"paging_mode\" (4 or 5)");
   const Json& pm = j["paging_mode"];
@@ -216,12 +229,14 @@ Rules read_rules(const Reader& r, const Json& j) {
   }
   if (j.contains("null_guard")) {
     rules.null_guard = r.constant_at(j["null_guard"], child(path, "null_guard"));
-    if (rules.null_guard % kPageBytes != 0) r.fail(child(path, "null_guard"), "must be a multiple of the 4 KiB page size");
+    if (rules.null_guard % kPageBytes != 0)
+      r.fail(child(path, "null_guard"), "must be a multiple of the 4 KiB page size");
   }
   const std::initializer_list<std::pair<std::string_view, Policy>> policy = {{"forbidden", Policy::kForbidden},
-                                                                              {"allowed", Policy::kAllowed}};
+                                                                             {"allowed", Policy::kAllowed}};
   if (j.contains("wx")) rules.wx = r.choice_at(j["wx"], child(path, "wx"), policy);
-  if (j.contains("outside_regions")) rules.outside_regions = r.choice_at(j["outside_regions"], child(path, "outside_regions"), policy);
+  if (j.contains("outside_regions"))
+    rules.outside_regions = r.choice_at(j["outside_regions"], child(path, "outside_regions"), policy);
   if (j.contains("conflicting_aliases"))
     rules.conflicting_aliases = r.choice_at(j["conflicting_aliases"], child(path, "conflicting_aliases"), policy);
   if (j.contains("user_kernel_split")) {
@@ -229,12 +244,14 @@ Rules read_rules(const Reader& r, const Json& j) {
     const Json& s = j["user_kernel_split"];
     r.expect_object(s, p, {"user_in_kernel_half", "supervisor_in_user_half"});
     if (s.contains("user_in_kernel_half"))
-      rules.user_in_kernel_half = r.choice_at(s["user_in_kernel_half"], child(p, "user_in_kernel_half"),
-                                              {std::pair<std::string_view, UserInKernelHalf>{"forbidden", UserInKernelHalf::kForbidden},
-                                               {"vsyscall-only", UserInKernelHalf::kVsyscallOnly},
-                                               {"allowed", UserInKernelHalf::kAllowed}});
+      rules.user_in_kernel_half =
+          r.choice_at(s["user_in_kernel_half"], child(p, "user_in_kernel_half"),
+                      {std::pair<std::string_view, UserInKernelHalf>{"forbidden", UserInKernelHalf::kForbidden},
+                       {"vsyscall-only", UserInKernelHalf::kVsyscallOnly},
+                       {"allowed", UserInKernelHalf::kAllowed}});
     if (s.contains("supervisor_in_user_half"))
-      rules.supervisor_in_user_half = r.choice_at(s["supervisor_in_user_half"], child(p, "supervisor_in_user_half"), policy);
+      rules.supervisor_in_user_half =
+          r.choice_at(s["supervisor_in_user_half"], child(p, "supervisor_in_user_half"), policy);
   }
   if (j.contains("recursive_slot")) {
     const std::string p = child(path, "recursive_slot");
@@ -243,11 +260,13 @@ Rules read_rules(const Reader& r, const Json& j) {
       r.expect_object(rs, p, {"index"});
       if (!rs.contains("index") || !rs["index"].is_number_unsigned() || rs["index"].get<std::uint64_t>() > 511)
         r.fail(child(p, "index"), "expected the top-level table index of the slot, 0..511");
-      rules.recursive_slot = RecursiveSlotRule{RecursiveSlotRule::Kind::kIndex, static_cast<unsigned>(rs["index"].get<std::uint64_t>())};
+      rules.recursive_slot =
+          RecursiveSlotRule{RecursiveSlotRule::Kind::kIndex, static_cast<unsigned>(rs["index"].get<std::uint64_t>())};
     } else {
-      rules.recursive_slot.kind = r.choice_at(rs, p,
-                                              {std::pair<std::string_view, RecursiveSlotRule::Kind>{"any", RecursiveSlotRule::Kind::kAny},
-                                               {"none", RecursiveSlotRule::Kind::kNone}});
+      rules.recursive_slot.kind =
+          r.choice_at(rs, p,
+                      {std::pair<std::string_view, RecursiveSlotRule::Kind>{"any", RecursiveSlotRule::Kind::kAny},
+                       {"none", RecursiveSlotRule::Kind::kNone}});
     }
   }
   return rules;

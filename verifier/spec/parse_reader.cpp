@@ -29,7 +29,8 @@ std::string type_of(const Json& j) {
   if (j.is_number_float()) {
     // nlohmann reads an integer past 64 bits as a double: say so rather than "fractional".
     const double d = j.get<double>();
-    if (d == std::floor(d) && std::fabs(d) >= 18446744073709551616.0) return "an integer out of range (at most 2^64 - 1)";
+    if (d == std::floor(d) && std::fabs(d) >= 18446744073709551616.0)
+      return "an integer out of range (at most 2^64 - 1)";
     return "a fractional number";
   }
   return std::string("a JSON ") + j.type_name();
@@ -54,7 +55,8 @@ void Reader::fail(const std::string& path, const std::string& what) const {
   throw SpecFailure{file_ + ": " + (path.empty() ? std::string("(top level)") : path) + ": " + what};
 }
 
-void Reader::expect_object(const Json& j, const std::string& path, std::initializer_list<std::string_view> allowed) const {
+void Reader::expect_object(const Json& j, const std::string& path,
+                           std::initializer_list<std::string_view> allowed) const {
   if (!j.is_object()) fail(path, "expected an object, got " + type_of(j));
   std::vector<std::string> names(allowed.begin(), allowed.end());
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -88,8 +90,9 @@ Expression Reader::expression_at(const Json& j, const std::string& path, Type wa
     return e;
   }
   if (!j.is_string())
-    fail(path, std::string("expected ") + (want == Type::kInteger ? "an expression string (e.g. \"16 * KiB\") or a non-negative integer"
-                                                                   : "a constraint string (e.g. \"a <= b\")") +
+    fail(path, std::string("expected ") +
+                   (want == Type::kInteger ? "an expression string (e.g. \"16 * KiB\") or a non-negative integer"
+                                           : "a constraint string (e.g. \"a <= b\")") +
                    ", got " + type_of(j));
   e.text = j.get<std::string>();
   const NameResolver resolve = [this](std::string_view n) -> std::optional<NameBinding> {
@@ -105,7 +108,8 @@ Expression Reader::expression_at(const Json& j, const std::string& path, Type wa
   auto parsed = parse_expression(e.text, resolve, want, suggest);
   if (auto* err = std::get_if<ExpressionError>(&parsed)) {
     const std::string caret(err->column > 0 ? err->column - 1 : 0, ' ');
-    fail(path, "column " + std::to_string(err->column) + ": " + err->message + "\n    " + e.text + "\n    " + caret + "^");
+    fail(path,
+         "column " + std::to_string(err->column) + ": " + err->message + "\n    " + e.text + "\n    " + caret + "^");
   }
   e.root = std::get<NodePtr>(parsed);
   return e;

@@ -1,11 +1,10 @@
 // Internal to verifier/spec/parse*.cpp: JSON access that fails with the file and JSON path.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <initializer_list>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,7 +43,8 @@ class Reader {
   [[nodiscard]] std::string string_at(const Json& j, const std::string& path) const;
   /// One of `choices`, by spelling.
   template <class E>
-  [[nodiscard]] E choice_at(const Json& j, const std::string& path, std::initializer_list<std::pair<std::string_view, E>> choices) const {
+  [[nodiscard]] E choice_at(const Json& j, const std::string& path,
+                            std::initializer_list<std::pair<std::string_view, E>> choices) const {
     const std::string s = string_at(j, path);
     std::string list;
     for (const auto& [name, value] : choices) {
@@ -55,8 +55,12 @@ class Reader {
   }
 
   // Names expressions can use.
-  void add_parameter(const std::string& name, std::size_t index) { names_[name] = NameBinding{NameBinding::Kind::kParameter, index, 0, nullptr}; }
-  void add_definition(const std::string& name, NodePtr root) { names_[name] = NameBinding{NameBinding::Kind::kDefinition, 0, 0, std::move(root)}; }
+  void add_parameter(const std::string& name, std::size_t index) {
+    names_[name] = NameBinding{NameBinding::Kind::kParameter, index, 0, nullptr};
+  }
+  void add_definition(const std::string& name, NodePtr root) {
+    names_[name] = NameBinding{NameBinding::Kind::kDefinition, 0, 0, std::move(root)};
+  }
   [[nodiscard]] bool has_name(const std::string& name) const { return names_.count(name) != 0; }
 
   /// An expression: a JSON string in the expression language, or a non-negative JSON integer.

@@ -10,7 +10,8 @@ namespace {
 bool is_region_name(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+          c == '.'))
       return false;
   return true;
 }
@@ -35,10 +36,14 @@ PageSizes read_page_sizes(const Reader& r, const Json& j, const std::string& pat
     const std::string p = element(path, i);
     if (j[i].is_number_unsigned()) {
       const std::uint64_t v = j[i].get<std::uint64_t>();
-      if (v == page_size(Level::kPt)) out.bits |= PageSizes::k4K;
-      else if (v == page_size(Level::kPd)) out.bits |= PageSizes::k2M;
-      else if (v == page_size(Level::kPdpt)) out.bits |= PageSizes::k1G;
-      else r.fail(p, std::to_string(v) + " is not an x86_64 page size (4096, 2097152 or 1073741824)");
+      if (v == page_size(Level::kPt))
+        out.bits |= PageSizes::k4K;
+      else if (v == page_size(Level::kPd))
+        out.bits |= PageSizes::k2M;
+      else if (v == page_size(Level::kPdpt))
+        out.bits |= PageSizes::k1G;
+      else
+        r.fail(p, std::to_string(v) + " is not an x86_64 page size (4096, 2097152 or 1073741824)");
       continue;
     }
     out.bits |= r.choice_at(j[i], p,
@@ -77,20 +82,24 @@ void read_common(const Reader& r, const Json& j, const std::string& p, Region& r
   const std::string rp = child(p, "rights");
   if (j.contains("rights")) {
     r.expect_object(j["rights"], rp, {"allowed", "required"});
-    if (j["rights"].contains("allowed")) reg.allowed = read_rights_list(r, j["rights"]["allowed"], child(rp, "allowed"));
-    if (j["rights"].contains("required")) reg.required = read_rights_list(r, j["rights"]["required"], child(rp, "required"));
+    if (j["rights"].contains("allowed"))
+      reg.allowed = read_rights_list(r, j["rights"]["allowed"], child(rp, "allowed"));
+    if (j["rights"].contains("required"))
+      reg.required = read_rights_list(r, j["rights"]["required"], child(rp, "required"));
     if (reg.must == Must::kUnmapped && (reg.allowed.bits != 0 || reg.required.bits != 0))
       r.fail(rp, "an unmapped region (a guard) grants no rights; remove them");
     if (!reg.allowed.contains(reg.required))
-      r.fail(child(rp, "required"), "\"" + to_string(Rights{static_cast<std::uint8_t>(reg.required.bits & ~reg.allowed.bits)}) +
-                                        "\" is required but not allowed");
+      r.fail(child(rp, "required"),
+             "\"" + to_string(Rights{static_cast<std::uint8_t>(reg.required.bits & ~reg.allowed.bits)}) +
+                 "\" is required but not allowed");
   } else if (reg.must != Must::kUnmapped) {
     r.fail(p, "missing key \"rights\": say which rights translations here may have ({\"allowed\": [...]})");
   }
   if (j.contains("page_sizes")) reg.page_sizes = read_page_sizes(r, j["page_sizes"], child(p, "page_sizes"));
   if (j.contains("align")) {
     reg.align = r.constant_at(j["align"], child(p, "align"));
-    if (reg.align == 0 || (reg.align & (reg.align - 1)) != 0) r.fail(child(p, "align"), std::to_string(reg.align) + " is not a power of two");
+    if (reg.align == 0 || (reg.align & (reg.align - 1)) != 0)
+      r.fail(child(p, "align"), std::to_string(reg.align) + " is not a power of two");
   }
   if (j.contains("description")) reg.description = r.string_at(j["description"], child(p, "description"));
   reg.maps_page_tables = reg.kind == RegionKind::kDirectMap || reg.kind == RegionKind::kRecursive;
@@ -103,13 +112,15 @@ void read_common(const Reader& r, const Json& j, const std::string& p, Region& r
 }
 
 Region read_region(const Reader& r, const Json& j, const std::string& p) {
-  r.expect_object(j, p, {"name", "kind", "half", "start", "end", "last", "size", "must", "rights", "page_sizes", "align",
-                         "nested_in", "maps_page_tables", "description"});
+  r.expect_object(j, p,
+                  {"name", "kind", "half", "start", "end", "last", "size", "must", "rights", "page_sizes", "align",
+                   "nested_in", "maps_page_tables", "description"});
   Region reg;
   reg.path = p;
   read_common(r, j, p, reg);
   int ends = 0;
-  for (const auto& [key, kind] : {std::pair<const char*, EndKind>{"end", EndKind::kEnd}, {"last", EndKind::kLast}, {"size", EndKind::kSize}}) {
+  for (const auto& [key, kind] :
+       {std::pair<const char*, EndKind>{"end", EndKind::kEnd}, {"last", EndKind::kLast}, {"size", EndKind::kSize}}) {
     if (!j.contains(key)) continue;
     ++ends;
     reg.end_kind = kind;
@@ -122,8 +133,9 @@ Region read_region(const Reader& r, const Json& j, const std::string& p) {
 }
 
 Region read_array(const Reader& r, const Json& j, const std::string& p) {
-  r.expect_object(j, p, {"name", "kind", "half", "start", "count", "size", "guard", "stride", "must", "rights", "page_sizes",
-                         "align", "nested_in", "maps_page_tables", "description"});
+  r.expect_object(j, p,
+                  {"name", "kind", "half", "start", "count", "size", "guard", "stride", "must", "rights", "page_sizes",
+                   "align", "nested_in", "maps_page_tables", "description"});
   Region reg;
   reg.path = p;
   reg.array.emplace();
@@ -173,14 +185,15 @@ void read_regions(Reader& r, const Json& regions, const Json& arrays, Spec& spec
     if (*idx == i) r.fail(p, "a region cannot be nested in itself");
     if (spec.regions[*idx].is_array()) r.fail(p, "\"" + parent + "\" is an array; regions nest in plain regions only");
     if (spec.regions[*idx].half != spec.regions[i].half)
-      r.fail(p, "\"" + parent + "\" is in the " + std::string(to_string(spec.regions[*idx].half)) + " half, this region in the " +
-                    std::string(to_string(spec.regions[i].half)) + " half");
+      r.fail(p, "\"" + parent + "\" is in the " + std::string(to_string(spec.regions[*idx].half)) +
+                    " half, this region in the " + std::string(to_string(spec.regions[i].half)) + " half");
     spec.regions[i].parent = *idx;
   }
   for (std::size_t i = 0; i < spec.regions.size(); ++i) {
     std::set<std::size_t> seen{i};
     for (auto cur = spec.regions[i].parent; cur; cur = spec.regions[*cur].parent)
-      if (!seen.insert(*cur).second) r.fail(child(sources[i].second, "nested_in"), "the nesting of \"" + spec.regions[i].name + "\" forms a cycle");
+      if (!seen.insert(*cur).second)
+        r.fail(child(sources[i].second, "nested_in"), "the nesting of \"" + spec.regions[i].name + "\" forms a cycle");
   }
 }
 

@@ -10,13 +10,27 @@ namespace ptv::spec {
 namespace {
 
 constexpr std::array<std::pair<RegionKind, std::string_view>, 21> kKinds = {{
-    {RegionKind::kCode, "code"},          {RegionKind::kRodata, "rodata"},     {RegionKind::kData, "data"},
-    {RegionKind::kBss, "bss"},            {RegionKind::kHeap, "heap"},         {RegionKind::kStack, "stack"},
-    {RegionKind::kGuard, "guard"},        {RegionKind::kMmap, "mmap"},         {RegionKind::kDirectMap, "direct-map"},
-    {RegionKind::kRecursive, "recursive"}, {RegionKind::kVsyscall, "vsyscall"}, {RegionKind::kModules, "modules"},
-    {RegionKind::kFixmap, "fixmap"},      {RegionKind::kCpuEntry, "cpu-entry"}, {RegionKind::kEspfix, "espfix"},
-    {RegionKind::kLdt, "ldt"},            {RegionKind::kVmalloc, "vmalloc"},   {RegionKind::kVmemmap, "vmemmap"},
-    {RegionKind::kEfi, "efi"},            {RegionKind::kKasan, "kasan"},       {RegionKind::kOther, "other"},
+    {RegionKind::kCode, "code"},
+    {RegionKind::kRodata, "rodata"},
+    {RegionKind::kData, "data"},
+    {RegionKind::kBss, "bss"},
+    {RegionKind::kHeap, "heap"},
+    {RegionKind::kStack, "stack"},
+    {RegionKind::kGuard, "guard"},
+    {RegionKind::kMmap, "mmap"},
+    {RegionKind::kDirectMap, "direct-map"},
+    {RegionKind::kRecursive, "recursive"},
+    {RegionKind::kVsyscall, "vsyscall"},
+    {RegionKind::kModules, "modules"},
+    {RegionKind::kFixmap, "fixmap"},
+    {RegionKind::kCpuEntry, "cpu-entry"},
+    {RegionKind::kEspfix, "espfix"},
+    {RegionKind::kLdt, "ldt"},
+    {RegionKind::kVmalloc, "vmalloc"},
+    {RegionKind::kVmemmap, "vmemmap"},
+    {RegionKind::kEfi, "efi"},
+    {RegionKind::kKasan, "kasan"},
+    {RegionKind::kOther, "other"},
 }};
 
 }  // namespace
@@ -77,9 +91,12 @@ std::string_view to_string(Half h) { return h == Half::kUser ? "user" : "kernel"
 
 std::string_view to_string(Must m) {
   switch (m) {
-    case Must::kMapped: return "mapped";
-    case Must::kUnmapped: return "unmapped";
-    case Must::kMayBeMapped: return "may-be-mapped";
+    case Must::kMapped:
+      return "mapped";
+    case Must::kUnmapped:
+      return "unmapped";
+    case Must::kMayBeMapped:
+      return "may-be-mapped";
   }
   return "?";
 }
@@ -92,16 +109,21 @@ std::string_view to_string(RegionKind k) {
 
 std::string_view to_string(EndKind k) {
   switch (k) {
-    case EndKind::kEnd: return "end";
-    case EndKind::kLast: return "last";
-    case EndKind::kSize: return "size";
+    case EndKind::kEnd:
+      return "end";
+    case EndKind::kLast:
+      return "last";
+    case EndKind::kSize:
+      return "size";
   }
   return "?";
 }
 
 std::string to_string(Rights r) {
-  static constexpr std::pair<std::uint8_t, std::string_view> kNames[] = {
-      {Rights::kUser, "user"}, {Rights::kWritable, "writable"}, {Rights::kExecutable, "executable"}, {Rights::kGlobal, "global"}};
+  static constexpr std::pair<std::uint8_t, std::string_view> kNames[] = {{Rights::kUser, "user"},
+                                                                         {Rights::kWritable, "writable"},
+                                                                         {Rights::kExecutable, "executable"},
+                                                                         {Rights::kGlobal, "global"}};
   std::string out;
   for (const auto& [bit, name] : kNames) {
     if (!r.has(bit)) continue;

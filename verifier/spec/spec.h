@@ -25,8 +25,27 @@ enum class Half : std::uint8_t { kUser, kKernel };
 enum class Must : std::uint8_t { kMapped, kUnmapped, kMayBeMapped };
 
 enum class RegionKind : std::uint8_t {
-  kCode, kRodata, kData, kBss, kHeap, kStack, kGuard, kMmap, kDirectMap, kRecursive, kVsyscall, kModules,
-  kFixmap, kCpuEntry, kEspfix, kLdt, kVmalloc, kVmemmap, kEfi, kKasan, kOther,
+  kCode,
+  kRodata,
+  kData,
+  kBss,
+  kHeap,
+  kStack,
+  kGuard,
+  kMmap,
+  kDirectMap,
+  kRecursive,
+  kVsyscall,
+  kModules,
+  kFixmap,
+  kCpuEntry,
+  kEspfix,
+  kLdt,
+  kVmalloc,
+  kVmemmap,
+  kEfi,
+  kKasan,
+  kOther,
 };
 
 /// A set of translation rights. A right absent from a region's `allowed` set must not be
@@ -102,12 +121,12 @@ struct Region {
   Must must = Must::kMayBeMapped;  ///< for arrays: what holds in each element (guards: unmapped)
   Expression start;
   EndKind end_kind = EndKind::kEnd;
-  Expression end;                  ///< the end, last or size expression; unused for arrays
+  Expression end;  ///< the end, last or size expression; unused for arrays
   std::optional<ArrayShape> array;
   Rights allowed;
   Rights required;
   PageSizes page_sizes;
-  std::uint64_t align = kPageBytes;  ///< declared alignment of start and end (a power of two)
+  std::uint64_t align = kPageBytes;   ///< declared alignment of start and end (a power of two)
   std::optional<std::size_t> parent;  ///< index of the region it is nested_in
   /// Supervisor translations here may reach page-table frames writably (`check`'s
   /// page-table-exposure rule). JSON "maps_page_tables"; by default true for direct-map and
@@ -131,9 +150,9 @@ struct RecursiveSlotRule {
 
 struct Rules {
   PagingMode paging_mode = PagingMode::k4Level;
-  bool canonical = true;              ///< regions must lie in canonical space
+  bool canonical = true;                  ///< regions must lie in canonical space
   std::uint64_t null_guard = kPageBytes;  ///< [0, null_guard) must stay unmapped
-  Policy wx = Policy::kForbidden;     ///< translations both writable and executable
+  Policy wx = Policy::kForbidden;         ///< translations both writable and executable
   UserInKernelHalf user_in_kernel_half = UserInKernelHalf::kForbidden;
   Policy supervisor_in_user_half = Policy::kForbidden;
   Policy outside_regions = Policy::kForbidden;  ///< translations of addresses in no region
@@ -162,6 +181,6 @@ struct Spec {
 [[nodiscard]] std::string_view to_string(EndKind k);     // "end", "last", "size"
 [[nodiscard]] std::string to_string(Rights r);           // "user, writable" or "none"
 [[nodiscard]] std::optional<RegionKind> region_kind_from(std::string_view s);
-[[nodiscard]] std::string_view all_region_kinds();       // "code, rodata, ..." for messages
+[[nodiscard]] std::string_view all_region_kinds();  // "code, rodata, ..." for messages
 
 }  // namespace ptv::spec

@@ -162,7 +162,8 @@ std::optional<SymbolicValue> SymbolicDomain::pointwise(const Value& a, const Val
   std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
   if (a.case_parameter && b.case_parameter == a.case_parameter) {
     p = a.case_parameter;
-    for (std::size_t i = 0; i < a.cases.size(); ++i) out.emplace_back(a.cases[i].first, f(a.cases[i].second, b.cases[i].second));
+    for (std::size_t i = 0; i < a.cases.size(); ++i)
+      out.emplace_back(a.cases[i].first, f(a.cases[i].second, b.cases[i].second));
   } else if (a.case_parameter && is_const(b)) {
     p = a.case_parameter;
     for (const auto& [v, x] : a.cases) out.emplace_back(v, f(x, b.lo));
@@ -198,7 +199,8 @@ std::optional<smt::Expr> SymbolicDomain::split(const Value& a, const Value& b, F
   if (!known || known->cases.empty()) return std::nullopt;
   smt::Expr out = with_constant(*other, known->cases.back().second, known_is_left);
   for (std::size_t i = known->cases.size() - 1; i-- > 0;)
-    out = ite(case_condition(*known->case_parameter, known->cases[i].first), with_constant(*other, known->cases[i].second, known_is_left), out);
+    out = ite(case_condition(*known->case_parameter, known->cases[i].first),
+              with_constant(*other, known->cases[i].second, known_is_left), out);
   return out;
 }
 
@@ -221,7 +223,8 @@ smt::Expr from_cases(smt::Context& ctx, const std::vector<std::pair<std::uint64_
 
 template <class F>
 std::optional<smt::Expr> SymbolicDomain::decide_per_case(const Value& a, const Value& b, F f) const {
-  auto pw = pointwise(a, b, ctx_->bv_val(0, 64), [&f](std::uint64_t x, std::uint64_t y) -> std::uint64_t { return f(x, y) ? 1 : 0; });
+  auto pw = pointwise(a, b, ctx_->bv_val(0, 64),
+                      [&f](std::uint64_t x, std::uint64_t y) -> std::uint64_t { return f(x, y) ? 1 : 0; });
   if (!pw) return std::nullopt;
   std::vector<std::pair<std::uint64_t, bool>> bs;
   for (const auto& [v, r] : pw->cases) bs.emplace_back(v, r != 0);
@@ -233,7 +236,8 @@ SymbolicValue SymbolicDomain::add(const Value& a, const Value& b) const {
   smt::Expr t = a.term + b.term;
   const bool exact = use_ranges_ && !add_overflows(a.hi, b.hi);
   const std::optional<LinearForm> lin = exact ? combine(a.linear, b.linear, 1) : std::nullopt;
-  if (auto pw = pointwise(a, b, t, [](std::uint64_t x, std::uint64_t y) { return x + y; })) return aligned(with(*pw, lin), std::min(a.zeros, b.zeros));
+  if (auto pw = pointwise(a, b, t, [](std::uint64_t x, std::uint64_t y) { return x + y; }))
+    return aligned(with(*pw, lin), std::min(a.zeros, b.zeros));
   if (exact) return aligned({t, a.lo + b.lo, a.hi + b.hi, std::nullopt, {}, lin}, std::min(a.zeros, b.zeros));
   return aligned({t, 0, kMax, std::nullopt, {}, std::nullopt}, std::min(a.zeros, b.zeros));
 }
@@ -242,7 +246,8 @@ SymbolicValue SymbolicDomain::sub(const Value& a, const Value& b) const {
   smt::Expr t = a.term - b.term;
   const bool exact = use_ranges_ && a.lo >= b.hi;
   const std::optional<LinearForm> lin = exact ? combine(a.linear, b.linear, -1) : std::nullopt;
-  if (auto pw = pointwise(a, b, t, [](std::uint64_t x, std::uint64_t y) { return x - y; })) return aligned(with(*pw, lin), std::min(a.zeros, b.zeros));
+  if (auto pw = pointwise(a, b, t, [](std::uint64_t x, std::uint64_t y) { return x - y; }))
+    return aligned(with(*pw, lin), std::min(a.zeros, b.zeros));
   if (exact) return aligned({t, a.lo - b.hi, a.hi - b.lo, std::nullopt, {}, lin}, std::min(a.zeros, b.zeros));
   return aligned({t, 0, kMax, std::nullopt, {}, std::nullopt}, std::min(a.zeros, b.zeros));
 }
@@ -251,9 +256,12 @@ SymbolicValue SymbolicDomain::mul(const Value& a, const Value& b) const {
   smt::Expr t = split(a, b, [](const Value& o, std::uint64_t k, bool) { return o.term * k; }).value_or(a.term * b.term);
   const bool exact = use_ranges_ && !mul_overflows(a.hi, b.hi);
   std::optional<LinearForm> lin;
-  if (exact && is_const(b)) lin = scale(a.linear, b.lo);
-  else if (exact && is_const(a)) lin = scale(b.linear, a.lo);
-  if (auto pw = pointwise(a, b, t, [](std::uint64_t x, std::uint64_t y) { return x * y; })) return aligned(with(*pw, lin), a.zeros + b.zeros);
+  if (exact && is_const(b))
+    lin = scale(a.linear, b.lo);
+  else if (exact && is_const(a))
+    lin = scale(b.linear, a.lo);
+  if (auto pw = pointwise(a, b, t, [](std::uint64_t x, std::uint64_t y) { return x * y; }))
+    return aligned(with(*pw, lin), a.zeros + b.zeros);
   if (exact) return aligned({t, a.lo * b.lo, a.hi * b.hi, std::nullopt, {}, lin}, a.zeros + b.zeros);
   return aligned({t, 0, kMax, std::nullopt, {}, std::nullopt}, a.zeros + b.zeros);
 }
@@ -265,9 +273,13 @@ SymbolicValue SymbolicDomain::shl(const Value& a, const Value& n) const {
                 }).value_or(a.term.shl(n.term));
   const bool exact = use_ranges_ && is_const(n) && n.lo < 64 && (a.hi >> (63 - n.lo) >> 1) == 0;
   const std::optional<LinearForm> lin = exact && n.lo <= 40 ? scale(a.linear, std::uint64_t{1} << n.lo) : std::nullopt;
-  if (auto pw = pointwise(a, n, t, [](std::uint64_t x, std::uint64_t k) { return k >= 64 ? 0 : x << k; })) return aligned(with(*pw, lin), is_const(n) && n.lo < 64 ? a.zeros + static_cast<unsigned>(n.lo) : 0u);
-  if (exact) return aligned({t, a.lo << n.lo, a.hi << n.lo, std::nullopt, {}, lin}, is_const(n) && n.lo < 64 ? a.zeros + static_cast<unsigned>(n.lo) : 0u);
-  return aligned({t, 0, kMax, std::nullopt, {}, std::nullopt}, is_const(n) && n.lo < 64 ? a.zeros + static_cast<unsigned>(n.lo) : 0u);
+  if (auto pw = pointwise(a, n, t, [](std::uint64_t x, std::uint64_t k) { return k >= 64 ? 0 : x << k; }))
+    return aligned(with(*pw, lin), is_const(n) && n.lo < 64 ? a.zeros + static_cast<unsigned>(n.lo) : 0u);
+  if (exact)
+    return aligned({t, a.lo << n.lo, a.hi << n.lo, std::nullopt, {}, lin},
+                   is_const(n) && n.lo < 64 ? a.zeros + static_cast<unsigned>(n.lo) : 0u);
+  return aligned({t, 0, kMax, std::nullopt, {}, std::nullopt},
+                 is_const(n) && n.lo < 64 ? a.zeros + static_cast<unsigned>(n.lo) : 0u);
 }
 
 SymbolicValue SymbolicDomain::shr(const Value& a, const Value& n) const {
@@ -286,14 +298,17 @@ SymbolicValue SymbolicDomain::bit_and(const Value& a, const Value& b) const {
   if (use_ranges_ && (within_zeros(b, a) || within_zeros(a, b))) return number(0);
   smt::Expr t = a.term & b.term;
   if (auto pw = pointwise(a, b, t, [](std::uint64_t x, std::uint64_t y) { return x & y; })) return *pw;
-  if (use_ranges_) return aligned({t, 0, std::min(a.hi, b.hi), std::nullopt, {}, std::nullopt}, std::max(a.zeros, b.zeros));
+  if (use_ranges_)
+    return aligned({t, 0, std::min(a.hi, b.hi), std::nullopt, {}, std::nullopt}, std::max(a.zeros, b.zeros));
   return aligned({t, 0, kMax, std::nullopt, {}, std::nullopt}, std::max(a.zeros, b.zeros));
 }
 
 SymbolicValue SymbolicDomain::bit_or(const Value& a, const Value& b) const {
   smt::Expr t = a.term | b.term;
   if (auto pw = pointwise(a, b, t, [](std::uint64_t x, std::uint64_t y) { return x | y; })) return *pw;
-  if (use_ranges_) return aligned({t, std::max(a.lo, b.lo), fill_below_top_bit(a.hi | b.hi), std::nullopt, {}, std::nullopt}, std::min(a.zeros, b.zeros));
+  if (use_ranges_)
+    return aligned({t, std::max(a.lo, b.lo), fill_below_top_bit(a.hi | b.hi), std::nullopt, {}, std::nullopt},
+                   std::min(a.zeros, b.zeros));
   return aligned({t, 0, kMax, std::nullopt, {}, std::nullopt}, std::min(a.zeros, b.zeros));
 }
 
@@ -312,7 +327,8 @@ smt::Expr SymbolicDomain::mul_wraps(const Value& a, const Value& b) const {
   if (use_ranges_) {
     if (!mul_overflows(a.hi, b.hi)) return truth(false);
     if (mul_overflows(a.lo, b.lo)) return truth(true);
-    if (auto c = decide_per_case(a, b, [&](std::uint64_t x, std::uint64_t y) { return mul_overflows(x, y); })) return *c;
+    if (auto c = decide_per_case(a, b, [&](std::uint64_t x, std::uint64_t y) { return mul_overflows(x, y); }))
+      return *c;
     auto by_constant = [](const Value& o, std::uint64_t k, bool) {
       return k == 0 ? o.term.context()->bool_val(false) : o.term.ugt(kMax / k);
     };
@@ -374,8 +390,9 @@ smt::Expr SymbolicDomain::eq(const Value& a, const Value& b) const {
 
 SymbolicValue SymbolicDomain::select(const Bool& c, const Value& a, const Value& b) const {
   if (auto k = c.as_bool()) return *k ? a : b;
-  return aligned({ite(c, a.term, b.term), std::min(a.lo, b.lo), std::max(a.hi, b.hi), std::nullopt, {}, std::nullopt, 0},
-                 std::min(a.zeros, b.zeros));
+  return aligned(
+      {ite(c, a.term, b.term), std::min(a.lo, b.lo), std::max(a.hi, b.hi), std::nullopt, {}, std::nullopt, 0},
+      std::min(a.zeros, b.zeros));
 }
 
 smt::Expr SymbolicDomain::power_of_two(const Value& a) const {
@@ -383,7 +400,11 @@ smt::Expr SymbolicDomain::power_of_two(const Value& a) const {
   if (use_ranges_) {
     if (is_const(a)) return truth(pow2(a.lo));
     const Value zero = number(0);
-    if (auto c = decide_per_case(a, zero, [&](std::uint64_t x, std::uint64_t y) { (void)y; return pow2(x); })) return *c;
+    if (auto c = decide_per_case(a, zero, [&](std::uint64_t x, std::uint64_t y) {
+          (void)y;
+          return pow2(x);
+        }))
+      return *c;
   }
   return a.term != 0 && (a.term & (a.term - 1)) == 0;
 }
@@ -397,7 +418,8 @@ SymbolicSpec encode_spec(smt::Context& ctx, const Spec& spec, bool use_ranges) {
   out.parameters = out.domain.parameter_terms();
   for (std::size_t i = 0; i < spec.parameters.size(); ++i)
     out.assumptions.push_back({spec.parameters[i].path, parameter_domain(plain, spec.parameters[i], i)});
-  for (const Constraint& c : spec.constraints) out.assumptions.push_back({c.expr.path, holds(out.domain, *c.expr.root)});
+  for (const Constraint& c : spec.constraints)
+    out.assumptions.push_back({c.expr.path, holds(out.domain, *c.expr.root)});
   for (const Region& r : spec.regions) out.regions.push_back(region_bounds(out.domain, r));
   return out;
 }

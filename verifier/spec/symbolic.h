@@ -34,8 +34,8 @@ struct LinearForm {
 /// A 64-bit term with what is known about it under the parameter domains.
 struct SymbolicValue {
   smt::Expr term;
-  std::uint64_t lo = 0;                 ///< lo <= value
-  std::uint64_t hi = ~std::uint64_t{0}; ///< value <= hi
+  std::uint64_t lo = 0;                  ///< lo <= value
+  std::uint64_t hi = ~std::uint64_t{0};  ///< value <= hi
   /// When the value is a function of one parameter with listed values: that parameter and, for
   /// each of its values, the value of this term.
   std::optional<std::size_t> case_parameter;

@@ -4,6 +4,8 @@
 // then truncated and corrupt streams, the size cap and an unusable $TMPDIR must be errors
 // naming the file.
 #define ZLIB_CONST
+#include "verifier/base/compressed.h"
+
 #include <doctest/doctest.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -13,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "verifier/base/compressed.h"
 #include "verifier/ingest/raw_ingest_test_util.h"
 
 namespace ptv {
@@ -198,7 +199,8 @@ TEST_CASE("a zstd input is refused by the size its frames declare, or where the 
   const rawtest::TempFile sized(zstd_frame(big));
   Expected<std::string> a = read_whole_file(sized.path(), 4096);
   REQUIRE_FALSE(a.ok());
-  CHECK(a.error().message == sized.path() + ": its zstd frames declare 1048576 bytes, more than 4096 bytes (the limit for this input)");
+  CHECK(a.error().message ==
+        sized.path() + ": its zstd frames declare 1048576 bytes, more than 4096 bytes (the limit for this input)");
   Expected<MappedFile> m = open_mapped_maybe_compressed(sized.path(), 4096);
   REQUIRE_FALSE(m.ok());
   CHECK(m.error().message.find("its zstd frames declare 1048576 bytes") != std::string::npos);
@@ -232,14 +234,14 @@ TEST_CASE("a compressed ELF core is decompressed only to 1 MiB past the end its 
   auto put = [&](std::size_t at, std::uint64_t v, int bytes) {
     for (int i = 0; i < bytes; ++i) core[at + static_cast<std::size_t>(i)] = static_cast<unsigned char>(v >> (8 * i));
   };
-  put(16, 4, 2);       // e_type ET_CORE
-  put(18, 62, 2);      // e_machine x86-64
-  put(20, 1, 4);       // e_version
-  put(32, 64, 8);      // e_phoff
-  put(52, 64, 2);      // e_ehsize
-  put(54, 56, 2);      // e_phentsize
-  put(56, 1, 2);       // e_phnum
-  put(64, 1, 4);       // p_type PT_LOAD
+  put(16, 4, 2);          // e_type ET_CORE
+  put(18, 62, 2);         // e_machine x86-64
+  put(20, 1, 4);          // e_version
+  put(32, 64, 8);         // e_phoff
+  put(52, 64, 2);         // e_ehsize
+  put(54, 56, 2);         // e_phentsize
+  put(56, 1, 2);          // e_phnum
+  put(64, 1, 4);          // p_type PT_LOAD
   put(64 + 8, 4096, 8);   // p_offset
   put(64 + 32, 4096, 8);  // p_filesz
   put(64 + 40, 4096, 8);  // p_memsz
@@ -252,7 +254,9 @@ TEST_CASE("a compressed ELF core is decompressed only to 1 MiB past the end its 
   const rawtest::TempFile bomb(zstd_frame_unsized(padded));
   Expected<MappedFile> m = open_mapped_maybe_compressed(bomb.path());
   REQUIRE_FALSE(m.ok());
-  CHECK(m.error().message == bomb.path() + ": decompresses past the 8192 bytes its ELF headers describe (a damaged core, or a decompression bomb)");
+  CHECK(m.error().message ==
+        bomb.path() +
+            ": decompresses past the 8192 bytes its ELF headers describe (a damaged core, or a decompression bomb)");
 }
 
 TEST_CASE("an unusable TMPDIR is an error that names it") {
@@ -261,8 +265,10 @@ TEST_CASE("an unusable TMPDIR is an error that names it") {
   const std::string saved = old ? old : "";
   ::setenv("TMPDIR", "/nonexistent/ptv-tmp", 1);
   Expected<MappedFile> m = open_mapped_maybe_compressed(f.path());
-  if (old) ::setenv("TMPDIR", saved.c_str(), 1);
-  else ::unsetenv("TMPDIR");
+  if (old)
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  else
+    ::unsetenv("TMPDIR");
   REQUIRE_FALSE(m.ok());
   CHECK(m.error().message.find("/nonexistent/ptv-tmp") != std::string::npos);
 }

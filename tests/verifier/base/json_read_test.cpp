@@ -8,12 +8,12 @@
 // warning for this file, before any header can pull in <map>.
 #pragma GCC diagnostic ignored "-Warray-bounds"
 
+#include "verifier/base/json_read.h"
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
-
-#include "verifier/base/json_read.h"
 
 namespace ptv {
 namespace {

@@ -1,6 +1,8 @@
 // ByteView and MappedFile. Strategy: the checked arithmetic first (the edges of 2^64), then
 // every read width at the last valid offset, one past it, and at offsets whose sum with the
 // width wraps; then mapping real files (normal, empty, missing, a directory).
+#include "verifier/base/mapped_file.h"
+
 #include <doctest/doctest.h>
 
 #include <array>
@@ -8,7 +10,6 @@
 
 #include "models/format.h"
 #include "verifier/ingest/raw_ingest_test_util.h"
-#include "verifier/base/mapped_file.h"
 
 namespace ptv {
 namespace {

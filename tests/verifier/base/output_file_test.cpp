@@ -4,8 +4,9 @@
 // file, a replaced file, a symlink given as PATH), then what must never happen (a planted
 // symlink at the temporary's name followed, a partial file after a failed write), then the
 // paths written in place (devices, FIFOs) or refused (directories, a missing parent).
-#include <doctest/doctest.h>
+#include "verifier/base/output_file.h"
 
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -19,8 +20,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include "verifier/base/output_file.h"
 
 namespace ptv {
 namespace {

@@ -1,12 +1,12 @@
 // printable(), the one escape for untrusted text in terminal output. Strategy: every byte value
 // alone, then the UTF-8 cases a terminal acts on (C1 controls) or that are not text (invalid
 // sequences), then idempotence: escaped text escapes to itself.
+#include "verifier/base/printable.h"
+
 #include <doctest/doctest.h>
 
 #include <cstdio>
 #include <string>
-
-#include "verifier/base/printable.h"
 
 namespace ptv {
 namespace {
@@ -37,12 +37,13 @@ TEST_CASE("printable: terminal escape sequences are defused") {
 }
 
 TEST_CASE("printable: C1 controls (U+0080..U+009F) and invalid UTF-8 are escaped byte by byte") {
-  CHECK(printable("\xc2\x9b" "2J") == "\\xc2\\x9b2J");  // U+009B CSI
+  CHECK(printable("\xc2\x9b"
+                  "2J") == "\\xc2\\x9b2J");  // U+009B CSI
   CHECK(printable("\xc2\x80") == "\\xc2\\x80");
-  CHECK(printable("\xc2\xa0") == "\xc2\xa0");             // U+00A0 is text
+  CHECK(printable("\xc2\xa0") == "\xc2\xa0");  // U+00A0 is text
   CHECK(printable("\xff\xfe") == "\\xff\\xfe");
-  CHECK(printable("\xe2\x82") == "\\xe2\\x82");            // a truncated sequence
-  CHECK(printable("\xc0\xaf") == "\\xc0\\xaf");            // an overlong '/'
+  CHECK(printable("\xe2\x82") == "\\xe2\\x82");  // a truncated sequence
+  CHECK(printable("\xc0\xaf") == "\\xc0\\xaf");  // an overlong '/'
   CHECK(printable("r\xc3\xa9gion \xe2\x86\x92 \xf0\x9f\x94\x92") == "r\xc3\xa9gion \xe2\x86\x92 \xf0\x9f\x94\x92");
 }
 

@@ -3,12 +3,12 @@
 // quoting of unprintable bytes, ptdump's size units, splitting at the canonical hole, the
 // paging-mode decision, sniff shares, UTF-8 lengths), since the readers' FILE:LINE:COL
 // diagnostics are only as right as these.
+#include "verifier/base/text_scan.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
-
-#include "verifier/base/text_scan.h"
 
 namespace ptv {
 namespace {
@@ -43,7 +43,7 @@ TEST_CASE("text scan - a cursor reports 1-based columns and parses bounded numbe
   CHECK(c.col() == 11);              // nothing consumed
   c.word();
   c.skip_blanks();
-  CHECK_FALSE(c.hex().has_value());  // 17 digits
+  CHECK_FALSE(c.hex().has_value());    // 17 digits
   CHECK_FALSE(c.hex(17).has_value());  // 17 digits allowed, but the value needs 68 bits
   const text::Token t = c.word();
   CHECK(t.col == 32);
@@ -69,7 +69,8 @@ TEST_CASE("text scan - canonical parts split a range at the non-canonical hole")
   CHECK(text::canonical_parts(above47, PagingMode::k4Level).size() == 1);
   CHECK_FALSE(text::is_canonical_range(above47, PagingMode::k4Level));
   CHECK(text::is_canonical_range(above47, PagingMode::k5Level));
-  CHECK(text::canonical_parts(VirtRange{VirtAddr(0x8000'0000'0000), VirtAddr(0x8000'0000'0fff)}, PagingMode::k4Level).empty());
+  CHECK(text::canonical_parts(VirtRange{VirtAddr(0x8000'0000'0000), VirtAddr(0x8000'0000'0fff)}, PagingMode::k4Level)
+            .empty());
   CHECK(text::range_to(VirtAddr(0xffff'ffff'ffe0'0000), 0).last == VirtAddr(~std::uint64_t{0}));
 }
 

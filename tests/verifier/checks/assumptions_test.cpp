@@ -21,10 +21,11 @@ namespace {
 
 /// A spec whose global rules are relaxed but W^X, with the regions given.
 spec::Spec spec_with(const std::string& regions, const std::string& wx = "forbidden") {
-  const std::string text = R"({"name": "t", "rules": {"paging_mode": 4, "null_guard": 0, "wx": ")" + wx +
-                           R"(", "user_kernel_split": {"user_in_kernel_half": "allowed", "supervisor_in_user_half": "allowed"},
+  const std::string text =
+      R"({"name": "t", "rules": {"paging_mode": 4, "null_guard": 0, "wx": ")" + wx +
+      R"(", "user_kernel_split": {"user_in_kernel_half": "allowed", "supervisor_in_user_half": "allowed"},
       "outside_regions": "allowed", "recursive_slot": "any", "conflicting_aliases": "forbidden"}, "regions": [)" +
-                           regions + "]}";
+      regions + "]}";
   auto s = spec::parse_spec(text, "t.json");
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message));
   return std::move(s).value();
@@ -110,7 +111,8 @@ TEST_CASE("assumptions: a 1 GiB leaf is unknown until the CPU's 1 GiB page suppo
   // /proc/cpuinfo's flags tell it, as a fact read from the dump's machine.
   lo.machine.pdpe1gb.reset();
   lo.machine.maxphyaddr.reset();
-  const rawtest::TempFile cpuinfo{std::string("flags\t\t: fpu pae pdpe1gb lm\naddress sizes\t: 40 bits physical, 48 bits virtual\n")};
+  const rawtest::TempFile cpuinfo{
+      std::string("flags\t\t: fpu pae pdpe1gb lm\naddress sizes\t: 40 bits physical, 48 bits virtual\n")};
   lo.machine.cpuinfo_file = cpuinfo.path();
   const CheckResult read = check_file(image.path(), lo, spec);
   CHECK(read.verdict() == Status::kHolds);

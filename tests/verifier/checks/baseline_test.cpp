@@ -4,8 +4,9 @@
 // naming the file; last, applying a baseline marks exactly the matching violations and moves the
 // verdict and exit code through the lattice: violated while one violation is new, holds when all
 // are accepted, and unknown (never holds) when a rule is still unknown.
-#include <doctest/doctest.h>
+#include "verifier/checks/baseline.h"
 
+#include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -14,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "verifier/checks/baseline.h"
 #include "verifier/report/check_json.h"
 #include "verifier/report/check_result_samples.h"
 
@@ -68,10 +68,10 @@ TEST_CASE("baseline - the fingerprint does not depend on what may change between
   b.baselined = true;
   b.fingerprint = "";
   CHECK(make_fingerprint(b) == make_fingerprint(a));
-  for (auto change : {+[](Violation& v) { v.rule = RuleId::kRegionRights; },
-                      +[](Violation& v) { v.region = "vmalloc"; },
-                      +[](Violation& v) { v.range.first = VirtAddr(0xffff'8880'0000'0000); },
-                      +[](Violation& v) { v.range.last = VirtAddr(0xffff'8880'005f'ffff); }}) {
+  for (auto change :
+       {+[](Violation& v) { v.rule = RuleId::kRegionRights; }, +[](Violation& v) { v.region = "vmalloc"; },
+        +[](Violation& v) { v.range.first = VirtAddr(0xffff'8880'0000'0000); },
+        +[](Violation& v) { v.range.last = VirtAddr(0xffff'8880'005f'ffff); }}) {
     Violation c = a;
     change(c);
     CHECK(make_fingerprint(c) != make_fingerprint(a));

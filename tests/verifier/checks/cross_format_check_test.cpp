@@ -37,8 +37,9 @@ std::string capture_file(const std::string& name) {
 
 /// check of a text dump as `ptverify check FILE --registers registers.txt [--with-mem M]
 /// [--assume-no-reserved]` does it.
-CheckResult check_text(const spec::Spec& spec, const std::string& file, const std::map<std::string, std::uint64_t>& params,
-                       const std::string& with_mem = "", bool assume_no_reserved = true) {
+CheckResult check_text(const spec::Spec& spec, const std::string& file,
+                       const std::map<std::string, std::uint64_t>& params, const std::string& with_mem = "",
+                       bool assume_no_reserved = true) {
   DumpOptions lo;
   lo.path = capture_file(file);
   lo.machine.registers_file = capture_file("registers.txt");
@@ -67,9 +68,9 @@ TEST_CASE("cross-format check: no format of the PTI capture contradicts the raw 
     const char* with_mem;
     bool exact;  // same moment as the core and complete rights: must match rule for rule
   };
-  for (const Case& c : {Case{"info-tlb.txt", "info-mem.txt", true}, Case{"info-tlb.txt", "", false},
-                        Case{"info-mem.txt", "", false}, Case{"ptdump-kernel.txt", "", false},
-                        Case{"ptdump-current_kernel.txt", "", false}}) {
+  for (const Case& c :
+       {Case{"info-tlb.txt", "info-mem.txt", true}, Case{"info-tlb.txt", "", false}, Case{"info-mem.txt", "", false},
+        Case{"ptdump-kernel.txt", "", false}, Case{"ptdump-current_kernel.txt", "", false}}) {
     CAPTURE(std::string(c.file) + (c.with_mem[0] ? std::string(" + ") + c.with_mem : ""));
     const CheckResult r = check_text(spec, c.file, params, c.with_mem);
     for (const RuleInfo& info : kRules) {
@@ -98,7 +99,8 @@ TEST_CASE("cross-format check: a text format cannot show reserved bits, so what 
   const std::map<std::string, std::uint64_t> params = test::fixed_parameters(ref.parameters);
   for (const char* file : {"info-tlb.txt", "ptdump-kernel.txt"}) {
     CAPTURE(std::string(file));
-    const CheckResult r = check_text(spec, file, params, file == std::string("info-tlb.txt") ? "info-mem.txt" : "", false);
+    const CheckResult r =
+        check_text(spec, file, params, file == std::string("info-tlb.txt") ? "info-mem.txt" : "", false);
     CHECK(r.verdict() != Status::kHolds);
     CHECK(r.rules[static_cast<std::size_t>(RuleId::kReservedBits)].status == Status::kUnknown);
     for (const Fact& f : r.facts)

@@ -49,4 +49,3 @@ TEST_CASE("linux specs: every full real core holds, kernel and PTI user tables")
   for (const char* name : test::kCaptures)
     if (auto cap = test::open_capture(name)) expect_holds(*cap, name);
 }
-

@@ -33,7 +33,7 @@ spec::Spec load(const char* name) {
 }
 
 CheckResult run(const test::Capture& cap, const TableReader& reader, const spec::Spec& spec,
-               const std::map<std::string, std::uint64_t>& fixed = {}) {
+                const std::map<std::string, std::uint64_t>& fixed = {}) {
   return test::check_raw(cap, reader, spec, fixed);
 }
 
@@ -85,7 +85,7 @@ void expect(const std::vector<Violation>& vs, RuleId rule, VirtRange range, std:
   }
 }
 
-constexpr VirtAddr kUserText(0x40'0000);                  // first page of the user program
+constexpr VirtAddr kUserText(0x40'0000);                   // first page of the user program
 constexpr VirtAddr kDirectMapPage(0xffff'9804'4009'b000);  // a writable NX 4 KiB direct-map page
 
 }  // namespace
@@ -262,7 +262,8 @@ TEST_CASE("canonical: a text dump claiming a non-canonical translation is a viol
   REQUIRE(v);
   CHECK(v->range == r.range);
   CHECK(v->message.find("line 7") != std::string::npos);
-  CHECK(std::get<CheckResult>(o).rules[static_cast<std::size_t>(RuleId::kConflictingAliases)].status == Status::kNotApplicable);
+  CHECK(std::get<CheckResult>(o).rules[static_cast<std::size_t>(RuleId::kConflictingAliases)].status ==
+        Status::kNotApplicable);
 }
 
 // A kernel booted without PTI (the default on most machines): the Linux spec holds because the

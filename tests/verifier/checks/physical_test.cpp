@@ -10,8 +10,8 @@
 #include "models/table_builder.h"
 #include "models/walk.h"
 #include "verifier/checks/check.h"
-#include "verifier/report/explain.h"
 #include "verifier/mapping/from_walk.h"
+#include "verifier/report/explain.h"
 #include "verifier/spec/parse.h"
 
 using namespace ptv;
@@ -113,8 +113,7 @@ TEST_CASE("conflicting-aliases: 2 MiB text over frames a 4 KiB writable page sha
   TableBuilder tb;
   const PhysAddr root = tb.alloc();
   tb.map(root, PagingMode::k4Level, VirtAddr(kText), PhysAddr(0x20'0000), Level::kPd, bits::kG);
-  tb.map(root, PagingMode::k4Level, VirtAddr(kDirect + 0x1000), PhysAddr(0x2f'f000), Level::kPt,
-         bits::kRW | bits::kXd);
+  tb.map(root, PagingMode::k4Level, VirtAddr(kDirect + 0x1000), PhysAddr(0x2f'f000), Level::kPt, bits::kRW | bits::kXd);
   const check::CheckResult r = check_tables(tb, root);
   const auto vs = of_rule(r, RuleId::kConflictingAliases);
   REQUIRE(vs.size() == 1);

@@ -20,7 +20,9 @@ using namespace ptv::check;
 
 namespace {
 
-std::filesystem::path specs_dir() { return std::filesystem::path(PTV_FIXTURES_DIR).parent_path().parent_path() / "specs"; }
+std::filesystem::path specs_dir() {
+  return std::filesystem::path(PTV_FIXTURES_DIR).parent_path().parent_path() / "specs";
+}
 
 ProveReport prove_file(const std::string& name, const ProveOptions& o = {}) {
   Expected<spec::Spec> s = spec::load_spec(specs_dir() / name);
@@ -66,7 +68,9 @@ std::string recorded_status(const std::filesystem::path& file) {
   return "";
 }
 
-bool have(const char* binary) { return std::system((std::string("command -v ") + binary + " > /dev/null 2>&1").c_str()) == 0; }
+bool have(const char* binary) {
+  return std::system((std::string("command -v ") + binary + " > /dev/null 2>&1").c_str()) == 0;
+}
 
 }  // namespace
 
@@ -76,7 +80,8 @@ TEST_CASE("prove bundled: linux-x86_64-4level.json proves every obligation") {
   CHECK(exit_code(r) == ExitCode::kOk);
   for (const ObligationResult& o : r.obligations) {
     CAPTURE(o.info.name);
-    CHECK((o.status == Status::kHolds || (o.info.kind == ObligationId::kRecursiveSlot && o.status == Status::kNotApplicable)));
+    CHECK((o.status == Status::kHolds ||
+           (o.info.kind == ObligationId::kRecursiveSlot && o.status == Status::kNotApplicable)));
   }
 }
 
@@ -86,7 +91,8 @@ TEST_CASE("prove bundled: linux-x86_64-5level.json proves every obligation") {
   CHECK(r.paging_mode == PagingMode::k5Level);
   for (const ObligationResult& o : r.obligations) {
     CAPTURE(o.info.name);
-    CHECK((o.status == Status::kHolds || (o.info.kind == ObligationId::kRecursiveSlot && o.status == Status::kNotApplicable)));
+    CHECK((o.status == Status::kHolds ||
+           (o.info.kind == ObligationId::kRecursiveSlot && o.status == Status::kNotApplicable)));
   }
 }
 
@@ -110,18 +116,23 @@ TEST_CASE("prove bundled: reference-layout.json is refuted exactly as documented
   for (const ObligationResult& o : r.obligations) CHECK(o.status != Status::kUnknown);
 
   // The counterexamples docs/spec-language.md quotes.
-  CHECK(goal(r, ObligationId::kCanonical, "kernel-code-as-drawn").counterexample->address == VirtAddr(0x0000'8000'0000'0000));
-  CHECK(goal(r, ObligationId::kInHalf, "kernel-code-as-drawn").counterexample->address == VirtAddr(0x0000'8000'0000'0000));
+  CHECK(goal(r, ObligationId::kCanonical, "kernel-code-as-drawn").counterexample->address ==
+        VirtAddr(0x0000'8000'0000'0000));
+  CHECK(goal(r, ObligationId::kInHalf, "kernel-code-as-drawn").counterexample->address ==
+        VirtAddr(0x0000'8000'0000'0000));
   const Counterexample& heap = *goal(r, ObligationId::kDisjoint, "kernel-code / kernel-heap").counterexample;
   CHECK(heap.address == VirtAddr(0xffff'ffff'8000'0000));
-  CHECK(heap.parameters == std::vector<NamedValue>{{"kernel_code_size", 0x1000}, {"kernel_stack_size", 0x4000}, {"kernel_stacks", 1}});
+  CHECK(heap.parameters ==
+        std::vector<NamedValue>{{"kernel_code_size", 0x1000}, {"kernel_stack_size", 0x4000}, {"kernel_stacks", 1}});
   const Counterexample& stacks = *goal(r, ObligationId::kDisjoint, "kernel-code / kernel-stacks").counterexample;
   // Minimised in declaration order: the smallest kernel that reaches the stacks when the most
   // stacks (16384 of 32 KiB, each with its guard page) are allocated.
   CHECK(stacks.address == VirtAddr(0xffff'ffff'9c00'0000));
-  CHECK(stacks.parameters ==
-        std::vector<NamedValue>{{"kernel_code_size", 0x1c00'1000}, {"kernel_stack_size", 0x8000}, {"kernel_stacks", 0x4000}});
-  const Counterexample& slot = *goal(r, ObligationId::kRecursiveSlot, "recursive-mapping: one PML4 slot").counterexample;
+  CHECK(stacks.parameters == std::vector<NamedValue>{{"kernel_code_size", 0x1c00'1000},
+                                                     {"kernel_stack_size", 0x8000},
+                                                     {"kernel_stacks", 0x4000}});
+  const Counterexample& slot =
+      *goal(r, ObligationId::kRecursiveSlot, "recursive-mapping: one PML4 slot").counterexample;
   CHECK(slot.address == VirtAddr(0xffff'ffff'c000'0000));
   CHECK(slot.unique == true);
   // What the sketch gets right stays proved: the guards, alignment, array guards and rights.

@@ -27,8 +27,8 @@ struct SpecParts {
 
 spec::Spec make_spec(const SpecParts& p) {
   const std::string text = "{\"name\": \"t\", \"rules\": {" + p.rules + "}, \"parameters\": {" + p.parameters +
-                           "}, \"constraints\": [" + p.constraints + "], \"regions\": [" + p.regions + "], \"arrays\": [" +
-                           p.arrays + "]}";
+                           "}, \"constraints\": [" + p.constraints + "], \"regions\": [" + p.regions +
+                           "], \"arrays\": [" + p.arrays + "]}";
   Expected<spec::Spec> s = spec::parse_spec(text, "t.json");
   if (!s) FAIL(s.error().message);
   return std::move(s).value();
@@ -41,7 +41,9 @@ ProveReport run(const SpecParts& p) {
   return std::move(r).value();
 }
 
-const ObligationResult& obligation(const ProveReport& r, ObligationId id) { return r.obligations[static_cast<std::size_t>(id)]; }
+const ObligationResult& obligation(const ProveReport& r, ObligationId id) {
+  return r.obligations[static_cast<std::size_t>(id)];
+}
 
 // The one refuted goal of an obligation.
 const GoalResult& refuted(const ProveReport& r, ObligationId id) {
@@ -76,8 +78,10 @@ std::vector<NamedValue> params(std::initializer_list<std::pair<const char*, std:
 
 VirtRange range(std::uint64_t first, std::uint64_t last) { return VirtRange{VirtAddr(first), VirtAddr(last)}; }
 
-const char* kUserRegion = R"({"name": "u", "kind": "data", "half": "user", "start": "0x10000", "size": "0x10000", "must": "may-be-mapped", "rights": {"allowed": ["user", "writable"]}})";
-const char* kKernelRegion = R"({"name": "k", "kind": "heap", "half": "kernel", "start": "0xffffc90000000000", "size": "1 * GiB", "must": "may-be-mapped", "rights": {"allowed": ["writable"]}})";
+const char* kUserRegion =
+    R"({"name": "u", "kind": "data", "half": "user", "start": "0x10000", "size": "0x10000", "must": "may-be-mapped", "rights": {"allowed": ["user", "writable"]}})";
+const char* kKernelRegion =
+    R"({"name": "k", "kind": "heap", "half": "kernel", "start": "0xffffc90000000000", "size": "1 * GiB", "must": "may-be-mapped", "rights": {"allowed": ["writable"]}})";
 
 }  // namespace
 
@@ -85,7 +89,8 @@ TEST_CASE("prove: a well-formed spec proves every obligation and exits 0") {
   SpecParts p;
   p.parameters = R"("n": {"min": 1, "max": 8})";
   p.regions = std::string(kUserRegion) + "," + kKernelRegion;
-  p.arrays = R"({"name": "st", "kind": "stack", "half": "kernel", "start": "0xffffc90000000000", "count": "n", "size": "16 * KiB", "guard": "4 * KiB", "must": "mapped", "rights": {"allowed": ["writable"]}, "nested_in": "k"})";
+  p.arrays =
+      R"({"name": "st", "kind": "stack", "half": "kernel", "start": "0xffffc90000000000", "count": "n", "size": "16 * KiB", "guard": "4 * KiB", "must": "mapped", "rights": {"allowed": ["writable"]}, "nested_in": "k"})";
   const ProveReport r = run(p);
   CHECK(r.verdict == Status::kHolds);
   CHECK(exit_code(r) == ExitCode::kOk);
@@ -111,14 +116,17 @@ TEST_CASE("prove P01: an empty parameter space is a spec error naming the contra
   q.regions = kUserRegion;
   Expected<ProveReport> s = prove(make_spec(q));
   REQUIRE_FALSE(s.ok());
-  CHECK(s.error().message == "t.json: the parameter space is empty: no parameter values satisfy this declaration:\n  constraints[0] \"a < 0\"");
+  CHECK(s.error().message ==
+        "t.json: the parameter space is empty: no parameter values satisfy this declaration:\n  constraints[0] \"a < "
+        "0\"");
 }
 
 TEST_CASE("prove P02: a region whose size can go below 0 is refuted, with the column that wraps") {
   SpecParts p;
   p.parameters = R"("n": {"min": 4, "max": 16})";
-  p.regions = std::string(kUserRegion) +
-              R"(, {"name": "r", "kind": "data", "half": "user", "start": "0x100000", "size": "(n - 8) * 4096", "must": "unmapped"})";
+  p.regions =
+      std::string(kUserRegion) +
+      R"(, {"name": "r", "kind": "data", "half": "user", "start": "0x100000", "size": "(n - 8) * 4096", "must": "unmapped"})";
   const ProveReport r = run(p);
   only_refuted(r, {ObligationId::kRegionBounds});
   const GoalResult& g = refuted(r, ObligationId::kRegionBounds);
@@ -136,7 +144,8 @@ TEST_CASE("prove P02: a region whose size can go below 0 is refuted, with the co
 
 TEST_CASE("prove P03: a region over the non-canonical hole is refuted at its first non-canonical address") {
   SpecParts p;
-  p.regions = R"({"name": "top", "kind": "mmap", "half": "user", "start": "0x00007fffffff0000", "size": "0x20000", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})";
+  p.regions =
+      R"({"name": "top", "kind": "mmap", "half": "user", "start": "0x00007fffffff0000", "size": "0x20000", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})";
   const ProveReport r = run(p);
   only_refuted(r, {ObligationId::kCanonical, ObligationId::kInHalf});
   const Counterexample& cx = *refuted(r, ObligationId::kCanonical).counterexample;
@@ -152,8 +161,9 @@ TEST_CASE("prove P03: a region over the non-canonical hole is refuted at its fir
 TEST_CASE("prove P04: a kernel region in the user half is refuted at its start") {
   SpecParts p;
   p.parameters = R"("base": {"min": "0x100000", "max": "0xffffffff80000000", "align": "1 * MiB"})";
-  p.regions = std::string(kUserRegion) +
-              R"(, {"name": "kr", "kind": "code", "half": "kernel", "start": "base", "size": "1 * MiB", "must": "may-be-mapped", "rights": {"allowed": ["executable"]}})";
+  p.regions =
+      std::string(kUserRegion) +
+      R"(, {"name": "kr", "kind": "code", "half": "kernel", "start": "base", "size": "1 * MiB", "must": "may-be-mapped", "rights": {"allowed": ["executable"]}})";
   const ProveReport r = run(p);
   only_refuted(r, {ObligationId::kInHalf, ObligationId::kCanonical});
   const Counterexample& cx = *refuted(r, ObligationId::kInHalf).counterexample;
@@ -167,33 +177,40 @@ TEST_CASE("prove P04: a kernel region in the user half is refuted at its start")
 TEST_CASE("prove P05: a start off the page grid is refuted at that start, with the smallest offset") {
   SpecParts p;
   p.parameters = R"("p": {"max": "0x10000", "align": "0x800"})";
-  p.regions = std::string(kUserRegion) +
-              R"(, {"name": "r", "kind": "data", "half": "user", "start": "0x100000 + p", "size": "0x1000", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})";
+  p.regions =
+      std::string(kUserRegion) +
+      R"(, {"name": "r", "kind": "data", "half": "user", "start": "0x100000 + p", "size": "0x1000", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})";
   const ProveReport r = run(p);
   only_refuted(r, {ObligationId::kAligned});
   const Counterexample& cx = *refuted(r, ObligationId::kAligned).counterexample;
   CHECK(cx.address == VirtAddr(0x10'0800));
   CHECK(cx.parameters == params({{"p", 0x800}}));
   CHECK(cx.unique == false);
-  CHECK(cx.message == "r [0x0000000000100800, 0x00000000001017ff]: its start 0x0000000000100800 is not a multiple of 4 KiB, the 4 KiB page size");
+  CHECK(cx.message ==
+        "r [0x0000000000100800, 0x00000000001017ff]: its start 0x0000000000100800 is not a multiple of 4 KiB, the 4 "
+        "KiB page size");
 }
 
 TEST_CASE("prove P05: a region that must be mapped with 2 MiB pages only needs 2 MiB bounds") {
   SpecParts p;
-  p.regions = std::string(kUserRegion) +
-              R"(, {"name": "big", "kind": "data", "half": "user", "start": "0x200000", "size": "0x201000", "must": "mapped", "page_sizes": ["2M"], "rights": {"allowed": ["user"]}})";
+  p.regions =
+      std::string(kUserRegion) +
+      R"(, {"name": "big", "kind": "data", "half": "user", "start": "0x200000", "size": "0x201000", "must": "mapped", "page_sizes": ["2M"], "rights": {"allowed": ["user"]}})";
   const ProveReport r = run(p);
   only_refuted(r, {ObligationId::kAligned});
   const Counterexample& cx = *refuted(r, ObligationId::kAligned).counterexample;
   CHECK(cx.address == VirtAddr(0x40'1000));
-  CHECK(cx.message.find("its end 0x0000000000401000 is not a multiple of 2 MiB, its smallest allowed page size 2 MiB") != std::string::npos);
+  CHECK(
+      cx.message.find("its end 0x0000000000401000 is not a multiple of 2 MiB, its smallest allowed page size 2 MiB") !=
+      std::string::npos);
 }
 
 TEST_CASE("prove P06: overlapping regions are refuted at the lowest shared address") {
   SpecParts p;
   p.parameters = R"("q": {"max": "0x100000", "align": "0x1000"})";
-  p.regions = std::string(kUserRegion) +
-              R"(, {"name": "b", "kind": "heap", "half": "user", "start": "0x18000 + q", "size": "0x1000", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})";
+  p.regions =
+      std::string(kUserRegion) +
+      R"(, {"name": "b", "kind": "heap", "half": "user", "start": "0x18000 + q", "size": "0x1000", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})";
   const ProveReport r = run(p);
   only_refuted(r, {ObligationId::kDisjoint});
   const GoalResult& g = refuted(r, ObligationId::kDisjoint);
@@ -205,14 +222,17 @@ TEST_CASE("prove P06: overlapping regions are refuted at the lowest shared addre
   CHECK(cx.regions[1].range == range(0x1'8000, 0x1'8fff));
   CHECK(cx.parameters == params({{"q", 0}}));
   CHECK(cx.unique == false);
-  CHECK(cx.message == "0x0000000000018000 lies in both u [0x0000000000010000, 0x000000000001ffff] and b [0x0000000000018000, 0x0000000000018fff]");
+  CHECK(cx.message ==
+        "0x0000000000018000 lies in both u [0x0000000000010000, 0x000000000001ffff] and b [0x0000000000018000, "
+        "0x0000000000018fff]");
 }
 
 TEST_CASE("prove P07: a nested region reaching past its parent is refuted at the parent's end") {
   SpecParts p;
   p.parameters = R"("c": {"max": "0x20000", "align": "0x1000"})";
-  p.regions = std::string(kUserRegion) +
-              R"(, {"name": "child", "kind": "data", "half": "user", "start": "0x10000 + c", "size": "0x4000", "must": "may-be-mapped", "rights": {"allowed": ["user"]}, "nested_in": "u"})";
+  p.regions =
+      std::string(kUserRegion) +
+      R"(, {"name": "child", "kind": "data", "half": "user", "start": "0x10000 + c", "size": "0x4000", "must": "may-be-mapped", "rights": {"allowed": ["user"]}, "nested_in": "u"})";
   const ProveReport r = run(p);
   only_refuted(r, {ObligationId::kNesting});
   const GoalResult& g = refuted(r, ObligationId::kNesting);
@@ -228,7 +248,8 @@ TEST_CASE("prove P08: an array whose guard can be empty is refuted between eleme
   SpecParts p;
   p.parameters = R"("n": {"min": 1, "max": 8}, "g": {"max": "0x2000", "align": "0x1000"})";
   p.regions = kKernelRegion;
-  p.arrays = R"({"name": "st", "kind": "stack", "half": "kernel", "start": "0xffffc90000000000", "count": "n", "size": "16 * KiB", "guard": "g", "must": "mapped", "rights": {"allowed": ["writable"]}, "nested_in": "k"})";
+  p.arrays =
+      R"({"name": "st", "kind": "stack", "half": "kernel", "start": "0xffffc90000000000", "count": "n", "size": "16 * KiB", "guard": "g", "must": "mapped", "rights": {"allowed": ["writable"]}, "nested_in": "k"})";
   const ProveReport r = run(p);
   only_refuted(r, {ObligationId::kArrayGuards});
   const Counterexample& cx = *refuted(r, ObligationId::kArrayGuards).counterexample;
@@ -239,17 +260,19 @@ TEST_CASE("prove P08: an array whose guard can be empty is refuted between eleme
 
   SpecParts q = p;
   q.parameters = "";
-  q.arrays = R"({"name": "st", "kind": "stack", "half": "kernel", "start": "0xffffc90000000000", "count": 4, "size": "16 * KiB", "guard": "4 * KiB", "stride": "16 * KiB", "must": "mapped", "rights": {"allowed": ["writable"]}, "nested_in": "k"})";
+  q.arrays =
+      R"({"name": "st", "kind": "stack", "half": "kernel", "start": "0xffffc90000000000", "count": 4, "size": "16 * KiB", "guard": "4 * KiB", "stride": "16 * KiB", "must": "mapped", "rights": {"allowed": ["writable"]}, "nested_in": "k"})";
   const ProveReport report1 = run(q);
   const Counterexample& cy = *refuted(report1, ObligationId::kArrayGuards).counterexample;
   CHECK(cy.address == VirtAddr(0xffff'c900'0000'4000));
   CHECK(cy.unique == true);
-  CHECK(cy.message.find("element 1 starts at 0xffffc90000004000, inside element 0 or its guard (stride 16 KiB < size + guard 20 KiB)") !=
-        std::string::npos);
+  CHECK(cy.message.find("element 1 starts at 0xffffc90000004000, inside element 0 or its guard (stride 16 KiB < size + "
+                        "guard 20 KiB)") != std::string::npos);
 }
 
 TEST_CASE("prove P09: a recursive region must be one whole top-level slot, the named one, shared with nothing") {
-  const std::string slot510 = R"({"name": "rec", "kind": "recursive", "half": "kernel", "start": "0xffffff0000000000", "size": "512 * GiB", "must": "may-be-mapped", "rights": {"allowed": ["writable"]}})";
+  const std::string slot510 =
+      R"({"name": "rec", "kind": "recursive", "half": "kernel", "start": "0xffffff0000000000", "size": "512 * GiB", "must": "may-be-mapped", "rights": {"allowed": ["writable"]}})";
   SpecParts ok;
   ok.rules += R"(, "recursive_slot": {"index": 510})";
   ok.regions = std::string(kUserRegion) + "," + slot510;
@@ -260,18 +283,23 @@ TEST_CASE("prove P09: a recursive region must be one whole top-level slot, the n
   const ProveReport report2 = run(wrong_index);
   const Counterexample& a = *refuted(report2, ObligationId::kRecursiveSlot).counterexample;
   CHECK(a.address == VirtAddr(0xffff'ff00'0000'0000));
-  CHECK(a.message.find("it is slot 510, but rules.recursive_slot.index is 511 [0xffffff8000000000, 0xffffffffffffffff]") != std::string::npos);
+  CHECK(a.message.find(
+            "it is slot 510, but rules.recursive_slot.index is 511 [0xffffff8000000000, 0xffffffffffffffff]") !=
+        std::string::npos);
 
   SpecParts partial;
-  partial.regions = std::string(kUserRegion) +
-                    R"(, {"name": "rec", "kind": "recursive", "half": "kernel", "start": "0xffffffffc0000000", "size": "1 * GiB", "must": "may-be-mapped", "rights": {"allowed": ["writable"]}})";
+  partial.regions =
+      std::string(kUserRegion) +
+      R"(, {"name": "rec", "kind": "recursive", "half": "kernel", "start": "0xffffffffc0000000", "size": "1 * GiB", "must": "may-be-mapped", "rights": {"allowed": ["writable"]}})";
   const ProveReport report3 = run(partial);
   const Counterexample& b = *refuted(report3, ObligationId::kRecursiveSlot).counterexample;
   CHECK(b.address == VirtAddr(0xffff'ffff'c000'0000));
-  CHECK(b.message.find("it starts 511 GiB into slot 511 [0xffffff8000000000, 0xffffffffffffffff] and spans 1 GiB") != std::string::npos);
+  CHECK(b.message.find("it starts 511 GiB into slot 511 [0xffffff8000000000, 0xffffffffffffffff] and spans 1 GiB") !=
+        std::string::npos);
 
   SpecParts shared = ok;
-  shared.regions += R"(, {"name": "other", "kind": "heap", "half": "kernel", "start": "0xffffff7fffff0000", "size": "0x20000", "must": "may-be-mapped", "rights": {"allowed": ["writable"]}})";
+  shared.regions +=
+      R"(, {"name": "other", "kind": "heap", "half": "kernel", "start": "0xffffff7fffff0000", "size": "0x20000", "must": "may-be-mapped", "rights": {"allowed": ["writable"]}})";
   const ProveReport r = run(shared);
   only_refuted(r, {ObligationId::kRecursiveSlot, ObligationId::kDisjoint});
   const GoalResult& g = refuted(r, ObligationId::kRecursiveSlot);
@@ -280,8 +308,8 @@ TEST_CASE("prove P09: a recursive region must be one whole top-level slot, the n
 
   SpecParts none = ok;
   none.rules = R"("paging_mode": 4, "null_guard": "64 * KiB", "recursive_slot": "none")";
-  CHECK(refuted(run(none), ObligationId::kRecursiveSlot).counterexample->message.find("rules.recursive_slot is \"none\"") !=
-        std::string::npos);
+  CHECK(refuted(run(none), ObligationId::kRecursiveSlot)
+            .counterexample->message.find("rules.recursive_slot is \"none\"") != std::string::npos);
 }
 
 TEST_CASE("prove P10: region rights that contradict a global rule are refuted, one rule each") {
@@ -293,7 +321,8 @@ TEST_CASE("prove P10: region rights that contradict a global rule are refuted, o
   };
   const std::string base = R"("paging_mode": 4, "null_guard": "64 * KiB")";
   const Row rows[] = {
-      {base, R"({"name": "x", "kind": "heap", "half": "kernel", "start": "0xffffc90000000000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})",
+      {base,
+       R"({"name": "x", "kind": "heap", "half": "kernel", "start": "0xffffc90000000000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})",
        "x: user access in the kernel half", 0xffff'c900'0000'0000},
       {base + R"(, "user_kernel_split": {"user_in_kernel_half": "vsyscall-only"})",
        R"({"name": "x", "kind": "vsyscall", "half": "kernel", "start": "0xffffffffff600000", "size": "8192", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})",
@@ -301,11 +330,14 @@ TEST_CASE("prove P10: region rights that contradict a global rule are refuted, o
       {base + R"(, "user_kernel_split": {"user_in_kernel_half": "vsyscall-only"})",
        R"({"name": "x", "kind": "heap", "half": "kernel", "start": "0xffffc90000000000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})",
        "x: user access in the kernel half", 0xffff'c900'0000'0000},
-      {base, R"({"name": "x", "kind": "data", "half": "user", "start": "0x100000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["writable"]}})",
+      {base,
+       R"({"name": "x", "kind": "data", "half": "user", "start": "0x100000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["writable"]}})",
        "x: supervisor-only in the user half", 0x10'0000},
-      {base, R"({"name": "x", "kind": "code", "half": "user", "start": "0x100000", "size": "4096", "must": "mapped", "rights": {"allowed": ["user", "writable", "executable"], "required": ["writable", "executable"]}})",
+      {base,
+       R"({"name": "x", "kind": "code", "half": "user", "start": "0x100000", "size": "4096", "must": "mapped", "rights": {"allowed": ["user", "writable", "executable"], "required": ["writable", "executable"]}})",
        "x: requires W and X", 0x10'0000},
-      {base, R"({"name": "x", "kind": "data", "half": "user", "start": "0x1000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})",
+      {base,
+       R"({"name": "x", "kind": "data", "half": "user", "start": "0x1000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})",
        "x: null guard", 0x1000},
       // Two 4 KiB vsyscall pages: the reference allows one.
       {base + R"(, "user_kernel_split": {"user_in_kernel_half": "vsyscall-only"})",
@@ -327,7 +359,8 @@ TEST_CASE("prove P10: region rights that contradict a global rule are refuted, o
   // The same vsyscall page of 4 KiB is allowed.
   SpecParts ok;
   ok.rules = base + R"(, "user_kernel_split": {"user_in_kernel_half": "vsyscall-only"})";
-  ok.regions = R"({"name": "x", "kind": "vsyscall", "half": "kernel", "start": "0xffffffffff600000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})";
+  ok.regions =
+      R"({"name": "x", "kind": "vsyscall", "half": "kernel", "start": "0xffffffffff600000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})";
   only_refuted(run(ok), {});
 }
 
@@ -335,7 +368,9 @@ TEST_CASE("prove: a solver limit makes goals unknown with the limit named, never
   SpecParts p;
   p.parameters = R"("n": {"min": 1, "max": 8})";
   p.constraints = R"("n * n < 40")";
-  p.regions = std::string(kUserRegion) + R"(, {"name": "r", "kind": "data", "half": "user", "start": "0x100000", "size": "n * 0x1000", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})";
+  p.regions =
+      std::string(kUserRegion) +
+      R"(, {"name": "r", "kind": "data", "half": "user", "start": "0x100000", "size": "n * 0x1000", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})";
   ProveOptions o;
   o.limits = smt::QueryLimits{0, 1, 0};  // rlimit 1: every query stops at once, deterministically
   Expected<ProveReport> r = prove(make_spec(p), o);

@@ -10,8 +10,8 @@
 #include <sstream>
 #include <string>
 
-#include "verifier/checks/rules.h"
 #include "verifier/base/compressed.h"
+#include "verifier/checks/rules.h"
 #include "verifier/report/check_json.h"
 #include "verifier/report/check_result_samples.h"
 
@@ -45,7 +45,8 @@ TEST_CASE("docs - check.md has a table row for every rule of kRules, as the regi
   for (const check::RuleInfo& info : check::kRules) {
     CAPTURE(info.name);
     CHECK_MESSAGE(section.find('\n' + rule_row(info) + '\n') != std::string::npos,
-                  "docs/check.md, \"## Rules\": a row is missing or differs; the table should read:\n" << table);
+                  "docs/check.md, \"## Rules\": a row is missing or differs; the table should read:\n"
+                      << table);
   }
   // Every row names a rule that exists.
   std::istringstream in(section);
@@ -74,7 +75,8 @@ TEST_CASE("docs - check.md documents every key of the JSON report") {
   collect_keys(nlohmann::ordered_json::parse(os.str()), keys);
   CHECK(keys.size() > 20);
   const std::string md = check_md();
-  for (const std::string& k : keys) CHECK_MESSAGE(md.find("| `" + k + "` |") != std::string::npos, "undocumented key " << k);
+  for (const std::string& k : keys)
+    CHECK_MESSAGE(md.find("| `" + k + "` |") != std::string::npos, "undocumented key " << k);
 }
 
 TEST_CASE("docs - check.md has the sections users and CI rely on") {

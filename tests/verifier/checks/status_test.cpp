@@ -2,13 +2,14 @@
 // pair and triple of statuses (join is commutative, associative and idempotent; its bottom is
 // not-applicable and its top violated), then the words check and prove print, the exit code of
 // each verdict, and CheckResult::verdict as the join of its rules.
+#include "verifier/checks/status.h"
+
 #include <doctest/doctest.h>
 
 #include <array>
 #include <string>
 
 #include "verifier/checks/result.h"
-#include "verifier/checks/status.h"
 
 using namespace ptv;
 using namespace ptv::check;

@@ -7,6 +7,8 @@
 // breaks it. For every bundled spec, every attribute class of a real slice (plus unknown and
 // faulting), and intervals from the slice's own class intervals and wide ones, Z3 must find no
 // parameter values contradicting (a) or (b).
+#include "verifier/checks/witness.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
@@ -16,7 +18,6 @@
 #include "models/walk.h"
 #include "verifier/checks/check.h"
 #include "verifier/checks/domains.h"
-#include "verifier/checks/witness.h"
 #include "verifier/mapping/address_trie.h"
 #include "verifier/mapping/from_walk.h"
 #include "verifier/smt/solver.h"

@@ -12,7 +12,6 @@
 // through the whole pipeline (registers from its note, walk, mapping set, run_check) and each
 // finding is asserted with its rule, range, level and bit.
 #include <doctest/doctest.h>
-
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -387,7 +386,8 @@ std::unique_ptr<Pipeline> run_pipeline(const Bytes& core_bytes, const std::strin
   p->core = accepted(core_bytes);
   REQUIRE(p->core->registers().has_value());
   const CoreRegisters& r = *p->core->registers();
-  p->state = PagingState::from_registers(r.cr0.value_or(0), r.cr3, r.cr4.value_or(0), r.efer.value_or(0), r.maxphyaddr.value_or(52));
+  p->state = PagingState::from_registers(r.cr0.value_or(0), r.cr3, r.cr4.value_or(0), r.efer.value_or(0),
+                                         r.maxphyaddr.value_or(52));
   p->reader = p->core->reader();
   Expected<AddressSpace> space = enumerate_address_space(p->state, p->reader);
   REQUIRE_MESSAGE(space.ok(), (space.ok() ? "" : space.error().message));

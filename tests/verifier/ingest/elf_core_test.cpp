@@ -3,11 +3,12 @@
 // and a QEMU note, a segment with p_filesz < p_memsz), check what it holds byte for byte; then
 // break it one field at a time and check that each break is an error naming file+0xoffset and
 // the problem, never a crash. Notes (QEMU, PTVERIFY, unknown versions) come last.
+#include "verifier/ingest/elf_core.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "verifier/ingest/elf_core.h"
 #include "verifier/ingest/raw_ingest_test_util.h"
 
 namespace ptv {
@@ -62,8 +63,8 @@ TEST_CASE("a QEMU-shaped core holds its PT_LOAD file bytes at p_paddr") {
   REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? "" : opened.error().message));
   const ElfCore& core = **opened;
   CHECK(core.name() == f.path());
-  const std::vector<PhysRange> expected{{PhysAddr(0x0), 0x2000}, {PhysAddr(0x10'0000), 0x1000},
-                                        {PhysAddr(0xfffc'0000), 0x1000}};
+  const std::vector<PhysRange> expected{
+      {PhysAddr(0x0), 0x2000}, {PhysAddr(0x10'0000), 0x1000}, {PhysAddr(0xfffc'0000), 0x1000}};
   CHECK(std::vector<PhysRange>(core.ranges().begin(), core.ranges().end()) == expected);
   CHECK(core.bytes_held() == 0x4000);
 
@@ -173,7 +174,12 @@ struct BrokenCore {
 };
 
 const BrokenCore kBroken[] = {
-    {"text", [](Bytes& b) { b = Bytes(); b.u64(0, 0x6f77'206f'6c6c'6568); }, "+0x0: not an ELF file"},
+    {"text",
+     [](Bytes& b) {
+       b = Bytes();
+       b.u64(0, 0x6f77'206f'6c6c'6568);
+     },
+     "+0x0: not an ELF file"},
     {"cut inside the ELF header", [](Bytes& b) { b.truncate(40); }, "+0x0: ELF header truncated"},
     {"ELFCLASS32", [](Bytes& b) { b.u8(4, 1); }, "+0x4: not a 64-bit ELF (EI_CLASS = 1"},
     {"big-endian", [](Bytes& b) { b.u8(5, 2); }, "+0x5: not a little-endian ELF"},
@@ -183,7 +189,8 @@ const BrokenCore kBroken[] = {
     {"no program headers", [](Bytes& b) { b.u16(0x38, 0); }, "+0x38: no program headers"},
     {"program header table past EOF", [](Bytes& b) { b.u64(0x20, 0x4f80); },
      "+0x4f80: program header table (4 x 56 bytes) runs past end of file (size 0x5000)"},
-    {"PN_XNUM without section headers", [](Bytes& b) { b.u16(0x38, 0xffff).u64(0x28, 0); }, "+0x38: e_phnum is PN_XNUM"},
+    {"PN_XNUM without section headers", [](Bytes& b) { b.u16(0x38, 0xffff).u64(0x28, 0); },
+     "+0x38: e_phnum is PN_XNUM"},
     {"PN_XNUM section header past EOF", [](Bytes& b) { b.u16(0x38, 0xffff).u64(0x28, 0x4ff0); },
      "+0x4ff0: section header 0"},
     {"absurd PN_XNUM count", [](Bytes& b) { b.u16(0x38, 0xffff).u32(0x40 + 0x2c, 0x7fff'ffff); },

@@ -7,7 +7,6 @@
 // file's size (the assertion is the functional "not loaded" property, not a timing). The file
 // is removed at scope exit. A filesystem that refuses a 64 GiB sparse file skips visibly.
 #include <doctest/doctest.h>
-
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>

@@ -4,12 +4,13 @@
 // field; then the written form is pinned where the schema makes a choice (the 17-digit end,
 // null for unknown); last, each kind of bad document is an error naming FILE and the JSON
 // Pointer (or FILE:LINE:COL for a syntax error) and what was expected.
+#include "verifier/ingest/mapping_json.h"
+
 #include <doctest/doctest.h>
 
 #include <sstream>
 #include <string>
 
-#include "verifier/ingest/mapping_json.h"
 #include "verifier/ingest/proc_maps.h"
 #include "verifier/ingest/ptdump.h"
 #include "verifier/ingest/qemu_mem.h"
@@ -97,7 +98,8 @@ TEST_CASE("json - the written form pins the schema's choices") {
   CHECK(json.find("\"phys\": null, \"page_size\": null, \"writable\": null") != std::string::npos);
   CHECK(json.find("\n    {\"start\": \"0x0000000000400000\", \"end\": \"0x0000000000401000\"") != std::string::npos);
   CHECK(json.find("\"level\": \"PD\"") != std::string::npos);
-  CHECK(json.find("\"provenance\": {\"table\": \"0x00000000001f6000\", \"index\": 511, \"entry\":") != std::string::npos);
+  CHECK(json.find("\"provenance\": {\"table\": \"0x00000000001f6000\", \"index\": 511, \"entry\":") !=
+        std::string::npos);
 }
 
 TEST_CASE("json - bytes that are not UTF-8 are written as U+FFFD") {
@@ -136,7 +138,9 @@ TEST_CASE("json - a document from another tool needs only the required keys") {
 
 TEST_CASE("json - bad documents are errors naming the JSON Pointer and what was expected") {
   const std::string head = R"({"format_version": 1, "mode": "4-level", "mappings": [)";
-  auto doc = [&](const std::string& mappings, const std::string& rest = "") { return head + mappings + "]" + rest + "}"; };
+  auto doc = [&](const std::string& mappings, const std::string& rest = "") {
+    return head + mappings + "]" + rest + "}";
+  };
   const std::string ok0 = R"({"start": "0x1000", "end": "0x2000"})";
   struct Row {
     std::string text;
@@ -145,30 +149,42 @@ TEST_CASE("json - bad documents are errors naming the JSON Pointer and what was 
   const Row rows[] = {
       {doc(ok0 + ", " + ok0 + R"(, {"start": 12, "end": "0x2000"})"),
        "j.json:/mappings/2/start: expected a hex string such as \"0x1000\", found 12"},
-      {doc(R"({"start": "0x1000", "end": "0x1000"})"), "j.json:/mappings/0/end: expected an end above the start 0x0000000000001000, found \"0x1000\""},
-      {doc(R"({"start": "0x1000", "end": "0x20000000000000000"})"), "j.json:/mappings/0/end: expected a hex string of at most 2^64, found \"0x20000000000000000\""},
+      {doc(R"({"start": "0x1000", "end": "0x1000"})"),
+       "j.json:/mappings/0/end: expected an end above the start 0x0000000000001000, found \"0x1000\""},
+      {doc(R"({"start": "0x1000", "end": "0x20000000000000000"})"),
+       "j.json:/mappings/0/end: expected a hex string of at most 2^64, found \"0x20000000000000000\""},
       {doc(R"({"start": "0x10000000000000000", "end": "0x10000000000000000"})"),
        "j.json:/mappings/0/start: expected a hex string below 2^64, found \"0x10000000000000000\""},
       {doc(R"({"start": "0x1000", "end": "0x2000", "writeable": true})"),
        "j.json:/mappings/0/writeable: expected only the keys start, end, phys, page_size, writable, user, executable, "
        "user_writable, supervisor_executable, global, valid, page_table_frame, pkey, pwt, pcd, pat, leaf_raw, "
        "provenance, found true"},
-      {doc(R"({"start": "0x1000", "end": "0x2000", "user": "yes"})"), "j.json:/mappings/0/user: expected true or false, found \"yes\""},
-      {doc(R"({"start": "0x1000", "end": "0x2000", "page_size": 8192})"), "j.json:/mappings/0/page_size: expected 4096, 2097152, 1073741824 or null, found 8192"},
-      {doc(R"({"start": "0x1000", "end": "0x2000", "pkey": 16})"), "j.json:/mappings/0/pkey: expected an integer at most 15, found 16"},
-      {doc(R"({"start": "0x1000", "end": "0x2000", "provenance": {"line": -1}})"), "j.json:/mappings/0/provenance/line: expected a non-negative integer, found -1"},
+      {doc(R"({"start": "0x1000", "end": "0x2000", "user": "yes"})"),
+       "j.json:/mappings/0/user: expected true or false, found \"yes\""},
+      {doc(R"({"start": "0x1000", "end": "0x2000", "page_size": 8192})"),
+       "j.json:/mappings/0/page_size: expected 4096, 2097152, 1073741824 or null, found 8192"},
+      {doc(R"({"start": "0x1000", "end": "0x2000", "pkey": 16})"),
+       "j.json:/mappings/0/pkey: expected an integer at most 15, found 16"},
+      {doc(R"({"start": "0x1000", "end": "0x2000", "provenance": {"line": -1}})"),
+       "j.json:/mappings/0/provenance/line: expected a non-negative integer, found -1"},
       {doc(R"({"start": "0x1000", "end": "0x3000"}, {"start": "0x2000", "end": "0x4000"})"),
-       "j.json:/mappings/1/start: expected a start above the end of element 0 (elements sorted and disjoint), found \"0x0000000000002000\""},
-      {doc(ok0, R"(, "faults": [{"start": "0x1000", "end": "0x2000", "entry": "0x0", "level": "PDE", "raw": "0x0", "reserved": "0x0"}])"),
+       "j.json:/mappings/1/start: expected a start above the end of element 0 (elements sorted and disjoint), found "
+       "\"0x0000000000002000\""},
+      {doc(ok0,
+           R"(, "faults": [{"start": "0x1000", "end": "0x2000", "entry": "0x0", "level": "PDE", "raw": "0x0", "reserved": "0x0"}])"),
        "j.json:/faults/0/level: expected a level name: \"PT\", \"PD\", \"PDPT\", \"PML4\" or \"PML5\", found \"PDE\""},
       {doc(ok0, R"(, "unknown": [{"start": "0x1000", "end": "0x2000"}])"),
        "j.json: expected a consistent mapping set, found: an unknown range overlaps a run"},
-      {R"({"format_version": 2, "mode": "4-level", "mappings": []})", "j.json:/format_version: expected 1 (the only version this reader knows), found 2"},
-      {R"({"format_version": 1, "mode": "4level", "mappings": []})", "j.json:/mode: expected \"4-level\" or \"5-level\", found \"4level\""},
-      {R"({"format_version": 1, "mode": "4-level"})", "j.json:/mappings: expected an array of mappings (the key is required), found nothing"},
+      {R"({"format_version": 2, "mode": "4-level", "mappings": []})",
+       "j.json:/format_version: expected 1 (the only version this reader knows), found 2"},
+      {R"({"format_version": 1, "mode": "4level", "mappings": []})",
+       "j.json:/mode: expected \"4-level\" or \"5-level\", found \"4level\""},
+      {R"({"format_version": 1, "mode": "4-level"})",
+       "j.json:/mappings: expected an array of mappings (the key is required), found nothing"},
       {R"({"format_version": 1, "mode": "4-level", "mappings": {}})", "j.json:/mappings: expected an array, found {}"},
       {R"([1, 2])", "j.json:/: expected an object, found [1,2]"},
-      {"{\"format_version\": 1,\n \"mode\": \"4-level\",\n \"mappings\": [}", "j.json:3:15: expected valid JSON (syntax error while parsing value - unexpected '}'; expected '[', '{', or a "
+      {"{\"format_version\": 1,\n \"mode\": \"4-level\",\n \"mappings\": [}",
+       "j.json:3:15: expected valid JSON (syntax error while parsing value - unexpected '}'; expected '[', '{', or a "
        "literal), found '}'"},
   };
   for (const Row& row : rows) {
@@ -187,8 +203,9 @@ TEST_CASE("json - bad documents are errors naming the JSON Pointer and what was 
 TEST_CASE("json - a number too large for a double is an error naming the file, not a crash") {
   CHECK(must_fail(&read_mapping_json, "5e400", "j.json") ==
         "j.json: [json.exception.out_of_range.406] number overflow parsing '5e400'");
-  CHECK(must_fail(&read_mapping_json, R"({"format_version": 1, "mode": "4-level", "mappings": [], "x": 1e999})", "j.json")
-            .starts_with("j.json: [json.exception.out_of_range.406]"));
+  CHECK(
+      must_fail(&read_mapping_json, R"({"format_version": 1, "mode": "4-level", "mappings": [], "x": 1e999})", "j.json")
+          .starts_with("j.json: [json.exception.out_of_range.406]"));
 }
 
 TEST_CASE("json - sniffing") {

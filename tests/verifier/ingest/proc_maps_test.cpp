@@ -2,11 +2,12 @@
 // with user = yes and w/x known, gaps are known unmapped, the kernel half (with [vsyscall]) is
 // unknown, and every VMA start is a marker named by its path; then PROT_NONE guards, paths
 // with spaces, 5-level detection; last, bad lines as FILE:LINE:COL errors.
+#include "verifier/ingest/proc_maps.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "verifier/ingest/proc_maps.h"
 #include "verifier/ingest/text_test_util.h"
 
 namespace ptv {
@@ -28,11 +29,11 @@ TEST_CASE("proc maps - the PTI capture's /proc/1/maps gives the intended user ha
     Tri writable, executable;
   };
   const Row rows[] = {
-      {0x40'0000, Tri::kNo, Tri::kNo},         // r--p /bin/busybox
-      {0x40'1000, Tri::kNo, Tri::kYes},        // r-xp /bin/busybox
-      {0x5e'2000, Tri::kYes, Tri::kNo},        // rw-p /bin/busybox
-      {0x6e4'2000, Tri::kYes, Tri::kNo},       // [heap]
-      {0x7ffd'afbf'd000, Tri::kNo, Tri::kYes}, // [vdso]
+      {0x40'0000, Tri::kNo, Tri::kNo},          // r--p /bin/busybox
+      {0x40'1000, Tri::kNo, Tri::kYes},         // r-xp /bin/busybox
+      {0x5e'2000, Tri::kYes, Tri::kNo},         // rw-p /bin/busybox
+      {0x6e4'2000, Tri::kYes, Tri::kNo},        // [heap]
+      {0x7ffd'afbf'd000, Tri::kNo, Tri::kYes},  // [vdso]
   };
   for (const Row& row : rows) {
     CAPTURE(row.va);
@@ -86,13 +87,18 @@ TEST_CASE("proc maps - bad lines are errors naming FILE LINE COL and what was ex
     const char* error;
   };
   const Row rows[] = {
-      {"00400000-00401000 r--x 00000000 00:02 13 /bin/busybox", "maps:1:22: expected 'p' (private) or 's' (shared), found 'x'"},
-      {"00400000-00401000 rw 00000000 00:02 13", "maps:1:19: expected four permission characters such as 'r-xp', found 'rw'"},
-      {"00400000-00401000 r--p 00000000 0002 13", "maps:1:33: expected the device as 'major:minor' in hex, found '0002'"},
+      {"00400000-00401000 r--x 00000000 00:02 13 /bin/busybox",
+       "maps:1:22: expected 'p' (private) or 's' (shared), found 'x'"},
+      {"00400000-00401000 rw 00000000 00:02 13",
+       "maps:1:19: expected four permission characters such as 'r-xp', found 'rw'"},
+      {"00400000-00401000 r--p 00000000 0002 13",
+       "maps:1:33: expected the device as 'major:minor' in hex, found '0002'"},
       {"00400000-00401000 r--p 00000000 00:02 x13", "maps:1:39: expected the decimal inode number, found 'x13'"},
-      {"00401000-00400000 r--p 00000000 00:02 13", "maps:1:10: expected an end address above the start, found '00400000'"},
+      {"00401000-00400000 r--p 00000000 00:02 13",
+       "maps:1:10: expected an end address above the start, found '00400000'"},
       {"00400000-00402000 r--p 00000000 00:02 13\n00401000-00403000 r--p 00000000 00:02 13",
-       "maps:2:1: expected a VMA starting at or above 0x0000000000402000 (the end of line 1), found '0x0000000000401000'"},
+       "maps:2:1: expected a VMA starting at or above 0x0000000000402000 (the end of line 1), found "
+       "'0x0000000000401000'"},
       {"7ffffffff000-800000001000 r--p 00000000 00:00 0",
        "maps:1:1: expected a VMA inside the canonical 4-level space, found '0x00007ffffffff000'"},
   };

@@ -4,13 +4,14 @@
 // prefixes, 5-level and pre-5.6 level names, the PAT column, leaf-only rights as a table of
 // real lines); then each kind of bad input must be an error naming FILE:LINE:COL and what was
 // expected.
+#include "verifier/ingest/ptdump.h"
+
 #include <doctest/doctest.h>
 
 #include <sstream>
 #include <string>
 
 #include "verifier/ingest/text_test_util.h"
-#include "verifier/ingest/ptdump.h"
 
 namespace ptv {
 namespace {
@@ -115,7 +116,8 @@ TEST_CASE("ptdump - rights are the leaf's where the leaf decides and unknown els
 
 TEST_CASE("ptdump - the PAT token sets pat and a kernel without the PAT column leaves it unknown") {
   // PAT at a pte is bit 7, at pmd/pud bit 12: the token means the same either way.
-  CHECK(read("0xffffc90000000000-0xffffc90000001000           4K     RW         PAT         NX pte").runs[0].pat == true);
+  CHECK(read("0xffffc90000000000-0xffffc90000001000           4K     RW         PAT         NX pte").runs[0].pat ==
+        true);
   // Pre-PAT-column layout: 26 flag characters instead of 30.
   const MappingSet old = read("0xffffffff81000000-0xffffffff81600000           6M     ro         PSE GLB x  pmd");
   CHECK_FALSE(old.runs[0].pat.has_value());
@@ -127,7 +129,8 @@ TEST_CASE("ptdump - an end of 0x0000000000000000 means 2^64") {
   CHECK(hole.runs.empty());
   REQUIRE(hole.unknown.size() == 1);  // only what comes before the excerpt
   CHECK(hole.unknown[0].range.last == VirtAddr(0xffff'ffff'ff7f'ffff));
-  const MappingSet mapped = read("0xffffffffffe00000-0x0000000000000000           2M     RW         PSE         NX pmd");
+  const MappingSet mapped =
+      read("0xffffffffffe00000-0x0000000000000000           2M     RW         PSE         NX pmd");
   REQUIRE(mapped.runs.size() == 1);
   CHECK(mapped.runs[0].range.last == VirtAddr(kTop));
   CHECK_FALSE(mapped.runs[0].range.end().has_value());
@@ -137,7 +140,8 @@ TEST_CASE("ptdump - sizes must match the addresses, including the huge hole size
   // The real user-half line crossing the non-canonical hole, and a 4-level top-level hole.
   CHECK(read("0x0000000000000000-0xffff880000000000    16777096T                               pgd").runs.empty());
   CHECK(read("0x00007ffe00000000-0xffff880000000000   17179615240G                               pud").runs.empty());
-  const std::string e = error_of("0xffff980440000000-0xffff980440099000         613K     RW                     NX pte");
+  const std::string e =
+      error_of("0xffff980440000000-0xffff980440099000         613K     RW                     NX pte");
   CHECK(e == "t.txt:1:47: expected the size 612K (end - start = 0x0000000000099000), found '613K'");
   CHECK(error_of("0xffff980440000000-0xffff980440099000         612Q     RW                     NX pte") ==
         "t.txt:1:47: expected a size such as '4K' or '2M', found '612Q'");
@@ -156,7 +160,8 @@ TEST_CASE("ptdump - an elided range is unknown from the end of the line before t
   // The ESPfix pages printed before the elision are runs; the EFI marker after it is kept.
   CHECK(m.find(VirtAddr(0xffff'ff33'0000'f000)) != nullptr);
   bool efi = false;
-  for (const Marker& mk : m.markers) efi |= mk.name == "EFI Runtime Services" && mk.address == VirtAddr(0xffff'ffef'0000'0000);
+  for (const Marker& mk : m.markers)
+    efi |= mk.name == "EFI Runtime Services" && mk.address == VirtAddr(0xffff'ffef'0000'0000);
   CHECK(efi);
 }
 
@@ -227,8 +232,9 @@ TEST_CASE("ptdump - pre-5.6 level names are accepted") {
 
 TEST_CASE("ptdump - an unknown flag is an error, and with lenient a warning that makes absent flags unknown") {
   const std::string line = "0xffff98044d200000-0xffff98044d600000           4M     ro         PSE     ENC NX pmd";
-  CHECK(error_of(line) == "t.txt:1:75: expected a flag (USR RW ro PWT PCD PSE PAT GLB NX x) or the level name, "
-                          "found 'ENC'");
+  CHECK(error_of(line) ==
+        "t.txt:1:75: expected a flag (USR RW ro PWT PCD PSE PAT GLB NX x) or the level name, "
+        "found 'ENC'");
   std::ostringstream warnings;
   TextReadOptions lenient;
   lenient.lenient = true;
@@ -276,8 +282,10 @@ TEST_CASE("ptdump - bad lines are errors naming FILE LINE COL and what was expec
       {"0xffff98044d200000-0xffff98044d6",
        "t.txt:1:20: expected an end address above the start 0xffff98044d200000, found '0xffff98044d6'"},
       {"0xffff98044d200000", "t.txt:1:19: expected '-0x' and the end address, found end of line"},
-      {"0xffff98044d200000-0xffff98044d600000           4M", "t.txt:1:51: expected flags and a level name (pgd, p4d, pud, pmd, pte), found end of line"},
-      {"0xffff98044d200000-0xffff98044d600000           4M     ro         PSE         NX", "t.txt:1:79: expected a level name (pgd, p4d, pud, pmd or pte), found 'NX'"},
+      {"0xffff98044d200000-0xffff98044d600000           4M",
+       "t.txt:1:51: expected flags and a level name (pgd, p4d, pud, pmd, pte), found end of line"},
+      {"0xffff98044d200000-0xffff98044d600000           4M     ro         PSE         NX",
+       "t.txt:1:79: expected a level name (pgd, p4d, pud, pmd or pte), found 'NX'"},
       {"0xffff98044d600000-0xffff98044d200000           4M     ro         PSE         NX pmd",
        "t.txt:1:20: expected an end address above the start 0xffff98044d600000, found '0xffff98044d200000'"},
       {"0xffff98044d200000-0xffff98044d600000           4M     ro         PSE     RW  NX pmd",

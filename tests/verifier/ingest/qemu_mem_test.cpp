@@ -3,11 +3,12 @@
 // of QEMU 7.2 under 5-level paging is no information, the top range's end prints as 2^48, a
 // merged range may cross the non-canonical hole, sizes go through addr_canonical; last, bad
 // lines as FILE:LINE:COL errors.
+#include "verifier/ingest/qemu_mem.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "verifier/ingest/qemu_mem.h"
 #include "verifier/ingest/text_test_util.h"
 
 namespace ptv {
@@ -36,8 +37,8 @@ TEST_CASE("info mem - the PTI capture gives user and writable, never execute") {
     Tri user, writable;
   };
   const Row rows[] = {
-      {0x40'0000, Tri::kYes, Tri::kNo},             // 0000000000400000-...420000 ur-
-      {0x5e'2000, Tri::kYes, Tri::kYes},            // ...5e2000-...5e6000 urw
+      {0x40'0000, Tri::kYes, Tri::kNo},              // 0000000000400000-...420000 ur-
+      {0x5e'2000, Tri::kYes, Tri::kYes},             // ...5e2000-...5e6000 urw
       {0xffff'9804'4000'0000, Tri::kNo, Tri::kYes},  // -rw
       {0xffff'ffff'8ea0'0000, Tri::kNo, Tri::kNo},   // -r-
   };
@@ -110,8 +111,7 @@ TEST_CASE("info mem - bad lines are errors naming FILE LINE COL and what was exp
     const char* error;
   };
   const Row rows[] = {
-      {"ffff980440000000-ffff980440099000 0000000000099000 -rx",
-       "mem.txt:1:54: expected 'w' or '-', found 'x'"},
+      {"ffff980440000000-ffff980440099000 0000000000099000 -rx", "mem.txt:1:54: expected 'w' or '-', found 'x'"},
       {"ffff980440000000-ffff980440099000 0000000000099000 urw extra",
        "mem.txt:1:56: expected the end of the line, found 'extra'"},
       {"ffff980440000000-ffff980440099000 0000000000098000 -rw",
@@ -122,10 +122,13 @@ TEST_CASE("info mem - bad lines are errors naming FILE LINE COL and what was exp
        "ffff980440000000-ffff980440099000 0000000000099000 -r-",
        "mem.txt:2:1: expected a range starting at or above the end of line 1, found '0xffff980440000000'"},
       {"0000900000000000-0000900000001000 0000000000001000 urw",
-       "mem.txt:1:1: expected 4-level addresses (the given paging mode), found '0x0000900000000000-0x0000900000001000'"},
+       "mem.txt:1:1: expected 4-level addresses (the given paging mode), found "
+       "'0x0000900000000000-0x0000900000001000'"},
       {"ffff7fffffffe000-ffff7ffffffff000 0000000000001000 urw",
-       "mem.txt:1:1: expected 4-level addresses (the given paging mode), found '0xffff7fffffffe000-0xffff7ffffffff000'"},
-      {"ffff980440000000 0000000000099000 -rw", "mem.txt:1:17: expected '-' and the end address, found ' 0000000000099000 -rw'"},
+       "mem.txt:1:1: expected 4-level addresses (the given paging mode), found "
+       "'0xffff7fffffffe000-0xffff7ffffffff000'"},
+      {"ffff980440000000 0000000000099000 -rw",
+       "mem.txt:1:17: expected '-' and the end address, found ' 0000000000099000 -rw'"},
       {"ffff980440000000-ffff980440099000", "mem.txt:1:34: expected blanks, then the size, found end of line"},
   };
   TextReadOptions four;

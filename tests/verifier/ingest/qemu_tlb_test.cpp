@@ -3,12 +3,13 @@
 // then the PS-leaf size decision (alignment, frame, next line, undecidable), coalescing, and
 // completion with `info mem` of the same moment (the capture's own pair must agree; a forged
 // disagreement must be an error naming both files); last, bad lines as FILE:LINE:COL errors.
+#include "verifier/ingest/qemu_tlb.h"
+
 #include <doctest/doctest.h>
 
 #include <sstream>
 #include <string>
 
-#include "verifier/ingest/qemu_tlb.h"
 #include "verifier/ingest/text_test_util.h"
 
 namespace ptv {
@@ -106,8 +107,7 @@ TEST_CASE("info tlb - a PS leaf is 2M or 1G as alignment, frame and the next lin
   CHECK(open.runs[0].range == VirtRange::from_size(VirtAddr(0xffff'8880'0000'0000), k2M));
   CHECK_FALSE(open.runs[0].page_size.has_value());
   REQUIRE(open.unknown.size() == 2);
-  CHECK(open.unknown[0].range ==
-        VirtRange{VirtAddr(0xffff'8880'0020'0000), VirtAddr(0xffff'8880'3fff'ffff)});
+  CHECK(open.unknown[0].range == VirtRange{VirtAddr(0xffff'8880'0020'0000), VirtAddr(0xffff'8880'3fff'ffff)});
   CHECK(open.unknown[0].reason.find("1 GiB page or a 2 MiB page") != std::string::npos);
   CHECK(open.unknown[0].provenance.line == 1);
 }
@@ -128,8 +128,8 @@ TEST_CASE("info tlb - the 5-level capture's slice is 5-level and canonical at 57
 TEST_CASE("info tlb - only neighbouring pages with the same attributes coalesce") {
   const MappingSet m = read(
       "0000000000401000: 000000000f829000 ----A--U-\n"
-      "0000000000402000: 000000000ffd2000 ----A--U-\n"   // same: joins (frames need not follow)
-      "0000000000403000: 000000000f82a000 -G--A--U-\n"   // global differs: new run
+      "0000000000402000: 000000000ffd2000 ----A--U-\n"    // same: joins (frames need not follow)
+      "0000000000403000: 000000000f82a000 -G--A--U-\n"    // global differs: new run
       "0000000000405000: 000000000ffd0000 -G--A--U-\n");  // a gap: new run
   REQUIRE(m.runs.size() == 3);
   CHECK(m.runs[0].range == VirtRange{VirtAddr(0x40'1000), VirtAddr(0x40'2fff)});
@@ -224,15 +224,21 @@ TEST_CASE("info tlb - bad lines are errors naming FILE LINE COL and what was exp
       {"0x0000000000000000-0x0000000000400000 4M pmd",
        "tlb.txt:1:2: expected ':' after the virtual address, found 'x0000000000000000-0x0000000000400000'"},
       {"0000000000400000: 000000000db5b000 X---A--Q-", "tlb.txt:1:43: expected 'U' or '-', found 'Q'"},
-      {"0000000000400000: 000000000db5b000 X---A--U", "tlb.txt:1:36: expected nine flag characters such as 'X-PDA---W', found 'X---A--U'"},
-      {"0000000000400000: 000000000db5b000", "tlb.txt:1:35: expected a blank, then the flags XGPDACTUW, found end of line"},
-      {"0000000000400800: 000000000db5b000 X---A--U-", "tlb.txt:1:1: expected an address aligned to its 4K page, found '0x0000000000400800'"},
-      {"ffff980440300000: 0000000000200000 X-PDA---W", "tlb.txt:1:1: expected an address aligned to its 2M page, found '0xffff980440300000'"},
+      {"0000000000400000: 000000000db5b000 X---A--U",
+       "tlb.txt:1:36: expected nine flag characters such as 'X-PDA---W', found 'X---A--U'"},
+      {"0000000000400000: 000000000db5b000",
+       "tlb.txt:1:35: expected a blank, then the flags XGPDACTUW, found end of line"},
+      {"0000000000400800: 000000000db5b000 X---A--U-",
+       "tlb.txt:1:1: expected an address aligned to its 4K page, found '0x0000000000400800'"},
+      {"ffff980440300000: 0000000000200000 X-PDA---W",
+       "tlb.txt:1:1: expected an address aligned to its 2M page, found '0xffff980440300000'"},
       {"0000000000401000: 000000000f829000 ----A--U-\n0000000000400000: 000000000db5b000 X---A--U-",
        "tlb.txt:2:1: expected an address at or above 0x0000000000402000 (QEMU lists pages in address order), found "
        "'0x0000000000400000'"},
-      {"PG disabled", "tlb.txt:1:1: expected pages of `info tlb` (paging is disabled: no translation), found 'PG disabled'"},
-      {"00000000004000000: 000000000db5b000 X---A--U-", "tlb.txt:1:1: expected 16 hex digits of the virtual address, found '00000000004000000:'"},
+      {"PG disabled",
+       "tlb.txt:1:1: expected pages of `info tlb` (paging is disabled: no translation), found 'PG disabled'"},
+      {"00000000004000000: 000000000db5b000 X---A--U-",
+       "tlb.txt:1:1: expected 16 hex digits of the virtual address, found '00000000004000000:'"},
   };
   for (const Row& row : rows) {
     CAPTURE(row.text);
@@ -246,7 +252,8 @@ TEST_CASE("info tlb - bad lines are errors naming FILE LINE COL and what was exp
   const MappingSet m = read("0000000000400000: 000000000db5b000 X---A--?-", lenient);
   CHECK(m.runs[0].user == Tri::kUnknown);
   CHECK(warnings.str().starts_with("tlb.txt:1:43: warning: unknown flag '?' skipped"));
-  CHECK(error_of("0000000000400000: 000000000db5b000 X-?-A--U-", lenient) == "tlb.txt:1:38: expected 'P' or '-', found '?'");
+  CHECK(error_of("0000000000400000: 000000000db5b000 X-?-A--U-", lenient) ==
+        "tlb.txt:1:38: expected 'P' or '-', found '?'");
 }
 
 }  // namespace

@@ -1,12 +1,12 @@
 // RawImage: file offset = physical address. Strategy: a small image with a distinct fill per
 // page, read at page starts, ends and across the end of the file; then the walker's reader
 // over it; then an empty file and a compressed image.
-#include <doctest/doctest.h>
+#include "verifier/ingest/raw_image.h"
 
+#include <doctest/doctest.h>
 #include <zstd.h>
 
 #include "verifier/ingest/raw_ingest_test_util.h"
-#include "verifier/ingest/raw_image.h"
 
 namespace ptv {
 namespace {

@@ -3,12 +3,13 @@
 // capture (linux-6.1-ptdump-4level-pti/registers.txt) must give its CR0/CR3/CR4/EFER and the
 // paging state they mean; then each kind of bad text (garbage, a garbled value, a register
 // twice, a missing register) must be an error naming FILE:LINE:COL or FILE and what is wrong.
+#include "verifier/ingest/registers.h"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
 
 #include "verifier/ingest/raw_ingest_test_util.h"
-#include "verifier/ingest/registers.h"
 
 namespace ptv {
 namespace {
@@ -110,7 +111,9 @@ TEST_CASE("read_registers_file reads a file and names it in errors") {
   Expected<PagingState> s = read_registers_file(good.path(), 40);
   REQUIRE(s.ok());
   CHECK(s->cr3 == 0x1f'6000);
-  const rawtest::TempFile bad(std::string("\x7f" "ELF\x02\x01\x01"));
+  const rawtest::TempFile bad(
+      std::string("\x7f"
+                  "ELF\x02\x01\x01"));
   Expected<PagingState> e = read_registers_file(bad.path());
   REQUIRE_FALSE(e.ok());
   CHECK(e.error().message.starts_with(bad.path() + ": no CR3="));

@@ -5,7 +5,6 @@
 // stderr note when a QEMU note leaves EFER unknown. Bad inputs must exit 2 with
 // "ptverify: <file>: <what>".
 #include <doctest/doctest.h>
-
 #include <sys/wait.h>
 
 #include <fstream>
@@ -130,7 +129,8 @@ TEST_CASE("bad slice inputs exit 2 naming the file") {
   const Row rows[] = {
       {raw.path() + " -o " + out.path(), "ptverify: " + raw.path() + ": no CR3"},
       {raw.path() + " --cr3 0x100000 -o " + out.path(),
-       "ptverify: " + raw.path() + ": CR3 = 0x100000 (from --cr3): the root table 0x100000 is outside the dumped memory"},
+       "ptverify: " + raw.path() +
+           ": CR3 = 0x100000 (from --cr3): the root table 0x100000 is outside the dumped memory"},
       {raw.path() + " --registers " + garbage.path() + " -o " + out.path(),
        "ptverify: " + garbage.path() + ": no CR3= value found"},
       {garbage.path() + " --format elf-core --cr3 0x1000 -o " + out.path(),

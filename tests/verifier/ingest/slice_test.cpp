@@ -3,6 +3,8 @@
 // 4 KiB alignment of every segment's file offset); then bad page lists are errors; then a
 // hand-built 4-level table tree (shared PT, a recursive PML4 slot, 1 GiB and 2 MiB leaves)
 // walks to the same address space from its slice as from the full image.
+#include "verifier/ingest/slice.h"
+
 #include <doctest/doctest.h>
 
 #include <initializer_list>
@@ -10,9 +12,8 @@
 
 #include "models/walk.h"
 #include "verifier/ingest/elf_core.h"
-#include "verifier/ingest/raw_ingest_test_util.h"
 #include "verifier/ingest/raw_image.h"
-#include "verifier/ingest/slice.h"
+#include "verifier/ingest/raw_ingest_test_util.h"
 
 namespace ptv {
 namespace {
@@ -44,9 +45,9 @@ TEST_CASE("a slice reads back with ElfCore holding exactly its pages and registe
   const rawtest::TempFile src(b.data());
   const std::unique_ptr<RawImage> mem = image(src);
   const rawtest::TempFile out(std::vector<unsigned char>{});
-  Expected<SliceSummary> s = write_slice_file(out.path(), *mem, {PhysAddr(0x6000), PhysAddr(0x1000), PhysAddr(0x2000),
-                                                                 PhysAddr(0x3000), PhysAddr(0x2000)},
-                                              some_registers());
+  Expected<SliceSummary> s = write_slice_file(
+      out.path(), *mem, {PhysAddr(0x6000), PhysAddr(0x1000), PhysAddr(0x2000), PhysAddr(0x3000), PhysAddr(0x2000)},
+      some_registers());
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message));
   CHECK(s->pages == 4);
   CHECK(s->segments == 2);
@@ -94,8 +95,7 @@ TEST_CASE("slicing a page that is unaligned or outside the memory is an error") 
   CHECK(unaligned.error().message == src.path() + ": cannot slice page 0x800: not 4 KiB aligned");
   Expected<SliceSummary> outside = write_slice(sink, *mem, {PhysAddr(0x1000), PhysAddr(0x5000)}, some_registers());
   REQUIRE_FALSE(outside.ok());
-  CHECK(outside.error().message ==
-        src.path() + ": cannot slice page 0x5000: not in the dumped memory ([0x0-0x1fff])");
+  CHECK(outside.error().message == src.path() + ": cannot slice page 0x5000: not in the dumped memory ([0x0-0x1fff])");
   CHECK_FALSE(write_slice(sink, *mem, {}, some_registers()).ok());
   CHECK(sink.str().empty());
 }
@@ -121,7 +121,8 @@ TEST_CASE("a failed slice leaves no file behind") {
 rawtest::Bytes table_tree() {
   rawtest::Bytes b;
   b.fill(0, 0xc000, 0x5a);
-  for (std::uint64_t t : std::initializer_list<std::uint64_t>{0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x6000}) b.fill(t, 4096, 0);
+  for (std::uint64_t t : std::initializer_list<std::uint64_t>{0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x6000})
+    b.fill(t, 4096, 0);
   b.u64(0x1000 + 8 * 0, 0x2007).u64(0x1000 + 8 * 256, 0x1003).u64(0x1000 + 8 * 511, 0x3003);
   b.u64(0x2000 + 8 * 0, 0x4007).u64(0x2000 + 8 * 1, 0x4000'0083);
   b.u64(0x4000 + 8 * 0, 0x5007).u64(0x4000 + 8 * 1, 0x8000'0000'0020'0087);

@@ -90,7 +90,8 @@ struct PtiCapture {
   MappingSet kernel = must_read(&read_ptdump, texttest::load_fixture("pti-ptdump-kernel.txt"), "kernel");
   MappingSet current_kernel =
       must_read(&read_ptdump, texttest::load_fixture("pti-ptdump-current_kernel.txt"), "current_kernel");
-  MappingSet current_user = must_read(&read_ptdump, texttest::load_fixture("pti-ptdump-current_user.txt"), "current_user");
+  MappingSet current_user =
+      must_read(&read_ptdump, texttest::load_fixture("pti-ptdump-current_user.txt"), "current_user");
 };
 
 // A 16 KiB vmalloc'd kernel stack that exists at the pause but not when ptdump ran (a process

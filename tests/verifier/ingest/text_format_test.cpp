@@ -5,6 +5,8 @@
 // like, empty or unrecognisable content asks for --format, an unknown name lists the known;
 // last, the one check of every reader's output: a set breaking the MappingSet invariant is an
 // internal error naming the reader and the file, never bad input.
+#include "verifier/ingest/text_format.h"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -13,7 +15,6 @@
 
 #include "verifier/ingest/mapping_json.h"
 #include "verifier/ingest/ptdump.h"
-#include "verifier/ingest/text_format.h"
 #include "verifier/ingest/text_test_util.h"
 
 namespace ptv {
@@ -44,7 +45,8 @@ TEST_CASE("text formats - the registry has one entry per format, found by name")
 }
 
 TEST_CASE("text formats - every real fixture sniffs to its format and loads with auto") {
-  const MappingSet json_source = texttest::must_read(&read_ptdump, texttest::load_fixture("pti-ptdump-kernel.txt"), "k");
+  const MappingSet json_source =
+      texttest::must_read(&read_ptdump, texttest::load_fixture("pti-ptdump-kernel.txt"), "k");
   std::ostringstream json;
   write_mapping_set_json(json_source, json);
   struct Row {
@@ -83,7 +85,8 @@ TEST_CASE("text formats - every text file of the real captures sniffs to its kin
     const char* prefix;
     const char* format;
   };
-  const Kind kinds[] = {{"ptdump-", "ptdump"}, {"info-tlb", "qemu-tlb"}, {"info-mem", "qemu-mem"}, {"proc-", "proc-maps"}};
+  const Kind kinds[] = {
+      {"ptdump-", "ptdump"}, {"info-tlb", "qemu-tlb"}, {"info-mem", "qemu-mem"}, {"proc-", "proc-maps"}};
   int seen = 0;
   for (const auto& dir : std::filesystem::directory_iterator(root)) {
     if (!dir.is_directory()) continue;
@@ -122,8 +125,9 @@ TEST_CASE("text formats - a file given as the wrong format names the format it l
   const std::string ptdump = texttest::load_fixture("pti-ptdump-kernel.txt");
   auto as_mem = read_text_dump(ptdump, "k.txt", "qemu-mem", {});
   REQUIRE_FALSE(as_mem.ok());
-  CHECK(as_mem.error().message.ends_with("; this looks like Linux ptdump (debugfs page_tables/*, kernel_page_tables, "
-                                         "or the dmesg variant) (--format ptdump)"));
+  CHECK(
+      as_mem.error().message.ends_with("; this looks like Linux ptdump (debugfs page_tables/*, kernel_page_tables, "
+                                       "or the dmesg variant) (--format ptdump)"));
   const std::string maps = texttest::load_fixture("pti-proc-1-maps.txt");
   auto as_tlb = read_text_dump(maps, "maps", "qemu-tlb", {});
   REQUIRE_FALSE(as_tlb.ok());
@@ -136,8 +140,9 @@ TEST_CASE("text formats - auto-detection refuses what it cannot tell") {
   CHECK(empty.error().message.starts_with("efi.txt: empty input: nothing to detect the format from; give --format"));
   auto prose = read_text_dump("CR0=80050033 CR2=00000000005794a9\n", "registers.txt", "auto", {});
   REQUIRE_FALSE(prose.ok());
-  CHECK(prose.error().message.starts_with("registers.txt: cannot detect the format (known: ptdump, qemu-tlb, qemu-mem, "
-                                          "proc-maps, json)"));
+  CHECK(
+      prose.error().message.starts_with("registers.txt: cannot detect the format (known: ptdump, qemu-tlb, qemu-mem, "
+                                        "proc-maps, json)"));
   auto unknown = read_text_dump("x", "f", "kdump", {});
   REQUIRE_FALSE(unknown.ok());
   CHECK(unknown.error().message == "unknown format 'kdump' (known: auto, ptdump, qemu-tlb, qemu-mem, proc-maps, json)");
@@ -173,7 +178,8 @@ TEST_CASE("text formats - a reader's set that breaks the mapping-set invariant i
   const std::optional<Error> e = check_reader_output(broken, "ptdump", "k.txt");
   REQUIRE(e.has_value());
   CHECK(e->internal);
-  CHECK(e->message == "k.txt: internal error: the ptdump reader broke the mapping-set invariant: " + *broken.validate());
+  CHECK(e->message ==
+        "k.txt: internal error: the ptdump reader broke the mapping-set invariant: " + *broken.validate());
 
   MappingSet fine;
   fine.runs = {a};

@@ -52,8 +52,10 @@ void read_all_ways(std::string_view content, bool lenient) {
     check(f.read(content, "fz", options));
   }
   const Expected<TextDump> automatic = read_text_dump(content, "fz", "auto", options);
-  if (automatic.ok()) check(automatic->mappings);
-  else check(automatic.error());
+  if (automatic.ok())
+    check(automatic->mappings);
+  else
+    check(automatic.error());
 }
 
 /// Real lines of every format, the material for truncation and mutation.
@@ -124,9 +126,15 @@ TEST_CASE("fuzz - real files with bytes flipped, replaced or deleted") {
       for (int e = 0; e < edits && !s.empty(); ++e) {
         const std::size_t at = rng.below(s.size());
         switch (rng.below(3)) {
-          case 0: s[at] = static_cast<char>(s[at] ^ (1 << rng.below(8))); break;
-          case 1: s[at] = "0fx- \n:"[rng.below(7)]; break;
-          default: s.erase(at, 1 + rng.below(20)); break;
+          case 0:
+            s[at] = static_cast<char>(s[at] ^ (1 << rng.below(8)));
+            break;
+          case 1:
+            s[at] = "0fx- \n:"[rng.below(7)];
+            break;
+          default:
+            s.erase(at, 1 + rng.below(20));
+            break;
         }
       }
       CAPTURE(i);

@@ -40,7 +40,7 @@ inline std::optional<std::string> load_capture(std::string_view relative) {
 
 /// Declares `var` holding a capture file, or says SKIPPED and returns from the test.
 #define PTV_CAPTURE_OR_SKIP(var, relative)                                                  \
-  const std::optional<std::string> var = ::ptv::texttest::load_capture(relative);              \
+  const std::optional<std::string> var = ::ptv::texttest::load_capture(relative);           \
   if (!var) {                                                                               \
     MESSAGE("SKIPPED: " << relative << " not found under " << PTV_SHARED_DIR "/realdumps"); \
     return;                                                                                 \
@@ -90,9 +90,7 @@ struct Disagreement {
   std::string what;  ///< "coverage: A maps, B does not", "user", "writable", ...
 };
 
-inline bool contradicts(Tri a, Tri b) {
-  return (a == Tri::kYes && b == Tri::kNo) || (a == Tri::kNo && b == Tri::kYes);
-}
+inline bool contradicts(Tri a, Tri b) { return (a == Tri::kYes && b == Tri::kNo) || (a == Tri::kNo && b == Tri::kYes); }
 
 /// Every disagreement of a and b inside `window`, with adjacent pieces of the same kind merged.
 inline std::vector<Disagreement> disagreements(const MappingSet& a, const MappingSet& b, VirtRange window) {
@@ -114,8 +112,10 @@ inline std::vector<Disagreement> disagreements(const MappingSet& a, const Mappin
     std::vector<std::string> kinds;
     const State sa = state_at(a, first);
     const State sb = state_at(b, first);
-    if (sa == State::kMapped && sb == State::kUnmapped) kinds.push_back("coverage: " + a.format + " maps, " + b.format + " does not");
-    if (sb == State::kMapped && sa == State::kUnmapped) kinds.push_back("coverage: " + b.format + " maps, " + a.format + " does not");
+    if (sa == State::kMapped && sb == State::kUnmapped)
+      kinds.push_back("coverage: " + a.format + " maps, " + b.format + " does not");
+    if (sb == State::kMapped && sa == State::kUnmapped)
+      kinds.push_back("coverage: " + b.format + " maps, " + a.format + " does not");
     if (sa == State::kMapped && sb == State::kMapped) {
       const Run& ra = *a.find(first);
       const Run& rb = *b.find(first);

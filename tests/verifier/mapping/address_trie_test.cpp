@@ -3,13 +3,14 @@
 // committed real slice, the class looked up in the trie must equal the class of the run,
 // unknown or fault range holding the address, at every run boundary and at random addresses;
 // and its size must follow the runs, not the pages (ESPfix collapses).
+#include "verifier/mapping/address_trie.h"
+
 #include <doctest/doctest.h>
 
 #include <random>
 
 #include "../realdata/capture.h"
 #include "models/walk.h"
-#include "verifier/mapping/address_trie.h"
 #include "verifier/mapping/from_walk.h"
 
 using namespace ptv;
@@ -121,7 +122,7 @@ TEST_CASE("trie: every committed real slice, class for class, and ESPfix collaps
       check_against_set(m, *t);
       // Tens of thousands of runs (ESPfix alone has 65,536), but few distinct table shapes.
       MESSAGE(std::string(name) << ": " << m.runs.size() << " runs -> " << t->node_count() << " trie nodes, "
-                   << t->segment_count() << " segments, " << t->classes().size() << " classes");
+                                << t->segment_count() << " segments, " << t->classes().size() << " classes");
       CHECK(t->node_count() < 400);
     }
   }

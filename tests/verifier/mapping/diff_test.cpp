@@ -4,13 +4,14 @@
 // intersected, unknown ranges are never compared as unmapped, and the sweep reaches the top of
 // the address space. Then scale: 65,536 runs per side, answered without a per-page loop. Last,
 // the real committed slice against its mutated copy: exactly one 4 KiB page became executable.
+#include "verifier/mapping/diff.h"
+
 #include <doctest/doctest.h>
 
 #include <sstream>
 
 #include "../realdata/capture.h"
 #include "models/walk.h"
-#include "verifier/mapping/diff.h"
 #include "verifier/mapping/from_walk.h"
 #include "verifier/report/diff_report.h"
 
@@ -100,8 +101,9 @@ TEST_CASE("diff: boundaries inside runs are intersected and each piece says whic
   // a: one 2M page, writable. b: the same range as 4K pages, the first one read-only.
   const MappingSet a = set({run(0x20'0000, k2M, Y, N, k2M)});
   const MappingSet b = set({run(0x20'0000, k4K, N, N), run(0x20'1000, k2M - k4K, Y, N)});
-  expect_rows(diff_ok(a, b), {{DiffKind::kChanged, 0x20'0000, 0x20'0fff, {{"writable", "yes", "no"}, {"page size", "2M", "4K"}}},
-                              {DiffKind::kChanged, 0x20'1000, 0x3f'ffff, {{"page size", "2M", "4K"}}}});
+  expect_rows(diff_ok(a, b),
+              {{DiffKind::kChanged, 0x20'0000, 0x20'0fff, {{"writable", "yes", "no"}, {"page size", "2M", "4K"}}},
+               {DiffKind::kChanged, 0x20'1000, 0x3f'ffff, {{"page size", "2M", "4K"}}}});
 }
 
 TEST_CASE("diff: adjacent equal changes are coalesced, even across runs that differ only in frames") {

@@ -2,11 +2,12 @@
 // tables where a run's recorded leaf, provenance or protection key could be wrong: each run must
 // name the leaf entry its own first page is translated through, and carry a protection key only
 // when one applies.
+#include "verifier/mapping/from_walk.h"
+
 #include <doctest/doctest.h>
 
 #include "models/table_builder.h"
 #include "models/walk.h"
-#include "verifier/mapping/from_walk.h"
 
 using namespace ptv;
 
@@ -44,8 +45,10 @@ TEST_CASE("from walk: a protection key is shown and splits runs only when CR4.PK
   test::TableBuilder tb;
   const PhysAddr root = tb.alloc();
   const std::uint64_t user = bits::kRW | bits::kUS | bits::kXd;
-  tb.map(root, PagingMode::k4Level, VirtAddr(0x40'0000), PhysAddr(0x10'0000), Level::kPt, user | (15ull << bits::kPkShift));
-  tb.map(root, PagingMode::k4Level, VirtAddr(0x40'1000), PhysAddr(0x10'1000), Level::kPt, user | (3ull << bits::kPkShift));
+  tb.map(root, PagingMode::k4Level, VirtAddr(0x40'0000), PhysAddr(0x10'0000), Level::kPt,
+         user | (15ull << bits::kPkShift));
+  tb.map(root, PagingMode::k4Level, VirtAddr(0x40'1000), PhysAddr(0x10'1000), Level::kPt,
+         user | (3ull << bits::kPkShift));
   PagingState s;
   s.cr3 = root.value();
   auto runs = [&](const PagingState& st) {

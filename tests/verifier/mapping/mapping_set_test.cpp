@@ -1,9 +1,9 @@
 // MappingSet::validate() checks every part of the invariant its header states: each kind of
 // range sorted, disjoint and well-formed, and every address in at most one of run, unknown and
 // fault. Strategy: start from a valid set with one of each, then break one clause at a time.
-#include <doctest/doctest.h>
-
 #include "verifier/mapping/mapping_set.h"
+
+#include <doctest/doctest.h>
 
 using namespace ptv;
 

@@ -72,7 +72,8 @@ struct CheckAnswer {
 };
 
 /// run_check's answer per rule name, or an error text.
-std::variant<std::map<std::string, CheckAnswer>, std::string> run_real_check(const oracle::Machine& m, const spec::Spec& s) {
+std::variant<std::map<std::string, CheckAnswer>, std::string> run_real_check(const oracle::Machine& m,
+                                                                             const spec::Spec& s) {
   const auto checked = check_machine(m, s);
   if (const auto* err = std::get_if<std::string>(&checked)) return *err;
   const check::CheckResult* result = &std::get<check::CheckResult>(checked);
@@ -112,14 +113,19 @@ std::string explain(const oracle::WalkOut& w, const IntervalSet& s) {
   for (std::size_t k = 0; k < s.size() && k < 3; ++k) {
     const std::uint64_t a = s[k].first;
     os << "\n        at 0x" << a << ": ";
-    const auto it = std::find_if(w.pieces.begin(), w.pieces.end(), [a](const oracle::Piece& p) { return p.first <= a && a <= p.last; });
+    const auto it = std::find_if(w.pieces.begin(), w.pieces.end(),
+                                 [a](const oracle::Piece& p) { return p.first <= a && a <= p.last; });
     if (it == w.pieces.end()) {
       os << "not mapped";
       continue;
     }
     switch (it->kind) {
-      case oracle::Piece::Kind::kFault: os << "reserved bit in an entry above [0x" << it->first << ", 0x" << it->last << "]"; break;
-      case oracle::Piece::Kind::kUnknown: os << "below an unreadable level-" << it->level << " table"; break;
+      case oracle::Piece::Kind::kFault:
+        os << "reserved bit in an entry above [0x" << it->first << ", 0x" << it->last << "]";
+        break;
+      case oracle::Piece::Kind::kUnknown:
+        os << "below an unreadable level-" << it->level << " table";
+        break;
       case oracle::Piece::Kind::kMapped:
         os << "leaf 0x" << it->raw << " at 0x" << it->entry_pa << " (level " << it->level << ") maps [0x" << it->first
            << ", 0x" << it->last << "] to 0x" << it->frame << "; RW=" << it->acc.rw << " US=" << it->acc.us
@@ -159,8 +165,10 @@ std::string disagreements(const Machine& m, const spec::Spec& s, std::vector<std
          << shorten(a.may) << "\n    check " << ch.status << " " << shorten(ch.set) << "\n";
     for (const std::string& msg : ch.messages) diff << "    check says: " << msg << "\n";
     const bool virtual_set = a.rule != "conflicting-aliases";
-    if (!missing.empty()) diff << "    only the oracle: " << shorten(missing) << (virtual_set ? explain(walk, missing) : "") << "\n";
-    if (!extra.empty()) diff << "    only the check:  " << shorten(extra) << (virtual_set ? explain(walk, extra) : "") << "\n";
+    if (!missing.empty())
+      diff << "    only the oracle: " << shorten(missing) << (virtual_set ? explain(walk, missing) : "") << "\n";
+    if (!extra.empty())
+      diff << "    only the check:  " << shorten(extra) << (virtual_set ? explain(walk, extra) : "") << "\n";
   }
   return diff.str();
 }
@@ -187,16 +195,26 @@ TextCase parse_case(const std::string& text) {
         const std::string k = tok.substr(0, eq);
         const std::uint64_t v = num(tok.substr(eq + 1));
         Cpu& cpu = c.machine.cpu;
-        if (k == "WP") cpu.cr0_wp = v;
-        else if (k == "SMEP") cpu.cr4_smep = v;
-        else if (k == "SMAP") cpu.cr4_smap = v;
-        else if (k == "PGE") cpu.cr4_pge = v;
-        else if (k == "PKE") cpu.cr4_pke = v;
-        else if (k == "PKS") cpu.cr4_pks = v;
-        else if (k == "NXE") cpu.efer_nxe = v;
-        else if (k == "MAXPHYADDR") cpu.maxphyaddr = static_cast<unsigned>(v);
-        else if (k == "1G") cpu.page_1gb = v;
-        else fail("an unknown CPU fact " + k);
+        if (k == "WP")
+          cpu.cr0_wp = v;
+        else if (k == "SMEP")
+          cpu.cr4_smep = v;
+        else if (k == "SMAP")
+          cpu.cr4_smap = v;
+        else if (k == "PGE")
+          cpu.cr4_pge = v;
+        else if (k == "PKE")
+          cpu.cr4_pke = v;
+        else if (k == "PKS")
+          cpu.cr4_pks = v;
+        else if (k == "NXE")
+          cpu.efer_nxe = v;
+        else if (k == "MAXPHYADDR")
+          cpu.maxphyaddr = static_cast<unsigned>(v);
+        else if (k == "1G")
+          cpu.page_1gb = v;
+        else
+          fail("an unknown CPU fact " + k);
       }
     } else if (line.rfind("  table ", 0) == 0) {
       std::istringstream ls(line.substr(8));

@@ -6,8 +6,8 @@
 #include <variant>
 #include <vector>
 
-#include "verifier/checks/result.h"
 #include "rule_oracle.h"
+#include "verifier/checks/result.h"
 #include "verifier/spec/spec.h"
 
 namespace ptv::oracle {

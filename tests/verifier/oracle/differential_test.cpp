@@ -26,8 +26,8 @@
 #include <variant>
 #include <vector>
 
-#include "models/walk.h"
 #include "agreement.h"
+#include "models/walk.h"
 #include "random_machine.h"
 #include "rule_oracle.h"
 #include "verifier/checks/check.h"
@@ -62,7 +62,8 @@ TEST_CASE("oracle differential: run_check agrees with the rule oracle on random 
     const oracle::RandomCase rc = oracle::random_case(seed);
     const auto parsed = spec::parse_spec(rc.spec_json, "random-" + std::to_string(seed) + ".json");
     REQUIRE_MESSAGE(parsed.ok(), "seed " << seed << ": the generator made an invalid spec: "
-                                         << (parsed.ok() ? "" : parsed.error().message) << "\n" << rc.spec_json);
+                                         << (parsed.ok() ? "" : parsed.error().message) << "\n"
+                                         << rc.spec_json);
     const bool verbose = std::getenv("PTV_DIFF_VERBOSE") != nullptr;
     if (verbose) MESSAGE("seed " << seed << ":\nmachine: " << oracle::describe(rc.machine) << "spec: " << rc.spec_json);
     using Clock = std::chrono::steady_clock;

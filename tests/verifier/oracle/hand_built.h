@@ -50,7 +50,7 @@ struct Tables {
 
 /// A spec whose global rules are all relaxed but those in `rules` (JSON values by key).
 inline std::string spec_text(const std::map<std::string, std::string>& rules, const std::string& regions = "",
-                      const std::string& arrays = "") {
+                             const std::string& arrays = "") {
   std::map<std::string, std::string> r{
       {"paging_mode", "4"},
       {"null_guard", "0"},

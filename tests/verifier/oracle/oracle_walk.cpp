@@ -39,8 +39,8 @@ class Walker {
       out_.missing_upper_table = true;
       out_.tables.insert(m_.root);
       const unsigned width = shift_of(m_.levels) + 9;
-      for (const auto& [first, last] : {std::pair{std::uint64_t{0}, bit(width - 1) - 1},
-                                        std::pair{~(bit(width - 1) - 1), ~std::uint64_t{0}}}) {
+      for (const auto& [first, last] :
+           {std::pair{std::uint64_t{0}, bit(width - 1) - 1}, std::pair{~(bit(width - 1) - 1), ~std::uint64_t{0}}}) {
         Piece p;
         p.kind = Piece::Kind::kUnknown;
         p.first = first;
@@ -111,7 +111,7 @@ class Walker {
 std::uint64_t reserved_bits(std::uint64_t raw, unsigned level, const Cpu& cpu) {
   std::uint64_t r = 0;
   if (cpu.maxphyaddr < 52) r |= raw & field(51, cpu.maxphyaddr);  // above MAXPHYADDR, every level
-  if (!cpu.efer_nxe) r |= raw & kXD;                                // XD without EFER.NXE
+  if (!cpu.efer_nxe) r |= raw & kXD;                              // XD without EFER.NXE
   const bool ps = (raw & kPS) != 0;
   if (level >= 4) {
     r |= raw & kPS;  // PML5E / PML4E: bit 7 reserved
@@ -179,9 +179,12 @@ std::string to_string(const IntervalSet& s) {
 
 const char* to_string(Verdict v) {
   switch (v) {
-    case Verdict::kHolds: return "holds";
-    case Verdict::kViolated: return "violated";
-    case Verdict::kUnknown: return "unknown";
+    case Verdict::kHolds:
+      return "holds";
+    case Verdict::kViolated:
+      return "violated";
+    case Verdict::kUnknown:
+      return "unknown";
   }
   return "?";
 }

@@ -4,6 +4,7 @@
 #include <optional>
 #include <sstream>
 #include <vector>
+
 #include "models/format.h"
 
 namespace ptv::oracle {
@@ -25,7 +26,9 @@ class Rand {
   bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
   std::uint64_t below(std::uint64_t n) { return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng_); }
   template <class T>
-  const T& pick(const std::vector<T>& v) { return v[below(v.size())]; }
+  const T& pick(const std::vector<T>& v) {
+    return v[below(v.size())];
+  }
 
  private:
   std::mt19937_64& rng_;
@@ -50,14 +53,19 @@ std::uint64_t random_leaf(Rand& r, unsigned level, const std::vector<std::uint64
   std::uint64_t frame = 0;
   if (level == 1) {
     if (r.chance(0.1)) e |= kPS;  // PAT in a PTE
-    if (r.chance(0.12)) frame = r.pick(tables);
-    else if (r.chance(0.2) && !frames_used.empty()) frame = r.pick(frames_used) & ~(k4K - 1);
-    else frame = kDataFrames + k4K * r.below(32);
+    if (r.chance(0.12))
+      frame = r.pick(tables);
+    else if (r.chance(0.2) && !frames_used.empty())
+      frame = r.pick(frames_used) & ~(k4K - 1);
+    else
+      frame = kDataFrames + k4K * r.below(32);
   } else {
     e |= kPS;
     if (r.chance(0.1)) e |= bit(12);  // PAT in a large leaf
-    if (level == 2) frame = r.chance(0.2) ? 0 : r.pick(std::vector<std::uint64_t>{kDataFrames, 2 * kDataFrames, 3 * kDataFrames});
-    else frame = r.chance(0.5) ? 0 : k1G;
+    if (level == 2)
+      frame = r.chance(0.2) ? 0 : r.pick(std::vector<std::uint64_t>{kDataFrames, 2 * kDataFrames, 3 * kDataFrames});
+    else
+      frame = r.chance(0.5) ? 0 : k1G;
   }
   frames_used.push_back(frame);
   return e | frame;
@@ -68,7 +76,8 @@ std::uint64_t random_reserved(Rand& r, std::uint64_t e, unsigned level, const Cp
   std::vector<std::uint64_t> options;
   if (cpu.maxphyaddr < 52) options.push_back(bit(cpu.maxphyaddr + static_cast<unsigned>(r.below(52 - cpu.maxphyaddr))));
   if (level >= 4) options.push_back(kPS);
-  if ((level == 2 || level == 3) && (e & kPS)) options.push_back(bit(13 + static_cast<unsigned>(r.below(level == 2 ? 8 : 17))));
+  if ((level == 2 || level == 3) && (e & kPS))
+    options.push_back(bit(13 + static_cast<unsigned>(r.below(level == 2 ? 8 : 17))));
   if (!cpu.efer_nxe) options.push_back(kXD);
   return options.empty() ? 0 : r.pick(options);
 }
@@ -134,7 +143,7 @@ Machine random_tables(std::mt19937_64& rng) {
         if (r.chance(0.8)) v |= kRW;
         if (r.chance(0.6)) v |= kUS;
         if (r.chance(0.15)) v |= kPWT;
-        if (r.chance(0.15)) v |= kG;                 // ignored above a leaf
+        if (r.chance(0.15)) v |= kG;                // ignored above a leaf
         if (r.chance(0.1)) v |= r.below(16) << 59;  // ignored above a leaf too
       } else {
         continue;
@@ -191,20 +200,23 @@ class SpecGen {
   std::string run() {
     const std::size_t want = 2 + r_.below(7);
     for (std::size_t tries = 0; regions_.size() < want && tries < 60; ++tries) try_add(random_region());
-    const std::string uikh = r_.pick(std::vector<std::string>{"forbidden", "vsyscall-only", "vsyscall-only", "allowed"});
+    const std::string uikh =
+        r_.pick(std::vector<std::string>{"forbidden", "vsyscall-only", "vsyscall-only", "allowed"});
     if (uikh == "vsyscall-only" || r_.chance(0.2)) add_vsyscall();
     // Now and then one region's start is a parameter with a single value. Sparingly: check
     // infers parameters by a solver loop of one round per violating range.
     if (!regions_.empty() && r_.chance(0.15)) regions_[r_.below(regions_.size())].start_as_parameter = true;
     std::ostringstream os;
-    os << "{\"name\": \"random\", \"rules\": {\"paging_mode\": " << m_.levels
-       << ", \"null_guard\": \"" << hex(r_.pick(std::vector<std::uint64_t>{0, k4K, 0x1'0000, k2M})) << "\""
+    os << "{\"name\": \"random\", \"rules\": {\"paging_mode\": " << m_.levels << ", \"null_guard\": \""
+       << hex(r_.pick(std::vector<std::uint64_t>{0, k4K, 0x1'0000, k2M})) << "\""
        << ", \"wx\": \"" << policy(0.8) << "\", \"user_kernel_split\": {\"user_in_kernel_half\": \"" << uikh
        << "\", \"supervisor_in_user_half\": \"" << policy(0.6) << "\"}, \"outside_regions\": \"" << policy(0.6)
        << "\", \"recursive_slot\": " << recursive_slot() << ", \"conflicting_aliases\": \"" << policy(0.8) << "\"}";
     std::string params;
     for (const GenRegion& g : regions_)
-      if (g.start_as_parameter) params += std::string(params.empty() ? "" : ", ") + "\"" + g.name + "_start\": {\"values\": [\"" + hex(g.start) + "\"]}";
+      if (g.start_as_parameter)
+        params += std::string(params.empty() ? "" : ", ") + "\"" + g.name + "_start\": {\"values\": [\"" +
+                  hex(g.start) + "\"]}";
     if (!params.empty()) os << ", \"parameters\": {" << params << "}";
     for (bool arrays : {false, true}) {
       os << (arrays ? ", \"arrays\": [" : ", \"regions\": [");
@@ -334,15 +346,16 @@ class SpecGen {
   std::string json(const GenRegion& g) const {
     const std::size_t i = static_cast<std::size_t>(&g - regions_.data());
     std::ostringstream os;
-    os << "{\"name\": \"" << g.name << "\", \"kind\": \"" << g.kind << "\", \"half\": \"" << half_[i] << "\", \"start\": \""
-       << (g.start_as_parameter ? g.name + "_start" : hex(g.start)) << "\"";
+    os << "{\"name\": \"" << g.name << "\", \"kind\": \"" << g.kind << "\", \"half\": \"" << half_[i]
+       << "\", \"start\": \"" << (g.start_as_parameter ? g.name + "_start" : hex(g.start)) << "\"";
     if (g.array)
       os << ", \"count\": " << g.count << ", \"size\": \"" << hex(g.size) << "\", \"guard\": \"" << hex(g.guard)
          << "\", \"stride\": \"" << hex(g.stride) << "\"";
     else
       os << ", \"last\": \"" << hex(g.last()) << "\"";
     os << ", \"must\": \"" << g.must << "\"";
-    if (g.must != "unmapped") os << ", \"rights\": {\"allowed\": " << list(g.allowed) << ", \"required\": " << list(g.required) << "}";
+    if (g.must != "unmapped")
+      os << ", \"rights\": {\"allowed\": " << list(g.allowed) << ", \"required\": " << list(g.required) << "}";
     if (!g.page_sizes.empty()) os << ", \"page_sizes\": " << list(g.page_sizes);
     if (g.maps_page_tables) os << ", \"maps_page_tables\": " << (*g.maps_page_tables ? "true" : "false");
     if (g.parent) os << ", \"nested_in\": \"" << regions_[*g.parent].name << "\"";

@@ -2,21 +2,34 @@
 // canonical space is cut into elementary intervals on which the translation, the regions that
 // govern and the page-table-frame status are constant; each rule is decided on each interval
 // for every way the translation could be (one way when the walk read every table it needed).
+#include "rule_oracle.h"
+
 #include <algorithm>
 #include <bitset>
 #include <stdexcept>
 #include <tuple>
-
-#include "rule_oracle.h"
 
 namespace ptv::oracle {
 
 namespace {
 
 enum Rule : std::size_t {
-  kCanonical, kNullGuard, kUserKernelSplit, kSupervisorInUserHalf, kWx, kRegionRights, kRegionRequiredRights,
-  kRequiredMapped, kGuardUnmapped, kOutsideRegions, kPageSize, kReservedBits, kRecursiveSlot, kConflictingAliases,
-  kPageTableExposure, kRuleCount
+  kCanonical,
+  kNullGuard,
+  kUserKernelSplit,
+  kSupervisorInUserHalf,
+  kWx,
+  kRegionRights,
+  kRegionRequiredRights,
+  kRequiredMapped,
+  kGuardUnmapped,
+  kOutsideRegions,
+  kPageSize,
+  kReservedBits,
+  kRecursiveSlot,
+  kConflictingAliases,
+  kPageTableExposure,
+  kRuleCount
 };
 using Violated = std::bitset<kRuleCount>;
 
@@ -68,7 +81,8 @@ Violated violations(const spec::Spec& spec, const Place& p, const Outcome& o) {
   v[kNullGuard] = o.mapped && p.a < rules.null_guard;
   v[kUserKernelSplit] = o.mapped && p.kernel_half && r.user &&
                         rules.user_in_kernel_half != spec::UserInKernelHalf::kAllowed && !p.vsyscall_excused;
-  v[kSupervisorInUserHalf] = o.mapped && !p.kernel_half && !r.user && rules.supervisor_in_user_half == spec::Policy::kForbidden;
+  v[kSupervisorInUserHalf] =
+      o.mapped && !p.kernel_half && !r.user && rules.supervisor_in_user_half == spec::Policy::kForbidden;
   v[kWx] = o.mapped && rules.wx == spec::Policy::kForbidden &&
            ((r.writable && r.supervisor_executable) || (r.user_writable && r.user_executable));
   for (const Place::Governor& g : p.governors) {
@@ -138,12 +152,15 @@ class Evaluator {
         any |= v;
       }
       for (std::size_t r = 0; r < kRuleCount; ++r) {
-        if (all[r]) must[r].push_back({b, e});
-        else if (any[r]) may[r].push_back({b, e});
+        if (all[r])
+          must[r].push_back({b, e});
+        else if (any[r])
+          may[r].push_back({b, e});
       }
     }
     recursive_slot(must[kRecursiveSlot], may[kRecursiveSlot]);
-    if (spec_.rules.conflicting_aliases == spec::Policy::kForbidden) aliases(must[kConflictingAliases], may[kConflictingAliases]);
+    if (spec_.rules.conflicting_aliases == spec::Policy::kForbidden)
+      aliases(must[kConflictingAliases], may[kConflictingAliases]);
 
     OracleResult out;
     for (std::size_t r = 0; r < kRuleCount; ++r) {
@@ -242,8 +259,8 @@ class Evaluator {
           for (int g = 0; g <= 1; ++g)
             for (std::uint64_t size : sizes)
               for (int tf = 0; tf <= 1; ++tf)
-                ways.push_back(Outcome{true, false, effective_rights(Acc{rw != 0, us != 0, xd != 0}, g != 0, m_.cpu), size,
-                                       tf != 0});
+                ways.push_back(Outcome{true, false, effective_rights(Acc{rw != 0, us != 0, xd != 0}, g != 0, m_.cpu),
+                                       size, tf != 0});
     return ways;
   }
 
@@ -264,8 +281,10 @@ class Evaluator {
     }
     bool wanted_found = false;
     for (unsigned i : w_.recursive_slots) {
-      if (want.kind == spec::RecursiveSlotRule::Kind::kIndex && i == want.index) wanted_found = true;
-      else must.push_back(slot(i));
+      if (want.kind == spec::RecursiveSlotRule::Kind::kIndex && i == want.index)
+        wanted_found = true;
+      else
+        must.push_back(slot(i));
     }
     if (want.kind == spec::RecursiveSlotRule::Kind::kIndex && !wanted_found) must.push_back(slot(want.index));
   }
@@ -280,8 +299,9 @@ class Evaluator {
     std::map<std::tuple<std::uint64_t, unsigned, Acc>, Translation> unique;
     for (const Piece& p : w_.pieces)
       if (p.kind == Piece::Kind::kMapped)
-        unique.emplace(std::make_tuple(p.entry_pa, p.level, p.above),
-                       Translation{p.frame, p.frame + (p.size - 1), effective_rights(p.acc, (p.raw & kG) != 0, m_.cpu)});
+        unique.emplace(
+            std::make_tuple(p.entry_pa, p.level, p.above),
+            Translation{p.frame, p.frame + (p.size - 1), effective_rights(p.acc, (p.raw & kG) != 0, m_.cpu)});
     std::vector<Translation> ts;
     std::vector<std::uint64_t> cuts;
     for (const auto& [key, t] : unique) {
@@ -319,7 +339,8 @@ class Evaluator {
       auto pair = [](const std::vector<std::size_t>& x, const std::vector<std::size_t>& y) {
         return !x.empty() && !y.empty() && !(x.size() == 1 && y.size() == 1 && x[0] == y[0]);
       };
-      if (pair(sx, w) || pair(ux, uw)) must.push_back({b, e});
+      if (pair(sx, w) || pair(ux, uw))
+        must.push_back({b, e});
       else if ((can_w && !sx.empty()) || (can_sx && !w.empty()) || (can_uw && !ux.empty()) || (can_ux && !uw.empty()))
         may.push_back({b, e});
     }

@@ -129,10 +129,21 @@ enum class Verdict { kHolds, kViolated, kUnknown };
 [[nodiscard]] const char* to_string(Verdict v);
 
 /// The 15 rule names of docs/check.md's Rules table, in its order.
-inline constexpr std::array<std::string_view, 15> kRuleNames{
-    "canonical", "null-guard", "user-kernel-split", "supervisor-in-user-half", "wx", "region-rights",
-    "region-required-rights", "required-mapped", "guard-unmapped", "outside-regions", "page-size", "reserved-bits",
-    "recursive-slot", "conflicting-aliases", "page-table-exposure"};
+inline constexpr std::array<std::string_view, 15> kRuleNames{"canonical",
+                                                             "null-guard",
+                                                             "user-kernel-split",
+                                                             "supervisor-in-user-half",
+                                                             "wx",
+                                                             "region-rights",
+                                                             "region-required-rights",
+                                                             "required-mapped",
+                                                             "guard-unmapped",
+                                                             "outside-regions",
+                                                             "page-size",
+                                                             "reserved-bits",
+                                                             "recursive-slot",
+                                                             "conflicting-aliases",
+                                                             "page-table-exposure"};
 
 struct RuleAnswer {
   std::string_view rule;

@@ -6,6 +6,8 @@
 // also a contract test of `check`: array gaps governed by the parent, one report per guard page,
 // the vsyscall page, page-table frames decided by the innermost region, W^X and aliases per
 // privilege with CR0.WP and CR4.SMEP, tables outside the dump.
+#include "rule_oracle.h"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -14,7 +16,6 @@
 
 #include "agreement.h"
 #include "hand_built.h"
-#include "rule_oracle.h"
 #include "verifier/spec/parse.h"
 
 using namespace ptv;
@@ -81,39 +82,43 @@ TEST_CASE("oracle user-kernel-split: the 4 KiB vsyscall page is excused, a 16 Ki
           "must": "mapped", "rights": {"allowed": ["user", "executable"]}},
          {"name": "vsyscall-16k", "kind": "vsyscall", "half": "kernel", "start": "0xffffffffff700000", "size": "16 * KiB",
           "must": "mapped", "rights": {"allowed": ["user", "executable"]}})";
-  const auto r = evaluate(t.m, spec_text({{"user_kernel_split",
-                                           R"({"user_in_kernel_half": "vsyscall-only", "supervisor_in_user_half": "allowed"})"}},
-                                         regions));
+  const auto r =
+      evaluate(t.m, spec_text({{"user_kernel_split",
+                                R"({"user_in_kernel_half": "vsyscall-only", "supervisor_in_user_half": "allowed"})"}},
+                              regions));
   CHECK(r.at("user-kernel-split").must ==
         IntervalSet{{0xffff'8880'0000'0000, 0xffff'8880'0000'0fff}, {0xffff'ffff'ff70'0000, 0xffff'ffff'ff70'3fff}});
   others_hold(r, {"user-kernel-split"});
   // Under "forbidden" the vsyscall page is no excuse either.
-  const auto f = evaluate(t.m, spec_text({{"user_kernel_split",
-                                           R"({"user_in_kernel_half": "forbidden", "supervisor_in_user_half": "allowed"})"}},
-                                         regions));
-  CHECK(f.at("user-kernel-split").must ==
-        IntervalSet{{0xffff'8880'0000'0000, 0xffff'8880'0000'0fff}, {0xffff'ffff'ff60'0000, 0xffff'ffff'ff60'0fff},
-                    {0xffff'ffff'ff70'0000, 0xffff'ffff'ff70'3fff}});
+  const auto f = evaluate(
+      t.m, spec_text(
+               {{"user_kernel_split", R"({"user_in_kernel_half": "forbidden", "supervisor_in_user_half": "allowed"})"}},
+               regions));
+  CHECK(f.at("user-kernel-split").must == IntervalSet{{0xffff'8880'0000'0000, 0xffff'8880'0000'0fff},
+                                                      {0xffff'ffff'ff60'0000, 0xffff'ffff'ff60'0fff},
+                                                      {0xffff'ffff'ff70'0000, 0xffff'ffff'ff70'3fff}});
 }
 
 TEST_CASE("oracle supervisor-in-user-half: a supervisor page in the user half, where U/S=0 at any level") {
   Tables t;
-  t.map(0x40'0000, 0x200'0000, kRW);        // leaf U/S=0
-  t.map(0x40'1000, 0x200'1000, kRW | kUS);  // user
+  t.map(0x40'0000, 0x200'0000, kRW);                         // leaf U/S=0
+  t.map(0x40'1000, 0x200'1000, kRW | kUS);                   // user
   t.map(0x8000'0000, 0x200'2000, kRW | kUS, k4K, kP | kRW);  // U/S=0 in the tables above a user leaf
-  t.map(0xffff'8000'0000'0000, 0x200'3000, kRW);  // supervisor in the kernel half: fine
-  const auto r = evaluate(t.m, spec_text({{"user_kernel_split",
-                                           R"({"user_in_kernel_half": "allowed", "supervisor_in_user_half": "forbidden"})"}}));
+  t.map(0xffff'8000'0000'0000, 0x200'3000, kRW);             // supervisor in the kernel half: fine
+  const auto r =
+      evaluate(t.m, spec_text({{"user_kernel_split",
+                                R"({"user_in_kernel_half": "allowed", "supervisor_in_user_half": "forbidden"})"}}));
   CHECK(r.at("supervisor-in-user-half").must == IntervalSet{{0x40'0000, 0x40'0fff}, {0x8000'0000, 0x8000'0fff}});
   others_hold(r, {"supervisor-in-user-half"});
 }
 
-TEST_CASE("oracle wx: CR0.WP=0 makes a supervisor read-only executable page writable, SMEP does not save a user W+X page") {
+TEST_CASE(
+    "oracle wx: CR0.WP=0 makes a supervisor read-only executable page writable, SMEP does not save a user W+X page") {
   Tables t;
-  t.map(0xffff'ffff'8100'0000, 0x200'0000, 0);            // supervisor, read-only, executable
-  t.map(0x40'0000, 0x200'1000, kUS);                      // user, read-only, executable
-  t.map(0x40'1000, 0x200'2000, kUS | kRW);                // user, writable, executable
-  t.map(0xffff'8880'0000'0000, 0x200'3000, kRW | kXD);    // supervisor, writable, NX
+  t.map(0xffff'ffff'8100'0000, 0x200'0000, 0);          // supervisor, read-only, executable
+  t.map(0x40'0000, 0x200'1000, kUS);                    // user, read-only, executable
+  t.map(0x40'1000, 0x200'2000, kUS | kRW);              // user, writable, executable
+  t.map(0xffff'8880'0000'0000, 0x200'3000, kRW | kXD);  // supervisor, writable, NX
   const std::string text = spec_text({{"wx", "\"forbidden\""}});
   t.m.cpu.cr0_wp = true;
   t.m.cpu.cr4_smep = true;
@@ -125,8 +130,7 @@ TEST_CASE("oracle wx: CR0.WP=0 makes a supervisor read-only executable page writ
   CHECK(r.at("wx").must == IntervalSet{{0x40'1000, 0x40'1fff}, {0xffff'ffff'8100'0000, 0xffff'ffff'8100'0fff}});
   t.m.cpu.cr4_smep = false;  // and now the read-only user page too: writable and supervisor-executable
   r = evaluate(t.m, text);
-  CHECK(r.at("wx").must ==
-        IntervalSet{{0x40'0000, 0x40'1fff}, {0xffff'ffff'8100'0000, 0xffff'ffff'8100'0fff}});
+  CHECK(r.at("wx").must == IntervalSet{{0x40'0000, 0x40'1fff}, {0xffff'ffff'8100'0000, 0xffff'ffff'8100'0fff}});
   t.m.cpu.efer_nxe = false;  // no XD: the direct map page is executable too (its XD is now reserved)
   r = evaluate(t.m, text);
   CHECK(r.at("reserved-bits").must == IntervalSet{{0xffff'8880'0000'0000, 0xffff'8880'0000'0fff}});
@@ -222,7 +226,8 @@ TEST_CASE("oracle outside-regions: translations in no region's cover") {
       R"({"name": "heap", "kind": "heap", "half": "user", "start": "0x400000", "size": "4 * KiB",
           "must": "may-be-mapped", "rights": {"allowed": ["user", "writable"]}})";
   auto r = evaluate(t.m, spec_text({{"outside_regions", "\"forbidden\""}}, regions));
-  CHECK(r.at("outside-regions").must == IntervalSet{{0x40'1000, 0x40'1fff}, {0xffff'8880'0000'0000, 0xffff'8880'0000'0fff}});
+  CHECK(r.at("outside-regions").must ==
+        IntervalSet{{0x40'1000, 0x40'1fff}, {0xffff'8880'0000'0000, 0xffff'8880'0000'0fff}});
   others_hold(r, {"outside-regions"});
   r = evaluate(t.m, spec_text({{"outside_regions", "\"allowed\""}}, regions));
   CHECK(r.at("outside-regions").status == Verdict::kHolds);
@@ -267,16 +272,18 @@ TEST_CASE("oracle recursive-slot: top-level entries pointing at the root, agains
   const IntervalSet slot510{{0xffff'ff00'0000'0000, 0xffff'ff7f'ffff'ffff}};
   CHECK(evaluate(t.m, spec_text({{"recursive_slot", "\"any\""}})).at("recursive-slot").status == Verdict::kHolds);
   CHECK(evaluate(t.m, spec_text({{"recursive_slot", "\"none\""}})).at("recursive-slot").must == slot510);
-  CHECK(evaluate(t.m, spec_text({{"recursive_slot", R"({"index": 510})"}})).at("recursive-slot").status == Verdict::kHolds);
+  CHECK(evaluate(t.m, spec_text({{"recursive_slot", R"({"index": 510})"}})).at("recursive-slot").status ==
+        Verdict::kHolds);
   const auto r = evaluate(t.m, spec_text({{"recursive_slot", R"({"index": 511})"}}));
   CHECK(r.at("recursive-slot").must == IntervalSet{{0xffff'ff00'0000'0000, 0xffff'ffff'ffff'ffff}});
 }
 
-TEST_CASE("oracle conflicting-aliases: SMEP keeps a user-executable frame from aliasing a supervisor-only writable one") {
+TEST_CASE(
+    "oracle conflicting-aliases: SMEP keeps a user-executable frame from aliasing a supervisor-only writable one") {
   Tables t;
-  t.map(0x40'0000, 0x300'0000, kUS);                     // user, read-only, executable
-  t.map(0xffff'8880'0300'0000, 0x300'0000, kRW | kXD);   // supervisor-only, writable, NX
-  t.map(0xffff'8880'0300'1000, 0x300'1000, kRW | kXD);   // a frame nothing else maps
+  t.map(0x40'0000, 0x300'0000, kUS);                    // user, read-only, executable
+  t.map(0xffff'8880'0300'0000, 0x300'0000, kRW | kXD);  // supervisor-only, writable, NX
+  t.map(0xffff'8880'0300'1000, 0x300'1000, kRW | kXD);  // a frame nothing else maps
   const std::string text = spec_text({{"conflicting_aliases", "\"forbidden\""}});
   t.m.cpu.cr4_smep = true;
   auto r = evaluate(t.m, text);

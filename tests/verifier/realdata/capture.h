@@ -27,11 +27,19 @@ inline const char* const kCaptures[] = {"linux-6.1-ptdump-4level-pti", "linux-6.
 /// same moment, registers and cpuinfo), the shared captures first. The others: Debian 6.1 and
 /// 6.12 (trixie) kernels and flavours (cloud, rt), pti=off and on, nokaslr, 4- and 5-level,
 /// 128 MiB to 1 GiB of RAM, and guests paused in user mode (one with two vCPUs).
-inline const char* const kFixtures[] = {
-    "linux-6.1-ptdump-4level-pti", "linux-6.1-4level-kaslr", "linux-6.1-5level", "linux-6.1-debsrc-ptdump-4level",
-    "linux-6.1-4level-nokaslr-nopti", "linux-6.1-cloud-4level", "linux-6.1-rt-4level", "linux-6.1-5level-nopti",
-    "linux-6.12-4level", "linux-6.12-5level-pti", "linux-6.1-4level-pti-user", "linux-6.1-4level-pti-user-smp2",
-    "linux-6.1-4level-nopti-user"};
+inline const char* const kFixtures[] = {"linux-6.1-ptdump-4level-pti",
+                                        "linux-6.1-4level-kaslr",
+                                        "linux-6.1-5level",
+                                        "linux-6.1-debsrc-ptdump-4level",
+                                        "linux-6.1-4level-nokaslr-nopti",
+                                        "linux-6.1-cloud-4level",
+                                        "linux-6.1-rt-4level",
+                                        "linux-6.1-5level-nopti",
+                                        "linux-6.12-4level",
+                                        "linux-6.12-5level-pti",
+                                        "linux-6.1-4level-pti-user",
+                                        "linux-6.1-4level-pti-user-smp2",
+                                        "linux-6.1-4level-nopti-user"};
 
 inline std::filesystem::path realdumps_dir() { return std::filesystem::path(PTV_SHARED_DIR) / "realdumps"; }
 
@@ -70,7 +78,8 @@ inline Capture open_core(const std::filesystem::path& dir, const std::string& co
 inline std::optional<Capture> open_capture(const std::string& name) {
   const auto dir = realdumps_dir() / name;
   if (!std::filesystem::exists(dir / "core.elf.zst")) {
-    MESSAGE("SKIPPED: real capture " << dir.string() << " not found (set PTV_SHARED_DIR to the folder holding realdumps/)");
+    MESSAGE("SKIPPED: real capture " << dir.string()
+                                     << " not found (set PTV_SHARED_DIR to the folder holding realdumps/)");
     return std::nullopt;
   }
   return open_core(dir, "core.elf.zst");

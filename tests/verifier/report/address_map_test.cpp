@@ -3,9 +3,10 @@
 // once) for each way of naming boxes and both paging modes; then what each box says, row by
 // row against the hand-built sample (map_samples.h): names and nesting, runs clipped at box
 // edges, unknown ranges, and violations attached to every box they overlap.
+#include "verifier/report/address_map.h"
+
 #include <doctest/doctest.h>
 
-#include "verifier/report/address_map.h"
 #include "verifier/report/map_samples.h"
 
 namespace ptv {
@@ -34,8 +35,7 @@ TEST_CASE("address map: the boxes tile the 64-bit space, the non-canonical hole 
   SUBCASE("ptdump markers, one of them inside the hole") {
     MappingSet mk = m;
     mk.markers = {Marker{VirtAddr(0xffff'8880'0000'0000), "Low Kernel Mapping", 6},
-                  Marker{VirtAddr(0), "User Space", 1},
-                  Marker{VirtAddr(0x1234'0000'0000'0000), "in the hole", 3},
+                  Marker{VirtAddr(0), "User Space", 1}, Marker{VirtAddr(0x1234'0000'0000'0000), "in the hole", 3},
                   Marker{VirtAddr(0xffff'c900'0000'0000), "vmalloc() Area", 9}};
     const AddressMap map = build_address_map(mk, nullptr, nullptr);
     check_partition(map, PagingMode::k4Level);
@@ -149,8 +149,10 @@ TEST_CASE("address map: a violation is attached to every box its range overlaps"
   const AddressMap map = build_address_map(m, &layout, &c);
   for (std::size_t i = 0; i < map.boxes.size(); ++i) {
     CAPTURE(map.boxes[i].name);
-    if (i == 3 || i == 4) CHECK(map.boxes[i].violations == std::vector<std::size_t>{0});
-    else CHECK(map.boxes[i].violations.empty());
+    if (i == 3 || i == 4)
+      CHECK(map.boxes[i].violations == std::vector<std::size_t>{0});
+    else
+      CHECK(map.boxes[i].violations.empty());
   }
 }
 

@@ -4,15 +4,16 @@
 // bytes); then the written form is pinned against the documented schema (key names and order,
 // hex strings, the exclusive end reaching 2^64, null phys, derived verdict); last, each kind of
 // bad report is an error naming the file, the JSON Pointer (or line:col) and what was expected.
+#include "verifier/report/check_json.h"
+
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "verifier/report/check_json.h"
 #include "verifier/report/check_result_samples.h"
 
 namespace ptv {
@@ -156,7 +157,8 @@ TEST_CASE("check json - bad reports are errors naming the JSON Pointer and what 
        "phys, fingerprint, baselined, walk, found true"},
       {edit("\"deciding_bits\": \"XD=0\"", "\"deciding_bits\": 0"),
        "r.json:/violations/0/walk/2/deciding_bits: expected a string, found 0"},
-      {edit("\"index\": 273", "\"index\": 512"), "r.json:/violations/0/walk/0/index: expected an integer at most 511, found 512"},
+      {edit("\"index\": 273", "\"index\": 512"),
+       "r.json:/violations/0/walk/0/index: expected an integer at most 511, found 512"},
       {edit("\"status\": \"violated\"", "\"status\": \"failed\""),
        "r.json:/rules/2/status: expected \"holds\", \"violated\", \"unknown\" or \"not-applicable\", found \"failed\""},
       {edit("\"kaslr_slide\": \"0x0000000012000000\"", "\"kaslr_slide\": 5"),
@@ -164,14 +166,16 @@ TEST_CASE("check json - bad reports are errors naming the JSON Pointer and what 
       {edit("\"verdict\": \"violated\"", "\"verdict\": \"holds\""),
        "r.json:/verdict: expected \"violated\" (what the rules and violations give), found \"holds\""},
       {edit("\"queries\": 17,\n", ""), "r.json:/queries: expected a value (the key is required), found nothing"},
-      {edit("\"seconds\": 0.25", "\"seconds\": -1"), "r.json:/seconds: expected a non-negative number of seconds, found -1"},
+      {edit("\"seconds\": 0.25", "\"seconds\": -1"),
+       "r.json:/seconds: expected a non-negative number of seconds, found -1"},
       {"[]", "r.json:/: expected an object, found []"},
       {"{\n  \"format_version\": 1,\n  x}", "r.json:3:3: expected valid JSON"},
   };
   for (const Row& row : rows) {
     const auto r = parse_check_json(row.text, "r.json");
     REQUIRE_MESSAGE(!r.ok(), row.error);
-    CHECK_MESSAGE(r.error().message.starts_with(row.error), "expected: " << row.error << "\nfound:    " << r.error().message);
+    CHECK_MESSAGE(r.error().message.starts_with(row.error),
+                  "expected: " << row.error << "\nfound:    " << r.error().message);
   }
 }
 
@@ -195,8 +199,9 @@ TEST_CASE("check json - a walk its raw entries contradict is refused, not explai
     CHECK_MESSAGE(r.error().message.find(want) != std::string::npos, r.error().message);
   };
   // The leaf's raw entry sets XD and clears R/W, while its text still says RW and no XD.
-  refused([](Json& w) { w[3]["raw"] = "0x8000000000001061"; },
-          "the raw entry 0x8000000000001061 decodes as \"P RO SUP A D pk=0 XD page=P0x0000000000001000\", not \"P RW SUP");
+  refused(
+      [](Json& w) { w[3]["raw"] = "0x8000000000001061"; },
+      "the raw entry 0x8000000000001061 decodes as \"P RO SUP A D pk=0 XD page=P0x0000000000001000\", not \"P RW SUP");
   // Entry and text agree with each other, but the page is then neither writable nor executable.
   refused(
       [](Json& w) {

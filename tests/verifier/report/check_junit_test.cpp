@@ -4,13 +4,14 @@
 // references), then the mapping: one testcase per rule with classname and name, failures for
 // violated rules listing their violations, skipped for unknown and not-applicable, counts and
 // time on the suite, and a rule whose violations are all baselined passing as the exit code does.
+#include "verifier/report/check_junit.h"
+
 #include <doctest/doctest.h>
 
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "verifier/report/check_junit.h"
 #include "verifier/report/check_result_samples.h"
 
 namespace ptv {
@@ -73,7 +74,9 @@ TEST_CASE("check junit - xml_escape escapes markup and replaces what XML cannot 
   CHECK(xml_escape("a<b & \"c\" 'd' >", false) == "a&lt;b &amp; &quot;c&quot; &apos;d&apos; &gt;");
   CHECK(xml_escape("line\nnext\ttab\r", false) == "line\nnext\ttab&#13;");
   CHECK(xml_escape("line\nnext\ttab", true) == "line&#10;next&#9;tab");
-  CHECK(xml_escape(std::string("nul\0bell\a", 9), false) == "nul\xef\xbf\xbd" "bell\xef\xbf\xbd");
+  CHECK(xml_escape(std::string("nul\0bell\a", 9), false) ==
+        "nul\xef\xbf\xbd"
+        "bell\xef\xbf\xbd");
   CHECK(xml_escape("caf\xc3\xa9 \xe2\x80\x94", false) == "caf\xc3\xa9 \xe2\x80\x94");
   CHECK(xml_escape("bad\xff\xc3(", false) == "bad\xef\xbf\xbd\xef\xbf\xbd(");
 }
@@ -95,8 +98,8 @@ TEST_CASE("check junit - one testcase per rule, classname from the spec file ste
   const std::string xml = junit(holds());
   CHECK(count(xml, "<testcase ") == check::kRules.size());
   for (const check::RuleInfo& info : check::kRules)
-    CHECK(xml.find("<testcase classname=\"ptverify.linux-6.1\" name=\"" + std::string(info.name) + "\" time=\"0.001\"/>") !=
-          std::string::npos);
+    CHECK(xml.find("<testcase classname=\"ptverify.linux-6.1\" name=\"" + std::string(info.name) +
+                   "\" time=\"0.001\"/>") != std::string::npos);
   CHECK(xml.find("<testsuite name=\"ptverify check captures/core.slice.elf\" tests=\"15\" failures=\"0\" errors=\"0\" "
                  "skipped=\"0\" time=\"0.250\">") != std::string::npos);
   CHECK(xml.find("<property name=\"verdict\" value=\"holds\"/>") != std::string::npos);

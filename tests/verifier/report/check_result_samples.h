@@ -75,10 +75,10 @@ inline CheckResult violated() {
   wx.message = "writable and executable";
   wx.phys = 0x20'0000;
   //                        level  table        index entry address  raw entry
-  wx.walk = {WalkLevel{"PML4", 0x1a0'd000, 273, 0x1a0'd888, 0x0000'0000'0260'1063, "P RW A table=P0x2601000", false, ""},
-             WalkLevel{"PDPT", 0x260'1000, 0, 0x260'1000, 0x0000'0000'0260'2063, "P RW A table=P0x2602000", false, ""},
-             WalkLevel{"PD", 0x260'2000, 1, 0x260'2008, 0x0000'0000'0020'00e3, "P RW A D PS frame=P0x200000", true,
-                       "XD=0"}};
+  wx.walk = {
+      WalkLevel{"PML4", 0x1a0'd000, 273, 0x1a0'd888, 0x0000'0000'0260'1063, "P RW A table=P0x2601000", false, ""},
+      WalkLevel{"PDPT", 0x260'1000, 0, 0x260'1000, 0x0000'0000'0260'2063, "P RW A table=P0x2602000", false, ""},
+      WalkLevel{"PD", 0x260'2000, 1, 0x260'2008, 0x0000'0000'0020'00e3, "P RW A D PS frame=P0x200000", true, "XD=0"}};
   wx.fingerprint = make_fingerprint(wx);
 
   Violation uk;
@@ -95,8 +95,8 @@ inline CheckResult violated() {
   uk.fingerprint = make_fingerprint(uk);
 
   r.violations = {wx, uk};
-  rule(r, RuleId::kWx) = RuleResult{RuleId::kWx, Status::kViolated, "1 range", 1, 0.02,
-                                    {FactId::kWp, FactId::kSmep, FactId::kMaxPhyAddr}};
+  rule(r, RuleId::kWx) =
+      RuleResult{RuleId::kWx, Status::kViolated, "1 range", 1, 0.02, {FactId::kWp, FactId::kSmep, FactId::kMaxPhyAddr}};
   rule(r, RuleId::kUserKernelSplit) = RuleResult{RuleId::kUserKernelSplit, Status::kViolated, "1 range", 1, 0.03, {}};
   rule(r, RuleId::kPageTableExposure) =
       RuleResult{RuleId::kPageTableExposure, Status::kUnknown, "solver timeout after 30 s", 0, 30.0, {}};

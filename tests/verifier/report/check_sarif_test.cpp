@@ -3,6 +3,8 @@
 // header, the driver with one rule per kRules entry, one result per violation pointing back at
 // its rule, with level and baselineState following --baseline, the dump as artifact, the range and
 // region as logical location; unknown rules as notifications; the artifact URI encoding.
+#include "verifier/report/check_sarif.h"
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -10,7 +12,6 @@
 #include <string>
 
 #include "verifier/report/check_result_samples.h"
-#include "verifier/report/check_sarif.h"
 
 namespace ptv {
 namespace {

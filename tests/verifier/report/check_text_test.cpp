@@ -3,6 +3,8 @@
 // without it; with it, removing the sequences gives the plain report byte for byte), then the
 // domain terms of each part: the rule table, a violation's range, size and rights, and its walk
 // with the deciding level marked '>' and its bits named.
+#include "verifier/report/check_text.h"
+
 #include <doctest/doctest.h>
 
 #include <sstream>
@@ -10,7 +12,6 @@
 #include <vector>
 
 #include "verifier/report/check_result_samples.h"
-#include "verifier/report/check_text.h"
 
 namespace ptv {
 namespace {
@@ -76,7 +77,8 @@ TEST_CASE("check text - colour codes only when asked, and colour changes nothing
 
 TEST_CASE("check text - the rule table has one row per rule with status, count and detail") {
   const std::string t = text(violated(), false);
-  for (const check::RuleInfo& info : check::kRules) CHECK(t.find('\n' + std::string(info.name) + ' ') != std::string::npos);
+  for (const check::RuleInfo& info : check::kRules)
+    CHECK(t.find('\n' + std::string(info.name) + ' ') != std::string::npos);
 }
 
 TEST_CASE("check text - a rule row shows status, violations and detail in columns") {
@@ -107,11 +109,11 @@ TEST_CASE("check text - a rule row shows status, violations and detail in column
 TEST_CASE("check text - a violation is told by rule, region, address, range with size, rights and message") {
   const std::string t = text(violated(), false);
   CHECK(t.find("\nviolation 1 of 2: wx in region \"direct-map\" (new)\n"
-                "  address  0xffff888000201000\n"
-                "  range    [0xffff888000200000, 0xffff888000400000)  2M\n"
-                "  rights   -rwx 2M\n"
-                "  phys     0x0000000000200000\n"
-                "  message  writable and executable\n") != std::string::npos);
+               "  address  0xffff888000201000\n"
+               "  range    [0xffff888000200000, 0xffff888000400000)  2M\n"
+               "  rights   -rwx 2M\n"
+               "  phys     0x0000000000200000\n"
+               "  message  writable and executable\n") != std::string::npos);
   // A range reaching the top of the address space ends at 2^64; no phys line when there is none.
   CHECK(t.find("violation 2 of 2: user-kernel-split in region \"fixmap\" (new)\n"
                "  address  0xfffffffffff00000\n"
@@ -152,7 +154,8 @@ TEST_CASE("check text - baselined violations, incomplete lists and inadmissible 
 
 TEST_CASE("check text - inputs, parameters, notes and statistics frame the report") {
   const std::string t = text(holds(), false);
-  CHECK(t.find("\ndump:  captures/core.slice.elf (elf-core, 4-level)\nspec:  specs/linux-6.1.json\n") != std::string::npos);
+  CHECK(t.find("\ndump:  captures/core.slice.elf (elf-core, 4-level)\nspec:  specs/linux-6.1.json\n") !=
+        std::string::npos);
   CHECK(t.find("parameters: page_offset_base = 0xffff888000000000, kaslr_slide = 0x0000000012000000\n") !=
         std::string::npos);
   CHECK(t.find("\nnotes:\n  - EFER.NXE assumed 1 (the QEMU note has no EFER)\n") != std::string::npos);

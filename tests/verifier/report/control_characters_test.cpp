@@ -21,7 +21,9 @@ namespace {
 
 using namespace checktest;
 
-const std::string kEvil = "\x1b]0;owned\x07\x1b[2J\x7f\xc2\x9b" "31m\xff";
+const std::string kEvil =
+    "\x1b]0;owned\x07\x1b[2J\x7f\xc2\x9b"
+    "31m\xff";
 
 CheckResult evil_result() {
   CheckResult r = violated();
@@ -68,8 +70,10 @@ TEST_CASE("control characters: explain escapes every string of the report it rea
 TEST_CASE("control characters: JSON and SARIF escape C0 as u00XX escapes and non-UTF-8 as U+FFFD") {
   for (int format = 0; format < 2; ++format) {
     std::ostringstream os;
-    if (format == 0) write_check_json(evil_result(), os);
-    else write_check_sarif(evil_result(), os);
+    if (format == 0)
+      write_check_json(evil_result(), os);
+    else
+      write_check_sarif(evil_result(), os);
     const std::string out = os.str();
     CAPTURE(format);
     CHECK(out.find('\x1b') == std::string::npos);

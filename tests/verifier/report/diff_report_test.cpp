@@ -7,7 +7,6 @@
 // g++ 12 reports a false -Warray-bounds inside nlohmann's object map at -O2.
 #pragma GCC diagnostic ignored "-Warray-bounds"
 #include <nlohmann/json.hpp>
-
 #include <sstream>
 
 #include "verifier/mapping/diff.h"
@@ -113,6 +112,7 @@ TEST_CASE("diff report: identical dumps print the summary and the two files only
   REQUIRE(d.ok());
   std::ostringstream os;
   write_diff_text(*d, os);
-  CHECK(os.str() == "ptverify diff: IDENTICAL - 0 changed, 0 added, 0 removed, 0 cannot compare\n"
-                    "a: x (json, 4-level)\nb: x (json, 4-level)\n");
+  CHECK(os.str() ==
+        "ptverify diff: IDENTICAL - 0 changed, 0 added, 0 removed, 0 cannot compare\n"
+        "a: x (json, 4-level)\nb: x (json, 4-level)\n");
 }

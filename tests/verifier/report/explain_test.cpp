@@ -6,6 +6,8 @@
 // mapping set must be unchanged but for the page size, told by diff_mappings). Last, one
 // hand-made violation per rule pins the fix text and values the real runs do not reach, and the
 // text writer's shape (walk, deciding entry, colour only when asked).
+#include "verifier/report/explain.h"
+
 #include <doctest/doctest.h>
 
 #include <array>
@@ -22,7 +24,6 @@
 #include "verifier/mapping/diff.h"
 #include "verifier/mapping/from_walk.h"
 #include "verifier/report/check_json.h"
-#include "verifier/report/explain.h"
 #include "verifier/spec/parse.h"
 
 using namespace ptv;
@@ -110,7 +111,7 @@ TEST_CASE("explain: the committed mutated slice's wx violation is fixed by setti
 namespace {
 
 const char* const kPti = "linux-6.1-ptdump-4level-pti";
-constexpr VirtAddr kUserText(0x40'0000);                  // first page of the user program
+constexpr VirtAddr kUserText(0x40'0000);                   // first page of the user program
 constexpr VirtAddr kDirectMapPage(0xffff'9804'4009'b000);  // a writable NX 4 KiB direct-map page
 constexpr VirtAddr kDirectMapExec(0xffff'9804'4009'a000);  // the direct map's executable page
 
@@ -183,7 +184,8 @@ TEST_CASE("explain: replayed fixes remove supervisor, reserved-bit, alias, expos
     const WalkResult x = r.path(kDirectMapExec);
     const WalkResult w = r.path(kDirectMapPage);
     REQUIRE(w.translation);
-    r.overlay.set(x.path.back().entry_address, (x.path.back().entry.raw() & ~bits::kAddress) | w.translation->frame.value());
+    r.overlay.set(x.path.back().entry_address,
+                  (x.path.back().entry.raw() & ~bits::kAddress) | w.translation->frame.value());
     r.fix_and_recheck(RuleId::kConflictingAliases, kDirectMapExec);
   }
   SUBCASE("page-table-exposure: clear U/S on the direct-map alias of the root table") {
@@ -364,8 +366,8 @@ TEST_CASE("explain: fixes without a concrete entry value are told in words") {
     r.dump = "ptdump.txt";
     r.dump_format = "ptdump";
     r.mode = "4-level";
-    r.violations.push_back(made(RuleId::kWx, {}, "", "writable and executable (mapped -rwx page 4096)",
-                                "mapped -rwx page 4096"));
+    r.violations.push_back(
+        made(RuleId::kWx, {}, "", "writable and executable (mapped -rwx page 4096)", "mapped -rwx page 4096"));
     r.rules.push_back(RuleResult{RuleId::kWx, Status::kViolated, "", 1, 0, {}});
     const Fix f = propose_fix(r.violations[0]);
     CHECK(f.changes.empty());
@@ -378,7 +380,8 @@ TEST_CASE("explain: fixes without a concrete entry value are told in words") {
 }
 
 TEST_CASE("explain: a range wider than the page says each leaf needs the change, and which entry covers it all") {
-  Violation v = made(RuleId::kGuardUnmapped, {{"PML4", kTable}, {"PDPT", kTable}, {"PD", kTable}, {"PT", 0x1063}}, "P=1");
+  Violation v =
+      made(RuleId::kGuardUnmapped, {{"PML4", kTable}, {"PDPT", kTable}, {"PD", kTable}, {"PT", 0x1063}}, "P=1");
   v.range = VirtRange::from_size(VirtAddr(0xffff'8880'0020'0000), 0x40'0000);  // 4 MiB: two PD entries
   const Fix f = propose_fix(v);
   REQUIRE(f.changes.size() == 1);
@@ -410,9 +413,7 @@ TEST_CASE("explain: the deciding entry is check's marking, refined where check o
     CHECK(f.deciding == 1);
     CHECK(f.deciding_bits == "P=1");
   }
-  SUBCASE("no walk, no deciding entry") {
-    CHECK_FALSE(propose_fix(made(RuleId::kWx, {})).deciding);
-  }
+  SUBCASE("no walk, no deciding entry") { CHECK_FALSE(propose_fix(made(RuleId::kWx, {})).deciding); }
 }
 
 TEST_CASE("explain: a report without violations says its verdict") {

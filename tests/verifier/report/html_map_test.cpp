@@ -4,14 +4,14 @@
 // on (ids, classes, data attributes, the walk with its deciding entry), then the embedded data
 // (parsed back: one entry per box, runs merged only past the per-box cap, counts preserved).
 // What the page does in a browser is pinned by tests/browser/render_test.sh in chromium.
+#include "verifier/report/html_map.h"
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
-
 #include <sstream>
 #include <string>
 
-#include "verifier/report/html_map.h"
 #include "verifier/report/html_map_parts.h"
 #include "verifier/report/map_samples.h"
 
@@ -55,7 +55,7 @@ TEST_CASE("html map: html_escape escapes markup and replaces bytes that are not 
   CHECK(html_escape("a<b>&\"c'") == "a&lt;b&gt;&amp;&quot;c&#39;");
   CHECK(html_escape("\xc3\x97 \xe2\x94\x80 \xf0\x9f\x98\x80") == "\xc3\x97 \xe2\x94\x80 \xf0\x9f\x98\x80");  // kept
   CHECK(html_escape("x\xffy") == "x\xef\xbf\xbdy");
-  CHECK(html_escape("\xc0\xaf") == "\xef\xbf\xbd\xef\xbf\xbd");           // overlong
+  CHECK(html_escape("\xc0\xaf") == "\xef\xbf\xbd\xef\xbf\xbd");          // overlong
   CHECK(html_escape("\xed\xa0\x80").find('\xed') == std::string::npos);  // surrogate
   CHECK(html_escape("\xe2\x94") == "\xef\xbf\xbd\xef\xbf\xbd");          // truncated
   CHECK(html_escape("a\x01\x7f\tb\n") == "a\xef\xbf\xbd\xef\xbf\xbd\tb\n");
@@ -68,11 +68,12 @@ TEST_CASE("html map: names, messages and file names are escaped everywhere, data
   const std::string html = page(build_address_map(s.mappings, nullptr, &s.check));
   CHECK(html.find("<script>alert") == std::string::npos);
   CHECK(html.find("<img") == std::string::npos);
-  CHECK(html.find("&lt;/script&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; \xef\xbf\xbd") != std::string::npos);
+  CHECK(html.find("&lt;/script&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; \xef\xbf\xbd") !=
+        std::string::npos);
   CHECK(html.find("&lt;img src=x onerror=alert(1)&gt;") != std::string::npos);
   CHECK(html.find("captures/sample &lt;core&gt;.elf") != std::string::npos);
   CHECK(html.find("\\u003c/script\\u003e") != std::string::npos);  // in the JSON data
-  CHECK(count(html, "<script") == 2);                               // the data and the script
+  CHECK(count(html, "<script") == 2);                              // the data and the script
   CHECK(count(html, "</script>") == 2);
   CHECK(page_data(html)["boxes"][0]["name"].get<std::string>().starts_with("</script>"));
 }
@@ -80,8 +81,8 @@ TEST_CASE("html map: names, messages and file names are escaped everywhere, data
 TEST_CASE("html map: the page is self-contained - nothing is loaded from elsewhere") {
   const Sample s;
   const std::string html = page(build_address_map(s.mappings, &s.layout, &s.check));
-  for (const char* banned : {" src=", " href=", "@import", "<link", "<iframe", "<img", "fetch(", "XMLHttpRequest", "import(",
-                             "WebSocket", "url(http", "url('", "url(\""}) {
+  for (const char* banned : {" src=", " href=", "@import", "<link", "<iframe", "<img", "fetch(", "XMLHttpRequest",
+                             "import(", "WebSocket", "url(http", "url('", "url(\""}) {
     CAPTURE(banned);
     CHECK(html.find(banned) == std::string::npos);
   }
@@ -96,20 +97,23 @@ TEST_CASE("html map: ids and classes the script and the browser test rely on") {
   const AddressMap map = build_address_map(s.mappings, &s.layout, &s.check);
   const std::string html = page(map);
   CHECK(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\" data-ptv-ready=\"no\">"));
-  for (const char* needle : {"<svg id=\"map\"", "<g id=\"overview\">", "<g id=\"zoom\" display=\"none\">", "<nav id=\"crumbs\"",
-                             "id=\"selection\"", "id=\"violations\"", "id=\"legend\"", "id=\"rules\"", "id=\"parameters\"",
-                             "data-name=\"dmap\"", "data-name=\"non-canonical hole\"", "<g class=\"vmark\" id=\"vmark-1\"",
-                             "<details class=\"violation\" id=\"violation-1\" data-n=\"1\" data-rule=\"wx\" "
-                             "data-first=\"0xffff897fffe00000\" data-end=\"0xffff898000002000\">",
-                             "<table class=\"walk\" id=\"walk-1\">", "writable and executable &lt;&amp;&gt; &quot;quoted&quot;"}) {
+  for (const char* needle :
+       {"<svg id=\"map\"", "<g id=\"overview\">", "<g id=\"zoom\" display=\"none\">", "<nav id=\"crumbs\"",
+        "id=\"selection\"", "id=\"violations\"", "id=\"legend\"", "id=\"rules\"", "id=\"parameters\"",
+        "data-name=\"dmap\"", "data-name=\"non-canonical hole\"", "<g class=\"vmark\" id=\"vmark-1\"",
+        "<details class=\"violation\" id=\"violation-1\" data-n=\"1\" data-rule=\"wx\" "
+        "data-first=\"0xffff897fffe00000\" data-end=\"0xffff898000002000\">",
+        "<table class=\"walk\" id=\"walk-1\">", "writable and executable &lt;&amp;&gt; &quot;quoted&quot;"}) {
     CAPTURE(needle);
     CHECK(html.find(needle) != std::string::npos);
   }
   CHECK(count(html, "<g class=\"box") == map.boxes.size());
-  for (std::size_t i = 0; i < map.boxes.size(); ++i) CHECK(html.find("id=\"box-" + std::to_string(i) + "\"") != std::string::npos);
+  for (std::size_t i = 0; i < map.boxes.size(); ++i)
+    CHECK(html.find("id=\"box-" + std::to_string(i) + "\"") != std::string::npos);
   // The boxes the violation overlaps are outlined; the hole is not clickable.
   CHECK(count(html, " violating\"") == 2);
-  CHECK(html.find("<g class=\"box hole\" id=\"box-7\" data-box=\"7\" data-name=\"non-canonical hole\">") != std::string::npos);
+  CHECK(html.find("<g class=\"box hole\" id=\"box-7\" data-box=\"7\" data-name=\"non-canonical hole\">") !=
+        std::string::npos);
   // The walk: one row per level, the PT entry deciding, its R/W and XD bits marked.
   CHECK(count(html, "<tr class=\"level") == 4);
   CHECK(count(html, "<tr class=\"level deciding\">") == 1);

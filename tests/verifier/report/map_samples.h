@@ -80,11 +80,11 @@ inline MappingSet sample_mappings() {
   MappingSet m;
   m.format = "elf-core";
   m.source = "captures/sample <core>.elf";
-  m.runs = {run(0x40'0000, 0x2000, true, true, false, 4096),
-            run(kDmap, 4u << 20, false, true, false, 2u << 20),
+  m.runs = {run(0x40'0000, 0x2000, true, true, false, 4096), run(kDmap, 4u << 20, false, true, false, 2u << 20),
             run(kCross, (2u << 20) + 0x2000, false, false, false, 4096),
             run(0xffff'c900'0000'0000, 0x4000, false, true, false, 4096)};
-  m.unknown = {UnknownRange{VirtRange{VirtAddr(0xffff'8000'0000'0000), VirtAddr(0xffff'87ff'ffff'ffff)}, "not walked", {}}};
+  m.unknown = {
+      UnknownRange{VirtRange{VirtAddr(0xffff'8000'0000'0000), VirtAddr(0xffff'87ff'ffff'ffff)}, "not walked", {}}};
   REQUIRE(!m.validate());
   return m;
 }

@@ -4,6 +4,8 @@
 // shape on the hand-built sample (map_samples.h): boundary addresses on the box lines, the hole
 // once, runs, unknown ranges and violations inside the right boxes. The real captures are
 // pinned byte for byte by the CLI golden tests (tests/cli/map.cmake.in).
+#include "verifier/report/terminal_map.h"
+
 #include <doctest/doctest.h>
 
 #include <sstream>
@@ -11,7 +13,6 @@
 #include <vector>
 
 #include "verifier/report/map_samples.h"
-#include "verifier/report/terminal_map.h"
 
 namespace ptv {
 namespace {
@@ -90,7 +91,8 @@ TEST_CASE("terminal map: box heights follow the log scale of the size") {
     std::uint64_t size;
     unsigned lines;
   };
-  const Row rows[] = {{4096, 1}, {64 << 10, 1}, {2 << 20, 2}, {1 << 30, 4}, {512ull << 30, 5}, {64ull << 40, 6}, {1ull << 63, 9}};
+  const Row rows[] = {{4096, 1},         {64 << 10, 1},    {2 << 20, 2},   {1 << 30, 4},
+                      {512ull << 30, 5}, {64ull << 40, 6}, {1ull << 63, 9}};
   for (const Row& r : rows) {
     CAPTURE(r.size);
     CHECK(scale_lines(VirtRange::from_size(VirtAddr(0), r.size)) == r.lines);

@@ -3,13 +3,14 @@
 // constants (solved by Z3), and the two must agree; sort errors must yield invalid Exprs that
 // propagate instead of crashing. Unsigned comparison is checked on values where a signed
 // comparison would answer the opposite.
+#include "verifier/smt/expr.h"
+
 #include <doctest/doctest.h>
 
 #include <cstdint>
 #include <vector>
 
 #include "verifier/smt/context.h"
-#include "verifier/smt/expr.h"
 #include "verifier/smt/solver.h"
 
 using namespace ptv::smt;
@@ -111,7 +112,7 @@ TEST_CASE("smt expr: width mismatches make an invalid Expr and record why") {
   CHECK_FALSE((a.ule(a) && a).valid());  // Boolean connective on a bit-vector
   CHECK_FALSE(a.extract(64, 0).valid());
   CHECK_FALSE(ctx.bv_val(256, 8).valid());
-  CHECK_FALSE(ctx.bv_const("a", 32).valid());   // redeclared with another width
+  CHECK_FALSE(ctx.bv_const("a", 32).valid());      // redeclared with another width
   CHECK_FALSE(ctx.bv_const("9lives", 8).valid());  // not an SMT-LIB simple symbol
 }
 

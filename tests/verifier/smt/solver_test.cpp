@@ -2,6 +2,8 @@
 // core naming tracked assertions), Sat (the only outcome with a model), Unknown for each limit
 // (a hard factoring query under a tiny timeout or rlimit), Invalid when an encoding failure
 // reaches the solver, RAII scopes, and the SMT-LIB export that z3 re-checks.
+#include "verifier/smt/solver.h"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 
 #include "verifier/smt/context.h"
 #include "verifier/smt/expr.h"
-#include "verifier/smt/solver.h"
 
 using namespace ptv::smt;
 

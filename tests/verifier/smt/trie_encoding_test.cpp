@@ -4,6 +4,8 @@
 // set, which the real-capture tests pin to the walker and QEMU. Probes: run boundaries and
 // random canonical addresses; constant-folded terms for all of them, the Z3 solver for a
 // sample (the term with a symbolic address, fixed by an equality).
+#include "verifier/smt/trie_encoding.h"
+
 #include <doctest/doctest.h>
 
 #include <random>
@@ -14,7 +16,6 @@
 #include "verifier/mapping/from_walk.h"
 #include "verifier/smt/context.h"
 #include "verifier/smt/solver.h"
-#include "verifier/smt/trie_encoding.h"
 
 using namespace ptv;
 

@@ -53,7 +53,8 @@ smt::SolverOptions no_cores() {
 
 std::vector<ParameterValues> samples() {
   std::vector<ParameterValues> out;
-  const std::uint64_t as[] = {0, 1, 0xfff, 0x1000, 0x3000, 63, 64, 0x7fff'ffff, 0xffff'ffff'ffff'ffff, 0x8000'0000'0000'0000};
+  const std::uint64_t as[] = {
+      0, 1, 0xfff, 0x1000, 0x3000, 63, 64, 0x7fff'ffff, 0xffff'ffff'ffff'ffff, 0x8000'0000'0000'0000};
   const std::uint64_t bs[] = {1, 2, 7, 63, 64};
   const std::uint64_t ss[] = {0x4000, 0x8000, 0x5000};
   const std::uint64_t ks[] = {0xffff'ffff'8000'0000, 0xffff'ffff'fff0'0000, 0xffff'ffff'c010'0000};
@@ -118,7 +119,8 @@ TEST_CASE("spec evaluate: the plain encoding agrees with the range-reasoning one
 
 TEST_CASE("spec evaluate: constraints are false where their arithmetic wraps") {
   Expected<Spec> spec = parse_spec(R"JSON({"name": "c", "rules": {"paging_mode": 4},
-    "parameters": {"x": {}}, "constraints": ["x + 1 > x", "!(x - 1 > x)"], "regions": []})JSON", "c.json");
+    "parameters": {"x": {}}, "constraints": ["x + 1 > x", "!(x - 1 > x)"], "regions": []})JSON",
+                                   "c.json");
   REQUIRE(spec.ok());
   CHECK(violated_assumptions(*spec, {5}).empty());
   // x + 1 wraps at the top: the first constraint does not hold (it is not "true by wrapping").
@@ -136,7 +138,8 @@ TEST_CASE("spec evaluate: a layout places regions and finds the innermost one") 
     "arrays": [
       {"name": "stacks", "kind": "stack", "half": "kernel", "start": "0xffffc90000000000", "count": "n", "size": "16 * KiB",
        "guard": "4 * KiB", "stride": "32 * KiB", "must": "may-be-mapped", "rights": {"allowed": ["writable"]}, "nested_in": "outer"}
-    ]})JSON", "l.json");
+    ]})JSON",
+                                   "l.json");
   REQUIRE(spec.ok());
   Expected<Layout> layout = evaluate_layout(*spec, {2});
   REQUIRE(layout.ok());

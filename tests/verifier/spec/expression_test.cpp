@@ -3,12 +3,12 @@
 // names and helpers; then every kind of error, each with the exact column it must point at.
 // Values are checked by folding constant expressions, which runs the same evaluate.h templates
 // as the concrete and symbolic evaluators.
+#include "verifier/spec/expression.h"
+
 #include <doctest/doctest.h>
 
 #include <map>
 #include <string>
-
-#include "verifier/spec/expression.h"
 
 using namespace ptv::spec;
 
@@ -164,8 +164,8 @@ TEST_CASE("spec expression: nesting deeper than kMaxExpressionDepth is an error,
   CHECK(sum.message.find("nests deeper than") != std::string::npos);
   CHECK(sum.column == 2 * kMaxExpressionDepth);  // the '+' that makes the tree too deep
   // Within the limit, and a long constant folds to one number whatever its length.
-  CHECK(std::holds_alternative<NodePtr>(parse(std::string(kMaxExpressionDepth - 1, '(') + "a" +
-                                              std::string(kMaxExpressionDepth - 1, ')'))));
+  CHECK(std::holds_alternative<NodePtr>(
+      parse(std::string(kMaxExpressionDepth - 1, '(') + "a" + std::string(kMaxExpressionDepth - 1, ')'))));
   std::string ones = "1";
   for (unsigned i = 0; i < deep; ++i) ones += "+1";
   CHECK(value(ones) == deep + 1);

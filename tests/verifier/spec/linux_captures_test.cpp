@@ -32,23 +32,51 @@ struct Capture {
 // Read off each capture (see the strategy comment). The kernel stacks' run starts at
 // vmalloc_base, which holds a 16 KiB stack followed by an unmapped page in every capture.
 const Capture kCaptures[] = {
-    {"linux-6.1-4level-kaslr", "linux-x86_64-4level.json",
-     {{"page_offset_base", 0xffff'8c47'0000'0000}, {"direct_map_size", 11 * kTiB}, {"vmalloc_base", 0xffff'd098'0000'0000},
-      {"vmemmap_base", 0xffff'f310'c000'0000}, {"kernel_text", 0xffff'ffff'b900'0000}, {"kernel_image_size", 0x360'0000},
-      {"fixaddr_start", 0xffff'ffff'ff57'9000}, {"vmap_stacks_start", 0xffff'd098'0000'0000}, {"vmap_stacks", 1}}},
-    {"linux-6.1-5level", "linux-x86_64-5level.json",
-     {{"page_offset_base", 0xff1f'558d'8000'0000}, {"direct_map_size", 11 * kTiB}, {"vmalloc_base", 0xff67'45a7'4000'0000},
-      {"vmemmap_base", 0xffd5'a977'8000'0000}, {"kernel_text", 0xffff'ffff'9c60'0000}, {"kernel_image_size", 0x360'0000},
-      {"fixaddr_start", 0xffff'ffff'ff57'9000}, {"vmap_stacks_start", 0xff67'45a7'4000'0000}, {"vmap_stacks", 1}}},
-    {"linux-6.1-debsrc-ptdump-4level", "linux-x86_64-4level.json",
-     {{"page_offset_base", 0xffff'8cdd'4000'0000}, {"direct_map_size", 11 * kTiB}, {"vmalloc_base", 0xffff'd2b3'8000'0000},
-      {"vmemmap_base", 0xffff'fc65'c000'0000}, {"kernel_text", 0xffff'ffff'ad60'0000}, {"kernel_image_size", 0x320'0000},
-      {"fixaddr_start", 0xffff'ffff'ff57'9000}, {"vmap_stacks_start", 0xffff'd2b3'8000'0000}, {"vmap_stacks", 1}}},
+    {"linux-6.1-4level-kaslr",
+     "linux-x86_64-4level.json",
+     {{"page_offset_base", 0xffff'8c47'0000'0000},
+      {"direct_map_size", 11 * kTiB},
+      {"vmalloc_base", 0xffff'd098'0000'0000},
+      {"vmemmap_base", 0xffff'f310'c000'0000},
+      {"kernel_text", 0xffff'ffff'b900'0000},
+      {"kernel_image_size", 0x360'0000},
+      {"fixaddr_start", 0xffff'ffff'ff57'9000},
+      {"vmap_stacks_start", 0xffff'd098'0000'0000},
+      {"vmap_stacks", 1}}},
+    {"linux-6.1-5level",
+     "linux-x86_64-5level.json",
+     {{"page_offset_base", 0xff1f'558d'8000'0000},
+      {"direct_map_size", 11 * kTiB},
+      {"vmalloc_base", 0xff67'45a7'4000'0000},
+      {"vmemmap_base", 0xffd5'a977'8000'0000},
+      {"kernel_text", 0xffff'ffff'9c60'0000},
+      {"kernel_image_size", 0x360'0000},
+      {"fixaddr_start", 0xffff'ffff'ff57'9000},
+      {"vmap_stacks_start", 0xff67'45a7'4000'0000},
+      {"vmap_stacks", 1}}},
+    {"linux-6.1-debsrc-ptdump-4level",
+     "linux-x86_64-4level.json",
+     {{"page_offset_base", 0xffff'8cdd'4000'0000},
+      {"direct_map_size", 11 * kTiB},
+      {"vmalloc_base", 0xffff'd2b3'8000'0000},
+      {"vmemmap_base", 0xffff'fc65'c000'0000},
+      {"kernel_text", 0xffff'ffff'ad60'0000},
+      {"kernel_image_size", 0x320'0000},
+      {"fixaddr_start", 0xffff'ffff'ff57'9000},
+      {"vmap_stacks_start", 0xffff'd2b3'8000'0000},
+      {"vmap_stacks", 1}}},
     // A custom 6.1 build with CONFIG_RANDOMIZE_MEMORY_PHYSICAL_PADDING=0 and no loaded modules.
-    {"linux-6.1-ptdump-4level-pti", "linux-x86_64-4level.json",
-     {{"page_offset_base", 0xffff'9804'4000'0000}, {"direct_map_size", 1 * kTiB}, {"vmalloc_base", 0xffff'ae7f'c000'0000},
-      {"vmemmap_base", 0xffff'edbb'c000'0000}, {"kernel_text", 0xffff'ffff'8ea0'0000}, {"kernel_image_size", 0xc0'0000},
-      {"fixaddr_start", 0xffff'ffff'ff57'c000}, {"vmap_stacks_start", 0xffff'ae7f'c000'0000}, {"vmap_stacks", 4}}},
+    {"linux-6.1-ptdump-4level-pti",
+     "linux-x86_64-4level.json",
+     {{"page_offset_base", 0xffff'9804'4000'0000},
+      {"direct_map_size", 1 * kTiB},
+      {"vmalloc_base", 0xffff'ae7f'c000'0000},
+      {"vmemmap_base", 0xffff'edbb'c000'0000},
+      {"kernel_text", 0xffff'ffff'8ea0'0000},
+      {"kernel_image_size", 0xc0'0000},
+      {"fixaddr_start", 0xffff'ffff'ff57'c000},
+      {"vmap_stacks_start", 0xffff'ae7f'c000'0000},
+      {"vmap_stacks", 4}}},
 };
 
 std::filesystem::path repo() { return std::filesystem::path(PTV_FIXTURES_DIR).parent_path().parent_path(); }
@@ -68,7 +96,8 @@ std::vector<Leaf> read_info_tlb(const std::filesystem::path& file) {
     std::string va, pa, flags;
     if (!(ss >> va >> pa >> flags) || flags.size() != 9) continue;
     va.pop_back();  // the ':'
-    out.push_back(Leaf{std::stoull(va, nullptr, 16), flags[0] == 'X', flags[1] == 'G', flags[2] == 'P', flags[7] == 'U', flags[8] == 'W'});
+    out.push_back(Leaf{std::stoull(va, nullptr, 16), flags[0] == 'X', flags[1] == 'G', flags[2] == 'P', flags[7] == 'U',
+                       flags[8] == 'W'});
   }
   return out;
 }
@@ -118,10 +147,14 @@ TEST_CASE("spec linux captures: every real leaf lands in a region that allows it
           continue;
         }
         const Region& reg = spec->regions[*r];
-        if (reg.must == Must::kUnmapped || in_guard) problems.push_back(where.str() + "is mapped in " + reg.name + ", which must stay unmapped");
-        if (l.user && !reg.allowed.has(Rights::kUser)) problems.push_back(where.str() + "is user-accessible in " + reg.name);
-        if (l.writable && !reg.allowed.has(Rights::kWritable)) problems.push_back(where.str() + "is writable in " + reg.name);
-        if (!l.nx && !reg.allowed.has(Rights::kExecutable)) problems.push_back(where.str() + "is executable in " + reg.name);
+        if (reg.must == Must::kUnmapped || in_guard)
+          problems.push_back(where.str() + "is mapped in " + reg.name + ", which must stay unmapped");
+        if (l.user && !reg.allowed.has(Rights::kUser))
+          problems.push_back(where.str() + "is user-accessible in " + reg.name);
+        if (l.writable && !reg.allowed.has(Rights::kWritable))
+          problems.push_back(where.str() + "is writable in " + reg.name);
+        if (!l.nx && !reg.allowed.has(Rights::kExecutable))
+          problems.push_back(where.str() + "is executable in " + reg.name);
         if (l.global && !reg.allowed.has(Rights::kGlobal)) problems.push_back(where.str() + "is global in " + reg.name);
       }
     }
