@@ -46,15 +46,16 @@ struct CheckCliOptions {
   std::string html;
 };
 
-int run_check_command(CheckCliOptions& o) {
-  if (o.list_rules) {
-    for (const check::RuleInfo& r : check::kRules)
-      std::cout << r.name << (r.raw_only ? " (raw dumps)" : "") << ": " << r.description << '\n';
-    return static_cast<int>(ExitCode::kOk);
-  }
-  if (o.load.dump.path.empty() || o.spec.empty()) return bad_input("check: DUMP and --spec SPEC are required");
+void print_rules() {
+  for (const check::RuleInfo& r : check::kRules)
+    std::cout << r.name << (r.raw_only ? " (raw dumps)" : "") << ": " << r.description << '\n';
+}
+
+/// --param, --emit-smt2 and the run limits into o.check; the memory cap and the watchdog are
+/// armed here, before any input is read.
+std::optional<Error> apply_run_flags(CheckCliOptions& o) {
   auto params = parse_param_flags("check", o.params);
-  if (!params) return failed(params.error());
+  if (!params) return params.error();
   o.check.fixed_parameters = std::move(params).value();
   if (!o.emit_smt2.empty()) o.check.emit_smt2_dir = o.emit_smt2;
   limit_memory(o.check.memory_limit_mb);
@@ -63,6 +64,61 @@ int run_check_command(CheckCliOptions& o) {
         std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                                std::chrono::duration<double>(o.check.time_limit_s));
   arm_time_watchdog("check", o.check.time_limit_s, true);
+  return std::nullopt;
+}
+
+void write_report(const check::CheckResult& result, OutputFormat format, std::ostream& os, bool to_terminal) {
+  switch (format) {
+    case OutputFormat::kJson:
+      write_check_json(result, os);
+      break;
+    case OutputFormat::kSarif:
+      write_check_sarif(result, os);
+      break;
+    case OutputFormat::kJunit:
+      write_check_junit(result, os);
+      break;
+    case OutputFormat::kText:
+      write_check_text(result, os, to_terminal && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
+      break;
+  }
+}
+
+/// The report (to stdout or -o) and the --html page. Both files are opened before either is
+/// written, so that an unwritable one fails the run before the other replaces anything.
+/// Returns the exit code of a failure, empty when both are written.
+std::optional<int> write_outputs(const CheckCliOptions& o, const check::CheckResult& result, const MappingSet& mappings,
+                                 const spec::Spec& spec) {
+  std::optional<OutputFile> file;
+  if (!o.output_file.empty()) {
+    Expected<OutputFile> f = OutputFile::open(o.output_file);
+    if (!f) return bad_input(f.error().message);
+    file = std::move(*f);
+  }
+  std::optional<OutputFile> html;
+  if (!o.html.empty()) {
+    Expected<OutputFile> f = OutputFile::open(o.html);
+    if (!f) return bad_input(f.error().message);
+    html = std::move(*f);
+  }
+  write_report(result, o.output, file ? file->stream() : std::cout, !file);
+  if (file) {
+    if (auto err = file->commit()) return bad_input(err->message);
+  }
+  if (html) {
+    write_check_html(html->stream(), mappings, spec, result);
+    if (auto err = html->commit()) return bad_input(err->message);
+  }
+  return std::nullopt;
+}
+
+int run_check_command(CheckCliOptions& o) {
+  if (o.list_rules) {
+    print_rules();
+    return static_cast<int>(ExitCode::kOk);
+  }
+  if (o.load.dump.path.empty() || o.spec.empty()) return bad_input("check: DUMP and --spec SPEC are required");
+  if (auto err = apply_run_flags(o)) return failed(*err);
   auto spec = spec::load_spec(o.spec);
   if (!spec.ok()) return bad_input(spec.error().message);
   // Every input is read before the solver runs: a bad baseline costs no search.
@@ -86,44 +142,9 @@ int run_check_command(CheckCliOptions& o) {
   check::CheckResult result = std::move(std::get<check::CheckResult>(outcome));
   if (baseline) apply_baseline(result, *baseline);
   disarm_time_watchdog();
-  // Both files are opened before either is written, so that an unwritable one fails the run
-  // before the other replaces anything.
-  std::optional<OutputFile> file;
-  if (!o.output_file.empty()) {
-    Expected<OutputFile> f = OutputFile::open(o.output_file);
-    if (!f) return bad_input(f.error().message);
-    file = std::move(*f);
-  }
-  std::optional<OutputFile> html;
-  if (!o.html.empty()) {
-    Expected<OutputFile> f = OutputFile::open(o.html);
-    if (!f) return bad_input(f.error().message);
-    html = std::move(*f);
-  }
-  std::ostream& os = file ? file->stream() : std::cout;
-  switch (o.output) {
-    case OutputFormat::kJson:
-      write_check_json(result, os);
-      break;
-    case OutputFormat::kSarif:
-      write_check_sarif(result, os);
-      break;
-    case OutputFormat::kJunit:
-      write_check_junit(result, os);
-      break;
-    case OutputFormat::kText:
-      write_check_text(result, os, !file && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
-      break;
-  }
-  if (file) {
-    if (auto err = file->commit()) return bad_input(err->message);
-  }
-  if (html) {
-    write_check_html(html->stream(), loaded->mappings, *spec, result);
-    if (auto err = html->commit()) return bad_input(err->message);
-  }
+  if (auto code = write_outputs(o, result, loaded->mappings, *spec)) return *code;
   // The one-line summary a CI log reader sees first, on stderr when stdout carries a report.
-  if (o.output != OutputFormat::kText || file) std::cerr << result.summary_line() << '\n';
+  if (o.output != OutputFormat::kText || !o.output_file.empty()) std::cerr << result.summary_line() << '\n';
   return static_cast<int>(result.exit_code());
 }
 
