@@ -8,6 +8,7 @@
 #include "models/format.h"
 #include "verifier/base/text_scan.h"
 #include "verifier/mapping/facts.h"
+#include "verifier/report/markup.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -18,8 +19,6 @@ using check::CheckResult;
 using check::RuleResult;
 using check::Status;
 using check::Violation;
-
-constexpr std::string_view kReplacement = "\xef\xbf\xbd";  // U+FFFD
 
 std::string seconds_text(double s) {
   char buf[32];
@@ -102,49 +101,7 @@ CaseBody case_body(const RuleResult& rr, const std::vector<Violation>& all) {
 }  // namespace
 
 std::string xml_escape(std::string_view s, bool attribute) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      case '\n':
-        out += attribute ? "&#10;" : "\n";
-        break;
-      case '\t':
-        out += attribute ? "&#9;" : "\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {  // XML 1.0 §2.2 Char excludes C0 controls (DEL is allowed but invisible)
-          out += kReplacement;
-        } else if (const std::size_t n = text::utf8_length(s, i)) {
-          out.append(s.substr(i, n));
-          i += n;
-          continue;
-        } else {
-          out += kReplacement;
-        }
-    }
-    ++i;
-  }
-  return out;
+  return escape_markup(s, attribute ? Markup::kXmlAttribute : Markup::kXmlText);
 }
 
 void write_check_junit(const CheckResult& r, std::ostream& os) {

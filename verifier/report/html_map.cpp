@@ -9,6 +9,7 @@
 #include "models/format.h"
 #include "verifier/base/output_file.h"
 #include "verifier/report/html_map_parts.h"
+#include "verifier/report/markup.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -207,66 +208,9 @@ void write_notes(const AddressMap& map, std::ostream& os) {
   os << "</ul></section>\n";
 }
 
-/// Length of the valid UTF-8 sequence at s[i] [RFC 3629 §4], 0 when invalid.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = 0;
-  unsigned cp = 0;
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf)
-    n = 2, cp = c & 0x1f;
-  else if (c >= 0xe0 && c <= 0xef)
-    n = 3, cp = c & 0x0f;
-  else if (c >= 0xf0 && c <= 0xf4)
-    n = 4, cp = c & 0x07;
-  else
-    return 0;
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto d = static_cast<unsigned char>(s[i + k]);
-    if ((d & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (d & 0x3f);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return n;
-}
-
 }  // namespace
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    const char c = s[i];
-    const std::size_t n = utf8_length(s, i);
-    if (n == 0 || (n == 1 && static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
-      out += "\xef\xbf\xbd";  // U+FFFD
-      i += n ? n : 1;
-      continue;
-    }
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.append(s.substr(i, n));
-    }
-    i += n;
-  }
-  return out;
-}
+std::string html_escape(std::string_view s) { return escape_markup(s, Markup::kHtml); }
 
 void write_html_map(const AddressMap& map, std::ostream& os) {
   os << "<!DOCTYPE html>\n<html lang=\"en\" data-ptv-ready=\"no\">\n<head>\n<meta charset=\"utf-8\">\n"
