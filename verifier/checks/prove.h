@@ -66,8 +66,7 @@ struct ObligationInfo {
 inline constexpr std::array<ObligationInfo, 10> kObligations = {{
     {ObligationId::kParametersSatisfiable, "P01", "parameters-satisfiable",
      "Some parameter values satisfy every parameter domain and constraint (checked first; an empty parameter space is "
-     "a "
-     "spec error, never a vacuous proof)."},
+     "a spec error, never a vacuous proof)."},
     {ObligationId::kRegionBounds, "P02", "region-bounds",
      "Every region and array is well-defined: its expressions never wrap around 2^64 or go below 0, its extent is "
      "non-empty and ends by 2^64 - 1, an array has at least one element."},
@@ -75,15 +74,13 @@ inline constexpr std::array<ObligationInfo, 10> kObligations = {{
      "Every region lies in canonical address space for the paging mode (4-level: bits 63:47 equal; 5-level: 63:56)."},
     {ObligationId::kInHalf, "P04", "in-half",
      "Every region lies in the half it declares: user regions at or below the lower half's last address, kernel "
-     "regions "
-     "at or above the upper half's first."},
+     "regions at or above the upper half's first."},
     {ObligationId::kAligned, "P05", "aligned",
      "Region bounds are multiples of the page size, of the region's declared align, and, for a region that must be "
      "mapped, of its smallest allowed page size; array elements and guards are page-aligned."},
     {ObligationId::kDisjoint, "P06", "disjoint",
      "Regions are pairwise disjoint unless one is declared nested in the other: top-level regions among themselves, "
-     "and "
-     "the regions nested in one parent among themselves."},
+     "and the regions nested in one parent among themselves."},
     {ObligationId::kNesting, "P07", "nesting",
      "A region declared nested_in another lies entirely inside it (required regions fit where they are declared)."},
     {ObligationId::kArrayGuards, "P08", "array-guards",
@@ -94,9 +91,8 @@ inline constexpr std::array<ObligationInfo, 10> kObligations = {{
      "the index rules.recursive_slot names if it names one, and shares that slot with no other region."},
     {ObligationId::kRightsVsRules, "P10", "rights-vs-rules",
      "Region rights never contradict the global rules: no user access in the kernel half (beyond one vsyscall page "
-     "when "
-     "allowed), no supervisor-only region in the user half when forbidden, no region requiring W and X under W^X, no "
-     "region that may be mapped inside the null guard."},
+     "when allowed), no supervisor-only region in the user half when forbidden, no region requiring W and X under W^X, "
+     "no region that may be mapped inside the null guard."},
 }};
 
 [[nodiscard]] const ObligationInfo& info(ObligationId id);

@@ -184,8 +184,7 @@ void write_check_tables(const AddressMap& map, std::ostream& os) {
   const check::CheckResult& r = *map.check;
   os << "<section "
         "id=\"rules\"><h2>Rules</h2><table><thead><tr><th>rule</th><th>status</th><th>violations</th><th>detail</th></"
-        "tr>"
-        "</thead><tbody>\n";
+        "tr></thead><tbody>\n";
   for (const check::RuleResult& rr : r.rules)
     os << "<tr><td>" << html_escape(std::string(check::rule_info(rr.rule).name)) << "</td><td><span class=\"status "
        << check::to_string(rr.status) << "\">" << check::to_string(rr.status) << "</span></td><td class=\"num\">"
@@ -219,12 +218,10 @@ void write_html_map(const AddressMap& map, std::ostream& os) {
      << html::kStyle << "</style>\n</head>\n<body>\n";
   write_header(map, os);
   os << "<main>\n<section id=\"map-panel\">\n<nav id=\"crumbs\" aria-label=\"zoom\"><button type=\"button\" "
-        "id=\"back\" disabled>"
-        "\xe2\x97\x80 back</button> <span class=\"crumb current\">whole space</span></nav>\n";
+        "id=\"back\" disabled>\xe2\x97\x80 back</button> <span class=\"crumb current\">whole space</span></nav>\n";
   html::write_map_svg(map, os);
   os << "</section>\n<section id=\"side\">\n<div id=\"selection\" class=\"panel\"><p class=\"hint\">The whole 64-bit "
-        "address "
-        "space, highest address at the top. Click a box to zoom in.</p></div>\n";
+        "address space, highest address at the top. Click a box to zoom in.</p></div>\n";
   write_violations(map, os);
   write_legend(os);
   write_check_tables(map, os);

@@ -14,8 +14,9 @@ TEST_CASE("markup: the three dialects differ only in the apostrophe, CR, and new
 TEST_CASE("markup: control characters and bytes that are not UTF-8 become U+FFFD, valid UTF-8 stays") {
   for (Markup m : {Markup::kXmlText, Markup::kXmlAttribute, Markup::kHtml}) {
     CHECK(escape_markup("\x01\x1b\x7f", m) == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
-    CHECK(escape_markup("\xc3\xa9\xe2\x82\xac", m) == "\xc3\xa9\xe2\x82\xac");      // é €
-    CHECK(escape_markup("\xc3(\xed\xa0\x80", m) == "\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // cut, surrogate
+    CHECK(escape_markup("\xc3\xa9\xe2\x82\xac", m) == "\xc3\xa9\xe2\x82\xac");  // é €
+    CHECK(escape_markup("\xc3(\xed\xa0\x80", m) ==
+          "\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // cut, surrogate
   }
 }
 
