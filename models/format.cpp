@@ -1,5 +1,7 @@
 #include "models/format.h"
 
+#include <utility>
+
 namespace ptv {
 
 namespace {
@@ -44,6 +46,15 @@ std::string format_size(std::uint64_t bytes) {
     ++unit;
   }
   return std::to_string(bytes) + kUnits[unit];
+}
+
+std::optional<std::string> exact_binary_size(std::uint64_t bytes, unsigned smallest_shift) {
+  static constexpr std::pair<unsigned, const char*> kUnits[] = {{60, "EiB"}, {50, "PiB"}, {40, "TiB"},
+                                                                {30, "GiB"}, {20, "MiB"}, {10, "KiB"}};
+  for (const auto& [shift, unit] : kUnits)
+    if (shift >= smallest_shift && bytes >= (std::uint64_t{1} << shift) && bytes % (std::uint64_t{1} << shift) == 0)
+      return std::to_string(bytes >> shift) + " " + unit;
+  return std::nullopt;
 }
 
 }  // namespace ptv

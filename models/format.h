@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "models/address.h"
@@ -27,6 +28,11 @@ namespace ptv {
 /// it exactly, as Linux's ptdump prints sizes: "4K", "2M", "2040K", "100B". 0 stands for 2^64
 /// ("16E").
 [[nodiscard]] std::string format_size(std::uint64_t bytes_or_zero);
+
+/// A nonzero byte count in the largest of KiB, MiB, GiB, TiB, PiB, EiB that divides it exactly,
+/// from 2^smallest_shift up: "512 GiB", "4 KiB". Empty when none does (0, or not a multiple of
+/// the smallest unit).
+[[nodiscard]] std::optional<std::string> exact_binary_size(std::uint64_t bytes, unsigned smallest_shift = 10);
 
 /// One letter of a rights string: `yes` when t is yes, '-' when no, '?' when unknown.
 [[nodiscard]] constexpr char tri_char(Tri t, char yes) { return t == Tri::kYes ? yes : t == Tri::kNo ? '-' : '?'; }

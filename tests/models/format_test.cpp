@@ -40,3 +40,18 @@ TEST_CASE("tri_char") {
   CHECK(tri_char(Tri::kNo, 'w') == '-');
   CHECK(tri_char(Tri::kUnknown, 'w') == '?');
 }
+
+namespace ptv {
+
+TEST_CASE("format: exact_binary_size names the largest binary unit that divides the count") {
+  CHECK(exact_binary_size(4096) == "4 KiB");
+  CHECK(exact_binary_size(std::uint64_t{512} << 30) == "512 GiB");
+  CHECK(exact_binary_size(std::uint64_t{3} << 40) == "3 TiB");
+  CHECK(exact_binary_size(std::uint64_t{1} << 63) == "8 EiB");
+  CHECK(exact_binary_size(1536) == std::nullopt);
+  CHECK(exact_binary_size(0) == std::nullopt);
+  CHECK(exact_binary_size(4096, 20) == std::nullopt);
+  CHECK(exact_binary_size(std::uint64_t{1} << 20, 20) == "1 MiB");
+}
+
+}  // namespace ptv

@@ -1,5 +1,7 @@
 #include "verifier/base/compressed.h"
 
+#include "models/format.h"
+
 #define ZLIB_CONST  // z_stream::next_in becomes a pointer to const
 #include <fcntl.h>
 #include <sys/statvfs.h>
@@ -119,10 +121,7 @@ std::optional<Error> decompress(const std::string& name, Compression c, ByteView
 }
 
 std::string limit_text(std::uint64_t bytes) {
-  if (bytes % (std::uint64_t{1} << 40) == 0) return std::to_string(bytes >> 40) + " TiB";
-  if (bytes % (std::uint64_t{1} << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
-  if (bytes % (std::uint64_t{1} << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
-  return std::to_string(bytes) + " bytes";
+  return exact_binary_size(bytes, 20).value_or(std::to_string(bytes) + " bytes");
 }
 
 /// The refusal of a zstd input whose frames declare more than `max_bytes`, before any of it is

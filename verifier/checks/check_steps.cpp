@@ -4,17 +4,6 @@
 
 namespace ptv::check::detail {
 
-namespace {
-
-/// "300", "0.5": a time limit as the user would write it.
-std::string seconds_text(double s) {
-  std::ostringstream os;
-  os << s;
-  return os.str();
-}
-
-}  // namespace
-
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 std::vector<ConcreteTerms> concrete_terms(const spec::Spec& spec, const spec::Layout& layout) {
@@ -78,9 +67,7 @@ std::vector<Instance> decidable_instances(const spec::Spec& spec, const RawConte
 }
 
 smt::CheckResult check_within_limits(smt::Solver& s, const std::string& name, const CheckOptions& o) {
-  const auto time_limit = [&] {
-    return LimitReached{"time limit (--time-limit " + seconds_text(o.time_limit_s) + " s)"};
-  };
+  const auto time_limit = [&] { return LimitReached{time_limit_reason(o.time_limit_s)}; };
   if (o.deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*o.deadline - Clock::now()).count();
     if (left <= 0) throw time_limit();

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstdio>
 #include <set>
-#include <sstream>
 
 #include "models/format.h"
 #include "verifier/checks/prove_goals.h"
@@ -95,13 +94,6 @@ Error empty_parameter_space(const spec::Spec& spec, const std::vector<std::strin
   for (const spec::Constraint& c : spec.constraints)
     if (kept.count(c.expr.path)) msg += "\n  " + describe_assumption(spec, c.expr.path);
   return Error{msg};
-}
-
-// "300", "0.5": a time limit as the user would write it.
-std::string limit_text(double s) {
-  std::ostringstream os;
-  os << s;
-  return os.str();
 }
 
 // Goals need no unsat cores, and are pure bit-vector queries: see smt::SolverOptions.
@@ -246,7 +238,7 @@ class Engine {
   // Why no further goal is decided: the run's time limit passed, or Z3 ran out of memory (after
   // which it is asked nothing more).
   std::optional<std::string> stopped() const {
-    if (past_deadline()) return "time limit (--time-limit " + limit_text(options_.time_limit_s) + " s)";
+    if (past_deadline()) return time_limit_reason(options_.time_limit_s);
     if (out_of_memory_)
       return "memory limit" + (options_.limits.memory_mb != 0
                                    ? " (--memory-limit " + std::to_string(options_.limits.memory_mb) + " MiB)"
@@ -312,9 +304,8 @@ class Engine {
     const smt::Model* model = c.model();
     if (!model) {
       r.status = Status::kUnknown;
-      r.unknown_reason = past_deadline() && c.unknown()
-                             ? "not decided: time limit (--time-limit " + limit_text(options_.time_limit_s) + " s)"
-                             : failure_reason(c, rep);
+      r.unknown_reason = past_deadline() && c.unknown() ? "not decided: " + time_limit_reason(options_.time_limit_s)
+                                                        : failure_reason(c, rep);
       return r;
     }
     spec::ParameterValues values = values_from_model(*model);

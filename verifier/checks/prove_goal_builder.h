@@ -21,14 +21,8 @@ using spec::Must;
 using spec::Region;
 using spec::Rights;
 
-inline std::string bytes_text(std::uint64_t n) {
-  static constexpr std::pair<unsigned, const char*> kUnits[] = {
-      {50, "PiB"}, {40, "TiB"}, {30, "GiB"}, {20, "MiB"}, {10, "KiB"}};
-  for (const auto& [shift, unit] : kUnits)
-    if (n >= (std::uint64_t{1} << shift) && n % (std::uint64_t{1} << shift) == 0)
-      return std::to_string(n >> shift) + " " + unit;
-  return hex(n) + " bytes";
-}
+/// "512 GiB", else "0x1234 bytes".
+inline std::string bytes_text(std::uint64_t n) { return exact_binary_size(n).value_or(hex(n) + " bytes"); }
 
 // --- Violation predicates, generic over the evaluation domain ------------------------------
 

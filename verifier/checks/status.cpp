@@ -1,5 +1,7 @@
 #include "verifier/checks/status.h"
 
+#include <sstream>
+
 namespace ptv::check {
 
 const char* to_string(Status s) {
@@ -41,6 +43,12 @@ ExitCode exit_code(Status s) {
       return ExitCode::kOk;
   }
   return ExitCode::kOk;
+}
+
+std::string time_limit_reason(double seconds) {
+  std::ostringstream os;
+  os << "time limit (--time-limit " << seconds << " s)";
+  return os.str();
 }
 
 }  // namespace ptv::check

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "verifier/base/exit_codes.h"
@@ -31,5 +32,9 @@ const char* to_string(Status s);
 /// The exit code of a run whose verdict is `s` (an internal error or a bad input overrides it):
 ///   not-applicable, holds -> 0 (kOk); unknown -> 3 (kUnknown); violated -> 1 (kViolations).
 [[nodiscard]] ExitCode exit_code(Status s);
+
+/// Why check or prove stopped deciding at --time-limit: "time limit (--time-limit 300 s)", the
+/// seconds as the user would write them ("300", "0.5").
+[[nodiscard]] std::string time_limit_reason(double seconds);
 
 }  // namespace ptv::check
