@@ -81,4 +81,9 @@ static_assert(canonicalize(0x8000'0000'0000, PagingMode::k4Level).value() == 0xf
 std::string_view level_name(Level l);      // "PT", "PD", "PDPT", "PML4", "PML5"
 std::string_view to_string(PagingMode m);  // "4-level", "5-level"
 
+/// The level level_name() gives `name`; empty for any other text.
+[[nodiscard]] std::optional<Level> level_from_name(std::string_view name);
+/// The mode to_string() gives `name`; empty for any other text.
+[[nodiscard]] std::optional<PagingMode> mode_from_name(std::string_view name);
+
 }  // namespace ptv

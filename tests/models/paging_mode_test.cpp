@@ -23,6 +23,16 @@ TEST_CASE("geometry: index bit ranges and entry spans per level") {
   CHECK(table_index(VirtAddr(0xff11'0000'0000'0000), Level::kPml5) == 0x111);
 }
 
+TEST_CASE("names: level_from_name and mode_from_name invert level_name and to_string") {
+  for (Level l : {Level::kPt, Level::kPd, Level::kPdpt, Level::kPml4, Level::kPml5})
+    CHECK(level_from_name(level_name(l)) == l);
+  for (PagingMode m : {PagingMode::k4Level, PagingMode::k5Level}) CHECK(mode_from_name(to_string(m)) == m);
+  for (std::string_view other : {"", "pt", "PML9", "PT ", "4-Level", "6-level"}) {
+    CHECK_FALSE(level_from_name(other).has_value());
+    CHECK_FALSE(mode_from_name(other).has_value());
+  }
+}
+
 TEST_CASE("canonical: 48-bit and 57-bit halves") {
   const auto m4 = PagingMode::k4Level, m5 = PagingMode::k5Level;
   CHECK(is_canonical(VirtAddr(0x0000'7fff'ffff'ffff), m4));

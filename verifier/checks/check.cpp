@@ -86,7 +86,7 @@ CheckResult new_result(const MappingSet& m, const spec::Spec& spec) {
   out.dump = m.source;
   out.dump_format = m.format_shown();
   out.spec = spec.file;
-  out.mode = std::string(to_string(m.mode));
+  out.mode = m.mode;
   for (const RuleInfo& r : kRules) out.rules.push_back(RuleResult{r.id, Status::kHolds, {}, 0, 0, {}});
   for (const std::string& n : m.notes) out.notes.push_back(n);
   out.facts = m.facts;

@@ -164,7 +164,7 @@ Violation alias_violation(const LeafRun& xr, const Aliased& head, std::uint64_t 
   constexpr std::uint64_t k4K = page_size(Level::kPt);
   if (last > head.first + (k4K - 1)) os << "; so are the next " << (last - head.first + 1) / k4K - 1 << " 4 KiB frames";
   v.message = os.str();
-  v.rights = supervisor ? "executable alias of a writable frame" : "user-executable alias of a user-writable frame";
+  v.rights.alias = supervisor ? AliasKind::kSupervisor : AliasKind::kUser;
   return v;
 }
 

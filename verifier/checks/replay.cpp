@@ -14,7 +14,7 @@ namespace {
 
 WalkLevel level_of(const WalkStep& st, const PagingState& s) {
   WalkLevel l;
-  l.level = std::string(level_name(st.level));
+  l.level = st.level;
   l.table = st.table.value();
   l.index = st.index;
   l.entry_address = st.entry_address.value();
@@ -165,12 +165,13 @@ WalkResult saved_walk(const Violation& v, const PagingState& s) {
 std::optional<std::string> walk_disagreement(const Violation& v, const PagingState& s, const WalkResult& out) {
   for (std::size_t k = 0; k < v.walk.size(); ++k) {
     const WalkLevel& l = v.walk[k];
-    const std::string at = "walk level " + std::to_string(k) + " (" + l.level + ")";
+    const std::string at = "walk level " + std::to_string(k) + " (" + std::string(level_name(l)) + ")";
     if (k >= out.path.size())
       return at + ": the walk of " + hex16(v.address.value()) + " over the saved entries ends after " +
              std::to_string(out.path.size()) + " level(s) (" + std::string(to_string(out.outcome)) + ")";
     const WalkLevel want = level_of(out.path[k], s);
-    if (l.level != want.level) return at + ": the level here is " + want.level + ", not " + l.level;
+    if (l.level != want.level)
+      return at + ": the level here is " + std::string(level_name(want)) + ", not " + std::string(level_name(l));
     if (l.table != want.table) return at + ": the table here is " + hex16(want.table) + ", not " + hex16(l.table);
     if (l.index != want.index || l.entry_address != want.entry_address)
       return at + ": the entry for " + hex16(v.address.value()) + " is index " + std::to_string(want.index) + " at " +
@@ -275,7 +276,7 @@ std::optional<std::string> marking_disagreement(const Violation& v, const Paging
   mark_deciding(marked, w, v.rule);
   for (std::size_t k = 0; k < marked.size(); ++k)
     if (marked[k].deciding != v.walk[k].deciding || marked[k].deciding_bits != v.walk[k].deciding_bits)
-      return "walk level " + std::to_string(k) + " (" + v.walk[k].level + "): the entry deciding " +
+      return "walk level " + std::to_string(k) + " (" + std::string(level_name(v.walk[k])) + "): the entry deciding " +
              std::string(rule_info(v.rule).name) + " is " +
              (marked[k].deciding ? "this one, by \"" + marked[k].deciding_bits + "\"" : std::string("another")) +
              ", not as saved";

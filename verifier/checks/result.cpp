@@ -89,4 +89,8 @@ std::string CheckResult::summary_line() const {
   return buf;
 }
 
+std::string_view level_name(const WalkLevel& w) { return w.level ? ptv::level_name(*w.level) : w.unknown_level; }
+
+std::string_view mode_name(const CheckResult& r) { return r.mode ? to_string(*r.mode) : r.unknown_mode; }
+
 }  // namespace ptv::check

@@ -10,18 +10,25 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/address.h"
+#include "models/paging_mode.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/checks/rules.h"
 #include "verifier/checks/status.h"
+#include "verifier/mapping/address_trie.h"
 
 namespace ptv::check {
 
+struct CheckResult;
+
 /// One level of the walk of a counterexample address (raw dumps).
 struct WalkLevel {
-  std::string level;        ///< "PML4", "PDPT", ...
+  /// The level of this entry's table. Empty only in a saved report read back (check_json.h)
+  /// that names a level this code does not know; `unknown_level` then holds that name.
+  std::optional<Level> level;
   std::uint64_t table = 0;  ///< physical address of the table
   unsigned index = 0;
   std::uint64_t entry_address = 0;
@@ -29,6 +36,29 @@ struct WalkLevel {
   std::string decoded;        ///< e.g. "P RW US A table=P0x..."
   bool deciding = false;      ///< this entry's bits decide the violation
   std::string deciding_bits;  ///< e.g. "U/S=1", "XD=0", "reserved bits 51:40"
+  std::string unknown_level;  ///< the unknown level name of a read-back report, else ""
+};
+
+/// The name of w's level: models' level_name(), or the unknown name a read-back report holds.
+[[nodiscard]] std::string_view level_name(const WalkLevel& w);
+/// The name of r's paging mode: models' to_string(), or the unknown name a read-back report holds.
+[[nodiscard]] std::string_view mode_name(const CheckResult& r);
+
+/// Whose fetch reaches a frame that another mapping writes (conflicting-aliases).
+enum class AliasKind : std::uint8_t {
+  kSupervisor,  ///< an executable alias of a writable frame
+  kUser,        ///< a user-executable alias of a user-writable frame
+};
+
+/// The rights at a violation's address, as data; verifier/report tells them as text. At most one
+/// of `seen` and `alias` is set, and neither for a rule that looks at no translation there.
+struct ViolationRights {
+  std::optional<AttrClass> seen;   ///< address rules: what the rules see at the address
+  std::optional<AliasKind> alias;  ///< conflicting-aliases: which privilege fetches the frame
+  /// A read-back report's rights that neither field gives back exactly (hand-edited, or written
+  /// by another version), kept as written; "" otherwise.
+  std::string text;
+  bool operator==(const ViolationRights&) const = default;
 };
 
 struct Violation {
@@ -36,7 +66,7 @@ struct Violation {
   std::string region;                 ///< the region involved ("" when none)
   VirtAddr address;                   ///< one concrete address from the solver model, replayed
   VirtRange range;                    ///< the maximal range around it breaking the rule the same way
-  std::string rights;                 ///< effective rights there, e.g. "urwx 4K"
+  ViolationRights rights;             ///< effective rights there
   std::string message;                ///< one sentence in domain terms
   std::vector<WalkLevel> walk;        ///< raw dumps: the walk of `address`
   std::optional<std::uint64_t> phys;  ///< physical address involved (aliases, table frames)
@@ -64,7 +94,10 @@ struct CheckResult {
   std::string dump;  ///< file checked
   std::string dump_format;
   std::string spec;  ///< spec file
-  std::string mode;  ///< "4-level" / "5-level"
+  /// The dump's paging mode. Empty only in a saved report read back (check_json.h) that names
+  /// a mode this code does not know; `unknown_mode` then holds that name.
+  std::optional<PagingMode> mode;
+  std::string unknown_mode;  ///< the unknown name of a read-back report, else ""
   std::vector<RuleResult> rules;
   std::vector<Violation> violations;  ///< sorted by address
   bool complete = false;              ///< proved: no violation outside the listed ranges

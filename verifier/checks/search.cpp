@@ -206,7 +206,7 @@ Violation AddressSearch::make_violation(const Instance& inst, const Finding& f) 
   if (inst.region != Instance::kNoRegion) v.region = in_.spec.regions[inst.region].name;
   v.address = f.address;
   v.range = f.range;
-  v.rights = to_string(f.cls);
+  v.rights.seen = f.cls;
   v.message = describe_violation(in_.spec, inst, f.cls);
   if (in_.raw) v.walk = replay_walk(*in_.raw, in_.mappings, inst.rule, f.address);  // throws ReplayMismatch
   return v;

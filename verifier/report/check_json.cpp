@@ -12,6 +12,7 @@
 #include "verifier/checks/baseline.h"
 #include "verifier/checks/replay.h"
 #include "verifier/report/text.h"
+#include "verifier/report/violation_rights.h"
 
 namespace ptv {
 
@@ -31,7 +32,7 @@ using check::WalkLevel;
 
 Json walk_json(const WalkLevel& w) {
   Json j;
-  j["level"] = w.level;
+  j["level"] = check::level_name(w);
   j["table"] = hex16(w.table);
   j["index"] = w.index;
   j["entry_address"] = hex16(w.entry_address);
@@ -49,7 +50,7 @@ Json violation_json(const Violation& v) {
   j["address"] = hex16(v.address.value());
   j["start"] = hex16(v.range.first.value());
   j["end"] = hex_end(v.range);
-  j["rights"] = v.rights;
+  j["rights"] = violation_rights_text(v.rights);
   j["message"] = v.message;
   j["phys"] = v.phys ? Json(hex16(*v.phys)) : Json(nullptr);
   j["fingerprint"] = v.fingerprint;
@@ -86,7 +87,9 @@ class Reader : public JsonReader<Json> {
 WalkLevel read_walk(const Reader& rd, const Json& j, const std::string& p) {
   rd.exact_object(j, p, {"level", "table", "index", "entry_address", "raw", "decoded", "deciding", "deciding_bits"});
   WalkLevel w;
-  w.level = rd.string(j.at("level"), p + "/level");
+  const std::string level = rd.string(j.at("level"), p + "/level");
+  w.level = level_from_name(level);
+  if (!w.level) w.unknown_level = level;  // told back as read; check_saved_walk refuses it
   w.table = rd.hex64(j.at("table"), p + "/table");
   w.index = static_cast<unsigned>(rd.unsigned_num(j.at("index"), p + "/index", 511));
   w.entry_address = rd.hex64(j.at("entry_address"), p + "/entry_address");
@@ -110,7 +113,7 @@ Violation read_violation(const Reader& rd, const Json& j, const std::string& p) 
     rd.fail(p + "/address",
             "an address inside [start, end) = [" + hex16(v.range.first.value()) + ", " + hex_end(v.range) + ")",
             &j.at("address"));
-  v.rights = rd.string(j.at("rights"), p + "/rights");
+  v.rights = rights_from_text(rd.string(j.at("rights"), p + "/rights"));
   v.message = rd.string(j.at("message"), p + "/message");
   if (const Json& phys = j.at("phys"); !phys.is_null()) v.phys = rd.hex64(phys, p + "/phys");
   v.fingerprint = rd.string(j.at("fingerprint"), p + "/fingerprint");
@@ -196,7 +199,9 @@ CheckResult read_root(const Json& root, const std::string& source, std::int64_t*
   r.dump = rd.string(root.at("dump"), "/dump");
   r.dump_format = rd.string(root.at("dump_format"), "/dump_format");
   r.spec = rd.string(root.at("spec"), "/spec");
-  r.mode = rd.string(root.at("mode"), "/mode");
+  const std::string mode = rd.string(root.at("mode"), "/mode");
+  r.mode = mode_from_name(mode);
+  if (!r.mode) r.unknown_mode = mode;  // told back as read; read_check_json refuses walks under it
   const Json& params = root.at("parameters");
   if (!params.is_object()) rd.fail("/parameters", "an object mapping parameter names to hex strings", &params);
   for (const auto& [name, value] : params.items())
@@ -233,7 +238,7 @@ void write_check_json(const CheckResult& r, std::ostream& os) {
   j["dump"] = r.dump;
   j["dump_format"] = r.dump_format;
   j["spec"] = r.spec;
-  j["mode"] = r.mode;
+  j["mode"] = check::mode_name(r);
   Json& params = j["parameters"] = Json::object();
   for (const check::Parameter& p : r.parameters) params[p.name] = hex16(p.value);
   j["parameters_admissible"] = r.parameters_admissible;
@@ -288,12 +293,10 @@ Expected<CheckResult> read_check_json(std::string_view content, const std::strin
     const check::Violation& v = r->violations[k];
     if (v.walk.empty()) continue;
     const std::string at = source + ":/violations/" + std::to_string(k) + "/walk: ";
-    const std::optional<PagingMode> mode = r->mode == "4-level"   ? std::optional(PagingMode::k4Level)
-                                           : r->mode == "5-level" ? std::optional(PagingMode::k5Level)
-                                                                  : std::nullopt;
-    if (!mode)
-      return Error{at + "the report's mode \"" + r->mode + "\" is not 4-level or 5-level, so no walk can be checked"};
-    if (const auto why = check::check_saved_walk(v, *mode, r->facts, current))
+    if (!r->mode)
+      return Error{at + "the report's mode \"" + r->unknown_mode +
+                   "\" is not 4-level or 5-level, so no walk can be checked"};
+    if (const auto why = check::check_saved_walk(v, *r->mode, r->facts, current))
       return Error{at + *why + " (a saved walk must be what its own raw entries give)"};
   }
   return r;

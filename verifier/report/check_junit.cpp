@@ -10,6 +10,7 @@
 #include "verifier/mapping/facts.h"
 #include "verifier/report/markup.h"
 #include "verifier/report/text.h"
+#include "verifier/report/violation_rights.h"
 
 namespace ptv {
 
@@ -35,12 +36,12 @@ std::string violation_text(const Violation& v) {
   std::string s = std::string(v.baselined ? "[baselined] " : "[new] ") + '[' + hex16(v.range.first.value()) + ", " +
                   hex_end(v.range) + ") " + format_size(v.range.size_or_zero());
   if (!v.region.empty()) s += " region \"" + v.region + '"';
-  if (!v.rights.empty()) s += " rights " + v.rights;
+  if (const std::string rights = violation_rights_text(v.rights); !rights.empty()) s += " rights " + rights;
   s += " at " + hex16(v.address.value()) + ": " + v.message + '\n';
   for (const check::WalkLevel& w : v.walk)
     if (w.deciding)
-      s += "    decided by the " + w.level + " entry at " + hex16(w.entry_address) + " = " + hex16(w.raw) +
-           (w.deciding_bits.empty() ? std::string() : " (" + w.deciding_bits + ')') + '\n';
+      s += "    decided by the " + std::string(check::level_name(w)) + " entry at " + hex16(w.entry_address) + " = " +
+           hex16(w.raw) + (w.deciding_bits.empty() ? std::string() : " (" + w.deciding_bits + ')') + '\n';
   return s;
 }
 
@@ -148,7 +149,7 @@ void write_check_junit(const CheckResult& r, std::ostream& os) {
   property("dump", r.dump);
   property("dump_format", r.dump_format);
   property("spec", r.spec);
-  property("mode", r.mode);
+  property("mode", std::string(check::mode_name(r)));
   for (const check::Parameter& p : r.parameters) property("parameter." + p.name, hex16(p.value));
   for (const Fact& f : r.facts)
     property("fact." + std::string(fact_key(f.id)), std::string(to_string(f.source)) + ": " + f.value);

@@ -7,6 +7,7 @@
 #include "models/format.h"
 #include "verifier/mapping/facts.h"
 #include "verifier/report/text.h"
+#include "verifier/report/violation_rights.h"
 
 namespace ptv {
 
@@ -25,11 +26,12 @@ std::string message_text(const Violation& v) {
   s += (s.empty() ? "" : " ") + std::string("Addresses ") + range_text(v.range) + " (" +
        format_size(v.range.size_or_zero()) + ")";
   if (!v.region.empty()) s += " in region \"" + v.region + '"';
-  if (!v.rights.empty()) s += ", rights " + v.rights;
+  if (const std::string rights = violation_rights_text(v.rights); !rights.empty()) s += ", rights " + rights;
   s += ", e.g. " + hex16(v.address.value());
   for (const check::WalkLevel& w : v.walk) {
     if (!w.deciding) continue;
-    s += "; decided by the " + w.level + " entry at " + hex16(w.entry_address) + " = " + hex16(w.raw);
+    s += "; decided by the " + std::string(check::level_name(w)) + " entry at " + hex16(w.entry_address) + " = " +
+         hex16(w.raw);
     if (!w.deciding_bits.empty()) s += " (" + w.deciding_bits + ')';
   }
   return s + '.';
@@ -56,7 +58,7 @@ Json result_json(const Violation& v, const std::string& uri) {
   p["address"] = hex16(v.address.value());
   p["start"] = hex16(v.range.first.value());
   p["end"] = hex_end(v.range);
-  p["rights"] = v.rights;
+  p["rights"] = violation_rights_text(v.rights);
   p["region"] = v.region;
   p["phys"] = v.phys ? Json(hex16(*v.phys)) : Json(nullptr);
   return j;
@@ -142,7 +144,7 @@ Json properties_json(const CheckResult& r) {
   p["complete"] = r.complete;
   p["summary"] = r.summary_line();
   p["spec"] = r.spec;
-  p["mode"] = r.mode;
+  p["mode"] = check::mode_name(r);
   Json& params = p["parameters"] = Json::object();
   for (const check::Parameter& param : r.parameters) params[param.name] = hex16(param.value);
   p["parameters_admissible"] = r.parameters_admissible;

@@ -11,6 +11,7 @@
 #include "verifier/mapping/facts.h"
 #include "verifier/report/ansi.h"
 #include "verifier/report/text.h"
+#include "verifier/report/violation_rights.h"
 
 namespace ptv {
 
@@ -73,13 +74,13 @@ void write_rules(const CheckResult& r, const Painter& paint, std::ostream& os) {
 
 void write_walk(const std::vector<WalkLevel>& walk, const Painter& paint, std::ostream& os) {
   std::size_t level_width = 0;
-  for (const WalkLevel& w : walk) level_width = std::max(level_width, w.level.size());
+  for (const WalkLevel& w : walk) level_width = std::max(level_width, check::level_name(w).size());
   os << "  walk:\n";
   for (const WalkLevel& w : walk) {
     char index[16];
     std::snprintf(index, sizeof index, "[%3u]", w.index);
-    std::string line = pad(w.level, level_width) + "  table " + hex16(w.table) + ' ' + index + " entry " +
-                       hex16(w.entry_address) + " = " + hex16(w.raw) + "  " + w.decoded;
+    std::string line = pad(std::string(check::level_name(w)), level_width) + "  table " + hex16(w.table) + ' ' + index +
+                       " entry " + hex16(w.entry_address) + " = " + hex16(w.raw) + "  " + w.decoded;
     if (w.deciding) {
       os << "  " << paint(">", kRed) << ' ' << line;
       if (!w.deciding_bits.empty()) os << "  <- " << paint(w.deciding_bits, std::string(kBold) + std::string(kRed));
@@ -98,7 +99,8 @@ void write_violation(const Violation& v, std::size_t n, std::size_t total, const
   os << "  address  " << hex16(v.address.value()) << '\n';
   os << "  range    [" << hex16(v.range.first.value()) << ", " << hex_end(v.range) << ")  "
      << format_size(v.range.size_or_zero()) << '\n';
-  os << "  rights   " << (v.rights.empty() ? "-" : v.rights) << '\n';
+  const std::string rights = violation_rights_text(v.rights);
+  os << "  rights   " << (rights.empty() ? "-" : rights) << '\n';
   if (v.phys) os << "  phys     " << hex16(*v.phys) << '\n';
   os << "  message  " << v.message << '\n';
   if (!v.walk.empty()) write_walk(v.walk, paint, os);
@@ -141,12 +143,12 @@ void write_facts(const CheckResult& r, const Painter& paint, std::ostream& os) {
 CheckResult printable_result(const CheckResult& given) {
   CheckResult r = given;
   auto fix = [](std::string& s) { s = printable(s); };
-  for (std::string* s : {&r.dump, &r.dump_format, &r.spec, &r.mode, &r.limit_reached}) fix(*s);
+  for (std::string* s : {&r.dump, &r.dump_format, &r.spec, &r.unknown_mode, &r.limit_reached}) fix(*s);
   for (RuleResult& rr : r.rules) fix(rr.detail);
   for (Violation& v : r.violations) {
-    for (std::string* s : {&v.region, &v.rights, &v.message, &v.fingerprint}) fix(*s);
+    for (std::string* s : {&v.region, &v.rights.text, &v.message, &v.fingerprint}) fix(*s);
     for (WalkLevel& w : v.walk)
-      for (std::string* s : {&w.level, &w.decoded, &w.deciding_bits}) fix(*s);
+      for (std::string* s : {&w.unknown_level, &w.decoded, &w.deciding_bits}) fix(*s);
   }
   for (check::Parameter& p : r.parameters) fix(p.name);
   for (std::string& n : r.notes) fix(n);
@@ -163,8 +165,9 @@ void write_check_text(const CheckResult& given, std::ostream& os, bool colour) {
   const Status verdict = r.verdict();
   os << paint(r.summary_line(), std::string(kBold) + std::string(status_colour(verdict))) << '\n';
   os << "dump:  " << r.dump;
-  if (!r.dump_format.empty() || !r.mode.empty()) {
-    os << " (" << r.dump_format << (r.dump_format.empty() || r.mode.empty() ? "" : ", ") << r.mode << ')';
+  const std::string_view mode = check::mode_name(r);
+  if (!r.dump_format.empty() || !mode.empty()) {
+    os << " (" << r.dump_format << (r.dump_format.empty() || mode.empty() ? "" : ", ") << mode << ')';
   }
   os << '\n' << "spec:  " << r.spec << '\n';
   if (!r.parameters.empty()) {

@@ -9,6 +9,7 @@
 #include "verifier/report/ansi.h"
 #include "verifier/report/check_text.h"
 #include "verifier/report/text.h"
+#include "verifier/report/violation_rights.h"
 
 namespace ptv {
 
@@ -30,18 +31,20 @@ std::string pad(std::string s, std::size_t width) {
 }
 
 /// "PT entry at 0x0000000004403008"
-std::string entry_at(const WalkLevel& w) { return w.level + " entry at " + hex16(w.entry_address); }
+std::string entry_at(const WalkLevel& w) {
+  return std::string(check::level_name(w)) + " entry at " + hex16(w.entry_address);
+}
 
 void write_walk(const Violation& v, const Fix& f, const Painter& paint, std::ostream& os) {
   os << "\nwalk of " << hex16(v.address.value()) << ", top level first:\n";
   std::size_t width = 0;
-  for (const WalkLevel& w : v.walk) width = std::max(width, w.level.size());
+  for (const WalkLevel& w : v.walk) width = std::max(width, check::level_name(w).size());
   for (std::size_t k = 0; k < v.walk.size(); ++k) {
     const WalkLevel& w = v.walk[k];
     char index[16];
     std::snprintf(index, sizeof index, "[%3u]", w.index);
-    const std::string line = pad(w.level, width) + "  table " + hex16(w.table) + ' ' + index + "  entry " +
-                             hex16(w.entry_address) + " = " + hex16(w.raw) + "  " + w.decoded;
+    const std::string line = pad(std::string(check::level_name(w)), width) + "  table " + hex16(w.table) + ' ' + index +
+                             "  entry " + hex16(w.entry_address) + " = " + hex16(w.raw) + "  " + w.decoded;
     if (f.deciding != k) {
       os << "    " << line << '\n';
       continue;
@@ -62,9 +65,9 @@ void write_fix(const Violation& v, const Fix& f, const CheckResult& r, const Pai
   if (f.split) {
     const PageSplit& s = *f.split;
     os << "  " << entry_at(v.walk[s.level]) << ": " << hex16(v.walk[s.level].raw) << " -> "
-       << paint(hex16(s.table_entry), kBold) << " | (new " << s.child_level << "'s physical address)\n";
-    os << "  new " << s.child_level << " entry i (i = 0..511): " << paint(hex16(s.first_child), kBold) << " + i * "
-       << hex16(s.child_stride) << '\n';
+       << paint(hex16(s.table_entry), kBold) << " | (new " << level_name(s.child_level) << "'s physical address)\n";
+    os << "  new " << level_name(s.child_level) << " entry i (i = 0..511): " << paint(hex16(s.first_child), kBold)
+       << " + i * " << hex16(s.child_stride) << '\n';
   }
   if (v.walk.empty()) {
     os << "  this report's dump (" << (r.dump_format.empty() ? "a text dump" : r.dump_format)
@@ -91,9 +94,11 @@ void write_explain_text(const CheckResult& given, std::size_t index, std::ostrea
   os << "  rule     " << rule.name << ": " << rule.description << '\n';
   os << "  region   " << (v.region.empty() ? std::string("none (no region of the spec is involved)") : v.region)
      << '\n';
-  os << "  rights   " << (v.rights.empty() ? "-" : v.rights) << '\n';
+  const std::string rights = violation_rights_text(v.rights);
+  os << "  rights   " << (rights.empty() ? "-" : rights) << '\n';
   if (v.phys) os << "  phys     " << hex16(*v.phys) << '\n';
-  os << "  report   dump " << r.dump << " (" << r.dump_format << ", " << r.mode << "), spec " << r.spec << '\n';
+  os << "  report   dump " << r.dump << " (" << r.dump_format << ", " << check::mode_name(r) << "), spec " << r.spec
+     << '\n';
   const Fix f = propose_fix(v);
   if (!v.walk.empty()) write_walk(v, f, paint, os);
   write_fix(v, f, r, paint, os);

@@ -36,7 +36,7 @@ struct PageSplit {
   std::uint64_t table_entry = 0;   ///< the leaf's replacement, with the new table's address left 0
   std::uint64_t first_child = 0;   ///< entry 0 of the new table
   std::uint64_t child_stride = 0;  ///< entry i = first_child + i * child_stride (i = 0..511)
-  std::string child_level;         ///< "PT" (2 MiB split into 4 KiB) or "PD" (1 GiB into 2 MiB)
+  Level child_level = Level::kPt;  ///< PT (2 MiB split into 4 KiB) or PD (1 GiB into 2 MiB)
   bool operator==(const PageSplit&) const = default;
 };
 

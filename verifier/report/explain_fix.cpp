@@ -151,7 +151,7 @@ Fix fix_unmap(const Violation& v, const std::vector<Entry>& walk, const std::str
 
 /// Rights beyond what the region allows: remove each extra right in the leaf.
 Fix fix_region_rights(const Violation& v, const std::vector<Entry>& walk) {
-  const auto have = parse_rights(v.rights);
+  const auto have = granted_rights(v.rights);
   const auto allowed = parse_listed_rights(v.message, "allows (");
   Fix f;
   if (!have || !allowed) {
@@ -184,7 +184,7 @@ Fix fix_region_rights(const Violation& v, const std::vector<Entry>& walk) {
 
 /// Rights the region requires but the translation lacks: grant each at every level lacking it.
 Fix fix_required_rights(const Violation& v, const std::vector<Entry>& walk) {
-  const auto have = parse_rights(v.rights);
+  const auto have = granted_rights(v.rights);
   const auto required = parse_listed_rights(v.message, "requires (");
   Fix f;
   f.summary = "grant the rights region " + v.region + " requires";
@@ -258,19 +258,18 @@ Fix fix_page_size(const Violation& v, const std::vector<Entry>& walk) {
   s.level = *leaf;
   s.table_entry = e.raw() & (bits::kP | bits::kRW | bits::kUS | bits::kPwt | bits::kPcd | bits::kA | bits::kXd);
   if (e.level() == Level::kPd) {
-    s.child_level = "PT";
     s.first_child =
         (e.raw() & ~(bits::kPsOrPat7 | bits::kPatOrAddr12)) | (e.pat().value_or(false) ? bits::kPsOrPat7 : 0);
   } else {
-    s.child_level = "PD";
     s.first_child = e.raw();
   }
-  s.child_stride = entry_span(child_level(e.level()));
+  s.child_level = child_level(e.level());  // PT under a 2 MiB leaf, PD under a 1 GiB one
+  s.child_stride = entry_span(s.child_level);
   f.summary = "split the " + format_size(e.span()) + " page: the " + entry_at(v, *leaf) +
-              " becomes a pointer to a new " + s.child_level + " whose 512 entries map the same frames as " +
-              format_size(s.child_stride) + " pages";
+              " becomes a pointer to a new " + std::string(level_name(s.child_level)) +
+              " whose 512 entries map the same frames as " + format_size(s.child_stride) + " pages";
   f.split = s;
-  if (s.child_level == "PD")
+  if (s.child_level == Level::kPd)
     f.notes.push_back("if region " + v.region + " allows only 4K pages, split each 2M page of the new PD again");
   return f;
 }
@@ -416,7 +415,7 @@ Fix propose_fix(const Violation& v) {
 }
 
 std::string describe_bit_changes(const WalkLevel& entry, std::uint64_t after) {
-  return bit_changes(Entry(entry.raw, level_from_name(entry.level).value_or(Level::kPt)), after);
+  return bit_changes(Entry(entry.raw, entry.level.value_or(Level::kPt)), after);
 }
 
 }  // namespace ptv

@@ -14,9 +14,6 @@
 
 namespace ptv {
 
-/// The level a walk level's name ("PT", "PML4") names; empty for a name this code does not know.
-std::optional<Level> level_from_name(std::string_view name);
-
 /// The walk's entries decoded at their levels; empty when the report has no walk or names a
 /// level this code does not know (a hand-edited report: the fix is then told in words).
 std::vector<Entry> decode_walk(const check::Violation& v);
@@ -41,8 +38,14 @@ struct RightSet {
   bool user = false, writable = false, executable = false, global = false;
 };
 
-/// The rights of a violation's `rights` field: "mapped urwx G page 4096" (check's attribute
-/// class) or "-rwx 2M". Empty when no "?rwx" token is there or a right is unknown ('?').
+/// The rights a violation's translation grants: from check's attribute class (user, the write
+/// right its rights token shows, executable, global); from the text a read-back report kept
+/// (parse_rights). Empty when the translation is not mapped, a right is unknown, or the rights
+/// are an alias's.
+std::optional<RightSet> granted_rights(const check::ViolationRights& r);
+
+/// The rights of a rights text a report kept: "mapped urwx G page 4096" or "-rwx 2M". Empty
+/// when no "?rwx" token is there or a right is unknown ('?').
 std::optional<RightSet> parse_rights(const std::string& s);
 
 /// The list after `key` in a message, as describe_violation writes it: "... allows (user,

@@ -10,18 +10,11 @@ namespace ptv {
 using check::Violation;
 using check::WalkLevel;
 
-std::optional<Level> level_from_name(std::string_view name) {
-  for (Level l : {Level::kPt, Level::kPd, Level::kPdpt, Level::kPml4, Level::kPml5})
-    if (level_name(l) == name) return l;
-  return std::nullopt;
-}
-
 std::vector<Entry> decode_walk(const Violation& v) {
   std::vector<Entry> out;
   for (const WalkLevel& w : v.walk) {
-    const auto l = level_from_name(w.level);
-    if (!l) return {};
-    out.emplace_back(w.raw, *l);
+    if (!w.level) return {};
+    out.emplace_back(w.raw, *w.level);
   }
   return out;
 }
@@ -92,7 +85,18 @@ std::string bit_changes(const Entry& before, std::uint64_t after) {
 }
 
 std::string entry_at(const Violation& v, std::size_t i) {
-  return v.walk[i].level + " entry at " + hex16(v.walk[i].entry_address);
+  return std::string(check::level_name(v.walk[i])) + " entry at " + hex16(v.walk[i].entry_address);
+}
+
+std::optional<RightSet> granted_rights(const check::ViolationRights& r) {
+  if (!r.seen) return parse_rights(r.text);
+  const AttrClass& c = *r.seen;
+  if (c.kind != AttrClass::Kind::kMapped) return std::nullopt;
+  // The write right the class's rights token shows (rights_text): user mode's on a page that
+  // may be user, else the supervisor's.
+  const Tri write = c.user == Tri::kNo ? c.writable : c.user_writable;
+  if (c.user == Tri::kUnknown || write == Tri::kUnknown || c.executable == Tri::kUnknown) return std::nullopt;
+  return RightSet{c.user == Tri::kYes, write == Tri::kYes, c.executable == Tri::kYes, c.global == Tri::kYes};
 }
 
 std::optional<RightSet> parse_rights(const std::string& s) {

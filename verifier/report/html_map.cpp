@@ -11,6 +11,7 @@
 #include "verifier/report/html_map_parts.h"
 #include "verifier/report/markup.h"
 #include "verifier/report/text.h"
+#include "verifier/report/violation_rights.h"
 
 namespace ptv {
 
@@ -87,7 +88,7 @@ void write_bits(const WalkLevel& w, std::ostream& os) {
   const Bit bits[] = {
       {"XD", 63, "execute-disable"},
       {"G", 8, "global"},
-      {w.level == "PT" ? "PAT" : "PS", 7, w.level == "PT" ? "PAT" : "page size"},
+      {w.level == Level::kPt ? "PAT" : "PS", 7, w.level == Level::kPt ? "PAT" : "page size"},
       {"D", 6, "dirty"},
       {"A", 5, "accessed"},
       {"PCD", 4, "cache disable"},
@@ -119,7 +120,7 @@ void write_walk(const Violation& v, std::size_t n, std::ostream& os) {
   for (const WalkLevel& w : v.walk) {
     const char* deciding = w.deciding ? " deciding" : "";
     os << "<tr class=\"level" << deciding << "\"><td class=\"mark\">" << (w.deciding ? "\xe2\x96\xb6" : "")
-       << "</td><td>" << html_escape(w.level) << "</td><td class=\"hex\">" << hex16(w.table)
+       << "</td><td>" << html_escape(check::level_name(w)) << "</td><td class=\"hex\">" << hex16(w.table)
        << "</td><td class=\"num\">" << w.index << "</td><td class=\"hex\">" << hex16(w.entry_address)
        << "</td><td class=\"hex raw\">" << hex16(w.raw) << "</td></tr>\n"
        << "<tr class=\"decoded" << deciding << "\"><td></td><td colspan=\"5\">";
@@ -159,7 +160,7 @@ void write_violations(const AddressMap& map, std::ostream& os) {
        << "<dt>range</dt><dd class=\"hex\">[" << hex16(v.range.first.value()) << ", " << hex_end(v.range) << ")  "
        << format_size(v.range.size_or_zero()) << "</dd>"
        << "<dt>address</dt><dd class=\"hex\">" << hex16(v.address.value()) << "</dd>"
-       << "<dt>rights</dt><dd>" << html_escape(v.rights) << "</dd>";
+       << "<dt>rights</dt><dd>" << html_escape(violation_rights_text(v.rights)) << "</dd>";
     if (v.phys) os << "<dt>phys</dt><dd class=\"hex\">" << hex16(*v.phys) << "</dd>";
     os << "<dt>fingerprint</dt><dd class=\"hex\">" << html_escape(v.fingerprint) << "</dd></dl>\n";
     write_walk(v, n, os);

@@ -61,7 +61,7 @@ TEST_CASE("baseline - the fingerprint does not depend on what may change between
   const Violation a = violated().violations[0];
   Violation b = a;
   b.address = VirtAddr(0xffff'8880'003f'f000);
-  b.rights = "-rwx 4K";
+  b.rights.text = "-rwx 4K";
   b.message = "another sentence";
   b.walk.pop_back();
   b.phys.reset();

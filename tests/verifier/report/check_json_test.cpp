@@ -215,5 +215,61 @@ TEST_CASE("check json - a walk its raw entries contradict is refused, not explai
   refused([](Json& w) { w.erase(3); }, "do not make 0xffff8c4700001000 writable and executable");
 }
 
+// Rights are written as text and read back into data that writes the same text.
+TEST_CASE("check json - rights of each kind read back as data that is written the same") {
+  CheckResult r = violated();
+  REQUIRE(r.violations.size() >= 2);
+  AttrClass c;
+  c.kind = AttrClass::Kind::kMapped;
+  c.user = Tri::kYes;
+  c.writable = c.user_writable = Tri::kYes;
+  c.executable = Tri::kYes;
+  c.supervisor_executable = Tri::kNo;  // SMEP: shown as no "sx"
+  c.global = Tri::kYes;
+  c.valid = Tri::kYes;
+  c.page_size = 4096;
+  r.violations[0].rights = {c, {}, {}};
+  r.violations[1].rights = {{}, check::AliasKind::kUser, {}};
+  const std::string json = written(r);
+  CHECK(Json::parse(json)["violations"][0]["rights"] == "mapped urwx G page 4096");
+  CHECK(Json::parse(json)["violations"][1]["rights"] == "user-executable alias of a user-writable frame");
+  const CheckResult back = must_read(json);
+  CHECK(back.violations[0].rights == r.violations[0].rights);
+  CHECK(back.violations[1].rights == r.violations[1].rights);
+  CHECK(written(back) == json);
+}
+
+// Levels and the mode are read into the models' enums; a name this code does not know is kept as
+// read, so it is written back unchanged and quoted by the refusal above.
+TEST_CASE("check json - level and mode names read as enums, unknown names kept as text") {
+  std::ifstream in(std::string(PTV_FIXTURES_DIR) + "/reports/explain-wx.json");
+  const Json good = Json::parse(in);
+  const CheckResult known = must_read(good.dump(2));
+  REQUIRE(known.mode == PagingMode::k4Level);
+  CHECK(known.unknown_mode.empty());
+  REQUIRE(known.violations.at(0).walk.size() == 4);
+  CHECK(known.violations[0].walk[0].level == Level::kPml4);
+  CHECK(known.violations[0].walk[3].level == Level::kPt);
+  CHECK(known.violations[0].walk[3].unknown_level.empty());
+
+  Json edited = good;
+  edited["mode"] = "6-level";
+  edited["violations"][0]["walk"][3]["level"] = "PML9";
+  const CheckResult odd = must_read(edited.dump(2));
+  CHECK_FALSE(odd.mode.has_value());
+  CHECK(check::mode_name(odd) == "6-level");
+  const check::WalkLevel& w = odd.violations.at(0).walk.at(3);
+  CHECK_FALSE(w.level.has_value());
+  CHECK(check::level_name(w) == "PML9");
+  const Json back = Json::parse(written(odd));
+  CHECK(back["mode"] == "6-level");
+  CHECK(back["violations"][0]["walk"][3]["level"] == "PML9");
+  const auto r = read_check_json(edited.dump(2), "odd.json");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message ==
+        "odd.json:/violations/0/walk: the report's mode \"6-level\" is not 4-level or 5-level, so no walk can be "
+        "checked");
+}
+
 }  // namespace
 }  // namespace ptv

@@ -40,7 +40,7 @@ inline CheckResult holds() {
   r.dump = "captures/core.slice.elf";
   r.dump_format = "elf-core";
   r.spec = "specs/linux-6.1.json";
-  r.mode = "4-level";
+  r.mode = PagingMode::k4Level;
   r.rules = all_hold();
   r.complete = true;
   r.parameters = {{"page_offset_base", 0xffff'8880'0000'0000}, {"kaslr_slide", 0x1200'0000}};
@@ -71,14 +71,15 @@ inline CheckResult violated() {
   wx.region = "direct-map";
   wx.address = VirtAddr(0xffff'8880'0020'1000);
   wx.range = VirtRange{VirtAddr(0xffff'8880'0020'0000), VirtAddr(0xffff'8880'003f'ffff)};
-  wx.rights = "-rwx 2M";
+  wx.rights.text = "-rwx 2M";
   wx.message = "writable and executable";
   wx.phys = 0x20'0000;
   //                        level  table        index entry address  raw entry
   wx.walk = {
-      WalkLevel{"PML4", 0x1a0'd000, 273, 0x1a0'd888, 0x0000'0000'0260'1063, "P RW A table=P0x2601000", false, ""},
-      WalkLevel{"PDPT", 0x260'1000, 0, 0x260'1000, 0x0000'0000'0260'2063, "P RW A table=P0x2602000", false, ""},
-      WalkLevel{"PD", 0x260'2000, 1, 0x260'2008, 0x0000'0000'0020'00e3, "P RW A D PS frame=P0x200000", true, "XD=0"}};
+      WalkLevel{Level::kPml4, 0x1a0'd000, 273, 0x1a0'd888, 0x0000'0000'0260'1063, "P RW A table=P0x2601000", false, ""},
+      WalkLevel{Level::kPdpt, 0x260'1000, 0, 0x260'1000, 0x0000'0000'0260'2063, "P RW A table=P0x2602000", false, ""},
+      WalkLevel{Level::kPd, 0x260'2000, 1, 0x260'2008, 0x0000'0000'0020'00e3, "P RW A D PS frame=P0x200000", true,
+                "XD=0"}};
   wx.fingerprint = make_fingerprint(wx);
 
   Violation uk;
@@ -86,12 +87,12 @@ inline CheckResult violated() {
   uk.region = "fixmap";
   uk.address = VirtAddr(0xffff'ffff'fff0'0000);
   uk.range = VirtRange{VirtAddr(0xffff'ffff'ffe0'0000), VirtAddr(0xffff'ffff'ffff'ffff)};
-  uk.rights = "ur-x 4K";
+  uk.rights.text = "ur-x 4K";
   uk.message = "user page <U/S=1> in the \"kernel\" half & above";
-  uk.walk = {WalkLevel{"PML4", 0x1a0'd000, 511, 0x1a0'dff8, 0x0000'0000'0270'1067, "P RW US A", false, ""},
-             WalkLevel{"PDPT", 0x270'1000, 511, 0x270'1ff8, 0x0000'0000'0270'2067, "P RW US A", false, ""},
-             WalkLevel{"PD", 0x270'2000, 511, 0x270'2ff8, 0x0000'0000'0270'3067, "P RW US A", false, ""},
-             WalkLevel{"PT", 0x270'3000, 256, 0x270'3800, 0x0000'0000'0033'3025, "P US A", true, "U/S=1"}};
+  uk.walk = {WalkLevel{Level::kPml4, 0x1a0'd000, 511, 0x1a0'dff8, 0x0000'0000'0270'1067, "P RW US A", false, ""},
+             WalkLevel{Level::kPdpt, 0x270'1000, 511, 0x270'1ff8, 0x0000'0000'0270'2067, "P RW US A", false, ""},
+             WalkLevel{Level::kPd, 0x270'2000, 511, 0x270'2ff8, 0x0000'0000'0270'3067, "P RW US A", false, ""},
+             WalkLevel{Level::kPt, 0x270'3000, 256, 0x270'3800, 0x0000'0000'0033'3025, "P US A", true, "U/S=1"}};
   uk.fingerprint = make_fingerprint(uk);
 
   r.violations = {wx, uk};
@@ -131,6 +132,7 @@ inline void check_same(const WalkLevel& a, const WalkLevel& b) {
   CHECK(a.decoded == b.decoded);
   CHECK(a.deciding == b.deciding);
   CHECK(a.deciding_bits == b.deciding_bits);
+  CHECK(a.unknown_level == b.unknown_level);
 }
 
 /// a and b equal field for field (doubles exactly: the JSON writer keeps every bit).
@@ -139,6 +141,7 @@ inline void check_same(const CheckResult& a, const CheckResult& b) {
   CHECK(a.dump_format == b.dump_format);
   CHECK(a.spec == b.spec);
   CHECK(a.mode == b.mode);
+  CHECK(a.unknown_mode == b.unknown_mode);
   REQUIRE(a.rules.size() == b.rules.size());
   for (std::size_t i = 0; i < a.rules.size(); ++i) {
     CAPTURE(i);

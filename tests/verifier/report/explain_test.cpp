@@ -24,6 +24,7 @@
 #include "verifier/mapping/diff.h"
 #include "verifier/mapping/from_walk.h"
 #include "verifier/report/check_json.h"
+#include "verifier/report/violation_rights.h"
 #include "verifier/spec/parse.h"
 
 using namespace ptv;
@@ -85,7 +86,7 @@ TEST_CASE("explain: the committed mutated slice's wx violation is fixed by setti
   const Fix f = propose_fix(v);
   REQUIRE(f.changes.size() == 1);
   const EntryChange& c = f.changes[0];
-  CHECK(v.walk[c.level].level == "PT");
+  CHECK(v.walk[c.level].level == Level::kPt);
   CHECK(v.walk[c.level].entry_address == 0x440'3008);
   CHECK(c.before == 0x0000'0000'0000'1063);
   CHECK(c.after == 0x8000'0000'0000'1063);
@@ -214,7 +215,7 @@ TEST_CASE("explain: a replayed page split removes the page-size violation and ch
   REQUIRE(v);
   const Fix f = propose_fix(*v);
   REQUIRE(f.split);
-  CHECK(f.split->child_level == "PT");
+  CHECK(f.split->child_level == Level::kPt);
   CHECK(f.split->child_stride == 0x1000);
   CHECK(f.split->first_child == (0x0dc0'0000 | bits::kP | bits::kUS));
   CHECK(f.split->table_entry == (bits::kP | bits::kUS));
@@ -243,11 +244,11 @@ Violation made(RuleId rule, std::vector<std::pair<const char*, std::uint64_t>> l
   v.region = "region";
   v.address = VirtAddr(0xffff'8880'0020'1000);
   v.range = VirtRange::from_size(v.address, 0x1000);
-  v.rights = std::move(rights);
+  v.rights = rights_from_text(rights);
   v.message = std::move(message);
   std::uint64_t table = 0x10'0000;
   for (const auto& [level, raw] : levels) {
-    WalkLevel l{level, table, 1, table + 8, raw, "decoded", false, ""};
+    WalkLevel l{level_from_name(level), table, 1, table + 8, raw, "decoded", false, ""};
     v.walk.push_back(l);
     table += 0x1000;
   }
@@ -348,7 +349,7 @@ TEST_CASE("explain: fixes without a concrete entry value are told in words") {
     const Violation v = made(RuleId::kPageSize, {{"PML4", kTable}, {"PDPT", 0x8000'0000'4000'10e3}});
     const Fix f = propose_fix(v);
     REQUIRE(f.split);
-    CHECK(f.split->child_level == "PD");
+    CHECK(f.split->child_level == Level::kPd);
     CHECK(f.split->first_child == 0x8000'0000'4000'10e3);  // PS and PAT (bit 12) stay where they are
     CHECK(f.split->child_stride == 0x20'0000);
     CHECK(f.split->table_entry == 0x8000'0000'0000'0023);
@@ -365,7 +366,7 @@ TEST_CASE("explain: fixes without a concrete entry value are told in words") {
     CheckResult r;
     r.dump = "ptdump.txt";
     r.dump_format = "ptdump";
-    r.mode = "4-level";
+    r.mode = PagingMode::k4Level;
     r.violations.push_back(
         made(RuleId::kWx, {}, "", "writable and executable (mapped -rwx page 4096)", "mapped -rwx page 4096"));
     r.rules.push_back(RuleResult{RuleId::kWx, Status::kViolated, "", 1, 0, {}});

@@ -95,7 +95,7 @@ inline check::CheckResult sample_check() {
   r.dump = "captures/sample <core>.elf";
   r.dump_format = "elf-core";
   r.spec = "specs/map-test.json";
-  r.mode = "4-level";
+  r.mode = PagingMode::k4Level;
   for (const check::RuleInfo& info : check::kRules)
     r.rules.push_back(check::RuleResult{info.id, check::Status::kHolds, "proved for every address", 0, 0.001, {}});
   r.rules[static_cast<std::size_t>(check::RuleId::kWx)].status = check::Status::kViolated;
@@ -107,13 +107,13 @@ inline check::CheckResult sample_check() {
   v.region = "dmap";
   v.address = VirtAddr(kCross);
   v.range = VirtRange::from_size(VirtAddr(kCross), (2u << 20) + 0x2000);
-  v.rights = "-rwx 4K";
+  v.rights.text = "-rwx 4K";
   v.message = "writable and executable <&> \"quoted\"";
   //                         level   table      index entry address  raw entry
-  v.walk = {check::WalkLevel{"PML4", 0x1000, 275, 0x1898, 0x2063, "P RW A table=P0x2000", false, ""},
-            check::WalkLevel{"PDPT", 0x2000, 5, 0x2028, 0x3063, "P RW A table=P0x3000", false, ""},
-            check::WalkLevel{"PD", 0x3000, 511, 0x3ff8, 0x4063, "P RW A table=P0x4000", false, ""},
-            check::WalkLevel{"PT", 0x4000, 0, 0x4000, 0x5063, "P RW A D page=P0x5000", true, "R/W=1, XD=0"}};
+  v.walk = {check::WalkLevel{Level::kPml4, 0x1000, 275, 0x1898, 0x2063, "P RW A table=P0x2000", false, ""},
+            check::WalkLevel{Level::kPdpt, 0x2000, 5, 0x2028, 0x3063, "P RW A table=P0x3000", false, ""},
+            check::WalkLevel{Level::kPd, 0x3000, 511, 0x3ff8, 0x4063, "P RW A table=P0x4000", false, ""},
+            check::WalkLevel{Level::kPt, 0x4000, 0, 0x4000, 0x5063, "P RW A D page=P0x5000", true, "R/W=1, XD=0"}};
   v.fingerprint = "wx:dmap:0xffff897fffe00000-0xffff898000002000";
   r.violations = {v};
   return r;
