@@ -76,10 +76,19 @@ inline CheckResult violated() {
   wx.phys = 0x20'0000;
   //                        level  table        index entry address  raw entry
   wx.walk = {
-      WalkLevel{Level::kPml4, 0x1a0'd000, 273, 0x1a0'd888, 0x0000'0000'0260'1063, "P RW A table=P0x2601000", false, ""},
-      WalkLevel{Level::kPdpt, 0x260'1000, 0, 0x260'1000, 0x0000'0000'0260'2063, "P RW A table=P0x2602000", false, ""},
-      WalkLevel{Level::kPd, 0x260'2000, 1, 0x260'2008, 0x0000'0000'0020'00e3, "P RW A D PS frame=P0x200000", true,
-                "XD=0"}};
+      WalkLevel{
+          Level::kPml4, 0x1a0'd000, 273, 0x1a0'd888, 0x0000'0000'0260'1063, "P RW A table=P0x2601000", false, "", {}},
+      WalkLevel{
+          Level::kPdpt, 0x260'1000, 0, 0x260'1000, 0x0000'0000'0260'2063, "P RW A table=P0x2602000", false, "", {}},
+      WalkLevel{Level::kPd,
+                0x260'2000,
+                1,
+                0x260'2008,
+                0x0000'0000'0020'00e3,
+                "P RW A D PS frame=P0x200000",
+                true,
+                "XD=0",
+                {}}};
   wx.fingerprint = make_fingerprint(wx);
 
   Violation uk;
@@ -89,10 +98,10 @@ inline CheckResult violated() {
   uk.range = VirtRange{VirtAddr(0xffff'ffff'ffe0'0000), VirtAddr(0xffff'ffff'ffff'ffff)};
   uk.rights.text = "ur-x 4K";
   uk.message = "user page <U/S=1> in the \"kernel\" half & above";
-  uk.walk = {WalkLevel{Level::kPml4, 0x1a0'd000, 511, 0x1a0'dff8, 0x0000'0000'0270'1067, "P RW US A", false, ""},
-             WalkLevel{Level::kPdpt, 0x270'1000, 511, 0x270'1ff8, 0x0000'0000'0270'2067, "P RW US A", false, ""},
-             WalkLevel{Level::kPd, 0x270'2000, 511, 0x270'2ff8, 0x0000'0000'0270'3067, "P RW US A", false, ""},
-             WalkLevel{Level::kPt, 0x270'3000, 256, 0x270'3800, 0x0000'0000'0033'3025, "P US A", true, "U/S=1"}};
+  uk.walk = {WalkLevel{Level::kPml4, 0x1a0'd000, 511, 0x1a0'dff8, 0x0000'0000'0270'1067, "P RW US A", false, "", {}},
+             WalkLevel{Level::kPdpt, 0x270'1000, 511, 0x270'1ff8, 0x0000'0000'0270'2067, "P RW US A", false, "", {}},
+             WalkLevel{Level::kPd, 0x270'2000, 511, 0x270'2ff8, 0x0000'0000'0270'3067, "P RW US A", false, "", {}},
+             WalkLevel{Level::kPt, 0x270'3000, 256, 0x270'3800, 0x0000'0000'0033'3025, "P US A", true, "U/S=1", {}}};
   uk.fingerprint = make_fingerprint(uk);
 
   r.violations = {wx, uk};

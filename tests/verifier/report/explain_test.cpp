@@ -248,7 +248,7 @@ Violation made(RuleId rule, std::vector<std::pair<const char*, std::uint64_t>> l
   v.message = std::move(message);
   std::uint64_t table = 0x10'0000;
   for (const auto& [level, raw] : levels) {
-    WalkLevel l{level_from_name(level), table, 1, table + 8, raw, "decoded", false, ""};
+    WalkLevel l{level_from_name(level), table, 1, table + 8, raw, "decoded", false, "", {}};
     v.walk.push_back(l);
     table += 0x1000;
   }

@@ -110,10 +110,10 @@ inline check::CheckResult sample_check() {
   v.rights.text = "-rwx 4K";
   v.message = "writable and executable <&> \"quoted\"";
   //                         level   table      index entry address  raw entry
-  v.walk = {check::WalkLevel{Level::kPml4, 0x1000, 275, 0x1898, 0x2063, "P RW A table=P0x2000", false, ""},
-            check::WalkLevel{Level::kPdpt, 0x2000, 5, 0x2028, 0x3063, "P RW A table=P0x3000", false, ""},
-            check::WalkLevel{Level::kPd, 0x3000, 511, 0x3ff8, 0x4063, "P RW A table=P0x4000", false, ""},
-            check::WalkLevel{Level::kPt, 0x4000, 0, 0x4000, 0x5063, "P RW A D page=P0x5000", true, "R/W=1, XD=0"}};
+  v.walk = {check::WalkLevel{Level::kPml4, 0x1000, 275, 0x1898, 0x2063, "P RW A table=P0x2000", false, "", {}},
+            check::WalkLevel{Level::kPdpt, 0x2000, 5, 0x2028, 0x3063, "P RW A table=P0x3000", false, "", {}},
+            check::WalkLevel{Level::kPd, 0x3000, 511, 0x3ff8, 0x4063, "P RW A table=P0x4000", false, "", {}},
+            check::WalkLevel{Level::kPt, 0x4000, 0, 0x4000, 0x5063, "P RW A D page=P0x5000", true, "R/W=1, XD=0", {}}};
   v.fingerprint = "wx:dmap:0xffff897fffe00000-0xffff898000002000";
   r.violations = {v};
   return r;
