@@ -256,9 +256,13 @@ Expected<unsigned> cpu_size_facts(const MachineOptions& o, const std::optional<C
 
 /// The paging mode: the walk needs one, so without CR4 or a flag it is assumed 4-level.
 Fact paging_mode_fact(const MachineOptions& o, const Resolved& r, const EffectiveRegisters& regs) {
-  if (o.la57) return Fact{FactId::kPagingMode, FactSource::kFlag, *o.la57 ? "5-level" : "4-level", "--la57/--no-la57"};
+  if (o.la57)
+    return Fact{FactId::kPagingMode, FactSource::kFlag,
+                std::string(to_string(*o.la57 ? PagingMode::k5Level : PagingMode::k4Level)), "--la57/--no-la57"};
   if (r.cr4.value)
-    return Fact{FactId::kPagingMode, r.cr4.source, (regs.cr4 & kCr4La57) ? "5-level" : "4-level", r.cr4.origin};
+    return Fact{FactId::kPagingMode, r.cr4.source,
+                std::string(to_string((regs.cr4 & kCr4La57) ? PagingMode::k5Level : PagingMode::k4Level)),
+                r.cr4.origin};
   return Fact{FactId::kPagingMode, FactSource::kAssumed, "4-level (walked as such)",
               "no CR4 in the dump; pass --la57 or --no-la57"};
 }

@@ -242,13 +242,9 @@ MappingSet read_header(const Reader& rd, const Json& root, const std::string& so
 
   MappingSet set;
   const Json& mode = rd.required(root, "", "mode");
-  if (mode == "4-level") {
-    set.mode = PagingMode::k4Level;
-  } else if (mode == "5-level") {
-    set.mode = PagingMode::k5Level;
-  } else {
-    rd.fail("/mode", "\"4-level\" or \"5-level\"", &mode);
-  }
+  const std::optional<PagingMode> named = mode.is_string() ? mode_from_name(mode.get<std::string>()) : std::nullopt;
+  if (!named) rd.fail("/mode", "\"4-level\" or \"5-level\"", &mode);
+  set.mode = *named;
   if (options.mode && *options.mode != set.mode)
     rd.fail("/mode", std::string("\"") + std::string(to_string(*options.mode)) + "\" (the given paging mode)", &mode);
   // What was read is a JSON mapping set from this file; where it says it came from is its claim.
