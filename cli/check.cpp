@@ -134,11 +134,7 @@ int run_check_command(CheckCliOptions& o) {
 
   const std::optional<check::RawContext> raw = check::raw_context(*loaded);
   check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, o.check);
-  if (const auto* b = std::get_if<check::BadInput>(&outcome)) return bad_input(b->message);
-  if (const auto* e = std::get_if<check::InternalError>(&outcome)) {
-    print_error("internal error: " + e->message);
-    return static_cast<int>(ExitCode::kInternal);
-  }
+  if (auto code = check_failed(outcome)) return *code;
   check::CheckResult result = std::move(std::get<check::CheckResult>(outcome));
   if (baseline) apply_baseline(result, *baseline);
   disarm_time_watchdog();

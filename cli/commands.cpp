@@ -7,6 +7,7 @@
 #include <iostream>
 #include <new>
 #include <system_error>
+#include <variant>
 
 #include "cli/run_limits.h"
 #include "models/expected.h"
@@ -126,6 +127,15 @@ int bad_input(std::string_view message) {
 int failed(const Error& e) {
   print_error(e.message);
   return static_cast<int>(e.internal ? ExitCode::kInternal : ExitCode::kBadInput);
+}
+
+std::optional<int> check_failed(const check::CheckOutcome& outcome) {
+  if (const auto* b = std::get_if<check::BadInput>(&outcome)) return bad_input(b->message);
+  if (const auto* e = std::get_if<check::InternalError>(&outcome)) {
+    print_error("internal error: " + e->message);
+    return static_cast<int>(ExitCode::kInternal);
+  }
+  return std::nullopt;
 }
 
 int finish_standard_output(StandardOutput& out, int code) {

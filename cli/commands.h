@@ -6,11 +6,13 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "verifier/base/output_format.h"
+#include "verifier/checks/check.h"
 
 namespace CLI {
 class App;
@@ -55,6 +57,9 @@ int bad_input(std::string_view message);
 /// A stage's error as the run's end: print_error(e.message), then ExitCode::kInternal when the
 /// error is ptverify's own (Error::internal), else ExitCode::kBadInput.
 int failed(const Error& e);
+/// A check run that gave no result: its message printed, and its exit code (bad input 2, internal
+/// error 4); empty when `outcome` holds the result.
+std::optional<int> check_failed(const check::CheckOutcome& outcome);
 
 /// The end of every run: flushes standard output and returns `code`, or ExitCode::kBadInput
 /// after "ptverify: standard output: cannot write: <reason>" when a write to it failed. A reader

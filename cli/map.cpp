@@ -70,11 +70,7 @@ int run_map(MapOptions o) {
     progress.update("ptverify map: checking against " + o.spec + " to place its regions ...");
     const std::optional<check::RawContext> raw = check::raw_context(*loaded);
     check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, check_options);
-    if (const auto* b = std::get_if<check::BadInput>(&outcome)) return bad_input(b->message);
-    if (const auto* e = std::get_if<check::InternalError>(&outcome)) {
-      print_error("internal error: " + e->message);
-      return static_cast<int>(ExitCode::kInternal);
-    }
+    if (auto code = check_failed(outcome)) return *code;
     result = std::move(std::get<check::CheckResult>(outcome));
     auto l = layout_for(*spec, *result);
     if (l.ok())
