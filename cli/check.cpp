@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -59,10 +58,7 @@ std::optional<Error> apply_run_flags(CheckCliOptions& o) {
   o.check.fixed_parameters = std::move(params).value();
   if (!o.emit_smt2.empty()) o.check.emit_smt2_dir = o.emit_smt2;
   limit_memory(o.check.memory_limit_mb);
-  if (o.check.time_limit_s > 0)
-    o.check.deadline =
-        std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                               std::chrono::duration<double>(o.check.time_limit_s));
+  o.check.deadline = deadline_after(o.check.time_limit_s);
   arm_time_watchdog("check", o.check.time_limit_s, true);
   return std::nullopt;
 }

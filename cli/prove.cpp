@@ -3,7 +3,6 @@
 #include "cli/prove.h"
 
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <iostream>
 #include <memory>
 
@@ -29,10 +28,7 @@ int run_prove(const ProveCommandOptions& o) {
   options.minimize = !o.no_minimize;
   limit_memory(o.memory_limit_mb);
   options.time_limit_s = o.time_limit_s;
-  if (o.time_limit_s > 0)
-    options.deadline =
-        std::chrono::steady_clock::now() +
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(o.time_limit_s));
+  options.deadline = deadline_after(o.time_limit_s);
   arm_time_watchdog("prove", o.time_limit_s, true);
   if (!o.emit_smt2_dir.empty()) {
     if (auto err = smt::make_emit_smt2_dir(o.emit_smt2_dir)) return bad_input("prove: " + err->message);

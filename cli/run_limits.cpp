@@ -113,4 +113,10 @@ void disarm_time_watchdog() {
   setitimer(ITIMER_REAL, &off, nullptr);
 }
 
+std::optional<std::chrono::steady_clock::time_point> deadline_after(double seconds) {
+  if (seconds <= 0) return std::nullopt;
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+}
+
 }  // namespace ptv::cli

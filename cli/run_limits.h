@@ -1,7 +1,9 @@
 // The whole run's memory bound (--memory-limit of check and prove).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 
 namespace ptv::cli {
 
@@ -21,6 +23,10 @@ void limit_memory(std::uint64_t mib);
 
 /// The cap limit_memory set, in MiB (0: none): for the message when an allocation fails.
 std::uint64_t memory_limit_mib();
+
+/// The cooperative deadline of --time-limit: `seconds` from now on the steady clock; empty for 0
+/// (no limit).
+std::optional<std::chrono::steady_clock::time_point> deadline_after(double seconds);
 
 /// The whole run's time bound behind --time-limit. check and prove stop their rules and goals
 /// at the limit themselves (`cooperative`): they end as "not decided: time limit" in every
