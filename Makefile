@@ -4,10 +4,10 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 APT_PACKAGES := g++ cmake make pkg-config libz3-dev z3 nlohmann-json3-dev libcli11-dev doctest-dev \
-                libzstd-dev zlib1g-dev zstd clang-format chromium
+                libzstd-dev zlib1g-dev zstd clang-format chromium qemu-system-x86 busybox-static
 # Wanted but not needed: where apt cannot install them, the rest is installed and the tests that
-# use them skip (tests/browser/render_test.sh without chromium).
-OPTIONAL_APT_PACKAGES := chromium
+# use them skip (tests/browser/render_test.sh without chromium, capture/boot-e2e without QEMU).
+OPTIONAL_APT_PACKAGES := chromium qemu-system-x86 busybox-static
 # `make fuzz` only: clang and its libFuzzer/sanitizer runtimes (`make test` never installs them).
 FUZZ_APT_PACKAGES := clang libclang-rt-14-dev
 FUZZ_BUILD ?= build-fuzz
@@ -19,7 +19,11 @@ DIFF_SEED ?= $(shell date +%s)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_CAPTURE := tests/fixtures/linux-6.1-ptdump-4level-pti
 
-.PHONY: all deps configure build test demo test-sanitize bench format fuzz-deps fuzz fuzz-rules clean
+# The kernel `capture --boot` is tested with (capture/boot-e2e): Debian's current amd64 kernel
+# package, downloaded once and unpacked into $(BUILD)/kernel (the PTV_TEST_KERNEL default).
+KERNEL_DIR = $(BUILD)/kernel
+
+.PHONY: all deps configure build kernel test demo test-sanitize bench format fuzz-deps fuzz fuzz-rules clean
 
 all: build
 
@@ -52,7 +56,19 @@ configure: deps
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+# Once: the package linux-image-amd64 depends on (e.g. linux-image-6.1.0-57-amd64), unpacked with
+# dpkg-deb (no installation). Without network or apt the test skips, visibly.
+kernel: configure
+	@if ls $(KERNEL_DIR)/boot/vmlinuz-* >/dev/null 2>&1; then :; else \
+	  pick() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-6/{print $$2; exit}'; }; \
+	  pkg=$$(pick); [ -n "$$pkg" ] || { $(SUDO) apt-get update -qq; pkg=$$(pick); }; \
+	  mkdir -p $(KERNEL_DIR) && cd $(KERNEL_DIR) && [ -n "$$pkg" ] && \
+	  echo "ptverify: downloading $$pkg for the capture --boot test" && \
+	  apt-get download -q "$$pkg" && dpkg-deb -x "$$pkg"_*.deb . && rm -f "$$pkg"_*.deb \
+	  || echo "ptverify: could not download a kernel: the capture --boot test will be skipped"; \
+	fi
+
+test: build kernel
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test-sanitize:

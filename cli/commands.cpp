@@ -26,6 +26,7 @@ Command setup_slice(CLI::App& app);
 Command setup_prove(CLI::App& app);
 Command setup_explain(CLI::App& app);
 Command setup_diff(CLI::App& app);
+Command setup_capture(CLI::App& app);
 
 CLI::Validator non_negative_integer() {
   return CLI::Validator(
@@ -51,8 +52,8 @@ CLI::Option* add_output_option(CLI::App& app, OutputFormat& slot, std::initializ
 
 Commands setup_all(CLI::App& app) {
   Commands all{
-      setup_mappings(app), setup_walk(app),  setup_check(app),   setup_map(app),
-      setup_slice(app),    setup_prove(app), setup_explain(app), setup_diff(app),
+      setup_mappings(app), setup_walk(app),    setup_check(app), setup_map(app),     setup_slice(app),
+      setup_prove(app),    setup_explain(app), setup_diff(app),  setup_capture(app),
   };
   // Every run is bounded: a subcommand without a --time-limit or --memory-limit of its own gets
   // the watchdog's and the data segment's.
