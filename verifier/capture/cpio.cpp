@@ -22,8 +22,18 @@ void put_hex8(std::string& out, std::uint64_t v) {
 void put_member(std::string& out, std::uint64_t ino, const CpioEntry& e) {
   out += "070701";
   const std::uint64_t fields[] = {
-      ino,          e.mode,       0, 0, e.mode & kModeDirectory ? 2U : 1U, 0, e.data.size(), 0, 0,
-      e.rdev_major, e.rdev_minor, e.name.size() + 1,
+      ino,
+      e.mode,
+      0,
+      0,
+      e.mode & kModeDirectory ? 2U : 1U,
+      0,
+      e.data.size(),
+      0,
+      0,
+      e.rdev_major,
+      e.rdev_minor,
+      e.name.size() + 1,
       0,  // c_chksum: always 0 in "070701" archives
   };
   for (std::uint64_t f : fields) put_hex8(out, f);

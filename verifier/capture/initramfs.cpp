@@ -32,6 +32,7 @@ std::string init_script(const InitramfsOptions& opts) {
       "# Made by ptverify capture --boot: prints what the capture keeps, then the ready marker, then idles.\n"
       "/bin/busybox mount -t proc proc /proc\n"
       "/bin/busybox mount -t sysfs sysfs /sys\n"
+      "/bin/busybox mount -t devtmpfs devtmpfs /dev\n"
       "/bin/busybox --install -s /bin\n"
       "export PATH=/bin HOME=/root\n"
       "cd /root\n";

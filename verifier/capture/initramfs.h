@@ -1,11 +1,12 @@
 // The initramfs `capture --boot` gives a kernel when the user gives none: busybox and an /init
-// that mounts proc and sysfs, prints what the capture keeps (/proc/cpuinfo, /proc/cmdline)
+// that mounts proc, sysfs and devtmpfs, prints what the capture keeps (/proc/cpuinfo, /proc/cmdline)
 // between marker lines on the console, runs the user's commands, prints the ready marker and
 // idles, so that the vCPUs sit in the kernel's idle loop when the capture pauses them.
 //
 //   /init                  #!/bin/busybox sh (the script below)
 //   /bin/busybox, /bin/sh  busybox-static's binary, and a link to it
-//   /dev/console           character device 5:1: the kernel opens it for init's stdio
+//   /dev/console           character device 5:1: the kernel opens it for init's stdio (before
+//                          /init mounts devtmpfs over /dev)
 //   /proc /sys /tmp /root  mount points and scratch
 //   files of --initramfs-add, with their parent directories
 #pragma once

@@ -26,8 +26,7 @@ std::optional<bool> chosen_la57(const PauseRecord& record) {
   return (*c->cr4 >> 12 & 1) != 0;  // [SDM 3A §2.5] CR4.LA57
 }
 
-Json manifest_json(const PauseRecord& r, const Json& source,
-                                     const std::optional<std::string>& command_line) {
+Json manifest_json(const PauseRecord& r, const Json& source, const std::optional<std::string>& command_line) {
   Json vcpus = Json::array();
   for (std::size_t i = 0; i < r.vcpus.size(); ++i) {
     const ControlRegisters& c = r.vcpus[i];

@@ -28,7 +28,7 @@ namespace ptv::capture {
 /// The manifest of `record`, its keys in the order above; `source` and `command_line` as the
 /// caller knows them.
 [[nodiscard]] Json manifest_json(const PauseRecord& record, const Json& source,
-                                           const std::optional<std::string>& command_line);
+                                 const std::optional<std::string>& command_line);
 
 /// The chosen vCPU's CR4.LA57 (bit 12): 5-level paging. Empty when its CR4 is unknown.
 [[nodiscard]] std::optional<bool> chosen_la57(const PauseRecord& record);

@@ -192,8 +192,7 @@ std::optional<Error> QemuProcess::wait_for_marker(std::string_view marker, std::
   const Clock::time_point deadline = Clock::now() + timeout;
   for (;;) {
     const std::string serial = read_text_file(opts_.serial_log);
-    if (serial.starts_with(marker) || serial.find("\n" + std::string(marker)) != std::string::npos)
-      return std::nullopt;
+    if (serial.starts_with(marker) || serial.find("\n" + std::string(marker)) != std::string::npos) return std::nullopt;
     if (const std::string ended = poll_exit(); !ended.empty())
       return Error{"QEMU " + ended + " before the guest printed '" + std::string(marker) + "'; " + logs_tail()};
     if (Clock::now() >= deadline)

@@ -32,10 +32,10 @@ struct BootOptions {
   std::string append;  ///< after "console=ttyS0 panic=-1"
   std::string memory = "512M";
   unsigned smp = 1;
-  bool la57 = false;        ///< -cpu max,+la57: 5-level paging when the kernel supports it
+  bool la57 = false;          ///< -cpu max,+la57: 5-level paging when the kernel supports it
   std::string accel = "tcg";  ///< or "kvm"
-  std::string serial_log;   ///< -serial file:
-  std::string qmp_socket;   ///< -qmp unix:
+  std::string serial_log;     ///< -serial file:
+  std::string qmp_socket;     ///< -qmp unix:
 };
 
 /// QEMU's argv for `opts`, argv[0] included.

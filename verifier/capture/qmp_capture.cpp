@@ -1,12 +1,12 @@
 #include "verifier/capture/qmp_capture.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <thread>
-
-#include <unistd.h>
 
 #include "verifier/base/output_file.h"
 
@@ -159,9 +159,9 @@ class Session {
     if (::unlink(core.c_str()) != 0 && errno != ENOENT)
       return Error{core.string() + ": cannot remove the old core: " + std::strerror(errno)};
     say("dump-guest-memory " + core.string());
-    Expected<Json> d = exec(
-        "dump-guest-memory",
-        Json{{"paging", false}, {"protocol", "file:" + core.string()}, {"format", "elf"}, {"detach", true}});
+    Expected<Json> d =
+        exec("dump-guest-memory",
+             Json{{"paging", false}, {"protocol", "file:" + core.string()}, {"format", "elf"}, {"detach", true}});
     if (!d) return d.error();
     Expected<Json> done = qmp_.wait_event("DUMP_COMPLETED", "dump-guest-memory", opts_.timeout);
     if (!done) {

@@ -27,20 +27,20 @@
 namespace ptv::capture {
 
 struct PauseOptions {
-  std::string out_dir;                      ///< where the files go; made absolute for QEMU
-  std::chrono::milliseconds timeout{60'000};  ///< each command's reply, and the dump
-  unsigned retries = 20;                    ///< further pauses to find a vCPU in kernel mode
+  std::string out_dir;                         ///< where the files go; made absolute for QEMU
+  std::chrono::milliseconds timeout{60'000};   ///< each command's reply, and the dump
+  unsigned retries = 20;                       ///< further pauses to find a vCPU in kernel mode
   std::chrono::milliseconds retry_pause{100};  ///< how long the guest runs between two pauses
-  std::optional<unsigned> cpu;              ///< the vCPU to capture (--cpu); else the first in kernel mode
-  bool keep_paused = false;                 ///< do not resume the guest at the end
+  std::optional<unsigned> cpu;                 ///< the vCPU to capture (--cpu); else the first in kernel mode
+  bool keep_paused = false;                    ///< do not resume the guest at the end
 };
 
 /// What the capture saw; capture.json is made of it (manifest.h).
 struct PauseRecord {
   std::string qmp_socket;
-  std::string qemu_version;  ///< "7.2.19", from query-version
-  std::string qemu_package;  ///< e.g. "Debian 1:7.2+dfsg-7+deb12u18"
-  std::string time_utc;      ///< when the guest was paused (the last time): 2026-12-06T05:40:00Z
+  std::string qemu_version;             ///< "7.2.19", from query-version
+  std::string qemu_package;             ///< e.g. "Debian 1:7.2+dfsg-7+deb12u18"
+  std::string time_utc;                 ///< when the guest was paused (the last time): 2026-12-06T05:40:00Z
   std::vector<ControlRegisters> vcpus;  ///< every vCPU's registers at that moment
   unsigned chosen_cpu = 0;              ///< whose registers.txt, info tlb and info mem were saved
   unsigned pauses = 0;                  ///< how many times the guest was stopped

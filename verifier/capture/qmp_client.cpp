@@ -91,8 +91,9 @@ Expected<QmpClient> QmpClient::connect(const std::string& path, std::chrono::mil
     const int err = errno;
     ::close(fd);
     return Error{"QMP socket " + path + ": cannot connect: " + std::strerror(err) +
-                 (err == ENOENT || err == ECONNREFUSED ? " (is QEMU running with -qmp unix:" + path + ",server=on,wait=off?)"
-                                                       : "")};
+                 (err == ENOENT || err == ECONNREFUSED
+                      ? " (is QEMU running with -qmp unix:" + path + ",server=on,wait=off?)"
+                      : "")};
   }
   QmpClient client(fd, path);
   Expected<Json> hello = client.read_message("greeting", Clock::now() + timeout, timeout);
@@ -114,8 +115,9 @@ std::optional<Error> QmpClient::send_line(const std::string& command, const std:
     if (n <= 0) {
       const int err = errno;
       close_connection();
-      return Error{where(command) + ": cannot send: " +
-                   (err == EPIPE || err == ECONNRESET ? std::string("QEMU closed the connection") : std::strerror(err))};
+      return Error{
+          where(command) + ": cannot send: " +
+          (err == EPIPE || err == ECONNRESET ? std::string("QEMU closed the connection") : std::strerror(err))};
     }
     sent += static_cast<std::size_t>(n);
   }
@@ -123,15 +125,15 @@ std::optional<Error> QmpClient::send_line(const std::string& command, const std:
 }
 
 Expected<Json> QmpClient::read_message(const std::string& command, Clock::time_point deadline,
-                                                 std::chrono::milliseconds timeout) {
+                                       std::chrono::milliseconds timeout) {
   for (;;) {
     if (const std::size_t nl = buffer_.find('\n'); nl != std::string::npos) {
       std::string line = buffer_.substr(0, nl);
       buffer_.erase(0, nl + 1);
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line.find_first_not_of(" \t") == std::string::npos) continue;
-      Expected<Json> message = read_json<Json>(
-          line, where(command) + ": QEMU's message", [](const Json& j) { return j; });
+      Expected<Json> message =
+          read_json<Json>(line, where(command) + ": QEMU's message", [](const Json& j) { return j; });
       if (!message) return message.error();
       if (!message->is_object())
         return Error{where(command) + ": QEMU sent a message that is not a JSON object: " +
@@ -162,12 +164,12 @@ Expected<Json> QmpClient::read_message(const std::string& command, Clock::time_p
 }
 
 Expected<Json> QmpClient::execute(const std::string& command, const Json& arguments,
-                                            std::chrono::milliseconds timeout) {
+                                  std::chrono::milliseconds timeout) {
   return run(command, command, arguments.is_null() ? std::string() : arguments.dump(), timeout);
 }
 
-Expected<Json> QmpClient::run(const std::string& command, const std::string& label,
-                                        const std::string& arguments, std::chrono::milliseconds timeout) {
+Expected<Json> QmpClient::run(const std::string& command, const std::string& label, const std::string& arguments,
+                              std::chrono::milliseconds timeout) {
   const std::uint64_t id = next_id_++;
   std::string request = "{\"execute\": " + json_string(command) + ", \"id\": " + std::to_string(id);
   if (!arguments.empty()) request += ", \"arguments\": " + arguments;
@@ -213,7 +215,7 @@ Expected<std::string> QmpClient::human(const std::string& command_line, std::opt
 }
 
 Expected<Json> QmpClient::wait_event(const std::string& name, const std::string& doing,
-                                               std::chrono::milliseconds timeout) {
+                                     std::chrono::milliseconds timeout) {
   const Clock::time_point deadline = Clock::now() + timeout;
   for (;;) {
     const auto it =

@@ -47,7 +47,7 @@ class QmpClient {
   /// before the reply (the client is then disconnected), no reply within `timeout`, a message
   /// that is not JSON.
   [[nodiscard]] Expected<Json> execute(const std::string& command, const Json& arguments,
-                                                 std::chrono::milliseconds timeout);
+                                       std::chrono::milliseconds timeout);
   /// human-monitor-command: the text a monitor command prints (with "\r\n" turned into "\n"),
   /// run on vCPU `cpu` when given (else the monitor's current one, vCPU 0).
   [[nodiscard]] Expected<std::string> human(const std::string& command_line, std::optional<unsigned> cpu,
@@ -55,7 +55,7 @@ class QmpClient {
   /// The first kept event named `name` (removed from the kept ones), reading more until one
   /// comes or `timeout` passes. `doing` names the command it belongs to, for the messages.
   [[nodiscard]] Expected<Json> wait_event(const std::string& name, const std::string& doing,
-                                                    std::chrono::milliseconds timeout);
+                                          std::chrono::milliseconds timeout);
 
   /// The greeting's "QMP" object.
   [[nodiscard]] const Json& greeting() const { return greeting_; }
@@ -75,13 +75,12 @@ class QmpClient {
   void close_connection();
   [[nodiscard]] std::string where(const std::string& command) const;
   /// The next message (a JSON object), or an error naming `command`.
-  [[nodiscard]] Expected<Json> read_message(const std::string& command,
-                                                      std::chrono::steady_clock::time_point deadline,
-                                                      std::chrono::milliseconds timeout);
+  [[nodiscard]] Expected<Json> read_message(const std::string& command, std::chrono::steady_clock::time_point deadline,
+                                            std::chrono::milliseconds timeout);
   /// execute, with `label` naming the command in the messages and the arguments as JSON text
   /// (empty for none).
-  [[nodiscard]] Expected<Json> run(const std::string& command, const std::string& label,
-                                             const std::string& arguments, std::chrono::milliseconds timeout);
+  [[nodiscard]] Expected<Json> run(const std::string& command, const std::string& label, const std::string& arguments,
+                                   std::chrono::milliseconds timeout);
   [[nodiscard]] std::optional<Error> send_line(const std::string& command, const std::string& line);
 
   int fd_ = -1;
