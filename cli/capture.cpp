@@ -132,8 +132,8 @@ Expected<std::string> auto_spec(const capture::PauseRecord& record) {
 /// its own process so that its output and exit code are exactly those of the same command typed
 /// by hand. Returns its exit code.
 int run_check_process(const fs::path& dir, const std::string& spec) {
-  std::vector<std::string> argv{"ptverify", "check", (dir / "core.elf").string(), "--spec", spec, "--registers",
-                                (dir / "registers.txt").string()};
+  std::vector<std::string> argv{"ptverify", "check",       (dir / "core.elf").string(),     "--spec",
+                                spec,       "--registers", (dir / "registers.txt").string()};
   if (fs::exists(dir / "cpuinfo.txt")) {
     argv.emplace_back("--cpuinfo");
     argv.push_back((dir / "cpuinfo.txt").string());
@@ -170,8 +170,8 @@ int slice_core(const fs::path& dir, const capture::PauseRecord& record) {
 }
 
 void print_summary(const fs::path& dir, const capture::PauseRecord& r) {
-  std::cout << "ptverify capture: " << printable(dir.string()) << ": QEMU " << r.qemu_version << ", "
-            << r.vcpus.size() << (r.vcpus.size() == 1 ? " vCPU" : " vCPUs") << ", paused " << r.pauses
+  std::cout << "ptverify capture: " << printable(dir.string()) << ": QEMU " << r.qemu_version << ", " << r.vcpus.size()
+            << (r.vcpus.size() == 1 ? " vCPU" : " vCPUs") << ", paused " << r.pauses
             << (r.pauses == 1 ? " time" : " times") << '\n';
   for (std::size_t i = 0; i < r.vcpus.size(); ++i) {
     const ControlRegisters& c = r.vcpus[i];
@@ -195,8 +195,8 @@ int finish(const CaptureCliOptions& o, const fs::path& dir, capture::PauseRecord
   }
   record.files.emplace_back("capture.json");
   const Json manifest = capture::manifest_json(record, source, cmdline);
-  if (std::optional<Error> e = write_output_file((dir / "capture.json").string(),
-                                                 [&](std::ostream& os) { os << manifest.dump(2) << '\n'; }))
+  if (std::optional<Error> e =
+          write_output_file((dir / "capture.json").string(), [&](std::ostream& os) { os << manifest.dump(2) << '\n'; }))
     return failed(*e);
   print_summary(dir, record);
   if (o.check.empty()) return static_cast<int>(ExitCode::kOk);
@@ -251,7 +251,8 @@ int run_boot(const CaptureCliOptions& o, const fs::path& dir) {
       return failed(*e);
   }
   TempDir tmp;
-  if (tmp.path().empty()) return bad_input(std::string("capture: cannot create a temporary folder: ") + std::strerror(errno));
+  if (tmp.path().empty())
+    return bad_input(std::string("capture: cannot create a temporary folder: ") + std::strerror(errno));
   boot.qmp_socket = tmp.path() + "/qmp.sock";
   // An old serial log would show an old ready marker.
   std::error_code ec;
@@ -283,12 +284,12 @@ int run_boot(const CaptureCliOptions& o, const fs::path& dir) {
   record->files.emplace_back("serial.log");
   if (o.initrd.empty()) record->files.emplace_back("initramfs.cpio.gz");
   Json source{{"boot",
-                         {{"kernel", boot.kernel},
-                          {"initrd", boot.initrd},
-                          {"memory", boot.memory},
-                          {"smp", boot.smp},
-                          {"accel", boot.accel},
-                          {"qemu_command", command}}}};
+               {{"kernel", boot.kernel},
+                {"initrd", boot.initrd},
+                {"memory", boot.memory},
+                {"smp", boot.smp},
+                {"accel", boot.accel},
+                {"qemu_command", command}}}};
   return finish(o, dir, std::move(*record), source, guest.cmdline);
 }
 
@@ -317,7 +318,8 @@ Command setup_capture(CLI::App& app) {
       "      boot the kernel under QEMU (TCG) with a generated busybox initramfs, capture it, quit QEMU,\n"
       "      and check cap/core.elf against the bundled spec for its paging mode\n"
       "Then: ptverify check cap/core.elf --spec specs/linux-x86_64-4level.json --registers cap/registers.txt");
-  auto* qmp = sub->add_option("--qmp", o->qmp, "The QMP unix socket of a running QEMU (-qmp unix:PATH,server=on,wait=off)");
+  auto* qmp =
+      sub->add_option("--qmp", o->qmp, "The QMP unix socket of a running QEMU (-qmp unix:PATH,server=on,wait=off)");
   auto* boot = sub->add_option("--boot", o->boot, "Boot this kernel (bzImage) under QEMU and capture it")
                    ->check(CLI::ExistingFile);
   qmp->excludes(boot);
@@ -331,8 +333,9 @@ Command setup_capture(CLI::App& app) {
                   "Pause again (cont, 0.1 s, stop) up to this many times until the vCPU is in kernel mode (CPL 0)")
       ->capture_default_str()
       ->check(CLI::Range(0U, 100000U));
-  sub->add_option("--cpu", o->cpu, "Capture this vCPU (registers.txt, info tlb, info mem); default: the first in "
-                                   "kernel mode");
+  sub->add_option("--cpu", o->cpu,
+                  "Capture this vCPU (registers.txt, info tlb, info mem); default: the first in "
+                  "kernel mode");
   sub->add_flag("--keep-paused", o->keep_paused, "--qmp: leave the guest stopped at the end");
   sub->add_flag("--slice", o->slice, "Also write core.slice.elf: only the page tables, a reproducer of kilobytes");
   sub->add_option("--check", o->check,
@@ -349,7 +352,10 @@ Command setup_capture(CLI::App& app) {
       ->group(boot_only);
   sub->add_option("--append", o->append, "--boot: kernel arguments after 'console=ttyS0 panic=-1'")->group(boot_only);
   sub->add_option("--memory", o->memory, "--boot: guest RAM (QEMU -m)")->capture_default_str()->group(boot_only);
-  sub->add_option("--smp", o->smp, "--boot: vCPUs")->capture_default_str()->check(CLI::Range(1U, 255U))->group(boot_only);
+  sub->add_option("--smp", o->smp, "--boot: vCPUs")
+      ->capture_default_str()
+      ->check(CLI::Range(1U, 255U))
+      ->group(boot_only);
   sub->add_flag("--la57", o->la57, "--boot: -cpu max,+la57 (5-level paging) instead of max,-la57")->group(boot_only);
   sub->add_option("--accel", o->accel, "--boot: tcg or kvm")
       ->capture_default_str()

@@ -69,8 +69,7 @@ std::string verdict_line(const std::string& out) {
   const std::size_t at = out.find("ptverify check: ");
   if (at == std::string::npos) return {};
   std::string line = out.substr(at, out.find('\n', at) - at);
-  if (const std::size_t comma = line.rfind(", "); comma != std::string::npos && line.ends_with(" s"))
-    line.erase(comma);
+  if (const std::size_t comma = line.rfind(", "); comma != std::string::npos && line.ends_with(" s")) line.erase(comma);
   return line;
 }
 
@@ -121,11 +120,10 @@ TEST_CASE("capture --boot: a real kernel under TCG, captured, agrees with QEMU's
 
   // --check auto gave the verdict `ptverify check` gives by hand on the same core and spec.
   const fs::path manual = dir / "manual-check.out";
-  const int manual_code =
-      run(quote(bin) + " check " + quote((dir / "core.elf").string()) + " --spec " +
-          quote(PTV_SOURCE_DIR "/specs/linux-x86_64-4level.json") + " --registers " +
-          quote((dir / "registers.txt").string()) + " --cpuinfo " + quote((dir / "cpuinfo.txt").string()) + " > " +
-          quote(manual.string()) + " 2>/dev/null");
+  const int manual_code = run(quote(bin) + " check " + quote((dir / "core.elf").string()) + " --spec " +
+                              quote(PTV_SOURCE_DIR "/specs/linux-x86_64-4level.json") + " --registers " +
+                              quote((dir / "registers.txt").string()) + " --cpuinfo " +
+                              quote((dir / "cpuinfo.txt").string()) + " > " + quote(manual.string()) + " 2>/dev/null");
   const std::string by_hand = read_file(manual);
   INFO("ptverify check by hand:\n" << by_hand);
   CHECK(manual_code == code);

@@ -3,8 +3,9 @@
 // bytes, the trailer), after gzip is undone by ptverify's own decompressing reader; then the
 // generated initramfs is read back the same way and must hold busybox, /init with the markers,
 // /dev/console, and the added files under their guest paths.
-#include <doctest/doctest.h>
+#include "verifier/capture/initramfs.h"
 
+#include <doctest/doctest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -13,7 +14,6 @@
 
 #include "verifier/base/compressed.h"
 #include "verifier/capture/cpio.h"
-#include "verifier/capture/initramfs.h"
 #include "verifier/capture/qemu_process.h"
 
 using namespace ptv;
@@ -180,11 +180,35 @@ TEST_CASE("capture --boot: QEMU's command line, and the last lines quoted from a
   o.append = "pti=on";
   o.serial_log = "/out/serial.log";
   o.qmp_socket = "/tmp/x/qmp.sock";
-  const std::vector<std::string> want{
-      "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", "max,-la57", "-m", "512M", "-smp", "1",
-      "-nodefaults", "-display", "none", "-nic", "none", "-no-reboot", "-kernel", "/k/vmlinuz", "-initrd",
-      "/k/initrd.gz", "-append", "console=ttyS0 panic=-1 pti=on", "-serial", "file:/out/serial.log", "-qmp",
-      "unix:/tmp/x/qmp.sock,server=on,wait=off", "-device", "vmcoreinfo"};
+  const std::vector<std::string> want{"qemu-system-x86_64",
+                                      "-machine",
+                                      "q35",
+                                      "-accel",
+                                      "tcg",
+                                      "-cpu",
+                                      "max,-la57",
+                                      "-m",
+                                      "512M",
+                                      "-smp",
+                                      "1",
+                                      "-nodefaults",
+                                      "-display",
+                                      "none",
+                                      "-nic",
+                                      "none",
+                                      "-no-reboot",
+                                      "-kernel",
+                                      "/k/vmlinuz",
+                                      "-initrd",
+                                      "/k/initrd.gz",
+                                      "-append",
+                                      "console=ttyS0 panic=-1 pti=on",
+                                      "-serial",
+                                      "file:/out/serial.log",
+                                      "-qmp",
+                                      "unix:/tmp/x/qmp.sock,server=on,wait=off",
+                                      "-device",
+                                      "vmcoreinfo"};
   CHECK(qemu_command(o) == want);
   o.la57 = true;
   o.accel = "kvm";
@@ -221,9 +245,10 @@ TEST_CASE("capture --boot: QEMU that ends before the ready marker is reported wi
   REQUIRE(q.ok());
   std::optional<Error> e = q->wait_for_marker(kReadyMarker, std::chrono::milliseconds(10'000));
   REQUIRE(e.has_value());
-  CHECK(e->message == "QEMU exited with status 1 before the guest printed 'ptverify-capture: ready'; the serial "
-                      "console's last lines (" +
-                          o.serial_log + "):\n  Linux version 6.1\n  Kernel panic - not syncing: no init\n");
+  CHECK(e->message ==
+        "QEMU exited with status 1 before the guest printed 'ptverify-capture: ready'; the serial "
+        "console's last lines (" +
+            o.serial_log + "):\n  Linux version 6.1\n  Kernel panic - not syncing: no init\n");
   CHECK_FALSE(q->running());
   std::filesystem::remove_all(dir);
 }

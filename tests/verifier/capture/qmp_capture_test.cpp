@@ -3,6 +3,8 @@
 // socket, silence until the timeout), then the whole capture sequence on canned replies: the
 // happy path, the retries until a vCPU is in kernel mode, a guest already paused, and each
 // failure of the dump, where the guest must be resumed (or the error must say why not).
+#include "verifier/capture/qmp_capture.h"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -12,7 +14,6 @@
 
 #include "verifier/capture/fake_qmp.h"
 #include "verifier/capture/manifest.h"
-#include "verifier/capture/qmp_capture.h"
 #include "verifier/capture/qmp_client.h"
 
 using namespace ptv;
@@ -26,7 +27,8 @@ constexpr milliseconds kTimeout{5'000};
 
 const char* const kStopEvent = R"({"timestamp": {"seconds": 1, "microseconds": 2}, "event": "STOP"})";
 const char* const kResumeEvent = R"({"timestamp": {"seconds": 1, "microseconds": 3}, "event": "RESUME"})";
-const char* const kRtcEvent = R"({"timestamp": {"seconds": 1, "microseconds": 4}, "event": "RTC_CHANGE", "data": {"offset": 0}})";
+const char* const kRtcEvent =
+    R"({"timestamp": {"seconds": 1, "microseconds": 4}, "event": "RTC_CHANGE", "data": {"offset": 0}})";
 
 std::string registers_block(unsigned cpu, unsigned cpl, const char* cr3, const char* cr4 = "00350ef0") {
   std::ostringstream s;
@@ -36,7 +38,6 @@ std::string registers_block(unsigned cpu, unsigned cpl, const char* cr3, const c
     << "CR0=80050033 CR2=00007f0000000000 CR3=" << cr3 << " CR4=" << cr4 << "\n";
   return s.str();
 }
-
 
 // {"return": VALUE, "id": @ID}: the fake puts the request's id in.
 std::string ret(const json& value) { return R"({"return": )" + value.dump() + R"(, "id": @ID})"; }
@@ -59,7 +60,8 @@ struct Guest {
     const std::string cmd = r.value("execute", "");
     if (cmd == "qmp_capabilities") return {ret(json::object())};
     if (cmd == "query-version")
-      return {ret({{"qemu", {{"major", 7}, {"minor", 2}, {"micro", 19}}}, {"package", " Debian 1:7.2+dfsg-7+deb12u18"}})};
+      return {
+          ret({{"qemu", {{"major", 7}, {"minor", 2}, {"micro", 19}}}, {"package", " Debian 1:7.2+dfsg-7+deb12u18"}})};
     if (cmd == "query-status")
       return {ret({{"running", running}, {"singlestep", false}, {"status", running ? "running" : "paused"}})};
     if (cmd == "stop") {
@@ -89,8 +91,9 @@ struct Guest {
       if (!dump_lines.empty()) return dump_lines;
       const std::string file = r["arguments"].value("protocol", "").substr(5);
       std::ofstream(file) << "core";
-      return {ret(json::object()), kRtcEvent,
-              R"({"event": "DUMP_COMPLETED", "data": {"result": {"total": 4, "status": "completed", "completed": 4}}})"};
+      return {
+          ret(json::object()), kRtcEvent,
+          R"({"event": "DUMP_COMPLETED", "data": {"result": {"total": 4, "status": "completed", "completed": 4}}})"};
     }
     if (cmd == "query-dump") return {ret({{"status", "active"}, {"completed", 1}, {"total", 4}})};
     return {err("CommandNotFound", "The command " + cmd + " has not been found")};
