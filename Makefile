@@ -57,14 +57,15 @@ build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 # Once: the package linux-image-amd64 depends on (e.g. linux-image-6.1.0-57-amd64), unpacked with
-# dpkg-deb (no installation). Without network or apt the test skips, visibly.
+# dpkg-deb (no installation; only boot/ is kept, the modules are not needed). Without network or
+# apt the test skips, visibly.
 kernel: configure
 	@if ls $(KERNEL_DIR)/boot/vmlinuz-* >/dev/null 2>&1; then :; else \
 	  pick() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-6/{print $$2; exit}'; }; \
 	  pkg=$$(pick); [ -n "$$pkg" ] || { $(SUDO) apt-get update -qq; pkg=$$(pick); }; \
 	  mkdir -p $(KERNEL_DIR) && cd $(KERNEL_DIR) && [ -n "$$pkg" ] && \
 	  echo "ptverify: downloading $$pkg for the capture --boot test" && \
-	  apt-get download -q "$$pkg" && dpkg-deb -x "$$pkg"_*.deb . && rm -f "$$pkg"_*.deb \
+	  apt-get download -q "$$pkg" && dpkg-deb -x "$$pkg"_*.deb . && rm -rf "$$pkg"_*.deb lib usr \
 	  || echo "ptverify: could not download a kernel: the capture --boot test will be skipped"; \
 	fi
 
