@@ -1,4 +1,4 @@
-// Strategy: `ptverify capture --boot` end to end on a real Debian kernel under QEMU (TCG): the
+// Strategy: `ptverify capture --boot` end to end on a real Debian kernel under QEMU (TCG, PTI on): the
 // binary boots it with its generated busybox initramfs, pauses it, dumps it and runs `check
 // --check auto`. Then the captured moment is held to QEMU's own walk of the same moment (its
 // `info tlb`, saved by the capture: the agreement the real-data tests require of every committed
@@ -89,7 +89,7 @@ TEST_CASE("capture --boot: a real kernel under TCG, captured, agrees with QEMU's
   fs::remove_all(dir);
   const std::string bin = PTV_BINARY;
   const int code = run(quote(bin) + " capture --boot " + quote(kernel->string()) +
-                       " --memory 256M --slice --check auto --timeout 180 -o " + quote(dir.string()) + " > " +
+                       " --memory 256M --append pti=on --slice --check auto --timeout 180 -o " + quote(dir.string()) + " > " +
                        quote(dir.string() + ".out") + " 2> " + quote(dir.string() + ".err"));
   const std::string out = read_file(dir.string() + ".out");
   const std::string err = read_file(dir.string() + ".err");
