@@ -95,21 +95,17 @@ std::vector<std::string> qemu_command(const BootOptions& o) {
 }
 
 std::string last_lines(std::string_view text, std::size_t n) {
-  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-  std::size_t start = text.size();
-  for (std::size_t k = 0; k < n && start > 0; ++k) {
-    const std::size_t nl = text.rfind('\n', start - 1);
-    start = nl == std::string_view::npos ? 0 : nl + 1;
-    if (nl == std::string_view::npos) break;
+  std::vector<std::string_view> lines;
+  while (!text.empty()) {
+    const std::size_t nl = text.find('\n');
+    lines.push_back(text.substr(0, nl));
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
   }
   std::string out;
-  std::string_view rest = text.substr(start);
-  while (!rest.empty()) {
-    const std::size_t nl = rest.find('\n');
+  for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) {
     out += "  ";
-    out += rest.substr(0, nl);
+    out += lines[i];
     out += '\n';
-    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
   }
   return out;
 }

@@ -89,8 +89,8 @@ TEST_CASE("capture --boot: a real kernel under TCG, captured, agrees with QEMU's
   fs::remove_all(dir);
   const std::string bin = PTV_BINARY;
   const int code = run(quote(bin) + " capture --boot " + quote(kernel->string()) +
-                       " --memory 256M --append pti=on --slice --check auto --timeout 180 -o " + quote(dir.string()) + " > " +
-                       quote(dir.string() + ".out") + " 2> " + quote(dir.string() + ".err"));
+                       " --memory 256M --append pti=on --slice --check auto --timeout 180 -o " + quote(dir.string()) +
+                       " > " + quote(dir.string() + ".out") + " 2> " + quote(dir.string() + ".err"));
   const std::string out = read_file(dir.string() + ".out");
   const std::string err = read_file(dir.string() + ".err");
   INFO("capture's stdout:\n" << out << "\ncapture's stderr:\n" << err);
@@ -101,7 +101,7 @@ TEST_CASE("capture --boot: a real kernel under TCG, captured, agrees with QEMU's
     CAPTURE(f);
     CHECK(fs::exists(dir / f));
   }
-  const nlohmann::json manifest = nlohmann::json::parse(read_file(dir / "capture.json"));
+  const nlohmann::ordered_json manifest = nlohmann::ordered_json::parse(read_file(dir / "capture.json"));
   CHECK(manifest["kernel_mode"] == true);
   CHECK(manifest["paging"] == "4-level");
   CHECK(manifest["qemu"]["version"].get<std::string>().size() >= 5);
