@@ -282,6 +282,7 @@ int run_boot(const CaptureCliOptions& o, const fs::path& dir) {
     record->files.emplace_back("cpuinfo.txt");
   }
   record->files.emplace_back("serial.log");
+  record->files.emplace_back("qemu.log");
   if (o.initrd.empty()) record->files.emplace_back("initramfs.cpio.gz");
   Json source{{"boot",
                {{"kernel", boot.kernel},
@@ -296,6 +297,8 @@ int run_boot(const CaptureCliOptions& o, const fs::path& dir) {
 int run_capture(const CaptureCliOptions& o) {
   if (o.qmp.empty() == o.boot.empty()) return bad_input("capture: give either --qmp SOCKET or --boot KERNEL");
   if (o.keep_paused && !o.boot.empty()) return bad_input("capture: --keep-paused is for --qmp (--boot quits QEMU)");
+  if (!o.initrd.empty() && (!o.initramfs_add.empty() || !o.init_cmds.empty()))
+    return bad_input("capture: --initramfs-add and --init-cmd go into the generated initramfs, not into --initrd's");
   if (std::optional<Error> e = make_output_directory(o.out_dir)) return bad_input("capture -o " + e->message);
   std::error_code ec;
   const fs::path dir = fs::absolute(o.out_dir, ec);
@@ -349,28 +352,41 @@ Command setup_capture(CLI::App& app) {
   const char* boot_only = "--boot";
   sub->add_option("--initrd", o->initrd, "--boot: this initramfs instead of the generated one")
       ->check(CLI::ExistingFile)
-      ->group(boot_only);
-  sub->add_option("--append", o->append, "--boot: kernel arguments after 'console=ttyS0 panic=-1'")->group(boot_only);
-  sub->add_option("--memory", o->memory, "--boot: guest RAM (QEMU -m)")->capture_default_str()->group(boot_only);
+      ->group(boot_only)
+      ->needs(boot);
+  sub->add_option("--append", o->append, "--boot: kernel arguments after 'console=ttyS0 panic=-1'")
+      ->group(boot_only)
+      ->needs(boot);
+  sub->add_option("--memory", o->memory, "--boot: guest RAM (QEMU -m)")
+      ->capture_default_str()
+      ->group(boot_only)
+      ->needs(boot);
   sub->add_option("--smp", o->smp, "--boot: vCPUs")
       ->capture_default_str()
       ->check(CLI::Range(1U, 255U))
-      ->group(boot_only);
-  sub->add_flag("--la57", o->la57, "--boot: -cpu max,+la57 (5-level paging) instead of max,-la57")->group(boot_only);
+      ->group(boot_only)
+      ->needs(boot);
+  sub->add_flag("--la57", o->la57, "--boot: -cpu max,+la57 (5-level paging) instead of max,-la57")
+      ->group(boot_only)
+      ->needs(boot);
   sub->add_option("--accel", o->accel, "--boot: tcg or kvm")
       ->capture_default_str()
       ->check(CLI::IsMember({"tcg", "kvm"}))
-      ->group(boot_only);
-  sub->add_option("--qemu", o->qemu, "--boot: the QEMU binary")->capture_default_str()->group(boot_only);
+      ->group(boot_only)
+      ->needs(boot);
+  sub->add_option("--qemu", o->qemu, "--boot: the QEMU binary")->capture_default_str()->group(boot_only)->needs(boot);
   sub->add_option("--busybox", o->busybox, "--boot: the static busybox for the generated initramfs")
       ->capture_default_str()
-      ->group(boot_only);
+      ->group(boot_only)
+      ->needs(boot);
   sub->add_option("--initramfs-add", o->initramfs_add,
                   "--boot: HOST:GUEST, put a host file into the generated initramfs (repeatable)")
-      ->group(boot_only);
+      ->group(boot_only)
+      ->needs(boot);
   sub->add_option("--init-cmd", o->init_cmds,
                   "--boot: a shell command the generated /init runs before the ready marker (repeatable)")
-      ->group(boot_only);
+      ->group(boot_only)
+      ->needs(boot);
   return Command{sub,
                  [o] {
                    if (o->time_limit_s > 0) arm_time_watchdog("capture", o->time_limit_s, false);

@@ -12,7 +12,8 @@
 //     "vcpu": 0,                                   whose registers.txt, info tlb, info mem were saved
 //     "vcpus": [{"cpu": 0, "cpl": 0, "cr0": "0x80050033", "cr3": "0x...", "cr4": "0x...", "efer": "0x..."}],
 //     "paging": "4-level",                         from the chosen vCPU's CR4.LA57
-//     "resumed": true,                             the guest was resumed (qmp) or shut down (boot)
+//     "resumed": true,                             the guest runs again (false: --keep-paused, a
+//                                                  guest paused before, or --boot, which quits QEMU)
 //     "files": ["registers-all.txt", "registers.txt", "info-tlb.txt", "info-mem.txt", "core.elf", ...]
 //   }
 #pragma once

@@ -14,7 +14,6 @@
 
 #include "verifier/base/compressed.h"
 #include "verifier/capture/cpio.h"
-#include "verifier/capture/qemu_process.h"
 
 using namespace ptv;
 using namespace ptv::capture;
@@ -158,7 +157,7 @@ TEST_CASE("initramfs: busybox, /init with the markers, /dev/console, and the add
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("initramfs: no busybox names the Debian package; bad --initramfs-add arguments are refused") {
+TEST_CASE("initramfs: no busybox names the Debian package, and bad --initramfs-add arguments are refused") {
   InitramfsOptions o;
   o.busybox = "/nonexistent/busybox";
   Expected<std::string> gz = build_initramfs(o);
@@ -171,84 +170,4 @@ TEST_CASE("initramfs: no busybox names the Debian package; bad --initramfs-add a
     CAPTURE(bad);
     CHECK_FALSE(parse_added_file(bad).ok());
   }
-}
-
-TEST_CASE("capture --boot: QEMU's command line, and the last lines quoted from a log") {
-  BootOptions o;
-  o.kernel = "/k/vmlinuz";
-  o.initrd = "/k/initrd.gz";
-  o.append = "pti=on";
-  o.serial_log = "/out/serial.log";
-  o.qmp_socket = "/tmp/x/qmp.sock";
-  const std::vector<std::string> want{"qemu-system-x86_64",
-                                      "-machine",
-                                      "q35",
-                                      "-accel",
-                                      "tcg",
-                                      "-cpu",
-                                      "max,-la57",
-                                      "-m",
-                                      "512M",
-                                      "-smp",
-                                      "1",
-                                      "-nodefaults",
-                                      "-display",
-                                      "none",
-                                      "-nic",
-                                      "none",
-                                      "-no-reboot",
-                                      "-kernel",
-                                      "/k/vmlinuz",
-                                      "-initrd",
-                                      "/k/initrd.gz",
-                                      "-append",
-                                      "console=ttyS0 panic=-1 pti=on",
-                                      "-serial",
-                                      "file:/out/serial.log",
-                                      "-qmp",
-                                      "unix:/tmp/x/qmp.sock,server=on,wait=off",
-                                      "-device",
-                                      "vmcoreinfo"};
-  CHECK(qemu_command(o) == want);
-  o.la57 = true;
-  o.accel = "kvm";
-  const std::vector<std::string> five = qemu_command(o);
-  CHECK(five[4] == "kvm");
-  CHECK(five[6] == "max,+la57");
-
-  CHECK(last_lines("a\nb\nc\n", 2) == "  b\n  c\n");
-  CHECK(last_lines("a\nb", 5) == "  a\n  b\n");
-  CHECK(last_lines("", 3).empty());
-}
-
-TEST_CASE("capture --boot: a QEMU binary that is not there names the Debian package") {
-  BootOptions o;
-  o.qemu = "/nonexistent/qemu-system-x86_64";
-  o.serial_log = "/tmp/ptv-boot-test-serial.log";
-  Expected<QemuProcess> q = QemuProcess::start(o, "/tmp/ptv-boot-test-qemu.log");
-  REQUIRE_FALSE(q.ok());
-  CHECK(q.error().message ==
-        "cannot run /nonexistent/qemu-system-x86_64: No such file or directory (install Debian's qemu-system-x86, or "
-        "give --qemu PATH)");
-  std::filesystem::remove("/tmp/ptv-boot-test-qemu.log");
-}
-
-TEST_CASE("capture --boot: QEMU that ends before the ready marker is reported with its exit status") {
-  const auto dir = std::filesystem::temp_directory_path() / "ptv-boot-test";
-  std::filesystem::create_directories(dir);
-  BootOptions o;
-  o.qemu = "/bin/false";
-  o.serial_log = (dir / "serial.log").string();
-  o.qmp_socket = (dir / "qmp.sock").string();
-  std::ofstream(o.serial_log) << "Linux version 6.1\r\nKernel panic - not syncing: no init\r\n";
-  Expected<QemuProcess> q = QemuProcess::start(o, (dir / "qemu.log").string());
-  REQUIRE(q.ok());
-  std::optional<Error> e = q->wait_for_marker(kReadyMarker, std::chrono::milliseconds(10'000));
-  REQUIRE(e.has_value());
-  CHECK(e->message ==
-        "QEMU exited with status 1 before the guest printed 'ptverify-capture: ready'; the serial "
-        "console's last lines (" +
-            o.serial_log + "):\n  Linux version 6.1\n  Kernel panic - not syncing: no init\n");
-  CHECK_FALSE(q->running());
-  std::filesystem::remove_all(dir);
 }
