@@ -3,6 +3,8 @@
 // a guest exists (no such binary; a "QEMU" that exits at once, here /bin/false) must each end
 // in a message that names what to install or quotes what the console showed. The boot itself is
 // tested end to end in boot_e2e.cpp.
+#include "verifier/capture/qemu_process.h"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -10,7 +12,6 @@
 #include <fstream>
 
 #include "verifier/capture/initramfs.h"
-#include "verifier/capture/qemu_process.h"
 
 using namespace ptv;
 using namespace ptv::capture;
