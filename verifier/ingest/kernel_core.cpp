@@ -119,8 +119,9 @@ Expected<KernelCoreMachine> kernel_core_machine(KernelCore& core, const MachineO
   const bool root_given = o.cr3 || !o.registers_file.empty();
   if (core.vmcoreinfo().empty()) {
     if (!root_given)
-      return Error{name + ": a kernel core without a VMCOREINFO note: its top-level table is not known; give --cr3 "
-                          "(the physical address of init_top_pgt)"};
+      return Error{name +
+                   ": a kernel core without a VMCOREINFO note: its top-level table is not known; give --cr3 "
+                   "(the physical address of init_top_pgt)"};
     return k;
   }
   Expected<Vmcoreinfo> info = parse_vmcoreinfo(core.vmcoreinfo(), name, core.vmcoreinfo_offset());
@@ -242,12 +243,15 @@ Expected<std::unique_ptr<KernelCore>> KernelCore::parse(std::string name, FileRe
     std::vector<Load> kept;
     for (const Load& l : loads) {
       const bool image = l.vaddr >= kStartKernelMap;
-      const auto overlaps = [&l](const Load& k) { return l.paddr <= k.paddr + (k.size - 1) && k.paddr <= l.paddr + (l.size - 1); };
+      const auto overlaps = [&l](const Load& k) {
+        return l.paddr <= k.paddr + (k.size - 1) && k.paddr <= l.paddr + (l.size - 1);
+      };
       const auto other = std::find_if(kept.begin(), kept.end(), overlaps);
       if (other != kept.end()) {
         if (image) {
           core->notes_.push_back("PT_LOAD segment " + std::to_string(l.index) + " (the kernel image at " +
-                                 hex(l.vaddr) + ") repeats physical memory the direct map's segments hold; read "
+                                 hex(l.vaddr) +
+                                 ") repeats physical memory the direct map's segments hold; read "
                                  "through those");
           continue;
         }

@@ -136,9 +136,9 @@ enum class RawFormat : std::uint8_t { kAuto, kElfCore, kRaw };
 /// Raw memory as `format` says; with kAuto, what the content is (sniff.h) decides, and a file
 /// nothing recognises is raw memory only when it plainly is one (plainly_raw_memory).
 Expected<RawDump> open_raw_memory(MappedFile file, const MachineOptions& opts, RawFormat format) {
-  if (format == RawFormat::kElfCore) return open_elf_core(std::move(file), opts);
   if (format == RawFormat::kRaw) return open_raw_image(std::move(file), opts);
   const SniffResult s = sniff_dump(file.bytes(), file.size());
+  if (format == RawFormat::kElfCore && s.kind != DumpKind::kKernelCore) return open_elf_core(std::move(file), opts);
   switch (s.kind) {
     case DumpKind::kElfCore:
       return open_elf_core(std::move(file), opts);

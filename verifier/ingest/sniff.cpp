@@ -124,7 +124,10 @@ const std::array<Magic, 21> kMagics{{
     {0, "QEVM", DumpKind::kQemuMigration, ""},
     {4086, "S1SUSPEND", DumpKind::kLinuxHibernation, ""},
     {4086, "SWAPSPACE2", DumpKind::kLinuxSwap, ""},
-    {0, "\xfd" "7zXZ", DumpKind::kCompressed, "xz: xz -d"},
+    {0,
+     "\xfd"
+     "7zXZ",
+     DumpKind::kCompressed, "xz: xz -d"},
     {0, "BZh", DumpKind::kCompressed, "bzip2: bunzip2"},
     {0, "PK\x03\x04", DumpKind::kCompressed, "a zip archive: unzip"},
     {0, "\x04\x22\x4d\x18", DumpKind::kCompressed, "lz4: lz4 -d"},
@@ -138,7 +141,10 @@ const std::array<Magic, 21> kMagics{{
 
 SniffResult sniff_dump(ByteView head, std::uint64_t file_size) {
   (void)file_size;
-  if (starts_with(head, 0, "\x7f" "ELF")) return sniff_elf(head);
+  if (starts_with(head, 0,
+                  "\x7f"
+                  "ELF"))
+    return sniff_elf(head);
   for (const Magic& m : kMagics) {
     if (!starts_with(head, m.offset, m.bytes)) continue;
     // "BZh" needs its block-size digit, or plain text starting "BZh" would match.
@@ -186,7 +192,8 @@ std::string sniff_message(const SniffResult& s) {
       return "a QEMU migration stream or savevm state (QEVM): not a memory dump; use the monitor's "
              "`dump-guest-memory FILE`";
     case DumpKind::kCompressed:
-      return "a compressed file or archive" + d + ": decompress or extract it first (ptverify decompresses "
+      return "a compressed file or archive" + d +
+             ": decompress or extract it first (ptverify decompresses "
              "gzip and zstd itself, once)";
   }
   return "";

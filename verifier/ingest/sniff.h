@@ -15,21 +15,21 @@
 namespace ptv {
 
 enum class DumpKind : std::uint8_t {
-  kElfCore,          ///< x86_64 ET_CORE whose PT_LOADs are guest-physical (QEMU paging=false, ptverify slice)
-  kKernelCore,       ///< x86_64 ET_CORE of kernel virtual addresses with p_paddr: /proc/kcore, an ELF /proc/vmcore
-  kElfPagingCore,    ///< QEMU dump-guest-memory paging=true: PT_LOADs at guest-virtual addresses
-  kElfNotCore,       ///< an ELF that is not a core: executable, shared object, relocatable
-  kElfOtherCore,     ///< an ELF core of another class, byte order or machine (a 32-bit core)
-  kKdumpCompressed,  ///< makedumpfile's kdump-compressed format ("KDUMP   ", "DISKDUMP")
-  kKdumpFlattened,   ///< makedumpfile's flattened format (-F), starting "makedumpfile"
-  kLime,             ///< a LiME memory image (header magic 0x4C694D45)
-  kWindowsCrashDump,       ///< "PAGEDU64" / "PAGEDUMP"
-  kWindowsHibernation,     ///< hiberfil.sys ("hibr", "HIBR", "wake", "WAKE")
-  kLinuxHibernation,       ///< a swap area holding a Linux hibernation image (S1SUSPEND)
-  kLinuxSwap,              ///< a Linux swap area (SWAPSPACE2)
-  kQemuMigration,          ///< a QEMU migration stream or savevm state ("QEVM")
-  kCompressed,             ///< a compressed or archive format ptverify does not decompress
-  kOther,                  ///< none of the above: text, or raw memory, or something unknown
+  kElfCore,             ///< x86_64 ET_CORE whose PT_LOADs are guest-physical (QEMU paging=false, ptverify slice)
+  kKernelCore,          ///< x86_64 ET_CORE of kernel virtual addresses with p_paddr: /proc/kcore, an ELF /proc/vmcore
+  kElfPagingCore,       ///< QEMU dump-guest-memory paging=true: PT_LOADs at guest-virtual addresses
+  kElfNotCore,          ///< an ELF that is not a core: executable, shared object, relocatable
+  kElfOtherCore,        ///< an ELF core of another class, byte order or machine (a 32-bit core)
+  kKdumpCompressed,     ///< makedumpfile's kdump-compressed format ("KDUMP   ", "DISKDUMP")
+  kKdumpFlattened,      ///< makedumpfile's flattened format (-F), starting "makedumpfile"
+  kLime,                ///< a LiME memory image (header magic 0x4C694D45)
+  kWindowsCrashDump,    ///< "PAGEDU64" / "PAGEDUMP"
+  kWindowsHibernation,  ///< hiberfil.sys ("hibr", "HIBR", "wake", "WAKE")
+  kLinuxHibernation,    ///< a swap area holding a Linux hibernation image (S1SUSPEND)
+  kLinuxSwap,           ///< a Linux swap area (SWAPSPACE2)
+  kQemuMigration,       ///< a QEMU migration stream or savevm state ("QEVM")
+  kCompressed,          ///< a compressed or archive format ptverify does not decompress
+  kOther,               ///< none of the above: text, or raw memory, or something unknown
 };
 
 /// What sniff_dump found. `detail` names the variant ("xz", "a 32-bit core", "e_type 2, an

@@ -18,9 +18,7 @@ namespace {
 using rawtest::Bytes;
 
 SniffResult sniff(const std::vector<unsigned char>& bytes) { return sniff_dump(ByteView(bytes), bytes.size()); }
-SniffResult sniff(const std::string& text) {
-  return sniff(std::vector<unsigned char>(text.begin(), text.end()));
-}
+SniffResult sniff(const std::string& text) { return sniff(std::vector<unsigned char>(text.begin(), text.end())); }
 
 /// An x86_64 ET_CORE with one PT_LOAD (p_vaddr, p_paddr) and, when given, one note.
 std::vector<unsigned char> core(std::uint64_t vaddr, std::uint64_t paddr, const std::string& note_name = "") {
@@ -55,7 +53,11 @@ TEST_CASE("sniff: each recognisable file that is not a dump ptverify reads has i
       {"QEVM" + std::string(64, '\0'), DumpKind::kQemuMigration, "dump-guest-memory"},
       {std::string(4086, '\0') + "S1SUSPEND", DumpKind::kLinuxHibernation, "hibernation"},
       {std::string(4086, '\0') + "SWAPSPACE2", DumpKind::kLinuxSwap, "swap area"},
-      {std::string("\xfd" "7zXZ\0", 6) + "rest", DumpKind::kCompressed, "xz -d"},
+      {std::string("\xfd"
+                   "7zXZ\0",
+                   6) +
+           "rest",
+       DumpKind::kCompressed, "xz -d"},
       {"BZh91AY&SY", DumpKind::kCompressed, "bunzip2"},
       {std::string("PK\x03\x04", 4) + "zip", DumpKind::kCompressed, "unzip"},
       {std::string("\x04\x22\x4d\x18", 4) + "lz4", DumpKind::kCompressed, "lz4 -d"},
@@ -116,8 +118,7 @@ TEST_CASE("sniff: near misses stay unrecognised") {
   CHECK(sniff(std::string("")).kind == DumpKind::kOther);
   CHECK(sniff(std::string("KDUMP")).kind == DumpKind::kOther);
   CHECK(sniff(std::string("BZhx not bzip2")).kind == DumpKind::kOther);
-  CHECK(sniff(std::string("0xffff888000000000-0xffff888000200000    2M  RW  PSE  NX pmd\n")).kind ==
-        DumpKind::kOther);
+  CHECK(sniff(std::string("0xffff888000000000-0xffff888000200000    2M  RW  PSE  NX pmd\n")).kind == DumpKind::kOther);
   CHECK(sniff(std::string(4096, '\0')).kind == DumpKind::kOther);
 }
 
