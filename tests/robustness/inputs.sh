@@ -149,7 +149,7 @@ expect raw-not-plainly 2 "odd.bin: not a format ptverify recognises, and not pla
 expect raw-asked 0 "" -- "$PTV" mappings -q "$WORK/odd.bin" --cr3 0x1000 --format raw
 expect raw-asked-whatever-it-looks-like 0 "" -- "$PTV" mappings -q "$WORK/kdump.bin" --cr3 0x0 --format raw
 head -c 8192 /dev/zero >"$WORK/pages.bin"
-expect raw-root-outside 2 "pages.bin: not a format ptverify recognises, and not plainly a raw memory image" -- \
+expect raw-root-outside 2 "pages.bin: CR3 = 0x2000 \(from --cr3\): the root table 0x2000 is outside the dumped memory" -- \
   "$PTV" walk "$WORK/pages.bin" 0 --cr3 0x2000
 
 finish

@@ -153,7 +153,9 @@ Expected<RawDump> open_raw_memory(MappedFile file, const MachineOptions& opts, R
       const Error not_plainly{name +
                               ": not a format ptverify recognises, and not plainly a raw memory image (whole 4 KiB "
                               "pages holding the top-level table at CR3): give --format raw to read it as one"};
-      if (opts.cr3 && !plainly_raw_memory(size, *opts.cr3)) return not_plainly;
+      // Not whole pages: refused before anything is read. A root outside the file: settling
+      // the machine says so, naming CR3 and the memory held.
+      if (size % kTableBytes != 0) return not_plainly;
       Expected<RawDump> dump = open_raw_image(std::move(file), opts);
       if (dump && !plainly_raw_memory(size, dump->machine.registers.cr3)) return not_plainly;
       return dump;

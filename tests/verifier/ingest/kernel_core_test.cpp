@@ -67,7 +67,7 @@ std::vector<unsigned char> kcore_bytes(std::uint64_t c_bit = 0, bool with_vmcore
   return b.data();
 }
 
-TEST_CASE("kcore: RAM segments by p_paddr through pread; the text repeat and vmalloc are left out") {
+TEST_CASE("kcore: RAM segments by p_paddr through pread, the text repeat and vmalloc left out") {
   const rawtest::TempFile f(kcore_bytes());
   CHECK(is_kernel_core_file(f.path()));
   Expected<std::unique_ptr<KernelCore>> core = KernelCore::open(f.path());
