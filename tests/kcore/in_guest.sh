@@ -79,8 +79,11 @@ cat /tmp/check
 echo PTV-CHECK-EXIT $rc
 echo PTV-CHECK-END
 # The one command docs/formats.md gives for a live machine, for the log: its verdict and exit.
-ptverify check /proc/kcore --spec $SPEC --cpuinfo /proc/cpuinfo --wp --nxe --time-limit 240 >/tmp/one 2>&1
+ptverify check /proc/kcore --spec $SPEC --cpuinfo /proc/cpuinfo --wp --nxe --smep --pge --time-limit 240 >/tmp/one 2>&1
 echo "PTV-ONE-COMMAND exit $?: $(grep -m1 '^ptverify check:' /tmp/one)"
+echo PTV-ONE-BEGIN
+cat /tmp/one
+echo PTV-ONE-END
 # The reproducer: a slice of /proc/kcore, carried out over the console (gzip, base64).
 ptverify slice /proc/kcore $F -o /tmp/kcore.slice.elf >/tmp/slice 2>&1
 echo "PTV-SLICE-EXIT $?"
@@ -121,7 +124,7 @@ ROOT_PA=$(sed -n 's/.*top-level table: init_top_pgt at \(0x[0-9a-f]*\).*/\1/p' "
 BASE=$(sed -n 's/.*direct map at \(0x[0-9a-f]*\).*/\1/p' "$WORK/inside.mappings" | head -1)
 [[ -n $ROOT_PA && -n $BASE ]] || { cat "$WORK/inside.mappings" | head -40; echo "the guest's output names no root or direct map"; exit 1; }
 echo "inside: root $ROOT_PA, direct map at $BASE, facts ${FACTS[*]}"
-sed -n 's/^PTV-ONE-COMMAND /inside, with --cpuinfo \/proc\/cpuinfo --wp --nxe only: /p' "$WORK/serial.txt"
+sed -n 's/^PTV-ONE-COMMAND /inside, the documented command (--cpuinfo \/proc\/cpuinfo --wp --nxe --smep --pge): /p' "$WORK/serial.txt"
 grep -q 'can change while they are read' "$WORK/inside.check" || { echo "the report does not say the live tables can change"; exit 1; }
 
 "$PTV" mappings "$WORK/core.elf" --cr3 "$ROOT_PA" "${FACTS[@]}" >"$WORK/outside.mappings" 2>"$WORK/outside.err"
