@@ -60,6 +60,13 @@ int run_slice(const SliceOptions& opts) {
     }
   }
 
+  // The kernel's own table that VMCOREINFO names, so that a dump made from the slice without
+  // registers (makedumpfile's output carries none) can be walked from it.
+  if (dump->vmcoreinfo)
+    if (const std::optional<PhysAddr> k = kernel_root(*dump->vmcoreinfo);
+        k && memory.table(*k) && std::find(roots.begin(), roots.end(), *k) == roots.end())
+      roots.push_back(*k);
+
   std::vector<PhysAddr> pages;
   for (PhysAddr root : roots) {
     Expected<AddressSpace> space =
@@ -82,6 +89,7 @@ int run_slice(const SliceOptions& opts) {
     regs.pdpe1gb = machine.state.page_1gb;
   regs.cpl = machine.cpl;
   regs.flags = opts.dump.machine.pti == PtiCopy::kUser ? ptverify_note::kFlagUserPgd : 0;
+  if (dump->vmcoreinfo) regs.vmcoreinfo = dump->vmcoreinfo->text;
   Expected<SliceSummary> written = write_slice_file(opts.output, memory, std::move(pages), regs);
   if (!written) return bad_input(written.error().message);
 

@@ -7,6 +7,7 @@
 #include "verifier/base/compressed.h"
 #include "verifier/base/memory_hint.h"
 #include "verifier/ingest/elf_core.h"
+#include "verifier/ingest/kdump_file.h"
 #include "verifier/ingest/raw_image.h"
 #include "verifier/ingest/text_format.h"
 #include "verifier/mapping/from_walk.h"
@@ -93,8 +94,35 @@ constexpr AssumedWalkFact kWalkFacts[] = {
 
 namespace {
 
-/// Raw memory as `elf` says (empty: the ELF magic decides), under the machine `opts` describes.
+/// A crash dump (kdump-compressed, flattened, or any format libkdumpfile reads), under the
+/// machine `opts` describes: no registers come with it, VMCOREINFO names the kernel's table.
+Expected<RawDump> open_kdump_memory(MappedFile file, const MachineOptions& opts) {
+  Expected<std::unique_ptr<KdumpFile>> kd = KdumpFile::open(std::move(file));
+  if (!kd) return kd.error();
+  const KdumpFile& k = **kd;
+  std::vector<std::string> notes;
+  notes.push_back(k.name() + ": a crash dump read through libkdumpfile, format " + k.format() +
+                  (k.reassembled() ? ", reassembled from makedumpfile's flattened format" : "") +
+                  "; it carries no control registers (CR0, CR4, EFER)");
+  if (k.excluded_pages() != 0)
+    notes.push_back(k.name() + ": " + std::to_string(k.excluded_pages()) +
+                    " pages of RAM were filtered out of this dump (makedumpfile -d): a page table in one of them is "
+                    "outside the dumped memory, and what it would map is unknown, never \"not mapped\"");
+  Expected<Machine> m = settle_raw_machine(opts, k, std::nullopt, {}, k.vmcoreinfo());
+  if (!m) return m.error();
+  RawDump dump;
+  dump.machine = std::move(m).value();
+  dump.machine.notes.insert(dump.machine.notes.begin(), notes.begin(), notes.end());
+  dump.vmcoreinfo = k.vmcoreinfo();
+  dump.memory = std::move(kd).value();
+  return dump;
+}
+
+bool looks_like_kdump(ByteView bytes) { return has_kdump_signature(bytes) || has_flattened_signature(bytes); }
+
+/// Raw memory as `elf` says (empty: the content decides), under the machine `opts` describes.
 Expected<RawDump> open_raw_memory(MappedFile file, const MachineOptions& opts, std::optional<bool> elf) {
+  if (!elf && looks_like_kdump(file.bytes())) return open_kdump_memory(std::move(file), opts);
   RawDump dump;
   std::optional<CoreRegisters> note;
   std::vector<CoreRegisters> qemu_cpus;
@@ -104,8 +132,9 @@ Expected<RawDump> open_raw_memory(MappedFile file, const MachineOptions& opts, s
     note = (*core)->registers();
     qemu_cpus = (*core)->qemu_cpus();
     std::vector<std::string> warnings = (*core)->warnings();
+    dump.vmcoreinfo = (*core)->vmcoreinfo();
     dump.memory = std::move(core).value();
-    Expected<Machine> m = settle_raw_machine(opts, *dump.memory, note, qemu_cpus);
+    Expected<Machine> m = settle_raw_machine(opts, *dump.memory, note, qemu_cpus, dump.vmcoreinfo);
     if (!m) return m.error();
     dump.machine = std::move(m).value();
     for (std::string& w : warnings) dump.machine.notes.insert(dump.machine.notes.begin(), std::move(w));
@@ -125,22 +154,24 @@ Expected<std::optional<bool>> raw_format(const std::string& format) {
   if (format == "auto") return std::optional<bool>();
   if (format == "elf-core") return std::optional<bool>(true);
   if (format == "raw") return std::optional<bool>(false);
-  return Error{"unknown raw-memory format '" + format + "' (known: auto, elf-core, raw)"};
+  return Error{"unknown raw-memory format '" + format + "' (known: auto, elf-core, kdump, raw)"};
 }
 
 }  // namespace
 
 Expected<RawDump> open_raw_dump(MappedFile file, const DumpOptions& opts) {
+  if (opts.format == "kdump") return open_kdump_memory(std::move(file), opts.machine);
   Expected<std::optional<bool>> elf = raw_format(opts.format);
   if (!elf) return elf.error();
   return open_raw_memory(std::move(file), opts.machine, *elf);
 }
 
 Expected<RawDump> open_raw_dump(const DumpOptions& opts) {
-  Expected<std::optional<bool>> elf = raw_format(opts.format);
-  if (!elf) return elf.error();
   Expected<MappedFile> file = open_mapped_maybe_compressed(opts.path);
   if (!file) return file.error();
+  if (opts.format == "kdump") return open_kdump_memory(std::move(file).value(), opts.machine);
+  Expected<std::optional<bool>> elf = raw_format(opts.format);
+  if (!elf) return elf.error();
   return open_raw_memory(std::move(file).value(), opts.machine, *elf);
 }
 
@@ -218,6 +249,20 @@ Expected<LoadedDump> load_dump(const DumpOptions& opts) {
   if (!file) return file.error();
   if (opts.format == "elf-core") return raw(std::move(file).value(), true, "");
   if (opts.format == "raw") return raw(std::move(file).value(), false, "");
+  auto kdump = [&](MappedFile f, std::string why) -> Expected<LoadedDump> {
+    if (opts.progress) opts.progress("ptverify: opening " + path + " with libkdumpfile");
+    Expected<RawDump> dump = open_kdump_memory(std::move(f), opts.machine);
+    if (!dump) return dump.error();
+    const auto* k = dynamic_cast<const KdumpFile*>(dump->memory.get());
+    Expected<LoadedDump> out =
+        map_raw_dump(std::move(dump).value(), "kdump", path, opts.mark_table_frames, opts.progress);
+    if (!out) return out;
+    // Pages the page map lists but libkdumpfile could not give are known only after the walk.
+    for (const std::string& e : k->read_failures()) out->mappings.notes.push_back(e + " (read as outside the dump)");
+    out->format_chosen = std::move(why);
+    return out;
+  };
+  if (opts.format == "kdump") return kdump(std::move(file).value(), "");
 
   // An ELF is a core; text that a text reader recognises is that format; anything else is a raw
   // image, which needs CR3.
@@ -225,6 +270,9 @@ Expected<LoadedDump> load_dump(const DumpOptions& opts) {
   const std::string_view content(reinterpret_cast<const char*>(bytes.span().data()), bytes.span().size());
   if (opts.format == "auto") {
     if (has_elf_magic(bytes)) return raw(std::move(file).value(), true, "format elf-core (ELF magic)");
+    if (has_kdump_signature(bytes)) return kdump(std::move(file).value(), "format kdump (KDUMP signature)");
+    if (has_flattened_signature(bytes))
+      return kdump(std::move(file).value(), "format kdump (makedumpfile's flattened format, reassembled)");
     int best = 0;
     const std::string_view head = content.substr(0, 1 << 20);
     for (const TextFormat& f : text_formats()) best = std::max(best, f.sniff(head));
