@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "verifier/ingest/flattened.h"
+#include "verifier/ingest/load_dump.h"
 #include "verifier/ingest/raw_ingest_test_util.h"
 
 namespace ptv {
@@ -144,6 +145,88 @@ TEST_CASE("kdump: the signatures, and libkdumpfile's refusal of what is not a du
   Expected<std::unique_ptr<KdumpFile>> g = KdumpFile::open(in_memory(f.bytes()));
   REQUIRE_FALSE(g.ok());
   CHECK(g.error().message.find("(after reassembling the flattened format)") != std::string::npos);
+}
+
+// --- The committed real samples: one paused Debian 6.1 kernel, as makedumpfile wrote it from the
+// slice (tests/fixtures/README.md, "Crash dumps") -------------------------------------------------
+
+std::string sample(const std::string& name) {
+  return std::string(PTV_FIXTURES_DIR) + "/linux-6.1-kdump-4level-kaslr/" + name;
+}
+
+/// The capture's registers as flags; `with_cr3` adds CR3 (else VMCOREINFO decides the root).
+DumpOptions options(const std::string& path, bool with_cr3) {
+  DumpOptions o;
+  o.path = path;
+  o.machine.cr0 = 0x8005'0033;
+  o.machine.cr4 = 0x75'0ef0;
+  o.machine.efer = 0xd01;
+  if (with_cr3) o.machine.cr3 = 0x2a2'0000;
+  return o;
+}
+
+LoadedDump loaded(const DumpOptions& o) {
+  Expected<LoadedDump> d = load_dump(o);
+  REQUIRE_MESSAGE(d.ok(), (d.ok() ? "" : d.error().message));
+  return std::move(d).value();
+}
+
+std::vector<Run> kernel_half(const std::vector<Run>& runs) {
+  std::vector<Run> out;
+  for (const Run& r : runs)
+    if (r.range.first.value() >= 0xffff'8000'0000'0000) out.push_back(r);
+  return out;
+}
+
+TEST_CASE("kdump samples: zlib, lzo, flattened and ELF vmcore give the ELF slice's mapping set from the same CR3") {
+  const LoadedDump slice = loaded(options(sample("core.slice.elf.zst"), true));
+  REQUIRE(slice.mappings.runs.size() > 60'000);
+  for (const char* name : {"core.slice.kdump-zlib", "core.slice.kdump-lzo.zst", "core.slice.kdump-zlib-flat",
+                           "core.slice.vmcore-elf.zst"}) {
+    CAPTURE(name);
+    const LoadedDump d = loaded(options(sample(name), true));
+    CHECK(d.mappings.runs == slice.mappings.runs);
+    CHECK(d.mappings.unknown == slice.mappings.unknown);
+    CHECK(d.mappings.faults == slice.mappings.faults);
+  }
+}
+
+TEST_CASE("kdump samples: without CR3 the walk starts at init_top_pgt from VMCOREINFO, kernel half as from CR3") {
+  const LoadedDump slice = loaded(options(sample("core.slice.elf.zst"), true));
+  for (const char* name : {"core.slice.kdump-zlib", "core.slice.kdump-lzo.zst", "core.slice.kdump-zlib-flat"}) {
+    CAPTURE(name);
+    const LoadedDump d = loaded(options(sample(name), false));
+    CHECK(d.format_chosen.rfind("format kdump", 0) == 0);
+    REQUIRE(d.raw.has_value());
+    CHECK(d.raw->machine.root == PhysAddr(0x07c1'0000));  // __pa_symbol(init_top_pgt)
+    const Fact* top = find_fact(d.mappings.facts, FactId::kTopTable);
+    REQUIRE(top != nullptr);
+    CHECK(top->source == FactSource::kDump);
+    CHECK(top->value.find("init_top_pgt") != std::string::npos);
+    CHECK(top->value.find("from VMCOREINFO") != std::string::npos);
+    CHECK(top->value.find("not a process's") != std::string::npos);
+    CHECK(top->origin.find("SYMBOL(init_top_pgt)=ffffffffa6a10000, NUMBER(phys_base)=-517996544") != std::string::npos);
+    CHECK(kernel_half(d.mappings.runs) == kernel_half(slice.mappings.runs));
+    // init_mm's user half maps nothing.
+    CHECK(d.mappings.runs.front().range.first.value() >= 0xffff'8000'0000'0000);
+  }
+}
+
+TEST_CASE("kdump samples: with no CR0, CR4 or EFER given, their bits stay assumed, the mode comes from VMCOREINFO") {
+  DumpOptions o;
+  o.path = sample("core.slice.kdump-zlib");
+  const LoadedDump d = loaded(o);
+  const Fact* mode = find_fact(d.mappings.facts, FactId::kPagingMode);
+  REQUIRE(mode != nullptr);
+  CHECK(mode->source == FactSource::kDump);
+  CHECK(mode->value == "4-level");
+  CHECK(mode->origin.find("NUMBER(pgtable_l5_enabled)=0") != std::string::npos);
+  for (FactId id : {FactId::kWp, FactId::kSmep, FactId::kNxe}) {
+    const Fact* f = find_fact(d.mappings.facts, id);
+    REQUIRE(f != nullptr);
+    CHECK(f->source == FactSource::kAssumed);
+  }
+  CHECK(d.assumptions_matter);
 }
 
 }  // namespace
