@@ -4,10 +4,10 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 APT_PACKAGES := g++ cmake make pkg-config libz3-dev z3 nlohmann-json3-dev libcli11-dev doctest-dev \
-                libzstd-dev zlib1g-dev zstd clang-format chromium
+                libzstd-dev zlib1g-dev zstd libkdumpfile-dev makedumpfile clang-format chromium
 # Wanted but not needed: where apt cannot install them, the rest is installed and the tests that
-# use them skip (tests/browser/render_test.sh without chromium).
-OPTIONAL_APT_PACKAGES := chromium
+# use them skip (tests/browser/render_test.sh without chromium, tests/kdump/ without makedumpfile).
+OPTIONAL_APT_PACKAGES := chromium makedumpfile
 # `make fuzz` only: clang and its libFuzzer/sanitizer runtimes (`make test` never installs them).
 FUZZ_APT_PACKAGES := clang libclang-rt-14-dev
 FUZZ_BUILD ?= build-fuzz

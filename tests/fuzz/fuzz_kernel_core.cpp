@@ -19,7 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string name = "fuzz.kcore";
   MappedFile bytes = fuzz::map_bytes(data, size, name);
   const SniffResult s = sniff_dump(bytes.bytes(), bytes.size());
-  const bool readable = s.kind == DumpKind::kElfCore || s.kind == DumpKind::kKernelCore || s.kind == DumpKind::kOther;
+  const bool readable = s.kind == DumpKind::kElfCore || s.kind == DumpKind::kKernelCore ||
+                        s.kind == DumpKind::kKdumpCompressed || s.kind == DumpKind::kKdumpFlattened ||
+                        s.kind == DumpKind::kOther;
   fuzz::require(readable == sniff_message(s).empty(), "a kind ptverify does not read has a message", to_string(s.kind));
   auto core = KernelCore::from_file(std::move(bytes));
   if (!core.ok()) {

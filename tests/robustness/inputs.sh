@@ -122,13 +122,12 @@ expect info-mem-across-hole-check 3 "guard-unmapped +unknown" -- "$PTV" check "$
 # --- files that are not a dump ptverify reads: each named, with what to do (sniff.h) --------
 head4k() { head -c 4096 /dev/zero; }
 { printf 'KDUMP   '; head4k; } >"$WORK/kdump.bin"
-{ printf 'makedumpfile'; head4k; } >"$WORK/flat.bin"
 { printf 'EMiL\001\000\000\000'; head4k; } >"$WORK/lime.bin"
 { printf 'PAGEDU64'; head4k; } >"$WORK/windows.dmp"
 { head -c 4086 /dev/zero; printf 'S1SUSPEND'; head4k; } >"$WORK/hibernation.bin"
 { printf 'QEVM'; head4k; } >"$WORK/savevm.bin"
 head4k | xz -c >"$WORK/memory.xz" 2>/dev/null || printf '\3757zXZ\000rest' >"$WORK/memory.xz"
-for row in "kdump.bin|kdump-compressed dump" "flat.bin|makedumpfile -R" "lime.bin|a LiME memory image" \
+for row in "lime.bin|a LiME memory image" \
            "windows.dmp|a Windows crash dump" "hibernation.bin|hibernation image" "savevm.bin|QEMU migration stream" \
            "memory.xz|\(xz: xz -d\)"; do
   f=${row%%|*}

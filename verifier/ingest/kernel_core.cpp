@@ -104,9 +104,8 @@ Expected<std::unique_ptr<KernelCore>> KernelCore::open(const std::string& path) 
   return core;
 }
 
-Expected<KernelCoreMachine> kernel_core_machine(KernelCore& core, const MachineOptions& opts) {
-  KernelCoreMachine k{opts, core.notes()};
-  MachineOptions& o = k.options;
+Expected<KernelCoreMachine> kernel_core_machine(const KernelCore& core, const MachineOptions& opts) {
+  KernelCoreMachine k{std::nullopt, core.notes()};
   const std::string& name = core.name();
   if (const std::optional<std::uint64_t> base = core.direct_map_base())
     k.notes.push_back("direct map at " + hex(*base) + " (p_vaddr - p_paddr of the RAM segments)");
@@ -116,9 +115,8 @@ Expected<KernelCoreMachine> kernel_core_machine(KernelCore& core, const MachineO
                       "Each table is read once and kept, so the walk is consistent with itself, but the tables are "
                       "not one instant's: pages mapped and unmapped during the run (vmalloc, modules, user memory) "
                       "may differ from any moment's. Slice it (ptverify slice) to keep what was read.");
-  const bool root_given = o.cr3 || !o.registers_file.empty();
   if (core.vmcoreinfo().empty()) {
-    if (!root_given)
+    if (!opts.cr3 && opts.registers_file.empty())
       return Error{name +
                    ": a kernel core without a VMCOREINFO note: its top-level table is not known; give --cr3 "
                    "(the physical address of init_top_pgt)"};
@@ -126,26 +124,7 @@ Expected<KernelCoreMachine> kernel_core_machine(KernelCore& core, const MachineO
   }
   Expected<Vmcoreinfo> info = parse_vmcoreinfo(core.vmcoreinfo(), name, core.vmcoreinfo_offset());
   if (!info) return info.error();
-  if (info->sme_mask && *info->sme_mask != 0) {
-    core.set_entry_mask(*info->sme_mask);
-    k.notes.push_back("AMD SME: the encryption bit (NUMBER(sme_mask) = " + hex(*info->sme_mask) +
-                      " in VMCOREINFO) is cleared from every entry read, as the kernel's __sme_clr does");
-  }
-  if (root_given) return k;
-  const std::optional<PhysAddr> root = kernel_root(*info);
-  if (!root)
-    return Error{name + "+" + hex(core.vmcoreinfo_offset()) +
-                 ": VMCOREINFO does not give the top-level table (SYMBOL(init_top_pgt) and NUMBER(phys_base)); give "
-                 "--cr3"};
-  o.cr3 = root->value();
-  k.notes.push_back("top-level table: init_top_pgt at " + hex(root->value()) +
-                    " (VMCOREINFO: SYMBOL(init_top_pgt) - __START_KERNEL_map + NUMBER(phys_base)); CR0, CR4 and EFER "
-                    "are not in a kernel core");
-  if (!o.la57 && !o.cr4 && info->l5) {
-    o.la57 = *info->l5;
-    k.notes.push_back(std::string("paging mode: ") + (*info->l5 ? "5-level" : "4-level") +
-                      " (VMCOREINFO: NUMBER(pgtable_l5_enabled))");
-  }
+  k.vmcoreinfo = std::move(info).value();
   return k;
 }
 
@@ -286,14 +265,6 @@ std::optional<std::span<const unsigned char>> KernelCore::read(PhysAddr pa, std:
   if (!offset) return std::nullopt;
   std::vector<unsigned char> bytes(len);
   if (!read_(*offset, bytes)) return std::nullopt;
-  if (entry_mask_ != 0) {
-    for (std::size_t i = 0; i + kEntryBytes <= bytes.size(); i += kEntryBytes) {
-      std::uint64_t word;
-      std::memcpy(&word, bytes.data() + i, sizeof word);
-      word &= ~entry_mask_;
-      std::memcpy(bytes.data() + i, &word, sizeof word);
-    }
-  }
   auto [it, inserted] = cache_.emplace(key, std::move(bytes));
   (void)inserted;
   return std::span<const unsigned char>(it->second);

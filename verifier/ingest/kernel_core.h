@@ -10,7 +10,7 @@
 //     another one's is dropped when it is the kernel image mapping (p_vaddr at or above
 //     __START_KERNEL_map) and is an error otherwise.
 //   - the VMCOREINFO note (its text; verifier/ingest/vmcoreinfo.h parses it): the top-level table
-//     init_top_pgt, phys_base, the paging mode, AMD SME's C-bit.
+//     init_top_pgt, phys_base, the paging mode, AMD SME's C-bit (settle_raw_machine uses them).
 //
 // /proc/kcore reports the size of the whole address space and cannot be memory-mapped: bytes are
 // read with pread, 4 KiB-aligned pages at a time, and each page read is kept, so one run sees one
@@ -30,6 +30,7 @@
 #include "verifier/base/mapped_file.h"
 #include "verifier/ingest/machine.h"
 #include "verifier/ingest/phys_memory.h"
+#include "verifier/ingest/vmcoreinfo.h"
 
 namespace ptv {
 
@@ -44,8 +45,7 @@ class KernelCore final : public PhysMemory {
   [[nodiscard]] const std::string& name() const override { return name_; }
   [[nodiscard]] std::span<const PhysRange> ranges() const override { return ranges_; }
   /// The bytes [pa, pa + len), read once and kept for the life of the object (so views stay
-  /// valid and a second read of a page on a live machine sees the first copy). With an entry
-  /// mask set, every 8-byte word of the copy has those bits cleared.
+  /// valid and a second read of a page on a live machine sees the first copy).
   [[nodiscard]] std::optional<std::span<const unsigned char>> read(PhysAddr pa, std::size_t len) const override;
 
   /// The VMCOREINFO note's text, and the file offset of its first byte; empty when there is none.
@@ -59,10 +59,6 @@ class KernelCore final : public PhysMemory {
   /// True when the file is procfs (/proc/kcore): the memory of the running machine, which
   /// changes while it is read.
   [[nodiscard]] bool live() const { return live_; }
-
-  /// Bits to clear from every 8-byte word read (AMD SME's C-bit, NUMBER(sme_mask)): the walk
-  /// then sees plain physical addresses. Requires: no read() yet.
-  void set_entry_mask(std::uint64_t mask) { entry_mask_ = mask; }
 
   /// Reads `len` bytes at file offset `offset` into `out`; false when they cannot all be read.
   using FileRead = std::function<bool(std::uint64_t offset, std::span<unsigned char> out)>;
@@ -84,23 +80,22 @@ class KernelCore final : public PhysMemory {
   std::uint64_t vmcoreinfo_offset_ = 0;
   std::optional<std::uint64_t> direct_map_base_;
   std::vector<std::string> notes_;
-  std::uint64_t entry_mask_ = 0;
   bool live_ = false;
   mutable std::map<std::pair<std::uint64_t, std::size_t>, std::vector<unsigned char>> cache_;
 };
 
-/// What a kernel core says about the machine it is walked under, on top of what the user stated.
+/// What a kernel core says about the machine it is walked under: its VMCOREINFO note, from which
+/// settle_raw_machine takes the kernel's top-level table (init_top_pgt), the paging mode and AMD
+/// SME's C-bit (machine.h), and what the reader noted (the text repeat left out, the direct map,
+/// the live-machine warning).
 struct KernelCoreMachine {
-  MachineOptions options;          ///< `opts` with CR3 (init_top_pgt) and the paging mode from VMCOREINFO
-  std::vector<std::string> notes;  ///< what was read, left out, assumed; the live-machine warning
+  std::optional<Vmcoreinfo> vmcoreinfo;
+  std::vector<std::string> notes;
 };
-/// The top-level table is the kernel's own, init_top_pgt, from the VMCOREINFO note
-/// (SYMBOL(init_top_pgt) - __START_KERNEL_map + NUMBER(phys_base)) unless opts give CR3 or
-/// --registers; the paging mode from NUMBER(pgtable_l5_enabled) unless stated; AMD SME's C-bit
-/// (NUMBER(sme_mask)) is set as the core's entry mask. CR0, CR4 and EFER stay as the user stated
-/// them (a kernel core holds no registers). Errors: a VMCOREINFO note that does not parse, or no
-/// top-level table from any source.
-Expected<KernelCoreMachine> kernel_core_machine(KernelCore& core, const MachineOptions& opts);
+/// Errors: a VMCOREINFO note that does not parse (naming file+0xOFFSET), or no VMCOREINFO and no
+/// CR3 from the user (--cr3, --registers). CR0, CR4 and EFER stay as the user stated them: a
+/// kernel core holds no registers.
+Expected<KernelCoreMachine> kernel_core_machine(const KernelCore& core, const MachineOptions& opts);
 
 /// Whether `path` is a kernel core to read with KernelCore::open: the path /proc/kcore, or an
 /// uncompressed regular file whose first 64 KiB sniff as DumpKind::kKernelCore. False when the

@@ -7,6 +7,7 @@
 #include "verifier/base/compressed.h"
 #include "verifier/base/memory_hint.h"
 #include "verifier/ingest/elf_core.h"
+#include "verifier/ingest/kdump_file.h"
 #include "verifier/ingest/kernel_core.h"
 #include "verifier/ingest/raw_image.h"
 #include "verifier/ingest/sniff.h"
@@ -98,13 +99,38 @@ namespace {
 /// Settles the machine of raw memory and keeps the reader's notes before the machine's.
 Expected<RawDump> settle(std::unique_ptr<PhysMemory> memory, const MachineOptions& opts,
                          const std::optional<CoreRegisters>& note, const std::vector<CoreRegisters>& qemu_cpus,
-                         std::vector<std::string> notes) {
+                         std::vector<std::string> notes, const std::optional<Vmcoreinfo>& vmcoreinfo = std::nullopt) {
   RawDump dump;
   dump.memory = std::move(memory);
-  Expected<Machine> m = settle_raw_machine(opts, *dump.memory, note, qemu_cpus);
+  dump.vmcoreinfo = vmcoreinfo;
+  Expected<Machine> m = settle_raw_machine(opts, *dump.memory, note, qemu_cpus, vmcoreinfo);
   if (!m) return m.error();
   dump.machine = std::move(m).value();
   dump.machine.notes.insert(dump.machine.notes.begin(), notes.begin(), notes.end());
+  return dump;
+}
+
+/// A crash dump (kdump-compressed, flattened, or any format libkdumpfile reads), under the
+/// machine `opts` describes: no registers come with it, VMCOREINFO names the kernel's table.
+Expected<RawDump> open_kdump_memory(MappedFile file, const MachineOptions& opts) {
+  Expected<std::unique_ptr<KdumpFile>> kd = KdumpFile::open(std::move(file));
+  if (!kd) return kd.error();
+  const KdumpFile& k = **kd;
+  std::vector<std::string> notes;
+  notes.push_back(k.name() + ": a crash dump read through libkdumpfile, format " + k.format() +
+                  (k.reassembled() ? ", reassembled from makedumpfile's flattened format" : "") +
+                  "; it carries no control registers (CR0, CR4, EFER)");
+  if (k.excluded_pages() != 0)
+    notes.push_back(k.name() + ": " + std::to_string(k.excluded_pages()) +
+                    " pages of RAM were filtered out of this dump (makedumpfile -d): a page table in one of them is "
+                    "outside the dumped memory, and what it would map is unknown, never \"not mapped\"");
+  Expected<Machine> m = settle_raw_machine(opts, k, std::nullopt, {}, k.vmcoreinfo());
+  if (!m) return m.error();
+  RawDump dump;
+  dump.machine = std::move(m).value();
+  dump.machine.notes.insert(dump.machine.notes.begin(), notes.begin(), notes.end());
+  dump.vmcoreinfo = k.vmcoreinfo();
+  dump.memory = std::move(kd).value();
   return dump;
 }
 
@@ -114,7 +140,8 @@ Expected<RawDump> open_elf_core(MappedFile file, const MachineOptions& opts) {
   std::optional<CoreRegisters> note = (*core)->registers();
   std::vector<CoreRegisters> qemu_cpus = (*core)->qemu_cpus();
   std::vector<std::string> warnings = (*core)->warnings();
-  return settle(std::move(core).value(), opts, note, qemu_cpus, std::move(warnings));
+  std::optional<Vmcoreinfo> vmcoreinfo = (*core)->vmcoreinfo();
+  return settle(std::move(core).value(), opts, note, qemu_cpus, std::move(warnings), vmcoreinfo);
 }
 
 Expected<RawDump> open_raw_image(MappedFile file, const MachineOptions& opts) {
@@ -127,16 +154,17 @@ Expected<RawDump> open_raw_image(MappedFile file, const MachineOptions& opts) {
 Expected<RawDump> open_kernel_core(std::unique_ptr<KernelCore> core, const MachineOptions& opts) {
   Expected<KernelCoreMachine> k = kernel_core_machine(*core, opts);
   if (!k) return k.error();
-  return settle(std::move(core), k->options, std::nullopt, {}, std::move(k->notes));
+  return settle(std::move(core), opts, std::nullopt, {}, std::move(k->notes), k->vmcoreinfo);
 }
 
 /// What --format says of raw memory.
-enum class RawFormat : std::uint8_t { kAuto, kElfCore, kRaw };
+enum class RawFormat : std::uint8_t { kAuto, kElfCore, kKdump, kRaw };
 
 /// Raw memory as `format` says; with kAuto, what the content is (sniff.h) decides, and a file
 /// nothing recognises is raw memory only when it plainly is one (plainly_raw_memory).
 Expected<RawDump> open_raw_memory(MappedFile file, const MachineOptions& opts, RawFormat format) {
   if (format == RawFormat::kRaw) return open_raw_image(std::move(file), opts);
+  if (format == RawFormat::kKdump) return open_kdump_memory(std::move(file), opts);
   const SniffResult s = sniff_dump(file.bytes(), file.size());
   if (format == RawFormat::kElfCore && s.kind != DumpKind::kKernelCore) return open_elf_core(std::move(file), opts);
   switch (s.kind) {
@@ -162,6 +190,7 @@ Expected<RawDump> open_raw_memory(MappedFile file, const MachineOptions& opts, R
     }
     case DumpKind::kKdumpCompressed:
     case DumpKind::kKdumpFlattened:
+      return open_kdump_memory(std::move(file), opts);
     case DumpKind::kElfPagingCore:
     case DumpKind::kElfNotCore:
     case DumpKind::kElfOtherCore:
@@ -181,8 +210,9 @@ Expected<RawDump> open_raw_memory(MappedFile file, const MachineOptions& opts, R
 Expected<RawFormat> raw_format(const std::string& format) {
   if (format == "auto") return RawFormat::kAuto;
   if (format == "elf-core") return RawFormat::kElfCore;
+  if (format == "kdump") return RawFormat::kKdump;
   if (format == "raw") return RawFormat::kRaw;
-  return Error{"unknown raw-memory format '" + format + "' (known: auto, elf-core, raw)"};
+  return Error{"unknown raw-memory format '" + format + "' (known: auto, elf-core, kdump, raw)"};
 }
 
 }  // namespace
@@ -289,6 +319,20 @@ Expected<LoadedDump> load_dump(const DumpOptions& opts) {
     return walk(open_raw_memory(std::move(file).value(), opts.machine, RawFormat::kElfCore), "elf-core", "");
   if (opts.format == "raw")
     return walk(open_raw_memory(std::move(file).value(), opts.machine, RawFormat::kRaw), "raw", "");
+  auto kdump = [&](MappedFile f, std::string why) -> Expected<LoadedDump> {
+    if (opts.progress) opts.progress("ptverify: opening " + path + " with libkdumpfile");
+    Expected<RawDump> dump = open_kdump_memory(std::move(f), opts.machine);
+    if (!dump) return dump.error();
+    const auto* k = dynamic_cast<const KdumpFile*>(dump->memory.get());
+    Expected<LoadedDump> out =
+        map_raw_dump(std::move(dump).value(), "kdump", path, opts.mark_table_frames, opts.progress);
+    if (!out) return out;
+    // Pages the page map lists but libkdumpfile could not give are known only after the walk.
+    for (const std::string& e : k->read_failures()) out->mappings.notes.push_back(e + " (read as outside the dump)");
+    out->format_chosen = std::move(why);
+    return out;
+  };
+  if (opts.format == "kdump") return kdump(std::move(file).value(), "");
 
   // What the content is decides (sniff.h): a core, a kernel core, a file ptverify names and does
   // not read, or else text that a text reader recognises, or else raw memory when CR3 is given.
@@ -313,8 +357,9 @@ Expected<LoadedDump> load_dump(const DumpOptions& opts) {
         break;
       }
       case DumpKind::kKdumpCompressed:
+        return kdump(std::move(file).value(), "format kdump (" + s.detail + ")");
       case DumpKind::kKdumpFlattened:
-        return Error{file->name() + ": " + sniff_message(s)};
+        return kdump(std::move(file).value(), "format kdump (makedumpfile's flattened format, reassembled)");
       case DumpKind::kElfPagingCore:
       case DumpKind::kElfNotCore:
       case DumpKind::kElfOtherCore:

@@ -80,11 +80,13 @@ SniffResult sniff_elf(ByteView head) {
 
   // A core of guest-physical memory has p_vaddr 0 (QEMU without paging) or p_vaddr = p_paddr
   // (ptverify slice). Any other p_vaddr is a virtual address: QEMU's paging=true (which also
-  // writes its QEMU note) or the kernel's own view of its memory (/proc/kcore, /proc/vmcore).
+  // writes its QEMU note), a kdump ELF vmcore (every PT_LOAD has its p_paddr: read as a core), or
+  // /proc/kcore, whose vmalloc, module and vmemmap segments have p_paddr = -1.
   const std::uint64_t phoff = head.u64(kEPhoff).value_or(0);
   const std::uint16_t phnum = head.u16(kEPhnum).value_or(0);
   if (head.u16(kEPhentsize).value_or(0) != kPhdrBytes) return {DumpKind::kElfCore, ""};
   bool virtual_loads = false;
+  bool unplaced_loads = false;
   NoteNames notes;
   for (std::uint64_t i = 0; i < phnum; ++i) {
     const std::uint64_t at = phoff + i * kPhdrBytes;
@@ -95,9 +97,11 @@ SniffResult sniff_elf(ByteView head) {
     const std::uint64_t vaddr = *head.u64(at + kPVaddr);
     const std::uint64_t paddr = *head.u64(at + kPPaddr);
     if (vaddr != 0 && vaddr != paddr) virtual_loads = true;
+    if (paddr == ~std::uint64_t{0}) unplaced_loads = true;
   }
   if (!virtual_loads) return {DumpKind::kElfCore, ""};
   if (notes.qemu) return {DumpKind::kElfPagingCore, ""};
+  if (!unplaced_loads) return {DumpKind::kElfCore, "a kernel's ELF vmcore"};
   return {DumpKind::kKernelCore, notes.vmcoreinfo ? "with VMCOREINFO" : "without VMCOREINFO"};
 }
 
@@ -159,6 +163,8 @@ std::string sniff_message(const SniffResult& s) {
   switch (s.kind) {
     case DumpKind::kElfCore:
     case DumpKind::kKernelCore:
+    case DumpKind::kKdumpCompressed:
+    case DumpKind::kKdumpFlattened:
     case DumpKind::kOther:
       return "";
     case DumpKind::kElfPagingCore:
@@ -169,13 +175,6 @@ std::string sniff_message(const SniffResult& s) {
              ": give a memory dump (QEMU `dump-guest-memory`, /proc/kcore, a ptverify slice)";
     case DumpKind::kElfOtherCore:
       return "not an x86_64 ELF64 little-endian core" + d + ": ptverify reads x86_64 page tables only";
-    case DumpKind::kKdumpCompressed:
-      return "a kdump-compressed dump (makedumpfile)" + d +
-             ": this ptverify does not read it; `makedumpfile -E` writes an ELF vmcore from a kernel's "
-             "/proc/vmcore";
-    case DumpKind::kKdumpFlattened:
-      return "a makedumpfile flattened dump (makedumpfile -F): rebuild the kdump-compressed file with "
-             "`makedumpfile -R OUT < FILE` first";
     case DumpKind::kLime:
       return "a LiME memory image (header magic 0x4C694D45): not read by ptverify; capture with LiME's "
              "format=padded (a raw image: --format raw with --cr3) or dump the guest with QEMU";

@@ -1,6 +1,6 @@
 // What a dump file is, from its first bytes and its size alone: the readable kinds (an ELF core
-// of guest-physical memory, a kernel's own ELF view of its memory such as /proc/kcore, text,
-// a raw image candidate) and every recognisable file ptverify does not read, each with a message
+// of physical memory, /proc/kcore, a kdump-compressed or flattened crash dump, text, a raw image
+// candidate) and every recognisable file ptverify does not read, each with a message
 // that says what was found and what to do instead (docs/formats.md "What a file is").
 //
 // Pure: no I/O. The loader (load_dump.cpp) reads the head of the file, calls sniff_dump and
@@ -48,7 +48,8 @@ struct SniffResult {
 inline constexpr std::uint64_t kSniffHeadBytes = 64 * 1024;
 
 /// One line for the user: what the file is and what to do, for the kinds ptverify does not read
-/// (empty for kElfCore, kKernelCore and kOther). The caller prefixes the file name.
+/// (empty for the kinds it reads: kElfCore, kKernelCore, kKdumpCompressed, kKdumpFlattened, and
+/// for kOther). The caller prefixes the file name.
 [[nodiscard]] std::string sniff_message(const SniffResult& s);
 
 /// A short name of the kind, for tests and notes ("elf-core", "kcore", "lime", ...).

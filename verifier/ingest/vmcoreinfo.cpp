@@ -98,8 +98,8 @@ Expected<Vmcoreinfo> parse_vmcoreinfo(std::string_view text, const std::string& 
   const NoteText note(where, text_offset);
   while (!text.empty() && text.back() == '\0') text.remove_suffix(1);
   if (text.size() > kMaxVmcoreinfoBytes)
-    return note.whole(std::to_string(text.size()) + " bytes of text, more than " +
-                      std::to_string(kMaxVmcoreinfoBytes) + " (a kernel writes at most one page)");
+    return note.whole(std::to_string(text.size()) + " bytes of text, more than " + std::to_string(kMaxVmcoreinfoBytes) +
+                      " (a kernel writes at most one page)");
 
   Vmcoreinfo info;
   info.text = std::string(text);
@@ -145,7 +145,9 @@ Expected<Vmcoreinfo> parse_vmcoreinfo(std::string_view text, const std::string& 
       if (t.format == Format::kHex) v = parse_hex(value);
       if (t.format == Format::kLong) v = parse_long(value);
       if (t.format == Format::kBool && (value == "0" || value == "1")) v = value == "1" ? 1 : 0;
-      if (!v) return note.at(line_number, start + eq + 1, key + ": expected " + t.expected + ", found '" + shown(value) + "'");
+      if (!v)
+        return note.at(line_number, start + eq + 1,
+                       key + ": expected " + t.expected + ", found '" + shown(value) + "'");
       if (key == "SYMBOL(init_top_pgt)") info.init_top_pgt_va = v;
       if (key == "KERNELOFFSET") info.kernel_offset = v;
       if (key == "NUMBER(phys_base)") info.phys_base = v;

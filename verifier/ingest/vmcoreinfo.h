@@ -40,11 +40,11 @@ inline constexpr std::size_t kMaxVmcoreinfoBytes = 64 * 1024;
 /// What the note says that ptverify uses, each empty when the note does not say it, and every
 /// key as written in `raw`.
 struct Vmcoreinfo {
-  std::map<std::string, std::string> raw;      ///< every KEY=VALUE line, as text
-  std::optional<std::uint64_t> init_top_pgt_va;  ///< SYMBOL(init_top_pgt), else SYMBOL(swapper_pg_dir)
-  std::optional<std::uint64_t> phys_base;        ///< NUMBER(phys_base), two's complement of the signed value
-  std::optional<std::uint64_t> kernel_offset;    ///< KERNELOFFSET
-  std::optional<std::uint64_t> sme_mask;         ///< NUMBER(sme_mask): AMD SME's C-bit in entries, 0 without SME
+  std::map<std::string, std::string> raw;          ///< every KEY=VALUE line, as text
+  std::optional<std::uint64_t> init_top_pgt_va;    ///< SYMBOL(init_top_pgt), else SYMBOL(swapper_pg_dir)
+  std::optional<std::uint64_t> phys_base;          ///< NUMBER(phys_base), two's complement of the signed value
+  std::optional<std::uint64_t> kernel_offset;      ///< KERNELOFFSET
+  std::optional<std::uint64_t> sme_mask;           ///< NUMBER(sme_mask): AMD SME's C-bit in entries, 0 without SME
   std::optional<std::uint64_t> kernel_image_size;  ///< NUMBER(KERNEL_IMAGE_SIZE)
   std::optional<std::uint64_t> page_size;          ///< PAGESIZE
   std::optional<bool> l5;                          ///< NUMBER(pgtable_l5_enabled)

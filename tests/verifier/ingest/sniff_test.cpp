@@ -20,17 +20,23 @@ using rawtest::Bytes;
 SniffResult sniff(const std::vector<unsigned char>& bytes) { return sniff_dump(ByteView(bytes), bytes.size()); }
 SniffResult sniff(const std::string& text) { return sniff(std::vector<unsigned char>(text.begin(), text.end())); }
 
-/// An x86_64 ET_CORE with one PT_LOAD (p_vaddr, p_paddr) and, when given, one note.
-std::vector<unsigned char> core(std::uint64_t vaddr, std::uint64_t paddr, const std::string& note_name = "") {
+/// An x86_64 ET_CORE with one PT_LOAD (p_vaddr, p_paddr), a second one with p_paddr = -1 as
+/// /proc/kcore's vmalloc segment when `unplaced`, and, when given, one note.
+std::vector<unsigned char> core(std::uint64_t vaddr, std::uint64_t paddr, const std::string& note_name = "",
+                                bool unplaced = false) {
   Bytes b;
   const std::uint64_t phoff = 0x40;
-  rawtest::elf_header(b, phoff, note_name.empty() ? 1 : 2);
+  rawtest::elf_header(b, phoff, 3);
   rawtest::phdr(b, phoff, 0, rawtest::kPtLoad, 0x1000, paddr, 0x1000, 0x1000);
   b.u64(phoff + 0x10, vaddr);
+  if (unplaced) {
+    rawtest::phdr(b, phoff, 1, rawtest::kPtLoad, 0x1000, ~std::uint64_t{0}, 0x1000, 0x1000);
+    b.u64(phoff + 56 + 0x10, 0xffff'c900'0000'0000);
+  }
   if (!note_name.empty()) {
     const std::uint64_t at = 0x200;
     const std::uint64_t end = rawtest::note(b, at, note_name, 0, {'K', '=', 'V', '\n'});
-    rawtest::phdr(b, phoff, 1, rawtest::kPtNote, at, 0, end - at, 0);
+    rawtest::phdr(b, phoff, 2, rawtest::kPtNote, at, 0, end - at, 0);
   }
   b.fill(0x1000, 0x1000, 0);
   return b.data();
@@ -43,9 +49,6 @@ TEST_CASE("sniff: each recognisable file that is not a dump ptverify reads has i
     std::string in_message;
   };
   const std::vector<Row> rows{
-      {std::string("KDUMP   ") + std::string(64, '\0'), DumpKind::kKdumpCompressed, "kdump-compressed"},
-      {std::string("DISKDUMP") + std::string(64, '\0'), DumpKind::kKdumpCompressed, "kdump-compressed"},
-      {"makedumpfile" + std::string(64, '\0'), DumpKind::kKdumpFlattened, "makedumpfile -R"},
       {std::string("EMiL\x01\0\0\0", 8) + std::string(24, '\0'), DumpKind::kLime, "LiME"},
       {"PAGEDU64" + std::string(64, 'x'), DumpKind::kWindowsCrashDump, "Windows crash dump"},
       {"PAGEDUMP" + std::string(64, 'x'), DumpKind::kWindowsCrashDump, "Windows crash dump"},
@@ -69,6 +72,15 @@ TEST_CASE("sniff: each recognisable file that is not a dump ptverify reads has i
     CHECK(s.kind == r.kind);
     CHECK(sniff_message(s).find(r.in_message) != std::string::npos);
   }
+}
+
+TEST_CASE("sniff: crash dumps are recognised by their signatures and read, so they have no message") {
+  for (const std::string& sig : {std::string("KDUMP   "), std::string("DISKDUMP")}) {
+    const SniffResult s = sniff(sig + std::string(64, '\0'));
+    CHECK(s.kind == DumpKind::kKdumpCompressed);
+    CHECK(sniff_message(s).empty());
+  }
+  CHECK(sniff("makedumpfile" + std::string(64, '\0')).kind == DumpKind::kKdumpFlattened);
 }
 
 TEST_CASE("sniff: LiME's header magic is 0x4C694D45 read little-endian") {
@@ -105,11 +117,15 @@ TEST_CASE("sniff: ELF cores are told apart by their PT_LOAD addresses and notes"
   const SniffResult paging = sniff(core(0x40'0000, 0x10'0000, "QEMU"));
   CHECK(paging.kind == DumpKind::kElfPagingCore);
   CHECK(sniff_message(paging).find("paging=false") != std::string::npos);
-  // The kernel's view: direct-map p_vaddr, no QEMU note.
-  const SniffResult kcore = sniff(core(0xffff'8880'0010'0000, 0x10'0000, "VMCOREINFO"));
+  // /proc/kcore: direct-map p_vaddr, no QEMU note, vmalloc with p_paddr = -1.
+  const SniffResult kcore = sniff(core(0xffff'8880'0010'0000, 0x10'0000, "VMCOREINFO", true));
   CHECK(kcore.kind == DumpKind::kKernelCore);
   CHECK(kcore.detail == "with VMCOREINFO");
-  CHECK(sniff(core(0xffff'8880'0010'0000, 0x10'0000)).detail == "without VMCOREINFO");
+  CHECK(sniff(core(0xffff'8880'0010'0000, 0x10'0000, "", true)).detail == "without VMCOREINFO");
+  // A kdump ELF vmcore: kernel virtual p_vaddr, but every PT_LOAD has its physical address.
+  const SniffResult vmcore = sniff(core(0xffff'8880'0010'0000, 0x10'0000, "VMCOREINFO"));
+  CHECK(vmcore.kind == DumpKind::kElfCore);
+  CHECK(vmcore.detail == "a kernel's ELF vmcore");
   // With -device vmcoreinfo QEMU adds the guest's note too: still QEMU's paging=true.
   CHECK(sniff(core(0xffff'8880'0010'0000, 0x10'0000, "QEMU")).kind == DumpKind::kElfPagingCore);
 }
