@@ -120,7 +120,7 @@ python3 "$HERE/guest_tools.py" between "$WORK/serial.txt" PTV-MAPPINGS-BEGIN PTV
 python3 "$HERE/guest_tools.py" between "$WORK/serial.txt" PTV-CHECK-BEGIN PTV-CHECK-END >"$WORK/inside.check"
 read -r -a FACTS <<<"$(sed -n 's/^PTV-FACTS //p' "$WORK/serial.txt")"
 SPEC=$SPECS/$(basename "$(sed -n 's/^PTV-SPEC //p' "$WORK/serial.txt")")
-ROOT_PA=$(sed -n 's/.*top-level table: init_top_pgt at \(0x[0-9a-f]*\).*/\1/p' "$WORK/inside.mappings" | head -1)
+ROOT_PA=$(sed -n 's/.*top-level table init_top_pgt at \(0x[0-9a-f]*\).*/\1/p' "$WORK/inside.mappings" | head -1)
 BASE=$(sed -n 's/.*direct map at \(0x[0-9a-f]*\).*/\1/p' "$WORK/inside.mappings" | head -1)
 [[ -n $ROOT_PA && -n $BASE ]] || { cat "$WORK/inside.mappings" | head -40; echo "the guest's output names no root or direct map"; exit 1; }
 echo "inside: root $ROOT_PA, direct map at $BASE, facts ${FACTS[*]}"
