@@ -1,5 +1,5 @@
-// The kernel's own ELF view of its memory: /proc/kcore on a running machine, or an ELF
-// /proc/vmcore saved by kdump. Its PT_LOAD segments are ranges of kernel *virtual* addresses;
+// The kernel's own ELF view of its memory: /proc/kcore on a running machine (or a file of the
+// same shape). Its PT_LOAD segments are ranges of kernel *virtual* addresses;
 // those that are RAM carry their physical address in p_paddr, which is all the walk needs
 // [fs/proc/kcore.c read_kcore_iter: KCORE_RAM gets __pa(addr), KCORE_TEXT __pa_symbol(addr), every
 // other kind (vmalloc, modules, vmemmap) p_paddr = -1].

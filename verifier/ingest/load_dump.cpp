@@ -150,7 +150,8 @@ Expected<RawDump> open_raw_image(MappedFile file, const MachineOptions& opts) {
   return settle(std::move(raw).value(), opts, std::nullopt, {}, {});
 }
 
-/// A kernel core (/proc/kcore, an ELF vmcore): kernel_core.h settles what the core itself says.
+/// /proc/kcore: kernel_core.h says what the core itself gives (VMCOREINFO, notes); settling the
+/// machine takes the kernel's top-level table from VMCOREINFO unless CR3 is given.
 Expected<RawDump> open_kernel_core(std::unique_ptr<KernelCore> core, const MachineOptions& opts) {
   Expected<KernelCoreMachine> k = kernel_core_machine(*core, opts);
   if (!k) return k.error();
