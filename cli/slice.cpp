@@ -126,7 +126,8 @@ int run_slice(const SliceOptions& opts) {
   if (const Fact* g = find_fact(machine.facts, FactId::kPage1G); g && fact_known(*g))
     regs.pdpe1gb = machine.state.page_1gb;
   regs.cpl = machine.cpl;
-  regs.flags = opts.dump.machine.pti == PtiCopy::kUser ? ptverify_note::kFlagUserPgd : 0;
+  regs.flags = (opts.dump.machine.pti == PtiCopy::kUser ? ptverify_note::kFlagUserPgd : 0) |
+               (machine.root_from_vmcoreinfo ? ptverify_note::kFlagRootFromVmcoreinfo : 0);
   if (dump->vmcoreinfo) regs.vmcoreinfo = dump->vmcoreinfo->text;
   Expected<SliceSummary> written = write_slice_file(opts.output, memory, std::move(pages), regs);
   if (!written) return bad_input(written.error().message);

@@ -39,7 +39,9 @@ namespace ptv {
 ///   desc+0x20  u64 efer
 ///   desc+0x28  u32 maxphyaddr   (32..52; 0 when not known)
 ///   desc+0x2c  u32 flags        bit 0: the slice was taken walking the PTI user copy
-///                               (information only: a plain walk chooses as for any core)
+///                               (information only: a plain walk chooses as for any core);
+///                               bit 1: cr3 is init_top_pgt's address from VMCOREINFO, not a
+///                               register (the sliced dump gave no CR3)
 ///   desc+0x30  u32 known        which values were read or stated rather than assumed when the
 ///                               slice was taken: bit 0 cr0, 1 cr4, 2 efer, 3 maxphyaddr,
 ///                               4 pdpe1gb
@@ -53,6 +55,8 @@ inline constexpr std::uint32_t kVersion = 2;
 inline constexpr std::uint32_t kDescBytes = 64;
 inline constexpr std::uint32_t kDescBytesV1 = 48;
 inline constexpr std::uint32_t kFlagUserPgd = 1u << 0;
+/// cr3 is not a register: the dump gave none, and it holds init_top_pgt's address from VMCOREINFO.
+inline constexpr std::uint32_t kFlagRootFromVmcoreinfo = 1u << 1;
 inline constexpr std::uint32_t kKnownCr0 = 1u << 0, kKnownCr4 = 1u << 1, kKnownEfer = 1u << 2,
                                kKnownMaxPhyAddr = 1u << 3, kKnownPdpe1gb = 1u << 4;
 inline constexpr std::uint32_t kCpuPdpe1gb = 1u << 0;

@@ -156,6 +156,11 @@ Expected<Resolved> resolve_registers(const MachineOptions& o, const std::optiona
   r.cr0 = pick(o.cr0, "--cr0", from_file.cr0, file_origin, nv(from_note ? from_note->cr0 : std::nullopt), note_origin);
   r.cr3 = pick(o.cr3, "--cr3", from_file.cr3, file_origin,
                from_note ? std::optional<std::uint64_t>(from_note->cr3) : std::nullopt, note_origin);
+  // A slice of a dump that gave no CR3 carries init_top_pgt's address in its note instead.
+  if (!o.cr3 && !from_file.cr3 && from_note && (from_note->flags & ptverify_note::kFlagRootFromVmcoreinfo)) {
+    r.root_from_vmcoreinfo = true;
+    r.cr3.origin = note_origin + ": init_top_pgt from VMCOREINFO when it was sliced";
+  }
   r.cr4 = pick(o.cr4, "--cr4", from_file.cr4, file_origin, nv(from_note ? from_note->cr4 : std::nullopt), note_origin);
   r.efer =
       pick(o.efer, "--efer", from_file.efer, file_origin, nv(from_note ? from_note->efer : std::nullopt), note_origin);
@@ -473,6 +478,7 @@ Expected<Machine> settle_raw_machine(const MachineOptions& o, const PhysMemory& 
   }
   note_assumed_facts(m, o, note);
   if (std::optional<Error> e = choose_top_table(m, memory, r, o)) return *e;
+  m.root_from_vmcoreinfo = r.root_from_vmcoreinfo;
   // Keep the facts in FactId order.
   std::sort(m.facts.begin(), m.facts.end(), [](const Fact& x, const Fact& y) { return x.id < y.id; });
   return m;

@@ -83,6 +83,7 @@ struct Machine {
   PhysAddr root;                                ///< where the walk starts (the top-level table chosen)
   std::optional<PhysAddr> other_copy;           ///< the other PTI copy, when there is one
   std::optional<unsigned> cpl;                  ///< of the vCPU used, when known
+  bool root_from_vmcoreinfo = false;            ///< the root is init_top_pgt (VMCOREINFO), not a vCPU's CR3
   std::vector<Fact> facts;                      ///< every fact, in FactId order
   std::vector<std::string> notes;               ///< what was chosen, for stderr and the report
 };

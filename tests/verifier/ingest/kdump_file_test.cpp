@@ -212,6 +212,25 @@ TEST_CASE("kdump samples: without CR3 the walk starts at init_top_pgt from VMCOR
   }
 }
 
+TEST_CASE("kdump samples: a page the file does not hold is not read, so a table there is outside the dump") {
+  Expected<MappedFile> file = MappedFile::open(sample("core.slice.kdump-zlib"));
+  REQUIRE(file.ok());
+  Expected<std::unique_ptr<KdumpFile>> k = KdumpFile::open(std::move(file).value());
+  REQUIRE_MESSAGE(k.ok(), (k.ok() ? "" : k.error().message));
+  const KdumpFile& kd = **k;
+  CHECK(kd.format() == "diskdump (Compressed KDUMP)");
+  REQUIRE(kd.vmcoreinfo().has_value());
+  CHECK(kernel_root(*kd.vmcoreinfo()) == std::optional<PhysAddr>(PhysAddr(0x07c1'0000)));
+  // The slice's pages are held; RAM it left out (here 0x5000000) is not: the page map has a
+  // hole there, read() answers nothing, and the walker's TableReader sees no table.
+  CHECK(kd.table(PhysAddr(0x07c1'0000)).has_value());
+  CHECK_FALSE(kd.read(PhysAddr(0x0500'0000), 8).has_value());
+  CHECK_FALSE(kd.reader()(PhysAddr(0x0500'0000)).has_value());
+  for (const PhysRange& r : kd.ranges()) CHECK_FALSE(r.contains(PhysAddr(0x0500'0000), 1));
+  CHECK(kd.read_failures().empty());
+  CHECK(kd.bytes_held() == 197 * 4096);
+}
+
 TEST_CASE("kdump samples: with no CR0, CR4 or EFER given, their bits stay assumed, the mode comes from VMCOREINFO") {
   DumpOptions o;
   o.path = sample("core.slice.kdump-zlib");
