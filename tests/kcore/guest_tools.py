@@ -98,18 +98,19 @@ def runs(path):
                 continue
             rng, rest = line.split(None, 1)
             a, b = (int(x, 16) for x in rng.split("-"))
-            if a >= 0xffff800000000000:
+            if a >= 0xff00000000000000:  # the kernel half under 5-level paging, and so under 4-level
                 out.append((a, b, " ".join(rest.split())))
     return out
 
 
 def compare(inside, outside, base):
-    """The direct map (64 TiB from its base) and the kernel image (__START_KERNEL_map to the
+    """The direct map (64 TiB from its base, 32 PiB under 5-level paging) and the kernel image (__START_KERNEL_map to the
     module area at 0xffffffffc0000000) must agree run for run: nothing there changes while the
     guest idles. Elsewhere (vmalloc and its stacks, modules, fixmap's kmap slots, cpu_entry_area)
     runs may come and go between the two moments; they are counted, not required equal."""
     base = int(base, 16)
-    fixed = [(base, base + (64 << 40)), (0xffffffff80000000, 0xffffffffc0000000)]
+    span = (64 << 40) if base >= 0xffff800000000000 else (32 << 50)
+    fixed = [(base, base + span), (0xffffffff80000000, 0xffffffffc0000000)]
 
     def part(rs, keep):
         return [r for r in rs if any(lo <= r[0] < hi for lo, hi in fixed) == keep]

@@ -97,8 +97,9 @@ chmod +x "$ROOT/init"
 python3 "$HERE/guest_tools.py" cpio "$ROOT" "$WORK/initrd.cpio"
 
 # TCG by default: KVM is often missing or nested (and -cpu host then fails on MSRs the host does
-# not pass through); PTV_GUEST_ACCEL=kvm uses it. la57=off: the common 4-level guest.
-ACCEL=(-accel tcg -cpu max,la57=off)
+# not pass through); PTV_GUEST_ACCEL=kvm uses it. la57=off: the common 4-level guest;
+# PTV_GUEST_CPU=max boots it with 5-level paging.
+ACCEL=(-accel tcg -cpu "${PTV_GUEST_CPU:-max,la57=off}")
 [[ ${PTV_GUEST_ACCEL:-tcg} == kvm ]] && ACCEL=(-accel kvm -cpu host)
 qemu-system-x86_64 "${ACCEL[@]}" -m 1024 -smp 1 -display none -no-reboot \
   -kernel "$KERNEL" -initrd "$WORK/initrd.cpio" -append "console=ttyS0 panic=-1 quiet" \
