@@ -4,10 +4,12 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 APT_PACKAGES := g++ cmake make pkg-config libz3-dev z3 nlohmann-json3-dev libcli11-dev doctest-dev \
-                libzstd-dev zlib1g-dev zstd clang-format chromium qemu-system-x86 busybox-static
+                libzstd-dev zlib1g-dev zstd libkdumpfile-dev makedumpfile clang-format chromium qemu-system-x86 \
+                busybox-static
 # Wanted but not needed: where apt cannot install them, the rest is installed and the tests that
-# use them skip (tests/browser/render_test.sh without chromium, capture/boot-e2e without QEMU).
-OPTIONAL_APT_PACKAGES := chromium qemu-system-x86 busybox-static
+# use them skip (tests/browser/render_test.sh without chromium, capture/boot-e2e and kcore/in-guest
+# without QEMU, tests/kdump/ without makedumpfile).
+OPTIONAL_APT_PACKAGES := chromium qemu-system-x86 busybox-static makedumpfile
 # `make fuzz` only: clang and its libFuzzer/sanitizer runtimes (`make test` never installs them).
 FUZZ_APT_PACKAGES := clang libclang-rt-14-dev
 FUZZ_BUILD ?= build-fuzz

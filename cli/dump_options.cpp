@@ -79,9 +79,10 @@ void add_machine_options(CLI::App& app, MachineOptions& opts) {
 
 void add_raw_format_option(CLI::App& app, std::string& format) {
   app.add_option("--format", format,
-                 "Dump format: auto (ELF magic -> elf-core, else raw), elf-core (QEMU dump-guest-memory), raw (file "
-                 "offset = physical address, QEMU pmemsave); gzip/zstd are decompressed transparently")
-      ->check(CLI::IsMember({"auto", "elf-core", "raw"}))
+                 "Dump format: auto (ELF magic -> elf-core, KDUMP or makedumpfile signature -> kdump, else raw), "
+                 "elf-core (QEMU dump-guest-memory, kdump ELF vmcore), kdump (crash dumps through libkdumpfile), raw "
+                 "(file offset = physical address, QEMU pmemsave); gzip/zstd are decompressed transparently")
+      ->check(CLI::IsMember({"auto", "elf-core", "kdump", "raw"}))
       ->default_str("auto");
 }
 

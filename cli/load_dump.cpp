@@ -14,8 +14,8 @@ namespace ptv::cli {
 
 void add_load_options(CLI::App& app, CliLoadOptions& opts) {
   add_machine_options(app, opts.dump.machine);
-  std::string names = "auto, elf-core, raw";
-  std::vector<std::string> allowed{"auto", "elf-core", "raw"};
+  std::string names = "auto, elf-core, kdump, raw";
+  std::vector<std::string> allowed{"auto", "elf-core", "kdump", "raw"};
   for (const TextFormat& f : text_formats()) {
     names += ", " + std::string(f.name);
     allowed.emplace_back(f.name);

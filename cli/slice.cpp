@@ -8,6 +8,7 @@
 
 #include "models/format.h"
 #include "models/walk.h"
+#include "verifier/base/compressed.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/base/memory_hint.h"
 #include "verifier/base/printable.h"
@@ -18,7 +19,34 @@
 
 namespace ptv::cli {
 
-namespace {}  // namespace
+namespace {
+
+/// The pages a --keep-pages file lists: hex physical addresses ("0x" optional), one per line;
+/// blank lines and lines starting with '#' are skipped. Errors name FILE:LINE.
+Expected<std::vector<PhysAddr>> read_page_list(const std::string& path) {
+  Expected<std::string> text = read_whole_file(path, std::uint64_t{64} << 20);
+  if (!text) return text.error();
+  std::vector<PhysAddr> out;
+  std::size_t line_number = 0;
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    const std::size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    ++line_number;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') continue;
+    if (line.starts_with("0x")) line.remove_prefix(2);
+    std::optional<std::uint64_t> pa = parse_register_hex(line);
+    if (!pa || (*pa & (kPageBytes - 1)) != 0)
+      return Error{path + ":" + std::to_string(line_number) +
+                   ": expected a 4 KiB-aligned hex physical address, found '" + printable(line) + "'"};
+    out.emplace_back(*pa);
+  }
+  return out;
+}
+
+}  // namespace
 
 Command setup_slice(CLI::App& app) {
   auto opts = std::make_shared<SliceOptions>();
@@ -28,6 +56,10 @@ Command setup_slice(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   sub->add_option("-o,--output", opts->output, "The slice to write (ELF core)")->required();
+  sub->add_option("--keep-pages", opts->keep_pages,
+                  "A file of further physical pages to keep, hex addresses one per line (e.g. the kernel data "
+                  "makedumpfile reads, so that it can turn the slice into a kdump file)")
+      ->check(CLI::ExistingFile);
   add_machine_options(*sub, opts->dump.machine);
   add_raw_format_option(*sub, opts->dump.format);
   return Command{sub, [opts] { return run_slice(*opts); }, nullptr, nullptr};
@@ -60,6 +92,13 @@ int run_slice(const SliceOptions& opts) {
     }
   }
 
+  // The kernel's own table that VMCOREINFO names, so that a dump made from the slice without
+  // registers (makedumpfile's output carries none) can be walked from it.
+  if (dump->vmcoreinfo)
+    if (const std::optional<PhysAddr> k = kernel_root(*dump->vmcoreinfo);
+        k && memory.table(*k) && std::find(roots.begin(), roots.end(), *k) == roots.end())
+      roots.push_back(*k);
+
   std::vector<PhysAddr> pages;
   for (PhysAddr root : roots) {
     Expected<AddressSpace> space =
@@ -69,6 +108,12 @@ int run_slice(const SliceOptions& opts) {
     for (const ReachedTable& t : space->tables) {
       if (memory.table(t.pa)) pages.push_back(t.pa);  // the walker lists only tables it could read
     }
+  }
+
+  if (!opts.keep_pages.empty()) {
+    Expected<std::vector<PhysAddr>> more = read_page_list(opts.keep_pages);
+    if (!more) return bad_input(more.error().message);
+    pages.insert(pages.end(), more->begin(), more->end());
   }
 
   SliceRegisters regs;
@@ -81,7 +126,9 @@ int run_slice(const SliceOptions& opts) {
   if (const Fact* g = find_fact(machine.facts, FactId::kPage1G); g && fact_known(*g))
     regs.pdpe1gb = machine.state.page_1gb;
   regs.cpl = machine.cpl;
-  regs.flags = opts.dump.machine.pti == PtiCopy::kUser ? ptverify_note::kFlagUserPgd : 0;
+  regs.flags = (opts.dump.machine.pti == PtiCopy::kUser ? ptverify_note::kFlagUserPgd : 0) |
+               (machine.root_from_vmcoreinfo ? ptverify_note::kFlagRootFromVmcoreinfo : 0);
+  if (dump->vmcoreinfo) regs.vmcoreinfo = dump->vmcoreinfo->text;
   Expected<SliceSummary> written = write_slice_file(opts.output, memory, std::move(pages), regs);
   if (!written) return bad_input(written.error().message);
 

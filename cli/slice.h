@@ -21,6 +21,9 @@ struct SliceOptions {
   /// raw) and the machine options.
   DumpOptions dump;
   std::string output;  ///< -o: the slice to write
+  /// --keep-pages: a file of further physical pages to keep (hex addresses, one per line), e.g.
+  /// the kernel data makedumpfile reads to convert the slice into a kdump file.
+  std::string keep_pages;
 };
 
 Command setup_slice(CLI::App& app);

@@ -9,7 +9,7 @@ std::uint64_t PagingState::phys_mask() const {
 PhysAddr PagingState::root_table() const {
   // [SDM 3A §4.5, Table 4-12/4-13] CR3 bits M-1:12 hold the table; bits 11:0 are PCID or
   // PWT/PCD; bits 63:M are reserved (bit 63 is the "no flush" hint when PCIDE).
-  return PhysAddr(cr3 & phys_mask() & ~(kTableBytes - 1));
+  return PhysAddr(cr3 & ~sme_mask & phys_mask() & ~(kTableBytes - 1));
 }
 
 PagingState PagingState::from_registers(std::uint64_t cr0, std::uint64_t cr3, std::uint64_t cr4, std::uint64_t efer,

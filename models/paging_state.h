@@ -23,9 +23,14 @@ struct PagingState {
   bool efer_nxe = true;                             ///< EFER.NXE: bit 63 is XD; otherwise bit 63 is reserved
   bool page_1gb = true;                             ///< CPUID pdpe1gb: PS in a PDPTE makes a 1 GiB page
   unsigned maxphyaddr = kMaxPhysAddrArchitectural;  ///< M, 32..52
+  /// AMD SME/SEV: the encryption bit(s) (the "C-bit", e.g. bit 47) that the kernel sets in
+  /// entries and CR3 of encrypted pages. They are not part of the address: the walker clears
+  /// them from every entry (and root_table() from CR3) before decoding. 0 without memory
+  /// encryption. [AMD APM vol. 2 §7.10 "Secure Memory Encryption"]
+  std::uint64_t sme_mask = 0;
 
   [[nodiscard]] PagingMode mode() const { return cr4_la57 ? PagingMode::k5Level : PagingMode::k4Level; }
-  /// Physical address of the top-level table: CR3 bits M-1:12.
+  /// Physical address of the top-level table: CR3 bits M-1:12, without sme_mask.
   [[nodiscard]] PhysAddr root_table() const;
   /// Mask of the physical-address bits below MAXPHYADDR: (1 << M) - 1.
   [[nodiscard]] std::uint64_t phys_mask() const;

@@ -43,7 +43,8 @@ WalkResult walk(const PagingState& state, const TableReader& read_table, VirtAdd
   PhysAddr table = root.value_or(state.root_table());
   AccumulatedRights above;
   for (Level level = top_level(mode);; level = child_level(level)) {
-    const std::optional<TableView> view = read_table(table);
+    // The SME mask is cleared before anything is decoded (PagingState::sme_mask).
+    const std::optional<TableView> view = cleared(read_table(table), state.sme_mask);
     if (!view) {
       r.outcome = WalkOutcome::kTableOutsideMemory;
       r.missing_table = table;
@@ -115,7 +116,8 @@ class Enumerator {
       if (e.reserved_bits_set(state_)) continue;
       const PhysAddr child = e.address(state_);
       if (++references_[table_key(child, child_level(level))] > 1) continue;  // its own entries are counted once
-      if (const std::optional<TableView> child_view = read_(child)) count_references(child_level(level), *child_view);
+      if (const std::optional<TableView> child_view = cleared(read_(child), state_.sme_mask))
+        count_references(child_level(level), *child_view);
     }
   }
 
@@ -243,7 +245,7 @@ class Enumerator {
                             VirtRange{VirtAddr(t.abs_base + base), VirtAddr(t.abs_base + base + (t.span - 1))},
                             t.level == top_level(state_.mode()) && child == root_});
     }
-    const std::optional<TableView> child_view = read_(child);
+    const std::optional<TableView> child_view = cleared(read_(child), state_.sme_mask);
     if (!child_view) {
       run.kind = AddressRun::Kind::kUnreadable;
       run.missing_table = child;
@@ -358,7 +360,7 @@ Expected<AddressSpace> enumerate_address_space(const PagingState& state, const T
     os << "the top-level table " << top << " is not 4 KiB-aligned";
     return Error{os.str()};
   }
-  const std::optional<TableView> view = read_table(top);
+  const std::optional<TableView> view = cleared(read_table(top), state.sme_mask);
   if (!view) {
     std::ostringstream os;
     os << "the top-level table " << top << " is outside the dumped memory";
@@ -393,7 +395,7 @@ void for_each_leaf_run(const AddressSpace& space, const PagingState& state, cons
     const std::uint64_t key = st.table.value() | (std::uint64_t{st.above.key()} << 1) |
                               (static_cast<std::uint64_t>(st.level) << 4) | (std::uint64_t{st.first} << 52);
     if (!seen.insert(key).second) continue;
-    const std::optional<TableView> view = read_table(st.table);
+    const std::optional<TableView> view = cleared(read_table(st.table), state.sme_mask);
     if (!view) continue;  // read once already: a reader answers the same every time
     EntryDecoder decoder(state, st.level, st.above);
     const std::uint64_t span = entry_span(st.level);

@@ -314,3 +314,42 @@ TEST_CASE("enumerate: brute-force agreement with walk on random tables") {
     CHECK(mapped_pages > 0);
   }
 }
+
+TEST_CASE("walk: the SME mask is cleared from CR3 and every entry before decoding") {
+  // AMD SME sets the C-bit (here bit 47) in the entries of encrypted pages and tables and in CR3.
+  // Without clearing it the walk would read tables at 2^47 + pa (outside memory) and map frames
+  // there; with PagingState::sme_mask it reads the tables and frames without the bit.
+  constexpr std::uint64_t kC = std::uint64_t{1} << 47;
+  TableBuilder tb;
+  const PhysAddr root = tb.alloc();
+  const VirtAddr va(0xffff'8880'0020'1000);
+  tb.map(root, PagingMode::k4Level, va, PhysAddr(0x0345'6000), Level::kPt, bits::kRW | bits::kXd);
+  // Set the C-bit in every entry of the path, as an SME kernel would.
+  PhysAddr table = root;
+  for (Level l = Level::kPml4;; l = child_level(l)) {
+    const unsigned i = table_index(va, l);
+    const std::uint64_t e = tb.get(table, i);
+    tb.set(table, i, e | kC);
+    if (l == Level::kPt) break;
+    table = PhysAddr(e & bits::kAddress);
+  }
+  PagingState s = state_for(root, PagingMode::k4Level);
+  s.cr3 |= kC;
+
+  const WalkResult plain = walk(s, tb.reader(), va);
+  CHECK(plain.outcome == WalkOutcome::kTableOutsideMemory);  // CR3's table at 2^47 + root
+  s.sme_mask = kC;
+  const WalkResult w = walk(s, tb.reader(), va);
+  REQUIRE(w.outcome == WalkOutcome::kMapped);
+  CHECK(w.translation->frame == PhysAddr(0x0345'6000));
+  CHECK(w.path.front().table == root);
+  for (const WalkStep& st : w.path) CHECK((st.entry.raw() & kC) == 0);
+
+  Expected<AddressSpace> as = enumerate_address_space(s, tb.reader(), std::nullopt, EnumerateLimits{});
+  REQUIRE(as.ok());
+  const AddressRun* r = run_at(*as, va);
+  REQUIRE(r != nullptr);
+  CHECK(r->kind == AddressRun::Kind::kMapped);
+  CHECK(r->phys == PhysAddr(0x0345'6000));
+  CHECK(as->tables.size() == 4);
+}

@@ -44,7 +44,21 @@ expect time-limit-watchdog 3 "check: the run did not end within its time limit \
 check_true time-limit-watchdog-report-kept "the report was replaced by a stopped run" -- grep -qx old "$WORK/report.json"
 expect time-limit-watchdog-mappings 3 "mappings: the run did not end within its time limit \(--time-limit 0.2 s\)" --time 20 -- \
   "$PTV" mappings -q "$WORK/large-set.json" --time-limit 0.2
+# Every subcommand that reads a dump is bounded the same way: map and diff read the same set;
+# walk and slice stop while decompressing 2 GiB of raw memory.
+expect time-limit-watchdog-map 3 "map: the run did not end within its time limit \(--time-limit 0.2 s\)" --time 20 -- \
+  "$PTV" map -q "$WORK/large-set.json" --time-limit 0.2
+expect time-limit-watchdog-diff 3 "diff: the run did not end within its time limit \(--time-limit 0.2 s\)" --time 20 -- \
+  "$PTV" diff -q "$WORK/large-set.json" "$WORK/large-set.json" --time-limit 0.2
 rm -f "$WORK/large-set.json"
+head -c 2G /dev/zero | zstd -1 -q -c >"$WORK/zeros-2g.raw.zst"
+for cmd in walk slice; do
+  args=("$PTV" "$cmd" "$WORK/zeros-2g.raw.zst" --format raw --cr3 0x1000 --time-limit 0.2)
+  [[ $cmd == walk ]] && args+=(0)
+  [[ $cmd == slice ]] && args+=(-o "$WORK/zeros.slice.elf")
+  expect "time-limit-watchdog-$cmd" 3 "$cmd: the run did not end within its time limit \(--time-limit 0.2 s\)" --time 20 -- "${args[@]}"
+done
+rm -f "$WORK/zeros-2g.raw.zst"
 
 # --- pathological specs ---------------------------------------------------------------------
 # 60 definitions, each using the one before twice: evaluated once each (it was 4^60 evaluations).

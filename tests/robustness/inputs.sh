@@ -119,4 +119,49 @@ printf '00007ffffffff000-ffff800000001000 0000000000002000 -rw\r\n' >"$WORK/mem-
 expect info-mem-across-hole-mappings 0 "0xffff800000000000-0xffff800000001000" -- "$PTV" mappings "$WORK/mem-hole.txt"
 expect info-mem-across-hole-check 3 "guard-unmapped +unknown" -- "$PTV" check "$WORK/mem-hole.txt" --spec $S4
 
+# --- files that are not a dump ptverify reads: each named, with what to do (sniff.h) --------
+head4k() { head -c 4096 /dev/zero; }
+{ printf 'KDUMP   '; head4k; } >"$WORK/kdump.bin"
+{ printf 'EMiL\001\000\000\000'; head4k; } >"$WORK/lime.bin"
+{ printf 'PAGEDU64'; head4k; } >"$WORK/windows.dmp"
+{ head -c 4086 /dev/zero; printf 'S1SUSPEND'; head4k; } >"$WORK/hibernation.bin"
+{ printf 'QEVM'; head4k; } >"$WORK/savevm.bin"
+head4k | xz -c >"$WORK/memory.xz" 2>/dev/null || printf '\3757zXZ\000rest' >"$WORK/memory.xz"
+for row in "lime.bin|a LiME memory image" \
+           "windows.dmp|a Windows crash dump" "hibernation.bin|hibernation image" "savevm.bin|QEMU migration stream" \
+           "memory.xz|\(xz: xz -d\)"; do
+  f=${row%%|*}
+  for cmd in "mappings" "walk" "slice"; do
+    args=("$PTV" "$cmd" "$WORK/$f" --cr3 0x1000)
+    [[ $cmd == walk ]] && args+=(0)
+    [[ $cmd == slice ]] && args+=(-o "$WORK/out.elf")
+    expect "sniff-$f-$cmd" 2 "$WORK/$f: .*${row#*|}" --time 10 -- "${args[@]}"
+  done
+done
+expect sniff-elf-executable 2 "$(type -P true): an ELF file that is not a core \(a shared object" -- \
+  "$PTV" mappings "$(type -P true)"
+# A file nothing recognises is raw memory only when it plainly is one: whole 4 KiB pages holding
+# CR3's table; --format raw reads any file as raw.
+{ head -c 8192 /dev/zero; printf 'x'; } >"$WORK/odd.bin"
+expect raw-not-plainly 2 "odd.bin: not a format ptverify recognises, and not plainly a raw memory image" -- \
+  "$PTV" mappings "$WORK/odd.bin" --cr3 0x1000
+expect raw-asked 0 "" -- "$PTV" mappings -q "$WORK/odd.bin" --cr3 0x1000 --format raw
+expect raw-asked-whatever-it-looks-like 0 "" -- "$PTV" mappings -q "$WORK/kdump.bin" --cr3 0x0 --format raw
+head -c 8192 /dev/zero >"$WORK/pages.bin"
+expect raw-root-outside 2 "pages.bin: CR3 = 0x2000 \(from --cr3\): the root table 0x2000 is outside the dumped memory" -- \
+  "$PTV" walk "$WORK/pages.bin" 0 --cr3 0x2000
+
+# --- a kcore-shaped file (tests/fuzz/make_kcore_seeds.py) through every subcommand that reads a dump
+KC=tests/fuzz/corpus/fuzz_kernel_core/kcore-vmcoreinfo
+expect kcore-mappings 0 "format kcore" -- "$PTV" mappings "$KC" --wp --nxe
+expect kcore-walk 0 "PT +table P0x0000000000100000 \[  0\]" -- "$PTV" walk "$KC" 0xffff800000000000
+expect kcore-slice 0 "" -- "$PTV" slice "$KC" -o "$WORK/kcore.slice.elf"
+expect kcore-slice-read-back 0 "0xffff800000000000-0xffff800000001000" -- "$PTV" mappings "$WORK/kcore.slice.elf"
+expect kcore-diff-with-its-slice 0 "" -- "$PTV" diff -q "$KC" "$WORK/kcore.slice.elf"
+expect kcore-map 0 "" -- "$PTV" map -q "$KC"
+# One page mapped at the start of the kernel half fits no instance of the Linux spec: decided, not unknown.
+expect kcore-check 1 "dump:  .*\(kcore, 4-level\)" -- "$PTV" check "$KC" --spec $S4
+expect kcore-no-vmcoreinfo 2 "kcore-no-vmcoreinfo: a kernel core without a VMCOREINFO note: its top-level table is not known; give --cr3" -- \
+  "$PTV" mappings tests/fuzz/corpus/fuzz_kernel_core/kcore-no-vmcoreinfo
+
 finish

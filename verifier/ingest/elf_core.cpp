@@ -7,6 +7,7 @@
 #include "models/format.h"
 #include "models/paging_state.h"
 #include "verifier/base/compressed.h"
+#include "verifier/ingest/vmcoreinfo.h"
 
 namespace ptv {
 
@@ -22,7 +23,7 @@ constexpr std::uint16_t kEtCore = 4, kEmX86_64 = 62, kPnXnum = 0xffff;
 // Section header 0: with PN_XNUM, sh_info holds the real program header count.
 constexpr std::uint64_t kShInfo = 0x2c, kShdrBytes = 64;
 // ELF64 program header.
-constexpr std::uint64_t kPType = 0x00, kPOffset = 0x08, kPPaddr = 0x18, kPFilesz = 0x20, kPMemsz = 0x28;
+constexpr std::uint64_t kPType = 0x00, kPOffset = 0x08, kPVaddr = 0x10, kPPaddr = 0x18, kPFilesz = 0x20, kPMemsz = 0x28;
 constexpr std::uint64_t kPhdrBytes = 56;
 constexpr std::uint32_t kPtLoad = 1, kPtNote = 4;
 // More program headers than this is not a core QEMU could write (one PT_LOAD per RAM block).
@@ -68,6 +69,7 @@ struct IndexedLoad {
   std::uint64_t index;          // program header number
   std::uint64_t header_offset;  // its file offset
   MappedPhysMemory::Segment segment;
+  bool kernel_text = false;  // p_vaddr in the kernel image's mapping (a kdump vmcore's text segment)
 };
 
 /// Walks the headers and notes of one core; throws ParseError on the first problem.
@@ -80,6 +82,7 @@ class CoreParser {
   std::vector<MappedPhysMemory::Segment> segments;
   std::vector<CoreRegisters> qemu_cpus;
   std::optional<CoreRegisters> ptverify;
+  std::optional<Vmcoreinfo> vmcoreinfo;
   std::vector<std::string> warnings;
 
  private:
@@ -96,6 +99,8 @@ class CoreParser {
   void take_note(std::string_view note_name, std::uint32_t type, ByteView desc, std::uint64_t desc_at);
   void take_qemu_note(ByteView desc, std::uint64_t desc_at);
   void take_ptverify_note(ByteView desc, std::uint64_t desc_at);
+  void take_vmcoreinfo_note(ByteView desc, std::uint64_t desc_at);
+  void resolve_overlaps();
 
   const std::string& name_;
   ByteView bytes_;
@@ -171,16 +176,55 @@ void CoreParser::parse() {
   std::sort(loads_.begin(), loads_.end(), [](const IndexedLoad& a, const IndexedLoad& b) {
     return std::make_pair(a.segment.range.start, a.index) < std::make_pair(b.segment.range.start, b.index);
   });
-  for (std::size_t k = 1; k < loads_.size(); ++k) {
-    const PhysRange& a = loads_[k - 1].segment.range;
-    const PhysRange& b = loads_[k].segment.range;
-    if (b.start <= a.last())
-      fail_at(loads_[k].header_offset, "PT_LOAD segments " + std::to_string(loads_[k - 1].index) + " and " +
-                                           std::to_string(loads_[k].index) + " overlap in physical memory: [" +
-                                           hex(a.start.value()) + "-" + hex(a.last().value()) + "] and [" +
-                                           hex(b.start.value()) + "-" + hex(b.last().value()) + "]");
-  }
+  resolve_overlaps();
   for (const IndexedLoad& l : loads_) segments.push_back(l.segment);
+}
+
+// A kdump vmcore (/proc/vmcore copied, or makedumpfile -E) describes the kernel image twice:
+// once in a PT_LOAD at its kernel-text virtual address and once inside the RAM segment that holds
+// it, both at the same physical addresses and read from the same memory. Such an overlap is
+// accepted when the bytes agree (the later segment keeps only what is new), and when they do not,
+// the RAM segment's bytes are kept over the kernel-text copy's. Any other overlap is an error:
+// two different contents for one physical address.
+void CoreParser::resolve_overlaps() {
+  std::vector<IndexedLoad> kept;
+  std::uint64_t compared = 0, repeated = 0, preferred = 0;
+  for (IndexedLoad l : loads_) {
+    if (!kept.empty() && l.segment.range.start <= kept.back().segment.range.last()) {
+      const IndexedLoad& a = kept.back();
+      const PhysRange& ar = a.segment.range;
+      PhysRange& lr = l.segment.range;
+      const std::uint64_t overlap_last = std::min(ar.last().value(), lr.last().value());
+      const std::uint64_t len = overlap_last - lr.start.value() + 1;
+      const auto bytes_at = [&](const IndexedLoad& s) {
+        return bytes_.sub(s.segment.file_offset + (lr.start - s.segment.range.start), len)->span();
+      };
+      const std::string both = "PT_LOAD segments " + std::to_string(a.index) + " and " + std::to_string(l.index) +
+                               " overlap in physical memory: [" + hex(ar.start.value()) + "-" + hex(ar.last().value()) +
+                               "] and [" + hex(lr.start.value()) + "-" + hex(lr.last().value()) + "]";
+      // Comparing is bounded by the file: no overlap is compared twice.
+      compared += len;
+      if (compared > 2 * bytes_.size()) fail_at(l.header_offset, both + ", and more overlap than the file holds");
+      const auto x = bytes_at(a), y = bytes_at(l);
+      const bool same = std::equal(x.begin(), x.end(), y.begin());
+      if (!same && !(l.kernel_text && !a.kernel_text)) fail_at(l.header_offset, both);
+      ++(same ? repeated : preferred);
+      if (lr.last() <= ar.last()) continue;  // nothing new
+      const std::uint64_t skip = ar.last().value() - lr.start.value() + 1;
+      l.segment.file_offset += skip;
+      lr = PhysRange{PhysAddr(ar.last().value() + 1), lr.size - skip};
+    }
+    kept.push_back(l);
+  }
+  if (repeated != 0)
+    warnings.push_back(name_ + ": " + std::to_string(repeated) +
+                       " PT_LOAD overlap(s) repeat physical memory with the same bytes (a kdump vmcore's kernel-text "
+                       "segment); read once");
+  if (preferred != 0)
+    warnings.push_back(name_ + ": " + std::to_string(preferred) +
+                       " kernel-text PT_LOAD overlap(s) hold other bytes than the RAM segment at the same physical "
+                       "addresses; the RAM segment's bytes are used");
+  loads_ = std::move(kept);
 }
 
 void CoreParser::add_load(std::uint64_t index, std::uint64_t at) {
@@ -200,7 +244,8 @@ void CoreParser::add_load(std::uint64_t index, std::uint64_t at) {
                     hex(bytes_.size()) + ")");
   if (!checked_add(paddr, filesz - 1))
     fail_at(at + kPPaddr, what + "physical range " + hex(paddr) + " + " + hex(filesz) + " runs past 2^64");
-  loads_.push_back(IndexedLoad{index, at, {PhysRange{PhysAddr(paddr), filesz}, offset}});
+  loads_.push_back(
+      IndexedLoad{index, at, {PhysRange{PhysAddr(paddr), filesz}, offset}, u64(at + kPVaddr) >= kStartKernelMap});
 }
 
 void CoreParser::parse_notes(std::uint64_t index, std::uint64_t at) {
@@ -239,6 +284,7 @@ void CoreParser::parse_notes(std::uint64_t index, std::uint64_t at) {
 void CoreParser::take_note(std::string_view note_name, std::uint32_t type, ByteView desc, std::uint64_t desc_at) {
   if (note_name == "QEMU" && type == 0) take_qemu_note(desc, desc_at);
   if (note_name == ptverify_note::kName && type == ptverify_note::kType) take_ptverify_note(desc, desc_at);
+  if (note_name == kVmcoreinfoNoteName && type == 0) take_vmcoreinfo_note(desc, desc_at);
   // Others (CORE NT_PRSTATUS, ...) carry nothing the walk needs.
 }
 
@@ -266,6 +312,22 @@ void CoreParser::take_qemu_note(ByteView desc, std::uint64_t desc_at) {
     r.desc_offset = desc_at;
     qemu_cpus.push_back(r);
   }
+}
+
+// A VMCOREINFO note that does not parse is a warning, not an error: the memory and the other
+// notes are still usable, and without it the root must come from elsewhere.
+void CoreParser::take_vmcoreinfo_note(ByteView desc, std::uint64_t desc_at) {
+  if (vmcoreinfo) {
+    warnings.push_back(name_ + "+" + hex(desc_at) + ": a second VMCOREINFO note; the first is used");
+    return;
+  }
+  const std::string_view text(reinterpret_cast<const char*>(desc.span().data()), desc.span().size());
+  Expected<Vmcoreinfo> info = parse_vmcoreinfo(text, name_, desc_at);
+  if (!info) {
+    warnings.push_back(info.error().message + " (the VMCOREINFO note is ignored)");
+    return;
+  }
+  vmcoreinfo = std::move(info).value();
 }
 
 void CoreParser::take_ptverify_note(ByteView desc, std::uint64_t desc_at) {
@@ -342,6 +404,7 @@ Expected<std::unique_ptr<ElfCore>> ElfCore::from_file(MappedFile file) {
   std::unique_ptr<ElfCore> core(new ElfCore(std::move(file), std::move(parser.segments)));
   core->qemu_cpus_ = std::move(parser.qemu_cpus);
   core->warnings_ = std::move(parser.warnings);
+  core->vmcoreinfo_ = std::move(parser.vmcoreinfo);
   if (parser.ptverify) {
     core->registers_ = parser.ptverify;
   } else if (!core->qemu_cpus_.empty()) {

@@ -8,7 +8,11 @@
 //   - PT_LOAD segments: p_filesz bytes at p_offset hold guest-physical memory from p_paddr
 //     (p_vaddr is ignored; QEMU sets it to p_paddr without paging=true).
 //   - PT_NOTE segments: QEMU's per-vCPU "QEMU" note (QEMUCPUState) and our own "PTVERIFY"
-//     note give the paging registers.
+//     note give the paging registers; the kernel's "VMCOREINFO" note (QEMU's -device vmcoreinfo,
+//     a kdump vmcore) names the kernel's own top-level table (vmcoreinfo.h).
+//   - A kdump vmcore's kernel-text PT_LOAD (p_vaddr in the kernel image's mapping) repeats
+//     physical memory a RAM segment holds: an overlap with the same bytes is read once, and the
+//     RAM segment's bytes win over a kernel-text copy that differs. Other overlaps are errors.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +24,7 @@
 #include "models/expected.h"
 #include "verifier/base/mapped_file.h"
 #include "verifier/ingest/phys_memory.h"
+#include "verifier/ingest/vmcoreinfo.h"
 
 namespace ptv {
 
@@ -34,7 +39,9 @@ namespace ptv {
 ///   desc+0x20  u64 efer
 ///   desc+0x28  u32 maxphyaddr   (32..52; 0 when not known)
 ///   desc+0x2c  u32 flags        bit 0: the slice was taken walking the PTI user copy
-///                               (information only: a plain walk chooses as for any core)
+///                               (information only: a plain walk chooses as for any core);
+///                               bit 1: cr3 is init_top_pgt's address from VMCOREINFO, not a
+///                               register (the sliced dump gave no CR3)
 ///   desc+0x30  u32 known        which values were read or stated rather than assumed when the
 ///                               slice was taken: bit 0 cr0, 1 cr4, 2 efer, 3 maxphyaddr,
 ///                               4 pdpe1gb
@@ -48,6 +55,8 @@ inline constexpr std::uint32_t kVersion = 2;
 inline constexpr std::uint32_t kDescBytes = 64;
 inline constexpr std::uint32_t kDescBytesV1 = 48;
 inline constexpr std::uint32_t kFlagUserPgd = 1u << 0;
+/// cr3 is not a register: the dump gave none, and it holds init_top_pgt's address from VMCOREINFO.
+inline constexpr std::uint32_t kFlagRootFromVmcoreinfo = 1u << 1;
 inline constexpr std::uint32_t kKnownCr0 = 1u << 0, kKnownCr4 = 1u << 1, kKnownEfer = 1u << 2,
                                kKnownMaxPhyAddr = 1u << 3, kKnownPdpe1gb = 1u << 4;
 inline constexpr std::uint32_t kCpuPdpe1gb = 1u << 0;
@@ -80,7 +89,8 @@ class ElfCore final : public MappedPhysMemory {
   static Expected<std::unique_ptr<ElfCore>> open(const std::string& path);
   /// Parses an already mapped file. Errors name file+0xoffset and what is wrong: not an ELF,
   /// not ELF64/LE/x86_64/ET_CORE, truncated headers, a segment whose bytes run past the end of
-  /// the file, overlapping PT_LOAD physical ranges, absurd counts, malformed notes.
+  /// the file, overlapping PT_LOAD physical ranges with different bytes (but for a kernel-text
+  /// copy), absurd counts, malformed notes.
   static Expected<std::unique_ptr<ElfCore>> from_file(MappedFile file);
 
   /// The registers to use by default: the PTVERIFY note when there is one, else the first
@@ -88,6 +98,8 @@ class ElfCore final : public MappedPhysMemory {
   [[nodiscard]] const std::optional<CoreRegisters>& registers() const { return registers_; }
   /// Every QEMU note, one per vCPU, in file order.
   [[nodiscard]] const std::vector<CoreRegisters>& qemu_cpus() const { return qemu_cpus_; }
+  /// The kernel's VMCOREINFO note, when the core carries one that parses.
+  [[nodiscard]] const std::optional<Vmcoreinfo>& vmcoreinfo() const { return vmcoreinfo_; }
   /// Notes that were present but not understood (e.g. an unknown QEMUCPUState version), each
   /// naming its offset; the memory is still usable.
   [[nodiscard]] const std::vector<std::string>& warnings() const { return warnings_; }
@@ -97,6 +109,7 @@ class ElfCore final : public MappedPhysMemory {
 
   std::optional<CoreRegisters> registers_;
   std::vector<CoreRegisters> qemu_cpus_;
+  std::optional<Vmcoreinfo> vmcoreinfo_;
   std::vector<std::string> warnings_;
 };
 

@@ -7,7 +7,10 @@
 #include "verifier/base/compressed.h"
 #include "verifier/base/memory_hint.h"
 #include "verifier/ingest/elf_core.h"
+#include "verifier/ingest/kdump_file.h"
+#include "verifier/ingest/kernel_core.h"
 #include "verifier/ingest/raw_image.h"
+#include "verifier/ingest/sniff.h"
 #include "verifier/ingest/text_format.h"
 #include "verifier/mapping/from_walk.h"
 #include "verifier/mapping/merge.h"
@@ -93,55 +96,146 @@ constexpr AssumedWalkFact kWalkFacts[] = {
 
 namespace {
 
-/// Raw memory as `elf` says (empty: the ELF magic decides), under the machine `opts` describes.
-Expected<RawDump> open_raw_memory(MappedFile file, const MachineOptions& opts, std::optional<bool> elf) {
+/// Settles the machine of raw memory and keeps the reader's notes before the machine's.
+Expected<RawDump> settle(std::unique_ptr<PhysMemory> memory, const MachineOptions& opts,
+                         const std::optional<CoreRegisters>& note, const std::vector<CoreRegisters>& qemu_cpus,
+                         std::vector<std::string> notes, const std::optional<Vmcoreinfo>& vmcoreinfo = std::nullopt) {
   RawDump dump;
-  std::optional<CoreRegisters> note;
-  std::vector<CoreRegisters> qemu_cpus;
-  if (elf.value_or(has_elf_magic(file.bytes()))) {
-    Expected<std::unique_ptr<ElfCore>> core = ElfCore::from_file(std::move(file));
-    if (!core) return core.error();
-    note = (*core)->registers();
-    qemu_cpus = (*core)->qemu_cpus();
-    std::vector<std::string> warnings = (*core)->warnings();
-    dump.memory = std::move(core).value();
-    Expected<Machine> m = settle_raw_machine(opts, *dump.memory, note, qemu_cpus);
-    if (!m) return m.error();
-    dump.machine = std::move(m).value();
-    for (std::string& w : warnings) dump.machine.notes.insert(dump.machine.notes.begin(), std::move(w));
-    return dump;
-  }
-  Expected<std::unique_ptr<RawImage>> raw = RawImage::from_file(std::move(file));
-  if (!raw) return raw.error();
-  dump.memory = std::move(raw).value();
-  Expected<Machine> m = settle_raw_machine(opts, *dump.memory, std::nullopt, {});
+  dump.memory = std::move(memory);
+  dump.vmcoreinfo = vmcoreinfo;
+  Expected<Machine> m = settle_raw_machine(opts, *dump.memory, note, qemu_cpus, vmcoreinfo);
   if (!m) return m.error();
   dump.machine = std::move(m).value();
+  dump.machine.notes.insert(dump.machine.notes.begin(), notes.begin(), notes.end());
   return dump;
 }
 
-/// The raw-memory choice of a --format value: empty is auto (the ELF magic decides).
-Expected<std::optional<bool>> raw_format(const std::string& format) {
-  if (format == "auto") return std::optional<bool>();
-  if (format == "elf-core") return std::optional<bool>(true);
-  if (format == "raw") return std::optional<bool>(false);
-  return Error{"unknown raw-memory format '" + format + "' (known: auto, elf-core, raw)"};
+/// A crash dump (kdump-compressed, flattened, or any format libkdumpfile reads), under the
+/// machine `opts` describes: no registers come with it, VMCOREINFO names the kernel's table.
+Expected<RawDump> open_kdump_memory(MappedFile file, const MachineOptions& opts) {
+  Expected<std::unique_ptr<KdumpFile>> kd = KdumpFile::open(std::move(file));
+  if (!kd) return kd.error();
+  const KdumpFile& k = **kd;
+  std::vector<std::string> notes;
+  notes.push_back(k.name() + ": a crash dump read through libkdumpfile, format " + k.format() +
+                  (k.reassembled() ? ", reassembled from makedumpfile's flattened format" : "") +
+                  "; it carries no control registers (CR0, CR4, EFER)");
+  if (k.excluded_pages() != 0)
+    notes.push_back(k.name() + ": " + std::to_string(k.excluded_pages()) +
+                    " pages of RAM were filtered out of this dump (makedumpfile -d): a page table in one of them is "
+                    "outside the dumped memory, and what it would map is unknown, never \"not mapped\"");
+  Expected<Machine> m = settle_raw_machine(opts, k, std::nullopt, {}, k.vmcoreinfo());
+  if (!m) return m.error();
+  RawDump dump;
+  dump.machine = std::move(m).value();
+  dump.machine.notes.insert(dump.machine.notes.begin(), notes.begin(), notes.end());
+  dump.vmcoreinfo = k.vmcoreinfo();
+  dump.memory = std::move(kd).value();
+  return dump;
+}
+
+Expected<RawDump> open_elf_core(MappedFile file, const MachineOptions& opts) {
+  Expected<std::unique_ptr<ElfCore>> core = ElfCore::from_file(std::move(file));
+  if (!core) return core.error();
+  std::optional<CoreRegisters> note = (*core)->registers();
+  std::vector<CoreRegisters> qemu_cpus = (*core)->qemu_cpus();
+  std::vector<std::string> warnings = (*core)->warnings();
+  std::optional<Vmcoreinfo> vmcoreinfo = (*core)->vmcoreinfo();
+  return settle(std::move(core).value(), opts, note, qemu_cpus, std::move(warnings), vmcoreinfo);
+}
+
+Expected<RawDump> open_raw_image(MappedFile file, const MachineOptions& opts) {
+  Expected<std::unique_ptr<RawImage>> raw = RawImage::from_file(std::move(file));
+  if (!raw) return raw.error();
+  return settle(std::move(raw).value(), opts, std::nullopt, {}, {});
+}
+
+/// /proc/kcore: kernel_core.h says what the core itself gives (VMCOREINFO, notes); settling the
+/// machine takes the kernel's top-level table from VMCOREINFO unless CR3 is given.
+Expected<RawDump> open_kernel_core(std::unique_ptr<KernelCore> core, const MachineOptions& opts) {
+  Expected<KernelCoreMachine> k = kernel_core_machine(*core, opts);
+  if (!k) return k.error();
+  return settle(std::move(core), opts, std::nullopt, {}, std::move(k->notes), k->vmcoreinfo);
+}
+
+/// What --format says of raw memory.
+enum class RawFormat : std::uint8_t { kAuto, kElfCore, kKdump, kRaw };
+
+/// Raw memory as `format` says; with kAuto, what the content is (sniff.h) decides, and a file
+/// nothing recognises is raw memory only when it plainly is one (plainly_raw_memory).
+Expected<RawDump> open_raw_memory(MappedFile file, const MachineOptions& opts, RawFormat format) {
+  if (format == RawFormat::kRaw) return open_raw_image(std::move(file), opts);
+  if (format == RawFormat::kKdump) return open_kdump_memory(std::move(file), opts);
+  const SniffResult s = sniff_dump(file.bytes(), file.size());
+  if (format == RawFormat::kElfCore && s.kind != DumpKind::kKernelCore) return open_elf_core(std::move(file), opts);
+  switch (s.kind) {
+    case DumpKind::kElfCore:
+      return open_elf_core(std::move(file), opts);
+    case DumpKind::kKernelCore: {
+      Expected<std::unique_ptr<KernelCore>> core = KernelCore::from_file(std::move(file));
+      if (!core) return core.error();
+      return open_kernel_core(std::move(core).value(), opts);
+    }
+    case DumpKind::kOther: {
+      const std::string name = file.name();
+      const std::uint64_t size = file.size();
+      const Error not_plainly{name +
+                              ": not a format ptverify recognises, and not plainly a raw memory image (whole 4 KiB "
+                              "pages holding the top-level table at CR3): give --format raw to read it as one"};
+      // Not whole pages: refused before anything is read. A root outside the file: settling
+      // the machine says so, naming CR3 and the memory held.
+      if (size % kTableBytes != 0) return not_plainly;
+      Expected<RawDump> dump = open_raw_image(std::move(file), opts);
+      if (dump && !plainly_raw_memory(size, dump->machine.registers.cr3)) return not_plainly;
+      return dump;
+    }
+    case DumpKind::kKdumpCompressed:
+    case DumpKind::kKdumpFlattened:
+      return open_kdump_memory(std::move(file), opts);
+    case DumpKind::kElfPagingCore:
+    case DumpKind::kElfNotCore:
+    case DumpKind::kElfOtherCore:
+    case DumpKind::kLime:
+    case DumpKind::kWindowsCrashDump:
+    case DumpKind::kWindowsHibernation:
+    case DumpKind::kLinuxHibernation:
+    case DumpKind::kLinuxSwap:
+    case DumpKind::kQemuMigration:
+    case DumpKind::kCompressed:
+      break;
+  }
+  return Error{file.name() + ": " + sniff_message(s)};
+}
+
+/// The raw-memory choice of a --format value.
+Expected<RawFormat> raw_format(const std::string& format) {
+  if (format == "auto") return RawFormat::kAuto;
+  if (format == "elf-core") return RawFormat::kElfCore;
+  if (format == "kdump") return RawFormat::kKdump;
+  if (format == "raw") return RawFormat::kRaw;
+  return Error{"unknown raw-memory format '" + format + "' (known: auto, elf-core, kdump, raw)"};
 }
 
 }  // namespace
 
 Expected<RawDump> open_raw_dump(MappedFile file, const DumpOptions& opts) {
-  Expected<std::optional<bool>> elf = raw_format(opts.format);
-  if (!elf) return elf.error();
-  return open_raw_memory(std::move(file), opts.machine, *elf);
+  Expected<RawFormat> format = raw_format(opts.format);
+  if (!format) return format.error();
+  return open_raw_memory(std::move(file), opts.machine, *format);
 }
 
 Expected<RawDump> open_raw_dump(const DumpOptions& opts) {
-  Expected<std::optional<bool>> elf = raw_format(opts.format);
-  if (!elf) return elf.error();
+  Expected<RawFormat> format = raw_format(opts.format);
+  if (!format) return format.error();
+  // /proc/kcore cannot be mapped: a kernel core is read with pread where it lies.
+  if (*format != RawFormat::kRaw && is_kernel_core_file(opts.path)) {
+    Expected<std::unique_ptr<KernelCore>> core = KernelCore::open(opts.path);
+    if (!core) return core.error();
+    return open_kernel_core(std::move(core).value(), opts.machine);
+  }
   Expected<MappedFile> file = open_mapped_maybe_compressed(opts.path);
   if (!file) return file.error();
-  return open_raw_memory(std::move(file).value(), opts.machine, *elf);
+  return open_raw_memory(std::move(file).value(), opts.machine, *format);
 }
 
 Expected<LoadedDump> map_raw_dump(RawDump dump, const std::string& format, const std::string& source, bool mark,
@@ -204,32 +298,81 @@ Expected<LoadedDump> map_raw_dump(RawDump dump, const std::string& format, const
 
 Expected<LoadedDump> load_dump(const DumpOptions& opts) {
   const std::string& path = opts.path;
-  auto raw = [&](MappedFile file, bool elf, std::string why) -> Expected<LoadedDump> {
-    if (opts.progress) opts.progress("ptverify: opening " + path);
-    Expected<RawDump> dump = open_raw_memory(std::move(file), opts.machine, elf);
+  auto walk = [&](Expected<RawDump> dump, const char* format, std::string why) -> Expected<LoadedDump> {
     if (!dump) return dump.error();
     Expected<LoadedDump> out =
-        map_raw_dump(std::move(dump).value(), elf ? "elf-core" : "raw", path, opts.mark_table_frames, opts.progress);
+        map_raw_dump(std::move(dump).value(), format, path, opts.mark_table_frames, opts.progress);
     if (out) out->format_chosen = std::move(why);
     return out;
   };
   if (opts.progress) opts.progress("ptverify: opening " + path + " (decompressing if needed)");
+  // /proc/kcore cannot be mapped (it reports the size of the address space): a kernel core is
+  // read with pread where it lies.
+  if ((opts.format == "auto" || opts.format == "elf-core") && is_kernel_core_file(path)) {
+    Expected<std::unique_ptr<KernelCore>> core = KernelCore::open(path);
+    if (!core) return core.error();
+    return walk(open_kernel_core(std::move(core).value(), opts.machine), "kcore",
+                "format kcore (the kernel's ELF view of its memory: physical addresses from p_paddr)");
+  }
   auto file = open_mapped_maybe_compressed(path);
   if (!file) return file.error();
-  if (opts.format == "elf-core") return raw(std::move(file).value(), true, "");
-  if (opts.format == "raw") return raw(std::move(file).value(), false, "");
+  if (opts.format == "elf-core")
+    return walk(open_raw_memory(std::move(file).value(), opts.machine, RawFormat::kElfCore), "elf-core", "");
+  if (opts.format == "raw")
+    return walk(open_raw_memory(std::move(file).value(), opts.machine, RawFormat::kRaw), "raw", "");
+  auto kdump = [&](MappedFile f, std::string why) -> Expected<LoadedDump> {
+    if (opts.progress) opts.progress("ptverify: opening " + path + " with libkdumpfile");
+    Expected<RawDump> dump = open_kdump_memory(std::move(f), opts.machine);
+    if (!dump) return dump.error();
+    const auto* k = dynamic_cast<const KdumpFile*>(dump->memory.get());
+    Expected<LoadedDump> out =
+        map_raw_dump(std::move(dump).value(), "kdump", path, opts.mark_table_frames, opts.progress);
+    if (!out) return out;
+    // Pages the page map lists but libkdumpfile could not give are known only after the walk.
+    for (const std::string& e : k->read_failures()) out->mappings.notes.push_back(e + " (read as outside the dump)");
+    out->format_chosen = std::move(why);
+    return out;
+  };
+  if (opts.format == "kdump") return kdump(std::move(file).value(), "");
 
-  // An ELF is a core; text that a text reader recognises is that format; anything else is a raw
-  // image, which needs CR3.
+  // What the content is decides (sniff.h): a core, a kernel core, a file ptverify names and does
+  // not read, or else text that a text reader recognises, or else raw memory when CR3 is given.
   const ByteView bytes = file->bytes();
   const std::string_view content(reinterpret_cast<const char*>(bytes.span().data()), bytes.span().size());
   if (opts.format == "auto") {
-    if (has_elf_magic(bytes)) return raw(std::move(file).value(), true, "format elf-core (ELF magic)");
-    int best = 0;
-    const std::string_view head = content.substr(0, 1 << 20);
-    for (const TextFormat& f : text_formats()) best = std::max(best, f.sniff(head));
-    if (best < kMinSniffConfidence && (opts.machine.cr3 || !opts.machine.registers_file.empty()))
-      return raw(std::move(file).value(), false, "format raw (not ELF, not a known text format)");
+    const SniffResult s = sniff_dump(bytes, bytes.size());
+    switch (s.kind) {
+      case DumpKind::kElfCore:
+        return walk(open_raw_memory(std::move(file).value(), opts.machine, RawFormat::kElfCore), "elf-core",
+                    "format elf-core (ELF magic)");
+      case DumpKind::kKernelCore:
+        return walk(open_raw_memory(std::move(file).value(), opts.machine, RawFormat::kAuto), "kcore",
+                    "format kcore (the kernel's ELF view of its memory: physical addresses from p_paddr)");
+      case DumpKind::kOther: {
+        int best = 0;
+        const std::string_view head = content.substr(0, 1 << 20);
+        for (const TextFormat& f : text_formats()) best = std::max(best, f.sniff(head));
+        if (best < kMinSniffConfidence && (opts.machine.cr3 || !opts.machine.registers_file.empty()))
+          return walk(open_raw_memory(std::move(file).value(), opts.machine, RawFormat::kAuto), "raw",
+                      "format raw (not ELF, not a known text format; a multiple of 4 KiB holding CR3's table)");
+        break;
+      }
+      case DumpKind::kKdumpCompressed:
+        return kdump(std::move(file).value(), "format kdump (" + s.detail + ")");
+      case DumpKind::kKdumpFlattened:
+        return kdump(std::move(file).value(), "format kdump (makedumpfile's flattened format, reassembled)");
+      case DumpKind::kElfPagingCore:
+      case DumpKind::kElfNotCore:
+      case DumpKind::kElfOtherCore:
+      case DumpKind::kLime:
+      case DumpKind::kWindowsCrashDump:
+      case DumpKind::kWindowsHibernation:
+      case DumpKind::kLinuxHibernation:
+      case DumpKind::kLinuxSwap:
+      case DumpKind::kQemuMigration:
+      case DumpKind::kCompressed:
+        return Error{file->name() + ": " + sniff_message(s)};
+    }
   }
   Expected<Machine> machine = settle_text_machine(opts.machine);
   if (!machine) return machine.error();

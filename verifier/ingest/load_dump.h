@@ -20,6 +20,7 @@
 #include "verifier/base/mapped_file.h"
 #include "verifier/ingest/machine.h"
 #include "verifier/ingest/phys_memory.h"
+#include "verifier/ingest/vmcoreinfo.h"
 #include "verifier/mapping/mapping_set.h"
 
 namespace ptv {
@@ -31,8 +32,11 @@ namespace ptv {
 /// decided by load_dump / open_raw_dump (through verifier/ingest/machine.h), never by a caller.
 struct DumpOptions {
   std::string path;  ///< the dump file (gzip and zstd are decompressed transparently)
-  /// "auto" (ELF magic, then the text readers' sniffing, else a raw image when CR3 is given),
-  /// "elf-core", "raw", or a text format name (text_formats()).
+  /// "auto" (what the content is decides, verifier/ingest/sniff.h: an ELF core, a kernel core such
+  /// as /proc/kcore, a kdump-compressed or flattened dump, a recognised file ptverify does not read
+  /// (an error saying what it is), then the text readers' sniffing, else a raw image when CR3 is
+  /// given and the file is plainly one), "elf-core", "kdump" (libkdumpfile: kdump_file.h), "raw"
+  /// (any file, as raw memory), or a text format name (text_formats()).
   std::string format = "auto";
   MachineOptions machine;           ///< --registers, --cpuinfo, --cr3/--cr0/--cr4/--efer, bits, --pti, --cpu
   bool lenient = false;             ///< text: report and skip unknown flag tokens
@@ -49,6 +53,7 @@ struct DumpOptions {
 struct RawDump {
   std::unique_ptr<PhysMemory> memory;
   Machine machine;
+  std::optional<Vmcoreinfo> vmcoreinfo;  ///< the dump's VMCOREINFO note, when it carries one
 };
 
 struct LoadedDump {
@@ -62,8 +67,8 @@ struct LoadedDump {
 };
 
 /// Raw memory only (walk, slice): opens opts.path as opts.format, which must be "auto" (the
-/// ELF magic decides), "elf-core" or "raw", and settles the machine from opts.machine and the
-/// core's notes. Only the raw-memory fields of `opts` are used.
+/// content decides, as for load_dump), "elf-core", "kdump" or "raw", and settles the machine from
+/// opts.machine and the dump's notes. Only the raw-memory fields of `opts` are used.
 Expected<RawDump> open_raw_dump(const DumpOptions& opts);
 /// The same over memory already mapped (tests and fuzzers over in-memory bytes); opts.path is
 /// not read.

@@ -97,7 +97,20 @@ struct Resolved {
   Sourced cr0, cr3, cr4, efer;
   std::optional<unsigned> cpl;
   std::optional<Fact> vcpu;
+  bool root_from_vmcoreinfo = false;  // cr3 is init_top_pgt's address from VMCOREINFO
 };
+
+/// "SYMBOL(init_top_pgt)=ffffffffa6a10000, NUMBER(phys_base)=-517996544": the lines the
+/// kernel root was computed from, as the note has them.
+std::string vmcoreinfo_root_origin(const Vmcoreinfo& v, const std::string& dump_name) {
+  const auto line = [&](const char* key) {
+    const auto it = v.raw.find(key);
+    return it == v.raw.end() ? std::string() : std::string(key) + "=" + it->second;
+  };
+  std::string sym = line("SYMBOL(init_top_pgt)");
+  if (sym.empty()) sym = line("SYMBOL(swapper_pg_dir)");
+  return dump_name + " VMCOREINFO " + sym + ", " + line("NUMBER(phys_base)");
+}
 
 Expected<Resolved> resolve_registers(const MachineOptions& o, const std::optional<CoreRegisters>& note,
                                      const std::vector<CoreRegisters>& qemu_cpus, const std::string& dump_name,
@@ -143,6 +156,11 @@ Expected<Resolved> resolve_registers(const MachineOptions& o, const std::optiona
   r.cr0 = pick(o.cr0, "--cr0", from_file.cr0, file_origin, nv(from_note ? from_note->cr0 : std::nullopt), note_origin);
   r.cr3 = pick(o.cr3, "--cr3", from_file.cr3, file_origin,
                from_note ? std::optional<std::uint64_t>(from_note->cr3) : std::nullopt, note_origin);
+  // A slice of a dump that gave no CR3 carries init_top_pgt's address in its note instead.
+  if (!o.cr3 && !from_file.cr3 && from_note && (from_note->flags & ptverify_note::kFlagRootFromVmcoreinfo)) {
+    r.root_from_vmcoreinfo = true;
+    r.cr3.origin = note_origin + ": init_top_pgt from VMCOREINFO when it was sliced";
+  }
   r.cr4 = pick(o.cr4, "--cr4", from_file.cr4, file_origin, nv(from_note ? from_note->cr4 : std::nullopt), note_origin);
   r.efer =
       pick(o.efer, "--efer", from_file.efer, file_origin, nv(from_note ? from_note->efer : std::nullopt), note_origin);
@@ -254,8 +272,9 @@ Expected<unsigned> cpu_size_facts(const MachineOptions& o, const std::optional<C
   return maxphyaddr;
 }
 
-/// The paging mode: the walk needs one, so without CR4 or a flag it is assumed 4-level.
-Fact paging_mode_fact(const MachineOptions& o, const Resolved& r, const EffectiveRegisters& regs) {
+/// The paging mode: the walk needs one, so without CR4, a flag or VMCOREINFO it is assumed 4-level.
+Fact paging_mode_fact(const MachineOptions& o, const Resolved& r, const EffectiveRegisters& regs,
+                      const std::optional<Vmcoreinfo>& vmcoreinfo, const std::string& name) {
   if (o.la57)
     return Fact{FactId::kPagingMode, FactSource::kFlag,
                 std::string(to_string(*o.la57 ? PagingMode::k5Level : PagingMode::k4Level)), "--la57/--no-la57"};
@@ -263,6 +282,10 @@ Fact paging_mode_fact(const MachineOptions& o, const Resolved& r, const Effectiv
     return Fact{FactId::kPagingMode, r.cr4.source,
                 std::string(to_string((regs.cr4 & kCr4La57) ? PagingMode::k5Level : PagingMode::k4Level)),
                 r.cr4.origin};
+  if (vmcoreinfo && vmcoreinfo->l5)
+    return Fact{FactId::kPagingMode, FactSource::kDump,
+                std::string(to_string(*vmcoreinfo->l5 ? PagingMode::k5Level : PagingMode::k4Level)),
+                name + " VMCOREINFO NUMBER(pgtable_l5_enabled)=" + (*vmcoreinfo->l5 ? "1" : "0")};
   return Fact{FactId::kPagingMode, FactSource::kAssumed, "4-level (walked as such)",
               "no CR4 in the dump; pass --la57 or --no-la57"};
 }
@@ -340,6 +363,27 @@ std::optional<Error> choose_top_table(Machine& m, const PhysMemory& memory, cons
     return Error{name + ": CR3 = " + hex(regs.cr3) + " (from " + r.cr3.origin + "): the root table " +
                  hex(cr3_table.value()) + " is outside the dumped memory (held: " + describe_ranges(memory.ranges()) +
                  ")"};
+  if (r.root_from_vmcoreinfo) {
+    if (!memory.table(cr3_table))
+      return Error{name + ": the kernel's top-level table init_top_pgt at " + hex(cr3_table.value()) + " (from " +
+                   r.cr3.origin + ") is outside the dumped memory (held: " + describe_ranges(memory.ranges()) + ")"};
+    if (o.pti == PtiCopy::kUser)
+      return Error{name +
+                   ": --pti user: the dump gives no CR3, only the kernel's own table (VMCOREINFO), which "
+                   "has no process's user copy; give --cr3 or --registers"};
+    const auto copies = find_pti_copies(memory, cr3_table, m.state.mode());
+    m.root = cr3_table;
+    m.other_copy = copies.kernel == cr3_table ? copies.user : std::nullopt;
+    set_fact(m.facts, Fact{FactId::kTopTable, FactSource::kDump,
+                           "the kernel's init_top_pgt (swapper_pg_dir) at " + hex(cr3_table.value()) +
+                               ", from VMCOREINFO: its user half is the kernel's master table, not a process's",
+                           r.cr3.origin});
+    m.notes.push_back("no CR3 in the dump or the flags: walking the kernel's own top-level table init_top_pgt at " +
+                      hex(cr3_table.value()) + " (from " + r.cr3.origin +
+                      "); its kernel half is the one every process shares, its user half is the kernel's master "
+                      "table (init_mm), not any process's address space; --cr3 or --registers walks a vCPU's table");
+    return std::nullopt;
+  }
   const auto [kernel_copy, user_copy] = find_pti_copies(memory, cr3_table, m.state.mode());
   const std::string cr3_text = "CR3 " + hex(regs.cr3) + " from " + r.cr3.origin + ", " + cpl_text(r.cpl);
   const FactSource top_source = o.pti == PtiCopy::kAuto ? FactSource::kDump : FactSource::kFlag;
@@ -387,16 +431,28 @@ std::optional<Error> choose_top_table(Machine& m, const PhysMemory& memory, cons
 
 Expected<Machine> settle_raw_machine(const MachineOptions& o, const PhysMemory& memory,
                                      const std::optional<CoreRegisters>& note,
-                                     const std::vector<CoreRegisters>& qemu_cpus) {
+                                     const std::vector<CoreRegisters>& qemu_cpus,
+                                     const std::optional<Vmcoreinfo>& vmcoreinfo) {
   Machine m;
   const std::string& name = memory.name();
   Expected<Resolved> res = resolve_registers(o, note, qemu_cpus, name, m.notes);
   if (!res) return res.error();
-  const Resolved& r = *res;
+  Resolved& r = *res;
   m.cpl = r.cpl;
+  if (!r.cr3.value && vmcoreinfo) {
+    if (const std::optional<PhysAddr> root = kernel_root(*vmcoreinfo)) {
+      r.cr3 = Sourced{root->value(), FactSource::kDump, vmcoreinfo_root_origin(*vmcoreinfo, name)};
+      r.root_from_vmcoreinfo = true;
+    }
+  }
   if (!r.cr3.value)
     return Error{name + ": no CR3: pass --cr3 X or --registers FILE (" +
-                 std::string(note ? "" : "this dump carries no registers") + ")"};
+                 std::string(note         ? ""
+                             : vmcoreinfo ? "this dump carries no registers, and its "
+                                            "VMCOREINFO note does not give init_top_pgt "
+                                            "and phys_base"
+                                          : "this dump carries no registers") +
+                 ")"};
   cpu_facts(r, o, m.facts);
   // The walk needs concrete bits: an assumed fact walks at its first corner value here and at
   // its other value in `strict` (load_dump compares the two walks).
@@ -408,10 +464,21 @@ Expected<Machine> settle_raw_machine(const MachineOptions& o, const PhysMemory& 
   const unsigned floor = maxphyaddr_floor(memory);
   Expected<unsigned> maxphyaddr = cpu_size_facts(o, note, name, floor, m.facts);
   if (!maxphyaddr) return maxphyaddr.error();
-  set_fact(m.facts, paging_mode_fact(o, r, m.registers));
+  const Fact mode = paging_mode_fact(o, r, m.registers, vmcoreinfo, name);
+  if (!o.la57 && !r.cr4.value && mode.source == FactSource::kDump && mode.value == to_string(PagingMode::k5Level))
+    m.registers.cr4 |= kCr4La57;
+  set_fact(m.facts, mode);
   settle_corners(m, *maxphyaddr, floor);
+  if (vmcoreinfo && vmcoreinfo->sme_mask.value_or(0) != 0) {
+    // [AMD APM vol. 2 §7.10] The C-bit is not part of an address: clear it before decoding.
+    m.state.sme_mask = *vmcoreinfo->sme_mask;
+    if (m.strict) m.strict->sme_mask = *vmcoreinfo->sme_mask;
+    m.notes.push_back("AMD SME is on (VMCOREINFO NUMBER(sme_mask) = " + hex(*vmcoreinfo->sme_mask) +
+                      "): that bit is cleared from CR3 and every entry before it is decoded");
+  }
   note_assumed_facts(m, o, note);
   if (std::optional<Error> e = choose_top_table(m, memory, r, o)) return *e;
+  m.root_from_vmcoreinfo = r.root_from_vmcoreinfo;
   // Keep the facts in FactId order.
   std::sort(m.facts.begin(), m.facts.end(), [](const Fact& x, const Fact& y) { return x.id < y.id; });
   return m;

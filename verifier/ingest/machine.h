@@ -8,6 +8,13 @@
 //      names, else the first one in kernel mode);
 //   3. the core's own note: PTVERIFY (a ptverify slice) or QEMU (dump-guest-memory; the vCPU
 //      --cpu N names, else vCPU 0). The QEMU note has no EFER.
+//   4. CR3 only, when none of the above gives one: the kernel's VMCOREINFO note (a crash dump,
+//      or a QEMU core of a guest with -device vmcoreinfo). The walk then starts at the kernel's
+//      own top-level table, init_top_pgt (swapper_pg_dir): its kernel half is what every process
+//      shares, its user half is the kernel's master table (init_mm), not any process's. No CR0,
+//      CR4 or EFER comes with it: their bits stay assumed.
+// The paging mode, without CR4 or a flag, comes from VMCOREINFO's pgtable_l5_enabled; AMD SME's
+// mask (VMCOREINFO's sme_mask) is cleared from entries before decoding (PagingState::sme_mask).
 // MAXPHYADDR: --maxphyaddr, else --cpuinfo FILE's "address sizes", else the PTVERIFY note. 1 GiB
 // pages: --pdpe1gb / --no-pdpe1gb, else --cpuinfo FILE's flags, else the PTVERIFY note.
 //
@@ -37,6 +44,7 @@
 #include "models/paging_state.h"
 #include "verifier/ingest/elf_core.h"
 #include "verifier/ingest/phys_memory.h"
+#include "verifier/ingest/vmcoreinfo.h"
 #include "verifier/mapping/facts.h"
 
 namespace ptv {
@@ -75,6 +83,7 @@ struct Machine {
   PhysAddr root;                                ///< where the walk starts (the top-level table chosen)
   std::optional<PhysAddr> other_copy;           ///< the other PTI copy, when there is one
   std::optional<unsigned> cpl;                  ///< of the vCPU used, when known
+  bool root_from_vmcoreinfo = false;            ///< the root is init_top_pgt (VMCOREINFO), not a vCPU's CR3
   std::vector<Fact> facts;                      ///< every fact, in FactId order
   std::vector<std::string> notes;               ///< what was chosen, for stderr and the report
 };
@@ -84,12 +93,13 @@ struct Machine {
 Expected<Machine> settle_text_machine(const MachineOptions& opts);
 
 /// The facts for raw memory: `note` is the core's registers (PTVERIFY note, or the QEMU notes of
-/// `qemu_cpus`). Errors name the file and what is wrong: no CR3 from any source, paging off
-/// (CR0.PG or CR4.PAE clear, EFER.LMA clear), a root table outside the dumped memory, a --cpu
-/// the dump does not have.
+/// `qemu_cpus`), `vmcoreinfo` the dump's VMCOREINFO note when it has one. Errors name the file
+/// and what is wrong: no CR3 from any source, paging off (CR0.PG or CR4.PAE clear, EFER.LMA
+/// clear), a root table outside the dumped memory, a --cpu the dump does not have.
 Expected<Machine> settle_raw_machine(const MachineOptions& opts, const PhysMemory& memory,
                                      const std::optional<CoreRegisters>& note,
-                                     const std::vector<CoreRegisters>& qemu_cpus);
+                                     const std::vector<CoreRegisters>& qemu_cpus,
+                                     const std::optional<Vmcoreinfo>& vmcoreinfo = std::nullopt);
 
 /// The lowest MAXPHYADDR consistent with the memory a dump holds: 36 (the least of any x86_64
 /// processor) or the width of its highest physical address, whichever is larger.

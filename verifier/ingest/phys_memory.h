@@ -2,8 +2,9 @@
 // of a mapped file. The walker sees it only through reader(), a TableReader that answers
 // "the 4 KiB table at this PhysAddr" or "not in the dump" (never a crash, never a guess).
 //
-// Implementations: ElfCore (QEMU dump-guest-memory, verifier/ingest/elf_core.h) and RawImage
-// (file offset = physical address, verifier/ingest/raw_image.h).
+// Implementations: ElfCore (QEMU dump-guest-memory, verifier/ingest/elf_core.h), RawImage
+// (file offset = physical address, verifier/ingest/raw_image.h), KernelCore (/proc/kcore, read
+// with pread, verifier/ingest/kernel_core.h) and KdumpFile (crash dumps, kdump_file.h).
 #pragma once
 
 #include <cstddef>

@@ -7,6 +7,7 @@
 #include "models/format.h"
 #include "verifier/base/output_file.h"
 #include "verifier/ingest/elf_core.h"
+#include "verifier/ingest/vmcoreinfo.h"
 
 namespace ptv {
 
@@ -19,6 +20,14 @@ constexpr std::uint32_t kPtLoad = 1, kPtNote = 4, kPfR = 4;
 // "PTVERIFY\0" is 9 bytes, padded to 12; the descriptor is 48 bytes (a multiple of 4).
 constexpr std::uint64_t kNoteNameBytes = sizeof(ptverify_note::kName);
 constexpr std::uint64_t kNoteBytes = 12 + ((kNoteNameBytes + 3) & ~std::uint64_t{3}) + ptverify_note::kDescBytes;
+constexpr std::uint64_t kVmcoreinfoNameBytes = sizeof(kVmcoreinfoNoteName);  // "VMCOREINFO\0", padded to 12
+
+std::uint64_t align4(std::uint64_t n) { return (n + 3) & ~std::uint64_t{3}; }
+
+/// The bytes of the VMCOREINFO note carrying `text` (none when it is empty).
+std::uint64_t vmcoreinfo_note_bytes(const std::string& text) {
+  return text.empty() ? 0 : 12 + align4(kVmcoreinfoNameBytes) + align4(text.size());
+}
 
 /// A little-endian byte builder for the headers.
 class Builder {
@@ -81,15 +90,16 @@ Expected<std::vector<Run>> page_runs(const PhysMemory& memory, const std::vector
 /// Where the parts of the core go: the program headers after the ELF header (and, with more
 /// than PN_XNUM of them, section header 0), then the note, then the page-aligned data.
 struct SliceLayout {
-  explicit SliceLayout(std::size_t runs)
+  SliceLayout(std::size_t runs, std::uint64_t notes)
       : phnum(runs + 1),
         xnum(phnum >= kPnXnum),
         phoff(kEhdrBytes + (xnum ? kShdrBytes : 0)),
         note_offset(phoff + phnum * kPhdrBytes),
-        data_offset((note_offset + kNoteBytes + kPage - 1) & ~(kPage - 1)) {}
+        note_bytes(notes),
+        data_offset((note_offset + notes + kPage - 1) & ~(kPage - 1)) {}
   std::uint64_t phnum;
   bool xnum;
-  std::uint64_t phoff, note_offset, data_offset;
+  std::uint64_t phoff, note_offset, note_bytes, data_offset;
 };
 
 /// ELF header [gABI "ELF Header"], plus section header 0 when the program headers overflow.
@@ -143,6 +153,18 @@ void put_note(Builder& b, const SliceRegisters& regs) {
   b.u32(regs.vcpu.value_or(note::kUnknownVcpu));
 }
 
+/// The kernel's VMCOREINFO note, as the kernel writes it: name "VMCOREINFO", type 0, the text.
+void put_vmcoreinfo_note(Builder& b, const std::string& text) {
+  if (text.empty()) return;
+  b.u32(static_cast<std::uint32_t>(kVmcoreinfoNameBytes));
+  b.u32(static_cast<std::uint32_t>(text.size()));
+  b.u32(0);
+  for (char c : kVmcoreinfoNoteName) b.u8(static_cast<std::uint8_t>(c));
+  b.zeros(align4(kVmcoreinfoNameBytes) - kVmcoreinfoNameBytes);
+  for (char c : text) b.u8(static_cast<std::uint8_t>(c));
+  b.zeros(align4(text.size()) - text.size());
+}
+
 }  // namespace
 
 Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, std::vector<PhysAddr> pages,
@@ -153,16 +175,20 @@ Expected<SliceSummary> write_slice(std::ostream& out, const PhysMemory& memory, 
   Expected<std::vector<Run>> runs = page_runs(memory, pages);
   if (!runs) return runs.error();
 
-  const SliceLayout layout(runs->size());
+  if (regs.vmcoreinfo.size() > kMaxVmcoreinfoBytes)
+    return Error{memory.name() + ": the VMCOREINFO text to carry is " + std::to_string(regs.vmcoreinfo.size()) +
+                 " bytes, more than a reader accepts"};
+  const SliceLayout layout(runs->size(), kNoteBytes + vmcoreinfo_note_bytes(regs.vmcoreinfo));
   Builder b;
   put_ehdr(b, layout);
-  put_phdr(b, kPtNote, layout.note_offset, 0, kNoteBytes, 4);
+  put_phdr(b, kPtNote, layout.note_offset, 0, layout.note_bytes, 4);
   std::uint64_t offset = layout.data_offset;
   for (const Run& r : *runs) {
     put_phdr(b, kPtLoad, offset, r.start.value(), r.pages * kPage, kPage);
     offset += r.pages * kPage;
   }
   put_note(b, regs);
+  put_vmcoreinfo_note(b, regs.vmcoreinfo);
   b.zeros(layout.data_offset - b.size());
 
   out.write(reinterpret_cast<const char*>(b.bytes().data()), static_cast<std::streamsize>(b.size()));

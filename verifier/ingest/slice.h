@@ -11,9 +11,9 @@
 //   e_phoff program headers: PT_NOTE first, then one PT_LOAD per run of physically contiguous
 //           pages, in address order; p_paddr = p_vaddr = the run's physical address,
 //           p_filesz = p_memsz = its size, p_flags = PF_R, p_align = 4 KiB
-//   ...     the PT_NOTE segment: one note, name "PTVERIFY" (the descriptor layout is in
-//           elf_core.h, namespace ptverify_note: version, size, cr0, cr3, cr4, efer,
-//           maxphyaddr, flags)
+//   ...     the PT_NOTE segment: the note "PTVERIFY" (the descriptor layout is in elf_core.h,
+//           namespace ptverify_note: version, size, cr0, cr3, cr4, efer, maxphyaddr, flags),
+//           then, when the dump carried one, the kernel's "VMCOREINFO" note (type 0) as read
 //   ...     zero padding to a 4 KiB boundary, then the pages, each PT_LOAD at a 4 KiB-aligned
 //           file offset, back to back
 #pragma once
@@ -41,6 +41,8 @@ struct SliceRegisters {
   std::optional<unsigned> cpl;  ///< Requires: 0..3
   std::optional<unsigned> vcpu;
   std::uint32_t flags = 0;  ///< ptverify_note::kFlag*
+  /// The text of the dump's VMCOREINFO note, carried as a second note; empty: none.
+  std::string vmcoreinfo;
 };
 
 struct SliceSummary {

@@ -34,7 +34,7 @@ class FlaggedPaths {
     const auto key = std::make_tuple(t.value(), static_cast<unsigned>(l), above.key());
     if (auto it = memo_.find(key); it != memo_.end()) return it->second;
     memo_[key] = false;  // levels strictly decrease, so this guards nothing but keeps it finite
-    const auto view = read_(t);
+    const auto view = cleared(read_(t), state_.sme_mask);
     bool any = false;
     if (view) {
       for (unsigned i = 0; i < kEntriesPerTable && !any; ++i) {
@@ -51,7 +51,7 @@ class FlaggedPaths {
   }
   bool visit(PhysAddr t, Level l, const AccumulatedRights& above, std::uint64_t base, std::vector<std::uint64_t>& pages,
              std::size_t& translations) {
-    const auto view = read_(t);
+    const auto view = cleared(read_(t), state_.sme_mask);
     if (!view) return true;
     const PagingMode mode = state_.mode();
     for (unsigned i = 0; i < kEntriesPerTable; ++i) {

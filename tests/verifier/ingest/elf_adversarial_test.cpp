@@ -106,10 +106,10 @@ TEST_CASE("elf adversarial: overlapping PT_LOAD ranges are refused naming both h
        {load(0x1000, 0x0, 0x3000), load(0x1000, 0x10'0000, 0x1000), load(0x2000, 0x2000, 0x1000)},
        "hostile.core+0xb0: PT_LOAD segments 0 and 2 overlap in physical memory: [0x0-0x2fff] and [0x2000-0x2fff]"},
       {"one byte",
-       {load(0x1000, 0x0, 0x1001), load(0x2000, 0x1000, 0x1000)},
+       {load(0x1000, 0x0, 0x1001), load(0x3000, 0x1000, 0x1000)},
        "hostile.core+0x78: PT_LOAD segments 0 and 1 overlap in physical memory: [0x0-0x1000] and [0x1000-0x1fff]"},
       {"one byte, headers in reverse order",
-       {load(0x2000, 0x1000, 0x1000), load(0x1000, 0x0, 0x1001)},
+       {load(0x3000, 0x1000, 0x1000), load(0x1000, 0x0, 0x1001)},
        "hostile.core+0x40: PT_LOAD segments 1 and 0 overlap in physical memory: [0x0-0x1000] and [0x1000-0x1fff]"},
       {"both ending at 2^64",
        {load(0x1000, kMax - 0x1fff, 0x2000), load(0x3000, kMax - 0xfff, 0x1000)},
@@ -125,6 +125,39 @@ TEST_CASE("elf adversarial: overlapping PT_LOAD ranges are refused naming both h
   const std::string same = refused(core_of({load(0x1000, 0x0, 0x1000), load(0x2000, 0x0, 0x1000)}));
   CHECK(same.starts_with("hostile.core+0x"));
   CHECK(same.ends_with(" overlap in physical memory: [0x0-0xfff] and [0x0-0xfff]"));
+}
+
+TEST_CASE("elf adversarial: an overlap holding the same bytes is read once, as in a kdump vmcore") {
+  // A kdump vmcore's first PT_LOAD is the kernel image at its kernel-text virtual address; its
+  // physical range lies inside a RAM segment read from the same memory. Here: RAM [0x0, 0x3000)
+  // from file 0x1000, and the "text" [0x1000, 0x2000) from file 0x2000: the same bytes.
+  Bytes b = core_of({load(0x2000, 0x1000, 0x1000), load(0x1000, 0x0, 0x3000)});
+  b.u64(ph(0) + 0x10, 0xffff'ffff'8100'0000);  // p_vaddr of the text segment
+  const auto core = accepted(b);
+  CHECK(ranges_of(*core) == std::vector<PhysRange>{{PhysAddr(0x0), 0x3000}});
+  CHECK((*core->table(PhysAddr(0x1000)))[0] == 0x1111'1111'1111'1111);
+  REQUIRE(core->warnings().size() == 1);
+  CHECK(core->warnings()[0].find("1 PT_LOAD overlap(s) repeat physical memory with the same bytes") !=
+        std::string::npos);
+
+  // A partial overlap with the same bytes: the later segment keeps only what is new.
+  const auto partial = accepted(core_of({load(0x1000, 0x0, 0x2000), load(0x2000, 0x1000, 0x2000)}));
+  CHECK(ranges_of(*partial) == std::vector<PhysRange>{{PhysAddr(0x0), 0x2000}, {PhysAddr(0x2000), 0x1000}});
+  CHECK((*partial->table(PhysAddr(0x2000)))[0] == 0x1212'1212'1212'1212);  // file page 0x3000
+}
+
+TEST_CASE("elf adversarial: a kernel-text copy that differs from RAM loses to the RAM segment, other overlaps fail") {
+  // The text segment [0x1000, 0x2000) from file 0x3000 (0x12...) over RAM holding file 0x2000.
+  Bytes b = core_of({load(0x3000, 0x1000, 0x1000), load(0x1000, 0x0, 0x3000)});
+  b.u64(ph(0) + 0x10, 0xffff'ffff'8100'0000);
+  const auto core = accepted(b);
+  CHECK(ranges_of(*core) == std::vector<PhysRange>{{PhysAddr(0x0), 0x3000}});
+  CHECK((*core->table(PhysAddr(0x1000)))[0] == 0x1111'1111'1111'1111);  // RAM's bytes
+  REQUIRE(core->warnings().size() == 1);
+  CHECK(core->warnings()[0].find("the RAM segment's bytes are used") != std::string::npos);
+  // The same two segments with no kernel-text address: two contents for one address.
+  CHECK(refused(core_of({load(0x3000, 0x1000, 0x1000), load(0x1000, 0x0, 0x3000)})) ==
+        "hostile.core+0x40: PT_LOAD segments 1 and 0 overlap in physical memory: [0x0-0x2fff] and [0x1000-0x1fff]");
 }
 
 TEST_CASE("elf adversarial: touching segments stay two ranges and a table never straddles them") {

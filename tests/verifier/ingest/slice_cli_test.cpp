@@ -149,3 +149,27 @@ TEST_CASE("bad slice inputs exit 2 naming the file") {
 
 }  // namespace
 }  // namespace ptv
+
+namespace ptv {
+namespace {
+
+TEST_CASE("a slice of a crash dump keeps VMCOREINFO and says its root is init_top_pgt, not a register") {
+  const std::string dump = std::string(PTV_FIXTURES_DIR) + "/linux-6.1-kdump-4level-kaslr/core.slice.kdump-zlib";
+  const rawtest::TempFile out;
+  const Run s = ptverify("slice " + dump + " -o " + out.path());
+  REQUIRE_MESSAGE(s.exit_code == 0, s.err);
+  Expected<std::unique_ptr<ElfCore>> core = ElfCore::open(out.path());
+  REQUIRE_MESSAGE(core.ok(), (core.ok() ? "" : core.error().message));
+  REQUIRE((*core)->registers().has_value());
+  CHECK((*core)->registers()->cr3 == 0x07c1'0000);
+  CHECK(((*core)->registers()->flags & ptverify_note::kFlagRootFromVmcoreinfo) != 0);
+  REQUIRE((*core)->vmcoreinfo().has_value());
+  CHECK((*core)->vmcoreinfo()->osrelease == "6.1.0-57-amd64");
+  const Run m = ptverify("mappings " + out.path());
+  CHECK(m.exit_code == 0);
+  CHECK(m.err.find("init_top_pgt from VMCOREINFO when it was sliced") != std::string::npos);
+  CHECK(m.err.find("master table") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace ptv
