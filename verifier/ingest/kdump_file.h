@@ -4,8 +4,8 @@
 // (QEMU's `dump-guest-memory -z`, `makedumpfile -F`) is reassembled first (flattened.h).
 //
 // What is read: the guest-physical pages (kdump_read in KDUMP_MACHPHYSADDR), the map of the
-// pages the file holds (attribute "file.pagemap"), the map of the machine's RAM
-// ("memory.pagemap"), and the VMCOREINFO note ("linux.vmcoreinfo.raw"). libkdumpfile 0.5.1 does
+// pages the file holds (attribute "file.pagemap"), the number of page frames ("max_pfn"),
+// and the VMCOREINFO note ("linux.vmcoreinfo.raw"). libkdumpfile 0.5.1 does
 // not hand out a dump's raw ELF notes, so QEMU's per-vCPU registers are not read from these
 // formats: VMCOREINFO gives the kernel's top-level table instead (machine.h).
 //
@@ -64,9 +64,10 @@ class KdumpFile final : public PhysMemory {
   [[nodiscard]] bool reassembled() const { return reassembled_; }
   /// The VMCOREINFO note, when the dump carries one.
   [[nodiscard]] const std::optional<Vmcoreinfo>& vmcoreinfo() const { return vmcoreinfo_; }
-  /// Pages of the machine's RAM that the file does not hold (makedumpfile -d filtering), 0 when
-  /// the dump is complete.
-  [[nodiscard]] std::uint64_t excluded_pages() const { return excluded_pages_; }
+  /// The page frames the dump describes (max_pfn) and the pages the file holds of them: fewer
+  /// when the machine has holes in its RAM or makedumpfile -d filtered pages out.
+  [[nodiscard]] std::uint64_t page_frames() const { return page_frames_; }
+  [[nodiscard]] std::uint64_t held_pages() const { return held_pages_; }
   /// Pages that were asked for and could not be read although the page map lists them
   /// (corrupt compressed data), each with libkdumpfile's reason.
   [[nodiscard]] std::vector<std::string> read_failures() const;
@@ -81,7 +82,7 @@ class KdumpFile final : public PhysMemory {
   std::string format_;
   bool reassembled_ = false;
   std::optional<Vmcoreinfo> vmcoreinfo_;
-  std::uint64_t excluded_pages_ = 0;
+  std::uint64_t page_frames_ = 0, held_pages_ = 0;
   // Page frame number -> its 4096 bytes, or null when it cannot be read.
   mutable std::unordered_map<std::uint64_t, std::unique_ptr<unsigned char[]>> pages_;
   mutable std::vector<std::string> failures_;

@@ -120,10 +120,12 @@ Expected<RawDump> open_kdump_memory(MappedFile file, const MachineOptions& opts)
   notes.push_back(k.name() + ": a crash dump read through libkdumpfile, format " + k.format() +
                   (k.reassembled() ? ", reassembled from makedumpfile's flattened format" : "") +
                   "; it carries no control registers (CR0, CR4, EFER)");
-  if (k.excluded_pages() != 0)
-    notes.push_back(k.name() + ": " + std::to_string(k.excluded_pages()) +
-                    " pages of RAM were filtered out of this dump (makedumpfile -d): a page table in one of them is "
-                    "outside the dumped memory, and what it would map is unknown, never \"not mapped\"");
+  if (k.held_pages() < k.page_frames())
+    notes.push_back(k.name() + ": the file holds " + std::to_string(k.held_pages()) + " of the " +
+                    std::to_string(k.page_frames()) +
+                    " page frames it describes (the rest is not RAM, or was filtered out by makedumpfile -d): a page "
+                    "table outside them is outside the dumped memory, and what it would map is unknown, never \"not "
+                    "mapped\"");
   Expected<Machine> m = settle_raw_machine(opts, k, std::nullopt, {}, k.vmcoreinfo());
   if (!m) return m.error();
   RawDump dump;
