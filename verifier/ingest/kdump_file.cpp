@@ -128,7 +128,7 @@ Expected<std::unique_ptr<KdumpFile>> KdumpFile::open(MappedFile file) {
   if (k->ctx_ == nullptr) return Error{name + ": libkdumpfile: cannot allocate a context"};
   kdump_status opened = KDUMP_OK;
   {
-    const LibraryAllocations ignored;
+    [[maybe_unused]] const LibraryAllocations ignored;
     opened = kdump_open_fd(k->ctx_, k->fd_.get());
   }
   if (opened != KDUMP_OK) {
