@@ -59,7 +59,8 @@ build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 # Once: the package linux-image-amd64 depends on (e.g. linux-image-6.1.0-57-amd64), unpacked with
-# dpkg-deb (no installation; only boot/ is kept, the modules are not needed). Without network or
+# dpkg-deb (no installation; only boot/ and the qemu_fw_cfg module are kept: the filtered crash-dump
+# test loads it so that QEMU's dump carries VMCOREINFO). Without network or
 # apt the test skips, visibly.
 kernel: configure
 	@if ls $(KERNEL_DIR)/boot/vmlinuz-* >/dev/null 2>&1; then :; else \
@@ -67,7 +68,8 @@ kernel: configure
 	  pkg=$$(pick); [ -n "$$pkg" ] || { $(SUDO) apt-get update -qq; pkg=$$(pick); }; \
 	  mkdir -p $(KERNEL_DIR) && cd $(KERNEL_DIR) && [ -n "$$pkg" ] && \
 	  echo "ptverify: downloading $$pkg for the capture --boot test" && \
-	  apt-get download -q "$$pkg" && dpkg-deb -x "$$pkg"_*.deb . && rm -rf "$$pkg"_*.deb lib usr \
+	  apt-get download -q "$$pkg" && dpkg-deb -x "$$pkg"_*.deb . && mkdir -p modules && \
+	  { cp lib/modules/*/kernel/drivers/firmware/qemu_fw_cfg.ko modules/ || true; } && rm -rf "$$pkg"_*.deb lib usr \
 	  || echo "ptverify: could not download a kernel: the capture --boot test will be skipped"; \
 	fi
 

@@ -30,7 +30,9 @@ not_ok() {
 }
 runs() { grep -v '^#' "$1" | grep -v '^$' || true; }
 kernel_half() { runs "$1" | awk '{ split($1, r, "-"); if (r[1] >= "0xffff800000000000") print }'; }
-regs=(--cr0 0x80050033 --cr4 0x750ef0 --efer 0xd01)
+# The moment's CR0, CR4 and EFER (QEMU's info registers), as flags: the crash-dump forms carry none.
+reg() { grep -o "$1=[0-9a-f]*" "$cap/registers.txt" | head -1 | cut -d= -f2; }
+regs=(--cr0 "0x$(reg CR0)" --cr4 "0x$(reg CR4)" --efer "0x$(reg EFER)")
 
 "$PTV" mappings "$cap/core.elf" --registers "$cap/registers.txt" -q >"$tmp/ref.map"
 set +e
