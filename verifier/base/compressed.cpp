@@ -135,20 +135,6 @@ std::optional<Error> refuse_declared_size(const std::string& path, Compression c
                " (" + std::string(limit_name) + ")"};
 }
 
-/// Writes all of `bytes` to fd at `offset`, retrying short writes. Returns errno on failure.
-int pwrite_all(int fd, std::span<const unsigned char> bytes, std::uint64_t offset) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(offset));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    bytes = bytes.subspan(static_cast<std::size_t>(n));
-    offset += static_cast<std::uint64_t>(n);
-  }
-  return 0;
-}
-
 bool all_zero(std::span<const unsigned char> bytes) {
   static constexpr unsigned char kZeros[4096] = {};
   while (!bytes.empty()) {
@@ -258,21 +244,11 @@ Expected<MappedFile> open_mapped_maybe_compressed(const std::string& path, std::
   if (std::optional<Error> e = refuse_declared_size(path, c, file->bytes(), max_bytes, "the limit for memory dumps"))
     return *e;
 
-  const char* env = std::getenv("TMPDIR");
-  const std::string dir = (env != nullptr && *env != '\0') ? env : "/tmp";
-  std::string tmpl = dir + "/ptverify-XXXXXX";
-  const int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
-  if (fd < 0)
-    return Error{path + ": cannot create a temporary file in " + dir + " to decompress into: " + std::strerror(errno)};
-  const FdCloser closer(fd);
-  ::unlink(tmpl.c_str());  // the open descriptor and, later, the mapping keep the data alive
-
-  // What the copy may take on disk: the space free in $TMPDIR less a margin for others.
-  std::uint64_t room = ~std::uint64_t{0};
-  if (struct statvfs vfs{}; ::fstatvfs(fd, &vfs) == 0) {
-    const std::uint64_t free_bytes = std::uint64_t{vfs.f_bavail} * vfs.f_frsize;
-    room = free_bytes - std::min(free_bytes, free_bytes / 20 + (std::uint64_t{64} << 20));
-  }
+  Expected<TemporaryFile> tmp = make_temporary_file(path, " to decompress into");
+  if (!tmp) return tmp.error();
+  const int fd = tmp->fd.get();  // the descriptor and, later, the mapping keep the data alive
+  const std::string& dir = tmp->dir;
+  const std::uint64_t room = tmp->room;
   // An ELF core says in its first bytes where its content ends: output past that is refused.
   constexpr std::size_t kHead = 64 * 1024;
   std::vector<unsigned char> head;
@@ -302,6 +278,39 @@ Expected<MappedFile> open_mapped_maybe_compressed(const std::string& path, std::
   if (::ftruncate(fd, static_cast<off_t>(written)) != 0)
     return Error{path + ": cannot size the decompressed copy in " + dir + ": " + std::strerror(errno)};
   return MappedFile::from_fd(fd, path + " (decompressed)");
+}
+
+Expected<TemporaryFile> make_temporary_file(const std::string& for_name, std::string_view purpose) {
+  const char* env = std::getenv("TMPDIR");
+  TemporaryFile t;
+  t.dir = (env != nullptr && *env != '\0') ? env : "/tmp";
+  std::string tmpl = t.dir + "/ptverify-XXXXXX";
+  const int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd < 0)
+    return Error{for_name + ": cannot create a temporary file in " + t.dir + std::string(purpose) + ": " +
+                 std::strerror(errno)};
+  t.fd = OwnedFd(fd);
+  ::unlink(tmpl.c_str());  // the descriptor keeps the data alive
+  t.room = ~std::uint64_t{0};
+  if (struct statvfs vfs{}; ::fstatvfs(fd, &vfs) == 0) {
+    const std::uint64_t free_bytes = std::uint64_t{vfs.f_bavail} * vfs.f_frsize;
+    t.room = free_bytes - std::min(free_bytes, free_bytes / 20 + (std::uint64_t{64} << 20));
+  }
+  return t;
+}
+
+int pwrite_all(int fd, std::span<const unsigned char> bytes, std::uint64_t offset) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (n == 0) return EIO;
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
+    offset += static_cast<std::uint64_t>(n);
+  }
+  return 0;
 }
 
 }  // namespace ptv

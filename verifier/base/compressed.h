@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "models/expected.h"
 #include "verifier/base/mapped_file.h"
@@ -43,5 +45,21 @@ Expected<std::string> read_whole_file(const std::string& path, std::uint64_t max
 /// describe (plus 1 MiB); and the non-zero data written never takes more than what $TMPDIR has
 /// free less 5%. Zero blocks are written as holes.
 Expected<MappedFile> open_mapped_maybe_compressed(const std::string& path, std::uint64_t max_bytes = kMaxDumpBytes);
+
+/// An unlinked temporary file under $TMPDIR (default /tmp): the descriptor keeps its data alive,
+/// and it disappears when the descriptor is closed. `room` is what it may take on disk: the
+/// space free in $TMPDIR less 5% and 64 MiB for others (unbounded when that cannot be read).
+struct TemporaryFile {
+  OwnedFd fd;
+  std::string dir;
+  std::uint64_t room = 0;
+};
+/// Errors: "FOR_NAME: cannot create a temporary file in DIR PURPOSE: ..." (`purpose` may be
+/// empty, else starts with a space).
+Expected<TemporaryFile> make_temporary_file(const std::string& for_name, std::string_view purpose = {});
+
+/// Writes all of `bytes` to `fd` at `offset`, retrying short writes: 0, or the errno (EIO when
+/// the system writes nothing).
+int pwrite_all(int fd, std::span<const unsigned char> bytes, std::uint64_t offset);
 
 }  // namespace ptv

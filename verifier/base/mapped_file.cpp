@@ -16,6 +16,19 @@ namespace ptv {
 
 FdCloser::~FdCloser() { ::close(fd_); }
 
+OwnedFd& OwnedFd::operator=(OwnedFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+OwnedFd::~OwnedFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 namespace {
 
 // Assembles `width` bytes little-endian. The caller has checked the bounds.

@@ -42,6 +42,22 @@ class FdCloser {
   int fd_;
 };
 
+/// An open file descriptor, closed when it goes out of scope. Move-only.
+class OwnedFd {
+ public:
+  OwnedFd() = default;
+  explicit OwnedFd(int fd) : fd_(fd) {}
+  OwnedFd(OwnedFd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  OwnedFd& operator=(OwnedFd&& other) noexcept;
+  OwnedFd(const OwnedFd&) = delete;
+  OwnedFd& operator=(const OwnedFd&) = delete;
+  ~OwnedFd();
+  [[nodiscard]] int get() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
 /// A bounds-checked, read-only view of bytes someone else owns (a mapping, a buffer).
 /// Requires: the bytes outlive the view.
 class ByteView {

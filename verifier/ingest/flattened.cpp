@@ -1,12 +1,7 @@
 #include "verifier/ingest/flattened.h"
 
-#include <fcntl.h>
-#include <sys/statvfs.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <span>
 #include <string_view>
@@ -34,59 +29,7 @@ std::optional<std::uint64_t> be64(ByteView bytes, std::uint64_t at) {
   return v;
 }
 
-/// An unlinked temporary file in $TMPDIR and how much it may hold on disk.
-struct Temporary {
-  OwnedFd fd;
-  std::string dir;
-  std::uint64_t room = 0;
-};
-
-Expected<Temporary> make_temporary(const std::string& for_name) {
-  const char* env = std::getenv("TMPDIR");
-  Temporary t;
-  t.dir = (env != nullptr && *env != '\0') ? env : "/tmp";
-  std::string tmpl = t.dir + "/ptverify-XXXXXX";
-  const int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
-  if (fd < 0) return Error{for_name + ": cannot create a temporary file in " + t.dir + ": " + std::strerror(errno)};
-  t.fd = OwnedFd(fd);
-  ::unlink(tmpl.c_str());  // the descriptor keeps the data alive
-  t.room = ~std::uint64_t{0};
-  if (struct statvfs vfs{}; ::fstatvfs(fd, &vfs) == 0) {
-    const std::uint64_t free_bytes = std::uint64_t{vfs.f_bavail} * vfs.f_frsize;
-    t.room = free_bytes - std::min(free_bytes, free_bytes / 20 + (std::uint64_t{64} << 20));
-  }
-  return t;
-}
-
-/// Writes all of `bytes` at `offset`; 0 or the errno.
-int pwrite_all(int fd, std::span<const unsigned char> bytes, std::uint64_t offset) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(offset));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (n == 0) return EIO;
-    bytes = bytes.subspan(static_cast<std::size_t>(n));
-    offset += static_cast<std::uint64_t>(n);
-  }
-  return 0;
-}
-
 }  // namespace
-
-OwnedFd& OwnedFd::operator=(OwnedFd&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = other.fd_;
-    other.fd_ = -1;
-  }
-  return *this;
-}
-
-OwnedFd::~OwnedFd() {
-  if (fd_ >= 0) ::close(fd_);
-}
 
 bool has_flattened_signature(ByteView bytes) {
   const std::optional<ByteView> head = bytes.sub(0, kSignature.size());
@@ -106,7 +49,7 @@ Expected<OwnedFd> reassemble_flattened(const MappedFile& file) {
   if (const std::uint64_t version = *be64(bytes, kVersionAt); version != kFlatVersion)
     return error_at(name, kVersionAt, "flattened header version " + std::to_string(version) + ", expected 1");
 
-  Expected<Temporary> tmp = make_temporary(name);
+  Expected<TemporaryFile> tmp = make_temporary_file(name);
   if (!tmp) return tmp.error();
   std::uint64_t stored = 0;  // bytes written (an upper bound on the blocks they take)
   std::uint64_t pos = kHeaderBytes;
@@ -142,7 +85,7 @@ Expected<OwnedFd> reassemble_flattened(const MappedFile& file) {
 }
 
 Expected<OwnedFd> copy_to_temporary(const MappedFile& file) {
-  Expected<Temporary> tmp = make_temporary(file.name());
+  Expected<TemporaryFile> tmp = make_temporary_file(file.name());
   if (!tmp) return tmp.error();
   if (file.size() > tmp->room)
     return Error{file.name() + ": a copy does not fit in " + tmp->dir +

@@ -27,22 +27,6 @@ namespace ptv {
 /// True when the bytes start with the flattened header's signature ("makedumpfile\0").
 [[nodiscard]] bool has_flattened_signature(ByteView bytes);
 
-/// An open file descriptor, closed when it goes out of scope. Move-only.
-class OwnedFd {
- public:
-  OwnedFd() = default;
-  explicit OwnedFd(int fd) : fd_(fd) {}
-  OwnedFd(OwnedFd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  OwnedFd& operator=(OwnedFd&& other) noexcept;
-  OwnedFd(const OwnedFd&) = delete;
-  OwnedFd& operator=(const OwnedFd&) = delete;
-  ~OwnedFd();
-  [[nodiscard]] int get() const { return fd_; }
-
- private:
-  int fd_ = -1;
-};
-
 /// The file the flattened `file` stands for, written to an unlinked temporary file under
 /// $TMPDIR (default /tmp): it disappears when the descriptor is closed. Bounded: no record may
 /// reach past 1 TiB (the limit for memory dumps), and the data written never takes more than
