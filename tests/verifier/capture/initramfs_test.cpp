@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 
+#include "scratch_dir.h"
 #include "verifier/base/compressed.h"
 #include "verifier/capture/cpio.h"
 
@@ -63,10 +64,10 @@ std::map<std::string, Member> read_newc(const std::string& a) {
 }
 
 std::string gunzip(const std::string& gz) {
-  const auto path = std::filesystem::temp_directory_path() / "ptv-initramfs-test.gz";
+  const test::ScratchDir dir;
+  const auto path = dir / "initramfs.gz";
   std::ofstream(path, std::ios::binary) << gz;
   Expected<std::string> text = read_whole_file(path.string());
-  std::filesystem::remove(path);
   REQUIRE_MESSAGE(text.ok(), (text.ok() ? "" : text.error().message));
   return *text;
 }
@@ -117,8 +118,7 @@ TEST_CASE("gzip: what zlib writes, ptverify's own reader reads back, empty input
 }
 
 TEST_CASE("initramfs: busybox, /init with the markers, /dev/console, and the added files in their folders") {
-  const auto dir = std::filesystem::temp_directory_path() / "ptv-initramfs-test";
-  std::filesystem::create_directories(dir);
+  const test::ScratchDir dir;
   std::ofstream(dir / "busybox") << "not really busybox";
   std::ofstream(dir / "tool") << "#!/bin/sh\necho hi\n";
   std::filesystem::permissions(dir / "tool", std::filesystem::perms::owner_exec, std::filesystem::perm_options::add);
@@ -154,7 +154,6 @@ TEST_CASE("initramfs: busybox, /init with the markers, /dev/console, and the add
   Expected<std::string> clash = build_initramfs(o);
   REQUIRE_FALSE(clash.ok());
   CHECK(clash.error().message.find("the initramfs already has /init") != std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("initramfs: no busybox names the Debian package, and bad --initramfs-add arguments are refused") {

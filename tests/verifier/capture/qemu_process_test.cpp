@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "scratch_dir.h"
 #include "verifier/capture/initramfs.h"
 
 using namespace ptv;
@@ -67,18 +68,17 @@ TEST_CASE("capture --boot: QEMU's command line, and the last lines quoted from a
 TEST_CASE("capture --boot: a QEMU binary that is not there names the Debian package") {
   BootOptions o;
   o.qemu = "/nonexistent/qemu-system-x86_64";
-  o.serial_log = "/tmp/ptv-boot-test-serial.log";
-  Expected<QemuProcess> q = QemuProcess::start(o, "/tmp/ptv-boot-test-qemu.log");
+  const test::ScratchDir dir;
+  o.serial_log = (dir / "serial.log").string();
+  Expected<QemuProcess> q = QemuProcess::start(o, (dir / "qemu.log").string());
   REQUIRE_FALSE(q.ok());
   CHECK(q.error().message ==
         "cannot run /nonexistent/qemu-system-x86_64: No such file or directory (install Debian's qemu-system-x86, or "
         "give --qemu PATH)");
-  std::filesystem::remove("/tmp/ptv-boot-test-qemu.log");
 }
 
 TEST_CASE("capture --boot: QEMU that ends before the ready marker is reported with its exit status") {
-  const auto dir = std::filesystem::temp_directory_path() / "ptv-boot-test";
-  std::filesystem::create_directories(dir);
+  const test::ScratchDir dir;
   BootOptions o;
   o.qemu = "/bin/false";
   o.serial_log = (dir / "serial.log").string();
@@ -93,5 +93,4 @@ TEST_CASE("capture --boot: QEMU that ends before the ready marker is reported wi
         "console's last lines (" +
             o.serial_log + "):\n  Linux version 6.1\n  Kernel panic - not syncing: no init\n");
   CHECK_FALSE(q->running());
-  std::filesystem::remove_all(dir);
 }

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "scratch_dir.h"
 #include "verifier/checks/prove.h"
 #include "verifier/spec/parse.h"
 
@@ -161,11 +162,10 @@ TEST_CASE("prove bundled: z3 and cvc5 agree on every exported query of the bundl
     MESSAGE("skipped: " << (z3 ? "" : "z3 ") << (cvc5 ? "" : "cvc5 ") << "not found on PATH");
     return;
   }
-  const auto dir = std::filesystem::temp_directory_path() / "ptv-prove-smt2-agreement";
+  const test::ScratchDir dir;
   std::size_t files = 0;
   for (const char* name : {"linux-x86_64-4level.json", "linux-x86_64-5level.json", "reference-layout.json"}) {
     const auto sub = dir / name;
-    std::filesystem::remove_all(sub);
     std::filesystem::create_directories(sub);
     ProveOptions o;
     o.emit_smt2_dir = sub;
@@ -184,5 +184,4 @@ TEST_CASE("prove bundled: z3 and cvc5 agree on every exported query of the bundl
   }
   MESSAGE(files << " exported queries re-checked by z3 and cvc5");
   CHECK(files > 0);
-  std::filesystem::remove_all(dir);
 }

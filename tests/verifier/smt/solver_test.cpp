@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "scratch_dir.h"
 #include "verifier/smt/context.h"
 #include "verifier/smt/expr.h"
 
@@ -154,12 +155,10 @@ TEST_CASE("smt solver: push scopes retract their assertions when they end") {
 }
 
 TEST_CASE("smt solver: each query is exported as a complete SMT-LIB file z3 re-checks") {
-  const auto dir = std::filesystem::temp_directory_path() / "ptv-smt-export-test";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const ptv::test::ScratchDir dir;
   Context ctx;
   SolverOptions o;
-  o.emit_smt2_dir = dir;
+  o.emit_smt2_dir = dir.path();
   Solver s(ctx, o);
   const Expr a = ctx.bv_const("param.a", 64);
   s.add(a.ugt(10), "parameters.a.min");
@@ -192,5 +191,4 @@ TEST_CASE("smt solver: each query is exported as a complete SMT-LIB file z3 re-c
   pclose(p);
   REQUIRE(got);
   CHECK(std::string(buf) == "unsat\n");
-  std::filesystem::remove_all(dir);
 }
