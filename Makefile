@@ -3,7 +3,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
-APT_PACKAGES := g++ cmake make pkg-config libz3-dev z3 nlohmann-json3-dev libcli11-dev doctest-dev \
+APT_PACKAGES := g++ cmake make pkg-config dpkg-dev python3-jsonschema libz3-dev z3 nlohmann-json3-dev libcli11-dev doctest-dev \
                 libzstd-dev zlib1g-dev zstd libkdumpfile-dev makedumpfile clang-format chromium qemu-system-x86 \
                 busybox-static
 # Wanted but not needed: where apt cannot install them, the rest is installed and the tests that
@@ -25,7 +25,8 @@ DEMO_CAPTURE := tests/fixtures/linux-6.1-ptdump-4level-pti
 # package, downloaded once and unpacked into $(BUILD)/kernel (the PTV_TEST_KERNEL default).
 KERNEL_DIR = $(BUILD)/kernel
 
-.PHONY: all deps configure build kernel test demo test-sanitize bench format fuzz-deps fuzz fuzz-rules clean
+.PHONY: all deps configure build kernel test demo test-sanitize package install-check bench format fuzz-deps fuzz \
+        fuzz-rules clean
 
 all: build
 
@@ -78,6 +79,17 @@ test: build kernel
 
 test-sanitize:
 	$(MAKE) test BUILD=build-sanitize CMAKE_ARGS="-DPTV_ENABLE_ASAN=ON -DPTV_ENABLE_UBSAN=ON -DCMAKE_BUILD_TYPE=Debug"
+
+# The Debian package (CPack, CMakeLists.txt): $(BUILD)/ptverify_VERSION_amd64.deb.
+package: build
+	cd $(BUILD) && cpack -G DEB
+
+# What a CI machine does with the package (docs/ci.md): install it with apt (which installs its
+# dependencies), then run the installed ptverify, from outside the source tree, on a committed
+# fixture with a spec named by name.
+install-check: package
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --reinstall ./$(BUILD)/ptverify_*_amd64.deb
+	bash tools/install_check.sh /usr/bin/ptverify
 
 fuzz-deps: deps
 	$(call install_missing,$(FUZZ_APT_PACKAGES))

@@ -57,7 +57,7 @@ time_check() {  # NAME DUMP SPEC [ptverify options...]
   local walls="" cpus="" rss=0 rc=0 wall user sys
   for _ in 1 2 3 4 5; do
     rc=0
-    /usr/bin/time -o "$timing" -f "%e %U %S %M" "$bin" check -q "$dump" --spec "$spec" -O json -o /dev/null "$@" \
+    /usr/bin/time -o "$timing" -f "%e %U %S %M" "$bin" check -q "$dump" --spec "$spec" --json /dev/null "$@" \
       2>/dev/null || rc=$?
     read -r wall user sys rss < <(tail -1 "$timing")
     walls="$walls $wall"

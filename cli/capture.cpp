@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/run_limits.h"
 #include "cli/slice.h"
+#include "cli/spec_lookup.h"
 #include "models/format.h"
 #include "verifier/base/compressed.h"
 #include "verifier/base/exit_codes.h"
@@ -122,10 +123,9 @@ GuestPrintout read_guest_printout(const std::string& serial_log) {
 Expected<std::string> auto_spec(const capture::PauseRecord& record) {
   const std::optional<bool> la57 = capture::chosen_la57(record);
   if (!la57) return Error{"--check auto: the captured vCPU's CR4 is unknown, so is its paging mode: give --check SPEC"};
-  const fs::path spec = fs::path(PTV_SPECS_DIR) / (*la57 ? "linux-x86_64-5level.json" : "linux-x86_64-4level.json");
-  if (!fs::exists(spec))
-    return Error{"--check auto: the bundled spec " + spec.string() + " is not there: give --check SPEC"};
-  return spec.string();
+  Expected<fs::path> spec = resolve_spec(*la57 ? "linux-x86_64-5level" : "linux-x86_64-4level");
+  if (!spec) return Error{"--check auto: " + spec.error().message + "; give --check SPEC"};
+  return spec->string();
 }
 
 /// `ptverify check CORE --spec SPEC --registers registers.txt [--cpuinfo cpuinfo.txt]`, run as

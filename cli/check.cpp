@@ -1,5 +1,5 @@
 // ptverify check DUMP --spec SPEC: does the dump obey the spec, for every virtual address?
-#include "verifier/checks/check.h"
+#include "cli/check.h"
 
 #include <unistd.h>
 
@@ -12,12 +12,16 @@
 #include "cli/commands.h"
 #include "cli/load_dump.h"
 #include "cli/param_flags.h"
+#include "cli/report_files.h"
 #include "cli/run_limits.h"
+#include "cli/spec_lookup.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/base/output_file.h"
 #include "verifier/checks/baseline.h"
+#include "verifier/checks/check.h"
 #include "verifier/report/check_json.h"
 #include "verifier/report/check_junit.h"
+#include "verifier/report/check_ktap.h"
 #include "verifier/report/check_sarif.h"
 #include "verifier/report/check_text.h"
 #include "verifier/report/html_map.h"
@@ -30,8 +34,8 @@ namespace {
 struct CheckCliOptions {
   std::string spec;
   CliLoadOptions load;  ///< load.dump.path: DUMP
-  OutputFormat output = OutputFormat::kText;
-  std::string output_file;
+  ReportFiles reports;
+  std::vector<std::string> fail_on = {"violated", "unknown"};
   std::string baseline;
   std::vector<std::string> params;
   check::CheckOptions check = [] {
@@ -42,7 +46,6 @@ struct CheckCliOptions {
   }();
   std::string emit_smt2;
   bool list_rules = false;
-  std::string html;
 };
 
 void print_rules() {
@@ -63,7 +66,10 @@ std::optional<Error> apply_run_flags(CheckCliOptions& o) {
   return std::nullopt;
 }
 
-void write_report(const check::CheckResult& result, OutputFormat format, std::ostream& os, bool to_terminal) {
+}  // namespace
+
+void write_check_report(const check::CheckResult& result, OutputFormat format, std::ostream& os, bool to_terminal,
+                        const MappingSet* mappings, const spec::Spec* spec) {
   switch (format) {
     case OutputFormat::kJson:
       write_check_json(result, os);
@@ -74,39 +80,32 @@ void write_report(const check::CheckResult& result, OutputFormat format, std::os
     case OutputFormat::kJunit:
       write_check_junit(result, os);
       break;
+    case OutputFormat::kKtap:
+      write_check_ktap(result, os);
+      break;
+    case OutputFormat::kHtml:
+      if (mappings != nullptr && spec != nullptr) write_check_html(os, *mappings, *spec, result);
+      break;
     case OutputFormat::kText:
       write_check_text(result, os, to_terminal && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
       break;
   }
 }
 
-/// The report (to stdout or -o) and the --html page. Both files are opened before either is
-/// written, so that an unwritable one fails the run before the other replaces anything.
-/// Returns the exit code of a failure, empty when both are written.
-std::optional<int> write_outputs(const CheckCliOptions& o, const check::CheckResult& result, const MappingSet& mappings,
-                                 const spec::Spec& spec) {
-  std::optional<OutputFile> file;
-  if (!o.output_file.empty()) {
-    Expected<OutputFile> f = OutputFile::open(o.output_file);
-    if (!f) return bad_input(f.error().message);
-    file = std::move(*f);
+std::optional<std::pair<bool, bool>> parse_fail_on(const std::vector<std::string>& values) {
+  bool violated = false, unknown = false;
+  for (const std::string& v : values) {
+    if (v == "violated")
+      violated = true;
+    else if (v == "unknown")
+      unknown = true;
+    else if (v != "none")
+      return std::nullopt;
   }
-  std::optional<OutputFile> html;
-  if (!o.html.empty()) {
-    Expected<OutputFile> f = OutputFile::open(o.html);
-    if (!f) return bad_input(f.error().message);
-    html = std::move(*f);
-  }
-  write_report(result, o.output, file ? file->stream() : std::cout, !file);
-  if (file) {
-    if (auto err = file->commit()) return bad_input(err->message);
-  }
-  if (html) {
-    write_check_html(html->stream(), mappings, spec, result);
-    if (auto err = html->commit()) return bad_input(err->message);
-  }
-  return std::nullopt;
+  return std::pair{violated, unknown};
 }
+
+namespace {
 
 int run_check_command(CheckCliOptions& o) {
   if (o.list_rules) {
@@ -114,8 +113,11 @@ int run_check_command(CheckCliOptions& o) {
     return static_cast<int>(ExitCode::kOk);
   }
   if (o.load.dump.path.empty() || o.spec.empty()) return bad_input("check: DUMP and --spec SPEC are required");
+  Expected<std::vector<PlannedReport>> reports = plan_reports(o.reports);
+  if (!reports) return bad_input("check: " + reports.error().message);
+  const std::optional<std::pair<bool, bool>> fail_on = parse_fail_on(o.fail_on);
   if (auto err = apply_run_flags(o)) return failed(*err);
-  auto spec = spec::load_spec(o.spec);
+  auto spec = load_spec_named(o.spec);
   if (!spec.ok()) return bad_input(spec.error().message);
   // Every input is read before the solver runs: a bad baseline costs no search.
   std::optional<std::vector<std::string>> baseline;
@@ -134,10 +136,15 @@ int run_check_command(CheckCliOptions& o) {
   check::CheckResult result = std::move(std::get<check::CheckResult>(outcome));
   if (baseline) apply_baseline(result, *baseline);
   disarm_time_watchdog();
-  if (auto code = write_outputs(o, result, loaded->mappings, *spec)) return *code;
-  // The one-line summary a CI log reader sees first, on stderr when stdout carries a report.
-  if (o.output != OutputFormat::kText || !o.output_file.empty()) std::cerr << result.summary_line() << '\n';
-  return static_cast<int>(result.exit_code());
+  const auto write = [&](OutputFormat format, std::ostream& os, bool to_terminal) {
+    write_check_report(result, format, os, to_terminal, &loaded->mappings, &*spec);
+  };
+  if (auto code = write_reports(*reports, write)) return *code;
+  // The one-line summary a CI log reader sees first, on stderr when stdout carries no text.
+  const bool text_on_stdout =
+      !reports->empty() && reports->front().format == OutputFormat::kText && reports->front().path == "-";
+  if (!text_on_stdout) std::cerr << result.summary_line() << '\n';
+  return static_cast<int>(result.exit_code(fail_on->first, fail_on->second));
 }
 
 }  // namespace
@@ -150,10 +157,14 @@ Command setup_check(CLI::App& app) {
                   "ELF core, raw image, or text dump (ptdump, info tlb, info mem, maps, json)");
   sub->add_option("--spec,-s", o->spec, "Layout spec (JSON), e.g. specs/linux-x86_64-4level.json");
   add_load_options(*sub, o->load);
-  add_output_option(*sub, o->output,
-                    {OutputFormat::kText, OutputFormat::kJson, OutputFormat::kSarif, OutputFormat::kJunit},
-                    "text, json, sarif or junit");
-  sub->add_option("--output-file,-o", o->output_file, "Write the report here instead of stdout");
+  add_report_file_options(*sub, o->reports,
+                          "Also write the map with every violation and its walk as one self-contained HTML page");
+  sub->add_option("--fail-on", o->fail_on,
+                  "What fails the run (CI policy): violated, unknown, both (the default: violated,unknown) or "
+                  "none; what does not fail exits 0, and the reports still say it")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"violated", "unknown", "none"}))
+      ->capture_default_str();
   sub->add_option("--timeout", o->check.timeout_ms,
                   "Per solver query, in milliseconds; reaching it is 'unknown' (exit 3)")
       ->capture_default_str();
@@ -175,8 +186,6 @@ Command setup_check(CLI::App& app) {
   sub->add_option("--baseline", o->baseline, "A previous JSON report: its violations are accepted, only new ones fail")
       ->check(CLI::ExistingFile);
   sub->add_option("--emit-smt2", o->emit_smt2, "Write every solver query as SMT-LIB 2 into this directory");
-  sub->add_option("--html", o->html,
-                  "Also write the map with every violation and its walk as one self-contained HTML page");
   sub->add_flag("--list-rules", o->list_rules, "List the rules check decides, and exit");
   return Command{sub, [o] { return run_check_command(*o); }, nullptr, nullptr};
 }

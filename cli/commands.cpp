@@ -27,6 +27,7 @@ Command setup_prove(CLI::App& app);
 Command setup_explain(CLI::App& app);
 Command setup_diff(CLI::App& app);
 Command setup_capture(CLI::App& app);
+Command setup_report(CLI::App& app);
 
 CLI::Validator non_negative_integer() {
   return CLI::Validator(
@@ -39,21 +40,10 @@ CLI::Validator non_negative_integer() {
       "UINT", "non-negative integer");
 }
 
-CLI::Option* add_output_option(CLI::App& app, OutputFormat& slot, std::initializer_list<OutputFormat> allowed,
-                               const std::string& description) {
-  std::vector<std::string> names;
-  for (OutputFormat f : allowed) names.emplace_back(to_string(f));
-  return app
-      .add_option_function<std::string>(
-          "--output,-O", [&slot](const std::string& name) { slot = output_format_named(name).value_or(slot); },
-          description)
-      ->check(CLI::IsMember(names));
-}
-
 Commands setup_all(CLI::App& app) {
   Commands all{
-      setup_mappings(app), setup_walk(app),    setup_check(app), setup_map(app),     setup_slice(app),
-      setup_prove(app),    setup_explain(app), setup_diff(app),  setup_capture(app),
+      setup_mappings(app), setup_walk(app),    setup_check(app),  setup_map(app),  setup_slice(app),
+      setup_prove(app),    setup_explain(app), setup_report(app), setup_diff(app), setup_capture(app),
   };
   // Every run is bounded: a subcommand without a --time-limit or --memory-limit of its own gets
   // the watchdog's and the data segment's.

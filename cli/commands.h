@@ -4,14 +4,12 @@
 
 #include <cstdint>
 #include <functional>
-#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "verifier/base/output_format.h"
 #include "verifier/checks/check.h"
 
 namespace CLI {
@@ -43,10 +41,6 @@ Commands setup_all(CLI::App& app);
 /// A CLI11 check for a count or a limit: a whole number 0..2^64-1 in decimal, nothing else (a
 /// negative number would otherwise wrap around to a huge one). Its message names the value.
 CLI::Validator non_negative_integer();
-/// Adds --output,-O: one of `allowed` by name (verifier/base/output_format.h), parsed here into
-/// `slot` so that run_<name> gets the enum. Requires: `slot` outlives app's parse.
-CLI::Option* add_output_option(CLI::App& app, OutputFormat& slot, std::initializer_list<OutputFormat> allowed,
-                               const std::string& description);
 int run_selected(const CLI::App& app, const Commands& commands);
 
 /// Every diagnostic goes out through here: "ptverify: MESSAGE" on stderr, with MESSAGE's

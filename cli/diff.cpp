@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/load_dump.h"
+#include "cli/report_files.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/report/diff_report.h"
 
@@ -19,7 +20,7 @@ namespace {
 struct DiffOptions {
   std::string a, b;
   CliLoadOptions load;  ///< applies to both dumps
-  OutputFormat output = OutputFormat::kText;
+  std::string json;     ///< --json FILE; "-": standard output instead of the text
 };
 
 int run_diff(const DiffOptions& o) {
@@ -32,12 +33,13 @@ int run_diff(const DiffOptions& o) {
   if (!b.ok()) return failed(b.error());
   const auto d = diff_mappings(a->mappings, b->mappings);
   if (!d.ok()) return bad_input(d.error().message);
-  if (o.output == OutputFormat::kJson) {
-    write_diff_json(*d, std::cout);
-    std::cerr << d->summary_line() << '\n';
-  } else {
-    write_diff_text(*d, std::cout);
+  if (!o.json.empty()) {
+    if (auto code = write_one(o.json, [&d](std::ostream& os, bool) { write_diff_json(*d, os); })) return *code;
   }
+  if (o.json == "-")
+    std::cerr << d->summary_line() << '\n';
+  else
+    write_diff_text(*d, std::cout);
   return static_cast<int>(d->exit_code());
 }
 
@@ -49,7 +51,7 @@ Command setup_diff(CLI::App& app) {
   sub->add_option("A", o->a, "The dump before (any format `ptverify mappings` reads)")->required();
   sub->add_option("B", o->b, "The dump after")->required();
   add_load_options(*sub, o->load);
-  add_output_option(*sub, o->output, {OutputFormat::kText, OutputFormat::kJson}, "text or json (docs/inspect.md)");
+  add_json_file_option(*sub, o->json, "Write the difference as JSON to FILE (docs/inspect.md)");
   return Command{sub, [o] { return run_diff(*o); }, nullptr, nullptr};
 }
 

@@ -3,10 +3,13 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
+#include <string_view>
 
 #include "cli/commands.h"
+#include "cli/manual.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/base/output_file.h"
+#include "verifier/smt/context.h"
 
 namespace {
 
@@ -20,9 +23,20 @@ extern "C" void on_interrupt(int sig) {
 
 int parse_and_run(int argc, char** argv) {
   CLI::App app{"ptverify: a formally checked x86_64 page-table verifier"};
-  app.set_version_flag("--version", "ptverify 0.1.0");
+  // The Z3 that decides, as it runs (the shared library) and as it was built against.
+  app.set_version_flag("--version", std::string("ptverify ") + PTV_VERSION + "\nZ3 " + ptv::smt::z3_version() +
+                                        " (built against " + PTV_Z3_BUILD_VERSION + ")");
   app.require_subcommand(1);
   ptv::cli::Commands commands = ptv::cli::setup_all(app);
+  // The man page and the completion the build installs, from these very definitions.
+  if (argc == 2 && std::string_view(argv[1]) == "--man-page") {
+    std::cout << ptv::cli::man_page(app);
+    return 0;
+  }
+  if (argc == 2 && std::string_view(argv[1]) == "--bash-completion") {
+    std::cout << ptv::cli::bash_completion(app);
+    return 0;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -31,6 +45,12 @@ int parse_and_run(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ValidationError& e) {
+    // CLI11 puts the option's name first; a refused old spelling has none of its own.
+    std::string_view message = e.what();
+    if (message.starts_with(": ")) message.remove_prefix(2);
+    std::cerr << message << "\nRun with --help for more information.\n";
+    return static_cast<int>(ptv::ExitCode::kBadInput);
   } catch (const CLI::ParseError& e) {
     app.exit(e, std::cout, std::cerr);
     return static_cast<int>(ptv::ExitCode::kBadInput);

@@ -12,6 +12,7 @@
 #include "cli/load_dump.h"
 #include "cli/param_flags.h"
 #include "cli/progress.h"
+#include "cli/spec_lookup.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/base/output_file.h"
 #include "verifier/checks/check.h"
@@ -55,7 +56,7 @@ int run_map(MapOptions o) {
   Progress progress(o.load.quiet);
   std::optional<spec::Spec> spec;
   if (!o.spec.empty()) {
-    auto s = spec::load_spec(o.spec);
+    auto s = load_spec_named(o.spec);
     if (!s.ok()) return bad_input(s.error().message);
     spec = std::move(*s);
   }

@@ -1,4 +1,4 @@
-// ptverify prove SPEC [--output text|json] [--timeout MS] [--rlimit N] [--memory-limit MIB] [--emit-smt2 DIR]
+// ptverify prove SPEC [--json FILE] [--timeout MS] [--rlimit N] [--memory-limit MIB] [--emit-smt2 DIR]
 //                     [--list-obligations] [--no-minimize]
 #include "cli/prove.h"
 
@@ -6,6 +6,8 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/report_files.h"
+#include "cli/spec_lookup.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/base/output_file.h"
 #include "verifier/checks/prove.h"
@@ -15,9 +17,10 @@
 namespace ptv::cli {
 
 int run_prove(const ProveCommandOptions& o) {
-  const bool json = o.output == OutputFormat::kJson;
+  const bool json = !o.json.empty();
   if (o.list_obligations) {
-    check::write_obligation_list(std::cout, json);
+    if (auto code = write_one(o.json, [json](std::ostream& os, bool) { check::write_obligation_list(os, json); }))
+      return *code;
     return static_cast<int>(ExitCode::kOk);
   }
   if (o.spec.empty()) {
@@ -34,15 +37,18 @@ int run_prove(const ProveCommandOptions& o) {
     if (auto err = smt::make_emit_smt2_dir(o.emit_smt2_dir)) return bad_input("prove: " + err->message);
     options.emit_smt2_dir = o.emit_smt2_dir;
   }
-  Expected<spec::Spec> s = spec::load_spec(o.spec);
+  Expected<spec::Spec> s = load_spec_named(o.spec);
   if (!s) return bad_input(s.error().message);
   Expected<check::ProveReport> report = check::prove(*s, options);
   if (!report) return bad_input(report.error().message);
   disarm_time_watchdog();
-  if (json)
-    check::write_json(std::cout, *report);
-  else
+  if (json) {
+    if (auto code = write_one(o.json, [&report](std::ostream& os, bool) { check::write_json(os, *report); }))
+      return *code;
+    if (o.json != "-") check::write_text(std::cout, *report);
+  } else {
     check::write_text(std::cout, *report);
+  }
   for (const std::string& e : report->internal_errors) print_error("internal error: " + e);
   return static_cast<int>(check::exit_code(*report));
 }
@@ -51,7 +57,7 @@ Command setup_prove(CLI::App& app) {
   auto opts = std::make_shared<ProveCommandOptions>();
   CLI::App* sub = app.add_subcommand("prove", "Prove a layout spec's obligations for all admissible parameter values");
   sub->add_option("SPEC", opts->spec, "layout spec (JSON with comments), e.g. specs/linux-x86_64-4level.json");
-  add_output_option(*sub, opts->output, {OutputFormat::kText, OutputFormat::kJson}, "text or json");
+  add_json_file_option(*sub, opts->json, "Write the JSON report to FILE (docs/schema/prove-report.schema.json)");
   sub->add_option("--timeout", opts->timeout_ms, "per-query solver timeout in milliseconds (0: none)")
       ->capture_default_str();
   sub->add_option("--time-limit", opts->time_limit_s,

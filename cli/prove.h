@@ -11,7 +11,7 @@ namespace ptv::cli {
 
 struct ProveCommandOptions {
   std::string spec;                                        ///< the spec file; may be empty with list_obligations
-  OutputFormat output = OutputFormat::kText;               ///< text or json
+  std::string json;                                        ///< --json: "" none, "-" stdout (instead of text)
   unsigned timeout_ms = 10'000;                            ///< per query; 0: none
   double time_limit_s = kDefaultTimeLimitSeconds;          ///< the whole run, seconds; 0: none
   std::uint64_t rlimit = 0;                                ///< per query, Z3 resource units; 0: none

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/dump_options.h"
 #include "cli/load_dump.h"
+#include "cli/report_files.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/ingest/load_dump.h"
 #include "verifier/report/text.h"
@@ -19,7 +20,7 @@ namespace {
 struct WalkOptions {
   DumpOptions dump;  ///< raw memory only: dump.path, dump.format (auto, elf-core, raw), dump.machine
   std::string address;
-  OutputFormat output = OutputFormat::kText;
+  std::string json;  ///< --json FILE; "-": standard output instead of the text
 };
 
 int run_walk(const WalkOptions& o) {
@@ -48,10 +49,11 @@ int run_walk(const WalkOptions& o) {
                 << "the value that faults least, and the rights it shows may depend on it (" << fact_flag_hint(f.id)
                 << ")\n";
   const WalkResult w = walk(m.state, dump->memory->reader(), VirtAddr(va), m.root);
-  if (o.output == OutputFormat::kJson)
-    write_walk_json(w, m.state, std::cout);
-  else
-    write_walk_text(w, m.state, std::cout);
+  if (!o.json.empty()) {
+    if (auto code = write_one(o.json, [&](std::ostream& os, bool) { write_walk_json(w, m.state, os); })) return *code;
+    if (o.json == "-") return static_cast<int>(ExitCode::kOk);
+  }
+  write_walk_text(w, m.state, std::cout);
   return static_cast<int>(ExitCode::kOk);
 }
 
@@ -66,7 +68,7 @@ Command setup_walk(CLI::App& app) {
       ->required();
   add_machine_options(*sub, opts->dump.machine);
   add_raw_format_option(*sub, opts->dump.format);
-  add_output_option(*sub, opts->output, {OutputFormat::kText, OutputFormat::kJson}, "text or json");
+  add_json_file_option(*sub, opts->json, "Write the walk as JSON to FILE");
   return Command{sub, [opts] { return run_walk(*opts); }, nullptr, nullptr};
 }
 

@@ -103,7 +103,7 @@ for f in "${forms[@]}"; do
   # 3. check: the same verdict and rule statuses as the slice (whose root is its CR3).
   for d in slice.elf "$f"; do
     set +e
-    "$PTV" check "$tmp/$d" --spec "$spec" "${regs[@]}" -q --output json >"$tmp/$d.check.json" 2>/dev/null
+    "$PTV" check "$tmp/$d" --spec "$spec" "${regs[@]}" -q --json - >"$tmp/$d.check.json" 2>/dev/null
     echo $? >"$tmp/$d.check.rc"
     set -e
   done

@@ -33,14 +33,14 @@ expect damaged-slice 1 "^ptverify check: VIOLATED" --time 60 -- "$PTV" check -q 
 expect time-limit-check 3 "not decided: time limit \(--time-limit 0.05 s\)" --time 10 -- \
   "$PTV" check -q $CORE --spec $S4 --time-limit 0.05
 expect time-limit-check-json 3 '"verdict": *"unknown"' --time 10 -- \
-  "$PTV" check -q $CORE --spec $S4 --time-limit 0.05 -O json
+  "$PTV" check -q $CORE --spec $S4 --time-limit 0.05 --json -
 expect time-limit-prove 3 "time limit" --time 10 -- "$PTV" prove $S4 --time-limit 0.01
 # A phase that never looks at the clock (reading a large mapping set) is stopped by the watchdog,
 # and a report it was to write is not left half-written.
 python3 bench/mapping_set.py 400000 "$WORK/large-set.json"
 echo old >"$WORK/report.json"
 expect time-limit-watchdog 3 "check: the run did not end within its time limit \(--time-limit 0.05 s" --time 20 -- \
-  "$PTV" check -q "$WORK/large-set.json" --spec $S4 --time-limit 0.05 -O json -o "$WORK/report.json"
+  "$PTV" check -q "$WORK/large-set.json" --spec $S4 --time-limit 0.05 --json "$WORK/report.json"
 check_true time-limit-watchdog-report-kept "the report was replaced by a stopped run" -- grep -qx old "$WORK/report.json"
 expect time-limit-watchdog-mappings 3 "mappings: the run did not end within its time limit \(--time-limit 0.2 s\)" --time 20 -- \
   "$PTV" mappings -q "$WORK/large-set.json" --time-limit 0.2
@@ -116,12 +116,12 @@ rm -f "$WORK/set-300k.json.zst"
 expect max-violations-0 1 "^ptverify check: VIOLATED.*\(list incomplete\)" -- \
   "$PTV" check -q $MUTATED --spec $S4 --max-violations 0
 expect max-violations-0-json 1 '"verdict": *"violated"' -- \
-  "$PTV" check -q $MUTATED --spec $S4 --max-violations 0 -O json
+  "$PTV" check -q $MUTATED --spec $S4 --max-violations 0 --json -
 expect max-violations-0-junit 1 'failures="[1-9]' -- \
-  "$PTV" check -q $MUTATED --spec $S4 --max-violations 0 -O junit
+  "$PTV" check -q $MUTATED --spec $S4 --max-violations 0 --junit -
 # Two W+X pages: with the first accepted by a baseline and the list capped at 1, the second
 # still fails the run.
-"$PTV" mappings -q $CORE -O json >"$WORK/set.json"
+"$PTV" mappings -q $CORE --json - >"$WORK/set.json"
 python3 - "$WORK/set.json" "$WORK/two-wx.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
@@ -134,7 +134,7 @@ for m in (runs[0], runs[-1]):
 assert made == 2
 json.dump(s, open(sys.argv[2], "w"))
 PY
-"$PTV" check -q "$WORK/two-wx.json" --spec $S4 --max-violations 1 -O json -o "$WORK/first-only.json" 2>/dev/null
+"$PTV" check -q "$WORK/two-wx.json" --spec $S4 --max-violations 1 --json "$WORK/first-only.json" 2>/dev/null
 expect baseline-with-cap 1 "^ptverify check: VIOLATED" -- \
   "$PTV" check -q "$WORK/two-wx.json" --spec $S4 --max-violations 1 --baseline "$WORK/first-only.json"
 

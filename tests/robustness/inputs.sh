@@ -83,9 +83,9 @@ tr -d '\r' <"$WORK/info-tlb.txt" >"$WORK/tlb-lf.txt"
 sed 's/\r$/\r\r/' "$WORK/info-tlb.txt" >"$WORK/tlb-crcrlf.txt"
 zstd -dcq $K/info-mem.txt.zst | tr -d '\r' >"$WORK/mem-lf.txt"
 sed 's/$/\r/' "$WORK/mem-lf.txt" >"$WORK/mem-crlf.txt"
-"$PTV" mappings -q "$WORK/info-tlb.txt" --with-mem "$WORK/mem-lf.txt" -O json >"$WORK/tlb-as-captured.json" 2>/dev/null
+"$PTV" mappings -q "$WORK/info-tlb.txt" --with-mem "$WORK/mem-lf.txt" --json - >"$WORK/tlb-as-captured.json" 2>/dev/null
 same_set() {  # FILE...: `mappings --with-mem` of an info tlb and info mem equal the captured ones'
-  "$PTV" mappings -q "$1" --with-mem "$2" -O json 2>/dev/null | python3 -c '
+  "$PTV" mappings -q "$1" --with-mem "$2" --json - 2>/dev/null | python3 -c '
 import json, sys
 a = json.load(sys.stdin); b = json.load(open(sys.argv[1]))
 sys.exit(0 if a["mappings"] == b["mappings"] and a["unknown"] == b["unknown"] else 1)' "$WORK/tlb-as-captured.json"

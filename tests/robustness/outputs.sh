@@ -54,17 +54,17 @@ expect slice-missing-directory 2 "$WORK/no/such/dir/out.elf: cannot write: No su
 check_true slice-missing-directory-nothing-created "the missing directory was created" -- test ! -e "$WORK/no"
 
 # --- check -o / --html ----------------------------------------------------------------------
-device_case check-output-dev-full "$PTV" check -q $CORE --spec $S4 -O json -o @OUT@
+device_case check-output-dev-full "$PTV" check -q $CORE --spec $S4 --json @OUT@
 expect check-output-directory 2 "cannot write: Is a directory" -- \
   "$PTV" check -q $CORE --spec $S4 -o "$WORK"
 echo old >"$WORK/kept.json"
 expect check-html-missing-directory-keeps-report 2 "$WORK/none/map.html: cannot write: No such file or directory" -- \
-  "$PTV" check -q $CORE --spec $S4 -O json -o "$WORK/kept.json" --html "$WORK/none/map.html"
+  "$PTV" check -q $CORE --spec $S4 --json "$WORK/kept.json" --html "$WORK/none/map.html"
 check_true check-html-missing-directory-keeps-report-old "the report was replaced by a failed run" -- \
   grep -qx old "$WORK/kept.json"
 mkfifo "$WORK/fifo"
 expect check-output-fifo-without-reader 2 "fifo: cannot write: no process has the FIFO open for reading" --time 30 -- \
-  "$PTV" check -q $CORE --spec $S4 -O json -o "$WORK/fifo"
+  "$PTV" check -q $CORE --spec $S4 --json "$WORK/fifo"
 
 # --- standard output ------------------------------------------------------------------------
 expect stdout-full-mappings 2 "ptverify: standard output: cannot write: No space left on device" -- \
@@ -122,7 +122,7 @@ expect explain-escapes-report-strings 0 'message\\x1b\]0;owned\\x07\\x1b\[2J' --
 check_true explain-no-raw-escape "explain printed a raw ESC from the report" -- \
   bash -c '! "$0" explain "$1" 2>&1 | grep -q "$2"' "$PTV" "$WORK/evil-report.json" "$ESC"
 
-"$PTV" mappings -q $CORE -O json >"$WORK/set.json"
+"$PTV" mappings -q $CORE --json - >"$WORK/set.json"
 python3 - "$WORK" <<'EOF'
 import json, sys
 work = sys.argv[1]

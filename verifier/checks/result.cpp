@@ -70,6 +70,19 @@ Status CheckResult::verdict() const {
 
 ExitCode CheckResult::exit_code() const { return check::exit_code(verdict()); }
 
+ExitCode CheckResult::exit_code(bool fail_on_violated, bool fail_on_unknown) const {
+  bool violated = false, unknown = false;
+  for (const RuleResult& r : rules) {
+    const Status s = counted(r, violations);
+    violated = violated || s == Status::kViolated;
+    unknown = unknown || s == Status::kUnknown;
+  }
+  for (const Violation& x : violations) violated = violated || !x.baselined;
+  if (violated && fail_on_violated) return ExitCode::kViolations;
+  if (unknown && fail_on_unknown) return ExitCode::kUnknown;
+  return ExitCode::kOk;
+}
+
 std::string CheckResult::summary_line() const {
   std::size_t proved = 0, unknown = 0, fresh = 0;
   for (const RuleResult& r : rules) {

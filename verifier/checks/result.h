@@ -121,6 +121,10 @@ struct CheckResult {
   /// applicable. Internal errors never reach a CheckResult.
   [[nodiscard]] Status verdict() const;
   [[nodiscard]] ExitCode exit_code() const;
+  /// The exit code under a CI policy (`check --fail-on`): a new violation fails the run (exit 1)
+  /// only when `fail_on_violated`, an undecided rule (exit 3) only when `fail_on_unknown`; what
+  /// does not fail exits 0. The verdict and the reports are unchanged by the policy.
+  [[nodiscard]] ExitCode exit_code(bool fail_on_violated, bool fail_on_unknown) const;
   /// "ptverify check: VIOLATED - 12 rules proved, 3 violations (2 new), 1 unknown, 0.21 s"
   [[nodiscard]] std::string summary_line() const;
 };

@@ -21,6 +21,9 @@ typedef struct _Z3_context* Z3_context;  // NOLINT: the same declaration as <z3_
 
 namespace ptv::smt {
 
+/// The version of the Z3 library linked in ("4.8.12"), as it reports itself (Z3_get_version).
+[[nodiscard]] std::string z3_version();
+
 /// A constant declared through this context, for SMT-LIB export.
 struct Declaration {
   std::string name;

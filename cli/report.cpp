@@ -1,0 +1,89 @@
+// ptverify report SAVED.json: the reports of a saved `check --json` report in any other format,
+// without checking again (the HTML map alone reads the dump and the spec again, no solving).
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+
+#include "cli/check.h"
+#include "cli/commands.h"
+#include "cli/load_dump.h"
+#include "cli/report_files.h"
+#include "cli/spec_lookup.h"
+#include "verifier/base/compressed.h"
+#include "verifier/base/exit_codes.h"
+#include "verifier/report/check_json.h"
+
+namespace ptv::cli {
+
+namespace {
+
+struct ReportOptions {
+  std::string saved;
+  ReportFiles reports;
+  std::vector<std::string> fail_on = {"violated", "unknown"};
+  std::string spec;     ///< --spec: for --html, instead of the report's
+  CliLoadOptions load;  ///< load.dump.path: --dump, for --html, instead of the report's
+};
+
+int run_report(ReportOptions& o) {
+  Expected<std::vector<PlannedReport>> reports = plan_reports(o.reports);
+  if (!reports) return bad_input("report: " + reports.error().message);
+  const std::optional<std::pair<bool, bool>> fail_on = parse_fail_on(o.fail_on);
+  const auto text = read_whole_file(o.saved);
+  if (!text.ok()) return bad_input(text.error().message);
+  const auto result = read_check_json(*text, o.saved);
+  if (!result.ok()) return bad_input(result.error().message);
+
+  // The HTML map draws every mapping: the dump and the spec are read again (no solving).
+  std::optional<LoadedDump> loaded;
+  std::optional<spec::Spec> spec;
+  if (!o.reports.html.empty()) {
+    if (o.load.dump.path.empty()) o.load.dump.path = result->dump;
+    const std::string spec_name = o.spec.empty() ? result->spec : o.spec;
+    Expected<spec::Spec> s = load_spec_named(spec_name);
+    if (!s)
+      return bad_input("report --html: " + s.error().message +
+                       " (the HTML map needs the spec the report was checked against: give --spec SPEC)");
+    spec = std::move(*s);
+    o.load.dump.mark_table_frames = true;
+    Expected<LoadedDump> d = load_dump_cli(o.load);
+    if (!d) {
+      print_error("report --html: the HTML map needs the dump the report was checked: give --dump DUMP and its "
+                  "load options, as for check");
+      return failed(d.error());
+    }
+    loaded = std::move(*d);
+  }
+  const auto write = [&](OutputFormat format, std::ostream& os, bool to_terminal) {
+    write_check_report(*result, format, os, to_terminal, loaded ? &loaded->mappings : nullptr, spec ? &*spec : nullptr);
+  };
+  if (auto code = write_reports(*reports, write)) return *code;
+  return static_cast<int>(result->exit_code(fail_on->first, fail_on->second));
+}
+
+}  // namespace
+
+Command setup_report(CLI::App& app) {
+  auto o = std::make_shared<ReportOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "report", "Write a saved check report (check --json) in other formats, without checking again");
+  sub->add_option("SAVED", o->saved, "A JSON report of `ptverify check --json FILE` (may be gzip or zstd)")
+      ->required();
+  add_report_file_options(*sub, o->reports,
+                          "Also write the HTML map (reads the report's dump and spec again; see --dump, --spec)");
+  sub->add_option("--fail-on", o->fail_on,
+                  "What makes the exit status non-zero, as for check: violated, unknown, both (the default) or none")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"violated", "unknown", "none"}))
+      ->capture_default_str();
+  sub->add_option("--dump", o->load.dump.path, "--html: the dump, when it is no longer where the report says");
+  sub->add_option("--spec,-s", o->spec, "--html: the spec, when it is no longer where the report says");
+  add_load_options(*sub, o->load);
+  sub->footer(
+      "Example:\n"
+      "  ptverify check core.elf --spec linux-x86_64-4level --json report.json\n"
+      "  ptverify report report.json --sarif report.sarif --junit junit.xml --ktap report.ktap");
+  return Command{sub, [o] { return run_report(*o); }, nullptr, nullptr};
+}
+
+}  // namespace ptv::cli
