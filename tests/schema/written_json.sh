@@ -5,8 +5,9 @@
 # the obligation list, mapping sets (raw, text, and a mapping set read back), walks (mapped, not
 # present, non-canonical) and diffs (identical, different, cannot compare). Each run's exit code
 # is checked first, so a crash is not mistaken for a report. The invocations of the CLI tests that
-# write JSON (tests/cli/*.cmake.in) are among them. Last, a renamed key in a report must be
-# refused, so the schemas are not vacuous.
+# write JSON (tests/cli/*.cmake.in) are among them. Then the schemas' rule and obligation enums
+# must be the registries the binary lists, and last, a renamed key in a report must be refused,
+# so the schemas are not vacuous.
 #
 # Exit 77 (a visible skip) when the Python module jsonschema is not installed.
 set -euo pipefail
@@ -125,6 +126,37 @@ for kind in check-report prove-report prove-obligations mappings walk diff; do
   mapfile -t files < <(printf '%s\n' "${files[@]}" | sort)
   python3 "$here/validate_json.py" "$schemas/$kind.schema.json" "${files[@]}" || fail=1
 done
+
+# The schemas' rule and obligation enums are the registries the binary lists, no more, no less.
+rc=0
+"$PTV" check --list-rules >"$tmp/rules.txt" 2>&1 || rc=$?
+[ "$rc" = 0 ] || not_ok "check --list-rules exited $rc"
+if [ "$rc" = 0 ] && [ -s "$tmp/prove-obligations.json" ]; then
+  if python3 - "$schemas" "$tmp/rules.txt" "$tmp/prove-obligations.json" <<'PY'; then
+import json, sys
+schemas, rules_txt, obligations_json = sys.argv[1:]
+load = lambda name: json.load(open(f"{schemas}/{name}.schema.json"))
+rules = [line.split(":")[0].split(" ")[0] for line in open(rules_txt) if line.strip()]
+obligations = json.load(open(obligations_json))
+wrong = []
+if load("check-report")["$defs"]["ruleName"]["enum"] != rules:
+    wrong.append(f"check-report ruleName enum, want {rules}")
+for name in ("prove-report", "prove-obligations"):
+    s = load(name)
+    o = s["$defs"]["obligation"] if name == "prove-report" else s["items"]
+    if o["properties"]["id"]["enum"] != [e["id"] for e in obligations]:
+        wrong.append(f"{name} obligation id enum")
+    if o["properties"]["name"]["enum"] != [e["name"] for e in obligations]:
+        wrong.append(f"{name} obligation name enum")
+for w in wrong:
+    print("  differs from the registry:", w)
+sys.exit(1 if wrong else 0)
+PY
+    ok "the rule and obligation enums are the registries"
+  else
+    not_ok "a schema's rule or obligation enum differs from the registry"
+  fi
+fi
 
 # A renamed key must be refused: the schemas list every key the writers write.
 # refused KIND FILE FROM TO: FILE with the key "FROM" renamed "TO" must not validate.
