@@ -18,6 +18,7 @@
 #include "verifier/checks/baseline.h"
 #include "verifier/report/check_json.h"
 #include "verifier/report/check_junit.h"
+#include "verifier/report/check_ktap.h"
 #include "verifier/report/check_sarif.h"
 #include "verifier/report/check_text.h"
 #include "verifier/report/html_map.h"
@@ -73,6 +74,11 @@ void write_report(const check::CheckResult& result, OutputFormat format, std::os
       break;
     case OutputFormat::kJunit:
       write_check_junit(result, os);
+      break;
+    case OutputFormat::kKtap:
+      write_check_ktap(result, os);
+      break;
+    case OutputFormat::kHtml:
       break;
     case OutputFormat::kText:
       write_check_text(result, os, to_terminal && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
