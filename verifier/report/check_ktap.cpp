@@ -47,9 +47,9 @@ std::string violation_lines(const RuleResult& rr, const std::vector<Violation>& 
   // The rule's own count may exceed the listed ones when the run's list was cut.
   const std::size_t total = rr.violations > mine ? rr.violations : mine;
   if (total > listed)
-    out += diagnostic("... and " + std::to_string(total - listed) + " more violation" +
-                      (total - listed == 1 ? "" : "s") + " of " + std::string(check::rule_info(rr.rule).name) +
-                      " not listed here");
+    out +=
+        diagnostic("... and " + std::to_string(total - listed) + " more violation" + (total - listed == 1 ? "" : "s") +
+                   " of " + std::string(check::rule_info(rr.rule).name) + " not listed here");
   return out;
 }
 

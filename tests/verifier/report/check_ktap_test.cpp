@@ -82,8 +82,8 @@ std::string ktap_problem(const std::string& text) {
       if (directive.empty()) return where + "empty directive";
     }
   }
-  if (next - 1 != planned) return "the plan says " + std::to_string(planned) + ", the results are " +
-                                  std::to_string(next - 1);
+  if (next - 1 != planned)
+    return "the plan says " + std::to_string(planned) + ", the results are " + std::to_string(next - 1);
   return "";
 }
 
@@ -149,7 +149,8 @@ TEST_CASE("check ktap - a violated rule is not ok after diagnostic lines listing
   const std::string text = ktap(violated());
   CHECK(result_line(text, "wx") == "not ok 5 wx");
   CHECK(result_line(text, "user-kernel-split") == "not ok 3 user-kernel-split");
-  CHECK(result_line(text, "page-table-exposure") == "not ok 15 page-table-exposure # unknown: solver timeout after 30 s");
+  CHECK(result_line(text, "page-table-exposure") ==
+        "not ok 15 page-table-exposure # unknown: solver timeout after 30 s");
   const std::string wx_diag =
       "# [0xffff888000200000, 0xffff888000400000) 2M region \"direct-map\" rights -rwx 2M at 0xffff888000201000: "
       "writable and executable; decided by the PD entry at 0x0000000002602008 = 0x00000000002000e3 (XD=0)\n";
@@ -188,12 +189,13 @@ TEST_CASE("check ktap - a rule whose every violation the baseline accepts is ok,
 TEST_CASE("check ktap - the summary and every assumption are diagnostic lines before the first result") {
   const CheckResult r = violated();
   const std::string text = ktap(r);
-  const std::size_t first_result = text.find("\nok ") < text.find("\nnot ok ") ? text.find("\nok ") : text.find("\nnot ok ");
+  const std::size_t first_result =
+      text.find("\nok ") < text.find("\nnot ok ") ? text.find("\nok ") : text.find("\nnot ok ");
   const std::size_t summary = text.find("# " + r.summary_line() + '\n');
   REQUIRE(summary != std::string::npos);
   CHECK(summary < first_result);
-  const std::size_t assumed =
-      text.find("# assumed: MAXPHYADDR is unknown (36 to 52 bits) (not in the dump); it changes nothing in this dump\n");
+  const std::size_t assumed = text.find(
+      "# assumed: MAXPHYADDR is unknown (36 to 52 bits) (not in the dump); it changes nothing in this dump\n");
   REQUIRE(assumed != std::string::npos);
   CHECK(assumed < first_result);
   // Facts read from the dump or stated by a flag are no assumptions.
