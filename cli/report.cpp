@@ -31,20 +31,30 @@ int run_report(ReportOptions& o) {
   const std::optional<std::pair<bool, bool>> fail_on = parse_fail_on(o.fail_on);
   const auto text = read_whole_file(o.saved);
   if (!text.ok()) return bad_input(text.error().message);
-  const auto result = read_check_json(*text, o.saved);
+  auto result = read_check_json(*text, o.saved);
   if (!result.ok()) return bad_input(result.error().message);
+
+  // The spec's region lines (SARIF points each violation at its region) are not in the JSON:
+  // read from the spec file when it is still there, as check read them.
+  std::optional<spec::Spec> spec;
+  if (!o.reports.sarif.empty() || !o.reports.html.empty()) {
+    Expected<spec::Spec> s = load_spec_named(o.spec.empty() ? result->spec : o.spec);
+    if (s) {
+      for (const spec::Region& region : s->regions)
+        if (region.line != 0) result->spec_lines.emplace(region.name, region.line);
+      spec = std::move(*s);
+    } else if (!o.reports.html.empty()) {
+      return bad_input("report --html: " + s.error().message +
+                       " (the HTML map needs the spec the report was checked against: give --spec SPEC)");
+    } else {
+      print_error("note: " + s.error().message + "; the SARIF results point at the dump only (give --spec SPEC)");
+    }
+  }
 
   // The HTML map draws every mapping: the dump and the spec are read again (no solving).
   std::optional<LoadedDump> loaded;
-  std::optional<spec::Spec> spec;
   if (!o.reports.html.empty()) {
     if (o.load.dump.path.empty()) o.load.dump.path = result->dump;
-    const std::string spec_name = o.spec.empty() ? result->spec : o.spec;
-    Expected<spec::Spec> s = load_spec_named(spec_name);
-    if (!s)
-      return bad_input("report --html: " + s.error().message +
-                       " (the HTML map needs the spec the report was checked against: give --spec SPEC)");
-    spec = std::move(*s);
     o.load.dump.mark_table_frames = true;
     Expected<LoadedDump> d = load_dump_cli(o.load);
     if (!d) {
@@ -77,7 +87,9 @@ Command setup_report(CLI::App& app) {
       ->check(CLI::IsMember({"violated", "unknown", "none"}))
       ->capture_default_str();
   sub->add_option("--dump", o->load.dump.path, "--html: the dump, when it is no longer where the report says");
-  sub->add_option("--spec,-s", o->spec, "--html: the spec, when it is no longer where the report says");
+  sub->add_option("--spec,-s", o->spec,
+                  "--html, --sarif: the spec, when it is no longer where the report says (SARIF points each "
+                  "violation at its region's line in it)");
   add_load_options(*sub, o->load);
   sub->footer(
       "Example:\n"

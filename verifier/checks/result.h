@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -94,6 +95,9 @@ struct CheckResult {
   std::string dump;  ///< file checked
   std::string dump_format;
   std::string spec;  ///< spec file
+  /// Region name -> the line of the spec file on which the region is defined (1-based); a region
+  /// absent here has no known line (a spec not read from a file, or a saved report read back).
+  std::map<std::string, unsigned> spec_lines;
   /// The dump's paging mode. Empty only in a saved report read back (check_json.h) that names
   /// a mode this code does not know; `unknown_mode` then holds that name.
   std::optional<PagingMode> mode;

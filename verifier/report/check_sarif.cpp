@@ -1,7 +1,9 @@
 #include "verifier/report/check_sarif.h"
 
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "models/format.h"
@@ -37,7 +39,21 @@ std::string message_text(const Violation& v) {
   return s + '.';
 }
 
-Json result_json(const Violation& v, const std::string& uri) {
+/// Where a result points: the dump, and the spec file when it is known and read from a file.
+struct Artifacts {
+  std::string dump_uri;
+  std::string spec_uri;
+  const std::map<std::string, unsigned>* spec_lines = nullptr;
+};
+
+Json physical(const std::string& uri, std::optional<unsigned> line) {
+  Json p;
+  p["artifactLocation"]["uri"] = uri;
+  if (line) p["region"]["startLine"] = *line;
+  return p;
+}
+
+Json result_json(const Violation& v, const Artifacts& a) {
   const check::RuleInfo& info = check::rule_info(v.rule);
   Json j;
   j["ruleId"] = info.name;
@@ -46,13 +62,26 @@ Json result_json(const Violation& v, const std::string& uri) {
   j["level"] = v.baselined ? "note" : "error";
   j["baselineState"] = v.baselined ? "unchanged" : "new";
   j["message"]["text"] = message_text(v);
+  // A code-scanning UI shows an alert at its first location's file and line: the region's
+  // definition in the spec when the spec gives one, with the dump as a related location; the
+  // dump alone otherwise (an address has no line in it).
+  std::optional<unsigned> spec_line;
+  if (a.spec_lines && !v.region.empty() && !a.spec_uri.empty())
+    if (auto it = a.spec_lines->find(v.region); it != a.spec_lines->end()) spec_line = it->second;
   Json location;
-  location["physicalLocation"]["artifactLocation"]["uri"] = uri;
+  location["physicalLocation"] = spec_line ? physical(a.spec_uri, spec_line) : physical(a.dump_uri, std::nullopt);
   Json logical;
   logical["name"] = hex16(v.range.first.value()) + '-' + hex_end(v.range);
   logical["fullyQualifiedName"] = (v.region.empty() ? std::string() : v.region + ':') + range_text(v.range);
   location["logicalLocations"] = Json::array({logical});
   j["locations"] = Json::array({location});
+  if (spec_line) {
+    Json dump;
+    dump["id"] = 0;
+    dump["physicalLocation"] = physical(a.dump_uri, std::nullopt);
+    dump["message"]["text"] = "The dump whose translations break the rule.";
+    j["relatedLocations"] = Json::array({dump});
+  }
   if (!v.fingerprint.empty()) j["partialFingerprints"]["ptverify/v1"] = v.fingerprint;
   Json& p = j["properties"];
   p["address"] = hex16(v.address.value());
@@ -86,6 +115,12 @@ std::string sarif_artifact_uri(std::string_view path) {
   return out;
 }
 
+std::string sarif_help_uri(check::RuleId id) {
+  // GitHub's anchor of "### Rule `NAME`": lowercased, the backquotes dropped, the space a '-';
+  // rule names are lowercase letters and '-' already.
+  return std::string(kSarifInformationUri) + "#rule-" + std::string(check::rule_info(id).name);
+}
+
 namespace {
 
 /// The tool's driver: its name and the rule registry.
@@ -98,6 +133,7 @@ Json driver_json() {
     Json d;
     d["id"] = info.name;
     d["shortDescription"]["text"] = info.description;
+    d["helpUri"] = sarif_help_uri(info.id);
     d["defaultConfiguration"]["level"] = "error";
     d["properties"]["raw_only"] = info.raw_only;
     rules.push_back(std::move(d));
@@ -179,11 +215,19 @@ void write_check_sarif(const CheckResult& r, std::ostream& os) {
   log["version"] = "2.1.0";
   Json run;
   run["tool"]["driver"] = driver_json();
-  const std::string uri = sarif_artifact_uri(r.dump);
+  const Artifacts a{sarif_artifact_uri(r.dump), r.spec.empty() ? std::string() : sarif_artifact_uri(r.spec),
+                    &r.spec_lines};
   run["invocations"] = Json::array({invocation_json(r)});
-  run["artifacts"] = Json::array({Json{{"location", Json{{"uri", uri}}}}});
-  Json& results = run["results"] = Json::array();
-  for (const Violation& v : r.violations) results.push_back(result_json(v, uri));
+  Json artifacts = Json::array({Json{{"location", Json{{"uri", a.dump_uri}}}}});
+  Json results = Json::array();
+  bool spec_used = false;
+  for (const Violation& v : r.violations) {
+    results.push_back(result_json(v, a));
+    spec_used = spec_used || results.back().contains("relatedLocations");
+  }
+  if (spec_used) artifacts.push_back(Json{{"location", Json{{"uri", a.spec_uri}}}});
+  run["artifacts"] = std::move(artifacts);
+  run["results"] = std::move(results);
   run["properties"] = properties_json(r);
   log["runs"] = Json::array({run});
   os << log.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';

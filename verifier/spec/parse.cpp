@@ -6,10 +6,12 @@
 #include "verifier/spec/parse.h"
 
 #include <set>
+#include <vector>
 
 #include "verifier/base/compressed.h"
 #include "verifier/base/json_read.h"
 #include "verifier/spec/parse_reader.h"
+#include "verifier/spec/source_lines.h"
 
 namespace ptv::spec {
 
@@ -274,9 +276,24 @@ Rules read_rules(const Reader& r, const Json& j) {
 
 }  // namespace detail
 
+namespace {
+
+/// Sets each region's line: the regions come first in spec.regions, then the arrays.
+void locate_regions(std::string_view text, Spec& spec) {
+  std::vector<unsigned> lines = top_level_element_lines(text, "regions");
+  const std::vector<unsigned> arrays = top_level_element_lines(text, "arrays");
+  lines.insert(lines.end(), arrays.begin(), arrays.end());
+  if (lines.size() != spec.regions.size()) return;
+  for (std::size_t i = 0; i < lines.size(); ++i) spec.regions[i].line = lines[i];
+}
+
+}  // namespace
+
 Expected<Spec> parse_spec(std::string_view text, std::string file) {
   try {
-    return read_spec(parse_json(text, file), file);
+    Spec spec = read_spec(parse_json(text, file), file);
+    locate_regions(text, spec);
+    return spec;
   } catch (const SpecFailure& f) {
     return Error{f.message};
   } catch (const Json::exception& e) {

@@ -133,6 +133,9 @@ struct Region {
   /// recursive regions, false elsewhere.
   bool maps_page_tables = false;
   std::string description;
+  /// The line of the spec text on which this region's object starts (1-based); 0 when not
+  /// known (a spec built in code).
+  unsigned line = 0;
 
   [[nodiscard]] bool is_array() const { return array.has_value(); }
   /// The alignment prove demands of its bounds: the page size, the declared alignment, and for

@@ -1,15 +1,22 @@
-// The SARIF check report. Strategy: no schema download (no network), so the structure SARIF
-// 2.1.0 and code-scanning UIs need is validated field by field on the written JSON: the log
-// header, the driver with one rule per kRules entry, one result per violation pointing back at
-// its rule, with level and baselineState following --baseline, the dump as artifact, the range and
-// region as logical location; unknown rules as notifications; the artifact URI encoding.
+// The SARIF check report. Strategy: the structure SARIF 2.1.0 and code-scanning UIs need is
+// checked field by field on the written JSON (the whole log is validated against the OASIS schema
+// by the schema/sarif test, tests/schema/): the log header, the driver with one rule per kRules
+// entry whose helpUri names a heading of a file in the source tree, one result per violation
+// pointing back at its rule, with level and baselineState following --baseline, located at its
+// region's line in the spec when known and at the dump otherwise, the range and region as
+// logical location; unknown rules as notifications; the artifact URI encoding.
 #include "verifier/report/check_sarif.h"
 
 #include <doctest/doctest.h>
 
+#include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include "verifier/report/check_result_samples.h"
 
@@ -33,15 +40,16 @@ TEST_CASE("check sarif - the log header and the driver with one rule per registr
   REQUIRE(log["runs"].size() == 1);
   const Json& driver = log["runs"][0]["tool"]["driver"];
   CHECK(driver["name"] == "ptverify");
-  // SARIF §3.19.17: informationUri is an absolute URI.
-  CHECK(driver["informationUri"].get<std::string>().starts_with("https://"));
+  CHECK(driver["informationUri"] == "docs/check.md");
   REQUIRE(driver["rules"].size() == check::kRules.size());
   for (std::size_t i = 0; i < check::kRules.size(); ++i) {
     CAPTURE(i);
     CHECK(driver["rules"][i]["id"] == check::kRules[i].name);
     CHECK(driver["rules"][i]["shortDescription"]["text"] == check::kRules[i].description);
     CHECK(driver["rules"][i]["defaultConfiguration"]["level"] == "error");
+    CHECK(driver["rules"][i]["helpUri"] == "docs/check.md#rule-" + std::string(check::kRules[i].name));
   }
+  CHECK(sarif_help_uri(RuleId::kWx) == "docs/check.md#rule-wx");
   CHECK(log["runs"][0]["results"] == Json::array());
   CHECK(log["runs"][0]["properties"]["verdict"] == "holds");
   CHECK(log["runs"][0]["invocations"][0]["executionSuccessful"] == true);
@@ -82,6 +90,76 @@ TEST_CASE("check sarif - one result per violation, pointing at its rule, the dum
   CHECK(run["artifacts"][0]["location"]["uri"] == "captures/core.slice.elf");
   CHECK(run["properties"]["verdict"] == "violated");
   CHECK(run["invocations"][0]["exitCode"] == 1);
+}
+
+/// GitHub's anchor of a Markdown heading's text: lowercased, spaces to '-', every other
+/// character but letters, digits, '-' and '_' dropped.
+std::string github_anchor(std::string_view heading) {
+  std::string a;
+  for (char c : heading) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_')
+      a += static_cast<char>(std::tolower(u));
+    else if (c == ' ')
+      a += '-';
+  }
+  return a;
+}
+
+TEST_CASE("check sarif - every rule's helpUri names a file of the source tree and a heading in it") {
+  CHECK(github_anchor("Rule `wx`") == "rule-wx");
+  CHECK(github_anchor("How check decides") == "how-check-decides");
+  CHECK(github_anchor("JUnit XML") == "junit-xml");
+  const std::filesystem::path root = std::filesystem::path(PTV_FIXTURES_DIR) / ".." / "..";
+  const Json rules = sarif(holds())["runs"][0]["tool"]["driver"]["rules"];
+  const auto info = sarif(holds())["runs"][0]["tool"]["driver"]["informationUri"].get<std::string>();
+  CHECK(std::filesystem::is_regular_file(root / info));
+  for (const Json& rule_json : rules) {
+    const auto uri = rule_json["helpUri"].get<std::string>();
+    CAPTURE(uri);
+    const std::size_t hash = uri.find('#');
+    REQUIRE(hash != std::string::npos);
+    const std::filesystem::path file = root / uri.substr(0, hash);
+    REQUIRE(std::filesystem::is_regular_file(file));
+    std::ifstream in(file);
+    std::set<std::string> anchors;
+    for (std::string line; std::getline(in, line);) {
+      const std::size_t level = line.find_first_not_of('#');
+      if (level == 0 || level == std::string::npos || line[level] != ' ') continue;
+      anchors.insert(github_anchor(std::string_view(line).substr(level + 1)));
+    }
+    CHECK(anchors.count(uri.substr(hash + 1)) == 1);
+  }
+}
+
+TEST_CASE("check sarif - a violation in a region the spec file defines points at that line") {
+  CheckResult r = violated();
+  r.spec_lines = {{"direct-map", 42}, {"other", 7}};
+  const Json run = sarif(r)["runs"][0];
+  REQUIRE(run["results"].size() == 2);
+  const Json& wx = run["results"][0];
+  CHECK(wx["locations"][0]["physicalLocation"] ==
+        Json::parse(R"({"artifactLocation": {"uri": "specs/linux-6.1.json"}, "region": {"startLine": 42}})"));
+  // The logical location stays, and the dump becomes a related location.
+  CHECK(wx["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] ==
+        "direct-map:[0xffff888000200000, 0xffff888000400000)");
+  REQUIRE(wx["relatedLocations"].size() == 1);
+  CHECK(wx["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "captures/core.slice.elf");
+  // "fixmap" has no known line: the dump, as before, and no related location.
+  const Json& uk = run["results"][1];
+  CHECK(uk["locations"][0]["physicalLocation"] ==
+        Json::parse(R"({"artifactLocation": {"uri": "captures/core.slice.elf"}})"));
+  CHECK(!uk.contains("relatedLocations"));
+  // Both files are artifacts: the dump first, as before.
+  REQUIRE(run["artifacts"].size() == 2);
+  CHECK(run["artifacts"][0]["location"]["uri"] == "captures/core.slice.elf");
+  CHECK(run["artifacts"][1]["location"]["uri"] == "specs/linux-6.1.json");
+  // With no line known, the spec is no artifact.
+  CHECK(sarif(violated())["runs"][0]["artifacts"].size() == 1);
+  // An absolute spec path becomes a file URI.
+  r.spec = "/etc/ptverify/my spec.json";
+  CHECK(sarif(r)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] ==
+        "file:///etc/ptverify/my%20spec.json");
 }
 
 TEST_CASE("check sarif - a baselined violation is a note with baselineState unchanged") {
