@@ -40,11 +40,43 @@ CLI::Validator non_negative_integer() {
       "UINT", "non-negative integer");
 }
 
+namespace {
+
+/// The example `ptverify NAME --help` ends with: commands that run as shown from the source tree.
+std::string example_for(const std::string& name) {
+  const std::string kaslr = "tests/fixtures/linux-6.1-4level-kaslr/";
+  if (name == "mappings")
+    return "Example:\n  ptverify mappings " + kaslr + "core.slice.elf.zst\n  ptverify mappings core.elf --registers "
+           "registers.txt --json mappings.json";
+  if (name == "walk") return "Example:\n  ptverify walk " + kaslr + "core.slice.elf.zst V0xffffffff81000000";
+  if (name == "check")
+    return "Example:\n  ptverify check " + kaslr +
+           "core.slice.elf.zst --spec linux-x86_64-4level\n  ptverify check core.elf --spec linux-x86_64-4level "
+           "--registers registers.txt \\\n      --json report.json --sarif report.sarif --junit junit.xml --ktap "
+           "report.ktap --html map.html";
+  if (name == "map")
+    return "Example:\n  ptverify map " + kaslr + "core.slice.elf.zst --spec linux-x86_64-4level --html map.html";
+  if (name == "slice") return "Example:\n  ptverify slice core.elf --registers registers.txt -o core.slice.elf";
+  if (name == "prove")
+    return "Example:\n  ptverify prove linux-x86_64-4level\n  ptverify prove my-os.json --json proof.json";
+  if (name == "explain")
+    return "Example:\n  ptverify check core.elf --spec linux-x86_64-4level --json report.json\n  ptverify explain "
+           "report.json --all";
+  if (name == "diff")
+    return "Example:\n  ptverify diff " + kaslr + "core.slice.elf.zst " + kaslr + "core.slice.mutated-wx.elf.zst";
+  return {};
+}
+
+}  // namespace
+
 Commands setup_all(CLI::App& app) {
   Commands all{
       setup_mappings(app), setup_walk(app),    setup_check(app),  setup_map(app),  setup_slice(app),
       setup_prove(app),    setup_explain(app), setup_report(app), setup_diff(app), setup_capture(app),
   };
+  // Every --help ends with an example (capture and report write their own).
+  for (Command& c : all)
+    if (c.app->get_footer().empty()) c.app->footer(example_for(c.app->get_name()));
   // Every run is bounded: a subcommand without a --time-limit or --memory-limit of its own gets
   // the watchdog's and the data segment's.
   for (Command& c : all) {
