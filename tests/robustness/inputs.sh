@@ -165,7 +165,7 @@ expect kcore-no-vmcoreinfo 2 "kcore-no-vmcoreinfo: a kernel core without a VMCOR
   "$PTV" mappings tests/fuzz/corpus/fuzz_kernel_core/kcore-no-vmcoreinfo
 
 # --- slice --keep-pages: addresses as ptverify prints them, physical only ---------------------
-printf '# kept\nP0x1000\n0x2000\np3000\n' >"$WORK/keep.txt"
+printf '# kept\nP0x4401000\n0x4402000\np4403000\n' >"$WORK/keep.txt"
 expect keep-pages-p-prefix 0 "slice: wrote" -- "$PTV" slice $CORE -o "$WORK/kept.elf" --keep-pages "$WORK/keep.txt"
 printf 'P0x1000\nV0x2000\n' >"$WORK/keep-virtual.txt"
 expect keep-pages-virtual-refused 2 "keep-virtual.txt:2: 'V0x2000' is a virtual address \\(V prefix\\), but a physical address is expected" -- \

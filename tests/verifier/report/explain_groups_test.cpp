@@ -32,8 +32,8 @@ Violation wx_at(std::uint64_t va, std::uint64_t bytes, std::uint64_t leaf_entry,
   std::uint64_t table = 0x10'0000;
   for (const auto& [level, raw] : levels) {
     const std::uint64_t entry = level == Level::kPt ? leaf_entry : table + 8;
-    v.walk.push_back(WalkLevel{level, table, 1, entry, raw, "decoded", level == Level::kPt,
-                               level == Level::kPt ? bits : "", {}});
+    v.walk.push_back(
+        WalkLevel{level, table, 1, entry, raw, "decoded", level == Level::kPt, level == Level::kPt ? bits : "", {}});
     table += 0x1000;
   }
   return v;
