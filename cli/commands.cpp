@@ -46,7 +46,8 @@ namespace {
 std::string example_for(const std::string& name) {
   const std::string kaslr = "tests/fixtures/linux-6.1-4level-kaslr/";
   if (name == "mappings")
-    return "Example:\n  ptverify mappings " + kaslr + "core.slice.elf.zst\n  ptverify mappings core.elf --registers "
+    return "Example:\n  ptverify mappings " + kaslr +
+           "core.slice.elf.zst\n  ptverify mappings core.elf --registers "
            "registers.txt --json mappings.json";
   if (name == "walk") return "Example:\n  ptverify walk " + kaslr + "core.slice.elf.zst V0xffffffff81000000";
   if (name == "check")

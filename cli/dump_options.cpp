@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "models/format.h"
 #include "verifier/ingest/registers.h"
 
 namespace ptv::cli {
@@ -40,7 +41,19 @@ void add_machine_options(CLI::App& app, MachineOptions& opts) {
                  "Saved QEMU `info registers` (or `info registers -a`) text giving CR0, CR3, CR4, EFER and the CPL "
                  "(overrides the core's note)")
       ->check(CLI::ExistingFile);
-  add_register_option(app, "--cr3", opts.cr3, "CR3 (hex): the top-level table; overrides --registers and notes");
+  // CR3 holds the top-level table's physical address, which ptverify prints as P0x...: the
+  // prefix is accepted, a virtual (V) address refused.
+  static const CLI::Validator kPhys(
+      [](std::string& s) {
+        const Expected<std::uint64_t> a = parse_address(s, AddressKind::kPhysical);
+        return a.ok() ? std::string{} : a.error().message;
+      },
+      "");
+  app.add_option_function<std::string>(
+         "--cr3", [&opts](const std::string& s) { opts.cr3 = parse_address(s, AddressKind::kPhysical).value(); },
+         "CR3 (hex, P and 0x optional): the top-level table; overrides --registers and notes")
+      ->check(kPhys)
+      ->type_name("HEX");
   add_register_option(app, "--cr0", opts.cr0, "CR0 (hex); default from --registers or the core");
   add_register_option(app, "--cr4", opts.cr4, "CR4 (hex); default from --registers or the core");
   add_register_option(app, "--efer", opts.efer, "EFER (hex); default from --registers or the core");

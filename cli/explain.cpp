@@ -37,15 +37,14 @@ int run_explain(const ExplainOptions& o) {
   const std::size_t n = r.violations.size();
   if (!o.all && (o.violation < 1 || o.violation > n)) {
     return bad_input("explain: " + o.report + " has " + std::to_string(n) + (n == 1 ? " violation" : " violations") +
-                     ": --violation " + std::to_string(o.violation) + " is not in 1.." + std::to_string(n));
+                     ": --violation " + std::to_string(o.violation) + " is not in 1.." + std::to_string(n) +
+                     "; give a number in that range, or --all");
   }
   const bool colour = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
-  const std::size_t first = o.all ? 0 : o.violation - 1;
-  const std::size_t last = o.all ? n : o.violation;
-  for (std::size_t i = first; i < last; ++i) {
-    if (i != first) std::cout << '\n';
-    write_explain_text(r, i, std::cout, colour);
-  }
+  if (o.all)
+    write_explain_groups(r, std::cout, colour);
+  else
+    write_explain_text(r, o.violation - 1, std::cout, colour);
   return static_cast<int>(ExitCode::kOk);
 }
 
@@ -55,9 +54,11 @@ Command setup_explain(CLI::App& app) {
   auto o = std::make_shared<ExplainOptions>();
   CLI::App* sub =
       app.add_subcommand("explain", "Tell one violation of a check report in plain words, and how to fix it");
-  sub->add_option("REPORT", o->report, "A JSON report of `ptverify check --output json` (may be gzip or zstd)")
+  sub->add_option("REPORT", o->report, "A JSON report of `ptverify check --json FILE` (may be gzip or zstd)")
       ->required();
-  CLI::Option* all = sub->add_flag("--all", o->all, "Explain every violation of the report");
+  CLI::Option* all = sub->add_flag("--all", o->all,
+                                   "Explain every violation of the report: one story per group of violations that "
+                                   "share a rule, region and deciding entry");
   sub->add_option("--violation,-n", o->violation, "Which violation, 1-based, as the text report numbers them")
       ->capture_default_str()
       ->check(non_negative_integer())

@@ -65,9 +65,10 @@ std::string man_page(const CLI::App& app) {
     os << "[options]\n.br\n";
   }
   os << ".SH DESCRIPTION\n"
-     << roff("ptverify reads a page-table dump (an ELF core, a kdump crash dump, /proc/kcore, a raw image, or a "
-             "text listing) and a layout spec, and proves for every virtual address that the mappings obey the "
-             "spec, or lists counterexamples with their address range and walk.")
+     << roff(
+            "ptverify reads a page-table dump (an ELF core, a kdump crash dump, /proc/kcore, a raw image, or a "
+            "text listing) and a layout spec, and proves for every virtual address that the mappings obey the "
+            "spec, or lists counterexamples with their address range and walk.")
      << '\n';
   os << ".SH OPTIONS\n";
   write_options(os, app);
@@ -85,8 +86,9 @@ std::string man_page(const CLI::App& app) {
      << ".TP\n3\nunknown: a limit was reached, or the input cannot settle the question\n"
      << ".TP\n4\nan internal error\n";
   os << ".SH FILES\n.TP\n.I share/ptverify/specs/\n"
-     << roff("the bundled layout specs, beside the binary's bin/ (e.g. /usr/share/ptverify/specs): --spec NAME "
-             "finds linux-x86_64-4level there")
+     << roff(
+            "the bundled layout specs, beside the binary's bin/ (e.g. /usr/share/ptverify/specs): --spec NAME "
+            "finds linux-x86_64-4level there")
      << '\n';
   os << ".SH SEE ALSO\n"
      << roff("ptverify COMMAND --help; the documentation in /usr/share/doc/ptverify (README.md and docs/).") << '\n';

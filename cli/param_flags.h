@@ -11,9 +11,9 @@
 
 namespace ptv::cli {
 
-/// The spec parameters fixed by --param flags: each "NAME=VALUE" (VALUE decimal, or hex with
-/// 0x); a later flag for the same NAME wins. Error: the first malformed flag, prefixed by
-/// `command` (e.g. "check: --param x: ...").
+/// The spec parameters fixed by --param flags: each "NAME=VALUE" (VALUE decimal, hex with 0x,
+/// or an address as ptverify prints it, V0x... or P0x...); a later flag for the same NAME wins.
+/// Error: the first malformed flag, prefixed by `command` (e.g. "check: --param x: ...").
 [[nodiscard]] Expected<std::map<std::string, std::uint64_t>> parse_param_flags(const std::string& command,
                                                                                const std::vector<std::string>& flags);
 

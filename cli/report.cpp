@@ -58,8 +58,9 @@ int run_report(ReportOptions& o) {
     o.load.dump.mark_table_frames = true;
     Expected<LoadedDump> d = load_dump_cli(o.load);
     if (!d) {
-      print_error("report --html: the HTML map needs the dump the report was checked: give --dump DUMP and its "
-                  "load options, as for check");
+      print_error(
+          "report --html: the HTML map needs the dump the report was checked: give --dump DUMP and its "
+          "load options, as for check");
       return failed(d.error());
     }
     loaded = std::move(*d);
@@ -77,8 +78,7 @@ Command setup_report(CLI::App& app) {
   auto o = std::make_shared<ReportOptions>();
   CLI::App* sub = app.add_subcommand(
       "report", "Write a saved check report (check --json) in other formats, without checking again");
-  sub->add_option("SAVED", o->saved, "A JSON report of `ptverify check --json FILE` (may be gzip or zstd)")
-      ->required();
+  sub->add_option("SAVED", o->saved, "A JSON report of `ptverify check --json FILE` (may be gzip or zstd)")->required();
   add_report_file_options(*sub, o->reports,
                           "Also write the HTML map (reads the report's dump and spec again; see --dump, --spec)");
   sub->add_option("--fail-on", o->fail_on,

@@ -15,8 +15,7 @@ const char* const kFileHelp = " (- for standard output)";
 
 /// An option that refuses every value: an old spelling, and what to write instead.
 void refuse(CLI::Option* option, std::string message) {
-  option->each([message = std::move(message)](const std::string&) { throw CLI::ValidationError(message); })
-      ->group("");
+  option->each([message = std::move(message)](const std::string&) { throw CLI::ValidationError(message); })->group("");
 }
 
 /// -o/--output is a file now: a value that is a format's name is the old spelling.
@@ -24,8 +23,9 @@ void refuse_format_names(const std::string& value) {
   const std::optional<OutputFormat> f = output_format_named(value);
   if (!f) return;
   if (*f == OutputFormat::kText)
-    throw CLI::ValidationError("'text' names a format, but -o/--output names the text report's file now, and text "
-                               "is the default: leave --output out (for a file called 'text', write ./text)");
+    throw CLI::ValidationError(
+        "'text' names a format, but -o/--output names the text report's file now, and text "
+        "is the default: leave --output out (for a file called 'text', write ./text)");
   throw CLI::ValidationError("'" + value + "' names a format, but -o/--output names the text report's file now; " +
                              "a format has its own flag: --" + value + " FILE, or --" + value +
                              " - for standard output (for a file called '" + value + "', write ./" + value + ")");

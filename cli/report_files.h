@@ -60,6 +60,7 @@ using ReportWriter = std::function<void(OutputFormat format, std::ostream& os, b
 std::optional<int> write_reports(const std::vector<PlannedReport>& reports, const ReportWriter& write);
 
 /// One report to `path` ("-" or "": standard output).
-std::optional<int> write_one(const std::string& path, const std::function<void(std::ostream& os, bool to_terminal)>& write);
+std::optional<int> write_one(const std::string& path,
+                             const std::function<void(std::ostream& os, bool to_terminal)>& write);
 
 }  // namespace ptv::cli

@@ -21,7 +21,7 @@ namespace ptv::cli {
 
 namespace {
 
-/// The pages a --keep-pages file lists: hex physical addresses ("0x" optional), one per line;
+/// The pages a --keep-pages file lists: hex physical addresses ("P" and "0x" optional), one per line;
 /// blank lines and lines starting with '#' are skipped. Errors name FILE:LINE.
 Expected<std::vector<PhysAddr>> read_page_list(const std::string& path) {
   Expected<std::string> text = read_whole_file(path, std::uint64_t{64} << 20);
@@ -36,11 +36,13 @@ Expected<std::vector<PhysAddr>> read_page_list(const std::string& path) {
     ++line_number;
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
     if (line.empty() || line.front() == '#') continue;
-    if (line.starts_with("0x")) line.remove_prefix(2);
-    std::optional<std::uint64_t> pa = parse_register_hex(line);
-    if (!pa || (*pa & (kPageBytes - 1)) != 0)
-      return Error{path + ":" + std::to_string(line_number) +
-                   ": expected a 4 KiB-aligned hex physical address, found '" + printable(line) + "'"};
+    const Expected<std::uint64_t> pa = parse_address(line, AddressKind::kPhysical);
+    if (!pa.ok())
+      return Error{path + ":" + std::to_string(line_number) + ": " + printable(pa.error().message) +
+                   "; each line holds one 4 KiB-aligned physical address"};
+    if ((*pa & (kPageBytes - 1)) != 0)
+      return Error{path + ":" + std::to_string(line_number) + ": " + hex(*pa) +
+                   " is not 4 KiB-aligned; write the page's first address"};
     out.emplace_back(*pa);
   }
   return out;
@@ -57,7 +59,8 @@ Command setup_slice(CLI::App& app) {
       ->check(CLI::ExistingFile);
   sub->add_option("-o,--output", opts->output, "The slice to write (ELF core)")->required();
   sub->add_option("--keep-pages", opts->keep_pages,
-                  "A file of further physical pages to keep, hex addresses one per line (e.g. the kernel data "
+                  "A file of further physical pages to keep, hex addresses (P and 0x optional) one per line (e.g. the "
+                  "kernel data "
                   "makedumpfile reads, so that it can turn the slice into a kdump file)")
       ->check(CLI::ExistingFile);
   add_machine_options(*sub, opts->dump.machine);
@@ -132,10 +135,10 @@ int run_slice(const SliceOptions& opts) {
   Expected<SliceSummary> written = write_slice_file(opts.output, memory, std::move(pages), regs);
   if (!written) return bad_input(written.error().message);
 
-  auto plural = [](std::size_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); };
+  auto plural = [](std::size_t n, const char* what) { return decimal(n) + " " + what + (n == 1 ? "" : "s"); };
   std::cerr << "ptverify: slice: wrote " << printable(opts.output) << ": " << plural(written->pages, "page-table page")
-            << " in " << plural(written->segments, "segment") << ", " << written->bytes << " bytes (reachable from "
-            << (roots.size() > 1 ? "the top-level tables" : "the top-level table");
+            << " in " << plural(written->segments, "segment") << ", " << decimal(written->bytes)
+            << " bytes (reachable from " << (roots.size() > 1 ? "the top-level tables" : "the top-level table");
   for (std::size_t i = 0; i < roots.size(); ++i) std::cerr << (i ? ", " : " ") << hex(roots[i].value());
   std::cerr << ")\n";
   return static_cast<int>(ExitCode::kOk);

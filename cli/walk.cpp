@@ -9,6 +9,7 @@
 #include "cli/dump_options.h"
 #include "cli/load_dump.h"
 #include "cli/report_files.h"
+#include "models/format.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/ingest/load_dump.h"
 #include "verifier/report/text.h"
@@ -24,21 +25,8 @@ struct WalkOptions {
 };
 
 int run_walk(const WalkOptions& o) {
-  std::uint64_t va = 0;
-  {
-    std::string a = o.address;
-    std::erase(a, '_');
-    std::erase(a, '\'');
-    std::size_t used = 0;
-    try {
-      va = std::stoull(a, &used, 16);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != a.size()) {
-      return bad_input("walk: ADDRESS '" + o.address + "' is not a hexadecimal address");
-    }
-  }
+  const Expected<std::uint64_t> va = parse_address(o.address, AddressKind::kVirtual);
+  if (!va.ok()) return bad_input("walk: ADDRESS " + va.error().message);
   auto dump = open_raw_dump(o.dump);
   if (!dump.ok()) return failed(dump.error());
   const Machine& m = dump->machine;
@@ -48,7 +36,7 @@ int run_walk(const WalkOptions& o) {
       std::cerr << "ptverify: note: " << fact_name(f.id) << " is not in the dump; the walk below takes "
                 << "the value that faults least, and the rights it shows may depend on it (" << fact_flag_hint(f.id)
                 << ")\n";
-  const WalkResult w = walk(m.state, dump->memory->reader(), VirtAddr(va), m.root);
+  const WalkResult w = walk(m.state, dump->memory->reader(), VirtAddr(*va), m.root);
   if (!o.json.empty()) {
     if (auto code = write_one(o.json, [&](std::ostream& os, bool) { write_walk_json(w, m.state, os); })) return *code;
     if (o.json == "-") return static_cast<int>(ExitCode::kOk);
@@ -64,7 +52,7 @@ Command setup_walk(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("walk", "Walk one virtual address through a raw dump's page tables");
   sub->add_option("DUMP", opts->dump.path, "ELF core (QEMU dump-guest-memory, or a ptverify slice) or raw image")
       ->required();
-  sub->add_option("ADDRESS", opts->address, "virtual address, hexadecimal (0x optional, _ or ' separators)")
+  sub->add_option("ADDRESS", opts->address, "virtual address, hexadecimal (V and 0x optional, _ or ' separators)")
       ->required();
   add_machine_options(*sub, opts->dump.machine);
   add_raw_format_option(*sub, opts->dump.format);

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "models/expected.h"
+
 namespace ptv {
 
 namespace {
@@ -55,6 +57,54 @@ std::optional<std::string> exact_binary_size(std::uint64_t bytes, unsigned small
     if (shift >= smallest_shift && bytes >= (std::uint64_t{1} << shift) && bytes % (std::uint64_t{1} << shift) == 0)
       return std::to_string(bytes >> shift) + " " + unit;
   return std::nullopt;
+}
+
+std::string decimal(std::uint64_t v) {
+  const std::string plain = std::to_string(v);
+  std::string out;
+  out.reserve(plain.size() + plain.size() / 3);
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    if (i != 0 && (plain.size() - i) % 3 == 0) out += ',';
+    out += plain[i];
+  }
+  return out;
+}
+
+Expected<std::uint64_t> parse_address(std::string_view text, AddressKind want) {
+  const char* const kind = want == AddressKind::kVirtual ? "virtual" : "physical";
+  const std::string shown = "'" + std::string(text) + "'";
+  std::string_view rest = text;
+  if (!rest.empty() && (rest.front() == 'V' || rest.front() == 'v' || rest.front() == 'P' || rest.front() == 'p')) {
+    const bool virt = rest.front() == 'V' || rest.front() == 'v';
+    if (virt != (want == AddressKind::kVirtual))
+      return Error{shown + " is a " + (virt ? "virtual" : "physical") + " address (" + (virt ? "V" : "P") +
+                   " prefix), but a " + kind + " address is expected here; write " +
+                   (want == AddressKind::kVirtual ? "a V prefix or none" : "a P prefix or none")};
+    rest.remove_prefix(1);
+  }
+  if (rest.starts_with("0x") || rest.starts_with("0X")) rest.remove_prefix(2);
+  std::uint64_t v = 0;
+  bool any_digit = false;
+  for (const char c : rest) {
+    if (c == '_' || c == '\'') continue;
+    unsigned d = 0;
+    if (c >= '0' && c <= '9')
+      d = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      d = static_cast<unsigned>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      d = static_cast<unsigned>(c - 'A' + 10);
+    else
+      return Error{shown + " is not a hexadecimal " + std::string(kind) + " address; write hex digits, e.g. " +
+                   (want == AddressKind::kVirtual ? "V0xffffffff81000000" : "P0x1f6000")};
+    if ((v >> 60) != 0) return Error{shown + " does not fit in 64 bits; an address has at most 16 hex digits"};
+    v = (v << 4) | d;
+    any_digit = true;
+  }
+  if (!any_digit)
+    return Error{shown + " has no hex digits; write a " + std::string(kind) + " address, e.g. " +
+                 (want == AddressKind::kVirtual ? "V0xffffffff81000000" : "P0x1f6000")};
+  return v;
 }
 
 }  // namespace ptv

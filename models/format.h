@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "models/address.h"
+#include "models/expected.h"
 #include "models/tri.h"
 
 namespace ptv {
@@ -33,6 +35,20 @@ namespace ptv {
 /// from 2^smallest_shift up: "512 GiB", "4 KiB". Empty when none does (0, or not a multiple of
 /// the smallest unit).
 [[nodiscard]] std::optional<std::string> exact_binary_size(std::uint64_t bytes, unsigned smallest_shift = 10);
+
+/// A count or byte size for people to read: decimal with a comma every three digits
+/// ("1,032,704", "4,096", "0").
+[[nodiscard]] std::string decimal(std::uint64_t v);
+
+/// Which address space an address the user types names.
+enum class AddressKind : std::uint8_t { kVirtual, kPhysical };
+
+/// Reads an address as a person types it, and as ptverify prints it: an optional prefix `V`
+/// (virtual) or `P` (physical) in either case, an optional `0x`, then hex digits with `_` or `'`
+/// as separators ("V0xffff_ffff_8100_0000", "0x1f6000", "p1000"). The error says what was
+/// found and what to write; it does not name where the text came from (the caller adds that).
+/// A prefix naming the other kind of address is an error.
+[[nodiscard]] Expected<std::uint64_t> parse_address(std::string_view text, AddressKind want);
 
 /// One letter of a rights string: `yes` when t is yes, '-' when no, '?' when unknown.
 [[nodiscard]] constexpr char tri_char(Tri t, char yes) { return t == Tri::kYes ? yes : t == Tri::kNo ? '-' : '?'; }

@@ -55,3 +55,53 @@ TEST_CASE("format: exact_binary_size names the largest binary unit that divides 
 }
 
 }  // namespace ptv
+
+TEST_CASE("decimal groups digits by three with commas") {
+  CHECK(decimal(0) == "0");
+  CHECK(decimal(999) == "999");
+  CHECK(decimal(1000) == "1,000");
+  CHECK(decimal(4096) == "4,096");
+  CHECK(decimal(1'032'704) == "1,032,704");
+  CHECK(decimal(100'000) == "100,000");
+  CHECK(decimal(~std::uint64_t{0}) == "18,446,744,073,709,551,615");
+}
+
+TEST_CASE("parse_address reads what ptverify prints: V and P prefixes, 0x, separators") {
+  struct Row {
+    const char* text;
+    AddressKind want;
+    std::uint64_t value;
+  };
+  const Row ok[] = {
+      {"0xffffffff81000000", AddressKind::kVirtual, 0xffff'ffff'8100'0000},
+      {"V0xffffffff81000000", AddressKind::kVirtual, 0xffff'ffff'8100'0000},
+      {"v0xFFFF_FFFF_8100_0000", AddressKind::kVirtual, 0xffff'ffff'8100'0000},
+      {"Vffff'ffff'8100'0000", AddressKind::kVirtual, 0xffff'ffff'8100'0000},
+      {"ffffffff81000000", AddressKind::kVirtual, 0xffff'ffff'8100'0000},
+      {"P0x1f6000", AddressKind::kPhysical, 0x1f'6000},
+      {"p1f6000", AddressKind::kPhysical, 0x1f'6000},
+      {"0X1F6000", AddressKind::kPhysical, 0x1f'6000},
+      {"0x0000000000000000001", AddressKind::kPhysical, 1},
+  };
+  for (const Row& r : ok) {
+    CAPTURE(r.text);
+    const Expected<std::uint64_t> v = parse_address(r.text, r.want);
+    REQUIRE(v.ok());
+    CHECK(*v == r.value);
+  }
+}
+
+TEST_CASE("parse_address rejects the other kind's prefix, non-hex text and more than 64 bits") {
+  const Expected<std::uint64_t> p_for_v = parse_address("P0x1000", AddressKind::kVirtual);
+  REQUIRE_FALSE(p_for_v.ok());
+  CHECK(p_for_v.error().message.find("is a physical address") != std::string::npos);
+  CHECK(p_for_v.error().message.find("a virtual address is expected") != std::string::npos);
+  const Expected<std::uint64_t> v_for_p = parse_address("V0x1000", AddressKind::kPhysical);
+  REQUIRE_FALSE(v_for_p.ok());
+  CHECK(v_for_p.error().message.find("is a virtual address") != std::string::npos);
+  for (const char* bad : {"", "V", "0x", "V0x", "_", "0xg", "-1", "0x1 ", "10000000000000000", "VV1"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_address(bad, AddressKind::kVirtual).ok());
+  }
+  CHECK(parse_address("ffffffffffffffff", AddressKind::kVirtual).ok());
+}

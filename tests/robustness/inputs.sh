@@ -164,4 +164,14 @@ expect kcore-check 1 "dump:  .*\(kcore, 4-level\)" -- "$PTV" check "$KC" --spec 
 expect kcore-no-vmcoreinfo 2 "kcore-no-vmcoreinfo: a kernel core without a VMCOREINFO note: its top-level table is not known; give --cr3" -- \
   "$PTV" mappings tests/fuzz/corpus/fuzz_kernel_core/kcore-no-vmcoreinfo
 
+# --- slice --keep-pages: addresses as ptverify prints them, physical only ---------------------
+printf '# kept\nP0x4401000\n0x4402000\np4403000\n' >"$WORK/keep.txt"
+expect keep-pages-p-prefix 0 "slice: wrote" -- "$PTV" slice $CORE -o "$WORK/kept.elf" --keep-pages "$WORK/keep.txt"
+printf 'P0x1000\nV0x2000\n' >"$WORK/keep-virtual.txt"
+expect keep-pages-virtual-refused 2 "keep-virtual.txt:2: 'V0x2000' is a virtual address \\(V prefix\\), but a physical address is expected" -- \
+  "$PTV" slice $CORE -o "$WORK/kept2.elf" --keep-pages "$WORK/keep-virtual.txt"
+printf '0x1800\n' >"$WORK/keep-unaligned.txt"
+expect keep-pages-unaligned 2 "keep-unaligned.txt:1: 0x1800 is not 4 KiB-aligned" -- \
+  "$PTV" slice $CORE -o "$WORK/kept3.elf" --keep-pages "$WORK/keep-unaligned.txt"
+
 finish

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "models/format.h"
 #include "verifier/checks/baseline.h"
 #include "verifier/checks/check_steps.h"
 #include "verifier/checks/infer.h"
@@ -113,7 +114,7 @@ void stop(CheckResult& out, const CheckInputs& in, Stopped stopped, const std::s
     if (decided || r.status == Status::kNotApplicable) continue;
     if (r.status == Status::kViolated)
       r.detail += (r.detail.empty() ? "" : "; ") + std::string("search stopped by the " + limit + ": at least ") +
-                  std::to_string(r.violations) + " violation(s)";
+                  decimal(r.violations) + " violation(s)";
     else
       mark_unknown(r, why);
   }

@@ -240,8 +240,7 @@ void check_aliases(CheckResult& out, const spec::Spec& spec, const RawContext& r
   rr.detail =
       "no frame is executable through one translation and writable (by a privilege that matters) through "
       "another, across " +
-      std::to_string(raw.space->leaf_uses) + " leaf entries (" + std::to_string(found.runs) +
-      " runs of contiguous frames)";
+      decimal(raw.space->leaf_uses) + " leaf entries (" + decimal(found.runs) + " runs of contiguous frames)";
 }
 
 // Rules `check_physical` cannot decide: each becomes `status` with `why`, unless already violated.

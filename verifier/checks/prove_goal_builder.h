@@ -22,7 +22,7 @@ using spec::Region;
 using spec::Rights;
 
 /// "512 GiB", else "0x1234 bytes".
-inline std::string bytes_text(std::uint64_t n) { return exact_binary_size(n).value_or(hex(n) + " bytes"); }
+inline std::string bytes_text(std::uint64_t n) { return exact_binary_size(n).value_or(decimal(n) + " bytes"); }
 
 // --- Violation predicates, generic over the evaluation domain ------------------------------
 

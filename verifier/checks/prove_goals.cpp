@@ -222,7 +222,7 @@ Note array_guard_goals(Builder& b, const Inputs& in) {
         [i](const Replay& r) {
           const auto& x = r.bounds[i];
           const std::string head =
-              placed(r.spec, r, i) + " (" + std::to_string(x.count) + " elements of " + bytes_text(x.size) + ")";
+              placed(r.spec, r, i) + " (" + decimal(x.count) + " elements of " + bytes_text(x.size) + ")";
           if (x.guard == 0)
             return Finding{VirtAddr(x.start + x.size),
                            head + ": the guard is 0 bytes, so nothing separates element 0 from element 1; " +

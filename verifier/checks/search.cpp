@@ -124,7 +124,7 @@ bool AddressSearch::search_instance(CheckResult& out, const Instance& inst) {
   const auto t0 = Clock::now();
   const std::string name = instance_name(in_.spec, inst);
   if (in_.options.progress)
-    in_.options.progress("check: " + name + ", " + std::to_string(out.violations.size()) + " violations so far");
+    in_.options.progress("check: " + name + ", " + decimal(out.violations.size()) + " violations so far");
   const smt::Expr pred = violates(d_, in_.spec, inst, a_, cls_, terms_, Strength::kMay);
   if (pred.as_bool() == std::optional<bool>(false)) {  // no address can break it
     --pending_[static_cast<std::size_t>(inst.rule)];
@@ -196,7 +196,7 @@ bool AddressSearch::record(CheckResult& out, RuleResult& rr, const Instance& ins
   if (!full) return true;
   if (rr.status == Status::kViolated)
     rr.detail = "the violation list is full (--max-violations " + std::to_string(in_.options.max_violations) +
-                "): at least " + std::to_string(rr.violations) + " violation(s), not all listed";
+                "): at least " + decimal(rr.violations) + " violation(s), not all listed";
   return false;
 }
 

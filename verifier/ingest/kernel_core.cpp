@@ -186,7 +186,7 @@ Expected<std::unique_ptr<KernelCore>> KernelCore::parse(std::string name, FileRe
       const std::uint64_t offset = *ph.u64(at + kPOffset);
       const std::uint64_t size = *ph.u64(at + kPFilesz);
       if (type == kPtNote) {
-        if (size > kMaxNoteBytes) p.fail(phoff + at, "PT_NOTE segment of " + hex(size) + " bytes (at most 1 MiB)");
+        if (size > kMaxNoteBytes) p.fail(phoff + at, "PT_NOTE segment of " + decimal(size) + " bytes (at most 1 MiB)");
         const std::vector<unsigned char> notes = p.bytes(offset, size, "the PT_NOTE segment");
         const ByteView nv(notes);
         std::uint64_t pos = 0;

@@ -1,4 +1,4 @@
-// The ptverify JSON mapping set: what `mappings --output json` writes and every reader of this
+// The ptverify JSON mapping set: what `mappings --json FILE` writes and every reader of this
 // format loads back unchanged (read(write(m)) equals m field for field). The schema is in
 // docs/formats.md, "ptverify JSON mapping set"; in short:
 //

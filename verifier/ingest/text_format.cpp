@@ -22,8 +22,7 @@ constexpr std::array<TextFormat, 5> kTextFormats{{
      &read_qemu_mem},
     {"proc-maps", "Linux /proc/PID/maps: the VMAs of one process (user half, intent)", &sniff_proc_maps,
      &read_proc_maps},
-    {"json", "ptverify JSON mapping set (what `mappings --output json` writes)", &sniff_mapping_json,
-     &read_mapping_json},
+    {"json", "ptverify JSON mapping set (what `mappings --json FILE` writes)", &sniff_mapping_json, &read_mapping_json},
 }};
 
 std::string known_names() {

@@ -206,8 +206,9 @@ std::string MappingDiff::summary_line() const {
   const ExitCode e = exit_code();
   const char* verdict = e == ExitCode::kOk ? "IDENTICAL" : e == ExitCode::kViolations ? "DIFFERENT" : "UNKNOWN";
   std::ostringstream os;
-  os << "ptverify diff: " << verdict << " - " << count(DiffKind::kChanged) << " changed, " << count(DiffKind::kAdded)
-     << " added, " << count(DiffKind::kRemoved) << " removed, " << count(DiffKind::kCannotCompare) << " cannot compare";
+  os << "ptverify diff: " << verdict << " - " << decimal(count(DiffKind::kChanged)) << " changed, "
+     << decimal(count(DiffKind::kAdded)) << " added, " << decimal(count(DiffKind::kRemoved)) << " removed, "
+     << decimal(count(DiffKind::kCannotCompare)) << " cannot compare";
   return os.str();
 }
 

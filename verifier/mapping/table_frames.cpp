@@ -5,6 +5,8 @@
 #include <set>
 #include <tuple>
 
+#include "models/format.h"
+
 namespace ptv {
 
 namespace {
@@ -181,8 +183,8 @@ TableFrameMarks mark_table_frames(MappingSet& m, const AddressSpace& space, cons
     FlaggedPaths paths(state, reader, flagged, tables, cap);
     if (!paths.run(root, pages, marks.translations)) {
       marks.complete = false;
-      m.notes.push_back("more than " + std::to_string(cap) + " virtual pages reach page-table frames: the first " +
-                        std::to_string(cap) + " found are marked, whether any other page does is left unknown");
+      m.notes.push_back("more than " + decimal(cap) + " virtual pages reach page-table frames: the first " +
+                        decimal(cap) + " found are marked, whether any other page does is left unknown");
     }
   }
   std::sort(pages.begin(), pages.end());

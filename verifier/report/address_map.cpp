@@ -32,7 +32,7 @@ std::string allowed_text(spec::Rights r) {
 }
 
 std::string shape_text(const spec::PlacedRegion& p) {
-  std::string s = std::to_string(p.count) + " x " + format_size(p.size);
+  std::string s = decimal(p.count) + " x " + format_size(p.size);
   if (p.guard) s += " + " + format_size(p.guard) + " guard";
   if (p.stride != p.size + p.guard) s += ", stride " + format_size(p.stride);
   return s;

@@ -306,7 +306,7 @@ Expected<std::vector<std::string>> load_baseline(const std::string& path) {
   auto content = read_whole_file(path);
   if (!content) return content.error();
   auto report = parse_check_json(*content, path);  // only the fingerprints are used, not the walks
-  if (!report) return Error{report.error().message + " (a --baseline file is a `ptverify check --output json` report)"};
+  if (!report) return Error{report.error().message + " (a --baseline file is a `ptverify check --json FILE` report)"};
   std::vector<std::string> fingerprints;
   fingerprints.reserve(report->violations.size());
   for (const check::Violation& v : report->violations) fingerprints.push_back(fingerprint_of(v));

@@ -1,4 +1,4 @@
-// The JSON report of `ptverify check` (`--output json`), and its reader (for `ptverify explain`
+// The JSON report of `ptverify check` (`--json FILE`), and its reader (for `ptverify explain`
 // and `--baseline`): read_check_json(write_check_json(r)) equals r field for field. The schema is
 // in docs/check.md, "JSON report"; in short:
 //

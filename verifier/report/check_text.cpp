@@ -63,8 +63,8 @@ void write_rules(const CheckResult& r, const Painter& paint, std::ostream& os) {
     std::size_t baselined = 0;
     for (const Violation& v : r.violations)
       if (v.rule == rr.rule && v.baselined) ++baselined;
-    std::string count = std::to_string(rr.violations);
-    if (baselined) count += " (" + std::to_string(baselined) + " baselined)";
+    std::string count = decimal(rr.violations);
+    if (baselined) count += " (" + decimal(baselined) + " baselined)";
     os << pad(std::string(check::rule_info(rr.rule).name), name_width + 2)
        << paint(check::to_string(rr.status), status_colour(rr.status))
        << std::string(kStatusWidth - std::string_view(check::to_string(rr.status)).size(), ' ')

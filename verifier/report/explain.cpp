@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
+#include <sstream>
 #include <string_view>
 
 #include "models/format.h"
@@ -16,6 +18,7 @@ namespace ptv {
 namespace {
 
 using check::CheckResult;
+using check::RuleId;
 using check::Violation;
 using check::WalkLevel;
 
@@ -77,16 +80,14 @@ void write_fix(const Violation& v, const Fix& f, const CheckResult& r, const Pai
   for (const std::string& n : f.notes) os << "  - " << n << '\n';
 }
 
-}  // namespace
-
-void write_explain_text(const CheckResult& given, std::size_t index, std::ostream& os, bool colour) {
-  const CheckResult r = printable_result(given);
-  const Painter paint(colour);
+/// The story of r.violations[index] under `title`; `before_story` goes between the title and
+/// the story (a group's ranges).
+void write_story(const CheckResult& r, std::size_t index, const std::string& title, const std::string& before_story,
+                 const Painter& paint, std::ostream& os) {
   const Violation& v = r.violations[index];
   const check::RuleInfo& rule = check::rule_info(v.rule);
-  const std::string title = "violation " + std::to_string(index + 1) + " of " + std::to_string(r.violations.size()) +
-                            ": " + std::string(rule.name) + (v.region.empty() ? "" : " in region \"" + v.region + '"');
   os << paint(title, std::string(kBold) + std::string(kRed)) << (v.baselined ? " (baselined)" : " (new)") << "\n\n";
+  os << before_story;
   // The story first, in a sentence each: what is wrong, and where.
   os << "At " << hex16(v.address.value()) << ": " << v.message << ".\n";
   os << "Every address of [" << hex16(v.range.first.value()) << ", " << hex_end(v.range) << ") ("
@@ -102,6 +103,118 @@ void write_explain_text(const CheckResult& given, std::size_t index, std::ostrea
   const Fix f = propose_fix(v);
   if (!v.walk.empty()) write_walk(v, f, paint, os);
   write_fix(v, f, r, paint, os);
+}
+
+std::string rule_and_region(const Violation& v) {
+  return std::string(check::rule_info(v.rule).name) + (v.region.empty() ? "" : " in region \"" + v.region + '"');
+}
+
+/// What makes two violations one story: rule, region and, with a walk, the level and bits that
+/// decide them (the same entry, or one entry per range set alike).
+struct GroupKey {
+  RuleId rule;
+  std::string region;
+  std::optional<std::size_t> level;
+  std::string bits;
+  auto operator<=>(const GroupKey&) const = default;
+};
+
+GroupKey group_key(const Violation& v) {
+  GroupKey k{v.rule, v.region, std::nullopt, ""};
+  const Fix f = propose_fix(v);
+  if (f.deciding && *f.deciding < v.walk.size()) {
+    k.level = *f.deciding;
+    k.bits = f.deciding_bits;
+  }
+  return k;
+}
+
+/// The deciding entry's address, or 0 without one.
+std::uint64_t deciding_entry(const Violation& v) {
+  const std::optional<std::size_t> d = propose_fix(v).deciding;
+  return d && *d < v.walk.size() ? v.walk[*d].entry_address : 0;
+}
+
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) { return a + b < a ? ~std::uint64_t{0} : a + b; }
+
+/// "1, 2 and 5"
+std::string number_list(const std::vector<std::size_t>& members) {
+  std::string out;
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (i != 0) out += i + 1 == members.size() ? " and " : ", ";
+    out += std::to_string(members[i] + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+void write_explain_text(const CheckResult& given, std::size_t index, std::ostream& os, bool colour) {
+  const CheckResult r = printable_result(given);
+  const std::string title = "violation " + std::to_string(index + 1) + " of " + std::to_string(r.violations.size()) +
+                            ": " + rule_and_region(r.violations[index]);
+  write_story(r, index, title, "", Painter(colour), os);
+}
+
+std::vector<ViolationGroup> group_violations(const CheckResult& r) {
+  std::vector<ViolationGroup> groups;
+  std::map<GroupKey, std::size_t> where;
+  for (std::size_t i = 0; i < r.violations.size(); ++i) {
+    const Violation& v = r.violations[i];
+    const auto [it, added] = where.try_emplace(group_key(v), groups.size());
+    if (added) groups.emplace_back();
+    ViolationGroup& g = groups[it->second];
+    g.members.push_back(i);
+    const std::uint64_t size = v.range.size_or_zero();
+    g.bytes = saturating_add(g.bytes, size == 0 ? ~std::uint64_t{0} : size);
+  }
+  std::stable_sort(groups.begin(), groups.end(), [](const ViolationGroup& a, const ViolationGroup& b) {
+    if (a.bytes != b.bytes) return a.bytes > b.bytes;
+    return a.members.size() > b.members.size();
+  });
+  return groups;
+}
+
+void write_explain_groups(const CheckResult& given, std::ostream& os, bool colour) {
+  const CheckResult r = printable_result(given);
+  const Painter paint(colour);
+  const std::vector<ViolationGroup> groups = group_violations(r);
+  const std::string of = " of " + std::to_string(r.violations.size());
+  if (groups.size() < r.violations.size())
+    os << decimal(r.violations.size()) << " violations in " << decimal(groups.size())
+       << (groups.size() == 1 ? " group" : " groups")
+       << ", each of one rule and region decided alike; one story per group, the largest first\n\n";
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    if (g != 0) os << '\n';
+    const ViolationGroup& group = groups[g];
+    const std::size_t first = group.members.front();
+    if (group.members.size() == 1) {
+      write_story(r, first, "violation " + std::to_string(first + 1) + of + ": " + rule_and_region(r.violations[first]),
+                  "", paint, os);
+      continue;
+    }
+    std::ostringstream ranges;
+    ranges << decimal(group.members.size()) << " ranges, "
+           << (group.bytes == ~std::uint64_t{0} ? std::string("16E") : format_size(group.bytes))
+           << " in all, one cause; the story of the first tells them all:\n";
+    const Violation& lead = r.violations[first];
+    const bool own_entries = std::any_of(group.members.begin(), group.members.end(), [&](std::size_t i) {
+      return deciding_entry(r.violations[i]) != deciding_entry(lead);
+    });
+    for (const std::size_t i : group.members) {
+      const Violation& v = r.violations[i];
+      ranges << "  " << pad(std::to_string(i + 1), 5) << range_text(v.range) << "  "
+             << format_size(v.range.size_or_zero()) << '\n';
+    }
+    if (own_entries) {
+      const std::size_t d = *propose_fix(lead).deciding;
+      ranges << "(each range has its own " << check::level_name(lead.walk[d])
+             << " entry, set alike: the fix below, told for the first, is the same change to each)\n";
+    }
+    ranges << '\n';
+    write_story(r, first, "violations " + number_list(group.members) + of + ": " + rule_and_region(r.violations[first]),
+                ranges.str(), paint, os);
+  }
 }
 
 void write_explain_nothing(const CheckResult& r, std::ostream& os) {

@@ -69,6 +69,24 @@ std::string describe_bit_changes(const check::WalkLevel& entry, std::uint64_t af
 /// r.violations.size().
 void write_explain_text(const check::CheckResult& r, std::size_t index, std::ostream& os, bool colour);
 
+/// Violations of one report that share one story: the same rule and region and, with walks,
+/// the same deciding level and bits (one entry, or one entry per range set alike), so that one
+/// walk and one fix tell them all. Without a deciding entry (text dumps) the rule and region
+/// alone group.
+struct ViolationGroup {
+  std::vector<std::size_t> members;  ///< indexes into CheckResult::violations, ascending
+  std::uint64_t bytes = 0;           ///< the members' ranges in all, saturating at 2^64 - 1
+};
+
+/// r's violations in groups, most significant first: more bytes, then more members, then the
+/// lower first member. Every violation is in exactly one group.
+[[nodiscard]] std::vector<ViolationGroup> group_violations(const check::CheckResult& r);
+
+/// `explain --all`: for each group of group_violations(r), the story of its first member, with
+/// the group's ranges, their count and total size listed first (a group of one reads as
+/// write_explain_text). Requires: !r.violations.empty().
+void write_explain_groups(const check::CheckResult& r, std::ostream& os, bool colour);
+
 /// For a report without violations: its verdict and why there is nothing to explain.
 void write_explain_nothing(const check::CheckResult& r, std::ostream& os);
 

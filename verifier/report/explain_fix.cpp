@@ -49,7 +49,7 @@ void scope_notes(Fix& f, const Violation& v, const std::vector<Entry>& walk, std
   const std::uint64_t page = walk[leaf].span();
   const std::uint64_t size = v.range.size_or_zero();
   if (size != 0 && size <= page) return;
-  const std::string pages = size == 0 ? "2^64 bytes" : std::to_string(size / page) + " pages of " + format_size(page);
+  const std::string pages = size == 0 ? "2^64 bytes" : decimal(size / page) + " pages of " + format_size(page);
   f.notes.push_back("the range holds " + pages +
                     ": each leaf mapping it needs the same change (`ptverify walk` "
                     "shows any address's entry)");

@@ -189,7 +189,7 @@ std::vector<Line> wrap(const std::string& head, const std::vector<Span>& tokens,
 }
 
 std::string plural(std::size_t n, const char* one, const char* many) {
-  return std::to_string(n) + ' ' + (n == 1 ? one : many);
+  return decimal(n) + ' ' + (n == 1 ? one : many);
 }
 
 /// The box's name line: its name and parents on the left, its size and rule on the right.
@@ -215,7 +215,7 @@ std::vector<Line> run_lines(const MapBox& b, const Renderer& r) {
   for (const RightsGroup& grp : b.groups) {
     std::string t = grp.rights + ' ';
     if (grp.pages)
-      t += format_size(*grp.page_size) + ' ' + std::string(g.times) + std::to_string(grp.pages);
+      t += format_size(*grp.page_size) + ' ' + std::string(g.times) + decimal(grp.pages);
     else
       t += human_size(grp.bytes);
     tokens.push_back({t, rights_colour(grp.rights)});
@@ -243,8 +243,8 @@ void add_violation_lines(const check::CheckResult& check, const MapBox& b, std::
     } else {
       std::uint64_t bytes = 0;
       for (std::size_t i : list) bytes += check.violations[i].range.size_or_zero();
-      t += std::to_string(list.size()) + " violations, first at " + hex16(v.range.first.value()) + " (" +
-           human_size(bytes) + " in all)";
+      t += decimal(list.size()) + " violations, first at " + hex16(v.range.first.value()) + " (" + human_size(bytes) +
+           " in all)";
     }
     const bool all_baselined =
         std::all_of(list.begin(), list.end(), [&](std::size_t i) { return check.violations[i].baselined; });

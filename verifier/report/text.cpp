@@ -20,9 +20,9 @@ std::string page_size_name(std::optional<std::uint64_t> ps) {
 
 void write_mapping_set_text(const MappingSet& m, std::ostream& os) {
   os << "# " << printable(m.format_shown()) << " " << printable(m.source) << " (" << to_string(m.mode)
-     << "): " << m.runs.size() << " runs";
-  if (!m.unknown.empty()) os << ", " << m.unknown.size() << " unknown ranges";
-  if (!m.faults.empty()) os << ", " << m.faults.size() << " faulting ranges";
+     << "): " << decimal(m.runs.size()) << " runs";
+  if (!m.unknown.empty()) os << ", " << decimal(m.unknown.size()) << " unknown ranges";
+  if (!m.faults.empty()) os << ", " << decimal(m.faults.size()) << " faulting ranges";
   os << '\n';
   os << "# start              end (exclusive)      size        rights  page  phys (first page)  flags\n";
   for (const Run& r : m.runs) {

@@ -103,7 +103,7 @@ TEST_CASE("baseline - a missing or bad baseline file is an error naming it") {
   const auto bad = load_baseline(f.path());
   REQUIRE(!bad.ok());
   CHECK(bad.error().message.starts_with(f.path() + ":/"));
-  CHECK(bad.error().message.find("a --baseline file is a `ptverify check --output json` report") != std::string::npos);
+  CHECK(bad.error().message.find("a --baseline file is a `ptverify check --json FILE` report") != std::string::npos);
 
   const TempFile text("ptverify check: HOLDS\n");
   const auto not_json = load_baseline(text.path());

@@ -645,7 +645,7 @@ TEST_CASE("elf adversarial: every entry of the root pointing to the root, throug
     CHECK(rule(p->result, RuleId::kPageTableExposure).status == Status::kViolated);
     bool capped = false;
     for (const std::string& n : p->result.notes)
-      capped = capped || n.starts_with("more than 100000 virtual pages reach page-table frames");
+      capped = capped || n.starts_with("more than 100,000 virtual pages reach page-table frames");
     CHECK(capped);
     CHECK(rule(p->result, RuleId::kReservedBits).status == Status::kHolds);
   }

@@ -137,7 +137,7 @@ TEST_CASE("bad slice inputs exit 2 naming the file") {
        "ptverify: " + garbage.path() + "+0x0: not an ELF file"},
       {raw.path() + " --cr3 0x6000 --user-pgd -o " + out.path(), "ptverify: " + raw.path() + ": --pti user"},
       {raw.path() + " --cr3 0x1000 --cr0 0x11 -o " + out.path(), "has PG clear: paging is off"},
-      {raw.path() + " --cr3 nothex -o " + out.path(), "--cr3: expected a hex value"},
+      {raw.path() + " --cr3 nothex -o " + out.path(), "--cr3: 'nothex' is not a hexadecimal physical address"},
   };
   for (const Row& row : rows) {
     CAPTURE(row.args);

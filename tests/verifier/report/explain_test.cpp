@@ -387,7 +387,7 @@ TEST_CASE("explain: a range wider than the page says each leaf needs the change,
   const Fix f = propose_fix(v);
   REQUIRE(f.changes.size() == 1);
   REQUIRE(f.notes.size() >= 2);
-  CHECK(f.notes[0].find("1024 pages of 4K") != std::string::npos);
+  CHECK(f.notes[0].find("1,024 pages of 4K") != std::string::npos);
   CHECK(f.notes[1].find("clear P (bit 0) in the PD entry at 0x0000000000102008: 0x0000000000200067 -> "
                         "0x0000000000200066") != std::string::npos);
 }
