@@ -87,9 +87,9 @@ package: build
 # What a CI machine does with the package (docs/ci.md): install it with apt (which installs its
 # dependencies), then run the installed ptverify, from outside the source tree, on a committed
 # fixture with a spec named by name.
-install-check: package
+install-check: package kernel
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --reinstall ./$(BUILD)/ptverify_*_amd64.deb
-	bash tools/install_check.sh /usr/bin/ptverify
+	bash tools/install_check.sh /usr/bin/ptverify $(KERNEL_DIR)
 
 fuzz-deps: deps
 	$(call install_missing,$(FUZZ_APT_PACKAGES))

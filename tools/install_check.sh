@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The installed ptverify (make install-check, after the package is installed): run from a folder
 # outside the source tree, with the bundled spec named by name, on a committed fixture; its
-# --version, man page and completion are there too.
+# --version, man page and completion are there too; and, where QEMU and a kernel are at hand, the
+# installed ptverify-ci runs the CI job of docs/ci.md end to end.
+# Usage: install_check.sh [INSTALLED_PTVERIFY [KERNEL]]   KERNEL: a vmlinuz or an unpacked package
 set -euo pipefail
 bin=${1:-/usr/bin/ptverify}
+kernel=${2:-}
 src=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -18,5 +21,19 @@ prefix=$(dirname "$(dirname "$bin")")
   echo "install-check: no man page under $prefix/share/man/man1" >&2; exit 1; }
 [ -f "$prefix/share/bash-completion/completions/ptverify" ] || {
   echo "install-check: no bash completion under $prefix/share/bash-completion/completions" >&2; exit 1; }
-command -v ptverify-ci >/dev/null || [ -x "$(dirname "$bin")/ptverify-ci" ]
+ci="$(dirname "$bin")/ptverify-ci"
+[ -x "$ci" ] || { echo "install-check: no $ci" >&2; exit 1; }
 echo "install-check: the installed $bin checks a committed fixture with the bundled spec by name"
+
+if [ -d "$kernel" ]; then kernel=$(ls "$kernel"/boot/vmlinuz-* 2>/dev/null | head -1 || true); fi
+if [ -z "$kernel" ] || [ ! -r "$kernel" ] || ! command -v qemu-system-x86_64 >/dev/null; then
+  echo "install-check: SKIPPED the CI job: no kernel ('$kernel') or no QEMU"
+  exit 0
+fi
+PATH="$(dirname "$bin"):$PATH" "$ci" "$kernel" -o "$work/reports" --append "pti=on" >"$work/ci.out" 2>"$work/ci.err" ||
+  { cat "$work/ci.err"; tail -20 "$work/ci.out"; echo "install-check: ptverify-ci failed" >&2; exit 1; }
+for f in report.txt report.json report.sarif junit.xml report.ktap map.html; do
+  [ -s "$work/reports/$f" ] || { echo "install-check: ptverify-ci wrote no $f" >&2; exit 1; }
+done
+head -1 "$work/reports/report.txt"
+echo "install-check: the installed ptverify-ci booted $(basename "$kernel"), checked it and wrote every report"

@@ -154,7 +154,7 @@ void write_json(std::ostream& out, const ProveReport& rep) {
   }
   j["obligations"] = std::move(obligations);
   j["internal_errors"] = rep.internal_errors;
-  out << j.dump(2) << '\n';
+  out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
 }
 
 void write_obligation_list(std::ostream& out, bool json) {
