@@ -7,15 +7,17 @@
 set -euo pipefail
 bin=${1:-/usr/bin/ptverify}
 kernel=${2:-}
+[ -z "$kernel" ] || [ ! -e "$kernel" ] || kernel=$(realpath "$kernel")
 src=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 "$bin" --version
 fixture="$src/tests/fixtures/linux-6.1-4level-kaslr/core.slice.elf.zst"
-"$bin" check "$fixture" --spec linux-x86_64-4level -q --json report.json --sarif report.sarif --ktap report.ktap \
+"$bin" check "$fixture" --spec linux-x86_64-4level -q -o report.txt --json report.json --sarif report.sarif --ktap report.ktap \
   --junit junit.xml
-for f in report.json report.sarif report.ktap junit.xml; do [ -s "$f" ] || { echo "install-check: $f is empty" >&2; exit 1; }; done
+head -1 report.txt
+for f in report.txt report.json report.sarif report.ktap junit.xml; do [ -s "$f" ] || { echo "install-check: $f is empty" >&2; exit 1; }; done
 prefix=$(dirname "$(dirname "$bin")")
 [ -f "$prefix/share/man/man1/ptverify.1.gz" ] || [ -f "$prefix/share/man/man1/ptverify.1" ] || {
   echo "install-check: no man page under $prefix/share/man/man1" >&2; exit 1; }
