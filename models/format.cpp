@@ -87,18 +87,12 @@ Expected<std::uint64_t> parse_address(std::string_view text, AddressKind want) {
   bool any_digit = false;
   for (const char c : rest) {
     if (c == '_' || c == '\'') continue;
-    unsigned d = 0;
-    if (c >= '0' && c <= '9')
-      d = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f')
-      d = static_cast<unsigned>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F')
-      d = static_cast<unsigned>(c - 'A' + 10);
-    else
+    const std::optional<unsigned> d = hex_digit_value(c);
+    if (!d)
       return Error{shown + " is not a hexadecimal " + std::string(kind) + " address; write hex digits, e.g. " +
                    (want == AddressKind::kVirtual ? "V0xffffffff81000000" : "P0x1f6000")};
     if ((v >> 60) != 0) return Error{shown + " does not fit in 64 bits; an address has at most 16 hex digits"};
-    v = (v << 4) | d;
+    v = (v << 4) | *d;
     any_digit = true;
   }
   if (!any_digit)

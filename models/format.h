@@ -18,6 +18,13 @@ namespace ptv {
 [[nodiscard]] std::string hex(std::uint64_t v);
 /// The fewest lowercase hex digits without "0x" (the compact data of the HTML map).
 [[nodiscard]] std::string hex_digits(std::uint64_t v);
+/// The value of one hex digit (0-9, a-f, A-F); empty for any other character.
+[[nodiscard]] constexpr std::optional<unsigned> hex_digit_value(char c) {
+  if (c >= '0' && c <= '9') return static_cast<unsigned>(c - '0');
+  if (c >= 'a' && c <= 'f') return static_cast<unsigned>(c - 'a' + 10);
+  if (c >= 'A' && c <= 'F') return static_cast<unsigned>(c - 'A' + 10);
+  return std::nullopt;
+}
 
 /// The exclusive end of r: hex16, or "0x10000000000000000" when r reaches the top (2^64).
 [[nodiscard]] std::string hex_end(const VirtRange& r);

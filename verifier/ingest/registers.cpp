@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 
+#include "models/format.h"
 #include "verifier/base/compressed.h"
 
 namespace ptv {
@@ -59,16 +60,9 @@ std::optional<std::uint64_t> parse_register_hex(std::string_view digits) {
   if (digits.empty() || digits.size() > 16) return std::nullopt;
   std::uint64_t v = 0;
   for (char c : digits) {
-    unsigned d;
-    if (c >= '0' && c <= '9')
-      d = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f')
-      d = static_cast<unsigned>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F')
-      d = static_cast<unsigned>(c - 'A' + 10);
-    else
-      return std::nullopt;
-    v = (v << 4) | d;
+    const std::optional<unsigned> d = hex_digit_value(c);
+    if (!d) return std::nullopt;
+    v = (v << 4) | *d;
   }
   return v;
 }
