@@ -35,7 +35,7 @@ struct CheckCliOptions {
   std::string spec;
   CliLoadOptions load;  ///< load.dump.path: DUMP
   ReportFiles reports;
-  std::vector<std::string> fail_on = {"violated", "unknown"};
+  FailOn fail_on;
   std::string baseline;
   std::vector<std::string> params;
   check::CheckOptions check = [] {
@@ -92,17 +92,20 @@ void write_check_report(const check::CheckResult& result, OutputFormat format, s
   }
 }
 
-std::optional<std::pair<bool, bool>> parse_fail_on(const std::vector<std::string>& values) {
-  bool violated = false, unknown = false;
-  for (const std::string& v : values) {
-    if (v == "violated")
-      violated = true;
-    else if (v == "unknown")
-      unknown = true;
-    else if (v != "none")
-      return std::nullopt;
-  }
-  return std::pair{violated, unknown};
+void add_fail_on_option(CLI::App& app, FailOn& slot, const std::string& help) {
+  app.add_option_function<std::vector<std::string>>(
+         "--fail-on",
+         [&slot](const std::vector<std::string>& words) {
+           slot = FailOn{false, false};
+           for (const std::string& w : words) {
+             slot.violated = slot.violated || w == "violated";
+             slot.unknown = slot.unknown || w == "unknown";
+           }
+         },
+         help)
+      ->delimiter(',')
+      ->check(CLI::IsMember({"violated", "unknown", "none"}))
+      ->default_str("violated,unknown");
 }
 
 namespace {
@@ -115,7 +118,6 @@ int run_check_command(CheckCliOptions& o) {
   if (o.load.dump.path.empty() || o.spec.empty()) return bad_input("check: DUMP and --spec SPEC are required");
   Expected<std::vector<PlannedReport>> reports = plan_reports(o.reports);
   if (!reports) return bad_input("check: " + reports.error().message);
-  const std::optional<std::pair<bool, bool>> fail_on = parse_fail_on(o.fail_on);
   if (auto err = apply_run_flags(o)) return failed(*err);
   auto spec = load_spec_named(o.spec);
   if (!spec.ok()) return bad_input(spec.error().message);
@@ -144,7 +146,7 @@ int run_check_command(CheckCliOptions& o) {
   const bool text_on_stdout =
       !reports->empty() && reports->front().format == OutputFormat::kText && reports->front().path == "-";
   if (!text_on_stdout) std::cerr << result.summary_line() << '\n';
-  return static_cast<int>(result.exit_code(fail_on->first, fail_on->second));
+  return static_cast<int>(result.exit_code(o.fail_on.violated, o.fail_on.unknown));
 }
 
 }  // namespace
@@ -159,12 +161,9 @@ Command setup_check(CLI::App& app) {
   add_load_options(*sub, o->load);
   add_report_file_options(*sub, o->reports,
                           "Also write the map with every violation and its walk as one self-contained HTML page");
-  sub->add_option("--fail-on", o->fail_on,
-                  "What fails the run (CI policy): violated, unknown, both (the default: violated,unknown) or "
-                  "none; what does not fail exits 0, and the reports still say it")
-      ->delimiter(',')
-      ->check(CLI::IsMember({"violated", "unknown", "none"}))
-      ->capture_default_str();
+  add_fail_on_option(*sub, o->fail_on,
+                     "What fails the run (CI policy): violated, unknown, both (the default) or none; what does not "
+                     "fail exits 0, and the reports still say it");
   sub->add_option("--timeout", o->check.timeout_ms,
                   "Per solver query, in milliseconds; reaching it is 'unknown' (exit 3)")
       ->capture_default_str();

@@ -6,13 +6,16 @@
 #include <optional>
 #include <ostream>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "verifier/base/output_format.h"
 #include "verifier/checks/result.h"
 #include "verifier/mapping/mapping_set.h"
 #include "verifier/spec/spec.h"
+
+namespace CLI {
+class App;
+}
 
 namespace ptv::cli {
 
@@ -21,8 +24,14 @@ namespace ptv::cli {
 void write_check_report(const check::CheckResult& result, OutputFormat format, std::ostream& os, bool to_terminal,
                         const MappingSet* mappings, const spec::Spec* spec);
 
-/// --fail-on's values ("violated", "unknown", "none", any mix) as (fail on violated, fail on
-/// unknown); empty for another word.
-std::optional<std::pair<bool, bool>> parse_fail_on(const std::vector<std::string>& values);
+/// `--fail-on`, the CI policy: which verdicts make the exit code non-zero (both by default).
+struct FailOn {
+  bool violated = true;
+  bool unknown = true;
+};
+
+/// Adds --fail-on to `app` (check and report): violated, unknown, none, any mix, comma-separated;
+/// another word is a usage error. The words are read into `slot`.
+void add_fail_on_option(CLI::App& app, FailOn& slot, const std::string& help);
 
 }  // namespace ptv::cli

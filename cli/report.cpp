@@ -20,7 +20,7 @@ namespace {
 struct ReportOptions {
   std::string saved;
   ReportFiles reports;
-  std::vector<std::string> fail_on = {"violated", "unknown"};
+  FailOn fail_on;
   std::string spec;     ///< --spec: for --html, instead of the report's
   CliLoadOptions load;  ///< load.dump.path: --dump, for --html, instead of the report's
 };
@@ -28,7 +28,6 @@ struct ReportOptions {
 int run_report(ReportOptions& o) {
   Expected<std::vector<PlannedReport>> reports = plan_reports(o.reports);
   if (!reports) return bad_input("report: " + reports.error().message);
-  const std::optional<std::pair<bool, bool>> fail_on = parse_fail_on(o.fail_on);
   const auto text = read_whole_file(o.saved);
   if (!text.ok()) return bad_input(text.error().message);
   auto result = read_check_json(*text, o.saved);
@@ -69,7 +68,7 @@ int run_report(ReportOptions& o) {
     write_check_report(*result, format, os, to_terminal, loaded ? &loaded->mappings : nullptr, spec ? &*spec : nullptr);
   };
   if (auto code = write_reports(*reports, write)) return *code;
-  return static_cast<int>(result->exit_code(fail_on->first, fail_on->second));
+  return static_cast<int>(result->exit_code(o.fail_on.violated, o.fail_on.unknown));
 }
 
 }  // namespace
@@ -81,11 +80,9 @@ Command setup_report(CLI::App& app) {
   sub->add_option("SAVED", o->saved, "A JSON report of `ptverify check --json FILE` (may be gzip or zstd)")->required();
   add_report_file_options(*sub, o->reports,
                           "Also write the HTML map (reads the report's dump and spec again; see --dump, --spec)");
-  sub->add_option("--fail-on", o->fail_on,
-                  "What makes the exit status non-zero, as for check: violated, unknown, both (the default) or none")
-      ->delimiter(',')
-      ->check(CLI::IsMember({"violated", "unknown", "none"}))
-      ->capture_default_str();
+  add_fail_on_option(*sub, o->fail_on,
+                     "What makes the exit status non-zero, as for check: violated, unknown, both (the default) or "
+                     "none");
   sub->add_option("--dump", o->load.dump.path, "--html: the dump, when it is no longer where the report says");
   sub->add_option("--spec,-s", o->spec,
                   "--html, --sarif: the spec, when it is no longer where the report says (SARIF points each "
