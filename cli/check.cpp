@@ -15,6 +15,7 @@
 #include "cli/report_files.h"
 #include "cli/run_limits.h"
 #include "cli/spec_lookup.h"
+#include "cli/symbol_options.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/base/output_file.h"
 #include "verifier/checks/baseline.h"
@@ -46,6 +47,7 @@ struct CheckCliOptions {
   }();
   std::string emit_smt2;
   bool list_rules = false;
+  SymbolOptions symbols;
 };
 
 void print_rules() {
@@ -132,10 +134,21 @@ int run_check_command(CheckCliOptions& o) {
   auto loaded = load_dump_cli(o.load);
   if (!loaded.ok()) return failed(loaded.error());
 
+  auto symbols = load_kernel_symbols(o.symbols, loaded->raw ? loaded->raw->vmcoreinfo : std::nullopt);
+  if (!symbols) return bad_input("check: " + symbols.error().message);
+  if (loaded->raw) attach_memory(*symbols, *loaded->raw);
+  std::vector<std::string> notes = symbols->notes;
+  if (!o.symbols.no_pin) {
+    const std::vector<std::string> pin_notes = pin_from_kernel(*spec, *symbols, o.check);
+    notes.insert(notes.end(), pin_notes.begin(), pin_notes.end());
+  }
+
   const std::optional<check::RawContext> raw = check::raw_context(*loaded);
   check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, o.check);
   if (auto code = check_failed(outcome)) return *code;
   check::CheckResult result = std::move(std::get<check::CheckResult>(outcome));
+  check::locate_violations(result, *spec, symbols->place_options());
+  result.notes.insert(result.notes.end(), notes.begin(), notes.end());
   if (baseline) apply_baseline(result, *baseline);
   disarm_time_watchdog();
   const auto write = [&](OutputFormat format, std::ostream& os, bool to_terminal) {
@@ -185,6 +198,7 @@ Command setup_check(CLI::App& app) {
   sub->add_option("--baseline", o->baseline, "A previous JSON report: its violations are accepted, only new ones fail")
       ->check(CLI::ExistingFile);
   sub->add_option("--emit-smt2", o->emit_smt2, "Write every solver query as SMT-LIB 2 into this directory");
+  add_symbol_options(*sub, o->symbols, true);
   sub->add_flag("--list-rules", o->list_rules, "List the rules check decides, and exit");
   return Command{sub, [o] { return run_check_command(*o); }, nullptr, nullptr};
 }

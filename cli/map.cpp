@@ -13,6 +13,7 @@
 #include "cli/param_flags.h"
 #include "cli/progress.h"
 #include "cli/spec_lookup.h"
+#include "cli/symbol_options.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/base/output_file.h"
 #include "verifier/checks/check.h"
@@ -32,6 +33,7 @@ struct MapOptions {
   unsigned width = 0;  ///< 0: from the terminal
   std::string html;
   std::vector<std::string> params;
+  SymbolOptions symbols;
 };
 
 /// The terminal's width: TIOCGWINSZ on stdout, else $COLUMNS, else 100.
@@ -64,15 +66,23 @@ int run_map(MapOptions o) {
   auto loaded = load_dump_cli(o.load);
   if (!loaded.ok()) return failed(loaded.error());
 
+  auto symbols = load_kernel_symbols(o.symbols, loaded->raw ? loaded->raw->vmcoreinfo : std::nullopt);
+  if (!symbols) return bad_input("map: " + symbols.error().message);
+  if (loaded->raw) attach_memory(*symbols, *loaded->raw);
   std::optional<check::CheckResult> result;
   std::optional<spec::Layout> layout;
-  std::vector<std::string> notes;
+  std::vector<std::string> notes = symbols->notes;
   if (spec) {
+    if (!o.symbols.no_pin) {
+      const std::vector<std::string> pin_notes = pin_from_kernel(*spec, *symbols, check_options);
+      notes.insert(notes.end(), pin_notes.begin(), pin_notes.end());
+    }
     progress.update("ptverify map: checking against " + o.spec + " to place its regions ...");
     const std::optional<check::RawContext> raw = check::raw_context(*loaded);
     check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, check_options);
     if (auto code = check_failed(outcome)) return *code;
     result = std::move(std::get<check::CheckResult>(outcome));
+    check::locate_violations(*result, *spec, symbols->place_options());
     auto l = layout_for(*spec, *result);
     if (l.ok())
       layout = std::move(*l);
@@ -115,6 +125,7 @@ Command setup_map(CLI::App& app) {
   sub->add_option("--spec,-s", o->spec,
                   "Name the boxes by this spec's regions, placed as `check` places them, and mark violations");
   sub->add_option("--param", o->params, "With --spec: fix a spec parameter, as for check: NAME=VALUE (repeatable)");
+  add_symbol_options(*sub, o->symbols, true);
   sub->add_flag("--ascii", o->ascii, "Plain ASCII (+-|) instead of Unicode box drawing");
   sub->add_option("--width", o->width, "Columns of the drawing (default: the terminal's, else $COLUMNS, else 100)")
       ->check(CLI::Range(60u, 1000u));

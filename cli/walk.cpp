@@ -9,9 +9,11 @@
 #include "cli/dump_options.h"
 #include "cli/load_dump.h"
 #include "cli/report_files.h"
+#include "cli/symbol_options.h"
 #include "models/format.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/ingest/load_dump.h"
+#include "verifier/report/place_text.h"
 #include "verifier/report/text.h"
 
 namespace ptv::cli {
@@ -22,13 +24,32 @@ struct WalkOptions {
   DumpOptions dump;  ///< raw memory only: dump.path, dump.format (auto, elf-core, raw), dump.machine
   std::string address;
   std::string json;  ///< --json FILE; "-": standard output instead of the text
+  SymbolOptions symbols;
 };
 
+/// ADDRESS as a number, else as SYMBOL or SYMBOL+OFFSET when the symbols have it.
+Expected<std::uint64_t> walk_address(const std::string& text, const KernelSymbols& symbols) {
+  const Expected<std::uint64_t> va = parse_address(text, AddressKind::kVirtual);
+  if (va.ok() || symbols.no_symbols()) return va;
+  const std::size_t plus = text.find('+');
+  const std::string name = text.substr(0, plus);
+  std::uint64_t offset = 0;
+  if (plus != std::string::npos) {
+    auto off = parse_address(text.substr(plus + 1), AddressKind::kVirtual);
+    if (!off) return Error{text + ": the offset after '+': " + off.error().message};
+    offset = *off;
+  }
+  if (auto a = symbols.address(name)) return *a + offset;
+  return Error{va.error().message + ", and no symbol is called " + name};
+}
+
 int run_walk(const WalkOptions& o) {
-  const Expected<std::uint64_t> va = parse_address(o.address, AddressKind::kVirtual);
-  if (!va.ok()) return bad_input("walk: ADDRESS " + va.error().message);
   auto dump = open_raw_dump(o.dump);
   if (!dump.ok()) return failed(dump.error());
+  auto symbols = load_kernel_symbols(o.symbols, dump->vmcoreinfo);
+  if (!symbols) return bad_input("walk: " + symbols.error().message);
+  const Expected<std::uint64_t> va = walk_address(o.address, *symbols);
+  if (!va.ok()) return bad_input("walk: ADDRESS " + va.error().message);
   const Machine& m = dump->machine;
   print_notes(m.notes, false);
   for (const Fact& f : m.facts)
@@ -41,6 +62,12 @@ int run_walk(const WalkOptions& o) {
     if (auto code = write_one(o.json, [&](std::ostream& os, bool) { write_walk_json(w, m.state, os); })) return *code;
     if (o.json == "-") return static_cast<int>(ExitCode::kOk);
   }
+  if (symbols->names) {
+    const SymbolHit hit = symbols->names->lookup(*va);
+    const std::string place = place_text(check::Place{hit.symbol, hit.section, ""});
+    std::cout << "symbol: " << (place.empty() ? "none (no symbol of " + symbols->names->source + " names it)" : place)
+              << '\n';
+  }
   write_walk_text(w, m.state, std::cout);
   return static_cast<int>(ExitCode::kOk);
 }
@@ -52,11 +79,14 @@ Command setup_walk(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("walk", "Walk one virtual address through a raw dump's page tables");
   sub->add_option("DUMP", opts->dump.path, "ELF core (QEMU dump-guest-memory, or a ptverify slice) or raw image")
       ->required();
-  sub->add_option("ADDRESS", opts->address, "virtual address, hexadecimal (V and 0x optional, _ or ' separators)")
+  sub->add_option("ADDRESS", opts->address,
+                  "virtual address, hexadecimal (V and 0x optional, _ or ' separators), or "
+                  "SYMBOL[+OFFSET] with --kallsyms or --system-map")
       ->required();
   add_machine_options(*sub, opts->dump.machine);
   add_raw_format_option(*sub, opts->dump.format);
   add_json_file_option(*sub, opts->json, "Write the walk as JSON to FILE");
+  add_symbol_options(*sub, opts->symbols, false);
   return Command{sub, [opts] { return run_walk(*opts); }, nullptr, nullptr};
 }
 

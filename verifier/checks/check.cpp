@@ -8,6 +8,7 @@
 #include "verifier/checks/check_steps.h"
 #include "verifier/checks/infer.h"
 #include "verifier/checks/physical.h"
+#include "verifier/checks/places.h"
 #include "verifier/checks/predicates.h"
 #include "verifier/checks/replay.h"
 #include "verifier/checks/search.h"
@@ -124,7 +125,20 @@ void stop(CheckResult& out, const CheckInputs& in, Stopped stopped, const std::s
 /// and frames. Returns the InternalError that ends the run, if any.
 std::optional<CheckOutcome> check_with(const CheckInputs& in, const Inferred& inferred, CheckResult& out) {
   const spec::ParameterValues& values = *inferred.values;
-  for (std::size_t i = 0; i < values.size(); ++i) out.parameters.push_back({in.spec.parameters[i].name, values[i]});
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    Parameter p{in.spec.parameters[i].name, values[i]};
+    if (auto it = in.options.parameter_origins.find(p.name); it != in.options.parameter_origins.end()) {
+      p.source = ParameterSource::kRead;
+      p.origin = it->second;
+    } else if (in.options.fixed_parameters.contains(p.name)) {
+      p.source = ParameterSource::kGiven;
+    } else if (const spec::Parameter& d = in.spec.parameters[i];
+               d.values.size() == 1 || (d.values.empty() && d.min == d.max)) {
+      p.source = ParameterSource::kGiven;
+      p.origin = "the spec admits no other value";
+    }
+    out.parameters.push_back(std::move(p));
+  }
   const auto layout = spec::evaluate_layout(in.spec, values);
   if (!layout.ok())
     return InternalError{"parameter values chosen by the solver do not place every region: " + layout.error().message};
@@ -220,6 +234,7 @@ CheckOutcome run_check(const MappingSet& given, const spec::Spec& spec, const Ra
     return InternalError{e.what()};
   }
   finish(out, m);
+  name_regions(out, spec);
   out.seconds = since(t0);
   return out;
 }

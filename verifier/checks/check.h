@@ -54,7 +54,10 @@ struct CheckOptions {
   std::uint64_t memory_limit_mb = 0;  ///< Z3's heap while solving (smt::QueryLimits); 0 = none
   std::size_t max_violations = 100;   ///< listed violations, all rules together
   std::size_t max_inference_rounds = 200;
-  std::map<std::string, std::uint64_t> fixed_parameters;  ///< --param NAME=VALUE
+  std::map<std::string, std::uint64_t> fixed_parameters;  ///< --param NAME=VALUE, and values read from the kernel
+  /// The fixed parameters read from the kernel rather than given: name -> where the value
+  /// comes from ("_text in kallsyms (k.txt)"); reported as such.
+  std::map<std::string, std::string> parameter_origins;
   std::optional<std::filesystem::path> emit_smt2_dir;
   /// The whole run's end (--time-limit): no query runs past it; the rules not decided by then
   /// are unknown ("not decided: time limit"). Empty: no limit.

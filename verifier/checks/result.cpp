@@ -60,6 +60,18 @@ Status counted(const RuleResult& r, const std::vector<Violation>& violations) {
 
 }  // namespace
 
+std::string_view to_string(ParameterSource s) {
+  switch (s) {
+    case ParameterSource::kInferred:
+      return "inferred";
+    case ParameterSource::kGiven:
+      return "given";
+    case ParameterSource::kRead:
+      return "read";
+  }
+  return "inferred";
+}
+
 Status CheckResult::verdict() const {
   Status v = Status::kHolds;  // a run with nothing applicable holds
   for (const RuleResult& r : rules) v = join(v, counted(r, violations));

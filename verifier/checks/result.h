@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "models/address.h"
@@ -62,9 +63,24 @@ struct ViolationRights {
   bool operator==(const ViolationRights&) const = default;
 };
 
+/// What is at an address in the kernel's words, each "" when not known (no symbols given, or
+/// not a Linux kernel): the symbol ("do_syscall_64+0x1f", "e1000_probe+0x10 [e1000]"), the
+/// kernel image section (".text", ".rodata", ".data", "__init", ".bss", ".brk", "image
+/// padding") and Linux's name for the area (ptdump's markers: "Low Kernel Mapping", "vmalloc()
+/// Area", "Modules", ...). verifier/checks/places.h fills it.
+struct Place {
+  std::string symbol;
+  std::string section;
+  std::string area;
+  [[nodiscard]] bool empty() const { return symbol.empty() && section.empty() && area.empty(); }
+  bool operator==(const Place&) const = default;
+};
+
 struct Violation {
   RuleId rule;
-  std::string region;                 ///< the region involved ("" when none)
+  /// The innermost spec region containing `address` ("" when none does); for a rule of one
+  /// region, that region.
+  std::string region;
   VirtAddr address;                   ///< one concrete address from the solver model, replayed
   VirtRange range;                    ///< the maximal range around it breaking the rule the same way
   ViolationRights rights;             ///< effective rights there
@@ -73,6 +89,8 @@ struct Violation {
   std::optional<std::uint64_t> phys;  ///< physical address involved (aliases, table frames)
   std::string fingerprint;            ///< stable across runs: rule + region + range, for --baseline
   bool baselined = false;             ///< accepted by --baseline
+  Place first_place;                  ///< what is at range.first
+  Place last_place;                   ///< what is at range.last
 };
 
 struct RuleResult {
@@ -86,9 +104,25 @@ struct RuleResult {
   std::vector<FactId> uses;
 };
 
+/// Where a parameter's value comes from.
+enum class ParameterSource : std::uint8_t {
+  kInferred,  ///< one admissible value the solver found, not read from the kernel
+  kGiven,     ///< --param NAME=VALUE
+  kRead,      ///< read from the kernel: a symbol, VMCOREINFO (`origin` says which)
+};
+
+/// "inferred", "given", "read".
+[[nodiscard]] std::string_view to_string(ParameterSource s);
+
 struct Parameter {
+  Parameter() = default;
+  Parameter(std::string n, std::uint64_t v, ParameterSource s = ParameterSource::kInferred, std::string o = {})
+      : name(std::move(n)), value(v), source(s), origin(std::move(o)) {}
+
   std::string name;
   std::uint64_t value = 0;
+  ParameterSource source = ParameterSource::kInferred;
+  std::string origin;  ///< kRead: "_stext in kallsyms (k.txt, ...)"; kGiven: why, or "" for --param
 };
 
 struct CheckResult {

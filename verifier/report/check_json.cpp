@@ -43,6 +43,14 @@ Json walk_json(const WalkLevel& w) {
   return j;
 }
 
+Json place_json(const check::Place& p) {
+  Json j;
+  j["symbol"] = p.symbol;
+  j["section"] = p.section;
+  j["area"] = p.area;
+  return j;
+}
+
 Json violation_json(const Violation& v) {
   Json j;
   j["rule"] = check::rule_info(v.rule).name;
@@ -57,6 +65,10 @@ Json violation_json(const Violation& v) {
   j["baselined"] = v.baselined;
   Json& walk = j["walk"] = Json::array();
   for (const WalkLevel& w : v.walk) walk.push_back(walk_json(w));
+  Json places;
+  places["first"] = place_json(v.first_place);
+  places["last"] = place_json(v.last_place);
+  j["places"] = std::move(places);
   return j;
 }
 
@@ -100,10 +112,21 @@ WalkLevel read_walk(const Reader& rd, const Json& j, const std::string& p) {
   return w;
 }
 
-Violation read_violation(const Reader& rd, const Json& j, const std::string& p) {
-  rd.exact_object(
-      j, p,
-      {"rule", "region", "address", "start", "end", "rights", "message", "phys", "fingerprint", "baselined", "walk"});
+check::Place read_place(const Reader& rd, const Json& j, const std::string& p) {
+  rd.exact_object(j, p, {"symbol", "section", "area"});
+  return check::Place{rd.string(j.at("symbol"), p + "/symbol"), rd.string(j.at("section"), p + "/section"),
+                      rd.string(j.at("area"), p + "/area")};
+}
+
+Violation read_violation(const Reader& rd, const Json& j, const std::string& p, std::int64_t version) {
+  if (version < 3)
+    rd.exact_object(
+        j, p,
+        {"rule", "region", "address", "start", "end", "rights", "message", "phys", "fingerprint", "baselined", "walk"});
+  else
+    rd.exact_object(j, p,
+                    {"rule", "region", "address", "start", "end", "rights", "message", "phys", "fingerprint",
+                     "baselined", "walk", "places"});
   Violation v;
   v.rule = rd.rule(j.at("rule"), p + "/rule");
   v.region = rd.string(j.at("region"), p + "/region");
@@ -119,6 +142,12 @@ Violation read_violation(const Reader& rd, const Json& j, const std::string& p) 
   v.fingerprint = rd.string(j.at("fingerprint"), p + "/fingerprint");
   v.baselined = rd.boolean(j.at("baselined"), p + "/baselined");
   rd.each(j, p, "walk", [&](const Json& w, const std::string& wp) { v.walk.push_back(read_walk(rd, w, wp)); });
+  if (version >= 3) {
+    const Json& places = j.at("places");
+    rd.exact_object(places, p + "/places", {"first", "last"});
+    v.first_place = read_place(rd, places.at("first"), p + "/places/first");
+    v.last_place = read_place(rd, places.at("last"), p + "/places/last");
+  }
   return v;
 }
 
@@ -145,13 +174,18 @@ std::int64_t read_version(const Reader& rd, const Json& root) {
         root, "",
         {"format_version", "verdict", "complete", "summary", "dump", "dump_format", "spec", "mode", "parameters",
          "parameters_admissible", "rules", "violations", "notes", "seconds", "queries", "formula_nodes"});
-  else
+  else if (version == 2)
     rd.exact_object(root, "",
                     {"format_version", "verdict", "complete", "summary", "dump", "dump_format", "spec", "mode",
                      "parameters", "parameters_admissible", "facts", "assumptions", "rules", "violations", "notes",
                      "seconds", "queries", "formula_nodes"});
-  if (version != 1 && version != kCheckJsonVersion)
-    rd.fail("/format_version", "1 or " + std::to_string(kCheckJsonVersion) + " (the versions this reader knows)",
+  else
+    rd.exact_object(root, "",
+                    {"format_version", "verdict", "complete", "summary", "dump", "dump_format", "spec", "mode",
+                     "parameters", "parameter_sources", "parameters_admissible", "facts", "assumptions", "rules",
+                     "violations", "notes", "seconds", "queries", "formula_nodes"});
+  if (version != 1 && version != 2 && version != kCheckJsonVersion)
+    rd.fail("/format_version", "1, 2 or " + std::to_string(kCheckJsonVersion) + " (the versions this reader knows)",
             &root.at("format_version"));
   return version;
 }
@@ -188,6 +222,28 @@ RuleResult read_rule(const Reader& rd, const Json& j, const std::string& p, std:
   return rr;
 }
 
+/// Version 3: where each parameter's value comes from, one entry per parameter.
+void read_parameter_sources(const Reader& rd, const Json& j, CheckResult& r) {
+  const std::string p = "/parameter_sources";
+  if (!j.is_object() || j.size() != r.parameters.size()) rd.fail(p, "an object with one entry per parameter", &j);
+  for (check::Parameter& param : r.parameters) {
+    const std::string pp = p + "/" + param.name;
+    if (!j.contains(param.name)) rd.fail(p, "an entry for parameter " + param.name, &j);
+    const Json& e = j.at(param.name);
+    rd.exact_object(e, pp, {"source", "origin"});
+    const std::string src = rd.string(e.at("source"), pp + "/source");
+    if (src == "inferred")
+      param.source = check::ParameterSource::kInferred;
+    else if (src == "given")
+      param.source = check::ParameterSource::kGiven;
+    else if (src == "read")
+      param.source = check::ParameterSource::kRead;
+    else
+      rd.fail(pp + "/source", "\"inferred\", \"given\" or \"read\"", &e.at("source"));
+    param.origin = rd.string(e.at("origin"), pp + "/origin");
+  }
+}
+
 CheckResult read_root(const Json& root, const std::string& source, std::int64_t* version_read = nullptr) {
   const Reader rd(source);
   const std::int64_t version = read_version(rd, root);
@@ -206,12 +262,13 @@ CheckResult read_root(const Json& root, const std::string& source, std::int64_t*
   if (!params.is_object()) rd.fail("/parameters", "an object mapping parameter names to hex strings", &params);
   for (const auto& [name, value] : params.items())
     r.parameters.push_back(check::Parameter{name, rd.hex64(value, "/parameters/" + name)});
+  if (version >= 3) read_parameter_sources(rd, root.at("parameter_sources"), r);
   r.parameters_admissible = rd.boolean(root.at("parameters_admissible"), "/parameters_admissible");
   if (version != 1) read_facts(rd, root, r);
   rd.each(root, "", "rules",
           [&](const Json& j, const std::string& p) { r.rules.push_back(read_rule(rd, j, p, version, r.facts)); });
   rd.each(root, "", "violations",
-          [&](const Json& j, const std::string& p) { r.violations.push_back(read_violation(rd, j, p)); });
+          [&](const Json& j, const std::string& p) { r.violations.push_back(read_violation(rd, j, p, version)); });
   rd.each(root, "", "notes", [&](const Json& j, const std::string& p) { r.notes.push_back(rd.string(j, p)); });
   r.seconds = rd.seconds(root.at("seconds"), "/seconds");
   r.queries = rd.unsigned_num(root.at("queries"), "/queries", ~std::uint64_t{0});
@@ -241,6 +298,14 @@ void write_check_json(const CheckResult& r, std::ostream& os) {
   j["mode"] = check::mode_name(r);
   Json& params = j["parameters"] = Json::object();
   for (const check::Parameter& p : r.parameters) params[p.name] = hex16(p.value);
+  Json sources = Json::object();
+  for (const check::Parameter& p : r.parameters) {
+    Json e;
+    e["source"] = std::string(check::to_string(p.source));
+    e["origin"] = p.origin;
+    sources[p.name] = std::move(e);
+  }
+  j["parameter_sources"] = std::move(sources);
   j["parameters_admissible"] = r.parameters_admissible;
   // Built apart and then inserted: ordered_json holds its members in a vector, so a reference
   // to one member does not survive inserting another.
@@ -288,7 +353,7 @@ Expected<CheckResult> read_check_json(std::string_view content, const std::strin
   if (!r) return r;
   // A saved walk is recomputed from its own raw entries: a report whose walk text, levels or
   // rule disagree with them is refused rather than explained.
-  const bool current = version == kCheckJsonVersion;  // older reports marked the deciding entry otherwise
+  const bool current = version >= 2;  // older reports marked the deciding entry otherwise
   for (std::size_t k = 0; k < r->violations.size(); ++k) {
     const check::Violation& v = r->violations[k];
     if (v.walk.empty()) continue;

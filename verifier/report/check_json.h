@@ -1,17 +1,21 @@
 // The JSON report of `ptverify check` (`--json FILE`), and its reader (for `ptverify explain`
 // and `--baseline`): read_check_json(write_check_json(r)) equals r field for field. The schema is
-// in docs/check.md, "JSON report"; in short:
+// docs/schema/check-report.schema.json, described in docs/check.md, "JSON report"; in short:
 //
-//   {"format_version": 1, "verdict": "violated", "complete": true, "summary": "ptverify check: ...",
+//   {"format_version": 3, "verdict": "violated", "complete": true, "summary": "ptverify check: ...",
 //    "dump": "core.elf", "dump_format": "elf-core", "spec": "linux.json", "mode": "4-level",
-//    "parameters": {"kaslr_slide": "0x0000000012000000"}, "parameters_admissible": true,
+//    "parameters": {"kernel_text": "0xffffffffa5000000"},
+//    "parameter_sources": {"kernel_text": {"source": "read", "origin": "_stext in kallsyms (k.txt)"}},
+//    "parameters_admissible": true,
 //    "rules": [{"rule": "wx", "status": "violated", "violations": 1, "detail": "", "seconds": 0.01}],
 //    "violations": [{"rule": "wx", "region": "direct-map", "address": "0x...", "start": "0x...",
 //                    "end": "0x...", "rights": "-rwx 2M", "message": "...", "phys": null,
 //                    "fingerprint": "wx:direct-map:0x...-0x...", "baselined": false,
 //                    "walk": [{"level": "PML4", "table": "0x...", "index": 273,
 //                              "entry_address": "0x...", "raw": "0x...", "decoded": "P RW A",
-//                              "deciding": false, "deciding_bits": ""}]}],
+//                              "deciding": false, "deciding_bits": ""}],
+//                    "places": {"first": {"symbol": "", "section": "", "area": "Low Kernel Mapping"},
+//                               "last": {"symbol": "", "section": "", "area": "Low Kernel Mapping"}}}],
 //    "notes": [], "seconds": 0.21, "queries": 17, "formula_nodes": 412}
 //
 // Addresses and raw entries are hex strings ("0x" + 16 digits); "end" is exclusive, and the end of
@@ -31,8 +35,9 @@
 
 namespace ptv {
 
-/// The only format_version this code writes and reads.
-inline constexpr int kCheckJsonVersion = 2;
+/// The format_version this code writes; it also reads 1 (before facts) and 2 (before places and
+/// parameter sources).
+inline constexpr int kCheckJsonVersion = 3;
 
 /// Writes `r` as one JSON object, indented by two, ending with '\n'. Requires: parameter names
 /// are distinct (they become object keys). Bytes that are not UTF-8 are written as U+FFFD.

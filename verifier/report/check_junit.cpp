@@ -9,6 +9,7 @@
 #include "verifier/base/text_scan.h"
 #include "verifier/mapping/facts.h"
 #include "verifier/report/markup.h"
+#include "verifier/report/place_text.h"
 #include "verifier/report/text.h"
 #include "verifier/report/violation_rights.h"
 
@@ -36,6 +37,7 @@ std::string violation_text(const Violation& v) {
   std::string s = std::string(v.baselined ? "[baselined] " : "[new] ") + '[' + hex16(v.range.first.value()) + ", " +
                   hex_end(v.range) + ") " + format_size(v.range.size_or_zero());
   if (!v.region.empty()) s += " region \"" + v.region + '"';
+  s += where_phrase(v);
   if (const std::string rights = violation_rights_text(v.rights); !rights.empty()) s += " rights " + rights;
   s += " at " + hex16(v.address.value()) + ": " + v.message + '\n';
   for (const check::WalkLevel& w : v.walk)

@@ -5,6 +5,7 @@
 
 #include "models/format.h"
 #include "verifier/mapping/facts.h"
+#include "verifier/report/place_text.h"
 #include "verifier/report/violation_rights.h"
 
 namespace ptv {
@@ -22,6 +23,7 @@ std::string diagnostic(std::string_view text) { return "# " + ktap_text(text, fa
 std::string violation_line(const Violation& v) {
   std::string s = range_text(v.range) + ' ' + format_size(v.range.size_or_zero());
   if (!v.region.empty()) s += " region \"" + v.region + '"';
+  s += where_phrase(v);
   if (const std::string rights = violation_rights_text(v.rights); !rights.empty()) s += " rights " + rights;
   s += " at " + hex16(v.address.value());
   if (v.baselined) s += " (baselined)";

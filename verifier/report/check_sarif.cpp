@@ -8,6 +8,7 @@
 
 #include "models/format.h"
 #include "verifier/mapping/facts.h"
+#include "verifier/report/place_text.h"
 #include "verifier/report/text.h"
 #include "verifier/report/violation_rights.h"
 
@@ -28,6 +29,7 @@ std::string message_text(const Violation& v) {
   s += (s.empty() ? "" : " ") + std::string("Addresses ") + range_text(v.range) + " (" +
        format_size(v.range.size_or_zero()) + ")";
   if (!v.region.empty()) s += " in region \"" + v.region + '"';
+  s += where_phrase(v);
   if (const std::string rights = violation_rights_text(v.rights); !rights.empty()) s += ", rights " + rights;
   s += ", e.g. " + hex16(v.address.value());
   for (const check::WalkLevel& w : v.walk) {

@@ -10,6 +10,7 @@
 #include "verifier/base/printable.h"
 #include "verifier/mapping/facts.h"
 #include "verifier/report/ansi.h"
+#include "verifier/report/place_text.h"
 #include "verifier/report/text.h"
 #include "verifier/report/violation_rights.h"
 
@@ -100,6 +101,8 @@ void write_violation(const Violation& v, std::size_t n, std::size_t total, const
   os << "  range    [" << hex16(v.range.first.value()) << ", " << hex_end(v.range) << ")  "
      << format_size(v.range.size_or_zero()) << '\n';
   const std::string rights = violation_rights_text(v.rights);
+  if (const std::string sym = symbols_text(v); !sym.empty()) os << "  symbols  " << sym << '\n';
+  if (const std::string area = area_text(v); !area.empty()) os << "  area     " << area << '\n';
   os << "  rights   " << (rights.empty() ? "-" : rights) << '\n';
   if (v.phys) os << "  phys     " << hex16(*v.phys) << '\n';
   os << "  message  " << v.message << '\n';
@@ -147,10 +150,15 @@ CheckResult printable_result(const CheckResult& given) {
   for (RuleResult& rr : r.rules) fix(rr.detail);
   for (Violation& v : r.violations) {
     for (std::string* s : {&v.region, &v.rights.text, &v.message, &v.fingerprint}) fix(*s);
+    for (check::Place* pl : {&v.first_place, &v.last_place})
+      for (std::string* s : {&pl->symbol, &pl->section, &pl->area}) fix(*s);
     for (WalkLevel& w : v.walk)
       for (std::string* s : {&w.unknown_level, &w.decoded, &w.deciding_bits}) fix(*s);
   }
-  for (check::Parameter& p : r.parameters) fix(p.name);
+  for (check::Parameter& p : r.parameters) {
+    fix(p.name);
+    fix(p.origin);
+  }
   for (std::string& n : r.notes) fix(n);
   for (Fact& f : r.facts) {
     fix(f.value);
@@ -175,6 +183,7 @@ void write_check_text(const CheckResult& given, std::ostream& os, bool colour) {
     for (std::size_t i = 0; i < r.parameters.size(); ++i)
       os << (i ? ", " : " ") << r.parameters[i].name << " = " << hex16(r.parameters[i].value);
     os << '\n';
+    for (const std::string& line : parameter_source_lines(r)) os << "  " << line << '\n';
   }
   if (!r.parameters_admissible)
     os << paint("no admissible parameter values: the dump fits no instance of the spec", kRed) << '\n';

@@ -10,6 +10,7 @@
 #include "models/format.h"
 #include "verifier/report/ansi.h"
 #include "verifier/report/check_text.h"
+#include "verifier/report/place_text.h"
 #include "verifier/report/text.h"
 #include "verifier/report/violation_rights.h"
 
@@ -93,8 +94,10 @@ void write_story(const CheckResult& r, std::size_t index, const std::string& tit
   os << "Every address of [" << hex16(v.range.first.value()) << ", " << hex_end(v.range) << ") ("
      << format_size(v.range.size_or_zero()) << ") breaks the rule the same way.\n\n";
   os << "  rule     " << rule.name << ": " << rule.description << '\n';
-  os << "  region   " << (v.region.empty() ? std::string("none (no region of the spec is involved)") : v.region)
+  os << "  region   " << (v.region.empty() ? std::string("none (no region of the spec contains it)") : v.region)
      << '\n';
+  if (const std::string sym = symbols_text(v); !sym.empty()) os << "  symbols  " << sym << '\n';
+  if (const std::string area = area_text(v); !area.empty()) os << "  area     " << area << '\n';
   const std::string rights = violation_rights_text(v.rights);
   os << "  rights   " << (rights.empty() ? "-" : rights) << '\n';
   if (v.phys) os << "  phys     " << hex16(*v.phys) << '\n';

@@ -10,6 +10,7 @@
 #include "verifier/base/output_file.h"
 #include "verifier/report/html_map_parts.h"
 #include "verifier/report/markup.h"
+#include "verifier/report/place_text.h"
 #include "verifier/report/text.h"
 #include "verifier/report/violation_rights.h"
 
@@ -161,6 +162,9 @@ void write_violations(const AddressMap& map, std::ostream& os) {
        << format_size(v.range.size_or_zero()) << "</dd>"
        << "<dt>address</dt><dd class=\"hex\">" << hex16(v.address.value()) << "</dd>"
        << "<dt>rights</dt><dd>" << html_escape(violation_rights_text(v.rights)) << "</dd>";
+    if (const std::string sym = symbols_text(v); !sym.empty())
+      os << "<dt>symbols</dt><dd class=\"hex\">" << html_escape(sym) << "</dd>";
+    if (const std::string area = area_text(v); !area.empty()) os << "<dt>area</dt><dd>" << html_escape(area) << "</dd>";
     if (v.phys) os << "<dt>phys</dt><dd class=\"hex\">" << hex16(*v.phys) << "</dd>";
     os << "<dt>fingerprint</dt><dd class=\"hex\">" << html_escape(v.fingerprint) << "</dd></dl>\n";
     write_walk(v, n, os);
@@ -193,7 +197,8 @@ void write_check_tables(const AddressMap& map, std::ostream& os) {
   os << "</tbody></table></section>\n<section id=\"parameters\"><h2>Parameters"
      << (r.parameters_admissible ? "" : " (last candidate: no admissible values exist)") << "</h2><table><tbody>";
   for (const check::Parameter& p : r.parameters)
-    os << "<tr><td>" << html_escape(p.name) << "</td><td class=\"hex\">" << hex16(p.value) << "</td></tr>";
+    os << "<tr><td>" << html_escape(p.name) << "</td><td class=\"hex\">" << hex16(p.value) << "</td><td>"
+       << html_escape(parameter_source_text(p)) << "</td></tr>";
   os << "</tbody></table></section>\n";
 }
 

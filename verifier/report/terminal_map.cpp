@@ -9,6 +9,7 @@
 
 #include "models/format.h"
 #include "verifier/base/printable.h"
+#include "verifier/report/place_text.h"
 #include "verifier/report/text.h"
 
 namespace ptv {
@@ -249,6 +250,8 @@ void add_violation_lines(const check::CheckResult& check, const MapBox& b, std::
     const bool all_baselined =
         std::all_of(list.begin(), list.end(), [&](std::size_t i) { return check.violations[i].baselined; });
     if (all_baselined) t += ", baselined";
+    // The first one's symbol: where in the kernel it starts.
+    if (const std::string sym = place_text(v.first_place); !sym.empty()) t += ", " + sym;
     lines.push_back(text_line(t, all_baselined ? kYellow : kRed));
   }
 }

@@ -10,6 +10,7 @@
 
 #include "verifier/base/compressed.h"
 #include "verifier/base/json_read.h"
+#include "verifier/spec/from_kernel.h"
 #include "verifier/spec/parse_reader.h"
 #include "verifier/spec/source_lines.h"
 
@@ -123,6 +124,14 @@ void check_name(const Reader& r, const std::string& p, const std::string& name, 
   if (is_reserved(name)) r.fail(p, "'" + name + "' is a built-in name");
 }
 
+/// A parameter's "from_kernel" expression: checked here for its syntax (every name a symbol);
+/// evaluated by check against the symbols it is given (from_kernel_value()).
+void read_from_kernel(Reader& r, const Json& v, const std::string& path, Parameter& param) {
+  param.from_kernel = r.string_at(v, path);
+  if (const auto e = check_from_kernel(param.from_kernel))
+    r.fail(path, "column " + std::to_string(e->column) + ": " + e->message);
+}
+
 void read_parameters(Reader& r, const Json& j, Spec& spec) {
   const std::string path = "parameters";
   if (!j.is_object()) r.fail(path, "expected an object mapping parameter names to their domains");
@@ -130,7 +139,7 @@ void read_parameters(Reader& r, const Json& j, Spec& spec) {
     const std::string p = child(path, it.key());
     check_name(r, p, it.key(), "a parameter name");
     const Json& v = it.value();
-    r.expect_object(v, p, {"min", "max", "align", "values", "description"});
+    r.expect_object(v, p, {"min", "max", "align", "values", "description", "from_kernel"});
     Parameter param;
     param.name = it.key();
     param.path = p;
@@ -149,6 +158,7 @@ void read_parameters(Reader& r, const Json& j, Spec& spec) {
         param.values.push_back(r.constant_at(v["values"][i], element(vp, i)));
     }
     if (v.contains("description")) param.description = r.string_at(v["description"], child(p, "description"));
+    if (v.contains("from_kernel")) read_from_kernel(r, v["from_kernel"], child(p, "from_kernel"), param);
     if (param.min > param.max)
       r.fail(p, "min (" + std::to_string(param.min) + ") is greater than max (" + std::to_string(param.max) + ")");
     for (std::size_t i = 0; i < param.values.size(); ++i)

@@ -88,6 +88,10 @@ struct Parameter {
   std::uint64_t align = 1;  ///< a power of two
   std::vector<std::uint64_t> values;
   std::string description;
+  /// "from_kernel": how the running kernel's own symbols give the value, as an expression over
+  /// symbol names ("_stext", "align_up(_end - _stext, 2 * MiB)"); `check` pins the parameter to
+  /// it when the symbols are given (--kallsyms, --system-map, VMCOREINFO). "" when none.
+  std::string from_kernel;
 
   /// The least value of the domain (ignoring constraints); empty when the domain is empty.
   [[nodiscard]] std::optional<std::uint64_t> least() const;

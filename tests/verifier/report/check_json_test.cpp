@@ -66,16 +66,21 @@ TEST_CASE("check json - every corner of the value reads back field for field") {
   r.queries = ~std::size_t{0};
   r.notes = {"tab\there", "quote \" backslash \\ newline\n", "\u00e9\u2014"};
   r.dump = "dir with space/core \"1\".elf";
+  r.violations[0].first_place = check::Place{"startup_64+0x1000", ".text", "High Kernel Mapping"};
+  r.violations[0].last_place = check::Place{"e1000_probe+0x10 [e1000]", "", "Modules"};
+  r.parameters[0].source = check::ParameterSource::kRead;
+  r.parameters[0].origin = "_stext in kallsyms (k.txt, 3 symbols)";
   check_round_trip(r);
 }
 
 TEST_CASE("check json - the written form follows the documented schema") {
   const Json j = Json::parse(written(violated()));
   CHECK(keys(j) == std::vector<std::string>{"format_version", "verdict", "complete", "summary", "dump", "dump_format",
-                                            "spec", "mode", "parameters", "parameters_admissible", "facts",
-                                            "assumptions", "rules", "violations", "notes", "seconds", "queries",
-                                            "formula_nodes"});
-  CHECK(j["format_version"] == 2);
+                                            "spec", "mode", "parameters", "parameter_sources", "parameters_admissible",
+                                            "facts", "assumptions", "rules", "violations", "notes", "seconds",
+                                            "queries", "formula_nodes"});
+  CHECK(j["format_version"] == 3);
+  CHECK(j["parameter_sources"] == Json::parse(R"({"kaslr_slide": {"source": "inferred", "origin": ""}})"));
   CHECK(j["facts"][0] == Json::parse(R"({"id": "cr0.wp", "source": "dump", "value": "1", "origin": "registers.txt:22",
       "matters": true})"));
   CHECK(j["assumptions"] == Json::parse(R"(["cr4.smep", "maxphyaddr"])"));
@@ -90,7 +95,9 @@ TEST_CASE("check json - the written form follows the documented schema") {
 
   const Json& wx = j["violations"][0];
   CHECK(keys(wx) == std::vector<std::string>{"rule", "region", "address", "start", "end", "rights", "message", "phys",
-                                             "fingerprint", "baselined", "walk"});
+                                             "fingerprint", "baselined", "walk", "places"});
+  CHECK(wx["places"] == Json::parse(R"({"first": {"symbol": "", "section": "", "area": ""},
+      "last": {"symbol": "", "section": "", "area": ""}})"));
   CHECK(wx["rule"] == "wx");
   CHECK(wx["address"] == "0xffff888000201000");
   CHECK(wx["start"] == "0xffff888000200000");
@@ -135,8 +142,11 @@ TEST_CASE("check json - bad reports are errors naming the JSON Pointer and what 
     std::string error;
   };
   const Row rows[] = {
-      {edit("\"format_version\": 2", "\"format_version\": 3"),
-       "r.json:/format_version: expected 1 or 2 (the versions this reader knows), found 3"},
+      {edit("\"format_version\": 3", "\"format_version\": 4"),
+       "r.json:/format_version: expected 1, 2 or 3 (the versions this reader knows), found 4"},
+      {edit("\"source\": \"inferred\"", "\"source\": \"guessed\""),
+       "r.json:/parameter_sources/kaslr_slide/source: expected \"inferred\", \"given\" or \"read\", found \"guessed\""},
+      {edit("\"area\": \"\"", "\"area\": 3"), "r.json:/violations/0/places/first/area: expected a string, found 3"},
       {edit("\"id\": \"cr0.wp\"", "\"id\": \"cr0.pw\""),
        "r.json:/facts/0/id: expected a fact id such as \"cr0.wp\" (docs/check.md, \"Assumptions\"), found \"cr0.pw\""},
       {edit("\"assumptions\": [\n    \"cr4.smep\",", "\"assumptions\": [\n"),
@@ -154,7 +164,7 @@ TEST_CASE("check json - bad reports are errors naming the JSON Pointer and what 
        "0xffff888000400000), found \"0x1000\""},
       {edit("\"baselined\": false", "\"baselined\": false, \"baseline\": true"),
        "r.json:/violations/0/baseline: expected only the keys rule, region, address, start, end, rights, message, "
-       "phys, fingerprint, baselined, walk, found true"},
+       "phys, fingerprint, baselined, walk, places, found true"},
       {edit("\"deciding_bits\": \"XD=0\"", "\"deciding_bits\": 0"),
        "r.json:/violations/0/walk/2/deciding_bits: expected a string, found 0"},
       {edit("\"index\": 273", "\"index\": 512"),

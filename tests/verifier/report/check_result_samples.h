@@ -174,6 +174,8 @@ inline void check_same(const CheckResult& a, const CheckResult& b) {
     CHECK(x.phys == y.phys);
     CHECK(x.fingerprint == y.fingerprint);
     CHECK(x.baselined == y.baselined);
+    CHECK(x.first_place == y.first_place);
+    CHECK(x.last_place == y.last_place);
     REQUIRE(x.walk.size() == y.walk.size());
     for (std::size_t k = 0; k < x.walk.size(); ++k) check_same(x.walk[k], y.walk[k]);
   }
@@ -183,6 +185,8 @@ inline void check_same(const CheckResult& a, const CheckResult& b) {
   for (std::size_t i = 0; i < a.parameters.size(); ++i) {
     CHECK(a.parameters[i].name == b.parameters[i].name);
     CHECK(a.parameters[i].value == b.parameters[i].value);
+    CHECK(a.parameters[i].source == b.parameters[i].source);
+    CHECK(a.parameters[i].origin == b.parameters[i].origin);
   }
   CHECK(a.notes == b.notes);
   CHECK(a.seconds == b.seconds);
