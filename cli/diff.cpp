@@ -5,6 +5,7 @@
 #include "verifier/mapping/diff.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -101,6 +102,11 @@ int run_with_spec(const DiffOptions& o) {
   auto s = load_spec_named(o.spec);
   if (!s.ok()) return bad_input(s.error().message);
   const spec::Spec spec = std::move(*s);
+  for (const std::string& name : o.ignore) {
+    const bool known =
+        std::any_of(spec.regions.begin(), spec.regions.end(), [&](const spec::Region& r) { return r.name == name; });
+    if (!known) return bad_input("diff: --ignore " + name + ": the spec " + spec.name + " has no region of that name");
+  }
   auto common = parse_param_flags("diff", o.params);
   if (!common) return failed(common.error());
   Progress progress(o.load.quiet);
