@@ -412,7 +412,11 @@ std::string SpecDiff::summary_line() const {
   os << "ptverify diff: " << verdict << " - " << decimal(differing) << " of " << decimal(regions.size())
      << " regions differ (" << decimal(count(DiffKind::kChanged)) << " changed, " << decimal(count(DiffKind::kAdded))
      << " added, " << decimal(count(DiffKind::kRemoved)) << " removed, " << decimal(count(DiffKind::kCannotCompare))
-     << " cannot compare), " << decimal(counts_only) << " randomised in counts only; each relative to its own base";
+     << " cannot compare";
+  if (counts_only)
+    os << "; " << decimal(counts_only)
+       << (counts_only == 1 ? " randomised region differs" : " randomised regions differ") << " in counts only";
+  os << "), each relative to its own base";
   return os.str();
 }
 

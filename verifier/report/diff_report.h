@@ -90,8 +90,8 @@ struct SpecDiff {
   /// region has something added, removed or changed or a randomised region gained or lost a
   /// rights class; kUnknown when the only differences cannot be compared.
   [[nodiscard]] ExitCode exit_code() const;
-  /// "ptverify diff: DIFFERENT - 1 of 24 regions differ (1 changed, 0 added, 0 removed, 0 cannot
-  /// compare), relative to each side's own base"
+  /// "ptverify diff: DIFFERENT - 1 of 23 regions differ (1 changed, 0 added, 0 removed, 0 cannot
+  /// compare; 1 randomised region differs in counts only), each relative to its own base"
   [[nodiscard]] std::string summary_line() const;
 };
 

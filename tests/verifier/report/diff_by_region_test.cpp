@@ -98,17 +98,20 @@ TEST_CASE("relative_view: runs, unknown and fault ranges clipped to the pieces a
 TEST_CASE("diff by region: the same pages at two bases are identical, one change is named at its offset") {
   Fixture f;
   const spec::Layout la = f.layout(kBaseA), lb = f.layout(kBaseB);
-  const MappingSet a = set({run(kBaseA + k4K, 4 * k4K, Tri::kYes, Tri::kNo), run(kFixed, k4K, Tri::kYes, Tri::kNo)}, "a");
-  const MappingSet same = set({run(kBaseB + k4K, 4 * k4K, Tri::kYes, Tri::kNo), run(kFixed, k4K, Tri::kYes, Tri::kNo)}, "b");
+  const MappingSet a =
+      set({run(kBaseA + k4K, 4 * k4K, Tri::kYes, Tri::kNo), run(kFixed, k4K, Tri::kYes, Tri::kNo)}, "a");
+  const MappingSet same =
+      set({run(kBaseB + k4K, 4 * k4K, Tri::kYes, Tri::kNo), run(kFixed, k4K, Tri::kYes, Tri::kNo)}, "b");
   auto d = diff_by_region(a, la, same, lb, {});
   REQUIRE(d.ok());
   CHECK(d->exit_code() == ExitCode::kOk);
   CHECK(region(*d, "dmap").a_base == kBaseA);
   CHECK(region(*d, "dmap").b_base == kBaseB);
 
-  const MappingSet changed = set({run(kBaseB + k4K, k4K, Tri::kYes, Tri::kNo), run(kBaseB + 2 * k4K, k4K, Tri::kYes, Tri::kYes),
-                                  run(kBaseB + 3 * k4K, 2 * k4K, Tri::kYes, Tri::kNo), run(kFixed, k4K, Tri::kYes, Tri::kNo)},
-                                 "b");
+  const MappingSet changed =
+      set({run(kBaseB + k4K, k4K, Tri::kYes, Tri::kNo), run(kBaseB + 2 * k4K, k4K, Tri::kYes, Tri::kYes),
+           run(kBaseB + 3 * k4K, 2 * k4K, Tri::kYes, Tri::kNo), run(kFixed, k4K, Tri::kYes, Tri::kNo)},
+          "b");
   d = diff_by_region(a, la, changed, lb, {});
   REQUIRE(d.ok());
   CHECK(d->exit_code() == ExitCode::kViolations);
@@ -136,9 +139,9 @@ TEST_CASE("diff by region: a randomised region compares counts per rights class,
   Fixture f;
   const spec::Layout la = f.layout(kBaseA), lb = f.layout(kBaseB);
   const MappingSet a = set({run(kPool + 0x10000, 2 * k4K, Tri::kYes, Tri::kNo)}, "a");
-  const MappingSet moved = set({run(kPool + 0x7000'0000, k4K, Tri::kYes, Tri::kNo),
-                                run(kPool + 0x9000'0000, 2 * k4K, Tri::kYes, Tri::kNo)},
-                               "b");
+  const MappingSet moved =
+      set({run(kPool + 0x7000'0000, k4K, Tri::kYes, Tri::kNo), run(kPool + 0x9000'0000, 2 * k4K, Tri::kYes, Tri::kNo)},
+          "b");
   auto d = diff_by_region(a, la, moved, lb, {});
   REQUIRE(d.ok());
   const RegionDiff& pool = region(*d, "pool");
