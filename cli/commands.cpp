@@ -64,7 +64,10 @@ std::string example_for(const std::string& name) {
     return "Example:\n  ptverify check core.elf --spec linux-x86_64-4level --json report.json\n  ptverify explain "
            "report.json --all";
   if (name == "diff")
-    return "Example:\n  ptverify diff " + kaslr + "core.slice.elf.zst " + kaslr + "core.slice.mutated-wx.elf.zst";
+    return "Example:\n  ptverify diff " + kaslr + "core.slice.elf.zst " + kaslr +
+           "core.slice.mutated-wx.elf.zst\n  ptverify diff "
+           "tests/fixtures/linux-6.1-4level-pti-user/core.slice.elf.zst " +
+           kaslr + "core.slice.mutated-wx.elf.zst \\\n      --spec linux-x86_64-4level --kernel-only";
   return {};
 }
 

@@ -110,6 +110,11 @@ write diff diff-different 1 diff $KASLR/core.slice.elf.zst $KASLR/core.slice.mut
 write diff diff-identical 0 diff $KASLR/core.slice.elf.zst $KASLR/core.slice.elf.zst "${J[@]}"
 write diff diff-raw-vs-ptdump 1 diff $PTI/core.slice.elf.zst $PTI/ptdump-kernel.txt "${J[@]}"
 write diff diff-unknown 3 diff $PTI/ptdump-kernel.txt $PTI/ptdump-kernel.txt "${J[@]}"
+# --spec: region by region (a change, randomised regions as counts; regions left out).
+write diff diff-spec-different 1 diff $KASLR/core.slice.elf.zst $KASLR/core.slice.mutated-wx.elf.zst \
+  --spec linux-x86_64-4level "${J[@]}"
+write diff diff-spec-kernel-only 1 diff tests/fixtures/linux-6.1-4level-pti-user/core.slice.elf.zst \
+  $KASLR/core.slice.mutated-wx.elf.zst --spec linux-x86_64-4level --kernel-only --ignore vmemmap "${J[@]}"
 
 # Every output written, against its kind's schema.
 for kind in check-report prove-report prove-obligations mappings walk diff; do

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <sstream>
+#include <type_traits>
 
 #include "models/entry.h"
 #include "models/format.h"
@@ -210,6 +211,42 @@ std::string MappingDiff::summary_line() const {
      << decimal(count(DiffKind::kAdded)) << " added, " << decimal(count(DiffKind::kRemoved)) << " removed, "
      << decimal(count(DiffKind::kCannotCompare)) << " cannot compare";
   return os.str();
+}
+
+namespace {
+
+/// The elements of `v` (sorted by range.first, disjoint) overlapping `piece`, clipped to it and
+/// moved down by `base`, appended to `out`.
+template <typename T>
+void clip_into(const std::vector<T>& v, const VirtRange& piece, std::uint64_t base, std::vector<T>& out) {
+  auto it = std::partition_point(v.begin(), v.end(), [&](const T& x) { return x.range.last < piece.first; });
+  for (; it != v.end() && it->range.first <= piece.last; ++it) {
+    T x = *it;
+    const std::uint64_t first = std::max(x.range.first.value(), piece.first.value());
+    const std::uint64_t last = std::min(x.range.last.value(), piece.last.value());
+    if constexpr (std::is_same_v<T, Run>) {
+      if (x.phys) x.phys = PhysAddr(x.phys->value() + (first - x.range.first.value()));
+    }
+    x.range = VirtRange{VirtAddr(first - base), VirtAddr(last - base)};
+    out.push_back(std::move(x));
+  }
+}
+
+}  // namespace
+
+MappingSet relative_view(const MappingSet& m, const std::vector<VirtRange>& pieces, std::uint64_t base) {
+  MappingSet out;
+  out.mode = m.mode;
+  out.format = m.format;
+  out.source = m.source;
+  out.claimed_format = m.claimed_format;
+  out.claimed_source = m.claimed_source;
+  for (const VirtRange& p : pieces) {
+    clip_into(m.runs, p, base, out.runs);
+    clip_into(m.unknown, p, base, out.unknown);
+    clip_into(m.faults, p, base, out.faults);
+  }
+  return out;
 }
 
 Expected<MappingDiff> diff_mappings(const MappingSet& a, const MappingSet& b) {

@@ -83,4 +83,11 @@ std::vector<AttributeChange> attribute_changes(const Run& a, const Run& b);
 /// hold. An error when the paging modes differ (their canonical spaces differ).
 Expected<MappingDiff> diff_mappings(const MappingSet& a, const MappingSet& b);
 
+/// The part of `m` inside `pieces` moved down by `base`: what maps base + o in `m` maps o in the
+/// result (runs, unknown and fault ranges clipped to the pieces; everything else unmapped). Two
+/// views of one region at two KASLR bases then compare with diff_mappings offset by offset
+/// (`ptverify diff --spec`). The result keeps m's mode, format and source, and is a valid set
+/// apart from canonicality. Requires: pieces sorted, disjoint, every address >= base.
+MappingSet relative_view(const MappingSet& m, const std::vector<VirtRange>& pieces, std::uint64_t base);
+
 }  // namespace ptv
