@@ -135,10 +135,10 @@ std::vector<std::string> pin_from_kernel(const spec::Spec& spec, const KernelSym
     std::string origin;
     for (const auto& [src, names] : by_source) origin += (origin.empty() ? "" : "; ") + names + " in " + src;
     if (p.from_kernel.starts_with("*"))
-      origin = "the variable " + used.front() + " read from the dump, at its address in " +
-               symbols.source_of(used.front());
+      origin =
+          "the variable " + used.front() + " read from the dump, at its address in " + symbols.source_of(used.front());
     else if (p.from_kernel.find_first_not_of("_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
-        std::string::npos)
+             std::string::npos)
       origin = p.from_kernel + " with " + origin;
     options.fixed_parameters[p.name] = *value;
     options.parameter_origins[p.name] = origin;

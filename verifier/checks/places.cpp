@@ -15,17 +15,28 @@ namespace {
 std::string_view marker_name(spec::RegionKind k) {
   using spec::RegionKind;
   switch (k) {
-    case RegionKind::kDirectMap: return "Low Kernel Mapping";
-    case RegionKind::kVmalloc: return "vmalloc() Area";
-    case RegionKind::kVmemmap: return "Vmemmap";
-    case RegionKind::kCpuEntry: return "CPU entry Area";
-    case RegionKind::kEspfix: return "ESPfix Area";
-    case RegionKind::kEfi: return "EFI Runtime Services";
-    case RegionKind::kModules: return "Modules";
-    case RegionKind::kFixmap: return "Fixmap Area";
-    case RegionKind::kLdt: return "LDT remap";
-    case RegionKind::kKasan: return "KASAN shadow";
-    default: return "";
+    case RegionKind::kDirectMap:
+      return "Low Kernel Mapping";
+    case RegionKind::kVmalloc:
+      return "vmalloc() Area";
+    case RegionKind::kVmemmap:
+      return "Vmemmap";
+    case RegionKind::kCpuEntry:
+      return "CPU entry Area";
+    case RegionKind::kEspfix:
+      return "ESPfix Area";
+    case RegionKind::kEfi:
+      return "EFI Runtime Services";
+    case RegionKind::kModules:
+      return "Modules";
+    case RegionKind::kFixmap:
+      return "Fixmap Area";
+    case RegionKind::kLdt:
+      return "LDT remap";
+    case RegionKind::kKasan:
+      return "KASAN shadow";
+    default:
+      return "";
   }
 }
 

@@ -190,8 +190,10 @@ SymbolTable vmcoreinfo_symbols(const Vmcoreinfo& info, const std::string& where)
     bool ok = !value.empty() && value.size() <= 16;
     for (const char ch : value) {
       const auto d = hex_digit_value(ch);
-      if (!d) ok = false;
-      else v = v << 4 | *d;
+      if (!d)
+        ok = false;
+      else
+        v = v << 4 | *d;
     }
     // A handful of symbols, some of them pointer values (mem_section): they name no range of
     // addresses, only themselves (by_name), so they are kept as absolute.

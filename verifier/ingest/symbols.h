@@ -55,9 +55,9 @@ class SymbolTable {
   [[nodiscard]] bool empty() const { return symbols_.empty(); }
 
  private:
-  std::vector<Symbol> symbols_;        ///< sorted by address, then name
-  std::vector<std::size_t> located_;   ///< indexes of the symbols that name addresses, by address
-  std::vector<std::size_t> by_name_;   ///< indexes sorted by name, then module ("" first)
+  std::vector<Symbol> symbols_;       ///< sorted by address, then name
+  std::vector<std::size_t> located_;  ///< indexes of the symbols that name addresses, by address
+  std::vector<std::size_t> by_name_;  ///< indexes sorted by name, then module ("" first)
   struct Section {
     std::uint64_t first = 0, end = 0;  ///< [first, end)
     std::string name;

@@ -94,8 +94,7 @@ void write_story(const CheckResult& r, std::size_t index, const std::string& tit
   os << "Every address of [" << hex16(v.range.first.value()) << ", " << hex_end(v.range) << ") ("
      << format_size(v.range.size_or_zero()) << ") breaks the rule the same way.\n\n";
   os << "  rule     " << rule.name << ": " << rule.description << '\n';
-  os << "  region   " << (v.region.empty() ? std::string("none (no region of the spec contains it)") : v.region)
-     << '\n';
+  os << "  region   " << (v.region.empty() ? std::string("none named") : v.region) << '\n';
   if (const std::string sym = symbols_text(v); !sym.empty()) os << "  symbols  " << sym << '\n';
   if (const std::string area = area_text(v); !area.empty()) os << "  area     " << area << '\n';
   const std::string rights = violation_rights_text(v.rights);

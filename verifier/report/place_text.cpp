@@ -35,9 +35,15 @@ std::string where_phrase(const check::Violation& v) {
 std::string parameter_source_text(const check::Parameter& p) {
   std::string s;
   switch (p.source) {
-    case check::ParameterSource::kRead: s = "read from the kernel: " + p.origin; break;
-    case check::ParameterSource::kGiven: s = p.origin.empty() ? "given (--param)" : "given: " + p.origin; break;
-    case check::ParameterSource::kInferred: s = "one admissible value, not read from the kernel"; break;
+    case check::ParameterSource::kRead:
+      s = "read from the kernel: " + p.origin;
+      break;
+    case check::ParameterSource::kGiven:
+      s = p.origin.empty() ? "given (--param)" : "given: " + p.origin;
+      break;
+    case check::ParameterSource::kInferred:
+      s = "one admissible value, not read from the kernel";
+      break;
   }
   return s;
 }

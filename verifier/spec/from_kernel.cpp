@@ -35,8 +35,7 @@ std::optional<ExpressionError> check_from_kernel(std::string_view text) {
   return std::nullopt;
 }
 
-Expected<std::uint64_t> eval_from_kernel(std::string_view text, const SymbolAddress& symbol,
-                                         const ValueAt& value_at) {
+Expected<std::uint64_t> eval_from_kernel(std::string_view text, const SymbolAddress& symbol, const ValueAt& value_at) {
   if (const auto name = variable(text)) {
     const auto address = symbol(*name);
     if (!address) return Error{"no symbol " + std::string(*name)};

@@ -25,6 +25,6 @@ using ValueAt = std::function<Expected<std::uint64_t>(std::uint64_t)>;
 /// The expression's value under these symbols. Error: "no symbol _end in SOURCE", or the
 /// column and operation that wraps around 2^64.
 [[nodiscard]] Expected<std::uint64_t> eval_from_kernel(std::string_view text, const SymbolAddress& symbol,
-                                                      const ValueAt& value_at);
+                                                       const ValueAt& value_at);
 
 }  // namespace ptv::spec

@@ -22,10 +22,14 @@ spec::Spec linux_spec() {
 
 CheckResult nokaslr_result() {
   CheckResult r;
-  r.parameters = {{"page_offset_base", 0xffff'8880'0000'0000},  {"direct_map_size", 1ull << 40},
-                  {"vmalloc_base", 0xffff'c900'0000'0000},      {"vmemmap_base", 0xffff'ea00'0000'0000},
-                  {"kernel_text", 0xffff'ffff'8100'0000},       {"kernel_image_size", 32ull << 20},
-                  {"fixaddr_start", 0xffff'ffff'ff57'9000},     {"vmap_stacks_start", 0xffff'c900'0000'0000},
+  r.parameters = {{"page_offset_base", 0xffff'8880'0000'0000},
+                  {"direct_map_size", 1ull << 40},
+                  {"vmalloc_base", 0xffff'c900'0000'0000},
+                  {"vmemmap_base", 0xffff'ea00'0000'0000},
+                  {"kernel_text", 0xffff'ffff'8100'0000},
+                  {"kernel_image_size", 32ull << 20},
+                  {"fixaddr_start", 0xffff'ffff'ff57'9000},
+                  {"vmap_stacks_start", 0xffff'c900'0000'0000},
                   {"vmap_stacks", 1}};
   return r;
 }

@@ -61,7 +61,9 @@ void collect_keys(const nlohmann::ordered_json& j, std::set<std::string>& keys) 
   if (j.is_object()) {
     for (const auto& [k, v] : j.items()) {
       keys.insert(k);
-      if (k != "parameters") collect_keys(v, keys);  // parameter names are data, not schema
+      // Parameter names are data, not schema (the keys of "parameter_sources"' entries are
+      // those of a fact's, documented there).
+      if (k != "parameters" && k != "parameter_sources") collect_keys(v, keys);
     }
   } else if (j.is_array()) {
     for (const auto& v : j) collect_keys(v, keys);
