@@ -273,10 +273,6 @@ void ParameterInference::add_witness(State& st, VirtAddr w) const {
                           st.pctx.bool_const("keep." + name), false});
 }
 
-}  // namespace ptv::check::detail
-
-namespace ptv::check::detail {
-
 void ParameterInference::add_physical_witness(State& st, const PhysicalBreak& b) const {
   // The stretch's pages translate to VA - delta whatever the parameters: wherever the region
   // governs them, its offset must be delta.

@@ -73,7 +73,6 @@ class GovernedSearch {
   /// An address, or empty (none); throws LimitReached; `unknown` set when the solver gave up.
   std::optional<std::uint64_t> next(const std::string& name, std::optional<std::string>& unknown) {
     const smt::CheckResult r = check_within_limits(s_, name, in_.options);
-    ++queries;
     if (r.is_unsat()) return std::nullopt;
     if (!r.is_sat()) {
       unknown = unknown_detail(r, in_.options);
@@ -82,7 +81,6 @@ class GovernedSearch {
     return r.model()->eval(a_).value_or(0);
   }
   void exclude(const VirtRange& r) { s_.add(!(a_.uge(r.first.value()) && a_.ule(r.last.value()))); }
-  std::size_t queries = 0;
 
  private:
   const CheckInputs& in_;
