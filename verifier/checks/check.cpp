@@ -8,6 +8,7 @@
 #include "verifier/checks/check_steps.h"
 #include "verifier/checks/infer.h"
 #include "verifier/checks/physical.h"
+#include "verifier/checks/physical_layout.h"
 #include "verifier/checks/places.h"
 #include "verifier/checks/predicates.h"
 #include "verifier/checks/replay.h"
@@ -64,10 +65,11 @@ using namespace detail;
 /// during the address search (some rules decided).
 enum class Stopped { kInference, kSearch };
 
-/// The rules check_physical decides over the tables and frames when there is raw memory; none
-/// of them depends on the layout.
+/// The rules decided over the tables and frames after the address search when there is raw
+/// memory (check_physical, check_physical_layout); only physical-layout depends on the layout.
 bool decided_over_tables(RuleId r) {
-  return r == RuleId::kCanonical || r == RuleId::kRecursiveSlot || r == RuleId::kConflictingAliases;
+  return r == RuleId::kCanonical || r == RuleId::kRecursiveSlot || r == RuleId::kConflictingAliases ||
+         r == RuleId::kPhysicalLayout;
 }
 
 /// page-table-exposure reads which pages map a table frame: a raw walk's set not yet marked
@@ -149,14 +151,17 @@ std::optional<CheckOutcome> check_with(const CheckInputs& in, const Inferred& in
   } catch (const LimitReached& e) {
     limit = e.what;
   }
+  // The physical rules are decided by one pass over the leaf entries, bounded by the dump's
+  // size; past the time limit they are left undecided like the rest.
+  if (!limit || !in.raw) {
+    check_physical(out, in.mappings, in.spec, *layout, in.raw, in.options.max_violations);
+    check_physical_layout(out, in, *layout);
+  }
   // Pinned parameters were not searched: they are admissible when the rules that depend on
   // the layout hold under them.
   if (inferred.pinned)
     for (const Violation& v : out.violations)
-      if (!decided_over_tables(v.rule)) out.parameters_admissible = false;
-  // The physical rules are decided by one pass over the leaf entries, bounded by the dump's
-  // size; past the time limit they are left undecided like the rest.
-  if (!limit || !in.raw) check_physical(out, in.mappings, in.spec, *layout, in.raw, in.options.max_violations);
+      if (!decided_over_tables(v.rule) || v.rule == RuleId::kPhysicalLayout) out.parameters_admissible = false;
   if (inferred.partial)
     for (RuleResult& r : out.rules)
       if (r.status == Status::kHolds) mark_unknown(r, "holds for the candidate parameters only");

@@ -78,8 +78,9 @@ struct ParameterInference::Next {
 
 /// Whether some address breaks some rule under a candidate.
 struct ParameterInference::Probe {
-  enum class Kind { kNone, kUnknown, kFound } kind;
-  VirtAddr address;  ///< kFound: one such address
+  enum class Kind { kNone, kUnknown, kFound, kPhysical } kind;
+  VirtAddr address;                                      ///< kFound: one such address
+  std::optional<PhysicalBreak> physical = std::nullopt;  ///< kPhysical: pages off a region's physical layout
 };
 
 BadInput ParameterInference::no_values() const {
@@ -133,7 +134,10 @@ std::variant<Inferred, BadInput> ParameterInference::search() {
                        " rounds: other values may avoid some of the violations listed");
       return Inferred{std::move(next.values), partial_};
     }
-    add_witness(st, p.address);
+    if (p.kind == Probe::Kind::kPhysical)
+      add_physical_witness(st, *p.physical);
+    else
+      add_witness(st, p.address);
   }
   notes_.push_back("parameter inference stopped after " + std::to_string(in_.options.max_inference_rounds) +
                    " rounds; the last candidate is used");
@@ -243,7 +247,15 @@ ParameterInference::Probe ParameterInference::probe(const State& st, const spec:
   for (const State::Witness& w : st.witnesses)
     if (w.violated) s.add(!(a.uge(w.range.first.value()) && a.ule(w.range.last.value())));
   const smt::CheckResult v = bounded(s, "infer-search-" + std::to_string(round));
-  if (v.is_unsat()) return {Probe::Kind::kNone, VirtAddr(0)};
+  if (v.is_unsat()) {
+    // No address breaks an address rule: the frames of the regions with a physical layout.
+    std::vector<VirtRange> skip;
+    for (const State::Witness& w : st.witnesses)
+      if (w.violated) skip.push_back(w.range);
+    if (std::optional<PhysicalBreak> b = find_physical_break(in_, layout, skip))
+      return {Probe::Kind::kPhysical, VirtAddr(0), std::move(b)};
+    return {Probe::Kind::kNone, VirtAddr(0)};
+  }
   if (!v.is_sat()) {
     unknown(v);
     return {Probe::Kind::kUnknown, VirtAddr(0)};
@@ -258,6 +270,14 @@ void ParameterInference::add_witness(State& st, VirtAddr w) const {
   const VirtRange same = in_.trie.class_range(w);
   const std::string name = "witness" + std::to_string(st.witnesses.size());
   st.witnesses.push_back({same, witness_constraint(st.pctx, in_.spec, st.insts, same, wc, st.sym_terms, name),
+                          st.pctx.bool_const("keep." + name), false});
+}
+
+void ParameterInference::add_physical_witness(State& st, const PhysicalBreak& b) const {
+  // The stretch's pages translate to VA - delta whatever the parameters: wherever the region
+  // governs them, its offset must be delta.
+  const std::string name = "witness" + std::to_string(st.witnesses.size());
+  st.witnesses.push_back({b.stretch.range, physical_witness(st.pctx, in_.spec, st.sym.domain, st.sym_terms, b, name),
                           st.pctx.bool_const("keep." + name), false});
 }
 

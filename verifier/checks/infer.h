@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "verifier/checks/check_steps.h"
+#include "verifier/checks/physical_layout.h"
 
 namespace ptv::check::detail {
 
@@ -57,6 +58,7 @@ class ParameterInference {
   std::optional<spec::Layout> evaluate(State& st, const spec::ParameterValues& values) const;
   Probe probe(const State& st, const spec::Layout& layout, std::size_t round);
   void add_witness(State& st, VirtAddr w) const;
+  void add_physical_witness(State& st, const PhysicalBreak& b) const;
   void base(State& st, smt::Solver& p) const;
   void unknown(const smt::CheckResult& r);
   [[nodiscard]] BadInput no_values() const;

@@ -311,6 +311,7 @@ typename D::Bool violates(D& d, const spec::Spec& spec, const Instance& inst, co
     case RuleId::kCanonical:
     case RuleId::kRecursiveSlot:
     case RuleId::kConflictingAliases:
+    case RuleId::kPhysicalLayout:
       return d.truth(false);  // decided outside the address encoding (checks/physical.h)
   }
   return d.truth(false);

@@ -214,6 +214,7 @@ std::optional<std::string> rule_disagreement(const Violation& v, const WalkResul
     case RuleId::kOutsideRegions:
     case RuleId::kPageSize:
     case RuleId::kConflictingAliases:
+    case RuleId::kPhysicalLayout:
       if (!a) return no("mapped");
       break;
     default:

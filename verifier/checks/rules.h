@@ -27,6 +27,7 @@ enum class RuleId : unsigned char {
   kRecursiveSlot,
   kConflictingAliases,
   kPageTableExposure,
+  kPhysicalLayout,
 };
 
 struct RuleInfo {
@@ -36,7 +37,7 @@ struct RuleInfo {
   bool raw_only;                 ///< needs raw memory (tables, frames); unknown for text dumps
 };
 
-inline constexpr std::array<RuleInfo, 15> kRules{{
+inline constexpr std::array<RuleInfo, 16> kRules{{
     {RuleId::kCanonical, "canonical", "No translation exists for a non-canonical address.", false},
     {RuleId::kNullGuard, "null-guard", "Addresses below the spec's null-guard size are not mapped.", false},
     {RuleId::kUserKernelSplit, "user-kernel-split",
@@ -67,6 +68,10 @@ inline constexpr std::array<RuleInfo, 15> kRules{{
     {RuleId::kPageTableExposure, "page-table-exposure",
      "No page-table frame is reachable through a user-accessible translation, or through a writable one at an "
      "address whose governing region does not map page tables (maps_page_tables).",
+     true},
+    {RuleId::kPhysicalLayout, "physical-layout",
+     "Every mapped address of a region with a physical layout translates to the frame it names: PA = VA (identity) "
+     "or PA = VA - offset (linear).",
      true},
 }};
 

@@ -399,6 +399,12 @@ Fix fix_for_rule(const Violation& v, const std::vector<Entry>& walk) {
       return fix_aliases(v, walk);
     case RuleId::kPageTableExposure:
       return fix_exposure(v, walk);
+    case RuleId::kPhysicalLayout: {
+      Fix f;
+      f.summary = "point the leaf entry at the frame region " + v.region +
+                  "'s physical layout names (the message gives it), or unmap the page";
+      return f;
+    }
   }
   Fix f;
   f.summary = "no fix is known for this rule";

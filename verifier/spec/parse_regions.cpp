@@ -57,6 +57,23 @@ PageSizes read_page_sizes(const Reader& r, const Json& j, const std::string& pat
   return out;
 }
 
+// "physical": "identity" or {"linear": "EXPR"} (PA = VA - EXPR).
+void read_physical(const Reader& r, const Json& j, const std::string& p, Region& reg) {
+  if (reg.must == Must::kUnmapped) r.fail(p, "an unmapped region maps no frame; remove \"physical\"");
+  if (j.is_string()) {
+    if (j.get<std::string>() != "identity")
+      r.fail(p, "\"" + j.get<std::string>() + "\" is not a physical layout (\"identity\" or {\"linear\": \"EXPR\"})");
+    reg.physical = PhysicalKind::kIdentity;
+    return;
+  }
+  if (!j.is_object())
+    r.fail(p, "expected \"identity\" or {\"linear\": \"EXPR\"} (PA = VA - EXPR for every mapped address)");
+  r.expect_object(j, p, {"linear"});
+  if (!j.contains("linear")) r.fail(p, "missing key \"linear\": the offset EXPR such that PA = VA - EXPR");
+  reg.physical = PhysicalKind::kLinear;
+  reg.physical_offset = r.expression_at(j["linear"], child(p, "linear"), Type::kInteger);
+}
+
 // The keys regions and arrays share.
 void read_common(const Reader& r, const Json& j, const std::string& p, Region& reg) {
   auto need = [&](std::string_view key) -> const Json& {
@@ -109,12 +126,13 @@ void read_common(const Reader& r, const Json& j, const std::string& p, Region& r
     if (reg.maps_page_tables && reg.must == Must::kUnmapped)
       r.fail(child(p, "maps_page_tables"), "an unmapped region maps no page-table frame");
   }
+  if (j.contains("physical")) read_physical(r, j["physical"], child(p, "physical"), reg);
 }
 
 Region read_region(const Reader& r, const Json& j, const std::string& p) {
   r.expect_object(j, p,
                   {"name", "kind", "half", "start", "end", "last", "size", "must", "rights", "page_sizes", "align",
-                   "nested_in", "maps_page_tables", "description"});
+                   "nested_in", "maps_page_tables", "physical", "description"});
   Region reg;
   reg.path = p;
   read_common(r, j, p, reg);
@@ -135,7 +153,7 @@ Region read_region(const Reader& r, const Json& j, const std::string& p) {
 Region read_array(const Reader& r, const Json& j, const std::string& p) {
   r.expect_object(j, p,
                   {"name", "kind", "half", "start", "count", "size", "guard", "stride", "must", "rights", "page_sizes",
-                   "align", "nested_in", "maps_page_tables", "description"});
+                   "align", "nested_in", "maps_page_tables", "physical", "description"});
   Region reg;
   reg.path = p;
   reg.array.emplace();

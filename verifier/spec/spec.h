@@ -117,6 +117,11 @@ struct ArrayShape {
   std::optional<Expression> stride;
 };
 
+/// How the frames of a region's mapped addresses relate to the addresses (JSON "physical"):
+/// unconstrained, PA = VA (identity), or PA = VA - offset mod 2^64 (linear). Unmapped
+/// addresses are not constrained.
+enum class PhysicalKind : std::uint8_t { kAny, kIdentity, kLinear };
+
 struct Region {
   std::string name;
   std::string path;  ///< "regions[3]" or "arrays[0]"
@@ -136,6 +141,10 @@ struct Region {
   /// page-table-exposure rule). JSON "maps_page_tables"; by default true for direct-map and
   /// recursive regions, false elsewhere.
   bool maps_page_tables = false;
+  /// `check`'s physical-layout rule: every mapped address of the region's elements (where its
+  /// rights apply) translates to VA - offset; identity is offset 0.
+  PhysicalKind physical = PhysicalKind::kAny;
+  std::optional<Expression> physical_offset;  ///< kLinear: the offset expression
   std::string description;
   /// The line of the spec text on which this region's object starts (1-based); 0 when not
   /// known (a spec built in code).

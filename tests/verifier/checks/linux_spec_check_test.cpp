@@ -3,7 +3,7 @@
 // the other PTI copy when there is one), and the full cores of the shared captures when that
 // folder is there (skipped visibly otherwise). The slices span Debian 6.1 and 6.12 kernels and
 // flavours, with and without PTI and KASLR, 4- and 5-level paging, and guests paused in user
-// mode, which the specs were not tuned on. Each of the 15 rules must be proved, with admissible
+// mode, which the specs were not tuned on. Each of the 16 rules must be proved, with admissible
 // KASLR parameters found, and every fact the verdict rests on read from the capture.
 #include <doctest/doctest.h>
 

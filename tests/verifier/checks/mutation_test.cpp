@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <filesystem>
 #include <map>
 
 #include "../realdata/capture.h"
@@ -317,4 +318,22 @@ TEST_CASE("mutation: on a kernel without PTI the per-privilege rules still catch
     REQUIRE(v);
     CHECK(v->range.contains(text));
   }
+}
+
+TEST_CASE("mutation: moving a direct-map page to another frame breaks the bundled spec's physical-layout there") {
+  Fixture f;
+  auto bundled = spec::load_spec(std::filesystem::path(PTV_FIXTURES_DIR).parent_path().parent_path() / "specs" /
+                                 "linux-x86_64-4level.json");
+  REQUIRE_MESSAGE(bundled.ok(), (bundled.ok() ? "" : bundled.error().message));
+  const CheckResult base = run(f.cap, f.cap.core->reader(), *bundled);
+  REQUIRE(base.rules[static_cast<std::size_t>(RuleId::kPhysicalLayout)].status == Status::kHolds);
+  const WalkResult w = f.path(kDirectMapPage);
+  REQUIRE(w.translation);
+  const PhysAddr leaf = w.path.back().entry_address;
+  // The next frame: the page now aliases its neighbour instead of its own frame.
+  f.overlay.set(leaf, (w.path.back().entry.raw() & ~bits::kAddress) | (w.translation->frame.value() + 0x1000));
+  const auto vs = f.fresh(*bundled, base);
+  expect(vs, RuleId::kPhysicalLayout, VirtRange::from_size(kDirectMapPage, 0x1000), leaf);
+  CHECK(find(vs, RuleId::kPhysicalLayout)->region == "direct-map");
+  CHECK(find(vs, RuleId::kPhysicalLayout)->phys == w.translation->frame.value() + 0x1000);
 }

@@ -97,6 +97,15 @@ TEST_CASE("prove bundled: linux-x86_64-5level.json proves every obligation") {
   }
 }
 
+TEST_CASE("prove bundled: examples/hobby-os.json proves every obligation") {
+  const ProveReport r = prove_file("examples/hobby-os.json");
+  CHECK(r.verdict == Status::kHolds);
+  for (const ObligationResult& o : r.obligations) {
+    INFO(o.info.id);
+    CHECK((o.status == Status::kHolds || o.status == Status::kNotApplicable));
+  }
+}
+
 TEST_CASE("prove bundled: reference-layout.json is refuted exactly as documented") {
   const ProveReport r = prove_file("reference-layout.json");
   CHECK(r.verdict == Status::kViolated);

@@ -29,6 +29,7 @@ enum Rule : std::size_t {
   kRecursiveSlot,
   kConflictingAliases,
   kPageTableExposure,
+  kPhysicalLayout,
   kRuleCount
 };
 using Violated = std::bitset<kRuleCount>;
@@ -44,7 +45,12 @@ struct Outcome {
   Rights rights;
   std::uint64_t size = 0;
   bool table_frame = false;  ///< the 4 KiB frame reached is a paging structure of the walk
+  bool frame_known = true;   ///< mapped: the frame is the walk's (not below an unreadable table)
+  std::uint64_t delta = 0;   ///< mapped, frame_known: VA - PA
 };
+
+/// Per region: the offset of its physical layout (PA = VA - offset), if it states one.
+using Offsets = std::vector<std::optional<std::uint64_t>>;
 
 /// What governs an address (spec-language.md §5.4).
 struct Place {
@@ -74,7 +80,7 @@ bool size_allowed(spec::PageSizes sizes, std::uint64_t size) {
 }
 
 /// The address rules one outcome breaks at one place.
-Violated violations(const spec::Spec& spec, const Place& p, const Outcome& o) {
+Violated violations(const spec::Spec& spec, const Offsets& offsets, const Place& p, const Outcome& o) {
   const spec::Rules& rules = spec.rules;
   const Rights& r = o.rights;
   Violated v;
@@ -96,6 +102,8 @@ Violated violations(const spec::Spec& spec, const Place& p, const Outcome& o) {
     v[kRegionRequiredRights] = v[kRegionRequiredRights] || (o.mapped && (reg.required.bits & ~have) != 0);
     v[kRequiredMapped] = v[kRequiredMapped] || (reg.must == spec::Must::kMapped && !o.mapped);
     v[kPageSize] = v[kPageSize] || (o.mapped && !size_allowed(reg.page_sizes, o.size));
+    v[kPhysicalLayout] =
+        v[kPhysicalLayout] || (o.mapped && offsets[g.region] && (!o.frame_known || o.delta != *offsets[g.region]));
   }
   v[kOutsideRegions] = o.mapped && p.governors.empty() && rules.outside_regions == spec::Policy::kForbidden;
   v[kReservedBits] = o.fault;
@@ -129,6 +137,7 @@ class Evaluator {
     const unsigned width = 12 + 9 * m.levels;
     lower_last_ = (std::uint64_t{1} << (width - 1)) - 1;
     upper_first_ = ~lower_last_;
+    for (const spec::Region& r : spec_.regions) offsets_.push_back(offset_of(r));
     for (std::size_t i = 0; i < spec_.regions.size(); ++i) {
       const spec::Region& r = spec_.regions[i];
       if (r.kind == spec::RegionKind::kVsyscall && layout_.regions[i].range.size_or_zero() == k4K &&
@@ -147,7 +156,7 @@ class Evaluator {
       Violated all, any;
       all.set();
       for (const Outcome& o : ways) {
-        const Violated v = violations(spec_, p, o);
+        const Violated v = violations(spec_, offsets_, p, o);
         all &= v;
         any |= v;
       }
@@ -238,9 +247,10 @@ class Evaluator {
                                [](std::uint64_t v, const Piece& p) { return v < p.first; });
     if (it == w_.pieces.begin() || (--it)->last < a) return {Outcome{}};
     const Piece& p = *it;
-    if (p.kind == Piece::Kind::kFault) return {Outcome{false, true, {}, 0, false}};
+    if (p.kind == Piece::Kind::kFault) return {Outcome{false, true, {}, 0, false, true, 0}};
     if (p.kind == Piece::Kind::kMapped) {
-      Outcome o{true, false, effective_rights(p.acc, (p.raw & kG) != 0, m_.cpu), p.size, false};
+      Outcome o{
+          true, false, effective_rights(p.acc, (p.raw & kG) != 0, m_.cpu), p.size, false, true, p.first - p.frame};
       const std::uint64_t frame = (p.frame + (a - p.first)) & ~(k4K - 1);
       o.table_frame = w_.tables.count(frame) != 0;
       if (o.table_frame || !w_.missing_upper_table) return {o};
@@ -249,7 +259,7 @@ class Evaluator {
       return {o, t};
     }
     // An unreadable table: no translation, a fault, or any leaf its context allows.
-    std::vector<Outcome> ways{Outcome{}, Outcome{false, true, {}, 0, false}};
+    std::vector<Outcome> ways{Outcome{}, Outcome{false, true, {}, 0, false, true, 0}};
     std::vector<std::uint64_t> sizes{k4K};
     if (p.level >= 2) sizes.push_back(k2M);
     if (p.level >= 3 && m_.cpu.page_1gb) sizes.push_back(k1G);
@@ -260,7 +270,7 @@ class Evaluator {
             for (std::uint64_t size : sizes)
               for (int tf = 0; tf <= 1; ++tf)
                 ways.push_back(Outcome{true, false, effective_rights(Acc{rw != 0, us != 0, xd != 0}, g != 0, m_.cpu),
-                                       size, tf != 0});
+                                       size, tf != 0, false, 0});
     return ways;
   }
 
@@ -346,10 +356,22 @@ class Evaluator {
     }
   }
 
+  /// PA = VA - offset: identity 0; linear, the expression's value (an ill-defined one is
+  /// outside what the oracle judges).
+  std::optional<std::uint64_t> offset_of(const spec::Region& r) const {
+    if (r.physical == spec::PhysicalKind::kIdentity) return 0;
+    if (r.physical != spec::PhysicalKind::kLinear) return std::nullopt;
+    spec::ConcreteDomain d{layout_.parameters};
+    const auto v = spec::eval_integer(d, *r.physical_offset->root);
+    if (!v.ok) throw std::invalid_argument(r.physical_offset->path + " is not well-defined");
+    return v.value;
+  }
+
   const Machine& m_;
   const spec::Layout& layout_;
   const spec::Spec& spec_;
   const WalkOut w_;
+  Offsets offsets_;
   std::uint64_t lower_last_ = 0, upper_first_ = 0;
   std::optional<std::size_t> vsyscall_;
 };

@@ -22,6 +22,9 @@
 //    per region; one with maps_page_tables is enough to allow writable table mappings.
 //  - conflicting-aliases: a translation is (leaf entry address, level, rights above it); its
 //    frames are the 4 KiB frames of its page.
+//  - physical-layout: an address a governing region (not as a guard) gives a physical layout
+//    breaks it when mapped to a frame other than a - offset; below an unreadable table the
+//    frame could be anything (may).
 #pragma once
 
 #include <array>
@@ -128,8 +131,8 @@ struct Rights {
 enum class Verdict { kHolds, kViolated, kUnknown };
 [[nodiscard]] const char* to_string(Verdict v);
 
-/// The 15 rule names of docs/check.md's Rules table, in its order.
-inline constexpr std::array<std::string_view, 15> kRuleNames{"canonical",
+/// The 16 rule names of docs/check.md's Rules table, in its order.
+inline constexpr std::array<std::string_view, 16> kRuleNames{"canonical",
                                                              "null-guard",
                                                              "user-kernel-split",
                                                              "supervisor-in-user-half",
@@ -143,7 +146,8 @@ inline constexpr std::array<std::string_view, 15> kRuleNames{"canonical",
                                                              "reserved-bits",
                                                              "recursive-slot",
                                                              "conflicting-aliases",
-                                                             "page-table-exposure"};
+                                                             "page-table-exposure",
+                                                             "physical-layout"};
 
 struct RuleAnswer {
   std::string_view rule;

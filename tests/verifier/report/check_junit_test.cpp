@@ -100,7 +100,7 @@ TEST_CASE("check junit - one testcase per rule, classname from the spec file ste
   for (const check::RuleInfo& info : check::kRules)
     CHECK(xml.find("<testcase classname=\"ptverify.linux-6.1\" name=\"" + std::string(info.name) +
                    "\" time=\"0.001\"/>") != std::string::npos);
-  CHECK(xml.find("<testsuite name=\"ptverify check captures/core.slice.elf\" tests=\"15\" failures=\"0\" errors=\"0\" "
+  CHECK(xml.find("<testsuite name=\"ptverify check captures/core.slice.elf\" tests=\"16\" failures=\"0\" errors=\"0\" "
                  "skipped=\"0\" time=\"0.250\">") != std::string::npos);
   CHECK(xml.find("<property name=\"verdict\" value=\"holds\"/>") != std::string::npos);
   CHECK(xml.find("<property name=\"parameter.kaslr_slide\" value=\"0x0000000012000000\"/>") != std::string::npos);
@@ -108,7 +108,7 @@ TEST_CASE("check junit - one testcase per rule, classname from the spec file ste
 
 TEST_CASE("check junit - violated rules fail listing their violations, escaped") {
   const std::string xml = junit(violated());
-  CHECK(xml.find("<testsuites name=\"ptverify check\" tests=\"15\" failures=\"2\" errors=\"0\" skipped=\"1\" "
+  CHECK(xml.find("<testsuites name=\"ptverify check\" tests=\"16\" failures=\"2\" errors=\"0\" skipped=\"1\" "
                  "time=\"0.250\">") != std::string::npos);
   CHECK(count(xml, "<failure ") == 2);
   CHECK(xml.find("<testcase classname=\"ptverify.linux-6.1\" name=\"wx\" time=\"0.020\">\n"

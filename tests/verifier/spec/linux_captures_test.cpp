@@ -40,6 +40,7 @@ const Capture kCaptures[] = {
       {"vmemmap_base", 0xffff'f310'c000'0000},
       {"kernel_text", 0xffff'ffff'b900'0000},
       {"kernel_image_size", 0x360'0000},
+      {"kernel_phys", 0x100'0000},  // frames are not read here: any admissible value
       {"fixaddr_start", 0xffff'ffff'ff57'9000},
       {"vmap_stacks_start", 0xffff'd098'0000'0000},
       {"vmap_stacks", 1}}},
@@ -51,6 +52,7 @@ const Capture kCaptures[] = {
       {"vmemmap_base", 0xffd5'a977'8000'0000},
       {"kernel_text", 0xffff'ffff'9c60'0000},
       {"kernel_image_size", 0x360'0000},
+      {"kernel_phys", 0x100'0000},  // frames are not read here: any admissible value
       {"fixaddr_start", 0xffff'ffff'ff57'9000},
       {"vmap_stacks_start", 0xff67'45a7'4000'0000},
       {"vmap_stacks", 1}}},
@@ -62,6 +64,7 @@ const Capture kCaptures[] = {
       {"vmemmap_base", 0xffff'fc65'c000'0000},
       {"kernel_text", 0xffff'ffff'ad60'0000},
       {"kernel_image_size", 0x320'0000},
+      {"kernel_phys", 0x100'0000},  // frames are not read here: any admissible value
       {"fixaddr_start", 0xffff'ffff'ff57'9000},
       {"vmap_stacks_start", 0xffff'd2b3'8000'0000},
       {"vmap_stacks", 1}}},
@@ -74,6 +77,7 @@ const Capture kCaptures[] = {
       {"vmemmap_base", 0xffff'edbb'c000'0000},
       {"kernel_text", 0xffff'ffff'8ea0'0000},
       {"kernel_image_size", 0xc0'0000},
+      {"kernel_phys", 0x100'0000},  // frames are not read here: any admissible value
       {"fixaddr_start", 0xffff'ffff'ff57'c000},
       {"vmap_stacks_start", 0xffff'ae7f'c000'0000},
       {"vmap_stacks", 4}}},
