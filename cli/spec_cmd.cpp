@@ -30,16 +30,17 @@ int run_spec_show(const SpecShowOptions& o) {
 }  // namespace
 
 Command setup_spec(CLI::App& app) {
-  CLI::App* group = app.add_subcommand("spec", "Layout specs: `spec show SPEC` prints a spec with its \"extends\" resolved");
+  CLI::App* group =
+      app.add_subcommand("spec", "Layout specs: `spec show SPEC` prints a spec with its \"extends\" resolved");
   group->require_subcommand(1);
   auto opts = std::make_shared<SpecShowOptions>();
   CLI::App* show = group->add_subcommand(
-      "show", "Print a spec with every \"extends\" resolved, as one self-contained JSON spec that check and prove "
-              "read as they read the original");
+      "show",
+      "Print a spec with every \"extends\" resolved, as one self-contained JSON spec that check and prove "
+      "read as they read the original");
   show->add_option("SPEC", opts->spec, "Layout spec: a file, or a bundled spec's name (linux-x86_64-5level)")
       ->required();
-  show->add_option("-o,--output", opts->output, "Write the JSON to FILE instead of standard output")
-      ->type_name("FILE");
+  show->add_option("-o,--output", opts->output, "Write the JSON to FILE instead of standard output")->type_name("FILE");
   return Command{show, [opts] { return run_spec_show(*opts); }, nullptr, nullptr};
 }
 

@@ -178,9 +178,7 @@ class Loader {
   }
 
  private:
-  Reader reader_for(const Flat& flat) const {
-    return Reader(sources_[flat.source].file, locator(flat));
-  }
+  Reader reader_for(const Flat& flat) const { return Reader(sources_[flat.source].file, locator(flat)); }
 
   static fs::path canonical(const std::string& file) {
     std::error_code ec;
@@ -269,10 +267,10 @@ void Loader::merge_regions(const Flat& base, Flat& ext, const Reader& own, Flat&
   struct Entry {
     Json json;
     bool array = false;
-    std::string base_path;        ///< its path in the base; empty for a new region
-    std::string ext_path;         ///< the extending file's entry for it; empty when untouched
-    std::set<std::string> keys;   ///< the keys the extending file set
-    std::string removed_by;       ///< the extending entry that removes it
+    std::string base_path;       ///< its path in the base; empty for a new region
+    std::string ext_path;        ///< the extending file's entry for it; empty when untouched
+    std::set<std::string> keys;  ///< the keys the extending file set
+    std::string removed_by;      ///< the extending entry that removes it
   };
   std::vector<Entry> entries;
   for (const char* list : {"regions", "arrays"}) {

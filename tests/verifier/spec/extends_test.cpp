@@ -83,8 +83,8 @@ TEST_CASE("spec extends: a region's rights are overridden and its other keys kep
   CHECK(heap.allowed.bits == (Rights::kWritable | Rights::kGlobal));
   CHECK(heap.start.text == "heap_base");
   CHECK(heap.description == "the heap");
-  CHECK(heap.path == "regions[1]");  // in place
-  CHECK(heap.line == 3);             // the extending file's entry
+  CHECK(heap.path == "regions[1]");           // in place
+  CHECK(heap.line == 3);                      // the extending file's entry
   CHECK(region(*s, "null-guard").line == 0);  // written in the base
   CHECK(*region(*s, "stack").parent == *s->find_region("heap"));
 }
@@ -169,8 +169,9 @@ TEST_CASE("spec extends: entries that cannot merge are errors in the extending f
   CHECK(error_of(load_ext(dir, R"("regions": [{"name": "heap"}, {"name": "heap"}])")) ==
         ext + ":2: regions[1].name: \"heap\" appears twice in this file's regions and arrays");
   CHECK(error_of(load_ext(dir, R"("colour": "red")")) ==
-        ext + ":1: (top level): unknown key \"colour\"; allowed keys: name, description, rules, parameters, "
-              "definitions, constraints, regions, arrays");
+        ext +
+            ":1: (top level): unknown key \"colour\"; allowed keys: name, description, rules, parameters, "
+            "definitions, constraints, regions, arrays");
 }
 
 TEST_CASE("spec extends: an error names the file and line the value was written on") {
@@ -245,15 +246,14 @@ TEST_CASE("spec extends: a cycle is an error naming its files, and chains are bo
   REQUIRE(deep.ok());
   CHECK(deep->regions.size() == 4);
   CHECK(error_of(load_spec(dir / ("s" + std::to_string(kMaxExtendsDepth + 1) + ".json")))
-            .find("more than " + std::to_string(kMaxExtendsDepth) + " specs extend one another") !=
-        std::string::npos);
+            .find("more than " + std::to_string(kMaxExtendsDepth) + " specs extend one another") != std::string::npos);
 }
 
 TEST_CASE("spec extends: the flattened spec parses to the same spec") {
   ScratchDir dir;
   write(dir / "base.json", kBase);
-  for (const std::string& file :
-       {(dir / "base.json").string(), kSpecsDir + "/linux-x86_64-5level.json", kSpecsDir + "/linux-x86_64-4level.json"}) {
+  for (const std::string& file : {(dir / "base.json").string(), kSpecsDir + "/linux-x86_64-5level.json",
+                                  kSpecsDir + "/linux-x86_64-4level.json"}) {
     CAPTURE(file);
     const ptv::Expected<Spec> original = load_spec(file);
     REQUIRE(original.ok());
