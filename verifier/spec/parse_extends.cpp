@@ -109,11 +109,13 @@ class Loader {
 
   /// The flattening of `text`, read from `file`; `chain` holds the files that extend it.
   Flat flatten(std::string_view text, const std::string& file, std::vector<std::pair<fs::path, std::string>> chain) {
+    // Parsed first: parse_json refuses nesting deeper than the scan of lines should see.
+    Json json = detail::parse_json(text, file);
     sources_.push_back(Source{file, value_lines(text)});
     Flat flat;
     flat.source = sources_.size() - 1;
     flat.origins[""] = Origin{flat.source, ""};
-    flat.json = detail::parse_json(text, file);
+    flat.json = std::move(json);
     if (!flat.json.is_object() || !flat.json.contains("extends")) return flat;
 
     const Reader own = reader_for(flat);
