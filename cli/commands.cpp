@@ -28,6 +28,7 @@ Command setup_explain(CLI::App& app);
 Command setup_diff(CLI::App& app);
 Command setup_capture(CLI::App& app);
 Command setup_report(CLI::App& app);
+Command setup_spec(CLI::App& app);
 
 CLI::Validator non_negative_integer() {
   return CLI::Validator(
@@ -68,6 +69,8 @@ std::string example_for(const std::string& name) {
            "core.slice.mutated-wx.elf.zst\n  ptverify diff "
            "tests/fixtures/linux-6.1-4level-pti-user/core.slice.elf.zst " +
            kaslr + "core.slice.mutated-wx.elf.zst \\\n      --spec linux-x86_64-4level --kernel-only";
+  if (name == "show")
+    return "Example:\n  ptverify spec show linux-x86_64-5level\n  ptverify spec show my-os.json -o my-os.flat.json";
   return {};
 }
 
@@ -75,8 +78,8 @@ std::string example_for(const std::string& name) {
 
 Commands setup_all(CLI::App& app) {
   Commands all{
-      setup_mappings(app), setup_walk(app),    setup_check(app),  setup_map(app),  setup_slice(app),
-      setup_prove(app),    setup_explain(app), setup_report(app), setup_diff(app), setup_capture(app),
+      setup_mappings(app), setup_walk(app),   setup_check(app), setup_map(app),     setup_slice(app), setup_prove(app),
+      setup_explain(app),  setup_report(app), setup_diff(app),  setup_capture(app), setup_spec(app),
   };
   // Every --help ends with an example (capture and report write their own).
   for (Command& c : all)

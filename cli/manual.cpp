@@ -36,6 +36,18 @@ std::vector<const CLI::App*> subcommands(const CLI::App& app) {
   return app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); });
 }
 
+/// Every command as it is typed ("check", "spec show"): a group of subcommands (`spec`) stands
+/// for its members.
+std::vector<std::pair<std::string, const CLI::App*>> commands(const CLI::App& app) {
+  std::vector<std::pair<std::string, const CLI::App*>> out;
+  for (const CLI::App* sub : subcommands(app)) {
+    const std::vector<const CLI::App*> members = subcommands(*sub);
+    if (members.empty()) out.emplace_back(sub->get_name(), sub);
+    for (const CLI::App* m : members) out.emplace_back(sub->get_name() + " " + m->get_name(), m);
+  }
+  return out;
+}
+
 /// "-o, --output FILE": the option's names and, unless a flag, its value's name.
 std::string option_synopsis(const CLI::Option& o) {
   std::string names = o.get_name(false, true);
@@ -58,8 +70,8 @@ std::string man_page(const CLI::App& app) {
   os << ".TH PTVERIFY 1 \"\" \"ptverify\" \"User Commands\"\n"
      << ".SH NAME\nptverify \\- " << roff("a formally checked x86_64 page-table verifier") << '\n'
      << ".SH SYNOPSIS\n";
-  for (const CLI::App* sub : subcommands(app)) {
-    os << ".B ptverify " << sub->get_name() << '\n';
+  for (const auto& [name, sub] : commands(app)) {
+    os << ".B ptverify " << name << '\n';
     for (const CLI::Option* o : sub->get_options())
       if (o->get_positional()) os << ".I " << o->get_name() << '\n';
     os << "[options]\n.br\n";
@@ -73,8 +85,8 @@ std::string man_page(const CLI::App& app) {
   os << ".SH OPTIONS\n";
   write_options(os, app);
   os << ".SH COMMANDS\n";
-  for (const CLI::App* sub : subcommands(app)) {
-    os << ".SS " << sub->get_name() << '\n' << roff(sub->get_description()) << '\n';
+  for (const auto& [name, sub] : commands(app)) {
+    os << ".SS " << name << '\n' << roff(sub->get_description()) << '\n';
     write_options(os, *sub);
     if (const std::string footer = sub->get_footer(); !footer.empty())
       os << ".PP\n.nf\n" << roff(footer, true) << "\n.fi\n";
@@ -124,8 +136,14 @@ std::string bash_completion(const CLI::App& app) {
   std::string names;
   for (const CLI::App* sub : subcommands(app)) {
     names += (names.empty() ? "" : " ") + sub->get_name();
+    // A group (`spec`) completes the options of all its members.
+    std::vector<const CLI::Option*> options = visible_options(*sub);
+    for (const CLI::App* m : subcommands(*sub)) {
+      const std::vector<const CLI::Option*> more = visible_options(*m);
+      options.insert(options.end(), more.begin(), more.end());
+    }
     std::string opts;
-    for (const CLI::Option* o : visible_options(*sub)) {
+    for (const CLI::Option* o : options) {
       if (o->get_positional()) continue;
       std::string all = o->get_name(false, true);
       std::size_t at = 0;

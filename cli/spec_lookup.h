@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/expected.h"
+#include "verifier/spec/parse.h"
 #include "verifier/spec/spec.h"
 
 namespace ptv::cli {
@@ -19,7 +20,10 @@ std::vector<std::filesystem::path> bundled_spec_dirs();
 /// error lists the bundled specs when neither exists.
 Expected<std::filesystem::path> resolve_spec(const std::string& given);
 
-/// resolve_spec, then spec::load_spec.
+/// Where a spec's "extends" finds bundled specs: bundled_spec_dirs().
+spec::SpecSearch spec_search();
+
+/// resolve_spec, then spec::load_spec (with spec_search()).
 Expected<spec::Spec> load_spec_named(const std::string& given);
 
 }  // namespace ptv::cli

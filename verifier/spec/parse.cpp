@@ -1,5 +1,6 @@
 // The spec parser: JSON (comments allowed) to the Spec AST, top-level keys, rules, parameters,
-// definitions and constraints. Regions and arrays are read in parse_regions.cpp.
+// definitions and constraints. Regions and arrays are read in parse_regions.cpp, "extends" in
+// parse_extends.cpp (which holds parse_spec and load_spec).
 //
 // Exceptions (SpecFailure, nlohmann's parse_error) stay inside; parse_spec() returns an Error
 // whose message starts with the file name and the JSON path.
@@ -8,7 +9,6 @@
 #include <set>
 #include <vector>
 
-#include "verifier/base/compressed.h"
 #include "verifier/base/json_read.h"
 #include "verifier/spec/from_kernel.h"
 #include "verifier/spec/parse_reader.h"
@@ -87,36 +87,6 @@ class DuplicateKeys {
   std::vector<Frame> frames_;
   std::optional<std::string> duplicate_;
 };
-
-Json parse_json(std::string_view text, const std::string& file) {
-  if (std::optional<Error> deep = json_too_deep(text, file)) throw SpecFailure{deep->message};
-  DuplicateKeys dups;
-  Json::parser_callback_t cb = [&dups](int /*depth*/, Json::parse_event_t event, Json& parsed) {
-    return dups.on_event(event, parsed);
-  };
-  Json j;
-  try {
-    j = Json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const Json::parse_error& e) {
-    // Locate the byte offset as file:line:col, and keep nlohmann's description of the problem.
-    std::size_t line = 1, col = 1;
-    for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    std::string what = e.what();
-    if (auto p = what.find(": "); p != std::string::npos && what.find("parse error") != std::string::npos)
-      what = what.substr(p + 2);
-    throw SpecFailure{file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": JSON syntax error: " + what};
-  }
-  if (dups.duplicate())
-    throw SpecFailure{file + ": " + *dups.duplicate() + ": duplicate key (JSON objects need unique keys)"};
-  return j;
-}
 
 /// A name the spec declares (`what`: "a parameter name", ...) is an identifier and not built in.
 void check_name(const Reader& r, const std::string& p, const std::string& name, const char* what) {
@@ -200,8 +170,47 @@ void read_constraints(const Reader& r, const Json& j, Spec& spec) {
   }
 }
 
-Spec read_spec(const Json& j, const std::string& file) {
-  Reader r(file);
+}  // namespace
+
+namespace detail {
+
+Json parse_json(std::string_view text, const std::string& file) {
+  if (std::optional<Error> deep = json_too_deep(text, file)) throw SpecFailure{deep->message};
+  DuplicateKeys dups;
+  Json::parser_callback_t cb = [&dups](int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    return dups.on_event(event, parsed);
+  };
+  Json j;
+  try {
+    j = Json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+  } catch (const Json::parse_error& e) {
+    // Locate the byte offset as file:line:col, and keep nlohmann's description of the problem.
+    std::size_t line = 1, col = 1;
+    for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    std::string what = e.what();
+    if (auto p = what.find(": "); p != std::string::npos && what.find("parse error") != std::string::npos)
+      what = what.substr(p + 2);
+    throw SpecFailure{file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": JSON syntax error: " + what};
+  }
+  if (dups.duplicate()) {
+    // The line of the key's last occurrence: the duplicate.
+    const auto lines = value_lines(text, /*last_wins=*/true);
+    const auto at = lines.find(*dups.duplicate());
+    throw SpecFailure{file + (at == lines.end() ? std::string() : ":" + std::to_string(at->second)) + ": " +
+                      *dups.duplicate() + ": duplicate key (JSON objects need unique keys)"};
+  }
+  return j;
+}
+
+Spec read_spec(const Json& j, const std::string& file, Reader::Locator locate) {
+  Reader r(file, std::move(locate));
   r.expect_object(j, "",
                   {"name", "description", "rules", "parameters", "definitions", "constraints", "regions", "arrays"});
   Spec spec;
@@ -219,10 +228,6 @@ Spec read_spec(const Json& j, const std::string& file) {
                        spec);
   return spec;
 }
-
-}  // namespace
-
-namespace detail {
 
 Rules read_rules(const Reader& r, const Json& j) {
   const std::string path = "rules";
@@ -285,38 +290,5 @@ Rules read_rules(const Reader& r, const Json& j) {
 }
 
 }  // namespace detail
-
-namespace {
-
-/// Sets each region's line: the regions come first in spec.regions, then the arrays.
-void locate_regions(std::string_view text, Spec& spec) {
-  std::vector<unsigned> lines = top_level_element_lines(text, "regions");
-  const std::vector<unsigned> arrays = top_level_element_lines(text, "arrays");
-  lines.insert(lines.end(), arrays.begin(), arrays.end());
-  if (lines.size() != spec.regions.size()) return;
-  for (std::size_t i = 0; i < lines.size(); ++i) spec.regions[i].line = lines[i];
-}
-
-}  // namespace
-
-Expected<Spec> parse_spec(std::string_view text, std::string file) {
-  try {
-    Spec spec = read_spec(parse_json(text, file), file);
-    locate_regions(text, spec);
-    return spec;
-  } catch (const SpecFailure& f) {
-    return Error{f.message};
-  } catch (const Json::exception& e) {
-    return Error{file + ": " + e.what()};
-  }
-}
-
-Expected<Spec> load_spec(const std::filesystem::path& file) {
-  // Read as every input is: a regular file only (a FIFO or device is refused without
-  // blocking), gzip/zstd opened transparently, and no more than a spec could need.
-  Expected<std::string> text = read_whole_file(file.string(), kMaxSpecBytes);
-  if (!text) return text.error();
-  return parse_spec(*text, file.string());
-}
 
 }  // namespace ptv::spec

@@ -52,6 +52,7 @@ std::optional<std::string> closest(std::string_view word, const std::vector<std:
 }
 
 void Reader::fail(const std::string& path, const std::string& what) const {
+  if (locate_) throw SpecFailure{locate_(path) + ": " + what};
   throw SpecFailure{file_ + ": " + (path.empty() ? std::string("(top level)") : path) + ": " + what};
 }
 

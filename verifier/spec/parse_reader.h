@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -33,8 +34,13 @@ struct SpecFailure {
 
 class Reader {
  public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
+  /// Where the value at a JSON path was written, as a message prefix: "FILE:LINE: PATH" (the
+  /// file and path it came from, which for a spec that extends another may be the base's).
+  using Locator = std::function<std::string(const std::string& path)>;
 
+  explicit Reader(std::string file, Locator locate = {}) : file_(std::move(file)), locate_(std::move(locate)) {}
+
+  /// Throws SpecFailure "WHERE: what", WHERE as the locator says (else "FILE: PATH").
   [[noreturn]] void fail(const std::string& path, const std::string& what) const;
 
   /// Requires j to be an object whose keys are all in `allowed`.
@@ -72,8 +78,17 @@ class Reader {
 
  private:
   std::string file_;
+  Locator locate_;
   std::map<std::string, NameBinding, std::less<>> names_;
 };
+
+/// The JSON of a spec's text (comments allowed, duplicate keys refused); fails with the file
+/// and line.
+[[nodiscard]] Json parse_json(std::string_view text, const std::string& file);
+
+/// The Spec of a spec's JSON (without "extends"): every key read and checked; `locate` says where
+/// each path was written.
+[[nodiscard]] Spec read_spec(const Json& j, const std::string& file, Reader::Locator locate);
 
 // The parts of a spec, each reading one top-level key (parse.cpp, parse_regions.cpp).
 Rules read_rules(const Reader& r, const Json& j);

@@ -140,4 +140,75 @@ std::vector<unsigned> top_level_element_lines(std::string_view text, std::string
   return lines;
 }
 
+std::map<std::string, unsigned> value_lines(std::string_view text, bool last_wins) {
+  struct Frame {
+    bool array;
+    std::size_t index;
+    std::string key;   // objects: the last key read
+    std::string path;  // of the container itself
+    bool expect_key;   // objects: after '{' or ','
+  };
+  std::vector<Frame> open;
+  std::map<std::string, unsigned> lines;
+  // The path of the value starting at the cursor.
+  auto value_path = [&open]() -> std::string {
+    if (open.empty()) return {};
+    const Frame& f = open.back();
+    if (f.array) return f.path + "[" + std::to_string(f.index) + "]";
+    return f.path.empty() ? f.key : f.path + "." + f.key;
+  };
+  Scanner s(text);
+  for (s.skip_blank(); !s.done(); s.skip_blank()) {
+    const char c = s.peek();
+    const bool is_key = c == '"' && !open.empty() && !open.back().array && open.back().expect_key;
+    if (c != ']' && c != '}' && c != ',' && c != ':' && !is_key) {
+      if (last_wins)
+        lines[value_path()] = s.line();
+      else
+        lines.emplace(value_path(), s.line());
+    }
+    switch (c) {
+      case '{':
+      case '[': {
+        std::string path = value_path();
+        open.push_back(Frame{c == '[', 0, {}, std::move(path), c == '{'});
+        s.advance();
+        break;
+      }
+      case '}':
+      case ']':
+        if (!open.empty()) open.pop_back();
+        s.advance();
+        break;
+      case ',':
+        if (!open.empty()) {
+          if (open.back().array)
+            ++open.back().index;
+          else
+            open.back().expect_key = true;
+        }
+        s.advance();
+        break;
+      case ':':
+        s.advance();
+        break;
+      case '"': {
+        std::string str = s.read_string();
+        if (is_key) {
+          open.back().key = std::move(str);
+          open.back().expect_key = false;
+        }
+        break;
+      }
+      default:
+        if (c == '/')
+          s.advance();
+        else
+          s.skip_scalar();
+        break;
+    }
+  }
+  return lines;
+}
+
 }  // namespace ptv::spec

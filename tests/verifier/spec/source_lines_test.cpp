@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,35 @@ TEST_CASE("spec source lines - every region of a bundled spec sits on the line n
     REQUIRE(r.line < lines.size() + 1);
     CHECK(lines[r.line - 1].find("\"name\": \"" + r.name + '"') != std::string::npos);
   }
+}
+
+TEST_CASE("spec source lines - value_lines gives the line of every value by its JSON path") {
+  const std::string text =
+      "{\n"
+      "  // \"name\": \"not this\"\n"
+      "  \"name\": \"t\", \"rules\": {\"wx\":\n"
+      "    \"allowed\"},\n"
+      "  \"regions\": [\n"
+      "    {\"name\": \"a\",\n"
+      "     \"start\": \"0x1000\"}, {\"name\": \"b\", \"rights\": {\"allowed\": [\"user\",\n"
+      "     \"global\"]}}\n"
+      "  ]\n"
+      "}\n";
+  const std::map<std::string, unsigned> lines = value_lines(text);
+  CHECK(lines.at("") == 1);
+  CHECK(lines.at("name") == 3);
+  CHECK(lines.at("rules") == 3);
+  CHECK(lines.at("rules.wx") == 4);
+  CHECK(lines.at("regions") == 5);
+  CHECK(lines.at("regions[0]") == 6);
+  CHECK(lines.at("regions[0].start") == 7);
+  CHECK(lines.at("regions[1]") == 7);
+  CHECK(lines.at("regions[1].rights.allowed[0]") == 7);
+  CHECK(lines.at("regions[1].rights.allowed[1]") == 8);
+  // A key written twice: the first value, or with last_wins the duplicate.
+  const std::string dup = "{\"a\": 1,\n\"a\": 2}";
+  CHECK(value_lines(dup).at("a") == 1);
+  CHECK(value_lines(dup, true).at("a") == 2);
 }
 
 }  // namespace
