@@ -62,6 +62,8 @@ rm -f "$WORK/zeros-2g.raw.zst"
 
 # --- pathological specs ---------------------------------------------------------------------
 # 60 definitions, each using the one before twice: evaluated once each (it was 4^60 evaluations).
+# The bounds guard against that blow-up, not speed: about 3 s alone, several times that on a busy
+# two-core CI machine.
 python3 - "$WORK/defs60.json" <<'PY'
 import json, sys
 defs = {"d0": "1"}
@@ -72,8 +74,8 @@ json.dump({"name": "deep-definitions", "rules": {"paging_mode": 4}, "definitions
                         "must": "unmapped"}]}, open(sys.argv[1], "w"))
 PY
 expect definitions-60-prove 0 "verdict: proved" --time 5 -- "$PTV" prove "$WORK/defs60.json"
-expect definitions-60-check 1 "^ptverify check: VIOLATED" --time 10 -- "$PTV" check -q $CORE --spec "$WORK/defs60.json"
-expect definitions-60-map 0 "" --time 10 -- "$PTV" map -q $CORE --spec "$WORK/defs60.json"
+expect definitions-60-check 1 "^ptverify check: VIOLATED" --time 30 -- "$PTV" check -q $CORE --spec "$WORK/defs60.json"
+expect definitions-60-map 0 "" --time 30 -- "$PTV" map -q $CORE --spec "$WORK/defs60.json"
 python3 - "$WORK" <<'PY'
 import json, sys
 def spec(n, symbolic):

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -32,7 +33,8 @@ using Sink = std::function<std::optional<std::string>(std::span<const unsigned c
 
 std::optional<Error> inflate_zstd(const std::string& name, ByteView in, const Sink& sink) {
   std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> dctx(ZSTD_createDCtx(), &ZSTD_freeDCtx);
-  if (!dctx) return Error{name + ": zstd: cannot allocate a decompression context"};
+  // Out of memory is not bad input: the run's memory handling says it (exit 3 under a limit).
+  if (!dctx) throw std::bad_alloc();
   std::vector<unsigned char> out(std::max(ZSTD_DStreamOutSize(), kOutChunk));
   ZSTD_inBuffer src{in.span().data(), in.span().size(), 0};
   for (;;) {
@@ -70,7 +72,9 @@ std::optional<std::uint64_t> zstd_declared_size(ByteView in) {
 
 std::optional<Error> inflate_gzip(const std::string& name, ByteView in, const Sink& sink) {
   z_stream zs{};
-  if (inflateInit2(&zs, 15 + 16) != Z_OK) return Error{name + ": gzip: cannot initialise zlib"};  // 16: gzip only
+  const int init = inflateInit2(&zs, 15 + 16);  // 16: gzip only
+  if (init == Z_MEM_ERROR) throw std::bad_alloc();
+  if (init != Z_OK) return Error{name + ": gzip: cannot initialise zlib"};
   std::unique_ptr<z_stream, decltype(&inflateEnd)> guard(&zs, &inflateEnd);
   std::vector<unsigned char> out(kOutChunk);
   const std::span<const unsigned char> src = in.span();

@@ -173,6 +173,12 @@ Expected<SymbolTable> parse_kallsyms(std::string_view text, const std::string& w
 }
 
 Expected<SymbolTable> parse_system_map(std::string_view text, const std::string& where, std::uint64_t kaslr_offset) {
+  // Debian's linux-image packages ship a one-line stand-in; the real map is in the -dbg package.
+  if (text.substr(0, 200).find("The real System.map is in") != std::string_view::npos)
+    return Error{where +
+                 ": this is a placeholder, not a symbol map (Debian ships the real System.map in the "
+                 "linux-image-VERSION-dbg package, as /usr/lib/debug/boot/System.map-VERSION); or save /proc/kallsyms "
+                 "as root and give --kallsyms"};
   auto symbols = parse_lines(text, where, false);
   if (!symbols) return symbols.error();
   for (Symbol& s : *symbols)

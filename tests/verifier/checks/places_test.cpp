@@ -30,7 +30,8 @@ CheckResult nokaslr_result() {
                   {"kernel_image_size", 32ull << 20},
                   {"fixaddr_start", 0xffff'ffff'ff57'9000},
                   {"vmap_stacks_start", 0xffff'c900'0000'0000},
-                  {"vmap_stacks", 1}};
+                  {"vmap_stacks", 1},
+                  {"kernel_phys", 16ull << 20}};
   return r;
 }
 

@@ -118,6 +118,11 @@ TEST_CASE("symbols - bad lines are errors naming file, line and column") {
   // Read without privilege: every address is 0.
   CHECK(bad("0000000000000000 T _text\n0000000000000000 T _stext\n").find("save /proc/kallsyms as root") !=
         std::string::npos);
+  // Debian's stand-in, as its linux-image packages install it.
+  auto debian = parse_system_map("ffffffffffffffff B The real System.map is in the linux-image-<version>-dbg package\n",
+                                 "System.map-6.1.0-57-amd64", 0);
+  REQUIRE_FALSE(debian.ok());
+  CHECK(debian.error().message.find("linux-image-VERSION-dbg") != std::string::npos);
   auto map = parse_system_map("ffffffff81000000 T x [mod]\n", "System.map", 0);
   REQUIRE_FALSE(map.ok());
   CHECK(map.error().message.starts_with("System.map:1:22: expected end of line"));
