@@ -69,7 +69,7 @@ echo "ok: check | head keeps every file complete and its exit status"
 bash -n "$WORK/completion" || fail "the completion is not valid bash"
 for sub in mappings walk check map slice prove explain report diff capture; do
   grep -q "^\.SS $sub\$" "$WORK/ptverify.1" || fail "the man page has no section for $sub"
-  "$PTV" $sub --help | grep -q '^Examples\?:' || fail "ptverify $sub --help has no example"
+  grep -q '^Examples\?:' <<<"$("$PTV" $sub --help)" || fail "ptverify $sub --help has no example"
   for opt in $("$PTV" $sub --help | grep -oE '^ +(-[A-Za-z], )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+' | sort -u); do
     [ "$opt" = --help ] && continue
     grep -q -- "${opt//-/\\\\-}" "$WORK/ptverify.1" || fail "the man page lacks $sub $opt"
