@@ -138,6 +138,8 @@ std::optional<CheckOutcome> check_with(const CheckInputs& in, const Inferred& in
                d.values.size() == 1 || (d.values.empty() && d.min == d.max)) {
       p.source = ParameterSource::kGiven;
       p.origin = "the spec admits no other value";
+    } else if (i < inferred.ranges.size()) {
+      p.admissible = inferred.ranges[i];
     }
     out.parameters.push_back(std::move(p));
   }

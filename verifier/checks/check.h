@@ -58,6 +58,9 @@ struct CheckOptions {
   /// The fixed parameters read from the kernel rather than given: name -> where the value
   /// comes from ("_text in kallsyms (k.txt)"); reported as such.
   std::map<std::string, std::string> parameter_origins;
+  /// --explain-params: the least and greatest admissible value of each inferred parameter
+  /// (Parameter::admissible), at the cost of more queries.
+  bool explain_parameters = false;
   std::optional<std::filesystem::path> emit_smt2_dir;
   /// The whole run's end (--time-limit): no query runs past it; the rules not decided by then
   /// are unknown ("not decided: time limit"). Empty: no limit.

@@ -89,6 +89,10 @@ BadInput ParameterInference::no_values() const {
 }
 
 void ParameterInference::unknown(const smt::CheckResult& r) {
+  if (explaining_) {
+    notes_.push_back("--explain-params: " + *explaining_ + ": " + unknown_detail(r, in_.options));
+    return;
+  }
   notes_.push_back("parameter inference: " + unknown_detail(r, in_.options));
   partial_ = true;
 }
@@ -119,10 +123,12 @@ std::variant<Inferred, BadInput> ParameterInference::search() {
     const std::optional<spec::Layout> layout = evaluate(st, next.values);
     if (!layout) continue;
     st.candidate = next.values;
-    const Probe p = probe(st, *layout, round);
+    const Probe p = probe(st, *layout, "infer-search-" + std::to_string(round));
     if (p.kind == Probe::Kind::kNone) {
       if (st.max_mode) notes_.push_back(max_satisfy_note(st));
-      return Inferred{std::move(next.values), partial_};
+      Inferred found{next.values, partial_};
+      if (in_.options.explain_parameters && !st.max_mode) found.ranges = explain(st, next.values);
+      return found;
     }
     if (p.kind == Probe::Kind::kUnknown) return Inferred{std::move(next.values), partial_};
     // No admissible values satisfy the spec (proved on entering max-satisfy mode), so the
@@ -231,7 +237,8 @@ std::optional<spec::Layout> ParameterInference::evaluate(State& st, const spec::
   return std::nullopt;
 }
 
-ParameterInference::Probe ParameterInference::probe(const State& st, const spec::Layout& layout, std::size_t round) {
+ParameterInference::Probe ParameterInference::probe(const State& st, const spec::Layout& layout,
+                                                    const std::string& name) {
   // Does some address (outside the witnesses this candidate violates) break some rule?
   smt::Context ctx;
   smt::TrieEncoding enc(ctx, in_.trie);
@@ -246,7 +253,7 @@ ParameterInference::Probe ParameterInference::probe(const State& st, const spec:
   s.add(any);
   for (const State::Witness& w : st.witnesses)
     if (w.violated) s.add(!(a.uge(w.range.first.value()) && a.ule(w.range.last.value())));
-  const smt::CheckResult v = bounded(s, "infer-search-" + std::to_string(round));
+  const smt::CheckResult v = bounded(s, name);
   if (v.is_unsat()) {
     // No address breaks an address rule: the frames of the regions with a physical layout.
     std::vector<VirtRange> skip;
@@ -261,6 +268,104 @@ ParameterInference::Probe ParameterInference::probe(const State& st, const spec:
     return {Probe::Kind::kUnknown, VirtAddr(0)};
   }
   return {Probe::Kind::kFound, VirtAddr(v.model()->eval(a).value_or(0))};
+}
+
+std::vector<std::optional<AdmissibleRange>> ParameterInference::explain(State& st, const spec::ParameterValues& found) {
+  const spec::Spec& spec = in_.spec;
+  std::vector<std::optional<AdmissibleRange>> ranges(spec.parameters.size());
+  try {
+    for (std::size_t i = 0; i < spec.parameters.size(); ++i) {
+      const spec::Parameter& p = spec.parameters[i];
+      if (in_.options.fixed_parameters.contains(p.name)) continue;
+      if (in_.options.progress) in_.options.progress("check: the admissible values of " + p.name);
+      explaining_ = p.name;
+      const std::optional<std::uint64_t> least = admissible_end(st, i, found, true);
+      if (!least) continue;
+      const std::optional<std::uint64_t> greatest = admissible_end(st, i, found, false);
+      if (!greatest) continue;
+      std::uint64_t count = 0;
+      if (p.values.empty())
+        count = (*greatest - *least) / p.align + 1;
+      else
+        count = static_cast<std::uint64_t>(std::count_if(p.values.begin(), p.values.end(), [&](std::uint64_t v) {
+          return v >= *least && v <= *greatest && p.admits(v);
+        }));
+      ranges[i] = AdmissibleRange{*least, *greatest, count};
+    }
+  } catch (const LimitReached& e) {
+    // The ranges are an addition to the verdict, not part of it: a limit reached here leaves
+    // the remaining ones out, and the check goes on (and meets the same limit if it is the
+    // run's).
+    notes_.push_back("--explain-params: stopped on the run's limits (" + e.what +
+                     "); the ranges not shown were not established");
+  }
+  explaining_.reset();
+  return ranges;
+}
+
+std::optional<std::uint64_t> ParameterInference::admissible_end(State& st, std::size_t i,
+                                                                const spec::ParameterValues& found, bool least) {
+  // Counterexample-guided, like the search: the extreme value of parameter i allowed by the
+  // constraints and the witnesses so far (a binary search over the solver's answers, on the
+  // domain's grid of multiples of `align`), then a probe of its layout; an address that breaks
+  // a rule becomes one more witness, until the extreme candidate breaks none. The witnesses only
+  // narrow the candidates, and `found` is admissible, so the extreme candidates move
+  // monotonically towards it and the last is the true extreme.
+  const spec::Parameter& param = in_.spec.parameters[i];
+  const smt::Expr& x = st.sym.parameters[i];
+  const std::uint64_t align = param.align;
+  const std::string what = "admissible-" + std::string(least ? "least-" : "greatest-") + param.name;
+  // In grid units (value / align): no admissible value lies beyond `far`, on the side away from
+  // `found` (proved by the domain at first, then by the queries).
+  std::uint64_t far = least ? param.min / align + (param.min % align != 0) : param.max / align;
+  for (std::size_t round = 0; round < in_.options.max_inference_rounds; ++round) {
+    std::uint64_t near = found[i] / align;  // satisfies the constraints and the witnesses
+    spec::ParameterValues candidate = found;
+    smt::Solver s(st.pctx, solver_options(in_.options, Query::kInference));
+    base(st, s);
+    for (const State::Witness& w : st.witnesses) s.add(w.constraint);
+    // The far end first (often the answer: a domain bound), then steps away from `near` that
+    // double until one is refused (most ranges are narrow), then halving.
+    std::size_t step = 0;
+    bool galloping = true;
+    std::uint64_t stride = 1;
+    while (near != far) {
+      const std::uint64_t gap = least ? near - far : far - near;
+      std::uint64_t mid = 0;
+      if (step == 0 || !galloping || stride >= gap)
+        mid = step == 0 ? far : least ? far + gap / 2 : far - gap / 2;
+      else
+        mid = least ? near - stride : near + stride;
+      if (step > 0 && galloping) stride *= 2;
+      const smt::Solver::Scope scope = s.push();
+      s.add(least ? x.uge(st.pctx.bv_val(far * align, 64)) && x.ule(st.pctx.bv_val(mid * align, 64))
+                  : x.ule(st.pctx.bv_val(far * align + (align - 1), 64)) && x.uge(st.pctx.bv_val(mid * align, 64)));
+      smt::CheckResult r = bounded(s, what + "-" + std::to_string(round) + "-" + std::to_string(step++));
+      if (r.is_sat()) {
+        const smt::Model& model = *r.model();
+        for (std::size_t j = 0; j < candidate.size(); ++j) candidate[j] = model.eval(st.sym.parameters[j]).value_or(0);
+        near = candidate[i] / align;
+      } else if (r.is_unsat()) {
+        far = least ? mid + 1 : mid - 1;
+        if (step > 1) galloping = false;
+      } else {
+        unknown(r);
+        return std::nullopt;
+      }
+    }
+    const std::optional<spec::Layout> layout = evaluate(st, candidate);
+    if (!layout) continue;
+    const Probe p = probe(st, *layout, what + "-search-" + std::to_string(round));
+    if (p.kind == Probe::Kind::kNone) return candidate[i];
+    if (p.kind == Probe::Kind::kUnknown) return std::nullopt;  // noted by probe
+    if (p.kind == Probe::Kind::kPhysical)
+      add_physical_witness(st, *p.physical);
+    else
+      add_witness(st, p.address);
+  }
+  notes_.push_back("--explain-params: " + param.name + ": no answer within " +
+                   std::to_string(in_.options.max_inference_rounds) + " rounds");
+  return std::nullopt;
 }
 
 void ParameterInference::add_witness(State& st, VirtAddr w) const {

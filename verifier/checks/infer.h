@@ -30,6 +30,9 @@ struct Inferred {
   std::optional<spec::ParameterValues> values;  ///< empty: inference did not finish
   bool partial = false;  ///< a limit or the round cap stopped it: the values are a candidate only
   bool pinned = false;   ///< every parameter had one admissible value: nothing was inferred
+  /// Under CheckOptions::explain_parameters, per parameter: its admissible range, when
+  /// established (empty for a parameter that was not inferred).
+  std::vector<std::optional<AdmissibleRange>> ranges = {};
 };
 
 class ParameterInference {
@@ -56,7 +59,9 @@ class ParameterInference {
   Next next_candidate(State& st, std::size_t round);
   Next max_satisfying(State& st, std::size_t round, bool entered);
   std::optional<spec::Layout> evaluate(State& st, const spec::ParameterValues& values) const;
-  Probe probe(const State& st, const spec::Layout& layout, std::size_t round);
+  Probe probe(const State& st, const spec::Layout& layout, const std::string& name);
+  std::vector<std::optional<AdmissibleRange>> explain(State& st, const spec::ParameterValues& found);
+  std::optional<std::uint64_t> admissible_end(State& st, std::size_t i, const spec::ParameterValues& found, bool least);
   void add_witness(State& st, VirtAddr w) const;
   void add_physical_witness(State& st, const PhysicalBreak& b) const;
   void base(State& st, smt::Solver& p) const;
@@ -75,6 +80,9 @@ class ParameterInference {
   std::vector<std::string> notes_;
   bool admissible_ = true;
   bool partial_ = false;
+  /// While explain() runs: the parameter whose range is sought (an unknown answer then leaves
+  /// that range out, and the inference's values stand).
+  std::optional<std::string> explaining_;
 };
 
 }  // namespace ptv::check::detail

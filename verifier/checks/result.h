@@ -114,6 +114,15 @@ enum class ParameterSource : std::uint8_t {
 /// "inferred", "given", "read".
 [[nodiscard]] std::string_view to_string(ParameterSource s);
 
+/// `check --explain-params`: the least and the greatest value of an inferred parameter for
+/// which some values of the other parameters let the dump satisfy every rule. Both ends are
+/// admissible; the values between them were not each tried.
+struct AdmissibleRange {
+  std::uint64_t least = 0;
+  std::uint64_t greatest = 0;
+  std::uint64_t domain_values = 0;  ///< values of the parameter's domain from least to greatest, both included
+};
+
 struct Parameter {
   Parameter() = default;
   Parameter(std::string n, std::uint64_t v, ParameterSource s = ParameterSource::kInferred, std::string o = {})
@@ -123,6 +132,7 @@ struct Parameter {
   std::uint64_t value = 0;
   ParameterSource source = ParameterSource::kInferred;
   std::string origin;  ///< kRead: "_stext in kallsyms (k.txt, ...)"; kGiven: why, or "" for --param
+  std::optional<AdmissibleRange> admissible;  ///< kInferred under --explain-params, when established
 };
 
 struct CheckResult {

@@ -230,7 +230,9 @@ void read_parameter_sources(const Reader& rd, const Json& j, CheckResult& r) {
     const std::string pp = p + "/" + param.name;
     if (!j.contains(param.name)) rd.fail(p, "an entry for parameter " + param.name, &j);
     const Json& e = j.at(param.name);
-    rd.exact_object(e, pp, {"source", "origin"});
+    rd.object(e, pp, {"source", "origin", "admissible"});
+    rd.required(e, pp, "source");
+    rd.required(e, pp, "origin");
     const std::string src = rd.string(e.at("source"), pp + "/source");
     if (src == "inferred")
       param.source = check::ParameterSource::kInferred;
@@ -241,6 +243,17 @@ void read_parameter_sources(const Reader& rd, const Json& j, CheckResult& r) {
     else
       rd.fail(pp + "/source", "\"inferred\", \"given\" or \"read\"", &e.at("source"));
     param.origin = rd.string(e.at("origin"), pp + "/origin");
+    if (e.contains("admissible")) {
+      const Json& a = e.at("admissible");
+      const std::string ap = pp + "/admissible";
+      rd.exact_object(a, ap, {"least", "greatest", "domain_values"});
+      check::AdmissibleRange range;
+      range.least = rd.hex64(a.at("least"), ap + "/least");
+      range.greatest = rd.hex64(a.at("greatest"), ap + "/greatest");
+      range.domain_values = rd.unsigned_num(a.at("domain_values"), ap + "/domain_values", ~std::uint64_t{0});
+      if (range.least > range.greatest) rd.fail(ap, "least no greater than greatest", &a);
+      param.admissible = range;
+    }
   }
 }
 
@@ -303,6 +316,13 @@ void write_check_json(const CheckResult& r, std::ostream& os) {
     Json e;
     e["source"] = std::string(check::to_string(p.source));
     e["origin"] = p.origin;
+    if (p.admissible) {
+      Json a;
+      a["least"] = hex16(p.admissible->least);
+      a["greatest"] = hex16(p.admissible->greatest);
+      a["domain_values"] = p.admissible->domain_values;
+      e["admissible"] = std::move(a);
+    }
     sources[p.name] = std::move(e);
   }
   j["parameter_sources"] = std::move(sources);

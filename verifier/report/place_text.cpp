@@ -43,9 +43,16 @@ std::string parameter_source_text(const check::Parameter& p) {
       break;
     case check::ParameterSource::kInferred:
       s = "one admissible value, not read from the kernel";
+      if (p.admissible) s += "; " + admissible_text(*p.admissible);
       break;
   }
   return s;
+}
+
+std::string admissible_text(const check::AdmissibleRange& r) {
+  if (r.least == r.greatest) return "the only admissible value: the dump fixes it";
+  return "admissible from " + hex16(r.least) + " to " + hex16(r.greatest) + " (" + decimal(r.domain_values) +
+         " values of its domain; both ends admissible, the values between not each tried)";
 }
 
 std::vector<std::string> parameter_source_lines(const check::CheckResult& r) {
@@ -54,6 +61,9 @@ std::vector<std::string> parameter_source_lines(const check::CheckResult& r) {
   for (const check::Parameter& p : r.parameters)
     if (p.source == check::ParameterSource::kInferred) inferred += (inferred.empty() ? "" : ", ") + p.name;
   if (!inferred.empty()) out.push_back("inferred (one admissible value each, not read from the kernel): " + inferred);
+  for (const check::Parameter& p : r.parameters)
+    if (p.source == check::ParameterSource::kInferred && p.admissible)
+      out.push_back(p.name + ": " + admissible_text(*p.admissible));
   for (const check::Parameter& p : r.parameters)
     if (p.source != check::ParameterSource::kInferred) out.push_back(p.name + ": " + parameter_source_text(p));
   return out;

@@ -26,6 +26,9 @@ namespace ptv {
 /// (k.txt)", "given (--param)", "one admissible value, not read from the kernel".
 [[nodiscard]] std::string parameter_source_text(const check::Parameter& p);
 
+/// An inferred parameter's admissible range (check --explain-params), in words.
+[[nodiscard]] std::string admissible_text(const check::AdmissibleRange& r);
+
 /// The lines under the text report's parameter line: the parameters grouped by where their
 /// values come from.
 [[nodiscard]] std::vector<std::string> parameter_source_lines(const check::CheckResult& r);
