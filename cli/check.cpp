@@ -134,14 +134,9 @@ int run_check_command(CheckCliOptions& o) {
   auto loaded = load_dump_cli(o.load);
   if (!loaded.ok()) return failed(loaded.error());
 
-  auto symbols = load_kernel_symbols(o.symbols, loaded->raw ? loaded->raw->vmcoreinfo : std::nullopt);
+  auto symbols = symbols_for_dump(o.symbols, *loaded, &*spec, o.check);
   if (!symbols) return bad_input("check: " + symbols.error().message);
-  if (loaded->raw) attach_memory(*symbols, *loaded->raw);
-  std::vector<std::string> notes = symbols->notes;
-  if (!o.symbols.no_pin) {
-    const std::vector<std::string> pin_notes = pin_from_kernel(*spec, *symbols, o.check);
-    notes.insert(notes.end(), pin_notes.begin(), pin_notes.end());
-  }
+  const std::vector<std::string>& notes = symbols->notes;
 
   const std::optional<check::RawContext> raw = check::raw_context(*loaded);
   check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, o.check);
@@ -195,6 +190,9 @@ Command setup_check(CLI::App& app) {
       ->capture_default_str()
       ->check(non_negative_integer());
   sub->add_option("--param", o->params, "Fix a spec parameter: NAME=VALUE (repeatable)");
+  sub->add_flag("--explain-params", o->check.explain_parameters,
+                "For each inferred parameter, the least and greatest value some values of the others admit (more "
+                "queries)");
   sub->add_option("--baseline", o->baseline, "A previous JSON report: its violations are accepted, only new ones fail")
       ->check(CLI::ExistingFile);
   sub->add_option("--emit-smt2", o->emit_smt2, "Write every solver query as SMT-LIB 2 into this directory");

@@ -19,6 +19,7 @@
 #include "cli/spec_lookup.h"
 #include "verifier/base/exit_codes.h"
 #include "verifier/checks/check.h"
+#include "verifier/checks/places.h"
 #include "verifier/report/address_map.h"
 #include "verifier/report/diff_report.h"
 
@@ -129,7 +130,7 @@ int run_with_spec(const DiffOptions& o) {
     check::CheckOutcome outcome = check::run_check(sides[i].dump.mappings, spec, raw ? &*raw : nullptr, check_options);
     if (auto code = check_failed(outcome)) return *code;
     const check::CheckResult& result = std::get<check::CheckResult>(outcome);
-    auto layout = layout_for(spec, result);
+    auto layout = check::result_layout(result, spec);
     if (!layout.ok())
       return bad_input("diff: " + *paths[i] + ": the regions of " + o.spec +
                        " cannot be placed: " + layout.error().message);

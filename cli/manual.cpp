@@ -131,14 +131,17 @@ std::string bash_completion(const CLI::App& app) {
   os << "\" -- \"$cur\") $(compgen -f -- \"$cur\"))\n"
      << "    return\n"
      << "  fi\n"
-     << "  local opts\n"
+     << "  local opts members=\"\"\n"
      << "  case \"$cmd\" in\n";
   std::string names;
   for (const CLI::App* sub : subcommands(app)) {
     names += (names.empty() ? "" : " ") + sub->get_name();
-    // A group (`spec`) completes the options of all its members.
+    // A group (`spec`) completes its members' names right after it, and the options of all of
+    // them.
     std::vector<const CLI::Option*> options = visible_options(*sub);
+    std::string members;
     for (const CLI::App* m : subcommands(*sub)) {
+      members += (members.empty() ? "" : " ") + m->get_name();
       const std::vector<const CLI::Option*> more = visible_options(*m);
       options.insert(options.end(), more.begin(), more.end());
     }
@@ -155,12 +158,16 @@ std::string bash_completion(const CLI::App& app) {
         at = comma + 1;
       }
     }
-    os << "    " << sub->get_name() << ") opts=\"" << opts << " --help\" ;;\n";
+    os << "    " << sub->get_name() << ") opts=\"" << opts << " --help\"";
+    if (!members.empty()) os << "; members=\"" << members << "\"";
+    os << " ;;\n";
   }
   os << "    *) COMPREPLY=($(compgen -W \"" << names << " --help --version\" -- \"$cur\")); return ;;\n"
      << "  esac\n"
      << "  if [[ \"$cur\" == -* ]]; then\n"
      << "    COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+     << "  elif [[ -n \"$members\" && \"$prev\" == \"$cmd\" ]]; then\n"
+     << "    COMPREPLY=($(compgen -W \"$members\" -- \"$cur\"))\n"
      << "  else\n"
      << "    COMPREPLY=($(compgen -f -- \"$cur\"))\n"
      << "  fi\n"

@@ -17,6 +17,7 @@
 #include "verifier/base/exit_codes.h"
 #include "verifier/base/output_file.h"
 #include "verifier/checks/check.h"
+#include "verifier/checks/places.h"
 #include "verifier/report/address_map.h"
 #include "verifier/report/html_map.h"
 #include "verifier/report/terminal_map.h"
@@ -66,24 +67,19 @@ int run_map(MapOptions o) {
   auto loaded = load_dump_cli(o.load);
   if (!loaded.ok()) return failed(loaded.error());
 
-  auto symbols = load_kernel_symbols(o.symbols, loaded->raw ? loaded->raw->vmcoreinfo : std::nullopt);
+  auto symbols = symbols_for_dump(o.symbols, *loaded, spec ? &*spec : nullptr, check_options);
   if (!symbols) return bad_input("map: " + symbols.error().message);
-  if (loaded->raw) attach_memory(*symbols, *loaded->raw);
   std::optional<check::CheckResult> result;
   std::optional<spec::Layout> layout;
   std::vector<std::string> notes = symbols->notes;
   if (spec) {
-    if (!o.symbols.no_pin) {
-      const std::vector<std::string> pin_notes = pin_from_kernel(*spec, *symbols, check_options);
-      notes.insert(notes.end(), pin_notes.begin(), pin_notes.end());
-    }
     progress.update("ptverify map: checking against " + o.spec + " to place its regions ...");
     const std::optional<check::RawContext> raw = check::raw_context(*loaded);
     check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, check_options);
     if (auto code = check_failed(outcome)) return *code;
     result = std::move(std::get<check::CheckResult>(outcome));
     check::locate_violations(*result, *spec, symbols->place_options());
-    auto l = layout_for(*spec, *result);
+    auto l = check::result_layout(*result, *spec);
     if (l.ok())
       layout = std::move(*l);
     else

@@ -87,6 +87,9 @@ Expected<KernelSymbols> load_kernel_symbols(const SymbolOptions& o, const std::o
 }
 
 void attach_memory(KernelSymbols& symbols, const RawDump& dump) {
+  if (dump.direct_map_base)
+    symbols.variables["page_offset_base"] = {*dump.direct_map_base, "the direct map's base, p_vaddr - p_paddr of " +
+                                                                        dump.memory->name() + "'s RAM segments"};
   symbols.value_at = [&dump](std::uint64_t va) -> Expected<std::uint64_t> {
     const WalkResult w = walk(dump.machine.state, dump.memory->reader(), VirtAddr(va), dump.machine.root);
     if (!w.translation) return Error{hex16(va) + " is not mapped in the walked table"};
@@ -103,9 +106,16 @@ void attach_memory(KernelSymbols& symbols, const RawDump& dump) {
 std::vector<std::string> pin_from_kernel(const spec::Spec& spec, const KernelSymbols& symbols,
                                          check::CheckOptions& options) {
   std::vector<std::string> notes;
-  if (symbols.no_symbols()) return notes;
+  if (symbols.no_symbols() && symbols.variables.empty()) return notes;
   for (const spec::Parameter& p : spec.parameters) {
     if (p.from_kernel.empty() || options.fixed_parameters.contains(p.name)) continue;
+    const KernelSymbols::KnownValue* known = nullptr;
+    if (p.from_kernel.starts_with("*")) {
+      std::string_view var = std::string_view(p.from_kernel).substr(1);
+      while (!var.empty() && var.front() == ' ') var.remove_prefix(1);
+      while (!var.empty() && var.back() == ' ') var.remove_suffix(1);
+      if (auto it = symbols.variables.find(var); it != symbols.variables.end()) known = &it->second;
+    }
     std::vector<std::string> used;
     const spec::ValueAt no_memory = [](std::uint64_t) -> Expected<std::uint64_t> {
       return Error{"the dump holds no memory to read it from"};
@@ -117,11 +127,19 @@ std::vector<std::string> pin_from_kernel(const spec::Spec& spec, const KernelSym
           return symbols.address(name);
         },
         symbols.value_at ? symbols.value_at : no_memory);
+    if (!value && known) {
+      options.fixed_parameters[p.name] = known->value;
+      options.parameter_origins[p.name] = known->origin;
+      continue;
+    }
     if (!value) {
       notes.push_back("parameter " + p.name + " is inferred: the kernel's symbols do not give it (" +
                       value.error().message + ")");
       continue;
     }
+    if (known && known->value != *value)
+      notes.push_back("parameter " + p.name + ": the value read from the kernel's variable, " + hex16(*value) +
+                      ", differs from " + known->origin + ", " + hex16(known->value) + "; the variable's is used");
     // "_end and _stext in kallsyms (k.txt, ...)": the names grouped by the table that gave them.
     std::vector<std::pair<std::string, std::string>> by_source;  // source -> names
     for (const std::string& u : used) {
@@ -144,6 +162,18 @@ std::vector<std::string> pin_from_kernel(const spec::Spec& spec, const KernelSym
     options.parameter_origins[p.name] = origin;
   }
   return notes;
+}
+
+Expected<KernelSymbols> symbols_for_dump(const SymbolOptions& o, const LoadedDump& loaded, const spec::Spec* spec,
+                                         check::CheckOptions& options) {
+  auto symbols = load_kernel_symbols(o, loaded.raw ? loaded.raw->vmcoreinfo : std::nullopt);
+  if (!symbols) return symbols;
+  if (loaded.raw) attach_memory(*symbols, *loaded.raw);
+  if (spec && !o.no_pin) {
+    const std::vector<std::string> pin_notes = pin_from_kernel(*spec, *symbols, options);
+    symbols->notes.insert(symbols->notes.end(), pin_notes.begin(), pin_notes.end());
+  }
+  return symbols;
 }
 
 }  // namespace ptv::cli

@@ -2,6 +2,8 @@
 // subcommand that reports addresses (check, walk, map), and the spec parameters those names pin.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +43,14 @@ struct KernelSymbols {
   /// Reads a kernel variable's value through the dump's page tables (raw dumps; see
   /// attach_memory); null: the dump holds no memory.
   spec::ValueAt value_at;
+  /// Kernel variables whose value the dump states without symbols (a kernel core's direct-map
+  /// base is page_offset_base): name -> value and where it comes from. Used for a `*NAME`
+  /// from_kernel when NAME's address is unknown, and checked against the value read when not.
+  struct KnownValue {
+    std::uint64_t value = 0;
+    std::string origin;
+  };
+  std::map<std::string, KnownValue, std::less<>> variables;
 
   /// A symbol's address: from `names`, else from VMCOREINFO.
   [[nodiscard]] std::optional<std::uint64_t> address(std::string_view symbol) const;
@@ -59,7 +69,8 @@ struct KernelSymbols {
                                                           const std::optional<Vmcoreinfo>& vmcoreinfo);
 
 /// Lets `symbols` read kernel variables from raw memory: the address walked from the dump's
-/// top-level table, then 8 bytes at its physical address. Requires: `dump` outlives `symbols`.
+/// top-level table, then 8 bytes at its physical address; and takes the variables the dump
+/// states (RawDump::direct_map_base). Requires: `dump` outlives `symbols`.
 void attach_memory(KernelSymbols& symbols, const RawDump& dump);
 
 /// Pins each spec parameter whose "from_kernel" expression the symbols evaluate (unless --param
@@ -67,5 +78,11 @@ void attach_memory(KernelSymbols& symbols, const RawDump& dump);
 /// options.parameter_origins. Returns notes on the parameters that could not be pinned.
 std::vector<std::string> pin_from_kernel(const spec::Spec& spec, const KernelSymbols& symbols,
                                          check::CheckOptions& options);
+
+/// For one loaded dump: load_kernel_symbols with its VMCOREINFO, attach_memory, and, when `spec`
+/// is given and --no-pin is not, pin_from_kernel into `options`; the notes of all three are in
+/// KernelSymbols::notes. Requires: `loaded` outlives the result.
+[[nodiscard]] Expected<KernelSymbols> symbols_for_dump(const SymbolOptions& o, const LoadedDump& loaded,
+                                                       const spec::Spec* spec, check::CheckOptions& options);
 
 }  // namespace ptv::cli

@@ -77,3 +77,14 @@ for sub in mappings walk check map slice prove explain report diff capture; do
   done
 done
 echo "ok: every --help has an example; the man page and the completion list every option of every subcommand's --help"
+
+# The completion, run: subcommands first, a group's members after it, options after either.
+complete_words() {  # the words offered for the command line "$@" (its last word being completed)
+  bash -c 'source "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _ptverify; printf "%s\n" "${COMPREPLY[@]}"' \
+    "$WORK/completion" "$@"
+}
+[[ "$(complete_words ptverify sp)" == spec ]] || fail "the completion does not offer spec: $(complete_words ptverify sp)"
+[[ "$(complete_words ptverify spec sh)" == show ]] || fail "the completion does not offer spec show: $(complete_words ptverify spec sh)"
+[[ "$(complete_words ptverify check x --explain-p)" == --explain-params ]] ||
+  fail "the completion does not offer check --explain-params: $(complete_words ptverify check x --explain-p)"
+echo "ok: the completion offers subcommands, a group's members and options"

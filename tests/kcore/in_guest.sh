@@ -127,6 +127,11 @@ BASE=$(sed -n 's/.*direct map at \(0x[0-9a-f]*\).*/\1/p' "$WORK/inside.mappings"
 echo "inside: root $ROOT_PA, direct map at $BASE, facts ${FACTS[*]}"
 sed -n 's/^PTV-ONE-COMMAND /inside, the documented command (--cpuinfo \/proc\/cpuinfo --wp --nxe --smep --pge): /p' "$WORK/serial.txt"
 grep -q 'can change while they are read' "$WORK/inside.check" || { echo "the report does not say the live tables can change"; exit 1; }
+# The direct map's base is a fact of the kernel core, not a guess: page_offset_base is read.
+grep -q "page_offset_base: read from the kernel: the direct map's base, p_vaddr - p_paddr of /proc/kcore's RAM segments" \
+  "$WORK/inside.check" || { grep -A8 '^parameters' "$WORK/inside.check"; echo "page_offset_base was not taken from /proc/kcore"; exit 1; }
+grep -q "^parameters:.*page_offset_base = $(printf '0x%016x' "$BASE")" "$WORK/inside.check" ||
+  { grep '^parameters' "$WORK/inside.check"; echo "page_offset_base is not the direct map at $BASE"; exit 1; }
 
 "$PTV" mappings "$WORK/core.elf" --cr3 "$ROOT_PA" "${FACTS[@]}" >"$WORK/outside.mappings" 2>"$WORK/outside.err"
 python3 "$HERE/guest_tools.py" compare "$WORK/inside.mappings" "$WORK/outside.mappings" "$BASE"

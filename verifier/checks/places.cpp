@@ -42,14 +42,12 @@ std::string_view marker_name(spec::RegionKind k) {
 
 }  // namespace
 
-std::optional<spec::Layout> result_layout(const CheckResult& r, const spec::Spec& spec) {
+Expected<spec::Layout> result_layout(const CheckResult& r, const spec::Spec& spec) {
   std::map<std::string, std::uint64_t> by_name;
   for (const Parameter& p : r.parameters) by_name[p.name] = p.value;
   auto values = spec::parameter_values(spec, by_name);
-  if (!values) return std::nullopt;
-  auto layout = spec::evaluate_layout(spec, std::move(*values));
-  if (!layout) return std::nullopt;
-  return std::move(*layout);
+  if (!values) return values.error();
+  return spec::evaluate_layout(spec, std::move(*values));
 }
 
 void name_regions(CheckResult& r, const spec::Spec& spec) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "models/expected.h"
 #include "verifier/checks/result.h"
 #include "verifier/ingest/symbols.h"
 #include "verifier/spec/concrete.h"
@@ -43,7 +44,8 @@ struct PlaceOptions {
 /// values to place every region; without them only symbols and sections are filled.
 void locate_violations(CheckResult& r, const spec::Spec& spec, const PlaceOptions& o);
 
-/// The layout of a result's parameter values, when they place every region.
-[[nodiscard]] std::optional<spec::Layout> result_layout(const CheckResult& r, const spec::Spec& spec);
+/// The spec's layout for the parameters a check reported (in Spec::parameters order). Error
+/// when they do not place every region (e.g. the check never got as far as a candidate).
+[[nodiscard]] Expected<spec::Layout> result_layout(const CheckResult& r, const spec::Spec& spec);
 
 }  // namespace ptv::check

@@ -157,7 +157,10 @@ Expected<RawDump> open_raw_image(MappedFile file, const MachineOptions& opts) {
 Expected<RawDump> open_kernel_core(std::unique_ptr<KernelCore> core, const MachineOptions& opts) {
   Expected<KernelCoreMachine> k = kernel_core_machine(*core, opts);
   if (!k) return k.error();
-  return settle(std::move(core), opts, std::nullopt, {}, std::move(k->notes), k->vmcoreinfo);
+  const std::optional<std::uint64_t> base = core->direct_map_base();
+  Expected<RawDump> dump = settle(std::move(core), opts, std::nullopt, {}, std::move(k->notes), k->vmcoreinfo);
+  if (dump) dump->direct_map_base = base;
+  return dump;
 }
 
 /// What --format says of raw memory.

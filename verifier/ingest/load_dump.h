@@ -54,6 +54,9 @@ struct RawDump {
   std::unique_ptr<PhysMemory> memory;
   Machine machine;
   std::optional<Vmcoreinfo> vmcoreinfo;  ///< the dump's VMCOREINFO note, when it carries one
+  /// A kernel core (/proc/kcore, an ELF /proc/vmcore): the direct map's base, p_vaddr - p_paddr
+  /// of its RAM segments (Linux's page_offset_base); empty for other dumps.
+  std::optional<std::uint64_t> direct_map_base;
 };
 
 struct LoadedDump {

@@ -192,18 +192,10 @@ SymbolTable vmcoreinfo_symbols(const Vmcoreinfo& info, const std::string& where)
   std::vector<Symbol> out;
   for (const auto& [key, value] : info.raw) {
     if (!key.starts_with("SYMBOL(") || !key.ends_with(")")) continue;
-    std::uint64_t v = 0;
-    bool ok = !value.empty() && value.size() <= 16;
-    for (const char ch : value) {
-      const auto d = hex_digit_value(ch);
-      if (!d)
-        ok = false;
-      else
-        v = v << 4 | *d;
-    }
     // A handful of symbols, some of them pointer values (mem_section): they name no range of
     // addresses, only themselves (by_name), so they are kept as absolute.
-    if (ok) out.push_back({v, 'A', key.substr(7, key.size() - 8), ""});
+    if (const std::optional<std::uint64_t> v = vmcoreinfo_hex(value))
+      out.push_back({*v, 'A', key.substr(7, key.size() - 8), ""});
   }
   const std::size_t n = out.size();
   return SymbolTable(std::move(out), counted("VMCOREINFO", where, n));

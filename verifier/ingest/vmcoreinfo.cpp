@@ -6,6 +6,17 @@
 
 namespace ptv {
 
+std::optional<std::uint64_t> vmcoreinfo_hex(std::string_view s) {
+  if (s.empty() || s.size() > 16) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    const std::optional<unsigned> d = hex_digit_value(c);
+    if (!d) return std::nullopt;
+    v = (v << 4) | *d;
+  }
+  return v;
+}
+
 namespace {
 
 /// What a diagnostic shows of a token: at most 32 characters, control bytes as '?'.
@@ -37,25 +48,6 @@ class NoteText {
   const std::string& where_;
   std::optional<std::uint64_t> text_offset_;
 };
-
-/// %lx: 1 to 16 hex digits, no prefix (the kernel prints none).
-std::optional<std::uint64_t> parse_hex(std::string_view s) {
-  if (s.empty() || s.size() > 16) return std::nullopt;
-  std::uint64_t v = 0;
-  for (char c : s) {
-    unsigned d = 0;
-    if (c >= '0' && c <= '9')
-      d = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f')
-      d = static_cast<unsigned>(c - 'a') + 10;
-    else if (c >= 'A' && c <= 'F')
-      d = static_cast<unsigned>(c - 'A') + 10;
-    else
-      return std::nullopt;
-    v = (v << 4) | d;
-  }
-  return v;
-}
 
 /// %ld: an optional '-', then 1 to 19 decimal digits within a signed 64-bit long; the value as
 /// its two's complement bits.
@@ -142,7 +134,7 @@ Expected<Vmcoreinfo> parse_vmcoreinfo(std::string_view text, const std::string& 
     for (const Typed& t : kTyped) {
       if (t.key != key) continue;
       std::optional<std::uint64_t> v;
-      if (t.format == Format::kHex) v = parse_hex(value);
+      if (t.format == Format::kHex) v = vmcoreinfo_hex(value);
       if (t.format == Format::kLong) v = parse_long(value);
       if (t.format == Format::kBool && (value == "0" || value == "1")) v = value == "1" ? 1 : 0;
       if (!v)
@@ -161,7 +153,7 @@ Expected<Vmcoreinfo> parse_vmcoreinfo(std::string_view text, const std::string& 
 
   // x86_64 defines swapper_pg_dir as init_top_pgt: the two lines name one table.
   if (auto sw = info.raw.find("SYMBOL(swapper_pg_dir)"); sw != info.raw.end()) {
-    const std::optional<std::uint64_t> swapper = parse_hex(sw->second);
+    const std::optional<std::uint64_t> swapper = vmcoreinfo_hex(sw->second);
     if (!info.init_top_pgt_va) {
       info.init_top_pgt_va = swapper;
     } else if (swapper != info.init_top_pgt_va) {

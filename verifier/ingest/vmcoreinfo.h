@@ -71,4 +71,8 @@ Expected<Vmcoreinfo> parse_vmcoreinfo(std::string_view text, const std::string& 
 /// not 4 KiB aligned.
 [[nodiscard]] std::optional<PhysAddr> kernel_root(const Vmcoreinfo& info);
 
+/// A value printed with %lx (SYMBOL(), KERNELOFFSET): 1 to 16 hex digits, no prefix (the kernel
+/// prints none); empty for anything else.
+[[nodiscard]] std::optional<std::uint64_t> vmcoreinfo_hex(std::string_view s);
+
 }  // namespace ptv

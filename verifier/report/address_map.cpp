@@ -164,14 +164,6 @@ std::size_t AddressMap::box_at(VirtAddr va) const {
   return it == boxes.end() ? boxes.size() - 1 : static_cast<std::size_t>(it - boxes.begin());
 }
 
-Expected<spec::Layout> layout_for(const spec::Spec& spec, const check::CheckResult& result) {
-  std::map<std::string, std::uint64_t> by_name;
-  for (const check::Parameter& p : result.parameters) by_name[p.name] = p.value;
-  auto values = spec::parameter_values(spec, by_name);
-  if (!values.ok()) return values.error();
-  return spec::evaluate_layout(spec, *values);
-}
-
 AddressMap build_address_map(const MappingSet& mappings, const spec::Layout* layout, const check::CheckResult* check) {
   AddressMap map;
   map.mappings = &mappings;

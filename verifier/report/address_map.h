@@ -91,10 +91,6 @@ struct AddressMap {
   [[nodiscard]] std::size_t box_at(VirtAddr va) const;
 };
 
-/// The spec's layout for the parameters a check reported (in Spec::parameters order). Error
-/// when they do not place every region (e.g. the check never got as far as a candidate).
-[[nodiscard]] Expected<spec::Layout> layout_for(const spec::Spec& spec, const check::CheckResult& result);
-
 /// Builds the boxes. `layout` (with `check`, whose violations are marked) names them by spec
 /// region; without it, by the mapping set's ptdump markers, else by canonical half.
 /// Requires: mappings.validate() holds; `layout`'s spec and `check` outlive the result.

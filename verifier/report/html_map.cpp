@@ -8,6 +8,7 @@
 
 #include "models/format.h"
 #include "verifier/base/output_file.h"
+#include "verifier/checks/places.h"
 #include "verifier/report/html_map_parts.h"
 #include "verifier/report/markup.h"
 #include "verifier/report/place_text.h"
@@ -245,7 +246,7 @@ std::optional<std::string> write_html_map_file(const std::string& path, const Ad
 
 void write_check_html(std::ostream& os, const MappingSet& mappings, const spec::Spec& spec,
                       const check::CheckResult& result) {
-  auto layout = layout_for(spec, result);
+  auto layout = check::result_layout(result, spec);
   AddressMap map = build_address_map(mappings, layout.ok() ? &*layout : nullptr, &result);
   if (!layout.ok()) map.notes.push_back("the spec's regions cannot be placed: " + layout.error().message);
   write_html_map(map, os);

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include "verifier/checks/places.h"
 #include "verifier/report/map_samples.h"
 
 namespace ptv {
@@ -156,14 +157,14 @@ TEST_CASE("address map: a violation is attached to every box its range overlaps"
   }
 }
 
-TEST_CASE("address map: layout_for places the regions with the parameters a check reported") {
+TEST_CASE("address map: result_layout places the regions with the parameters a check reported") {
   const spec::Spec s = sample_spec();
   check::CheckResult c = sample_check();
-  auto layout = layout_for(s, c);
+  auto layout = check::result_layout(c, s);
   REQUIRE(layout.ok());
   CHECK(layout->regions[3].range.first.value() == kDmap);
   c.parameters = {};
-  CHECK_FALSE(layout_for(s, c).ok());
+  CHECK_FALSE(check::result_layout(c, s).ok());
 }
 
 TEST_CASE("address map: sizes for people and log2 of a range") {
