@@ -6,6 +6,7 @@
 
 #include "models/format.h"
 #include "verifier/base/compressed.h"
+#include "verifier/ingest/kallsyms_decode.h"
 #include "verifier/spec/from_kernel.h"
 
 namespace ptv::cli {
@@ -86,17 +87,40 @@ Expected<KernelSymbols> load_kernel_symbols(const SymbolOptions& o, const std::o
   return k;
 }
 
+namespace {
+
+/// Up to one page of kernel virtual memory at va, through the dump's top-level table.
+Expected<std::vector<unsigned char>> read_kernel(const RawDump& dump, std::uint64_t va, std::size_t len) {
+  const WalkResult w = walk(dump.machine.state, dump.memory->reader(), VirtAddr(va), dump.machine.root);
+  if (!w.translation) return Error{hex16(va) + " is not mapped in the walked table"};
+  const auto bytes = dump.memory->read(w.translation->pa, len);
+  if (!bytes)
+    return Error{"the dump does not hold " + hex16(va) + " (P" + hex16(w.translation->pa.value()) +
+                 "; a sliced core keeps only page tables)"};
+  return std::vector<unsigned char>(bytes->begin(), bytes->end());
+}
+
+}  // namespace
+
 void attach_memory(KernelSymbols& symbols, const RawDump& dump) {
+  // No symbol file: the kernel's own table, when VMCOREINFO says where it is and the dump holds it.
+  if (!symbols.names && dump.vmcoreinfo) {
+    const ReadKernelPage read = [&dump](std::uint64_t va, std::size_t len) { return read_kernel(dump, va, len); };
+    auto table = decode_kallsyms(*dump.vmcoreinfo, read, dump.memory->name());
+    if (!table) {
+      symbols.notes.push_back("no names for addresses: " + table.error().message);
+    } else if (*table) {
+      symbols.names = std::move(**table);
+      symbols.is_linux = true;
+      symbols.notes.push_back("symbols: " + symbols.names->source);
+    }
+  }
   if (dump.direct_map_base)
     symbols.variables["page_offset_base"] = {*dump.direct_map_base, "the direct map's base, p_vaddr - p_paddr of " +
                                                                         dump.memory->name() + "'s RAM segments"};
   symbols.value_at = [&dump](std::uint64_t va) -> Expected<std::uint64_t> {
-    const WalkResult w = walk(dump.machine.state, dump.memory->reader(), VirtAddr(va), dump.machine.root);
-    if (!w.translation) return Error{hex16(va) + " is not mapped in the walked table"};
-    const auto bytes = dump.memory->read(w.translation->pa, 8);
-    if (!bytes)
-      return Error{"the dump does not hold " + hex16(va) + " (P" + hex16(w.translation->pa.value()) +
-                   "; a sliced core keeps only page tables)"};
+    const auto bytes = read_kernel(dump, va, 8);
+    if (!bytes) return bytes.error();
     std::uint64_t v = 0;
     for (std::size_t i = 0; i < 8; ++i) v |= std::uint64_t{(*bytes)[i]} << (8 * i);
     return v;

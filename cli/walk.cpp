@@ -48,6 +48,7 @@ int run_walk(const WalkOptions& o) {
   if (!dump.ok()) return failed(dump.error());
   auto symbols = load_kernel_symbols(o.symbols, dump->vmcoreinfo);
   if (!symbols) return bad_input("walk: " + symbols.error().message);
+  attach_memory(*symbols, *dump);
   const Expected<std::uint64_t> va = walk_address(o.address, *symbols);
   if (!va.ok()) return bad_input("walk: ADDRESS " + va.error().message);
   const Machine& m = dump->machine;

@@ -84,6 +84,14 @@ echo "PTV-ONE-COMMAND exit $?: $(grep -m1 '^ptverify check:' /tmp/one)"
 echo PTV-ONE-BEGIN
 cat /tmp/one
 echo PTV-ONE-END
+# Names with no symbol file: the kernel's own kallsyms tables, which VMCOREINFO locates, against
+# /proc/kallsyms (read as root here).
+line=$(grep -m1 ' [Tt] do_syscall_64$' /proc/kallsyms)
+addr=${line%% *}
+ptverify walk /proc/kcore 0x$addr $F >/tmp/walk 2>&1
+echo "PTV-KALLSYMS $addr $(grep -m1 '^symbol:' /tmp/walk)"
+ptverify walk /proc/kcore do_syscall_64+0x10 $F >/tmp/walk 2>&1
+echo "PTV-KALLSYMS-NAME $(grep -m1 '^symbol:' /tmp/walk) $(grep -m1 -o '^walk V0x[0-9a-f]*' /tmp/walk)"
 # The reproducer: a slice of /proc/kcore, carried out over the console (gzip, base64).
 ptverify slice /proc/kcore $F -o /tmp/kcore.slice.elf >/tmp/slice 2>&1
 echo "PTV-SLICE-EXIT $?"
@@ -127,9 +135,23 @@ BASE=$(sed -n 's/.*direct map at \(0x[0-9a-f]*\).*/\1/p' "$WORK/inside.mappings"
 echo "inside: root $ROOT_PA, direct map at $BASE, facts ${FACTS[*]}"
 sed -n 's/^PTV-ONE-COMMAND /inside, the documented command (--cpuinfo \/proc\/cpuinfo --wp --nxe --smep --pge): /p' "$WORK/serial.txt"
 grep -q 'can change while they are read' "$WORK/inside.check" || { echo "the report does not say the live tables can change"; exit 1; }
-# The direct map's base is a fact of the kernel core, not a guess: page_offset_base is read.
-grep -q "page_offset_base: read from the kernel: the direct map's base, p_vaddr - p_paddr of /proc/kcore's RAM segments" \
-  "$WORK/inside.check" || { grep -A8 '^parameters' "$WORK/inside.check"; echo "page_offset_base was not taken from /proc/kcore"; exit 1; }
+# The kernel's own symbol table, decoded from its memory, names addresses without a symbol file.
+sed -n 's/^PTV-KALLSYMS/kallsyms inside:/p' "$WORK/serial.txt"
+grep -q '^PTV-KALLSYMS [0-9a-f]* symbol: do_syscall_64 (.text)' "$WORK/serial.txt" ||
+  { echo "walk /proc/kcore did not name do_syscall_64 from the kernel's kallsyms tables"; exit 1; }
+ADDR=$(sed -n 's/^PTV-KALLSYMS \([0-9a-f]*\) .*/\1/p' "$WORK/serial.txt")
+grep -q "^PTV-KALLSYMS-NAME symbol: do_syscall_64+0x10 (.text) walk $(printf 'V0x%016x' $((0x$ADDR + 0x10)))" "$WORK/serial.txt" ||
+  { echo "walk /proc/kcore do_syscall_64+0x10 did not walk the symbol's address plus 0x10"; exit 1; }
+grep -q "symbols: kallsyms decoded from /proc/kcore's memory" "$WORK/inside.check" ||
+  { echo "check /proc/kcore did not decode the kernel's kallsyms"; exit 1; }
+# The direct map's base is a fact, not a guess: page_offset_base is read (the variable, at its
+# address in the decoded kallsyms), and agrees with p_vaddr - p_paddr of /proc/kcore's RAM
+# segments (a disagreement would be noted).
+grep -q "page_offset_base: read from the kernel" "$WORK/inside.check" ||
+  { grep -A8 '^parameters' "$WORK/inside.check"; echo "page_offset_base was not read from the kernel"; exit 1; }
+if grep -q "page_offset_base: the value read from the kernel's variable.*differs" "$WORK/inside.check"; then
+  echo "the variable page_offset_base and /proc/kcore's direct map disagree"; exit 1
+fi
 grep -q "^parameters:.*page_offset_base = $(printf '0x%016x' "$BASE")" "$WORK/inside.check" ||
   { grep '^parameters' "$WORK/inside.check"; echo "page_offset_base is not the direct map at $BASE"; exit 1; }
 

@@ -1,5 +1,6 @@
 // The kernel's names for addresses: a symbol table read from a saved /proc/kallsyms, from a
-// System.map (moved by the KASLR offset), or from the SYMBOL() lines of a dump's VMCOREINFO.
+// System.map (moved by the KASLR offset), from the SYMBOL() lines of a dump's VMCOREINFO, or decoded
+// from the kernel's memory (kallsyms_decode.h).
 //
 //   /proc/kallsyms   ffffffffa5000000 T _text            (read as root: otherwise every address is 0)
 //                    ffffffffc0a01000 t e1000_probe	[e1000]   (module symbols end in [module])
