@@ -59,13 +59,16 @@ int run_walk(const WalkOptions& o) {
                 << "the value that faults least, and the rights it shows may depend on it (" << fact_flag_hint(f.id)
                 << ")\n";
   const WalkResult w = walk(m.state, dump->memory->reader(), VirtAddr(*va), m.root);
+  const std::optional<SymbolHit> hit =
+      symbols->names ? std::optional<SymbolHit>(symbols->names->lookup(*va)) : std::nullopt;
   if (!o.json.empty()) {
-    if (auto code = write_one(o.json, [&](std::ostream& os, bool) { write_walk_json(w, m.state, os); })) return *code;
+    if (auto code =
+            write_one(o.json, [&](std::ostream& os, bool) { write_walk_json(w, m.state, os, hit ? &*hit : nullptr); }))
+      return *code;
     if (o.json == "-") return static_cast<int>(ExitCode::kOk);
   }
-  if (symbols->names) {
-    const SymbolHit hit = symbols->names->lookup(*va);
-    const std::string place = place_text(check::Place{hit.symbol, hit.section, ""});
+  if (hit) {
+    const std::string place = place_text(check::Place{hit->symbol, hit->section, ""});
     std::cout << "symbol: " << (place.empty() ? "none (no symbol of " + symbols->names->source + " names it)" : place)
               << '\n';
   }

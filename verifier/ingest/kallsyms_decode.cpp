@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::uint64_t kPage = 4096;
 constexpr std::uint64_t kMaxSymbols = 4'000'000;     // a kernel has ~150,000
-constexpr std::size_t kMaxNameBytes = 512;            // KSYM_NAME_LEN
+constexpr std::size_t kMaxNameBytes = 512;           // KSYM_NAME_LEN
 constexpr std::uint64_t kMaxTokenTable = 64 * 1024;  // 256 short tokens
 
 /// Kernel memory read a page at a time, each page once.
@@ -92,7 +92,8 @@ Expected<std::optional<SymbolTable>> decode_kallsyms(const Vmcoreinfo& info, con
     if (at >= table->size()) return fail("token " + decimal(t) + " starts past the token table");
     std::size_t end = at;
     while (end < table->size() && (*table)[end] != 0) ++end;
-    token[t].assign(table->begin() + static_cast<std::ptrdiff_t>(at), table->begin() + static_cast<std::ptrdiff_t>(end));
+    token[t].assign(table->begin() + static_cast<std::ptrdiff_t>(at),
+                    table->begin() + static_cast<std::ptrdiff_t>(end));
   }
   auto offset_bytes = mem.bytes(*offsets, *count * 4);
   if (!offset_bytes) return fail(offset_bytes.error().message);
@@ -150,16 +151,15 @@ Expected<std::optional<SymbolTable>> decode_kallsyms(const Vmcoreinfo& info, con
       percpu = false;
     break;
   }
-  if (!percpu)
-    return fail("no reading of kallsyms_offsets puts _stext at VMCOREINFO's " + hex16(*stext));
+  if (!percpu) return fail("no reading of kallsyms_offsets puts _stext at VMCOREINFO's " + hex16(*stext));
   for (Symbol& s : decoded) {
     const auto raw = static_cast<std::uint32_t>(s.address);
     s.address = *percpu ? absolute_percpu(raw) : relative(raw);
   }
   const std::size_t n = decoded.size();
   return std::optional<SymbolTable>(SymbolTable(
-      std::move(decoded), "kallsyms decoded from " + where + "'s memory (VMCOREINFO's kallsyms tables, " +
-                              decimal(n) + " symbols)"));
+      std::move(decoded),
+      "kallsyms decoded from " + where + "'s memory (VMCOREINFO's kallsyms tables, " + decimal(n) + " symbols)"));
 }
 
 }  // namespace ptv

@@ -70,9 +70,10 @@ void write_walk_text(const WalkResult& w, const PagingState& s, std::ostream& os
   os << '\n';
 }
 
-void write_walk_json(const WalkResult& w, const PagingState& s, std::ostream& os) {
+void write_walk_json(const WalkResult& w, const PagingState& s, std::ostream& os, const SymbolHit* symbol) {
   nlohmann::ordered_json j;
   j["address"] = hex16(w.va.value());
+  if (symbol) j["symbol"] = {{"symbol", symbol->symbol}, {"section", symbol->section}};
   j["mode"] = to_string(s.mode());
   j["outcome"] = to_string(w.outcome);
   auto& path = j["walk"] = nlohmann::ordered_json::array();

@@ -88,7 +88,9 @@ Built build(const std::vector<std::pair<std::string, std::uint64_t>>& symbols, b
   }
   b.mem.put(kNum, symbols.size(), 4);
   b.mem.put(kBase, base, 8);
-  const auto sym = [&](const char* name, std::uint64_t v) { b.info.raw[std::string("SYMBOL(") + name + ")"] = hex_digits(v); };
+  const auto sym = [&](const char* name, std::uint64_t v) {
+    b.info.raw[std::string("SYMBOL(") + name + ")"] = hex_digits(v);
+  };
   sym("kallsyms_num_syms", kNum);
   sym("kallsyms_relative_base", kBase);
   sym("kallsyms_offsets", kOffsets);
