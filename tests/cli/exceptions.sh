@@ -64,6 +64,16 @@ if diff:
     print(diff, file=sys.stderr)
     sys.exit(1)
 PY
+python3 - "$WORK/text.json" <<'PY' || fail "the JSON report does not list the exception under the rule"
+import json, sys
+rules = {r["rule"]: r for r in json.load(open(sys.argv[1]))["rules"]}
+want = [{"region": "kernel-image", "reason": "a test kernel that patches its own text"}]
+assert rules["wx"]["exceptions"] == want, rules["wx"]
+assert all("exceptions" not in r for name, r in rules.items() if name != "wx")
+PY
+# ptverify report writes the same JSON from the saved one (the exceptions read back).
+"$PTV" report "$WORK/text.json" --json "$WORK/again.json" -o "$WORK/again.txt" || fail "report from the saved JSON: exit $?"
+cmp -s "$WORK/text.json" "$WORK/again.json" || fail "report rewrites the saved JSON differently"
 echo "ok: excepted for kernel-image, wx holds (exit $rc): $detail"
 
 # Excepted for another region: still reported, at the same address.

@@ -93,7 +93,7 @@ CheckResult new_result(const MappingSet& m, const spec::Spec& spec) {
   for (const spec::Region& region : spec.regions)
     if (region.line != 0) out.spec_lines.emplace(region.name, region.line);
   out.mode = m.mode;
-  for (const RuleInfo& r : kRules) out.rules.push_back(RuleResult{r.id, Status::kHolds, {}, 0, 0, {}});
+  for (const RuleInfo& r : kRules) out.rules.push_back(RuleResult{r.id, Status::kHolds, {}, 0, 0, {}, {}});
   for (const std::string& n : m.notes) out.notes.push_back(n);
   out.facts = m.facts;
   for (RuleResult& r : out.rules)
@@ -220,8 +220,10 @@ void finish(CheckResult& out, const MappingSet& m) {
 void note_exceptions(CheckResult& out, const spec::Spec& spec) {
   for (RuleResult& r : out.rules) {
     std::string where;
-    for (const spec::RuleException* e : spec.exceptions_to(static_cast<std::size_t>(r.rule)))
+    for (const spec::RuleException* e : spec.exceptions_to(static_cast<std::size_t>(r.rule))) {
+      r.exceptions.push_back(RuleExceptionNote{spec.regions[e->region].name, e->reason});
       where += (where.empty() ? "except in " : "; except in ") + spec.regions[e->region].name + ": " + e->reason;
+    }
     if (where.empty()) continue;
     if (r.status == Status::kHolds)
       r.detail = "holds (" + where + ")" + (r.detail.empty() ? "" : "; " + r.detail);

@@ -45,10 +45,6 @@ void check_canonical(CheckResult& out, const MappingSet& m, std::size_t max) {
                                  : "translations from a walk are canonical by construction";
 }
 
-void finish_recursive(RuleResult& rr, std::size_t slots) {
-  if (rr.status == Status::kHolds) rr.detail = std::to_string(slots) + " recursive slot(s) found, as the spec allows";
-}
-
 /// The extents of the regions the spec excepts from `rule` (§6.1), placed.
 std::vector<VirtRange> excepted_extents(const spec::Spec& spec, const spec::Layout& layout, RuleId rule) {
   std::vector<VirtRange> out;
@@ -96,12 +92,11 @@ void check_recursive(CheckResult& out, const spec::Spec& spec, const spec::Layou
     const std::uint64_t span = entry_span(top_level(spec.rules.paging_mode));
     v.address = canonicalize(span * want.index, spec.rules.paging_mode);
     v.range = VirtRange::from_size(v.address, span);
-    if (inside_one(excepted, v.range)) return finish_recursive(rr, slots);
     v.message = "the spec puts a recursive slot at top-level index " + std::to_string(want.index) +
                 ", but that entry does not point back to the root table";
-    add(out, std::move(v), max);
+    if (!inside_one(excepted, v.range)) add(out, std::move(v), max);
   }
-  finish_recursive(rr, slots);
+  if (rr.status == Status::kHolds) rr.detail = std::to_string(slots) + " recursive slot(s) found, as the spec allows";
 }
 
 // Executable runs are few in any kernel that keeps W^X; they are held, sorted by frame, and

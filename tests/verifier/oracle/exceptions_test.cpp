@@ -151,7 +151,7 @@ TEST_CASE("exceptions conflicting-aliases: excused when either translation is in
 
 TEST_CASE("exceptions conflicting-aliases: one large page half inside the excepted region is excused only there") {
   Tables t;
-  t.map(0xffff'ffff'8100'0000, 0x400'0000, 0, k2M);      // 2 MiB, supervisor-executable
+  t.map(0xffff'ffff'8100'0000, 0x400'0000, 0, k2M);          // 2 MiB, supervisor-executable
   t.map(0xffff'ffff'8300'0000, 0x400'0000, kRW | kXD, k2M);  // the same 2 MiB, writable
   const std::string regions =
       R"({"name": "low-half", "kind": "code", "half": "kernel", "start": "0xffffffff81000000", "size": "1 * MiB",
@@ -164,10 +164,10 @@ TEST_CASE("exceptions conflicting-aliases: one large page half inside the except
 
 TEST_CASE("exceptions address rules: region-rights, null-guard and user-kernel-split lifted in one region only") {
   Tables t;
-  t.map(0x1000, 0x200'0000, kRW | kUS | kXD);                  // below the null guard, in low
-  t.map(0x1'0000, 0x200'1000, kRW | kUS | kXD);                // below the null guard, outside low
-  t.map(0xffff'c900'0000'0000, 0x200'2000, kRW | kUS | kXD);   // user in the kernel half, in vm
-  t.map(0xffff'c900'0010'0000, 0x200'3000, kRW | kUS | kXD);   // user in the kernel half, in vm2
+  t.map(0x1000, 0x200'0000, kRW | kUS | kXD);                 // below the null guard, in low
+  t.map(0x1'0000, 0x200'1000, kRW | kUS | kXD);               // below the null guard, outside low
+  t.map(0xffff'c900'0000'0000, 0x200'2000, kRW | kUS | kXD);  // user in the kernel half, in vm
+  t.map(0xffff'c900'0010'0000, 0x200'3000, kRW | kUS | kXD);  // user in the kernel half, in vm2
   const std::string regions =
       R"({"name": "low", "kind": "other", "half": "user", "start": "0x1000", "size": "4 * KiB",
           "must": "may-be-mapped", "rights": {"allowed": ["user", "writable"]}},
@@ -176,9 +176,10 @@ TEST_CASE("exceptions address rules: region-rights, null-guard and user-kernel-s
          {"name": "vm2", "kind": "vmalloc", "half": "kernel", "start": "0xffffc90000100000", "size": "4 * KiB",
           "must": "may-be-mapped", "rights": {"allowed": ["writable"]}})";
   const std::string text = with_exceptions(
-      spec_text({{"null_guard", "\"64 * KiB\""},
-                 {"user_kernel_split", R"({"user_in_kernel_half": "forbidden", "supervisor_in_user_half": "allowed"})"}},
-                regions),
+      spec_text(
+          {{"null_guard", "\"64 * KiB\""},
+           {"user_kernel_split", R"({"user_in_kernel_half": "forbidden", "supervisor_in_user_half": "allowed"})"}},
+          regions),
       R"({"rule": "null-guard", "region": "low", "reason": "r"},
          {"rule": "user-kernel-split", "region": "vm", "reason": "r"},
          {"rule": "region-rights", "region": "vm", "reason": "r"})");

@@ -116,8 +116,7 @@ TEST_CASE("spec exceptions: every meaningless exception is refused with its file
 
 TEST_CASE("spec exceptions: an extending spec adds one and removes one of its base's") {
   ScratchDir dir;
-  write(dir / "base.json",
-        spec_with(R"(    {"rule": "wx", "region": "text", "reason": "self-patching"},
+  write(dir / "base.json", spec_with(R"(    {"rule": "wx", "region": "text", "reason": "self-patching"},
     {"rule": "page-size", "region": "data", "reason": "mixed pages"})"));
   write(dir / "ext.json", R"({"extends": "base.json",
   "exceptions": [
