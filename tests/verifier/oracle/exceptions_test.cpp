@@ -54,11 +54,11 @@ check::RuleResult checked(const oracle::Machine& m, const std::string& text, che
 // Two kernel regions, each with one page that is writable and executable.
 const std::string kTwoRegions =
     R"({"name": "text", "kind": "code", "half": "kernel", "start": "0xffffffff81000000", "size": "2 * MiB",
-        "must": "may-be-mapped"},
+        "must": "may-be-mapped", "rights": {"allowed": ["user", "writable", "executable", "global"]}},
        {"name": "data", "kind": "data", "half": "kernel", "start": "0xffffffff82000000", "size": "2 * MiB",
-        "must": "may-be-mapped"},
+        "must": "may-be-mapped", "rights": {"allowed": ["user", "writable", "executable", "global"]}},
        {"name": "elsewhere", "kind": "other", "half": "kernel", "start": "0xffffffff90000000", "size": "4 * KiB",
-        "must": "may-be-mapped"})";
+        "must": "may-be-mapped", "rights": {"allowed": ["user", "writable", "executable", "global"]}})";
 
 }  // namespace
 
@@ -100,12 +100,13 @@ TEST_CASE("exceptions wx: the extent counts, nested regions and an array's gaps 
   t.map(0xffff'ffff'8120'0000, 0x200'2000, kRW);  // the first page after text
   const std::string regions =
       R"({"name": "text", "kind": "code", "half": "kernel", "start": "0xffffffff81000000", "size": "2 * MiB",
-          "must": "may-be-mapped"},
+          "must": "may-be-mapped", "rights": {"allowed": ["user", "writable", "executable", "global"]}},
          {"name": "after", "kind": "data", "half": "kernel", "start": "0xffffffff81200000", "size": "4 * KiB",
-          "must": "may-be-mapped"})";
+          "must": "may-be-mapped", "rights": {"allowed": ["user", "writable", "executable", "global"]}})";
   const std::string arrays =
       R"({"name": "stacks", "kind": "stack", "half": "kernel", "start": "0xffffffff81000000", "count": 2,
           "size": "8 * KiB", "guard": "4 * KiB", "stride": "32 * KiB", "must": "may-be-mapped",
+          "rights": {"allowed": ["user", "writable", "executable", "global"]},
           "nested_in": "text"})";
   const std::string plain = spec_text({{"wx", "\"forbidden\""}}, regions, arrays);
   const auto r = evaluate(t.m, with_exceptions(plain, R"({"rule": "wx", "region": "text", "reason": "r"})"));
@@ -155,7 +156,7 @@ TEST_CASE("exceptions conflicting-aliases: one large page half inside the except
   t.map(0xffff'ffff'8300'0000, 0x400'0000, kRW | kXD, k2M);  // the same 2 MiB, writable
   const std::string regions =
       R"({"name": "low-half", "kind": "code", "half": "kernel", "start": "0xffffffff81000000", "size": "1 * MiB",
-          "must": "may-be-mapped"})";
+          "must": "may-be-mapped", "rights": {"allowed": ["user", "writable", "executable", "global"]}})";
   const std::string text = with_exceptions(spec_text({{"conflicting_aliases", "\"forbidden\""}}, regions),
                                            R"({"rule": "conflicting-aliases", "region": "low-half", "reason": "r"})");
   const auto r = evaluate(t.m, text);
@@ -165,7 +166,7 @@ TEST_CASE("exceptions conflicting-aliases: one large page half inside the except
 TEST_CASE("exceptions address rules: region-rights, null-guard and user-kernel-split lifted in one region only") {
   Tables t;
   t.map(0x1000, 0x200'0000, kRW | kUS | kXD);                 // below the null guard, in low
-  t.map(0x1'0000, 0x200'1000, kRW | kUS | kXD);               // below the null guard, outside low
+  t.map(0x2000, 0x200'1000, kRW | kUS | kXD);                 // below the null guard, outside low
   t.map(0xffff'c900'0000'0000, 0x200'2000, kRW | kUS | kXD);  // user in the kernel half, in vm
   t.map(0xffff'c900'0010'0000, 0x200'3000, kRW | kUS | kXD);  // user in the kernel half, in vm2
   const std::string regions =
@@ -184,7 +185,7 @@ TEST_CASE("exceptions address rules: region-rights, null-guard and user-kernel-s
          {"rule": "user-kernel-split", "region": "vm", "reason": "r"},
          {"rule": "region-rights", "region": "vm", "reason": "r"})");
   const auto r = evaluate(t.m, text);
-  CHECK(r.at("null-guard").must == IntervalSet{{0x1'0000, 0x1'0fff}});
+  CHECK(r.at("null-guard").must == IntervalSet{{0x2000, 0x2fff}});
   CHECK(r.at("user-kernel-split").must == IntervalSet{{0xffff'c900'0010'0000, 0xffff'c900'0010'0fff}});
   CHECK(r.at("region-rights").must == IntervalSet{{0xffff'c900'0010'0000, 0xffff'c900'0010'0fff}});
 }
@@ -195,7 +196,7 @@ TEST_CASE("exceptions recursive-slot: a slot wholly inside the excepted region i
   t.m.memory.at(t.m.root)[510] = t.m.root | kP | kRW | kXD;  // recursive slot 510
   const std::string regions =
       R"({"name": "slot", "kind": "other", "half": "kernel", "start": "0xffffff0000000000", "size": "512 * GiB",
-          "must": "may-be-mapped"})";
+          "must": "may-be-mapped", "rights": {"allowed": ["user", "writable", "executable", "global"]}})";
   const std::string plain = spec_text({{"recursive_slot", "\"none\""}}, regions);
   auto r = evaluate(t.m, plain);
   CHECK(r.at("recursive-slot").status == Verdict::kViolated);

@@ -25,11 +25,12 @@ std::string spec_with(const std::string& exceptions, const std::string& rules = 
          ",\n"
          "  \"regions\": [\n"
          "    {\"name\": \"text\", \"kind\": \"code\", \"half\": \"kernel\", \"start\": \"0xffffffff81000000\", "
-         "\"size\": \"2 * MiB\"},\n"
+         "\"size\": \"2 * MiB\", \"must\": \"may-be-mapped\", \"rights\": {\"allowed\": []}},\n"
          "    {\"name\": \"data\", \"kind\": \"data\", \"half\": \"kernel\", \"start\": \"0xffffffff82000000\", "
-         "\"size\": \"2 * MiB\"}],\n"
+         "\"size\": \"2 * MiB\", \"must\": \"may-be-mapped\", \"rights\": {\"allowed\": []}}],\n"
          "  \"arrays\": [{\"name\": \"stacks\", \"kind\": \"stack\", \"half\": \"kernel\", \"start\": "
-         "\"0xffffc90000000000\", \"count\": 2, \"size\": \"16 * KiB\", \"guard\": \"4 * KiB\"}],\n"
+         "\"0xffffc90000000000\", \"count\": 2, \"size\": \"16 * KiB\", \"guard\": \"4 * KiB\", "
+         "\"must\": \"may-be-mapped\", \"rights\": {\"allowed\": []}}],\n"
          "  \"exceptions\": [\n" +
          exceptions + "\n  ]\n}\n";
 }
