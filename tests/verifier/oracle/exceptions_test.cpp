@@ -62,7 +62,8 @@ const std::string kTwoRegions =
 
 }  // namespace
 
-TEST_CASE("exceptions wx: a W+X page inside the excepted region is excused, the same page outside it is reported") {
+TEST_CASE(
+    "oracle exceptions wx: a W+X page inside the excepted region is excused, the same page outside it is reported") {
   Tables t;
   t.map(0xffff'ffff'8100'0000, 0x200'0000, kRW);  // W+X in text
   t.map(0xffff'ffff'8200'0000, 0x200'1000, kRW);  // W+X in data
@@ -93,7 +94,7 @@ TEST_CASE("exceptions wx: a W+X page inside the excepted region is excused, the 
   CHECK(holds.detail.rfind("holds (except in text: self-patching text; except in data: a JIT)", 0) == 0);
 }
 
-TEST_CASE("exceptions wx: the extent counts, nested regions and an array's gaps included, not one byte beyond") {
+TEST_CASE("oracle exceptions wx: the extent counts, nested regions and an array's gaps included, not one byte beyond") {
   Tables t;
   t.map(0xffff'ffff'8100'3000, 0x200'0000, kRW);  // in the gap of the array nested in text
   t.map(0xffff'ffff'8100'0000, 0x200'1000, kRW);  // in the array's first element
@@ -119,7 +120,8 @@ TEST_CASE("exceptions wx: the extent counts, nested regions and an array's gaps 
   CHECK(o.at("wx").must.size() == 3);
 }
 
-TEST_CASE("exceptions conflicting-aliases: excused when either translation is in the region, reported otherwise") {
+TEST_CASE(
+    "oracle exceptions conflicting-aliases: excused when either translation is in the region, reported otherwise") {
   Tables t;
   t.map(0xffff'ffff'8100'0000, 0x300'0000, 0);          // supervisor-executable, read-only (text)
   t.map(0xffff'ffff'8200'0000, 0x300'0000, kRW | kXD);  // the same frame, writable (data)
@@ -150,7 +152,8 @@ TEST_CASE("exceptions conflicting-aliases: excused when either translation is in
   CHECK(r.at("conflicting-aliases").must == IntervalSet{{0x300'0000, 0x300'0fff}});
 }
 
-TEST_CASE("exceptions conflicting-aliases: one large page half inside the excepted region is excused only there") {
+TEST_CASE(
+    "oracle exceptions conflicting-aliases: one large page half inside the excepted region is excused only there") {
   Tables t;
   t.map(0xffff'ffff'8100'0000, 0x400'0000, 0, k2M);          // 2 MiB, supervisor-executable
   t.map(0xffff'ffff'8300'0000, 0x400'0000, kRW | kXD, k2M);  // the same 2 MiB, writable
@@ -163,7 +166,8 @@ TEST_CASE("exceptions conflicting-aliases: one large page half inside the except
   CHECK(r.at("conflicting-aliases").must == IntervalSet{{0x410'0000, 0x41f'ffff}});
 }
 
-TEST_CASE("exceptions address rules: region-rights, null-guard and user-kernel-split lifted in one region only") {
+TEST_CASE(
+    "oracle exceptions address rules: region-rights, null-guard and user-kernel-split lifted in one region only") {
   Tables t;
   t.map(0x1000, 0x200'0000, kRW | kUS | kXD);                 // below the null guard, in low
   t.map(0x2000, 0x200'1000, kRW | kUS | kXD);                 // below the null guard, outside low
@@ -190,7 +194,7 @@ TEST_CASE("exceptions address rules: region-rights, null-guard and user-kernel-s
   CHECK(r.at("region-rights").must == IntervalSet{{0xffff'c900'0010'0000, 0xffff'c900'0010'0fff}});
 }
 
-TEST_CASE("exceptions recursive-slot: a slot wholly inside the excepted region is excused") {
+TEST_CASE("oracle exceptions recursive-slot: a slot wholly inside the excepted region is excused") {
   Tables t;
   t.map(0xffff'8880'0000'0000, 0x200'0000, kRW | kXD);
   t.m.memory.at(t.m.root)[510] = t.m.root | kP | kRW | kXD;  // recursive slot 510
