@@ -81,6 +81,9 @@ write check-report check-pti-user 0 check $PTIUSER/core.slice.elf.zst --spec spe
   --pti user "${J[@]}"
 write check-report check-baselined 0 check $KASLR/core.slice.mutated-wx.elf.zst --spec specs/linux-x86_64-4level.json \
   --baseline tests/fixtures/reports/baseline-mutated-wx.json "${J[@]}"
+# A spec with a scoped exception: the rule lists it under "exceptions" (docs/spec-language.md 6.1).
+write check-report check-exception 0 check $KASLR/core.slice.mutated-text-wx.elf.zst \
+  --spec $SPECS/linux-text-wx-excepted.json "${J[@]}"
 write check-report check-unknown 3 check $PTI/core.slice.elf.zst --spec $SPECS/outside-pti.json --rlimit 1 "${J[@]}"
 
 # prove: proved, refuted (counterexamples), unknown (unknown_reason), and the registry.

@@ -93,7 +93,7 @@ CheckResult new_result(const MappingSet& m, const spec::Spec& spec) {
   for (const spec::Region& region : spec.regions)
     if (region.line != 0) out.spec_lines.emplace(region.name, region.line);
   out.mode = m.mode;
-  for (const RuleInfo& r : kRules) out.rules.push_back(RuleResult{r.id, Status::kHolds, {}, 0, 0, {}});
+  for (const RuleInfo& r : kRules) out.rules.push_back(RuleResult{r.id, Status::kHolds, {}, 0, 0, {}, {}});
   for (const std::string& n : m.notes) out.notes.push_back(n);
   out.facts = m.facts;
   for (RuleResult& r : out.rules)
@@ -217,6 +217,23 @@ void finish(CheckResult& out, const MappingSet& m) {
     if (r.status == Status::kHolds && r.detail.empty()) r.detail = "proved for every address";
 }
 
+/// A rule the spec excepts somewhere says where and why in its detail (§6.1): "holds (except
+/// in direct-map: REASON)".
+void note_exceptions(CheckResult& out, const spec::Spec& spec) {
+  for (RuleResult& r : out.rules) {
+    std::string where;
+    for (const spec::RuleException* e : spec.exceptions_to(static_cast<std::size_t>(r.rule))) {
+      r.exceptions.push_back(RuleExceptionNote{spec.regions[e->region].name, e->reason});
+      where += (where.empty() ? "except in " : "; except in ") + spec.regions[e->region].name + ": " + e->reason;
+    }
+    if (where.empty()) continue;
+    if (r.status == Status::kHolds)
+      r.detail = "holds (" + where + ")" + (r.detail.empty() ? "" : "; " + r.detail);
+    else
+      r.detail += (r.detail.empty() ? "" : " ") + std::string("(") + where + ")";
+  }
+}
+
 }  // namespace
 
 CheckOutcome run_check(const MappingSet& given, const spec::Spec& spec, const RawContext* raw,
@@ -241,6 +258,7 @@ CheckOutcome run_check(const MappingSet& given, const spec::Spec& spec, const Ra
     return InternalError{e.what()};
   }
   finish(out, m);
+  note_exceptions(out, spec);
   name_regions(out, spec);
   out.seconds = since(t0);
   return out;

@@ -45,8 +45,23 @@ void check_canonical(CheckResult& out, const MappingSet& m, std::size_t max) {
                                  : "translations from a walk are canonical by construction";
 }
 
-void check_recursive(CheckResult& out, const spec::Spec& spec, const RawContext& raw, const MappingSet& m,
-                     std::size_t max) {
+/// The extents of the regions the spec excepts from `rule` (§6.1), placed.
+std::vector<VirtRange> excepted_extents(const spec::Spec& spec, const spec::Layout& layout, RuleId rule) {
+  std::vector<VirtRange> out;
+  for (const spec::RuleException& e : spec.exceptions)
+    if (e.rule == static_cast<std::size_t>(rule)) out.push_back(layout.regions[e.region].range);
+  return out;
+}
+
+bool inside_one(const std::vector<VirtRange>& extents, const VirtRange& r) {
+  return std::any_of(extents.begin(), extents.end(), [&](const VirtRange& x) { return x.contains(r); });
+}
+
+void check_recursive(CheckResult& out, const spec::Spec& spec, const spec::Layout& layout, const RawContext& raw,
+                     const MappingSet& m, std::size_t max) {
+  // §6.1: a slot (one that should not be there, or the one the spec names and misses) whose
+  // whole address range lies in an excepted region is excused.
+  const std::vector<VirtRange> excepted = excepted_extents(spec, layout, RuleId::kRecursiveSlot);
   const auto& refs = raw.space->ancestor_refs;
   const spec::RecursiveSlotRule& want = spec.rules.recursive_slot;
   RuleResult& rr = rule_result(out, RuleId::kRecursiveSlot);
@@ -58,7 +73,7 @@ void check_recursive(CheckResult& out, const spec::Spec& spec, const RawContext&
     const bool ok = want.kind == spec::RecursiveSlotRule::Kind::kAny ||
                     (want.kind == spec::RecursiveSlotRule::Kind::kIndex && a.index == want.index);
     if (want.kind == spec::RecursiveSlotRule::Kind::kIndex && a.index == want.index) found_wanted = true;
-    if (ok) continue;
+    if (ok || inside_one(excepted, a.range)) continue;
     Violation v;
     v.rule = RuleId::kRecursiveSlot;
     v.address = a.range.first;
@@ -79,7 +94,7 @@ void check_recursive(CheckResult& out, const spec::Spec& spec, const RawContext&
     v.range = VirtRange::from_size(v.address, span);
     v.message = "the spec puts a recursive slot at top-level index " + std::to_string(want.index) +
                 ", but that entry does not point back to the root table";
-    add(out, std::move(v), max);
+    if (!inside_one(excepted, v.range)) add(out, std::move(v), max);
   }
   if (rr.status == Status::kHolds) rr.detail = std::to_string(slots) + " recursive slot(s) found, as the spec allows";
 }
@@ -116,8 +131,46 @@ struct AliasedFrames {
   std::size_t runs = 0;                  ///< leaf runs walked
 };
 
-/// For each executable run of `x`, its aliased frames.
-AliasedFrames aliased_frames(const RawContext& raw, const std::vector<Exec>& x) {
+/// The frames of [lo, hi] (physical, inclusive) that the run maps into one of `extents`
+/// (virtual): the run maps frame p at first_va + (p - frame).
+void excused_frames(const LeafRun& run, std::uint64_t lo, std::uint64_t hi, const std::vector<VirtRange>& extents,
+                    std::vector<std::pair<std::uint64_t, std::uint64_t>>& out) {
+  const std::uint64_t shift = run.first_va.value() - run.frame.value();  // va = pa + shift (mod 2^64)
+  const std::uint64_t va_lo = lo + shift, va_hi = hi + shift;
+  for (const VirtRange& x : extents) {
+    const std::uint64_t a = std::max(va_lo, x.first.value()), b = std::min(va_hi, x.last.value());
+    if (a <= b) out.emplace_back(a - shift, b - shift);
+  }
+}
+
+/// [lo, hi] less the frames at which the alias of runs x and w is excused (§6.1: one of the two
+/// translations maps the frame at an address in an excepted region's extent), as intervals.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> unexcused(const LeafRun& x, const LeafRun& w, std::uint64_t lo,
+                                                               std::uint64_t hi,
+                                                               const std::vector<VirtRange>& extents) {
+  if (extents.empty()) return {{lo, hi}};
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> cut;
+  excused_frames(x, lo, hi, extents, cut);
+  excused_frames(w, lo, hi, extents, cut);
+  std::sort(cut.begin(), cut.end());
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
+  std::uint64_t next = lo;  // the first frame byte not yet placed
+  bool done = false;
+  for (const auto& [a, b] : cut) {
+    if (done || b < next) continue;
+    if (a > next) out.emplace_back(next, a - 1);
+    if (b >= hi)
+      done = true;
+    else
+      next = b + 1;
+  }
+  if (!done) out.emplace_back(next, hi);
+  return out;
+}
+
+/// For each executable run of `x`, its aliased frames (less those the exceptions excuse).
+AliasedFrames aliased_frames(const RawContext& raw, const std::vector<Exec>& x,
+                             const std::vector<VirtRange>& excepted) {
   std::vector<std::uint64_t> max_last(x.size());  // max frame_last() of x[0..i]
   for (std::size_t i = 0; i < x.size(); ++i) max_last[i] = std::max(i ? max_last[i - 1] : 0, x[i].run.frame_last());
   std::vector<std::vector<Aliased>> found(x.size());
@@ -138,7 +191,9 @@ AliasedFrames aliased_frames(const RawContext& raw, const std::vector<Exec>& x) 
       const bool supervisor_hole = xa.supervisor_executable;  // any writer
       const bool user_hole = xa.user && xa.executable && w.attributes.user_writable;
       if (!supervisor_hole && !user_hole) continue;
-      found[j].push_back({std::max(a, e.run.frame.value()), std::min(b, e.run.frame_last()), w});
+      for (const auto& [lo, hi] :
+           unexcused(e.run, w, std::max(a, e.run.frame.value()), std::min(b, e.run.frame_last()), excepted))
+        found[j].push_back({lo, hi, w});
     }
   });
   return {std::move(found), seq};
@@ -219,15 +274,15 @@ bool aliases_possible_outside(const RawContext& raw, const MappingSet& m) {
 // writes is how the kernel fills page caches (with SMEP the supervisor cannot run it), not a
 // hole. A translation is a (leaf entry, rights context) pair: the one leaf run that is writable
 // and executable itself is the wx rule's.
-void check_aliases(CheckResult& out, const spec::Spec& spec, const RawContext& raw, const MappingSet& m,
-                   std::size_t max) {
+void check_aliases(CheckResult& out, const spec::Spec& spec, const spec::Layout& layout, const RawContext& raw,
+                   const MappingSet& m, std::size_t max) {
   RuleResult& rr = rule_result(out, RuleId::kConflictingAliases);
   if (spec.rules.conflicting_aliases == spec::Policy::kAllowed) {
     rr.detail = "allowed by the spec";
     return;
   }
   const std::vector<Exec> x = executable_runs(raw);
-  AliasedFrames found = aliased_frames(raw, x);
+  AliasedFrames found = aliased_frames(raw, x, excepted_extents(spec, layout, RuleId::kConflictingAliases));
   add_alias_violations(out, raw, m, x, found.of, max);
   if (rr.status != Status::kHolds) return;
   if (aliases_possible_outside(raw, m)) {
@@ -257,7 +312,6 @@ void mark_undecided(CheckResult& out, std::initializer_list<RuleId> ids, Status 
 
 void check_physical(CheckResult& out, const MappingSet& m, const spec::Spec& spec, const spec::Layout& layout,
                     const RawContext* raw, std::size_t max) {
-  (void)layout;
   check_canonical(out, m, max);
   if (!raw || !raw->space) {
     mark_undecided(out, {RuleId::kRecursiveSlot, RuleId::kConflictingAliases, RuleId::kPageTableExposure},
@@ -271,8 +325,8 @@ void check_physical(CheckResult& out, const MappingSet& m, const spec::Spec& spe
                    "walk this rule reads is one of several possible");
     return;
   }
-  check_recursive(out, spec, *raw, m, max);
-  check_aliases(out, spec, *raw, m, max);
+  check_recursive(out, spec, layout, *raw, m, max);
+  check_aliases(out, spec, layout, *raw, m, max);
 }
 
 }  // namespace ptv::check

@@ -18,7 +18,8 @@ constexpr std::uint64_t kMaxPages = std::uint64_t{1} << 24;
 bool has_layout(const spec::Region& r) { return r.physical != spec::PhysicalKind::kAny; }
 
 /// Where region i's governance can change near a: its extent's ends and those of the regions
-/// nested in it, and the element bounds of any array among them that holds a.
+/// nested in it, the element bounds of any array among them that holds a, and the extents of
+/// the regions excepted from physical-layout.
 std::vector<std::uint64_t> governance_boundaries(const spec::Spec& spec, std::size_t i,
                                                  const std::vector<ConcreteTerms>& terms, std::uint64_t a) {
   std::vector<std::uint64_t> b;
@@ -32,6 +33,11 @@ std::vector<std::uint64_t> governance_boundaries(const spec::Spec& spec, std::si
       const std::uint64_t e = t.start + k * t.stride;
       for (std::uint64_t x : {e, e + t.size, e + t.size + t.guard, e + t.stride}) b.push_back(x);
     }
+  }
+  for (const spec::RuleException& e : spec.exceptions) {  // §6.1: where an exception begins or ends
+    if (e.rule != static_cast<std::size_t>(RuleId::kPhysicalLayout)) continue;
+    b.push_back(terms[e.region].start);
+    if (terms[e.region].last != ~std::uint64_t{0}) b.push_back(terms[e.region].last + 1);
   }
   return b;
 }
@@ -69,6 +75,7 @@ class GovernedSearch {
     for (const VirtRange& r : ranges) in_ranges = in_ranges || (a_.uge(r.first.value()) && a_.ule(r.last.value()));
     s_.add(in_ranges);
     s_.add(in_governed_element(d, in.spec, terms, region, a_));
+    s_.add(!excepted(d, in.spec, RuleId::kPhysicalLayout, a_, terms));  // §6.1
   }
   /// An address, or empty (none); throws LimitReached; `unknown` set when the solver gave up.
   std::optional<std::uint64_t> next(const std::string& name, std::optional<std::string>& unknown) {
@@ -203,7 +210,8 @@ smt::Expr physical_witness(smt::Context& ctx, const spec::Spec& spec, spec::Symb
   InferenceDomain id{{&ctx}};
   const smt::Expr x = ctx.bv_const(var, 64);
   const smt::Expr lo = ctx.bv_val(b.stretch.range.first.value(), 64), hi = ctx.bv_val(b.stretch.range.last.value(), 64);
-  const smt::Expr governed = in_governed_element(id, spec, terms, b.region, x);
+  const smt::Expr governed =
+      in_governed_element(id, spec, terms, b.region, x) && !excepted(id, spec, RuleId::kPhysicalLayout, x, terms);
   return forall(x, (x.uge(lo) && x.ule(hi) && governed).implies(offset_is));
 }
 
@@ -261,7 +269,8 @@ void check_physical_layout(CheckResult& out, const CheckInputs& in, const spec::
           out.queries += 1;
           if (!a) break;
           const FrameStretch* s = stretch_at(off, *a);
-          if (!s || !in_governed_element(cd, spec, cterms, i, *a))
+          if (!s || !in_governed_element(cd, spec, cterms, i, *a) ||
+              excepted(cd, spec, RuleId::kPhysicalLayout, *a, cterms))
             throw Inconsistency("the solver's counterexample " + hex16(*a) + " for " + name +
                                 " does not replay on the walk");
           const auto range_of = [&](const VirtRange& r) {

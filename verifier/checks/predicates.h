@@ -269,10 +269,27 @@ typename D::Bool breaks_page_table_exposure(D& d, const spec::Spec& spec, const 
   return user || (write && !allowed);
 }
 
-/// Does address `a`, whose translation has class `cls`, break `inst`? Requires: a canonical.
+/// [docs/spec-language.md §6.1] `a` lies in the extent of a region the spec excepts from `rule`.
+template <class D>
+typename D::Bool excepted(D& d, const spec::Spec& spec, RuleId rule, const typename D::Value& a,
+                          const Terms<D>& regions) {
+  typename D::Bool out = d.truth(false);
+  for (const spec::RuleException& e : spec.exceptions)
+    if (e.rule == static_cast<std::size_t>(rule)) out = out || in_extent(d, regions[e.region], a);
+  return out;
+}
+/// True when the spec excepts `rule` somewhere.
+inline bool has_exceptions(const spec::Spec& spec, RuleId rule) {
+  for (const spec::RuleException& e : spec.exceptions)
+    if (e.rule == static_cast<std::size_t>(rule)) return true;
+  return false;
+}
+
+/// Does address `a`, whose translation has class `cls`, break `inst`, the spec's exceptions
+/// aside? Requires: a canonical.
 template <class D, class Class>
-typename D::Bool violates(D& d, const spec::Spec& spec, const Instance& inst, const typename D::Value& a,
-                          const Class& cls, const Terms<D>& regions, Strength s) {
+typename D::Bool violates_unexcepted(D& d, const spec::Spec& spec, const Instance& inst, const typename D::Value& a,
+                                     const Class& cls, const Terms<D>& regions, Strength s) {
   using B = typename D::Bool;
   const spec::Rules& rules = spec.rules;
   switch (inst.rule) {
@@ -315,6 +332,17 @@ typename D::Bool violates(D& d, const spec::Spec& spec, const Instance& inst, co
       return d.truth(false);  // decided outside the address encoding (checks/physical.h)
   }
   return d.truth(false);
+}
+
+/// Does address `a`, whose translation has class `cls`, break `inst`? Not where a region the
+/// spec excepts from the rule lies (§6.1). Requires: a canonical. The one predicate the address
+/// search, its replay and parameter inference all use.
+template <class D, class Class>
+typename D::Bool violates(D& d, const spec::Spec& spec, const Instance& inst, const typename D::Value& a,
+                          const Class& cls, const Terms<D>& regions, Strength s) {
+  const typename D::Bool v = violates_unexcepted(d, spec, inst, a, cls, regions, s);
+  if (!has_exceptions(spec, inst.rule)) return v;
+  return v && !excepted(d, spec, inst.rule, a, regions);
 }
 
 /// Every instance the spec gives rise to, in registry order.

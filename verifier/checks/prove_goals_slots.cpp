@@ -148,20 +148,29 @@ void user_in_kernel_half_goal(Builder& b, const Inputs& in, std::size_t i) {
   }
 }
 
-/// P10 for one region: each global rule its declaration may contradict. Returns whether any
-/// goal was built.
+/// The spec excepts `rule` for region i or a region it is nested in (whose extent holds i's, by
+/// P07): i's declaration cannot contradict the rule (docs/spec-language.md §6.1).
+bool excepted_for(const spec::Spec& spec, RuleId rule, std::size_t i) {
+  for (const spec::RuleException& e : spec.exceptions)
+    if (e.rule == static_cast<std::size_t>(rule) && spec.is_ancestor_or_self(e.region, i)) return true;
+  return false;
+}
+
+/// P10 for one region: each global rule its declaration may contradict, unless the spec excepts
+/// the rule there. Returns whether any goal was built.
 bool rights_vs_rules_goals_of(Builder& b, const Inputs& in, std::size_t i) {
   const spec::Rules& rules = in.spec.rules;
   const Region& reg = in.spec.regions[i];
   const auto always = [i](auto&, const auto& bs) { return bs[i].ok; };
+  const auto excepted = [&](RuleId rule) { return excepted_for(in.spec, rule, i); };
   bool any = false;
   if (reg.half == Half::kKernel && reg.allowed.has(Rights::kUser) &&
-      rules.user_in_kernel_half != spec::UserInKernelHalf::kAllowed) {
+      rules.user_in_kernel_half != spec::UserInKernelHalf::kAllowed && !excepted(RuleId::kUserKernelSplit)) {
     any = true;
     user_in_kernel_half_goal(b, in, i);
   }
   if (reg.half == Half::kUser && !reg.allowed.has(Rights::kUser) && reg.must != Must::kUnmapped &&
-      rules.supervisor_in_user_half == spec::Policy::kForbidden) {
+      rules.supervisor_in_user_half == spec::Policy::kForbidden && !excepted(RuleId::kSupervisorInUserHalf)) {
     any = true;
     b.suffix("supervisor-in-user-half");
     b.add(ObligationId::kRightsVsRules, reg.name + ": supervisor-only in the user half", {i}, always,
@@ -173,7 +182,8 @@ bool rights_vs_rules_goals_of(Builder& b, const Inputs& in, std::size_t i) {
                     "supervisor-only, which rules.user_kernel_split.supervisor_in_user_half forbids"};
           });
   }
-  if (reg.required.has(Rights::kWritable | Rights::kExecutable) && rules.wx == spec::Policy::kForbidden) {
+  if (reg.required.has(Rights::kWritable | Rights::kExecutable) && rules.wx == spec::Policy::kForbidden &&
+      !excepted(RuleId::kWx)) {
     any = true;
     b.suffix("wx");
     b.add(ObligationId::kRightsVsRules, reg.name + ": requires W and X", {i}, always, [i](const Replay& r) {
@@ -182,7 +192,7 @@ bool rights_vs_rules_goals_of(Builder& b, const Inputs& in, std::size_t i) {
           placed(r.spec, r, i) + " requires every translation to be writable and executable, which rules.wx forbids"};
     });
   }
-  if (reg.must != Must::kUnmapped && rules.null_guard != 0) {
+  if (reg.must != Must::kUnmapped && rules.null_guard != 0 && !excepted(RuleId::kNullGuard)) {
     any = true;
     const std::uint64_t ng = rules.null_guard;
     b.suffix("null-guard");

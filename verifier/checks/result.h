@@ -93,6 +93,13 @@ struct Violation {
   Place last_place;                   ///< what is at range.last
 };
 
+/// A spec's scoped exception to a rule (docs/spec-language.md §6.1): where it does not apply.
+struct RuleExceptionNote {
+  std::string region;
+  std::string reason;
+  bool operator==(const RuleExceptionNote&) const = default;
+};
+
 struct RuleResult {
   RuleId rule;
   Status status = Status::kHolds;
@@ -102,6 +109,8 @@ struct RuleResult {
   /// The facts (CheckResult::facts) this rule's verdict rests on: rule_facts() that the dump's
   /// mapping set records.
   std::vector<FactId> uses;
+  /// The spec's exceptions to this rule, in spec order (JSON "exceptions", optional).
+  std::vector<RuleExceptionNote> exceptions;
 };
 
 /// Where a parameter's value comes from.

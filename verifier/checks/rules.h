@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "verifier/mapping/facts.h"
+#include "verifier/spec/spec.h"
 
 namespace ptv::check {
 
@@ -74,6 +75,16 @@ inline constexpr std::array<RuleInfo, 16> kRules{{
      "or PA = VA - offset (linear).",
      true},
 }};
+
+// A spec's scoped exceptions name rules by these ids, which the spec stage lists itself
+// (spec::kCheckRuleIds, below this stage); the two lists are one.
+constexpr bool same_rule_ids() {
+  if (spec::kCheckRuleIds.size() != kRules.size()) return false;
+  for (std::size_t i = 0; i < kRules.size(); ++i)
+    if (static_cast<std::size_t>(kRules[i].id) != i || kRules[i].name != spec::kCheckRuleIds[i]) return false;
+  return true;
+}
+static_assert(same_rule_ids(), "spec::kCheckRuleIds must list kRules' names in RuleId order");
 
 constexpr const RuleInfo& rule_info(RuleId id) { return kRules[static_cast<std::size_t>(id)]; }
 

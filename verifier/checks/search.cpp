@@ -50,6 +50,9 @@ std::vector<std::uint64_t> boundaries(const spec::Spec& spec, const Instance& in
         for (std::size_t c = 0; c < terms.size(); ++c)
           if (spec.is_ancestor_or_self(inst.region, c)) region(c);
   }
+  // Where an exception to the rule begins or ends (§6.1), the verdict can change too.
+  for (const spec::RuleException& e : spec.exceptions)
+    if (e.rule == static_cast<std::size_t>(inst.rule)) region(e.region);
   return b;
 }
 

@@ -28,7 +28,7 @@ bool breaks_in_one_extent(const spec::Spec& spec, const Instance& inst) {
     default:
       return false;
   }
-  if (spec.regions[inst.region].is_array()) return false;
+  if (spec.regions[inst.region].is_array() || has_exceptions(spec, inst.rule)) return false;
   for (std::size_t c = 0; c < spec.regions.size(); ++c)
     if (c != inst.region && spec.is_ancestor_or_self(inst.region, c)) return false;
   return true;

@@ -205,8 +205,10 @@ RuleResult read_rule(const Reader& rd, const Json& j, const std::string& p, std:
                      const std::vector<Fact>& facts) {
   if (version == 1)
     rd.exact_object(j, p, {"rule", "status", "violations", "detail", "seconds"});
-  else
+  else if (!j.is_object() || !j.contains("exceptions"))
     rd.exact_object(j, p, {"rule", "status", "violations", "detail", "seconds", "uses"});
+  else
+    rd.exact_object(j, p, {"rule", "status", "violations", "detail", "seconds", "uses", "exceptions"});
   RuleResult rr;
   rr.rule = rd.rule(j.at("rule"), p + "/rule");
   rr.status = rd.status(j.at("status"), p + "/status");
@@ -218,6 +220,12 @@ RuleResult read_rule(const Reader& rd, const Json& j, const std::string& p, std:
       const auto id = u.is_string() ? fact_from_key(u.get_ref<const std::string&>()) : std::nullopt;
       if (!id || !find_fact(facts, *id)) rd.fail(up, "the id of one of the report's facts", &u);
       rr.uses.push_back(*id);
+    });
+  if (j.contains("exceptions"))
+    rd.each(j, p, "exceptions", [&](const Json& x, const std::string& xp) {
+      rd.exact_object(x, xp, {"region", "reason"});
+      rr.exceptions.push_back(check::RuleExceptionNote{rd.string(x.at("region"), xp + "/region"),
+                                                       rd.string(x.at("reason"), xp + "/reason")});
     });
   return rr;
 }
@@ -352,6 +360,11 @@ void write_check_json(const CheckResult& r, std::ostream& os) {
     e["seconds"] = rr.seconds;
     Json& uses = e["uses"] = Json::array();
     for (FactId id : rr.uses) uses.push_back(std::string(fact_key(id)));
+    if (!rr.exceptions.empty()) {
+      Json& ex = e["exceptions"] = Json::array();
+      for (const check::RuleExceptionNote& n : rr.exceptions)
+        ex.push_back(Json{{"region", n.region}, {"reason", n.reason}});
+    }
     rules.push_back(std::move(e));
   }
   Json& violations = j["violations"] = Json::array();

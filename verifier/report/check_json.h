@@ -21,7 +21,9 @@
 // Addresses and raw entries are hex strings ("0x" + 16 digits); "end" is exclusive, and the end of
 // a range reaching the top of the address space is "0x10000000000000000" (2^64). "verdict" and
 // "summary" are derived from the rest (CheckResult::verdict(), summary_line()); the reader checks
-// that "verdict" agrees and ignores "summary". Reader errors name the file and the JSON Pointer of
+// that "verdict" agrees and ignores "summary". A rule the spec excepts somewhere has the optional
+// "exceptions": [{"region": "direct-map", "reason": "..."}] (docs/spec-language.md §6.1), in any
+// version from 2 on. Reader errors name the file and the JSON Pointer of
 // the offending value ("r.json:/violations/2/end: expected ..., found ...").
 #pragma once
 

@@ -6,6 +6,7 @@
 // whose message starts with the file name and the JSON path.
 #include "verifier/spec/parse.h"
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -170,6 +171,75 @@ void read_constraints(const Reader& r, const Json& j, Spec& spec) {
   }
 }
 
+/// Why the spec's rules switch rule `id` off entirely ("" when they do not): an exception to it
+/// would be redundant.
+std::string switched_off(const Rules& rules, std::string_view id) {
+  if (id == "null-guard" && rules.null_guard == 0) return "rules.null_guard is 0";
+  if (id == "user-kernel-split" && rules.user_in_kernel_half == UserInKernelHalf::kAllowed)
+    return "rules.user_kernel_split.user_in_kernel_half is \"allowed\"";
+  if (id == "supervisor-in-user-half" && rules.supervisor_in_user_half == Policy::kAllowed)
+    return "rules.user_kernel_split.supervisor_in_user_half is \"allowed\"";
+  if (id == "wx" && rules.wx == Policy::kAllowed) return "rules.wx is \"allowed\"";
+  if (id == "recursive-slot" && rules.recursive_slot.kind == RecursiveSlotRule::Kind::kAny)
+    return "rules.recursive_slot is \"any\"";
+  if (id == "conflicting-aliases" && rules.conflicting_aliases == Policy::kAllowed)
+    return "rules.conflicting_aliases is \"allowed\"";
+  return {};
+}
+
+/// "exceptions": [{"rule": ID, "region": NAME, "reason": TEXT}, ...] (docs/spec-language.md §6.1).
+void read_exceptions(const Reader& r, const Json& j, Spec& spec) {
+  const std::string path = "exceptions";
+  r.expect_array(j, path);
+  std::vector<std::string> rule_ids(kCheckRuleIds.begin(), kCheckRuleIds.end());
+  std::vector<std::string> region_names;
+  for (const Region& reg : spec.regions) region_names.push_back(reg.name);
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const std::string p = element(path, i);
+    const Json& e = j[i];
+    if (!e.is_object())
+      r.fail(p, std::string("expected an object {\"rule\", \"region\", \"reason\"}, got a JSON ") + e.type_name());
+    r.expect_object(e, p, {"rule", "region", "reason"});
+    for (const char* key : {"rule", "region", "reason"})
+      if (!e.contains(key)) r.fail(p, std::string("missing key \"") + key + "\"");
+    RuleException x;
+    x.path = p;
+    const std::string rule = r.string_at(e["rule"], child(p, "rule"));
+    const auto found = std::find(kCheckRuleIds.begin(), kCheckRuleIds.end(), rule);
+    if (found == kCheckRuleIds.end()) {
+      std::string msg = "no rule has the id \"" + rule + "\"";
+      if (auto s = detail::closest(rule, rule_ids)) msg += " (did you mean \"" + *s + "\"?)";
+      r.fail(child(p, "rule"), msg + "; `ptverify check --list-rules` lists them");
+    }
+    x.rule = static_cast<std::size_t>(found - kCheckRuleIds.begin());
+    if (rule == "outside-regions")
+      r.fail(child(p, "rule"),
+             "outside-regions cannot be excepted for a region: it is about addresses that no region contains");
+    if (rule == "canonical")
+      r.fail(child(p, "rule"),
+             "canonical cannot be excepted for a region: no walk translates a non-canonical address, and no region "
+             "makes one acceptable");
+    if (const std::string off = switched_off(spec.rules, rule); !off.empty())
+      r.fail(child(p, "rule"), "the exception is redundant: " + off + ", which switches " + rule + " off everywhere");
+    const std::string region = r.string_at(e["region"], child(p, "region"));
+    const std::optional<std::size_t> at = spec.find_region(region);
+    if (!at) {
+      std::string msg = "no region or array is named \"" + region + "\"";
+      if (auto s = detail::closest(region, region_names)) msg += " (did you mean \"" + *s + "\"?)";
+      r.fail(child(p, "region"), msg);
+    }
+    x.region = *at;
+    x.reason = r.string_at(e["reason"], child(p, "reason"));
+    if (x.reason.find_first_not_of(" \t\n\r") == std::string::npos)
+      r.fail(child(p, "reason"), "the reason is empty: say why the rule does not apply there (reports show it)");
+    for (const RuleException& before : spec.exceptions)
+      if (before.rule == x.rule && before.region == x.region)
+        r.fail(p, "a second exception to " + rule + " for region \"" + region +
+                      "\" (the first: " + r.where(before.path) + ")");
+    spec.exceptions.push_back(std::move(x));
+  }
+}
+
 }  // namespace
 
 namespace detail {
@@ -211,8 +281,9 @@ Json parse_json(std::string_view text, const std::string& file) {
 
 Spec read_spec(const Json& j, const std::string& file, Reader::Locator locate) {
   Reader r(file, std::move(locate));
-  r.expect_object(j, "",
-                  {"name", "description", "rules", "parameters", "definitions", "constraints", "regions", "arrays"});
+  r.expect_object(
+      j, "",
+      {"name", "description", "rules", "parameters", "definitions", "constraints", "regions", "arrays", "exceptions"});
   Spec spec;
   spec.file = file;
   if (!j.contains("name")) r.fail("", "missing key \"name\"");
@@ -226,6 +297,7 @@ Spec read_spec(const Json& j, const std::string& file, Reader::Locator locate) {
   static const Json kEmpty = Json::array();
   detail::read_regions(r, j.contains("regions") ? j["regions"] : kEmpty, j.contains("arrays") ? j["arrays"] : kEmpty,
                        spec);
+  if (j.contains("exceptions")) read_exceptions(r, j["exceptions"], spec);
   return spec;
 }
 

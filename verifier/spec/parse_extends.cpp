@@ -10,7 +10,9 @@
 //   - constraints: appended;
 //   - regions, arrays: by region name: a new name is added at the end of its list, an existing
 //     one merged key by key (null removes a key; one of end/last/size replaces the others), and
-//     {"name": N, "remove": true} removes one (an error while a region stays nested_in it).
+//     {"name": N, "remove": true} removes one (an error while a region stays nested_in it);
+//   - exceptions: appended; {"rule": R, "region": N, "remove": true} removes the base's (an
+//     error while a base's exception names a region the file removes).
 #include <algorithm>
 #include <deque>
 #include <set>
@@ -202,6 +204,7 @@ class Loader {
 
   Flat merge(const Flat& base, Flat& ext);
   void merge_regions(const Flat& base, Flat& ext, const Reader& own, Flat& out);
+  void merge_exceptions(const Flat& base, Flat& ext, const Reader& own, Flat& out);
 
   const SpecSearch& search_;
   std::deque<Source> sources_;
@@ -210,14 +213,15 @@ class Loader {
 Flat Loader::merge(const Flat& base, Flat& ext) {
   const Reader own = reader_for(ext);
   const Json& e = ext.json;
-  own.expect_object(e, "",
-                    {"name", "description", "rules", "parameters", "definitions", "constraints", "regions", "arrays"});
+  own.expect_object(
+      e, "",
+      {"name", "description", "rules", "parameters", "definitions", "constraints", "regions", "arrays", "exceptions"});
   Flat out;
   out.source = ext.source;
   out.json = Json::object();
   out.origins[""] = Origin{ext.source, ""};
   for (auto it = base.json.begin(); it != base.json.end(); ++it) {
-    if (it.key() == "regions" || it.key() == "arrays") continue;
+    if (it.key() == "regions" || it.key() == "arrays" || it.key() == "exceptions") continue;
     out.json[it.key()] = it.value();
     copy_under(base.origins, it.key(), it.key(), out.origins);
   }
@@ -262,7 +266,88 @@ Flat Loader::merge(const Flat& base, Flat& ext) {
     }
   }
   merge_regions(base, ext, own, out);
+  merge_exceptions(base, ext, own, out);
   return out;
+}
+
+void Loader::merge_exceptions(const Flat& base, Flat& ext, const Reader& own, Flat& out) {
+  struct Entry {
+    Json json;
+    Origin whole;            ///< where the entry was written
+    std::string base_path;   ///< its path in the base; empty for the extension's
+    std::string removed_by;  ///< the extending entry that removes it
+  };
+  auto key_of = [](const Json& j) {
+    auto text = [&j](const char* k) {
+      return j.is_object() && j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
+    };
+    return std::make_pair(text("rule"), text("region"));
+  };
+  std::vector<Entry> entries;
+  if (base.json.contains("exceptions") && base.json["exceptions"].is_array())
+    for (std::size_t i = 0; i < base.json["exceptions"].size(); ++i) {
+      const std::string p = element("exceptions", i);
+      entries.push_back(Entry{base.json["exceptions"][i], origin_of(base.origins, p), p, {}});
+    }
+  if (ext.json.contains("exceptions")) {
+    const Json& items = ext.json["exceptions"];
+    own.expect_array(items, "exceptions");
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const std::string p = element("exceptions", i);
+      const Json& item = items[i];
+      if (!item.is_object() || !item.contains("remove")) {
+        entries.push_back(Entry{item, Origin{ext.source, p}, {}, {}});
+        continue;
+      }
+      if (!item["remove"].is_boolean() || !item["remove"].get<bool>())
+        own.fail(child(p, "remove"),
+                 "expected true (\"remove\": true removes the base's exception to that rule there)");
+      for (const char* k : {"rule", "region"})
+        if (!item.contains(k)) own.fail(p, std::string("missing key \"") + k + "\" (which exception to remove)");
+      if (item.size() != 3) own.fail(p, "an entry with \"remove\" has only \"rule\", \"region\" and \"remove\"");
+      const std::string rule = own.string_at(item["rule"], child(p, "rule"));
+      const std::string region = own.string_at(item["region"], child(p, "region"));
+      Entry* found = nullptr;
+      for (Entry& en : entries)
+        if (!en.base_path.empty() && en.removed_by.empty() && key_of(en.json) == std::make_pair(rule, region))
+          found = &en;
+      if (!found) {
+        std::string msg = "the base has no exception to \"" + rule + "\" for region \"" + region + "\"";
+        std::string list;
+        for (const Entry& en : entries)
+          if (!en.base_path.empty() && en.removed_by.empty())
+            list += (list.empty() ? "" : ", ") + key_of(en.json).first + " in " + key_of(en.json).second;
+        own.fail(p, msg + (list.empty() ? std::string(" (it has none)") : "; it has: " + list));
+      }
+      found->removed_by = p;
+    }
+  }
+  // An exception of the base to a region the extension removed goes with it only when the
+  // extension says so.
+  std::set<std::string> names;
+  for (const char* list : {"regions", "arrays"})
+    if (out.json.contains(list) && out.json[list].is_array())
+      for (const Json& r : out.json[list])
+        if (r.is_object() && r.contains("name") && r["name"].is_string()) names.insert(r["name"].get<std::string>());
+  Json items = Json::array();
+  for (const Entry& en : entries) {
+    if (!en.removed_by.empty()) continue;
+    const auto [rule, region] = key_of(en.json);
+    if (!en.base_path.empty() && !region.empty() && !names.count(region))
+      own.fail("regions", "the base's exception to \"" + rule + "\" for region \"" + region +
+                              "\" names a region this file removes: remove the exception too ({\"rule\": \"" + rule +
+                              "\", \"region\": \"" + region + "\", \"remove\": true} under \"exceptions\")");
+    const std::string p = element("exceptions", items.size());
+    if (en.base_path.empty())
+      out.origins[p] = en.whole;
+    else
+      copy_under(base.origins, en.base_path, p, out.origins);
+    items.push_back(en.json);
+  }
+  if (!base.json.contains("exceptions") && !ext.json.contains("exceptions")) return;
+  out.json["exceptions"] = std::move(items);
+  out.origins["exceptions"] = base.json.contains("exceptions") ? origin_of(base.origins, "exceptions")
+                                                               : Origin{ext.source, std::string("exceptions")};
 }
 
 void Loader::merge_regions(const Flat& base, Flat& ext, const Reader& own, Flat& out) {

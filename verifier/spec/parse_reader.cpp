@@ -56,6 +56,11 @@ void Reader::fail(const std::string& path, const std::string& what) const {
   throw SpecFailure{file_ + ": " + (path.empty() ? std::string("(top level)") : path) + ": " + what};
 }
 
+std::string Reader::where(const std::string& path) const {
+  if (locate_) return locate_(path);
+  return file_ + ": " + (path.empty() ? std::string("(top level)") : path);
+}
+
 void Reader::expect_object(const Json& j, const std::string& path,
                            std::initializer_list<std::string_view> allowed) const {
   if (!j.is_object()) fail(path, "expected an object, got " + type_of(j));

@@ -42,6 +42,8 @@ class Reader {
 
   /// Throws SpecFailure "WHERE: what", WHERE as the locator says (else "FILE: PATH").
   [[noreturn]] void fail(const std::string& path, const std::string& what) const;
+  /// Where the value at `path` was written, as fail() names it: "FILE:LINE: PATH".
+  [[nodiscard]] std::string where(const std::string& path) const;
 
   /// Requires j to be an object whose keys are all in `allowed`.
   void expect_object(const Json& j, const std::string& path, std::initializer_list<std::string_view> allowed) const;

@@ -55,6 +55,13 @@ std::optional<std::uint64_t> Parameter::least() const {
   return v;
 }
 
+std::vector<const RuleException*> Spec::exceptions_to(std::size_t rule) const {
+  std::vector<const RuleException*> out;
+  for (const RuleException& e : exceptions)
+    if (e.rule == rule) out.push_back(&e);
+  return out;
+}
+
 bool Parameter::admits(std::uint64_t v) const {
   if (v < min || v > max || (v & (align - 1)) != 0) return false;
   return values.empty() || std::find(values.begin(), values.end(), v) != values.end();

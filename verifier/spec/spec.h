@@ -9,6 +9,7 @@
 // nested in another refines it); an address in no region is governed by rules.outside_regions.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -176,6 +177,35 @@ struct Rules {
   Policy conflicting_aliases = Policy::kForbidden;  ///< one frame writable here, executable there
 };
 
+/// The ids of `check`'s rules, in the order of verifier/checks/rules.h (which checks that the two
+/// lists agree): what a scoped exception's "rule" names. The spec stage sits below the checks.
+inline constexpr std::array<std::string_view, 16> kCheckRuleIds{"canonical",
+                                                                "null-guard",
+                                                                "user-kernel-split",
+                                                                "supervisor-in-user-half",
+                                                                "wx",
+                                                                "region-rights",
+                                                                "region-required-rights",
+                                                                "required-mapped",
+                                                                "guard-unmapped",
+                                                                "outside-regions",
+                                                                "page-size",
+                                                                "reserved-bits",
+                                                                "recursive-slot",
+                                                                "conflicting-aliases",
+                                                                "page-table-exposure",
+                                                                "physical-layout"};
+
+/// A scoped exception (JSON "exceptions"; docs/spec-language.md §6.1): rule `rule` does not
+/// apply where region `region` is: an address in the region's extent does not break it, and a
+/// pair or frame the pass over leaf entries decides is excused as that section says.
+struct RuleException {
+  std::size_t rule = 0;    ///< index into kCheckRuleIds (the value of check::RuleId)
+  std::size_t region = 0;  ///< index into Spec::regions
+  std::string reason;      ///< why, shown in reports; not empty
+  std::string path;        ///< "exceptions[0]"
+};
+
 struct Spec {
   std::string file;  ///< as given to the parser; prefixes every diagnostic
   std::string name;
@@ -183,12 +213,15 @@ struct Spec {
   Rules rules;
   std::vector<Parameter> parameters;
   std::vector<Constraint> constraints;
-  std::vector<Region> regions;  ///< plain regions and arrays, in file order (regions first)
+  std::vector<Region> regions;            ///< plain regions and arrays, in file order (regions first)
+  std::vector<RuleException> exceptions;  ///< in file order; each (rule, region) once
 
   [[nodiscard]] std::optional<std::size_t> find_region(std::string_view name) const;
   [[nodiscard]] std::optional<std::size_t> find_parameter(std::string_view name) const;
   /// True when `ancestor` is `r` itself or one of the regions it is (transitively) nested in.
   [[nodiscard]] bool is_ancestor_or_self(std::size_t ancestor, std::size_t r) const;
+  /// The exceptions to rule `rule` (an index into kCheckRuleIds), in file order.
+  [[nodiscard]] std::vector<const RuleException*> exceptions_to(std::size_t rule) const;
 };
 
 [[nodiscard]] std::string_view to_string(Half h);        // "user", "kernel"

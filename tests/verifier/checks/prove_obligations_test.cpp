@@ -23,12 +23,14 @@ struct SpecParts {
   std::string constraints;
   std::string regions;
   std::string arrays;
+  std::string exceptions;  ///< docs/spec-language.md §6.1, when not empty
 };
 
 spec::Spec make_spec(const SpecParts& p) {
   const std::string text = "{\"name\": \"t\", \"rules\": {" + p.rules + "}, \"parameters\": {" + p.parameters +
                            "}, \"constraints\": [" + p.constraints + "], \"regions\": [" + p.regions +
-                           "], \"arrays\": [" + p.arrays + "]}";
+                           "], \"arrays\": [" + p.arrays + "]" +
+                           (p.exceptions.empty() ? "" : ", \"exceptions\": [" + p.exceptions + "]") + "}";
   Expected<spec::Spec> s = spec::parse_spec(text, "t.json");
   if (!s) FAIL(s.error().message);
   return std::move(s).value();
@@ -362,6 +364,52 @@ TEST_CASE("prove P10: region rights that contradict a global rule are refuted, o
   ok.regions =
       R"({"name": "x", "kind": "vsyscall", "half": "kernel", "start": "0xffffffffff600000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})";
   only_refuted(run(ok), {});
+}
+
+TEST_CASE("prove P10: an exception to the rule for the region, or one it is nested in, lifts the goal") {
+  struct Row {
+    std::string rules, region, rule;
+  };
+  const std::string base = R"("paging_mode": 4, "null_guard": "64 * KiB")";
+  const Row rows[] = {
+      {base,
+       R"({"name": "x", "kind": "heap", "half": "kernel", "start": "0xffffc90000000000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})",
+       "user-kernel-split"},
+      {base,
+       R"({"name": "x", "kind": "data", "half": "user", "start": "0x100000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["writable"]}})",
+       "supervisor-in-user-half"},
+      {base,
+       R"({"name": "x", "kind": "code", "half": "user", "start": "0x100000", "size": "4096", "must": "mapped", "rights": {"allowed": ["user", "writable", "executable"], "required": ["writable", "executable"]}})",
+       "wx"},
+      {base,
+       R"({"name": "x", "kind": "data", "half": "user", "start": "0x1000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["user"]}})",
+       "null-guard"},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.rule);
+    SpecParts p;
+    p.rules = row.rules;
+    p.regions = row.region;
+    p.exceptions = R"({"rule": ")" + row.rule + R"(", "region": "x", "reason": "on purpose"})";
+    only_refuted(run(p), {});
+    // An exception to another rule lifts nothing.
+    p.exceptions = R"({"rule": "page-size", "region": "x", "reason": "on purpose"})";
+    CHECK(obligation(run(p), ObligationId::kRightsVsRules).status == Status::kViolated);
+  }
+  // Through the parent: x nested in a wider region the exception names.
+  SpecParts nested;
+  nested.regions =
+      R"({"name": "outer", "kind": "code", "half": "user", "start": "0x100000", "size": "0x10000", "must": "may-be-mapped", "rights": {"allowed": ["user", "writable", "executable"]}},
+         {"name": "x", "kind": "code", "half": "user", "start": "0x100000", "size": "4096", "must": "mapped", "rights": {"allowed": ["user", "writable", "executable"], "required": ["writable", "executable"]}, "nested_in": "outer"})";
+  nested.exceptions = R"({"rule": "wx", "region": "outer", "reason": "on purpose"})";
+  only_refuted(run(nested), {});
+  // But not through a region nested in it.
+  SpecParts inner = nested;
+  inner.regions =
+      R"({"name": "x", "kind": "code", "half": "user", "start": "0x100000", "size": "0x10000", "must": "mapped", "rights": {"allowed": ["user", "writable", "executable"], "required": ["writable", "executable"]}},
+         {"name": "in", "kind": "code", "half": "user", "start": "0x100000", "size": "4096", "must": "may-be-mapped", "rights": {"allowed": ["user"]}, "nested_in": "x"})";
+  inner.exceptions = R"({"rule": "wx", "region": "in", "reason": "on purpose"})";
+  CHECK(refuted(run(inner), ObligationId::kRightsVsRules).subject == "x: requires W and X");
 }
 
 TEST_CASE("prove: a solver limit makes goals unknown with the limit named, never proved") {

@@ -64,12 +64,12 @@ TEST_CASE("status: the exit code of each verdict") {
 TEST_CASE("status: a check run's verdict is the join of its rules, a baselined violation aside") {
   CheckResult r;
   CHECK(r.verdict() == Status::kHolds);  // nothing applicable
-  r.rules.push_back(RuleResult{RuleId::kWx, Status::kNotApplicable, {}, 0, 0, {}});
+  r.rules.push_back(RuleResult{RuleId::kWx, Status::kNotApplicable, {}, 0, 0, {}, {}});
   CHECK(r.verdict() == Status::kHolds);
-  r.rules.push_back(RuleResult{RuleId::kCanonical, Status::kHolds, {}, 0, 0, {}});
-  r.rules.push_back(RuleResult{RuleId::kNullGuard, Status::kUnknown, {}, 0, 0, {}});
+  r.rules.push_back(RuleResult{RuleId::kCanonical, Status::kHolds, {}, 0, 0, {}, {}});
+  r.rules.push_back(RuleResult{RuleId::kNullGuard, Status::kUnknown, {}, 0, 0, {}, {}});
   CHECK(r.verdict() == Status::kUnknown);
-  r.rules.push_back(RuleResult{RuleId::kOutsideRegions, Status::kViolated, {}, 1, 0, {}});
+  r.rules.push_back(RuleResult{RuleId::kOutsideRegions, Status::kViolated, {}, 1, 0, {}, {}});
   Violation v;
   v.rule = RuleId::kOutsideRegions;
   r.violations.push_back(v);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -206,12 +207,45 @@ class SpecGen {
     // Now and then one region's start is a parameter with a single value. Sparingly: check
     // infers parameters by a solver loop of one round per violating range.
     if (!regions_.empty() && r_.chance(0.15)) regions_[r_.below(regions_.size())].start_as_parameter = true;
+    // Drawn in the order they always were, so that each seed keeps its case.
+    const std::uint64_t null_guard = r_.pick(std::vector<std::uint64_t>{0, k4K, 0x1'0000, k2M});
+    const std::string wx = policy(0.8);
+    const std::string sius = policy(0.6);
+    const std::string outside = policy(0.6);
+    const std::string slot = recursive_slot();
+    const std::string aliases = policy(0.8);
     std::ostringstream os;
     os << "{\"name\": \"random\", \"rules\": {\"paging_mode\": " << m_.levels << ", \"null_guard\": \""
-       << hex(r_.pick(std::vector<std::uint64_t>{0, k4K, 0x1'0000, k2M})) << "\""
-       << ", \"wx\": \"" << policy(0.8) << "\", \"user_kernel_split\": {\"user_in_kernel_half\": \"" << uikh
-       << "\", \"supervisor_in_user_half\": \"" << policy(0.6) << "\"}, \"outside_regions\": \"" << policy(0.6)
-       << "\", \"recursive_slot\": " << recursive_slot() << ", \"conflicting_aliases\": \"" << policy(0.8) << "\"}";
+       << hex(null_guard) << "\""
+       << ", \"wx\": \"" << wx << "\", \"user_kernel_split\": {\"user_in_kernel_half\": \"" << uikh
+       << "\", \"supervisor_in_user_half\": \"" << sius << "\"}, \"outside_regions\": \"" << outside
+       << "\", \"recursive_slot\": " << slot << ", \"conflicting_aliases\": \"" << aliases << "\"}";
+    // Scoped exceptions for some specs, chosen from the spec itself rather than drawn (as
+    // physical() is): a rule the rules leave on, excepted for a region or two.
+    std::vector<std::string> rules{"region-rights", "region-required-rights", "required-mapped",     "guard-unmapped",
+                                   "page-size",     "reserved-bits",          "page-table-exposure", "physical-layout"};
+    if (null_guard != 0) rules.emplace_back("null-guard");
+    if (uikh != "allowed") rules.emplace_back("user-kernel-split");
+    if (sius == "forbidden") rules.emplace_back("supervisor-in-user-half");
+    if (wx == "forbidden") rules.insert(rules.end(), 3, "wx");
+    if (slot != "\"any\"") rules.emplace_back("recursive-slot");
+    if (aliases == "forbidden") rules.insert(rules.end(), 3, "conflicting-aliases");
+    std::uint64_t h = null_guard * 0x9e37'79b9'7f4a'7c15 + regions_.size();
+    for (const GenRegion& g : regions_) h = (h ^ g.start ^ (g.extent << 7)) * 0xc2b2'ae3d'27d4'eb4f;
+    h ^= h >> 31;
+    if (!regions_.empty() && h % 3 == 0) {
+      std::set<std::pair<std::string, std::string>> chosen;
+      const std::size_t n = 1 + (h >> 8) % 2;
+      for (std::size_t k = 0; k < n; ++k) {
+        const std::uint64_t hk = (h >> (16 + 12 * k)) * 0x1656'67b1 + k;
+        chosen.emplace(rules[hk % rules.size()], regions_[(hk >> 20) % regions_.size()].name);
+      }
+      std::string list;
+      for (const auto& [rule, region] : chosen)
+        list += std::string(list.empty() ? "" : ", ") + "{\"rule\": \"" + rule + "\", \"region\": \"" + region +
+                "\", \"reason\": \"random\"}";
+      os << ", \"exceptions\": [" << list << "]";
+    }
     std::string params;
     for (const GenRegion& g : regions_)
       if (g.start_as_parameter)

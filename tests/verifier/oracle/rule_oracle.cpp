@@ -63,6 +63,7 @@ struct Place {
   std::vector<Governor> governors;  ///< innermost regions covering a (two only when siblings overlap)
   bool vsyscall_excused = false;    ///< "the" vsyscall page governs a, under vsyscall-only
   bool may_map_tables = false;      ///< a governing region has maps_page_tables
+  Violated excepted;                ///< rules an exception lifts here: a lies in an excepted region's extent
 };
 
 std::uint8_t rights_bits(const Rights& r) {
@@ -156,7 +157,7 @@ class Evaluator {
       Violated all, any;
       all.set();
       for (const Outcome& o : ways) {
-        const Violated v = violations(spec_, offsets_, p, o);
+        const Violated v = violations(spec_, offsets_, p, o) & ~p.excepted;
         all &= v;
         any |= v;
       }
@@ -223,6 +224,8 @@ class Evaluator {
     Place p;
     p.a = a;
     p.kernel_half = a >= upper_first_;
+    for (const spec::RuleException& e : spec_.exceptions)
+      if (in_excepted(e, a)) p.excepted[rule_of(e)] = true;
     std::vector<std::pair<std::size_t, int>> covering;
     for (const spec::PlacedRegion& pr : layout_.regions)
       if (const int c = cover(pr, spec_.regions[pr.index].is_array(), a)) covering.emplace_back(pr.index, c);
@@ -274,6 +277,25 @@ class Evaluator {
     return ways;
   }
 
+  /// The rule an exception names: its id's place in kRuleNames (the docs' table order).
+  static std::size_t rule_of(const spec::RuleException& e) {
+    const std::string_view id = spec::kCheckRuleIds.at(e.rule);
+    for (std::size_t r = 0; r < kRuleCount; ++r)
+      if (kRuleNames[r] == id) return r;
+    throw std::invalid_argument("an exception names an unknown rule");
+  }
+  /// a lies in the extent (first to last byte, gaps and nested regions included) of the
+  /// exception's region.
+  bool in_excepted(const spec::RuleException& e, std::uint64_t a) const {
+    const spec::PlacedRegion& pr = layout_.regions.at(e.region);
+    return pr.range.first.value() <= a && a <= pr.range.last.value();
+  }
+  bool excepted_at(std::size_t rule, std::uint64_t a) const {
+    for (const spec::RuleException& e : spec_.exceptions)
+      if (rule_of(e) == rule && in_excepted(e, a)) return true;
+    return false;
+  }
+
   std::uint64_t slot_span() const { return std::uint64_t{1} << (12 + 9 * (m_.levels - 1)); }
   Interval slot(unsigned i) const {
     const std::uint64_t off = slot_span() * i;
@@ -289,20 +311,29 @@ class Evaluator {
       may.push_back({upper_first_, kAll});
       return;
     }
+    // A slot is excused when its every address lies in a region excepted from the rule.
+    auto excused = [&](const Interval& s) {
+      for (const spec::RuleException& e : spec_.exceptions)
+        if (rule_of(e) == kRecursiveSlot && in_excepted(e, s.first) && in_excepted(e, s.last)) return true;
+      return false;
+    };
     bool wanted_found = false;
     for (unsigned i : w_.recursive_slots) {
       if (want.kind == spec::RecursiveSlotRule::Kind::kIndex && i == want.index)
         wanted_found = true;
-      else
+      else if (!excused(slot(i)))
         must.push_back(slot(i));
     }
-    if (want.kind == spec::RecursiveSlotRule::Kind::kIndex && !wanted_found) must.push_back(slot(want.index));
+    if (want.kind == spec::RecursiveSlotRule::Kind::kIndex && !wanted_found && !excused(slot(want.index)))
+      must.push_back(slot(want.index));
   }
 
   // A translation is a (leaf entry, level, rights context) triple; its frames are 4 KiB frames.
+  // Its address is that of its first piece (the lowest address it is reached at).
   struct Translation {
     std::uint64_t first, last;  // physical
     Rights r;
+    std::uint64_t va;  // the virtual address of frame `first`
   };
 
   void aliases(std::vector<Interval>& must, std::vector<Interval>& may) const {
@@ -311,13 +342,21 @@ class Evaluator {
       if (p.kind == Piece::Kind::kMapped)
         unique.emplace(
             std::make_tuple(p.entry_pa, p.level, p.above),
-            Translation{p.frame, p.frame + (p.size - 1), effective_rights(p.acc, (p.raw & kG) != 0, m_.cpu)});
+            Translation{p.frame, p.frame + (p.size - 1), effective_rights(p.acc, (p.raw & kG) != 0, m_.cpu), p.first});
     std::vector<Translation> ts;
     std::vector<std::uint64_t> cuts;
     for (const auto& [key, t] : unique) {
       ts.push_back(t);
       cuts.push_back(t.first);
       if (t.last != kAll) cuts.push_back(t.last + 1);
+      // Where the translation enters or leaves an excepted region, in frames.
+      for (const spec::RuleException& e : spec_.exceptions) {
+        if (rule_of(e) != kConflictingAliases) continue;
+        const VirtRange x = layout_.regions.at(e.region).range;
+        const std::uint64_t va_last = t.va + (t.last - t.first);
+        if (x.first.value() > t.va && x.first.value() <= va_last) cuts.push_back(t.first + (x.first.value() - t.va));
+        if (x.last.value() >= t.va && x.last.value() < va_last) cuts.push_back(t.first + (x.last.value() + 1 - t.va));
+      }
     }
     std::sort(cuts.begin(), cuts.end());
     cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
@@ -349,7 +388,12 @@ class Evaluator {
       auto pair = [](const std::vector<std::size_t>& x, const std::vector<std::size_t>& y) {
         return !x.empty() && !y.empty() && !(x.size() == 1 && y.size() == 1 && x[0] == y[0]);
       };
-      if (pair(sx, w) || pair(ux, uw))
+      // A pair is excused when either translation maps the frame in an excepted region.
+      auto unexcused = [&](std::vector<std::size_t> v) {
+        std::erase_if(v, [&](std::size_t i) { return excepted_at(kConflictingAliases, ts[i].va + (b - ts[i].first)); });
+        return v;
+      };
+      if (pair(unexcused(sx), unexcused(w)) || pair(unexcused(ux), unexcused(uw)))
         must.push_back({b, e});
       else if ((can_w && !sx.empty()) || (can_sx && !w.empty()) || (can_uw && !ux.empty()) || (can_ux && !uw.empty()))
         may.push_back({b, e});

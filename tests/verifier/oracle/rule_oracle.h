@@ -25,6 +25,11 @@
 //  - physical-layout: an address a governing region (not as a guard) gives a physical layout
 //    breaks it when mapped to a frame other than a - offset; below an unreadable table the
 //    frame could be anything (may).
+//  - Scoped exceptions (spec-language.md §6.1): an address in the extent of a region excepted
+//    from a rule breaks no address rule of that id; a recursive slot wholly inside one is
+//    excused; an alias pair is excused at a frame when either translation (its address: the
+//    lowest it is reached at) maps that frame inside one. What unreadable tables could alias
+//    stays "may", exceptions or not.
 #pragma once
 
 #include <array>

@@ -24,7 +24,7 @@ using check::WalkLevel;
 inline std::vector<RuleResult> all_hold() {
   std::vector<RuleResult> rules;
   for (const check::RuleInfo& info : check::kRules)
-    rules.push_back(RuleResult{info.id, Status::kHolds, "proved for every address", 0, 0.001, {}});
+    rules.push_back(RuleResult{info.id, Status::kHolds, "proved for every address", 0, 0.001, {}, {}});
   return rules;
 }
 
@@ -105,11 +105,12 @@ inline CheckResult violated() {
   uk.fingerprint = make_fingerprint(uk);
 
   r.violations = {wx, uk};
-  rule(r, RuleId::kWx) =
-      RuleResult{RuleId::kWx, Status::kViolated, "1 range", 1, 0.02, {FactId::kWp, FactId::kSmep, FactId::kMaxPhyAddr}};
-  rule(r, RuleId::kUserKernelSplit) = RuleResult{RuleId::kUserKernelSplit, Status::kViolated, "1 range", 1, 0.03, {}};
+  rule(r, RuleId::kWx) = RuleResult{
+      RuleId::kWx, Status::kViolated, "1 range", 1, 0.02, {FactId::kWp, FactId::kSmep, FactId::kMaxPhyAddr}, {}};
+  rule(r, RuleId::kUserKernelSplit) =
+      RuleResult{RuleId::kUserKernelSplit, Status::kViolated, "1 range", 1, 0.03, {}, {}};
   rule(r, RuleId::kPageTableExposure) =
-      RuleResult{RuleId::kPageTableExposure, Status::kUnknown, "solver timeout after 30 s", 0, 30.0, {}};
+      RuleResult{RuleId::kPageTableExposure, Status::kUnknown, "solver timeout after 30 s", 0, 30.0, {}, {}};
   return r;
 }
 

@@ -369,7 +369,7 @@ TEST_CASE("explain: fixes without a concrete entry value are told in words") {
     r.mode = PagingMode::k4Level;
     r.violations.push_back(
         made(RuleId::kWx, {}, "", "writable and executable (mapped -rwx page 4096)", "mapped -rwx page 4096"));
-    r.rules.push_back(RuleResult{RuleId::kWx, Status::kViolated, "", 1, 0, {}});
+    r.rules.push_back(RuleResult{RuleId::kWx, Status::kViolated, "", 1, 0, {}, {}});
     const Fix f = propose_fix(r.violations[0]);
     CHECK(f.changes.empty());
     CHECK(f.summary.find("set XD (bit 63) in the leaf entry") != std::string::npos);
@@ -420,7 +420,7 @@ TEST_CASE("explain: the deciding entry is check's marking, refined where check o
 TEST_CASE("explain: a report without violations says its verdict") {
   CheckResult r;
   r.dump = "core.elf";
-  for (const RuleInfo& info : kRules) r.rules.push_back(RuleResult{info.id, Status::kHolds, "", 0, 0, {}});
+  for (const RuleInfo& info : kRules) r.rules.push_back(RuleResult{info.id, Status::kHolds, "", 0, 0, {}, {}});
   std::ostringstream os;
   write_explain_nothing(r, os);
   CHECK(os.str().find("ptverify check: HOLDS") == 0);

@@ -97,7 +97,7 @@ inline check::CheckResult sample_check() {
   r.spec = "specs/map-test.json";
   r.mode = PagingMode::k4Level;
   for (const check::RuleInfo& info : check::kRules)
-    r.rules.push_back(check::RuleResult{info.id, check::Status::kHolds, "proved for every address", 0, 0.001, {}});
+    r.rules.push_back(check::RuleResult{info.id, check::Status::kHolds, "proved for every address", 0, 0.001, {}, {}});
   r.rules[static_cast<std::size_t>(check::RuleId::kWx)].status = check::Status::kViolated;
   r.rules[static_cast<std::size_t>(check::RuleId::kWx)].violations = 1;
   r.complete = true;

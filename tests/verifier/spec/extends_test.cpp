@@ -171,7 +171,7 @@ TEST_CASE("spec extends: entries that cannot merge are errors in the extending f
   CHECK(error_of(load_ext(dir, R"("colour": "red")")) ==
         ext +
             ":1: (top level): unknown key \"colour\"; allowed keys: name, description, rules, parameters, "
-            "definitions, constraints, regions, arrays");
+            "definitions, constraints, regions, arrays, exceptions");
 }
 
 TEST_CASE("spec extends: an error names the file and line the value was written on") {
