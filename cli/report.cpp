@@ -11,6 +11,7 @@
 #include "cli/spec_lookup.h"
 #include "verifier/base/compressed.h"
 #include "verifier/base/exit_codes.h"
+#include "verifier/checks/places.h"
 #include "verifier/report/check_json.h"
 
 namespace ptv::cli {
@@ -39,8 +40,7 @@ int run_report(ReportOptions& o) {
   if (!o.reports.sarif.empty() || !o.reports.html.empty()) {
     Expected<spec::Spec> s = load_spec_named(o.spec.empty() ? result->spec : o.spec);
     if (s) {
-      for (const spec::Region& region : s->regions)
-        if (region.line != 0) result->spec_lines.emplace(region.name, region.line);
+      check::set_spec_locations(*result, *s);
       spec = std::move(*s);
     } else if (!o.reports.html.empty()) {
       return bad_input("report --html: " + s.error().message +

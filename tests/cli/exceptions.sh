@@ -119,3 +119,17 @@ set -e
 grep -qF "$WORK/bad.json:5: exceptions[0].region: no region or array is named \"kernel-imgae\" (did you mean \"kernel-image\"?)" \
   "$WORK/bad.err" || fail "the error does not name the file and line: $(cat "$WORK/bad.err")"
 echo "ok: a misspelt region exits 2: $(cat "$WORK/bad.err")"
+
+# SARIF points the finding at the region's definition: kernel-image is written in the base the
+# spec extends, so the location is that file's line, and that file is the artifact.
+"$PTV" check $DUMP --spec tests/fixtures/specs/linux-modules-wx-excepted.json -q --sarif "$WORK/r.sarif" >/dev/null || true
+line=$(grep -n '"name": "kernel-image"' specs/linux-x86_64-4level.json | cut -d: -f1)
+python3 - "$WORK/r.sarif" "$line" <<'PY' || fail "the SARIF location is not the base spec's line"
+import json, sys
+run = json.load(open(sys.argv[1]))["runs"][0]
+loc = run["results"][0]["locations"][0]["physicalLocation"]
+want = {"artifactLocation": {"uri": "specs/linux-x86_64-4level.json"}, "region": {"startLine": int(sys.argv[2])}}
+assert loc == want, loc
+assert [a["location"]["uri"] for a in run["artifacts"]][1:] == ["specs/linux-x86_64-4level.json"], run["artifacts"]
+PY
+echo "ok: SARIF points a finding in an inherited region at the base spec's line ($line)"

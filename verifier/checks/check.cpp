@@ -90,8 +90,7 @@ CheckResult new_result(const MappingSet& m, const spec::Spec& spec) {
   out.dump = m.source;
   out.dump_format = m.format_shown();
   out.spec = spec.file;
-  for (const spec::Region& region : spec.regions)
-    if (region.line != 0) out.spec_lines.emplace(region.name, region.line);
+  set_spec_locations(out, spec);
   out.mode = m.mode;
   for (const RuleInfo& r : kRules) out.rules.push_back(RuleResult{r.id, Status::kHolds, {}, 0, 0, {}, {}});
   for (const std::string& n : m.notes) out.notes.push_back(n);

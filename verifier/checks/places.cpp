@@ -42,6 +42,14 @@ std::string_view marker_name(spec::RegionKind k) {
 
 }  // namespace
 
+void set_spec_locations(CheckResult& r, const spec::Spec& spec) {
+  for (const spec::Region& region : spec.regions) {
+    if (region.line == 0) continue;
+    r.spec_lines.emplace(region.name, region.line);
+    if (!region.file.empty()) r.spec_files.emplace(region.name, region.file);
+  }
+}
+
 Expected<spec::Layout> result_layout(const CheckResult& r, const spec::Spec& spec) {
   std::map<std::string, std::uint64_t> by_name;
   for (const Parameter& p : r.parameters) by_name[p.name] = p.value;

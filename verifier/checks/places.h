@@ -44,6 +44,10 @@ struct PlaceOptions {
 /// values to place every region; without them only symbols and sections are filled.
 void locate_violations(CheckResult& r, const spec::Spec& spec, const PlaceOptions& o);
 
+/// Where each region of the spec is written (CheckResult::spec_lines and spec_files), for the
+/// reports that point at it (SARIF).
+void set_spec_locations(CheckResult& r, const spec::Spec& spec);
+
 /// The spec's layout for the parameters a check reported (in Spec::parameters order). Error
 /// when they do not place every region (e.g. the check never got as far as a candidate).
 [[nodiscard]] Expected<spec::Layout> result_layout(const CheckResult& r, const spec::Spec& spec);

@@ -151,6 +151,9 @@ struct CheckResult {
   /// Region name -> the line of the spec file on which the region is defined (1-based); a region
   /// absent here has no known line (a spec not read from a file, or a saved report read back).
   std::map<std::string, unsigned> spec_lines;
+  /// Region name -> the file its line is in, for a region written in a base the spec extends
+  /// (absent: the spec file itself).
+  std::map<std::string, std::string> spec_files;
   /// The dump's paging mode. Empty only in a saved report read back (check_json.h) that names
   /// a mode this code does not know; `unknown_mode` then holds that name.
   std::optional<PagingMode> mode;

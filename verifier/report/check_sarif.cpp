@@ -1,10 +1,12 @@
 #include "verifier/report/check_sarif.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "models/format.h"
 #include "verifier/mapping/facts.h"
@@ -46,6 +48,7 @@ struct Artifacts {
   std::string dump_uri;
   std::string spec_uri;
   const std::map<std::string, unsigned>* spec_lines = nullptr;
+  const std::map<std::string, std::string>* spec_files = nullptr;  ///< regions written in a base spec
 };
 
 Json physical(const std::string& uri, std::optional<unsigned> line) {
@@ -70,8 +73,12 @@ Json result_json(const Violation& v, const Artifacts& a) {
   std::optional<unsigned> spec_line;
   if (a.spec_lines && !v.region.empty() && !a.spec_uri.empty())
     if (auto it = a.spec_lines->find(v.region); it != a.spec_lines->end()) spec_line = it->second;
+  // A region written in a base the spec extends is in that file.
+  std::string spec_uri = a.spec_uri;
+  if (spec_line && a.spec_files)
+    if (auto it = a.spec_files->find(v.region); it != a.spec_files->end()) spec_uri = sarif_artifact_uri(it->second);
   Json location;
-  location["physicalLocation"] = spec_line ? physical(a.spec_uri, spec_line) : physical(a.dump_uri, std::nullopt);
+  location["physicalLocation"] = spec_line ? physical(spec_uri, spec_line) : physical(a.dump_uri, std::nullopt);
   Json logical;
   logical["name"] = hex16(v.range.first.value()) + '-' + hex_end(v.range);
   logical["fullyQualifiedName"] = (v.region.empty() ? std::string() : v.region + ':') + range_text(v.range);
@@ -218,16 +225,18 @@ void write_check_sarif(const CheckResult& r, std::ostream& os) {
   Json run;
   run["tool"]["driver"] = driver_json();
   const Artifacts a{sarif_artifact_uri(r.dump), r.spec.empty() ? std::string() : sarif_artifact_uri(r.spec),
-                    &r.spec_lines};
+                    &r.spec_lines, &r.spec_files};
   run["invocations"] = Json::array({invocation_json(r)});
   Json artifacts = Json::array({Json{{"location", Json{{"uri", a.dump_uri}}}}});
   Json results = Json::array();
-  bool spec_used = false;
+  std::vector<std::string> spec_files;  // the spec files results point at, in order of first use
   for (const Violation& v : r.violations) {
     results.push_back(result_json(v, a));
-    spec_used = spec_used || results.back().contains("relatedLocations");
+    if (!results.back().contains("relatedLocations")) continue;
+    const std::string uri = results.back()["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+    if (std::find(spec_files.begin(), spec_files.end(), uri) == spec_files.end()) spec_files.push_back(uri);
   }
-  if (spec_used) artifacts.push_back(Json{{"location", Json{{"uri", a.spec_uri}}}});
+  for (const std::string& uri : spec_files) artifacts.push_back(Json{{"location", Json{{"uri", uri}}}});
   run["artifacts"] = std::move(artifacts);
   run["results"] = std::move(results);
   run["properties"] = properties_json(r);

@@ -17,6 +17,8 @@
 #include <deque>
 #include <set>
 #include <system_error>
+#include <tuple>
+#include <utility>
 
 #include "verifier/base/compressed.h"
 #include "verifier/spec/parse.h"
@@ -172,13 +174,13 @@ class Loader {
            (o.path.empty() ? std::string("(top level)") : o.path);
   }
 
-  /// The line `path` of the merged spec was written on, when that was in `flat`'s own file.
-  unsigned own_line(const Flat& flat, const std::string& path) const {
+  /// The file and line `path` of the merged spec was written on; the file is empty when it is
+  /// `flat`'s own, and the line 0 when not known.
+  std::pair<std::string, unsigned> line_of(const Flat& flat, const std::string& path) const {
     const Origin o = origin_of(flat.origins, path);
-    if (o.source != flat.source) return 0;
     const auto& lines = sources_[o.source].lines;
     auto it = lines.find(o.path);
-    return it == lines.end() ? 0 : it->second;
+    return {o.source == flat.source ? std::string() : sources_[o.source].file, it == lines.end() ? 0 : it->second};
   }
 
  private:
@@ -464,10 +466,9 @@ void Loader::merge_regions(const Flat& base, Flat& ext, const Reader& own, Flat&
   }
 }
 
-/// The regions' lines, where the file itself wrote them (a region from a base has none: its
-/// line would be in another file).
+/// The regions' lines, and for a region written in a base the spec extends, that base's file.
 void set_region_lines(const Loader& loader, const Flat& flat, Spec& spec) {
-  for (Region& r : spec.regions) r.line = loader.own_line(flat, r.path);
+  for (Region& r : spec.regions) std::tie(r.file, r.line) = loader.line_of(flat, r.path);
 }
 
 /// Pretty JSON of a flattened spec: one line per rule, parameter, definition, constraint and

@@ -150,6 +150,9 @@ struct Region {
   /// The line of the spec text on which this region's object starts (1-based); 0 when not
   /// known (a spec built in code).
   unsigned line = 0;
+  /// The file `line` is in when that is not the spec's own: a base the spec extends, where the
+  /// region is written (the extension changed none of its keys). Empty otherwise.
+  std::string file;
 
   [[nodiscard]] bool is_array() const { return array.has_value(); }
   /// The alignment prove demands of its bounds: the page size, the declared alignment, and for

@@ -162,6 +162,18 @@ TEST_CASE("check sarif - a violation in a region the spec file defines points at
         "file:///etc/ptverify/my%20spec.json");
 }
 
+TEST_CASE("check sarif - a region written in a base the spec extends points at the base file's line") {
+  CheckResult r = violated();
+  r.spec_lines = {{"direct-map", 12}};
+  r.spec_files = {{"direct-map", "specs/linux-x86_64-4level.json"}};
+  const Json run = sarif(r)["runs"][0];
+  CHECK(run["results"][0]["locations"][0]["physicalLocation"] ==
+        Json::parse(R"({"artifactLocation": {"uri": "specs/linux-x86_64-4level.json"}, "region": {"startLine": 12}})"));
+  // The base is the artifact, not the extending spec no result points at.
+  REQUIRE(run["artifacts"].size() == 2);
+  CHECK(run["artifacts"][1]["location"]["uri"] == "specs/linux-x86_64-4level.json");
+}
+
 TEST_CASE("check sarif - a baselined violation is a note with baselineState unchanged") {
   CheckResult r = violated();
   r.violations[1].baselined = true;

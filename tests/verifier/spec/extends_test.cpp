@@ -83,9 +83,12 @@ TEST_CASE("spec extends: a region's rights are overridden and its other keys kep
   CHECK(heap.allowed.bits == (Rights::kWritable | Rights::kGlobal));
   CHECK(heap.start.text == "heap_base");
   CHECK(heap.description == "the heap");
-  CHECK(heap.path == "regions[1]");           // in place
-  CHECK(heap.line == 3);                      // the extending file's entry
-  CHECK(region(*s, "null-guard").line == 0);  // written in the base
+  CHECK(heap.path == "regions[1]");  // in place
+  CHECK(heap.line == 3);             // the extending file's entry
+  CHECK(heap.file.empty());          // the extending file's own
+  // Written in the base: its line there, and the base's file (SARIF points at it).
+  CHECK(region(*s, "null-guard").line == 8);
+  CHECK(region(*s, "null-guard").file == (dir.path() / "base.json").string());
   CHECK(*region(*s, "stack").parent == *s->find_region("heap"));
 }
 
