@@ -133,13 +133,10 @@ std::vector<std::string> pin_from_kernel(const spec::Spec& spec, const KernelSym
   if (symbols.no_symbols() && symbols.variables.empty()) return notes;
   for (const spec::Parameter& p : spec.parameters) {
     if (p.from_kernel.empty() || options.fixed_parameters.contains(p.name)) continue;
+    const std::optional<std::string_view> variable = spec::from_kernel_variable(p.from_kernel);
     const KernelSymbols::KnownValue* known = nullptr;
-    if (p.from_kernel.starts_with("*")) {
-      std::string_view var = std::string_view(p.from_kernel).substr(1);
-      while (!var.empty() && var.front() == ' ') var.remove_prefix(1);
-      while (!var.empty() && var.back() == ' ') var.remove_suffix(1);
-      if (auto it = symbols.variables.find(var); it != symbols.variables.end()) known = &it->second;
-    }
+    if (variable)
+      if (auto it = symbols.variables.find(*variable); it != symbols.variables.end()) known = &it->second;
     std::vector<std::string> used;
     const spec::ValueAt no_memory = [](std::uint64_t) -> Expected<std::uint64_t> {
       return Error{"the dump holds no memory to read it from"};
@@ -176,7 +173,7 @@ std::vector<std::string> pin_from_kernel(const spec::Spec& spec, const KernelSym
     }
     std::string origin;
     for (const auto& [src, names] : by_source) origin += (origin.empty() ? "" : "; ") + names + " in " + src;
-    if (p.from_kernel.starts_with("*"))
+    if (variable)
       origin =
           "the variable " + used.front() + " read from the dump, at its address in " + symbols.source_of(used.front());
     else if (p.from_kernel.find_first_not_of("_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=

@@ -4,10 +4,7 @@
 
 namespace ptv::spec {
 
-namespace {
-
-/// NAME when text is "*NAME" (NAME an identifier); empty otherwise.
-std::optional<std::string_view> variable(std::string_view text) {
+std::optional<std::string_view> from_kernel_variable(std::string_view text) {
   if (text.size() < 2 || text.front() != '*') return std::nullopt;
   const std::string_view name = text.substr(1);
   for (std::size_t i = 0; i < name.size(); ++i) {
@@ -18,10 +15,8 @@ std::optional<std::string_view> variable(std::string_view text) {
   return name;
 }
 
-}  // namespace
-
 std::optional<ExpressionError> check_from_kernel(std::string_view text) {
-  if (variable(text)) return std::nullopt;
+  if (from_kernel_variable(text)) return std::nullopt;
   if (!text.empty() && text.front() == '*')
     return ExpressionError{2, "expected a symbol name after '*' (the value of one kernel variable)"};
   // Names stand for a stand-in parameter, so that nothing is folded: the syntax and the types
@@ -36,7 +31,7 @@ std::optional<ExpressionError> check_from_kernel(std::string_view text) {
 }
 
 Expected<std::uint64_t> eval_from_kernel(std::string_view text, const SymbolAddress& symbol, const ValueAt& value_at) {
-  if (const auto name = variable(text)) {
+  if (const auto name = from_kernel_variable(text)) {
     const auto address = symbol(*name);
     if (!address) return Error{"no symbol " + std::string(*name)};
     auto v = value_at(*address);

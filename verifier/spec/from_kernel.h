@@ -19,6 +19,10 @@ using SymbolAddress = std::function<std::optional<std::uint64_t>(std::string_vie
 /// The 64-bit little-endian value at a virtual address of the dump, or why it cannot be read.
 using ValueAt = std::function<Expected<std::uint64_t>(std::uint64_t)>;
 
+/// NAME when the expression is `*NAME` (the value of the kernel variable NAME, an identifier);
+/// empty for an expression over symbol addresses.
+[[nodiscard]] std::optional<std::string_view> from_kernel_variable(std::string_view text);
+
 /// The syntax and types of a from_kernel expression; empty when it is well-formed.
 [[nodiscard]] std::optional<ExpressionError> check_from_kernel(std::string_view text);
 
