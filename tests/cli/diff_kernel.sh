@@ -5,12 +5,7 @@
 # page (over 100,000 lines), the spec diff fits on a screen (< 40 lines) and names the injected
 # change; a KASLR capture against a PTI capture paused in user mode, kernel half only, fits too
 # and names the same kind of change at its offset. Usage: diff_kernel.sh PTVERIFY SOURCE_DIR
-set -euo pipefail
-PTV=$1
-cd "$2"
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 F=tests/fixtures
 BOOT1=$F/linux-6.1-4level-nokaslr-nopti/core.slice.elf.zst
 BOOT2=$F/linux-6.1-4level-nokaslr-boot2/core.slice.mutated-wx.elf.zst

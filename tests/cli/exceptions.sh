@@ -5,12 +5,7 @@
 # rule holds, and its detail says where and why), and one that excepts wx for the modules area
 # instead still reports it. `spec show` prints the merged exceptions, prove proves the spec, and
 # a meaningless exception exits 2 naming the file and line. Usage: exceptions.sh PTVERIFY SOURCE_DIR
-set -euo pipefail
-PTV=$1
-cd "$2"
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DUMP=tests/fixtures/linux-6.1-4level-kaslr/core.slice.mutated-text-wx.elf.zst
 SPECS=tests/fixtures/specs
 # rule STATUS DETAIL of one rule in a JSON report.

@@ -3,12 +3,7 @@
 # format written alone; `ptverify report` writes the same bytes from the saved JSON; files are
 # complete whatever happens to standard output; the man page and the completion list every
 # option --help lists. Usage: reports.sh PTVERIFY SOURCE_DIR
-set -euo pipefail
-PTV=$1
-cd "$2"
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DUMP=tests/fixtures/linux-6.1-4level-kaslr/core.slice.mutated-wx.elf.zst
 SPEC=linux-x86_64-4level
 

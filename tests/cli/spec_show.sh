@@ -5,12 +5,7 @@
 # the spec's file name and the seconds) with the flattened spec as with the original, and prove
 # the same verdict; -o FILE writes what standard output gets; bad input exits 2 naming the file
 # and line. Usage: spec_show.sh PTVERIFY SOURCE_DIR
-set -euo pipefail
-PTV=$1
-cd "$2"
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # The report without what differs by construction: timings and the spec file's name and lines.
 norm() {
   sed -E 's/"seconds": [0-9.e+-]+/"seconds": S/g; s/[0-9]+\.[0-9]+ s\b/S s/g' "$1" |
