@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -47,8 +49,21 @@ struct CheckCliOptions {
   }();
   std::string emit_smt2;
   bool list_rules = false;
+  bool timings = false;
+  bool solver_only = false;
   SymbolOptions symbols;
 };
+
+/// --timings: the phases on stderr, after the reports.
+void print_timings(const Timings& t) {
+  std::fprintf(stderr, "check --timings (seconds; indented lines are part of the phase above them):\n");
+  for (const Timings::Phase& p : t.phases()) {
+    if (p.count > 1)
+      std::fprintf(stderr, "  %-44s %9.4f  (%zu times, longest %.4f)\n", p.name.c_str(), p.seconds, p.count, p.longest);
+    else
+      std::fprintf(stderr, "  %-44s %9.4f\n", p.name.c_str(), p.seconds);
+  }
+}
 
 void print_rules() {
   for (const check::RuleInfo& r : check::kRules)
@@ -61,7 +76,11 @@ std::optional<Error> apply_run_flags(CheckCliOptions& o) {
   auto params = parse_param_flags("check", o.params);
   if (!params) return params.error();
   o.check.fixed_parameters = std::move(params).value();
-  if (!o.emit_smt2.empty()) o.check.emit_smt2_dir = o.emit_smt2;
+  if (!o.emit_smt2.empty()) {
+    o.check.emit_smt2_dir = o.emit_smt2;
+    o.check.sweep = false;  // every question as a query, to be exported
+  }
+  if (o.solver_only) o.check.sweep = false;
   limit_memory(o.check.memory_limit_mb);
   o.check.deadline = deadline_after(o.check.time_limit_s);
   arm_time_watchdog("check", o.check.time_limit_s, true);
@@ -121,6 +140,11 @@ int run_check_command(CheckCliOptions& o) {
   Expected<std::vector<PlannedReport>> reports = plan_reports(o.reports);
   if (!reports) return bad_input("check: " + reports.error().message);
   if (auto err = apply_run_flags(o)) return failed(*err);
+  const auto t0 = std::chrono::steady_clock::now();
+  Timings timings;
+  if (o.timings) o.check.timings = &timings;
+  std::optional<Timings::Scope> phase;
+  phase.emplace(o.check.timings, "read the spec");
   auto spec = load_spec_named(o.spec);
   if (!spec.ok()) return bad_input(spec.error().message);
   // Every input is read before the solver runs: a bad baseline costs no search.
@@ -131,17 +155,21 @@ int run_check_command(CheckCliOptions& o) {
     baseline = std::move(*fp);
   }
   o.load.dump.mark_table_frames = true;
+  phase.emplace(o.check.timings, "load the dump (read, walk, mapping set)");
   auto loaded = load_dump_cli(o.load);
   if (!loaded.ok()) return failed(loaded.error());
 
+  phase.emplace(o.check.timings, "symbols");
   auto symbols = symbols_for_dump(o.symbols, *loaded, &*spec, o.check);
   if (!symbols) return bad_input("check: " + symbols.error().message);
   const std::vector<std::string>& notes = symbols->notes;
 
+  phase.reset();
   const std::optional<check::RawContext> raw = check::raw_context(*loaded);
   check::CheckOutcome outcome = check::run_check(loaded->mappings, *spec, raw ? &*raw : nullptr, o.check);
   if (auto code = check_failed(outcome)) return *code;
   check::CheckResult result = std::move(std::get<check::CheckResult>(outcome));
+  phase.emplace(o.check.timings, "name the violations' places");
   check::locate_violations(result, *spec, symbols->place_options());
   result.notes.insert(result.notes.end(), notes.begin(), notes.end());
   if (baseline) apply_baseline(result, *baseline);
@@ -149,7 +177,13 @@ int run_check_command(CheckCliOptions& o) {
   const auto write = [&](OutputFormat format, std::ostream& os, bool to_terminal) {
     write_check_report(result, format, os, to_terminal, &loaded->mappings, &*spec);
   };
+  phase.emplace(o.check.timings, "write the reports");
   if (auto code = write_reports(*reports, write)) return *code;
+  phase.reset();
+  if (o.timings) {
+    timings.add("total", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    print_timings(timings);
+  }
   // The one-line summary a CI log reader sees first, on stderr when stdout carries no text.
   const bool text_on_stdout =
       !reports->empty() && reports->front().format == OutputFormat::kText && reports->front().path == "-";
@@ -197,6 +231,11 @@ Command setup_check(CLI::App& app) {
       ->check(CLI::ExistingFile);
   sub->add_option("--emit-smt2", o->emit_smt2, "Write every solver query as SMT-LIB 2 into this directory");
   add_symbol_options(*sub, o->symbols, true);
+  sub->add_flag("--solver-only", o->solver_only,
+                "Ask the solver every question the concrete pass over the intervals would answer (slower; the same "
+                "verdicts)");
+  sub->add_flag("--timings", o->timings,
+                "Print where the run's time went (each phase, each kind of solver query) on standard error");
   sub->add_flag("--list-rules", o->list_rules, "List the rules check decides, and exit");
   return Command{sub, [o] { return run_check_command(*o); }, nullptr, nullptr};
 }

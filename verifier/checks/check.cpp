@@ -145,6 +145,8 @@ std::optional<CheckOutcome> check_with(const CheckInputs& in, const Inferred& in
   const auto layout = spec::evaluate_layout(in.spec, values);
   if (!layout.ok())
     return InternalError{"parameter values chosen by the solver do not place every region: " + layout.error().message};
+  std::optional<Timings::Scope> phase;
+  phase.emplace(in.options.timings, "address search");
   AddressSearch search(in, *layout);
   std::optional<std::string> limit;
   try {
@@ -154,10 +156,12 @@ std::optional<CheckOutcome> check_with(const CheckInputs& in, const Inferred& in
   }
   // The physical rules are decided by one pass over the leaf entries, bounded by the dump's
   // size; past the time limit they are left undecided like the rest.
+  phase.emplace(in.options.timings, "physical rules");
   if (!limit || !in.raw) {
     check_physical(out, in.mappings, in.spec, *layout, in.raw, in.options.max_violations);
     check_physical_layout(out, in, *layout);
   }
+  phase.reset();
   // Pinned parameters were not searched: they are admissible when the rules that depend on
   // the layout hold under them.
   if (inferred.pinned)
@@ -177,6 +181,7 @@ std::optional<CheckOutcome> decide(const CheckInputs& in, CheckResult& out) {
   std::optional<std::variant<Inferred, BadInput>> inferred;
   std::optional<std::string> limit;
   try {
+    const Timings::Scope phase(in.options.timings, "parameter inference");
     inferred = inference.run();
   } catch (const LimitReached& e) {
     limit = e.what;
@@ -238,13 +243,17 @@ void note_exceptions(CheckResult& out, const spec::Spec& spec) {
 CheckOutcome run_check(const MappingSet& given, const spec::Spec& spec, const RawContext* raw,
                        const CheckOptions& opts) {
   const auto t0 = Clock::now();
+  std::optional<Timings::Scope> phase;
+  phase.emplace(opts.timings, "mark table frames");
   const std::optional<MappingSet> marked = with_table_frames_marked(given, raw);
   const MappingSet& m = marked ? *marked : given;
   if (spec.rules.paging_mode != m.mode)
     return BadInput{spec.file + " is a spec for " + std::string(to_string(spec.rules.paging_mode)) + " paging, but " +
                     m.source + " is a " + std::string(to_string(m.mode)) + " dump"};
+  phase.emplace(opts.timings, "trie");
   const auto trie = AddressTrie::build(m);
   if (!trie.ok()) return BadInput{trie.error().message};
+  phase.reset();
   if (opts.emit_smt2_dir)
     if (auto err = smt::make_emit_smt2_dir(*opts.emit_smt2_dir)) return BadInput{err->message};
   CheckResult out = new_result(m, spec);
@@ -256,6 +265,7 @@ CheckOutcome run_check(const MappingSet& given, const spec::Spec& spec, const Ra
   } catch (const ReplayMismatch& e) {
     return InternalError{e.what()};
   }
+  const Timings::Scope finishing(opts.timings, "finish");
   finish(out, m);
   note_exceptions(out, spec);
   name_regions(out, spec);

@@ -27,6 +27,7 @@
 #include <variant>
 
 #include "models/walk.h"
+#include "verifier/base/timings.h"
 #include "verifier/checks/result.h"
 #include "verifier/ingest/load_dump.h"
 #include "verifier/mapping/mapping_set.h"
@@ -68,6 +69,12 @@ struct CheckOptions {
   double time_limit_s = 300;  ///< --time-limit in seconds: the limit behind `deadline` (0: none)
   /// Called with a short description of the current step (for a progress line); may be empty.
   std::function<void(const std::string&)> progress;
+  /// Answer "does some address break a rule?" with the concrete pass over the intervals where it
+  /// can (checks/sweep.h); false: every such question goes to the solver (--solver-only, and
+  /// --emit-smt2, whose point is the queries).
+  bool sweep = true;
+  /// --timings: where the run's time goes (phases and solver queries); null: not measured.
+  Timings* timings = nullptr;
 };
 
 /// Exit 2: the spec and the dump do not fit together (or an option names what neither has).

@@ -77,6 +77,7 @@ smt::CheckResult check_within_limits(smt::Solver& s, const std::string& name, co
     s.set_limits(limits);
   }
   smt::CheckResult r = s.check(name);
+  if (o.timings) o.timings->add("  query " + query_family(name), r.seconds());
   if (!r.is_sat() && !r.is_unsat() && o.deadline && Clock::now() >= *o.deadline) throw time_limit();
   if (const auto* u = r.unknown(); u && u->reason == smt::UnknownReason::kMemoryLimit)
     throw LimitReached{"memory limit (" +

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "verifier/checks/domains.h"
+#include "verifier/checks/sweep.h"
 #include "verifier/smt/trie_encoding.h"
 #include "verifier/spec/symbolic.h"
 
@@ -167,6 +168,7 @@ void ParameterInference::base(State& st, smt::Solver& p) const {
 }
 
 ParameterInference::Next ParameterInference::next_candidate(State& st, std::size_t round) {
+  const Timings::Scope phase(in_.options.timings, "  candidate parameters");
   std::optional<smt::CheckResult> found;
   bool entered = false;
   if (!st.max_mode) {
@@ -239,7 +241,18 @@ std::optional<spec::Layout> ParameterInference::evaluate(State& st, const spec::
 
 ParameterInference::Probe ParameterInference::probe(const State& st, const spec::Layout& layout,
                                                     const std::string& name) {
+  const Timings::Scope phase(in_.options.timings, "  probe a candidate");
   // Does some address (outside the witnesses this candidate violates) break some rule?
+  std::vector<VirtRange> skip;
+  for (const State::Witness& w : st.witnesses)
+    if (w.violated) skip.push_back(w.range);
+  if (Sweep sweep(in_, layout); in_.options.sweep && sweep.decides()) {
+    if (const std::optional<VirtAddr> a = sweep.first_break(st.insts, Strength::kMust, skip))
+      return {Probe::Kind::kFound, *a};
+    if (std::optional<PhysicalBreak> b = find_physical_break(in_, layout, skip))
+      return {Probe::Kind::kPhysical, VirtAddr(0), std::move(b)};
+    return {Probe::Kind::kNone, VirtAddr(0)};
+  }
   smt::Context ctx;
   smt::TrieEncoding enc(ctx, in_.trie);
   const smt::Expr a = ctx.bv_const("va", 64);
@@ -256,9 +269,6 @@ ParameterInference::Probe ParameterInference::probe(const State& st, const spec:
   const smt::CheckResult v = bounded(s, name);
   if (v.is_unsat()) {
     // No address breaks an address rule: the frames of the regions with a physical layout.
-    std::vector<VirtRange> skip;
-    for (const State::Witness& w : st.witnesses)
-      if (w.violated) skip.push_back(w.range);
     if (std::optional<PhysicalBreak> b = find_physical_break(in_, layout, skip))
       return {Probe::Kind::kPhysical, VirtAddr(0), std::move(b)};
     return {Probe::Kind::kNone, VirtAddr(0)};

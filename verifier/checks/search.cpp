@@ -5,6 +5,7 @@
 
 #include "models/format.h"
 #include "verifier/checks/replay.h"
+#include "verifier/checks/sweep.h"
 
 namespace ptv::check::detail {
 
@@ -78,6 +79,7 @@ VirtRange maximal_range(const AddressTrie& trie, const spec::Spec& spec, const I
 
 AddressSearch::AddressSearch(const CheckInputs& in, const spec::Layout& layout)
     : in_(in),
+      layout_(layout),
       cterms_(concrete_terms(in.spec, layout)),
       enc_(ctx_, in.trie),
       a_(ctx_.bv_const("va", 64)),
@@ -101,10 +103,12 @@ void AddressSearch::run(CheckResult& out) {
 
 bool AddressSearch::none_breaks(CheckResult& out, const std::vector<Instance>& insts) {
   // On a dump that holds (the common case in CI) this is the whole search; otherwise each
-  // instance is searched on its own.
+  // instance is searched on its own. One pass over the intervals answers it exactly when the
+  // layout's arrays are small enough to cut at (sweep.h); the solver otherwise.
+  if (in_.options.progress) in_.options.progress("check: every rule at once");
+  if (Sweep sweep(in_, layout_); in_.options.sweep && sweep.decides()) return !sweep.first_break(insts, Strength::kMay);
   smt::Expr any = ctx_.bool_val(false);
   for (const Instance& inst : insts) any = any || violates(d_, in_.spec, inst, a_, cls_, terms_, Strength::kMay);
-  if (in_.options.progress) in_.options.progress("check: every rule at once");
   smt::Solver s(ctx_, solver_options(in_.options, Query::kSearch));
   s.add(enc_.canonical(a_));
   s.add(any);

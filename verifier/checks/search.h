@@ -53,6 +53,7 @@ class AddressSearch {
   }
 
   const CheckInputs& in_;
+  const spec::Layout& layout_;
   std::vector<ConcreteTerms> cterms_;
   smt::Context ctx_;
   smt::TrieEncoding enc_;

@@ -227,6 +227,22 @@ std::uint32_t AddressTrie::lookup(VirtAddr va) const {
   }
 }
 
+std::vector<AddressTrie::ClassInterval> AddressTrie::intervals() const {
+  const std::uint64_t half = std::uint64_t{1} << (va_bits(mode_) - 1);
+  std::vector<ClassInterval> out;
+  out.reserve(iv_first_.size() + 1);
+  for (std::size_t k = 0; k < iv_first_.size(); ++k) {
+    const std::uint64_t f = iv_first_[k], l = iv_last_[k];
+    if (f < half && l >= half) {  // one class on both sides of the hole: two intervals
+      out.push_back({VirtRange{canonicalize(f, mode_), canonicalize(half - 1, mode_)}, iv_class_[k]});
+      out.push_back({VirtRange{canonicalize(half, mode_), canonicalize(l, mode_)}, iv_class_[k]});
+    } else {
+      out.push_back({VirtRange{canonicalize(f, mode_), canonicalize(l, mode_)}, iv_class_[k]});
+    }
+  }
+  return out;
+}
+
 VirtRange AddressTrie::class_range(VirtAddr va) const {
   return class_range(va, [](const AttrClass&) { return false; });
 }

@@ -78,6 +78,14 @@ class AddressTrie {
   /// The class of a canonical address, by concrete descent: the oracle the SMT encoding of
   /// the trie is tested against. Non-canonical addresses have the unmapped class.
   [[nodiscard]] std::uint32_t lookup(VirtAddr va) const;
+  /// A maximal range of canonical addresses of one class (cut at the canonical hole).
+  struct ClassInterval {
+    VirtRange range;
+    std::uint32_t cls = 0;
+  };
+  /// Every canonical address's class, as intervals in address order: the lower half, then the
+  /// upper half.
+  [[nodiscard]] std::vector<ClassInterval> intervals() const;
   /// The maximal range around va whose addresses all have va's class (canonical half only).
   [[nodiscard]] VirtRange class_range(VirtAddr va) const;
   /// The same, extended over neighbouring classes `same` accepts (it is asked about each class

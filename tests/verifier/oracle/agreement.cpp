@@ -19,7 +19,7 @@ PagingState state_of(const oracle::Machine& m);
 spec::ParameterValues single_values(const spec::Spec& s);
 }  // namespace
 
-std::variant<check::CheckResult, std::string> check_machine(const Machine& m, const spec::Spec& s) {
+std::variant<check::CheckResult, std::string> check_machine(const Machine& m, const spec::Spec& s, bool sweep) {
   const PagingState state = state_of(m);
   const TableReader reader = [&m](PhysAddr pa) -> std::optional<TableView> {
     const auto it = m.memory.find(pa.value());
@@ -32,6 +32,7 @@ std::variant<check::CheckResult, std::string> check_machine(const Machine& m, co
   const check::RawContext raw{state, reader, std::nullopt, &*space};
   check::CheckOptions opts;
   opts.max_violations = 100'000;
+  opts.sweep = sweep;
   const spec::ParameterValues values = single_values(s);
   for (std::size_t i = 0; i < s.parameters.size(); ++i) opts.fixed_parameters[s.parameters[i].name] = values[i];
   check::CheckOutcome o = check::run_check(ms, s, &raw, opts);

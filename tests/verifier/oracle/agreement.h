@@ -13,8 +13,9 @@
 namespace ptv::oracle {
 
 /// check::run_check on the machine's raw walk, as `ptverify check` runs it on a core (parameters
-/// fixed to their single values, a long violation list); or what went wrong.
-std::variant<check::CheckResult, std::string> check_machine(const Machine& m, const spec::Spec& s);
+/// fixed to their single values, a long violation list); or what went wrong. `sweep`:
+/// CheckOptions::sweep (false: the solver answers every question).
+std::variant<check::CheckResult, std::string> check_machine(const Machine& m, const spec::Spec& s, bool sweep = true);
 
 /// Runs check::run_check on the machine's raw walk (as `ptverify check` runs it on a core,
 /// parameters fixed to their single values) and the oracle, and compares each rule's status
