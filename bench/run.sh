@@ -6,6 +6,8 @@
 # one file to quote). Times are wall-clock, medians of repeats (the machine may be shared: the
 # load average is printed before and after); runs slower than the targets by far are timed
 # fewer times, and say so, to keep the whole run within a few minutes.
+# PTV_BENCH_FAMILY_CAPTURE names the committed capture the spec families are built from
+# (default linux-6.1-4level-kaslr); PTV_REALDUMPS a folder of full cores to time as well.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -189,6 +191,7 @@ batch_throughput() {
     case $mode in
       loop)
         # One process per dump, one after the other, as a CI script without --jobs would.
+        # shellcheck disable=SC2016 # $1..$3 are the inner shell's arguments
         read -r t rc runs < <(wall --repeat 3 --slow 60 -- bash -c \
           'for f in "$1"/*; do "$2" check -q "$f" --spec "$3" --json /dev/null || exit; done' \
           _ "$work/batch" "$bin" "$spec") ;;
