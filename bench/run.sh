@@ -164,11 +164,12 @@ batch_throughput() {
   fi
   local spec=specs/linux-x86_64-4level.json csv=$results/batch.csv
   # 24 dumps, unless one check takes so long today that three passes over 24 would take
-  # minutes: then as many as fit about 30 s per pass (at least 4), from section 1's medians.
+  # minutes: then as many as fit about 20 s per pass (at least 4), from section 1's medians;
+  # a pass over 15 s is timed once.
   local per n
   per=$(awk -F, 'NR > 1 && $2 == 4 {print $6}' "$results/check_vs_mappings.csv" | sort -g |
     awk '{a[NR] = $1} END {print NR ? a[int((NR + 1) / 2)] : 1}')
-  n=$(awk -v p="$per" 'BEGIN {n = int(30 / p); if (n > 24) n = 24; if (n < 4) n = 4; print n}')
+  n=$(awk -v p="$per" 'BEGIN {n = int(20 / p); if (n > 24) n = 24; if (n < 4) n = 4; print n}')
   local slices=() cap i=0
   for cap in tests/fixtures/linux-*/; do
     [[ $cap == *5level* ]] && continue
@@ -181,7 +182,7 @@ batch_throughput() {
     i=$((i + 1))
   done
   echo "$n dumps (the ${#slices[@]} committed 4-level slices, repeated; median 4-level check today $per s),"
-  echo "spec $(basename "$spec"), $(nproc) cores. Median of 3 (1 run when a pass takes over 60 s)."
+  echo "spec $(basename "$spec"), $(nproc) cores. Median of 3 (1 run when a pass takes over 15 s)."
   echo
   echo "mode,dumps,wall_s,dumps_per_s,exit,runs" >"$csv"
   echo "| mode | wall | dumps / s | exit | runs |"
@@ -192,11 +193,11 @@ batch_throughput() {
       loop)
         # One process per dump, one after the other, as a CI script without --jobs would.
         # shellcheck disable=SC2016 # $1..$3 are the inner shell's arguments
-        read -r t rc runs < <(wall --repeat 3 --slow 60 -- bash -c \
+        read -r t rc runs < <(wall --repeat 3 --slow 15 -- bash -c \
           'for f in "$1"/*; do "$2" check -q "$f" --spec "$3" --json /dev/null || exit; done' \
           _ "$work/batch" "$bin" "$spec") ;;
       jobs1 | jobs2)
-        read -r t rc runs < <(wall --repeat 3 --slow 60 -- "$bin" check -q "$work/batch" --spec "$spec" \
+        read -r t rc runs < <(wall --repeat 3 --slow 15 -- "$bin" check -q "$work/batch" --spec "$spec" \
           --jobs "${mode#jobs}" --reports "$work/reports-$mode" --summary-json "$work/summary-$mode.json") ;;
     esac
     local label=$mode
@@ -251,7 +252,7 @@ time_check() {  # NAME DUMP SPEC [ptverify options...]
   for _ in 1 2 3 4 5; do
     rc=0
     /usr/bin/time -o "$timing" -f "%e %U %S %M" "$bin" check -q "$dump" --spec "$spec" --json /dev/null "$@" \
-      2>/dev/null || rc=$?
+      >/dev/null 2>&1 || rc=$?
     read -r wall user sys rss < <(tail -1 "$timing")
     walls="$walls $wall"
     cpus="$cpus $(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')"
