@@ -3,7 +3,8 @@
 
 Standard library only. Usage: python3 bench/plot.py [RESULTS_DIR] [IMG_DIR]
 (defaults: bench/results and docs/img beside this script's repository). Writes
-scaling-check.svg, scaling-walk.svg and scaling-memory.svg, and prints the fitted log-log
+scaling-check.svg, scaling-walk.svg, scaling-memory.svg and (when run.sh timed spec families)
+scaling-params.svg, and prints the fitted log-log
 slope of every series (the exponent k in time ~ n^k), which docs/performance.md quotes.
 """
 
@@ -239,6 +240,24 @@ def main():
     figure(os.path.join(img, "scaling-memory.svg"), "peak RSS per scenario (forked child, ru_maxrss)",
            [("peak RSS vs page tables (4 KiB leaves)", "page tables", "MiB", series)], cols=1)
     report("peak RSS MiB vs tables", series)
+
+    # bench/spec_family.py's specs (run.sh, "growth with free parameters and regions"): one
+    # series per cluster count. k = 0 has no place on a log axis; its time is the table's.
+    growth = [r for r in read_csv(os.path.join(results, "param_growth.csv")) if r.get("exit") == "0"]
+    if growth:
+        counts = sorted({int(r["clusters"]) for r in growth})
+        by_k = [("%d clusters (%s regions)" % (c, next(r["regions"] for r in growth if int(r["clusters"]) == c)),
+                 [(num(r, "free_params"), num(r, "check_s")) for r in growth
+                  if int(r["clusters"]) == c and num(r, "free_params")]) for c in counts]
+        ks = sorted({int(r["free_params"]) for r in growth})
+        by_regions = [("%d free parameters" % k, [(num(r, "regions"), num(r, "check_s")) for r in growth
+                                                   if int(r["free_params"]) == k]) for k in ks if k in (0, 4, 10, 32)]
+        capture = growth[0]["capture"]
+        figure(os.path.join(img, "scaling-params.svg"), "check on %s: free parameters and regions" % capture,
+               [("check time vs free parameters", "free parameters", "s", by_k),
+                ("check time vs regions", "regions (clusters and guards)", "s", by_regions)])
+        report("check s vs free parameters", by_k)
+        report("check s vs regions", by_regions)
 
 
 if __name__ == "__main__":
