@@ -86,6 +86,8 @@ Expected<std::vector<std::string>> collect_dumps(const BatchOptions& b) {
   for (const std::string& d : b.dumps) {
     std::error_code ec;
     if (fs::is_directory(d, ec)) {
+      // Its reports would be the next batch's dumps.
+      if (fs::equivalent(d, b.reports, ec)) return Error{d + ": the --reports folder cannot be a folder of dumps"};
       Expected<std::vector<std::string>> files = files_in(d);
       if (!files) return files.error();
       out.insert(out.end(), files->begin(), files->end());

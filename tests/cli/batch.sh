@@ -104,7 +104,8 @@ run 2 merge-specs report --merge "$WORK/shard-1.json" "$WORK/shard-5level.json"
 grep -qF "$WORK/shard-5level.json: checked against spec specs/linux-x86_64-5level.json" <"$WORK/merge-specs.err" ||
   fail "merge-specs: $(cat "$WORK/merge-specs.err")"
 
-# Refused: an option of one dump, a report file of one dump, a missing folder, an unreadable list.
+# Refused: an option of one dump, a report file of one dump, a missing folder, an unreadable list,
+# a listed dump that does not exist, reports into the folder of dumps.
 run 2 registers check "$WORK/dumps" --spec $SPEC --registers "$PWD/$KASLR/core.slice.elf.zst" --reports "$WORK/r-x"
 grep -qF -- "--registers belongs to one dump" <"$WORK/registers.err" || fail "registers: $(cat "$WORK/registers.err")"
 run 2 json check "$WORK/dumps" --spec $SPEC --json "$WORK/x.json" --reports "$WORK/r-x"
@@ -117,4 +118,7 @@ printf 'nothing-here.elf\n' >"$WORK/lists/bad.txt"
 run 2 bad-list check --dump-list "$WORK/lists/bad.txt" --spec $SPEC --reports "$WORK/r-x"
 grep -qF "$WORK/lists/bad.txt:1: $WORK/lists/nothing-here.elf: no such file" <"$WORK/bad-list.err" ||
   fail "bad-list: $(cat "$WORK/bad-list.err")"
+run 2 reports-in-dumps check "$WORK/dumps" --spec $SPEC --reports "$WORK/dumps"
+grep -qF "$WORK/dumps: the --reports folder cannot be a folder of dumps" <"$WORK/reports-in-dumps.err" ||
+  fail "reports-in-dumps: $(cat "$WORK/reports-in-dumps.err")"
 echo "ok - batch"
