@@ -8,7 +8,9 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -229,9 +231,60 @@ std::optional<double> kill_after(double time_limit_s) {
   return time_limit_s + time_watchdog_grace(time_limit_s) + 5;
 }
 
-/// Runs every job, `jobs` at a time; each outcome is in its job's place.
+// The running workers' process ids, for on_batch_signal: plain ints a signal handler may read.
+volatile std::sig_atomic_t g_workers[kMaxBatchJobs];
+
+// A batch that is stopped (a CI job cancelled, Ctrl-C, a closed terminal) stops its workers
+// rather than leaving them to run on, then ends by the signal as every ptverify run does.
+extern "C" void on_batch_signal(int sig) {
+  for (const volatile std::sig_atomic_t& pid : g_workers)
+    if (pid > 0) kill(static_cast<pid_t>(pid), SIGTERM);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+/// While it lives, the workers it is told of are stopped with the batch (on_batch_signal for
+/// SIGINT, SIGTERM and SIGHUP, unless ignored); at its end, any still running (the batch failed
+/// early) are stopped and reaped, and the previous handlers are back.
+class WorkerGuard {
+ public:
+  WorkerGuard() {
+    for (std::size_t i = 0; i < kSignals.size(); ++i) {
+      sigaction(kSignals[i], nullptr, &previous_[i]);
+      if (previous_[i].sa_handler != SIG_IGN) std::signal(kSignals[i], on_batch_signal);
+    }
+  }
+  ~WorkerGuard() {
+    for (volatile std::sig_atomic_t& pid : g_workers) {
+      if (pid <= 0) continue;
+      kill(static_cast<pid_t>(pid), SIGKILL);
+      waitpid(static_cast<pid_t>(pid), nullptr, 0);
+      pid = 0;
+    }
+    for (std::size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &previous_[i], nullptr);
+  }
+  WorkerGuard(const WorkerGuard&) = delete;
+  WorkerGuard& operator=(const WorkerGuard&) = delete;
+
+  static void started(pid_t pid) { set(0, pid); }
+  static void ended(pid_t pid) { set(pid, 0); }
+
+ private:
+  static constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
+  static void set(pid_t from, pid_t to) {
+    for (volatile std::sig_atomic_t& slot : g_workers) {
+      if (slot != from) continue;
+      slot = to;
+      return;
+    }
+  }
+  std::array<struct sigaction, kSignals.size()> previous_{};
+};
+
+/// Runs every job, `jobs` (at most kMaxBatchJobs) at a time; each outcome is in its job's place.
 Expected<std::vector<batch::DumpOutcome>> run_pool(const std::vector<Job>& all, unsigned jobs, const std::string& spec,
                                                    const std::vector<std::string>& options, double time_limit_s) {
+  WorkerGuard guard;
   std::vector<batch::DumpOutcome> outcomes(all.size());
   std::vector<Running> running;
   const std::optional<double> limit = kill_after(time_limit_s);
@@ -240,12 +293,14 @@ Expected<std::vector<batch::DumpOutcome>> run_pool(const std::vector<Job>& all, 
     while (next < all.size() && running.size() < jobs) {
       Expected<pid_t> pid = spawn_worker(all[next], spec, options);
       if (!pid) return pid.error();
+      WorkerGuard::started(*pid);
       running.push_back({next++, *pid, Clock::now(), false});
     }
     bool reaped = false;
     for (auto it = running.begin(); it != running.end();) {
       int status = 0;
       if (waitpid(it->pid, &status, WNOHANG) == it->pid) {
+        WorkerGuard::ended(it->pid);
         outcomes[it->job] = finished(all[it->job], *it, status);
         it = running.erase(it);
         reaped = true;
@@ -338,7 +393,7 @@ int run_check_batch(const CLI::App& check, const BatchOptions& b, const std::str
   if (!digest) return bad_input(digest.error().message);
   Expected<std::vector<Job>> jobs = plan_jobs(*dumps, b.reports);
   if (!jobs) return bad_input("check: " + jobs.error().message);
-  const unsigned n = b.jobs > 0 ? b.jobs : std::max(1U, std::thread::hardware_concurrency());
+  const unsigned n = std::min(kMaxBatchJobs, b.jobs > 0 ? b.jobs : std::max(1U, std::thread::hardware_concurrency()));
   Expected<std::vector<batch::DumpOutcome>> outcomes = run_pool(*jobs, n, spec, *options, time_limit_s);
   if (!outcomes) return failed(outcomes.error());
   batch::Summary s{spec, *digest, std::move(*outcomes), std::chrono::duration<double>(Clock::now() - start).count(), 1};

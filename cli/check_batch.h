@@ -19,10 +19,13 @@ namespace ptv::cli {
 /// The default --reports folder of a batch.
 inline constexpr const char* kDefaultBatchReports = "ptverify-reports";
 
+/// The most workers a batch runs at once (--jobs above it is capped).
+inline constexpr unsigned kMaxBatchJobs = 256;
+
 struct BatchOptions {
   std::vector<std::string> dumps;  ///< the DUMP arguments: files or folders
   std::string dump_list;           ///< --dump-list FILE
-  unsigned jobs = 1;               ///< --jobs N; 0 = one per CPU
+  unsigned jobs = 1;               ///< --jobs N; 0 = one per CPU; at most kMaxBatchJobs
   std::string reports = kDefaultBatchReports;
   std::string summary_json;  ///< --summary-json FILE ("-": standard output, instead of the text)
 };
