@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 
+#include "cli/check_batch.h"
 #include "cli/commands.h"
 #include "cli/load_dump.h"
 #include "cli/param_flags.h"
@@ -37,6 +38,7 @@ namespace {
 struct CheckCliOptions {
   std::string spec;
   CliLoadOptions load;  ///< load.dump.path: DUMP
+  BatchOptions batch;   ///< batch.dumps: every DUMP argument (one: a plain check)
   ReportFiles reports;
   FailOn fail_on;
   std::string baseline;
@@ -131,11 +133,13 @@ void add_fail_on_option(CLI::App& app, FailOn& slot, const std::string& help) {
 
 namespace {
 
-int run_check_command(CheckCliOptions& o) {
+int run_check_command(CheckCliOptions& o, const CLI::App& sub) {
   if (o.list_rules) {
     print_rules();
     return static_cast<int>(ExitCode::kOk);
   }
+  if (is_batch(sub, o.batch)) return run_check_batch(sub, o.batch, o.spec, o.fail_on, o.check.time_limit_s);
+  if (!o.batch.dumps.empty()) o.load.dump.path = o.batch.dumps.front();
   if (o.load.dump.path.empty() || o.spec.empty()) return bad_input("check: DUMP and --spec SPEC are required");
   Expected<std::vector<PlannedReport>> reports = plan_reports(o.reports);
   if (!reports) return bad_input("check: " + reports.error().message);
@@ -197,8 +201,9 @@ Command setup_check(CLI::App& app) {
   auto o = std::make_shared<CheckCliOptions>();
   CLI::App* sub =
       app.add_subcommand("check", "Prove a dump obeys a layout spec for every address, or list counterexamples");
-  sub->add_option("DUMP", o->load.dump.path,
-                  "ELF core, raw image, or text dump (ptdump, info tlb, info mem, maps, json)");
+  sub->add_option("DUMP", o->batch.dumps,
+                  "ELF core, raw image, or text dump (ptdump, info tlb, info mem, maps, json); several, or a "
+                  "folder, check each in its own process (a batch: --jobs, --reports, --summary-json)");
   sub->add_option("--spec,-s", o->spec, "Layout spec (JSON), e.g. specs/linux-x86_64-4level.json");
   add_load_options(*sub, o->load);
   add_report_file_options(*sub, o->reports,
@@ -236,8 +241,9 @@ Command setup_check(CLI::App& app) {
                 "verdicts)");
   sub->add_flag("--timings", o->timings,
                 "Print where the run's time went (each phase, each kind of solver query) on standard error");
+  add_batch_options(*sub, o->batch);
   sub->add_flag("--list-rules", o->list_rules, "List the rules check decides, and exit");
-  return Command{sub, [o] { return run_check_command(*o); }, nullptr, nullptr};
+  return Command{sub, [o, sub] { return run_check_command(*o, *sub); }, nullptr, nullptr};
 }
 
 }  // namespace ptv::cli

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/check.h"
+#include "cli/check_batch.h"
 #include "cli/commands.h"
 #include "cli/load_dump.h"
 #include "cli/report_files.h"
@@ -22,11 +23,18 @@ struct ReportOptions {
   std::string saved;
   ReportFiles reports;
   FailOn fail_on;
-  std::string spec;     ///< --spec: for --html, instead of the report's
-  CliLoadOptions load;  ///< load.dump.path: --dump, for --html, instead of the report's
+  std::string spec;                ///< --spec: for --html, instead of the report's
+  CliLoadOptions load;             ///< load.dump.path: --dump, for --html, instead of the report's
+  std::vector<std::string> merge;  ///< --merge SUMMARY...: batch summaries to merge
+  std::string summary_json;        ///< --summary-json FILE: the merged summary
 };
 
 int run_report(ReportOptions& o) {
+  if (!o.merge.empty() || !o.summary_json.empty()) {
+    if (!o.saved.empty()) o.merge.insert(o.merge.begin(), o.saved);
+    return run_merge_summaries(o.merge, o.summary_json, o.fail_on);
+  }
+  if (o.saved.empty()) return bad_input("report: SAVED (a check --json report) or --merge SUMMARY... is required");
   Expected<std::vector<PlannedReport>> reports = plan_reports(o.reports);
   if (!reports) return bad_input("report: " + reports.error().message);
   const auto text = read_whole_file(o.saved);
@@ -77,7 +85,13 @@ Command setup_report(CLI::App& app) {
   auto o = std::make_shared<ReportOptions>();
   CLI::App* sub = app.add_subcommand(
       "report", "Write a saved check report (check --json) in other formats, without checking again");
-  sub->add_option("SAVED", o->saved, "A JSON report of `ptverify check --json FILE` (may be gzip or zstd)")->required();
+  sub->add_option("SAVED", o->saved, "A JSON report of `ptverify check --json FILE` (may be gzip or zstd)");
+  sub->add_option("--merge", o->merge,
+                  "Merge these batch summaries (check DUMP... --summary-json FILE, e.g. one per CI shard) into one "
+                  "summary: its text on standard output");
+  sub->add_option("--summary-json", o->summary_json,
+                  "--merge: also write the merged summary as JSON to FILE (- for standard output, instead of the "
+                  "text)");
   add_report_file_options(*sub, o->reports,
                           "Also write the HTML map (reads the report's dump and spec again; see --dump, --spec)");
   add_fail_on_option(*sub, o->fail_on,
@@ -91,7 +105,8 @@ Command setup_report(CLI::App& app) {
   sub->footer(
       "Example:\n"
       "  ptverify check core.elf --spec linux-x86_64-4level --json report.json\n"
-      "  ptverify report report.json --sarif report.sarif --junit junit.xml --ktap report.ktap");
+      "  ptverify report report.json --sarif report.sarif --junit junit.xml --ktap report.ktap\n"
+      "  ptverify report --merge shard-1.json shard-2.json --summary-json batch.json");
   return Command{sub, [o] { return run_report(*o); }, nullptr, nullptr};
 }
 

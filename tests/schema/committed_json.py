@@ -28,6 +28,7 @@ NON_REPORT_INPUTS = {
 
 # Each kind of output: its schema, and how its content is recognised (first match wins).
 KINDS = [
+    ("batch-summary", lambda d: isinstance(d, dict) and d.get("tool") == "ptverify check batch"),
     ("check-report", lambda d: isinstance(d, dict) and "rules" in d and "violations" in d and "verdict" in d),
     ("mappings", lambda d: isinstance(d, dict) and "mappings" in d and "format_version" in d),
     ("prove-report", lambda d: isinstance(d, dict) and d.get("tool") == "ptverify prove"),

@@ -3,7 +3,8 @@
 # binary on the committed fixtures: check reports (holding, violating, unknown, baselined; a raw
 # core and a text dump; to stdout and to a file), prove reports (proved, refuted, unknown) and
 # the obligation list, mapping sets (raw, text, and a mapping set read back), walks (mapped, not
-# present, non-canonical) and diffs (identical, different, cannot compare). Each run's exit code
+# present, non-canonical), diffs (identical, different, cannot compare) and batch summaries (a
+# batch, and shards merged by report --merge). Each run's exit code
 # is checked first, so a crash is not mistaken for a report. The invocations of the CLI tests that
 # write JSON (tests/cli/*.cmake.in) are among them. Then the schemas' rule and obligation enums
 # must be the registries the binary lists, and last, a renamed key in a report must be refused,
@@ -119,8 +120,17 @@ write diff diff-spec-different 1 diff $KASLR/core.slice.elf.zst $KASLR/core.slic
 write diff diff-spec-kernel-only 1 diff tests/fixtures/linux-6.1-4level-pti-user/core.slice.elf.zst \
   $KASLR/core.slice.mutated-wx.elf.zst --spec linux-x86_64-4level --kernel-only --ignore vmemmap "${J[@]}"
 
+# Batch summaries: a batch (one dump holds, one violated), two shards, and the shards merged.
+B=(--spec specs/linux-x86_64-4level.json --summary-json -)
+write batch-summary batch 1 check $KASLR/core.slice.elf.zst $KASLR/core.slice.mutated-wx.elf.zst "${B[@]}" \
+  --jobs 2 --reports "$tmp/batch-reports"
+write batch-summary batch-shard-a 0 check $KASLR/core.slice.elf.zst "${B[@]}" --reports "$tmp/shard-a"
+write batch-summary batch-shard-b 1 check $KASLR/core.slice.mutated-wx.elf.zst "${B[@]}" --reports "$tmp/shard-b"
+write batch-summary batch-merged 1 report --merge "$tmp/batch-shard-a.json" "$tmp/batch-shard-b.json" \
+  --summary-json -
+
 # Every output written, against its kind's schema.
-for kind in check-report prove-report prove-obligations mappings walk diff; do
+for kind in check-report prove-report prove-obligations mappings walk diff batch-summary; do
   files=()
   for f in "${!kind_of[@]}"; do
     [ "${kind_of[$f]}" = "$kind" ] && files+=("$f")
@@ -184,5 +194,6 @@ refused prove-report "$tmp/prove-refuted.json" goals_apart apart
 refused mappings "$tmp/mappings-raw.json" writable writeable
 refused walk "$tmp/walk-mapped.json" entry_address entry
 refused diff "$tmp/diff-different.json" cannot_compare cannot-compare
+refused batch-summary "$tmp/batch.json" violated_rules violatedrules
 
 exit $fail
