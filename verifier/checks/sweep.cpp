@@ -31,8 +31,7 @@ bool add_cuts(const ConcreteTerms& t, std::vector<std::uint64_t>& cuts, std::siz
 
 }  // namespace
 
-Sweep::Sweep(const CheckInputs& in, const spec::Layout& layout)
-    : in_(in), terms_(concrete_terms(in.spec, layout)) {
+Sweep::Sweep(const CheckInputs& in, const spec::Layout& layout) : in_(in), terms_(concrete_terms(in.spec, layout)) {
   const spec::Rules& rules = in.spec.rules;
   cuts_.push_back(0);
   if (rules.null_guard != 0) cuts_.push_back(rules.null_guard);

@@ -3,6 +3,8 @@
 // region) instance and both strengths, "some address breaks it" must be the solver's answer
 // to the same question over the trie's term, and the address the pass gives must break it when
 // replayed on the mapping set.
+#include "verifier/checks/sweep.h"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -10,7 +12,6 @@
 #include "models/walk.h"
 #include "verifier/checks/check_steps.h"
 #include "verifier/checks/domains.h"
-#include "verifier/checks/sweep.h"
 #include "verifier/mapping/from_walk.h"
 #include "verifier/oracle/random_machine.h"
 #include "verifier/smt/trie_encoding.h"
