@@ -130,6 +130,12 @@ std::string JsonReader<Json>::string(const Json& j, const std::string& ptr) cons
 }
 
 template <class Json>
+double JsonReader<Json>::seconds(const Json& j, const std::string& ptr) const {
+  if (!j.is_number() || j.template get<double>() < 0) fail(ptr, "a non-negative number of seconds", &j);
+  return j.template get<double>();
+}
+
+template <class Json>
 bool JsonReader<Json>::boolean(const Json& j, const std::string& ptr) const {
   if (!j.is_boolean()) fail(ptr, "true or false", &j);
   return j.template get<bool>();

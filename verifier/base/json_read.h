@@ -53,6 +53,8 @@ class JsonReader {
   /// A non-negative integer at most `max`.
   std::uint64_t unsigned_num(const Json& j, const std::string& ptr, std::uint64_t max) const;
   std::string string(const Json& j, const std::string& ptr) const;
+  /// A non-negative number (a duration in seconds).
+  double seconds(const Json& j, const std::string& ptr) const;
   bool boolean(const Json& j, const std::string& ptr) const;
   /// The range [obj[start_key], obj[end_key]) of the object obj; the end is exclusive, may be
   /// 2^64, and must lie above the start.

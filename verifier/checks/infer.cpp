@@ -264,8 +264,7 @@ ParameterInference::Probe ParameterInference::probe(const State& st, const spec:
   smt::Solver s(ctx, solver_options(in_.options, Query::kSearch));
   s.add(enc.canonical(a));
   s.add(any);
-  for (const State::Witness& w : st.witnesses)
-    if (w.violated) s.add(!(a.uge(w.range.first.value()) && a.ule(w.range.last.value())));
+  for (const VirtRange& r : skip) s.add(!(a.uge(r.first.value()) && a.ule(r.last.value())));
   const smt::CheckResult v = bounded(s, name);
   if (v.is_unsat()) {
     // No address breaks an address rule: the frames of the regions with a physical layout.

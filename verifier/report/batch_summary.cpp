@@ -310,10 +310,6 @@ class Reader : public JsonReader<Json> {
  public:
   using JsonReader::JsonReader;
 
-  double seconds(const Json& j, const std::string& ptr) const {
-    if (!j.is_number() || j.get<double>() < 0) fail(ptr, "a non-negative number of seconds", &j);
-    return j.get<double>();
-  }
   Verdict verdict(const Json& j, const std::string& ptr) const {
     for (Verdict v : {Verdict::kHolds, Verdict::kViolated, Verdict::kUnknown, Verdict::kError})
       if (j.is_string() && j.get_ref<const std::string&>() == to_string(v)) return v;

@@ -80,10 +80,6 @@ class Reader : public JsonReader<Json> {
  public:
   using JsonReader::JsonReader;
 
-  double seconds(const Json& j, const std::string& ptr) const {
-    if (!j.is_number() || j.get<double>() < 0) fail(ptr, "a non-negative number of seconds", &j);
-    return j.get<double>();
-  }
   check::RuleId rule(const Json& j, const std::string& ptr) const {
     if (j.is_string())
       if (const auto id = check::rule_from_name(j.get_ref<const std::string&>())) return *id;

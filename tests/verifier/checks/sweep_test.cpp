@@ -13,6 +13,7 @@
 #include "verifier/checks/check_steps.h"
 #include "verifier/checks/domains.h"
 #include "verifier/mapping/from_walk.h"
+#include "verifier/oracle/agreement.h"
 #include "verifier/oracle/random_machine.h"
 #include "verifier/smt/trie_encoding.h"
 #include "verifier/spec/parse.h"
@@ -20,26 +21,6 @@
 using namespace ptv;
 using namespace ptv::check;
 using namespace ptv::check::detail;
-
-namespace {
-
-PagingState state_of(const oracle::Machine& m) {
-  PagingState s;
-  s.cr3 = m.root;
-  s.cr4_la57 = m.levels == 5;
-  s.cr0_wp = m.cpu.cr0_wp;
-  s.cr4_smep = m.cpu.cr4_smep;
-  s.cr4_smap = m.cpu.cr4_smap;
-  s.cr4_pge = m.cpu.cr4_pge;
-  s.cr4_pke = m.cpu.cr4_pke;
-  s.cr4_pks = m.cpu.cr4_pks;
-  s.efer_nxe = m.cpu.efer_nxe;
-  s.maxphyaddr = m.cpu.maxphyaddr;
-  s.page_1gb = m.cpu.page_1gb;
-  return s;
-}
-
-}  // namespace
 
 TEST_CASE("sweep: the pass over the intervals answers each instance as the solver does, on random cases") {
   const char* env = std::getenv("PTV_DIFF_CASES");
@@ -50,12 +31,8 @@ TEST_CASE("sweep: the pass over the intervals answers each instance as the solve
     const oracle::RandomCase rc = oracle::random_case(seed);
     const auto spec = spec::parse_spec(rc.spec_json, "random.json");
     REQUIRE(spec.ok());
-    const PagingState state = state_of(rc.machine);
-    const TableReader reader = [&](PhysAddr pa) -> std::optional<TableView> {
-      const auto it = rc.machine.memory.find(pa.value());
-      if (it == rc.machine.memory.end()) return std::nullopt;
-      return TableView(reinterpret_cast<const unsigned char*>(it->second.data()));
-    };
+    const PagingState state = oracle::paging_state(rc.machine);
+    const TableReader reader = oracle::table_reader(rc.machine);
     const auto space = enumerate_address_space(state, reader);
     REQUIRE(space.ok());
     const MappingSet ms = to_mapping_set(*space, state, "elf-core", "random");

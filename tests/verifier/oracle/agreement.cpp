@@ -15,17 +15,36 @@
 namespace ptv::oracle {
 
 namespace {
-PagingState state_of(const oracle::Machine& m);
 spec::ParameterValues single_values(const spec::Spec& s);
 }  // namespace
 
-std::variant<check::CheckResult, std::string> check_machine(const Machine& m, const spec::Spec& s, bool sweep) {
-  const PagingState state = state_of(m);
-  const TableReader reader = [&m](PhysAddr pa) -> std::optional<TableView> {
+PagingState paging_state(const Machine& m) {
+  PagingState s;
+  s.cr3 = m.root;
+  s.cr4_la57 = m.levels == 5;
+  s.cr0_wp = m.cpu.cr0_wp;
+  s.cr4_smep = m.cpu.cr4_smep;
+  s.cr4_smap = m.cpu.cr4_smap;
+  s.cr4_pge = m.cpu.cr4_pge;
+  s.cr4_pke = m.cpu.cr4_pke;
+  s.cr4_pks = m.cpu.cr4_pks;
+  s.efer_nxe = m.cpu.efer_nxe;
+  s.maxphyaddr = m.cpu.maxphyaddr;
+  s.page_1gb = m.cpu.page_1gb;
+  return s;
+}
+
+TableReader table_reader(const Machine& m) {
+  return [&m](PhysAddr pa) -> std::optional<TableView> {
     const auto it = m.memory.find(pa.value());
     if (it == m.memory.end()) return std::nullopt;
     return TableView(reinterpret_cast<const unsigned char*>(it->second.data()));
   };
+}
+
+std::variant<check::CheckResult, std::string> check_machine(const Machine& m, const spec::Spec& s, bool sweep) {
+  const PagingState state = paging_state(m);
+  const TableReader reader = table_reader(m);
   const auto space = enumerate_address_space(state, reader);
   if (!space.ok()) return "walk failed: " + space.error().message;
   const MappingSet ms = to_mapping_set(*space, state, "elf-core", "random");
@@ -42,22 +61,6 @@ std::variant<check::CheckResult, std::string> check_machine(const Machine& m, co
 }
 
 namespace {
-
-PagingState state_of(const oracle::Machine& m) {
-  PagingState s;
-  s.cr3 = m.root;
-  s.cr4_la57 = m.levels == 5;
-  s.cr0_wp = m.cpu.cr0_wp;
-  s.cr4_smep = m.cpu.cr4_smep;
-  s.cr4_smap = m.cpu.cr4_smap;
-  s.cr4_pge = m.cpu.cr4_pge;
-  s.cr4_pke = m.cpu.cr4_pke;
-  s.cr4_pks = m.cpu.cr4_pks;
-  s.efer_nxe = m.cpu.efer_nxe;
-  s.maxphyaddr = m.cpu.maxphyaddr;
-  s.page_1gb = m.cpu.page_1gb;
-  return s;
-}
 
 /// The one value each parameter of a concrete spec allows.
 spec::ParameterValues single_values(const spec::Spec& s) {

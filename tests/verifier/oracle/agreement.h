@@ -6,11 +6,17 @@
 #include <variant>
 #include <vector>
 
+#include "models/walk.h"
 #include "rule_oracle.h"
 #include "verifier/checks/result.h"
 #include "verifier/spec/spec.h"
 
 namespace ptv::oracle {
+
+/// The machine's processor state (its root, paging mode and control bits) as the walker takes it.
+[[nodiscard]] PagingState paging_state(const Machine& m);
+/// The machine's memory as the walker reads tables: a table where `m.memory` holds a page.
+[[nodiscard]] TableReader table_reader(const Machine& m);
 
 /// check::run_check on the machine's raw walk, as `ptverify check` runs it on a core (parameters
 /// fixed to their single values, a long violation list); or what went wrong. `sweep`:

@@ -55,11 +55,7 @@ check::CheckResult inferred(const oracle::Machine& m, const spec::Spec& s) {
   state.cr0_wp = true;
   state.maxphyaddr = 52;
   state.page_1gb = true;
-  const TableReader reader = [&m](PhysAddr pa) -> std::optional<TableView> {
-    const auto it = m.memory.find(pa.value());
-    if (it == m.memory.end()) return std::nullopt;
-    return TableView(reinterpret_cast<const unsigned char*>(it->second.data()));
-  };
+  const TableReader reader = oracle::table_reader(m);
   const auto space = enumerate_address_space(state, reader);
   REQUIRE(space.ok());
   const MappingSet ms = to_mapping_set(*space, state, "elf-core", "hand");
