@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <array>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +21,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <system_error>
 #include <thread>
 
@@ -193,8 +196,17 @@ Expected<pid_t> spawn_worker(const Job& job, const std::string& spec, const std:
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, job.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  // The environment, with the batch's process id for end_with_batch.
+  const std::string prefix = std::string(kBatchParentVariable) + "=";
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e != nullptr; ++e)
+    if (std::string_view(*e).rfind(prefix, 0) != 0) env_text.emplace_back(*e);
+  env_text.push_back(prefix + std::to_string(::getpid()));
+  std::vector<char*> envp;
+  for (std::string& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return Error{job.dump + ": cannot start a worker: " + std::strerror(rc), true};
   return pid;
@@ -414,6 +426,14 @@ int run_merge_summaries(const std::vector<std::string>& files, const std::string
   if (!merged) return bad_input("report --merge: " + merged.error().message);
   if (const int code = write_summary(*merged, summary_json); code != 0) return code;
   return static_cast<int>(batch::exit_code(*merged, fail_on.violated, fail_on.unknown));
+}
+
+void end_with_batch() {
+  const char* parent = std::getenv(kBatchParentVariable);
+  if (parent == nullptr) return;
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  // The batch may have died before the request: then the worker is the orphan it would stop.
+  if (std::to_string(::getppid()) != parent) std::raise(SIGTERM);
 }
 
 }  // namespace ptv::cli

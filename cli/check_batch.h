@@ -22,6 +22,15 @@ inline constexpr const char* kDefaultBatchReports = "ptverify-reports";
 /// The most workers a batch runs at once (--jobs above it is capped).
 inline constexpr unsigned kMaxBatchJobs = 256;
 
+/// The environment variable a batch sets for its workers: the batch's process id. A worker
+/// that finds it asks to be stopped when its parent dies (end_with_batch), so a batch killed
+/// outright (SIGKILL, which it cannot catch) leaves no worker running.
+inline constexpr const char* kBatchParentVariable = "PTV_BATCH_PARENT";
+
+/// In a worker (kBatchParentVariable set): SIGTERM when the batch ends, and the same at once if
+/// it has already ended. Anywhere else: nothing.
+void end_with_batch();
+
 struct BatchOptions {
   std::vector<std::string> dumps;  ///< the DUMP arguments: files or folders
   std::string dump_list;           ///< --dump-list FILE

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string_view>
 
+#include "cli/check_batch.h"
 #include "cli/commands.h"
 #include "cli/manual.h"
 #include "verifier/base/exit_codes.h"
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
   // A signal the caller ignores (nohup, a background job's SIGINT) stays ignored.
   for (int sig : {SIGINT, SIGTERM, SIGHUP})
     if (std::signal(sig, on_interrupt) == SIG_IGN) std::signal(sig, SIG_IGN);
+  ptv::cli::end_with_batch();  // a worker of `check --jobs` ends with its batch
   ptv::StandardOutput out;
   const int code = parse_and_run(argc, argv);
   return ptv::cli::finish_standard_output(out, code);

@@ -30,10 +30,11 @@ PY
 expect damaged-slice 1 "^ptverify check: VIOLATED" --time 60 -- "$PTV" check -q "$WORK/damaged.elf" --spec $S4
 
 # --- the whole-run time limit ---------------------------------------------------------------
+# (--solver-only: without it the concrete pass decides this dump in less than the limit.)
 expect time-limit-check 3 "not decided: time limit \(--time-limit 0.05 s\)" --time 10 -- \
-  "$PTV" check -q $CORE --spec $S4 --time-limit 0.05
+  "$PTV" check -q $CORE --spec $S4 --time-limit 0.05 --solver-only
 expect time-limit-check-json 3 '"verdict": *"unknown"' --time 10 -- \
-  "$PTV" check -q $CORE --spec $S4 --time-limit 0.05 --json -
+  "$PTV" check -q $CORE --spec $S4 --time-limit 0.05 --solver-only --json -
 expect time-limit-prove 3 "time limit" --time 10 -- "$PTV" prove $S4 --time-limit 0.01
 # A phase that never looks at the clock (reading a large mapping set) is stopped by the watchdog,
 # and a report it was to write is not left half-written.

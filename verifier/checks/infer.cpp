@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "verifier/checks/domains.h"
+#include "verifier/checks/seed.h"
 #include "verifier/checks/sweep.h"
 #include "verifier/smt/trie_encoding.h"
 #include "verifier/spec/symbolic.h"
@@ -11,7 +12,17 @@ namespace ptv::check::detail {
 
 namespace {
 
-constexpr std::size_t kMaxSatisfyRounds = 16;
+constexpr std::size_t kMaxSatisfyRounds = 4;
+/// Stretches of breaking addresses counted to rank candidates (more count as this many).
+constexpr std::size_t kRankStretches = 64;
+/// Point witnesses: the stretches of breaking addresses one probe turns into witnesses, and the
+/// rounds before the search widens them to intervals.
+constexpr std::size_t kStretchesPerRound = 8;
+constexpr std::size_t kMaxPointRounds = 8;
+/// Intervals of constant class asked about before a candidate's breaks are taken for avoidable.
+constexpr std::size_t kMaxUnavoidableIntervals = 16;
+/// Rounds that ask for the guess from the runs.
+constexpr std::size_t kHintRounds = 2;
 
 /// The values when every parameter is pinned (by --param, or a domain of one value); empty
 /// when some parameter has more than one admissible value.
@@ -37,6 +48,7 @@ std::optional<spec::ParameterValues> pinned_values(const spec::Spec& spec, const
 /// The counterexample-guided search's state across rounds.
 struct ParameterInference::State {
   struct Witness {
+    enum class Kind { kInterval, kPoint, kPhysical } kind;
     VirtRange range;
     smt::Expr constraint;
     smt::Expr kept;         ///< Boolean: the candidate satisfies this witness (max-satisfy mode)
@@ -54,7 +66,11 @@ struct ParameterInference::State {
   const std::vector<Instance> insts;
   std::vector<Witness> witnesses;
   std::vector<smt::Expr> excluded;  ///< candidates whose layout is ill-defined
+  std::vector<smt::Expr> hints;     ///< the first rounds: the guess from the runs (seed.h)
   std::optional<spec::ParameterValues> candidate;
+  bool points = true;  ///< new address witnesses are points, not intervals
+  std::size_t point_rounds = 0;
+  bool quantified = false;     ///< some witness has a quantifier
   bool max_mode = false;       ///< the witnesses are not satisfiable together
   std::size_t best = 0;        ///< max-satisfy mode: witnesses the last candidate satisfies
   std::size_t max_rounds = 0;  ///< rounds in max-satisfy mode
@@ -80,7 +96,10 @@ struct ParameterInference::Next {
 /// Whether some address breaks some rule under a candidate.
 struct ParameterInference::Probe {
   enum class Kind { kNone, kUnknown, kFound, kPhysical } kind;
-  VirtAddr address;                                      ///< kFound: one such address
+  VirtAddr address;                       ///< kFound: one such address
+  std::vector<VirtRange> stretches = {};  ///< kFound by the sweep: where addresses break
+  bool every_stretch = false;             ///< `stretches` holds them all
+  std::size_t count = 0;                  ///< by the sweep: stretches outside the skipped ranges, up to kRankStretches
   std::optional<PhysicalBreak> physical = std::nullopt;  ///< kPhysical: pages off a region's physical layout
 };
 
@@ -113,6 +132,8 @@ std::variant<Inferred, BadInput> ParameterInference::run() {
 
 std::variant<Inferred, BadInput> ParameterInference::search() {
   State st(in_);
+  std::optional<std::pair<spec::ParameterValues, std::size_t>> best;  ///< values, stretches breaking
+  if (in_.options.sweep) seed(st);
   for (std::size_t round = 0; round < in_.options.max_inference_rounds; ++round) {
     if (in_.options.progress)
       in_.options.progress("check: inferring " + std::to_string(in_.spec.parameters.size()) + " parameters, round " +
@@ -132,19 +153,49 @@ std::variant<Inferred, BadInput> ParameterInference::search() {
       return found;
     }
     if (p.kind == Probe::Kind::kUnknown) return Inferred{std::move(next.values), partial_};
+    // Breaks that no values avoid: the candidate is as good as any (often the guess from the
+    // runs, on a dump with a fault).
+    if (p.kind == Probe::Kind::kFound && p.every_stretch && unavoidable(st, p.stretches, round) &&
+        !find_physical_break(in_, *layout, p.stretches)) {
+      admissible_ = false;
+      notes_.push_back("no admissible parameter values let this dump satisfy the spec: every address of " +
+                       std::to_string(p.stretches.size()) +
+                       " stretch(es) breaks a rule whatever the values (each proved by the solver); the values "
+                       "shown break no other address");
+      return Inferred{std::move(next.values), partial_};
+    }
     // No admissible values satisfy the spec (proved on entering max-satisfy mode), so the
     // verdict is settled; what more rounds buy is only a smaller list of violations, and each
     // costs a query over every witness so far. A bounded number of them, then these values.
-    if (st.max_mode && ++st.max_rounds > kMaxSatisfyRounds) {
-      notes_.push_back(max_satisfy_note(st) + ", and the search for better values stopped after " +
-                       std::to_string(kMaxSatisfyRounds) +
-                       " rounds: other values may avoid some of the violations listed");
-      return Inferred{std::move(next.values), partial_};
+    // The candidates tried are ranked by the stretches of addresses that break under them
+    // (the pass's count, every address, up to kRankStretches): the one the search ends with
+    // when it stops is the best of them.
+    if (p.kind == Probe::Kind::kFound) {
+      std::size_t count = p.count;
+      if (st.max_mode)
+        if (Sweep sweep(in_, *layout); sweep.decides())
+          count = sweep.break_stretches(st.insts, Strength::kMust, {}, kRankStretches).size();
+      if (count != 0 && (!best || count < best->second)) best.emplace(next.values, count);
     }
-    if (p.kind == Probe::Kind::kPhysical)
+    if (st.max_mode && ++st.max_rounds > kMaxSatisfyRounds) {
+      notes_.push_back("no admissible parameter values let this dump satisfy the spec (an unsat core over " +
+                       std::to_string(st.witnesses.size()) +
+                       " violating interval(s) proves it); the search for the values that avoid the most violations "
+                       "stopped after " +
+                       std::to_string(kMaxSatisfyRounds) +
+                       " rounds, and the values shown are those of the candidates tried under which the fewest "
+                       "stretches of addresses break a rule: other values may avoid some of the violations listed");
+      return Inferred{best ? best->first : std::move(next.values), partial_};
+    }
+    if (p.kind == Probe::Kind::kPhysical) {
       add_physical_witness(st, *p.physical);
-    else
+    } else if (st.points) {
+      if (p.stretches.empty()) add_point_witness(st, p.address);
+      for (const VirtRange& r : p.stretches) add_point_witness(st, r.first);
+      if (++st.point_rounds >= kMaxPointRounds) widen(st, {});
+    } else {
       add_witness(st, p.address);
+    }
   }
   notes_.push_back("parameter inference stopped after " + std::to_string(in_.options.max_inference_rounds) +
                    " rounds; the last candidate is used");
@@ -172,11 +223,33 @@ ParameterInference::Next ParameterInference::next_candidate(State& st, std::size
   std::optional<smt::CheckResult> found;
   bool entered = false;
   if (!st.max_mode) {
-    smt::Solver p(st.pctx, solver_options(in_.options, Query::kInference));
+    smt::SolverOptions so = solver_options(in_.options, Query::kInference);
+    if (st.points) {
+      // No core needed (an unsat answer widens the points and asks again with cores), and,
+      // until a physical witness brings a quantifier, a fresh bit-blasting solver: far faster.
+      if (!st.quantified) so.logic = "QF_BV";
+      so.unsat_cores = false;
+    }
+    smt::Solver p(st.pctx, so);
     base(st, p);
     for (std::size_t k = 0; k < st.witnesses.size(); ++k)
       p.add(st.witnesses[k].constraint, "witness." + std::to_string(k));
+    if (round >= kHintRounds) st.hints.clear();
+    for (const smt::Expr& h : st.hints) p.add(h);
     smt::CheckResult r = bounded(p, "infer-parameters-" + std::to_string(round));
+    if (r.is_unsat() && !st.hints.empty()) {
+      // The guess does not fit the constraints or the witnesses: ask without it.
+      st.hints.clear();
+      return next_candidate(st, round);
+    }
+    if (r.is_unsat() && st.points) {
+      // The points are weaker than their intervals: unsat over them is unsat over the
+      // intervals. Only the points of an unsat core are widened (the others would only make
+      // the search for the values that satisfy the most slower; a candidate that breaks at one
+      // of them finds it again).
+      widen(st, points_in_core(st, round));
+      return next_candidate(st, round);
+    }
     if (r.is_unsat()) {
       const std::vector<std::string>& core = r.unsat()->core;
       if (std::none_of(core.begin(), core.end(), [](const std::string& n) { return n.rfind("witness.", 0) == 0; }))
@@ -247,10 +320,15 @@ ParameterInference::Probe ParameterInference::probe(const State& st, const spec:
   for (const State::Witness& w : st.witnesses)
     if (w.violated) skip.push_back(w.range);
   if (Sweep sweep(in_, layout); in_.options.sweep && sweep.decides()) {
-    if (const std::optional<VirtAddr> a = sweep.first_break(st.insts, Strength::kMust, skip))
-      return {Probe::Kind::kFound, *a};
+    std::vector<VirtRange> stretches = sweep.break_stretches(st.insts, Strength::kMust, skip, kRankStretches);
+    if (!stretches.empty()) {
+      const std::size_t count = stretches.size();
+      if (count > kStretchesPerRound) stretches.resize(kStretchesPerRound);
+      const VirtAddr first = stretches.front().first;
+      return {Probe::Kind::kFound, first, std::move(stretches), count <= kStretchesPerRound, count};
+    }
     if (std::optional<PhysicalBreak> b = find_physical_break(in_, layout, skip))
-      return {Probe::Kind::kPhysical, VirtAddr(0), std::move(b)};
+      return {Probe::Kind::kPhysical, VirtAddr(0), {}, false, 0, std::move(b)};
     return {Probe::Kind::kNone, VirtAddr(0)};
   }
   smt::Context ctx;
@@ -269,7 +347,7 @@ ParameterInference::Probe ParameterInference::probe(const State& st, const spec:
   if (v.is_unsat()) {
     // No address breaks an address rule: the frames of the regions with a physical layout.
     if (std::optional<PhysicalBreak> b = find_physical_break(in_, layout, skip))
-      return {Probe::Kind::kPhysical, VirtAddr(0), std::move(b)};
+      return {Probe::Kind::kPhysical, VirtAddr(0), {}, false, 0, std::move(b)};
     return {Probe::Kind::kNone, VirtAddr(0)};
   }
   if (!v.is_sat()) {
@@ -383,15 +461,100 @@ void ParameterInference::add_witness(State& st, VirtAddr w) const {
   const AttrClass wc = class_at(in_.mappings, w);
   const VirtRange same = in_.trie.class_range(w);
   const std::string name = "witness" + std::to_string(st.witnesses.size());
-  st.witnesses.push_back({same, witness_constraint(st.pctx, in_.spec, st.insts, same, wc, st.sym_terms, name),
+  st.witnesses.push_back({State::Witness::Kind::kInterval, same,
+                          witness_constraint(st.pctx, in_.spec, st.insts, same, wc, st.sym_terms, name),
                           st.pctx.bool_const("keep." + name), false});
+}
+
+void ParameterInference::seed(State& st) const {
+  const Timings::Scope phase(in_.options.timings, "  guess from the runs");
+  const Seed guess = seed_parameters(in_, st.insts);
+  for (std::size_t i = 0; i < guess.values.size(); ++i)
+    if (guess.values[i]) st.hints.push_back(st.sym.parameters[i] == st.pctx.bv_val(*guess.values[i], 64));
+  for (const auto& [region, offset] : guess.offsets) {
+    const auto off = spec::eval_integer(st.sym.domain, *in_.spec.regions[region].physical_offset->root);
+    st.hints.push_back(off.ok && off.value.term == st.pctx.bv_val(offset, 64));
+  }
+}
+
+void ParameterInference::add_point_witness(State& st, VirtAddr a) const {
+  const std::string name = "witness" + std::to_string(st.witnesses.size());
+  st.witnesses.push_back({State::Witness::Kind::kPoint, VirtRange{a, a},
+                          point_constraint(st.pctx, in_.spec, st.insts, a, class_at(in_.mappings, a), st.sym_terms),
+                          st.pctx.bool_const("keep." + name), false});
+}
+
+bool ParameterInference::unavoidable(State& st, const std::vector<VirtRange>& stretches, std::size_t round) {
+  const Timings::Scope phase(in_.options.timings, "  breaks no values avoid");
+  std::size_t asked = 0;
+  for (const VirtRange& stretch : stretches)
+    for (std::uint64_t a = stretch.first.value();;) {
+      // One interval of constant class at a time: "some admissible values leave some address
+      // of it breaking no rule" is quantifier-free, the address free.
+      const std::uint64_t last = std::min(in_.trie.class_range(VirtAddr(a)).last.value(), stretch.last.value());
+      if (++asked > kMaxUnavoidableIntervals) return false;
+      const AttrClass wc = class_at(in_.mappings, VirtAddr(a));
+      smt::SolverOptions so = solver_options(in_.options, Query::kInference);
+      so.logic = "QF_BV";
+      so.unsat_cores = false;
+      smt::Solver p(st.pctx, so);
+      base(st, p);
+      InferenceDomain id{{&st.pctx}};
+      const smt::Expr x = st.pctx.bv_const("unavoidable" + std::to_string(asked), 64);
+      p.add(x.uge(st.pctx.bv_val(a, 64)) && x.ule(st.pctx.bv_val(last, 64)));
+      for (const Instance& inst : st.insts) {
+        const smt::Expr v = violates(id, in_.spec, inst, x, wc, st.sym_terms, Strength::kMust);
+        if (v.as_bool() != false) p.add(!v);
+      }
+      const smt::CheckResult r = bounded(p, "infer-unavoidable-" + std::to_string(round) + "-" + std::to_string(asked));
+      if (!r.is_unsat()) return false;
+      if (last == stretch.last.value()) break;
+      a = last + 1;
+    }
+  return true;
+}
+
+std::vector<bool> ParameterInference::points_in_core(State& st, std::size_t round) {
+  smt::Solver p(st.pctx, solver_options(in_.options, Query::kInference));
+  base(st, p);
+  for (std::size_t k = 0; k < st.witnesses.size(); ++k)
+    p.add(st.witnesses[k].constraint, "witness." + std::to_string(k));
+  const smt::CheckResult r = bounded(p, "infer-parameters-" + std::to_string(round) + "-core");
+  if (!r.is_unsat()) return std::vector<bool>(st.witnesses.size(), true);  // widen them all
+  std::vector<bool> in(st.witnesses.size(), false);
+  for (const std::string& name : r.unsat()->core)
+    if (name.rfind("witness.", 0) == 0) in[std::stoul(name.substr(8))] = true;
+  return in;
+}
+
+void ParameterInference::widen(State& st, const std::vector<bool>& chosen) const {
+  // Each chosen point becomes the interval of constant class that holds it (once per interval);
+  // the other points are dropped.
+  std::vector<VirtAddr> points;
+  std::vector<State::Witness> kept;
+  for (std::size_t k = 0; k < st.witnesses.size(); ++k) {
+    State::Witness& w = st.witnesses[k];
+    if (w.kind != State::Witness::Kind::kPoint)
+      kept.push_back(std::move(w));
+    else if (k >= chosen.size() || chosen[k])
+      points.push_back(w.range.first);
+  }
+  st.witnesses = std::move(kept);
+  st.points = false;
+  for (const VirtAddr a : points)
+    if (std::none_of(st.witnesses.begin(), st.witnesses.end(), [&](const State::Witness& w) {
+          return w.kind == State::Witness::Kind::kInterval && w.range.contains(a);
+        }))
+      add_witness(st, a);
 }
 
 void ParameterInference::add_physical_witness(State& st, const PhysicalBreak& b) const {
   // The stretch's pages translate to VA - delta whatever the parameters: wherever the region
   // governs them, its offset must be delta.
   const std::string name = "witness" + std::to_string(st.witnesses.size());
-  st.witnesses.push_back({b.stretch.range, physical_witness(st.pctx, in_.spec, st.sym.domain, st.sym_terms, b, name),
+  st.quantified = true;
+  st.witnesses.push_back({State::Witness::Kind::kPhysical, b.stretch.range,
+                          physical_witness(st.pctx, in_.spec, st.sym.domain, st.sym_terms, b, name),
                           st.pctx.bool_const("keep." + name), false});
 }
 

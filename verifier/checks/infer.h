@@ -1,11 +1,21 @@
 // Step 2 of run_check (check.h): the parameters the dump does not fix (KASLR bases, sizes),
 // inferred by counterexample-guided search. Internal to verifier/checks.
 //
-// Each round: a candidate from the spec's constraints and the witnesses so far
-// (next_candidate), its layout (evaluate), a search for an address that breaks some rule under
-// it (probe), and that address's interval of constant class added as a witness: a constraint
-// "no address of it breaks a rule" (add_witness). Until no address breaks any rule (the
-// candidate is the answer) or no candidate is left.
+// First a guess read from the runs (seed.h): where the dump needs the regions that parameters
+// place. Then rounds: a candidate from the spec's constraints, the witnesses so far and, in the
+// first rounds, the guess (next_candidate); its layout (evaluate); a search for addresses that
+// break some rule under it (probe: the concrete pass of sweep.h, or the solver when the pass
+// cannot decide the layout); and witnesses from what it found, until no address breaks any rule
+// (the candidate is the answer) or no candidate is left. A guess the constraints or the
+// witnesses refuse is dropped. Every answer is the probe's: the guess and the witnesses only
+// choose which candidates are tried.
+//
+// Witnesses start as points: "this address breaks no rule", one per stretch of breaking
+// addresses the pass found (several per round), quantifier-free and cheap to ask about. After
+// a few rounds, or when the points cannot be satisfied together, each point is widened to its
+// interval of constant class: "no address of it breaks a rule" (add_witness), the witness the
+// rest of the search and the unsat core are about. Both are necessary conditions of a candidate
+// that breaks nothing, so neither excludes an answer.
 //
 // When the witnesses are not satisfiable together, no admissible parameter values let the dump
 // satisfy the spec (the unsat core proves it), and the candidate becomes values that satisfy as
@@ -63,6 +73,18 @@ class ParameterInference {
   std::vector<std::optional<AdmissibleRange>> explain(State& st, const spec::ParameterValues& found);
   std::optional<std::uint64_t> admissible_end(State& st, std::size_t i, const spec::ParameterValues& found, bool least);
   void add_witness(State& st, VirtAddr w) const;
+  void add_point_witness(State& st, VirtAddr a) const;
+  /// The guess from the runs (seed.h), as hints for the first rounds' queries.
+  void seed(State& st) const;
+  /// Replaces the point witnesses by the intervals of constant class that hold them: those
+  /// `chosen` marks (by witness index; beyond its end: every one), the others dropped.
+  void widen(State& st, const std::vector<bool>& chosen) const;
+  /// Every address of `stretches` breaks some rule under every admissible parameter value
+  /// (proved by one query per interval of constant class, at most kMaxUnavoidableIntervals).
+  bool unavoidable(State& st, const std::vector<VirtRange>& stretches, std::size_t round);
+  /// Which witnesses an unsat core of the current witnesses names (every one when the query
+  /// does not answer unsat).
+  std::vector<bool> points_in_core(State& st, std::size_t round);
   void add_physical_witness(State& st, const PhysicalBreak& b) const;
   void base(State& st, smt::Solver& p) const;
   void unknown(const smt::CheckResult& r);

@@ -91,22 +91,29 @@ void AddressSearch::run(CheckResult& out) {
   out.formula_nodes = enc_.ite_count();
   const std::vector<Instance> insts = decidable_instances(in_.spec, in_.raw);
   for (const Instance& inst : insts) ++pending_[static_cast<std::size_t>(inst.rule)];
-  if (none_breaks(out, insts)) {
-    out.complete = true;
-    std::fill(pending_.begin(), pending_.end(), 0);
-    return;
+  // Which instances some address may break: one pass over the intervals answers it for each
+  // exactly when the layout allows (sweep.h); otherwise one query for them all.
+  std::vector<bool> may_break(insts.size(), true);
+  if (Sweep sweep(in_, layout_); in_.options.sweep && sweep.decides()) {
+    if (in_.options.progress) in_.options.progress("check: every rule at once");
+    may_break = sweep.breaking_instances(insts, Strength::kMay);
+  } else if (none_breaks(out, insts)) {
+    std::fill(may_break.begin(), may_break.end(), false);
   }
+  // On a dump that holds (the common case in CI) no instance is left: that is the whole search.
+  // The others are searched, and their counterexamples listed, one by one.
   bool complete = true;
-  for (const Instance& inst : insts) complete = search_instance(out, inst) && complete;
+  for (std::size_t i = 0; i < insts.size(); ++i) {
+    if (may_break[i])
+      complete = search_instance(out, insts[i]) && complete;
+    else
+      --pending_[static_cast<std::size_t>(insts[i].rule)];
+  }
   out.complete = complete;
 }
 
 bool AddressSearch::none_breaks(CheckResult& out, const std::vector<Instance>& insts) {
-  // On a dump that holds (the common case in CI) this is the whole search; otherwise each
-  // instance is searched on its own. One pass over the intervals answers it exactly when the
-  // layout's arrays are small enough to cut at (sweep.h); the solver otherwise.
   if (in_.options.progress) in_.options.progress("check: every rule at once");
-  if (Sweep sweep(in_, layout_); in_.options.sweep && sweep.decides()) return !sweep.first_break(insts, Strength::kMay);
   smt::Expr any = ctx_.bool_val(false);
   for (const Instance& inst : insts) any = any || violates(d_, in_.spec, inst, a_, cls_, terms_, Strength::kMay);
   smt::Solver s(ctx_, solver_options(in_.options, Query::kSearch));

@@ -81,4 +81,17 @@ smt::Expr witness_constraint(smt::Context& ctx, const spec::Spec& spec, const st
   return out;
 }
 
+smt::Expr point_constraint(smt::Context& ctx, const spec::Spec& spec, const std::vector<Instance>& insts, VirtAddr a,
+                           const AttrClass& wc, const std::vector<SymTerms>& terms) {
+  InferenceDomain id{{&ctx}};
+  const smt::Expr x = ctx.bv_val(a.value(), 64);
+  smt::Expr out = ctx.bool_val(true);
+  for (const Instance& inst : insts) {
+    const smt::Expr v = violates(id, spec, inst, x, wc, terms, Strength::kMust);
+    if (v.as_bool() == false) continue;
+    out = out && !v;
+  }
+  return out;
+}
+
 }  // namespace ptv::check

@@ -43,4 +43,10 @@ smt::Expr witness_constraint(smt::Context& ctx, const spec::Spec& spec, const st
                              const VirtRange& range, const AttrClass& wc, const std::vector<SymTerms>& terms,
                              const std::string& var);
 
+/// "Address `a`, whose class is `wc`, breaks none of `insts`" over the symbolic layout `terms`:
+/// quantifier-free, and implied by witness_constraint over any range that holds `a` (a weaker
+/// witness, cheaper to ask about).
+smt::Expr point_constraint(smt::Context& ctx, const spec::Spec& spec, const std::vector<Instance>& insts, VirtAddr a,
+                           const AttrClass& wc, const std::vector<SymTerms>& terms);
+
 }  // namespace ptv::check

@@ -61,6 +61,7 @@ CheckOutcome run_check_exporting(const MappingSet& m, const spec::Spec& spec, co
   std::filesystem::remove_all(dir);
   CheckOptions o;
   o.emit_smt2_dir = dir;
+  o.sweep = false;  // as `check --emit-smt2`: every question goes to the solver, and is exported
   return run_check(m, spec, &raw, o);
 }
 
