@@ -118,8 +118,8 @@ class Seeder {
   std::optional<std::pair<std::size_t, std::uint64_t>> first_demand(std::uint64_t lo, std::uint64_t hi) const {
     // Each turn either answers or moves `a` past a claimed range: at most one turn per claim.
     for (std::uint64_t a = lo;;) {
-      const auto it = std::partition_point(demand_.begin(), demand_.end(),
-                                           [&](const VirtRange& s) { return s.last.value() < a; });
+      const auto it =
+          std::partition_point(demand_.begin(), demand_.end(), [&](const VirtRange& s) { return s.last.value() < a; });
       if (it == demand_.end()) return std::nullopt;
       a = std::max(a, it->first.value());
       bool moved = false;
