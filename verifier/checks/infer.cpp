@@ -70,7 +70,6 @@ struct ParameterInference::State {
   std::optional<spec::ParameterValues> candidate;
   bool points = true;  ///< new address witnesses are points, not intervals
   std::size_t point_rounds = 0;
-  bool quantified = false;     ///< some witness has a quantifier
   bool max_mode = false;       ///< the witnesses are not satisfiable together
   std::size_t best = 0;        ///< max-satisfy mode: witnesses the last candidate satisfies
   std::size_t max_rounds = 0;  ///< rounds in max-satisfy mode
@@ -227,7 +226,9 @@ ParameterInference::Next ParameterInference::next_candidate(State& st, std::size
     if (st.points) {
       // No core needed (an unsat answer widens the points and asks again with cores), and,
       // until a physical witness brings a quantifier, a fresh bit-blasting solver: far faster.
-      if (!st.quantified) so.logic = "QF_BV";
+      if (std::all_of(st.witnesses.begin(), st.witnesses.end(),
+                      [](const State::Witness& w) { return w.kind == State::Witness::Kind::kPoint; }))
+        so.logic = "QF_BV";
       so.unsat_cores = false;
     }
     smt::Solver p(st.pctx, so);
@@ -499,13 +500,9 @@ bool ParameterInference::unavoidable(State& st, const std::vector<VirtRange>& st
       so.unsat_cores = false;
       smt::Solver p(st.pctx, so);
       base(st, p);
-      InferenceDomain id{{&st.pctx}};
       const smt::Expr x = st.pctx.bv_const("unavoidable" + std::to_string(asked), 64);
       p.add(x.uge(st.pctx.bv_val(a, 64)) && x.ule(st.pctx.bv_val(last, 64)));
-      for (const Instance& inst : st.insts) {
-        const smt::Expr v = violates(id, in_.spec, inst, x, wc, st.sym_terms, Strength::kMust);
-        if (v.as_bool() != false) p.add(!v);
-      }
+      p.add(breaks_none(st.pctx, in_.spec, st.insts, x, wc, st.sym_terms));
       const smt::CheckResult r = bounded(p, "infer-unavoidable-" + std::to_string(round) + "-" + std::to_string(asked));
       if (!r.is_unsat()) return false;
       if (last == stretch.last.value()) break;
@@ -552,7 +549,6 @@ void ParameterInference::add_physical_witness(State& st, const PhysicalBreak& b)
   // The stretch's pages translate to VA - delta whatever the parameters: wherever the region
   // governs them, its offset must be delta.
   const std::string name = "witness" + std::to_string(st.witnesses.size());
-  st.quantified = true;
   st.witnesses.push_back({State::Witness::Kind::kPhysical, b.stretch.range,
                           physical_witness(st.pctx, in_.spec, st.sym.domain, st.sym_terms, b, name),
                           st.pctx.bool_const("keep." + name), false});

@@ -81,17 +81,21 @@ smt::Expr witness_constraint(smt::Context& ctx, const spec::Spec& spec, const st
   return out;
 }
 
-smt::Expr point_constraint(smt::Context& ctx, const spec::Spec& spec, const std::vector<Instance>& insts, VirtAddr a,
-                           const AttrClass& wc, const std::vector<SymTerms>& terms) {
+smt::Expr breaks_none(smt::Context& ctx, const spec::Spec& spec, const std::vector<Instance>& insts, const smt::Expr& a,
+                      const AttrClass& wc, const std::vector<SymTerms>& terms) {
   InferenceDomain id{{&ctx}};
-  const smt::Expr x = ctx.bv_val(a.value(), 64);
   smt::Expr out = ctx.bool_val(true);
   for (const Instance& inst : insts) {
-    const smt::Expr v = violates(id, spec, inst, x, wc, terms, Strength::kMust);
+    const smt::Expr v = violates(id, spec, inst, a, wc, terms, Strength::kMust);
     if (v.as_bool() == false) continue;
     out = out && !v;
   }
   return out;
+}
+
+smt::Expr point_constraint(smt::Context& ctx, const spec::Spec& spec, const std::vector<Instance>& insts, VirtAddr a,
+                           const AttrClass& wc, const std::vector<SymTerms>& terms) {
+  return breaks_none(ctx, spec, insts, ctx.bv_val(a.value(), 64), wc, terms);
 }
 
 }  // namespace ptv::check

@@ -43,6 +43,11 @@ smt::Expr witness_constraint(smt::Context& ctx, const spec::Spec& spec, const st
                              const VirtRange& range, const AttrClass& wc, const std::vector<SymTerms>& terms,
                              const std::string& var);
 
+/// "The address `a` (a term: a numeral, or a free constant), whose class is `wc`, breaks none of
+/// `insts`" over the symbolic layout `terms`; quantifier-free.
+smt::Expr breaks_none(smt::Context& ctx, const spec::Spec& spec, const std::vector<Instance>& insts, const smt::Expr& a,
+                      const AttrClass& wc, const std::vector<SymTerms>& terms);
+
 /// "Address `a`, whose class is `wc`, breaks none of `insts`" over the symbolic layout `terms`:
 /// quantifier-free, and implied by witness_constraint over any range that holds `a` (a weaker
 /// witness, cheaper to ask about).

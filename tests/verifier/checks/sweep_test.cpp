@@ -89,6 +89,14 @@ void compare_with_solver(const Case& c, const spec::Spec& spec, const spec::Layo
     }
 }
 
+/// The random spec's layout with every parameter at its least value (`greatest`: its greatest).
+Expected<spec::Layout> layout_at(const spec::Spec& spec, bool greatest) {
+  spec::ParameterValues values;
+  for (const spec::Parameter& p : spec.parameters)
+    values.push_back(p.values.empty() ? (greatest ? p.max : p.min) : (greatest ? p.values.back() : p.values.front()));
+  return spec::evaluate_layout(spec, values);
+}
+
 std::uint64_t cases_to_run() {
   const char* env = std::getenv("PTV_DIFF_CASES");
   return env && *env ? std::strtoull(env, nullptr, 0) : 40;
@@ -103,9 +111,7 @@ TEST_CASE("sweep: the pass over the intervals answers each instance as the solve
     const Case c(seed);
     const auto spec = spec::parse_spec(c.rc.spec_json, "random.json");
     REQUIRE(spec.ok());
-    spec::ParameterValues values;
-    for (const spec::Parameter& p : spec->parameters) values.push_back(p.values.empty() ? p.min : p.values.front());
-    const auto layout = spec::evaluate_layout(*spec, values);
+    const auto layout = layout_at(*spec, false);
     if (!layout.ok()) continue;
     compare_with_solver(c, *spec, *layout, tally);
   }
@@ -170,9 +176,7 @@ TEST_CASE("sweep: the stretches of breaking addresses begin and end where the ru
     const Case c(seed);
     const auto spec = spec::parse_spec(c.rc.spec_json, "random.json");
     REQUIRE(spec.ok());
-    spec::ParameterValues values;
-    for (const spec::Parameter& p : spec->parameters) values.push_back(p.values.empty() ? p.max : p.values.back());
-    const auto layout = spec::evaluate_layout(*spec, values);
+    const auto layout = layout_at(*spec, true);
     if (!layout.ok()) continue;
     const RawContext raw{c.state, c.reader, std::nullopt, &*c.space};
     const CheckOptions opts;
